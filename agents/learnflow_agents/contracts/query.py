@@ -1,0 +1,84 @@
+"""What a student asks: the query and the context it is asked in."""
+
+from enum import StrEnum
+from typing import Annotated
+from uuid import UUID, uuid4
+
+from pydantic import Field, StringConstraints, model_validator
+
+from learnflow_agents.contracts.base import Contract
+
+# Limits keep one student's paste from filling the store or an LLM context window.
+MAX_TEXT = 8_000
+MAX_CODE = 100_000
+MAX_TRACEBACK = 50_000
+MAX_VARIABLES = 50
+MAX_TOPICS = 200
+
+TopicName = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+
+
+class SkillLevel(StrEnum):
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class LearningStyle(StrEnum):
+    VISUAL = "visual"
+    STEP_BY_STEP = "step-by-step"
+    EXAMPLE_DRIVEN = "example-driven"
+
+
+class StudentContext(Contract):
+    skill_level: SkillLevel = SkillLevel.BEGINNER
+    learning_style: LearningStyle = LearningStyle.EXAMPLE_DRIVEN
+    topics_covered: list[TopicName] = Field(default_factory=list, max_length=MAX_TOPICS)
+    mastery: dict[TopicName, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(default_factory=dict)
+
+
+class VariableSummary(Contract):
+    """A short, scrubbed description of one variable in the failing cell's namespace."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    type: Annotated[str, StringConstraints(max_length=128)]
+    length: int | None = None
+    shape: Annotated[str, StringConstraints(max_length=64)] | None = None
+    repr: Annotated[str, StringConstraints(max_length=300)] = ""
+
+
+class StudentQuery(Contract):
+    """Payload of `student-queries`: text and/or code, optionally a traceback."""
+
+    query_id: UUID = Field(default_factory=uuid4)
+    text: Annotated[str, StringConstraints(max_length=MAX_TEXT)] = ""
+    code: Annotated[str, StringConstraints(max_length=MAX_CODE)] | None = None
+    traceback: Annotated[str, StringConstraints(max_length=MAX_TRACEBACK)] | None = None
+    variables: list[VariableSummary] = Field(default_factory=list, max_length=MAX_VARIABLES)
+    # When set, triage is skipped and the query goes straight to this agent.
+    target_agent: str | None = None
+    context: StudentContext = Field(default_factory=StudentContext)
+    course_id: Annotated[str, StringConstraints(max_length=128)] | None = None
+    source: Annotated[str, StringConstraints(max_length=32)] = "api"
+
+    @model_validator(mode="after")
+    def _has_content(self) -> "StudentQuery":
+        if not (self.text.strip() or (self.code or "").strip() or (self.traceback or "").strip()):
+            raise ValueError("query is empty: give text, code or a traceback")
+        if "\x00" in self.text or "\x00" in (self.code or ""):
+            raise ValueError("query contains NUL bytes: binary data is not accepted")
+        if self.target_agent is not None:
+            from learnflow_agents.contracts.topics import AgentName
+
+            try:
+                agent = AgentName(self.target_agent)
+            except ValueError:
+                valid = ", ".join(a.value for a in AgentName if a is not AgentName.TRIAGE)
+                raise ValueError(f"target_agent {self.target_agent!r} is not one of: {valid}") from None
+            if agent is AgentName.TRIAGE:
+                raise ValueError("target_agent cannot be triage; leave it empty to route")
+        return self
+
+
+def new_query_id() -> UUID:
+    return uuid4()

@@ -1,0 +1,93 @@
+"""Topic names, their payload models and their broker settings (from the seed)."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from learnflow_agents.contracts.events import (
+    AgentLog,
+    AgentRequest,
+    DeadLetter,
+    RoutingDecision,
+    StruggleAlert,
+)
+from learnflow_agents.contracts.query import StudentQuery
+from learnflow_agents.contracts.reply import AgentReply
+
+
+class Topic(StrEnum):
+    STUDENT_QUERIES = "student-queries"
+    TRIAGE_ROUTING = "triage-routing"
+    CONCEPTS_REQUESTS = "concepts-requests"
+    CODE_REVIEW_REQUESTS = "code-review-requests"
+    DEBUG_REQUESTS = "debug-requests"
+    EXERCISE_REQUESTS = "exercise-requests"
+    PROGRESS_REQUESTS = "progress-requests"
+    AGENT_RESPONSES = "agent-responses"
+    AGENT_LOGS = "agent-logs"
+    STUDENT_STRUGGLE = "student-struggle"
+    DEAD_LETTER = "dead-letter"
+
+
+class AgentName(StrEnum):
+    TRIAGE = "triage"
+    CONCEPTS = "concepts"
+    CODE_REVIEW = "code-review"
+    DEBUG = "debug"
+    EXERCISE = "exercise"
+    PROGRESS = "progress"
+
+
+AGENT_REQUEST_TOPIC: dict[AgentName, Topic] = {
+    AgentName.CONCEPTS: Topic.CONCEPTS_REQUESTS,
+    AgentName.CODE_REVIEW: Topic.CODE_REVIEW_REQUESTS,
+    AgentName.DEBUG: Topic.DEBUG_REQUESTS,
+    AgentName.EXERCISE: Topic.EXERCISE_REQUESTS,
+    AgentName.PROGRESS: Topic.PROGRESS_REQUESTS,
+}
+
+TOPIC_PAYLOADS: dict[Topic, type[BaseModel]] = {
+    Topic.STUDENT_QUERIES: StudentQuery,
+    Topic.TRIAGE_ROUTING: RoutingDecision,
+    Topic.CONCEPTS_REQUESTS: AgentRequest,
+    Topic.CODE_REVIEW_REQUESTS: AgentRequest,
+    Topic.DEBUG_REQUESTS: AgentRequest,
+    Topic.EXERCISE_REQUESTS: AgentRequest,
+    Topic.PROGRESS_REQUESTS: AgentRequest,
+    Topic.AGENT_RESPONSES: AgentReply,
+    Topic.AGENT_LOGS: AgentLog,
+    Topic.STUDENT_STRUGGLE: StruggleAlert,
+    Topic.DEAD_LETTER: DeadLetter,
+}
+
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    partitions: int
+    retention_ms: int
+
+
+def topic_specs(partitions: int = 12) -> dict[Topic, TopicSpec]:
+    """The seed's retention per topic; `partitions` applies to the per-student topics."""
+    week = 7 * DAY_MS
+    small = max(1, min(partitions, 6))
+    return {
+        Topic.STUDENT_QUERIES: TopicSpec(partitions, week),
+        Topic.TRIAGE_ROUTING: TopicSpec(partitions, DAY_MS),
+        Topic.CONCEPTS_REQUESTS: TopicSpec(partitions, week),
+        Topic.CODE_REVIEW_REQUESTS: TopicSpec(partitions, week),
+        Topic.DEBUG_REQUESTS: TopicSpec(partitions, week),
+        Topic.EXERCISE_REQUESTS: TopicSpec(partitions, week),
+        Topic.PROGRESS_REQUESTS: TopicSpec(partitions, week),
+        Topic.AGENT_RESPONSES: TopicSpec(partitions, week),
+        Topic.AGENT_LOGS: TopicSpec(small, DAY_MS),
+        Topic.STUDENT_STRUGGLE: TopicSpec(small, DAY_MS),
+        Topic.DEAD_LETTER: TopicSpec(small, 14 * DAY_MS),
+    }
+
+
+TOPIC_SPECS = topic_specs()
