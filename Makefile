@@ -1,0 +1,51 @@
+# LearnFlow: the two commands a fresh machine needs are `make lab` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+STAMP := $(VENV)/.installed
+
+.PHONY: lab test install services lint schemas evals bench clean
+
+$(STAMP): constraints.txt pyproject.toml agents/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c constraints.txt -e "./agents[broker,course]" -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run JupyterLab with LearnFlow on its embedded defaults (in-process bus, SQLite, offline tutors).
+lab: install
+	$(BIN)/jupyter lab
+
+## Start what the tests need that a fresh machine may not run yet (PostgreSQL).
+services:
+	bash scripts/ensure-services
+
+lint: install
+	$(BIN)/ruff check .
+
+schemas: install
+	$(BIN)/learnflow-agents schemas export --check
+
+## The evaluations print their figures and fail below their floors.
+evals: install
+	$(BIN)/python benchmarks/triage_eval.py --min-accuracy 0.95
+	$(BIN)/python benchmarks/debug_eval.py --min-correct 0.90
+	$(BIN)/python benchmarks/review_eval.py --min-match 0.90
+
+bench: install services
+	$(BIN)/python benchmarks/pipeline.py
+
+## The whole suite: lint, contracts, unit + integration (real Kafka-protocol broker, real PostgreSQL), evals.
+test: install services
+	$(BIN)/ruff check .
+	$(BIN)/learnflow-agents schemas export --check
+	$(BIN)/python -m pytest -p no:cacheprovider
+	$(MAKE) --no-print-directory evals
+	$(BIN)/python benchmarks/pipeline.py --quick
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,213 @@
+"""`learnflow-agents`: run the agents, manage the database and topics, ask questions."""
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from learnflow_agents import __version__
+from learnflow_agents.settings import Settings
+
+EXIT_USAGE = 2
+
+
+def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
+    given = {
+        "bus_url": getattr(args, "bus", None),
+        "db_url": getattr(args, "db", None),
+        "topic_prefix": getattr(args, "prefix", None),
+        "partitions": getattr(args, "partitions", None),
+    }
+    given.update(extra)
+    return Settings(**{k: v for k, v in given.items() if v is not None})
+
+
+def _connection_args(parser: argparse.ArgumentParser, bus: bool = True) -> None:
+    if bus:
+        parser.add_argument("--bus", help="memory:// (default) or kafka://host:port[,host:port]")
+        parser.add_argument("--prefix", help="topic name prefix (default none)")
+        parser.add_argument("--partitions", type=int, help="partitions per topic (default 12)")
+    parser.add_argument("--db", help="sqlite:///PATH (default in the user data dir) or postgresql://...")
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from learnflow_agents.runtime.service import run_service
+
+    settings = _settings(args, agents=args.agent, metrics_port=args.metrics_port, log_level=args.log_level)
+    return asyncio.run(run_service(settings))
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from learnflow_agents.store import Store
+
+    settings = _settings(args)
+    store = Store(settings.db_url)
+    try:
+        if args.db_command == "upgrade":
+            store.upgrade()
+            print(f"database at revision {store.current_revision()}")
+        else:
+            print(store.current_revision() or "empty (run `learnflow-agents db upgrade`)")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    from learnflow_agents.bus import create_bus
+
+    settings = _settings(args)
+
+    async def create() -> list[str]:
+        bus = create_bus(settings.bus_url, prefix=settings.topic_prefix, partitions=settings.partitions)
+        await bus.start()
+        try:
+            return await bus.create_topics(settings.partitions)
+        finally:
+            await bus.stop()
+
+    created = asyncio.run(create())
+    print(json.dumps({"created": created, "partitions": settings.partitions, "prefix": settings.topic_prefix}))
+    return 0
+
+
+def cmd_schemas(args: argparse.Namespace) -> int:
+    from learnflow_agents.contracts import schemas
+
+    directory = Path(args.out) if args.out else schemas.SCHEMA_DIR
+    if args.check:
+        problems = schemas.drift(directory)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print("schemas drifted: run `learnflow-agents schemas export`", file=sys.stderr)
+        return 1 if problems else 0
+    for path in schemas.export(directory):
+        print(path)
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from learnflow_agents.store import Store
+
+    if args.older_than < 1:
+        print("--older-than must be at least 1 day", file=sys.stderr)
+        return EXIT_USAGE
+    store = Store.open(_settings(args).db_url, upgrade=False)
+    try:
+        print(json.dumps(store.purge(args.older_than)))
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    from learnflow_agents.runtime.health import health_report
+
+    report = health_report(_settings(args).db_url, stale_after=args.stale_after)
+    print(json.dumps(report, indent=2, default=str))
+    return 0 if report["healthy"] else 1
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from learnflow_agents.runtime.ask import AskError, run_ask
+
+    try:
+        return asyncio.run(run_ask(args, _settings(args)))
+    except AskError as err:
+        print(f"learnflow-agents ask: {err}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+# -- parser -----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="learnflow-agents", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run agents as bus consumers until SIGTERM")
+    run.add_argument("--agent", action="append", default=None, help="agent name or 'all' (repeatable; default all)")
+    run.add_argument("--metrics-port", type=int, default=9464, help="port for /metrics, /health, /ready (0: any)")
+    run.add_argument("--log-level", default="INFO")
+    _connection_args(run)
+    run.set_defaults(func=cmd_run)
+
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("db_command", choices=["upgrade", "current"])
+    _connection_args(db, bus=False)
+    db.set_defaults(func=cmd_db)
+
+    topics = sub.add_parser("topics", help="create the Kafka topics")
+    topics.add_argument("topics_command", choices=["create"])
+    _connection_args(topics)
+    topics.set_defaults(func=cmd_topics)
+
+    schemas = sub.add_parser("schemas", help="export (or --check) the message JSON Schemas")
+    schemas.add_argument("schemas_command", choices=["export"])
+    schemas.add_argument("--out", help="directory (default: the package's checked-in schemas)")
+    schemas.add_argument("--check", action="store_true", help="exit 1 if the files differ from the models")
+    schemas.set_defaults(func=cmd_schemas)
+
+    purge = sub.add_parser("purge", help="delete queries and events older than N days")
+    purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    _connection_args(purge, bus=False)
+    purge.set_defaults(func=cmd_purge)
+
+    health = sub.add_parser("health", help="agents' heartbeats and the outbox backlog")
+    health.add_argument("--stale-after", type=float, default=60.0, help="seconds before a heartbeat is stale")
+    _connection_args(health, bus=False)
+    health.set_defaults(func=cmd_health)
+
+    ask = sub.add_parser("ask", help="ask one question, or a JSONL batch, and print the replies as JSON")
+    ask.add_argument("text", nargs="?", help="the question")
+    ask.add_argument("--code", help="a file with the code (- for stdin)")
+    ask.add_argument("--traceback", help="a file with the traceback")
+    ask.add_argument("--agent", help="skip triage and ask this agent")
+    ask.add_argument("--student", default="cli-student", help="student id (default cli-student)")
+    ask.add_argument("--level", choices=["beginner", "intermediate", "advanced"], default="beginner")
+    ask.add_argument("--batch", help="JSONL file: one {id, text, code, traceback, agent} per line")
+    ask.add_argument("--timeout", type=float, default=60.0, help="seconds to wait per reply")
+    _connection_args(ask)
+    ask.set_defaults(func=cmd_ask)
+
+    _add_course(sub)
+    return parser
+
+
+def _add_course(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    try:
+        from learnflow_agents.tutors.exercise.course_cli import add_course_commands
+    except ImportError:
+        return
+    add_course_commands(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except ValidationError as err:
+        print(f"learnflow-agents: invalid setting: {err.errors()[0]['loc'][0]}: {err.errors()[0]['msg']}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as err:
+        print(f"learnflow-agents: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The shared machinery every agent runs on: handler contract, runner, outbox relay, engine."""

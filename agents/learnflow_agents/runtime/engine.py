@@ -1,0 +1,233 @@
+"""The embedded engine: bus, store, relay and agents in one process.
+
+Kernel-only and single-user Jupyter modes run this; the cluster runs the same
+runners as separate processes (`learnflow-agents run`).
+"""
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+from learnflow_agents.bus import Bus, Consumer, create_bus
+from learnflow_agents.contracts import (
+    AGENT_REQUEST_TOPIC,
+    AgentName,
+    AgentReply,
+    AgentRequest,
+    ContractError,
+    Envelope,
+    RoutingDecision,
+    StudentContext,
+    StudentQuery,
+    Topic,
+    decode,
+)
+from learnflow_agents.runtime.handler import Agent
+from learnflow_agents.runtime.metrics import Metrics
+from learnflow_agents.runtime.publishing import outbox_event, publish_rows
+from learnflow_agents.runtime.relay import OutboxRelay
+from learnflow_agents.runtime.runner import AgentRunner
+from learnflow_agents.settings import Settings
+from learnflow_agents.store import Store
+
+log = logging.getLogger("learnflow.engine")
+
+FEED_TOPICS = (Topic.TRIAGE_ROUTING, Topic.AGENT_RESPONSES, Topic.AGENT_LOGS, Topic.STUDENT_STRUGGLE)
+
+
+class QueryTimeout(TimeoutError):
+    """No reply within the time asked for; the query is kept and may still be answered."""
+
+
+def first_query_fields(query: StudentQuery) -> tuple[Topic, Any]:
+    """Where a new query goes: straight to its agent when named, else to triage."""
+    if query.target_agent:
+        agent = AgentName(query.target_agent)
+        routing = RoutingDecision(
+            query_id=query.query_id,
+            target_agent=agent.value,
+            confidence=1.0,
+            reasoning=f"asked for the {agent.value} agent directly",
+            router="explicit",
+        )
+        return AGENT_REQUEST_TOPIC[agent], AgentRequest(query=query, routing=routing)
+    return Topic.STUDENT_QUERIES, query
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        agents: Sequence[Agent] | None = None,
+        run_agents: bool = True,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.metrics = metrics or Metrics()
+        self._agents = agents
+        self.run_agents = run_agents
+        self.bus: Bus | None = None
+        self.store: Store | None = None
+        self.relay: OutboxRelay | None = None
+        self.runners: list[AgentRunner] = []
+        self._feed: Consumer | None = None
+        self._feed_task: asyncio.Task[None] | None = None
+        self._waiters: dict[UUID, list[asyncio.Future[AgentReply]]] = defaultdict(list)
+        self._subscribers: dict[str, set[asyncio.Queue[Envelope[Any]]]] = defaultdict(set)
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> "Engine":
+        s = self.settings
+        self.store = await asyncio.to_thread(Store.open, s.db_url, s.auto_upgrade)
+        self.bus = create_bus(s.bus_url, prefix=s.topic_prefix, partitions=s.partitions)
+        await self.bus.start()
+        self.relay = OutboxRelay(self.bus, self.store, self.metrics)
+        await self.relay.start()
+        # A private group reading from "now": each engine (or gateway replica) sees every event.
+        self._feed = self.bus.consumer(f"learnflow-feed-{uuid.uuid4().hex[:12]}", FEED_TOPICS, "latest")
+        await self._feed.start()
+        self._feed_task = asyncio.create_task(self._dispatch_feed(), name="learnflow-feed")
+        if self.run_agents:
+            for agent in self._agents if self._agents is not None else load_agents(s.agents):
+                runner = AgentRunner(agent, self.bus, self.store, metrics=self.metrics, emit_logs=s.emit_logs)
+                await runner.start()
+                self.runners.append(runner)
+        return self
+
+    async def stop(self) -> None:
+        for runner in self.runners:
+            await runner.stop()
+        self.runners.clear()
+        if self._feed_task is not None:
+            self._feed_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._feed_task
+        if self._feed is not None:
+            await self._feed.stop()
+        if self.relay is not None:
+            await self.relay.stop()
+        if self.bus is not None:
+            await self.bus.stop()
+        if self.store is not None:
+            self.store.close()
+
+    async def __aenter__(self) -> "Engine":
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- asking ----------------------------------------------------------------------
+
+    async def submit(
+        self, student_id: str, query: StudentQuery, trace_id: str | None = None
+    ) -> UUID:
+        """Store the query and its outbox event in one transaction, then publish."""
+        return (await self.submit_many([(student_id, query)], trace_id))[0]
+
+    async def submit_many(
+        self, items: Iterable[tuple[str, StudentQuery]], trace_id: str | None = None
+    ) -> list[UUID]:
+        store, bus = self._require()
+        batch = []
+        for student_id, query in items:
+            topic, payload = first_query_fields(query)
+            trace = trace_id or uuid.uuid4().hex
+            event = outbox_event(topic, student_id, payload, trace)
+            batch.append((student_id, trace, query, query.context, [event]))
+        inserted = await asyncio.to_thread(store.submit_queries, batch)
+        rows = [row for written in inserted if written for row in written]
+        if not await publish_rows(bus, store, rows):
+            assert self.relay is not None
+            self.relay.wake()
+        return [query.query_id for _, _, query, _, _ in batch]
+
+    async def wait(self, query_id: UUID, timeout: float = 30.0) -> AgentReply:
+        """The answering agent's reply (not a saga helper's), as soon as it is stored."""
+        store, _ = self._require()
+        future: asyncio.Future[AgentReply] = asyncio.get_running_loop().create_future()
+        self._waiters[query_id].append(future)
+        try:
+            deadline = asyncio.get_running_loop().time() + timeout
+            while True:
+                # The store is the truth; the feed only makes the wait short.
+                for reply in await asyncio.to_thread(store.get_replies, query_id):
+                    if not reply.data.get("saga_of"):
+                        return reply
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    raise QueryTimeout(f"no reply to query {query_id} within {timeout:g}s")
+                with contextlib.suppress(TimeoutError):
+                    return await asyncio.wait_for(asyncio.shield(future), min(remaining, 1.0))
+        finally:
+            waiters = self._waiters.get(query_id)
+            if waiters is not None:
+                with contextlib.suppress(ValueError):
+                    waiters.remove(future)
+                if not waiters:
+                    del self._waiters[query_id]
+
+    async def ask(self, student_id: str, query: StudentQuery, timeout: float = 30.0) -> AgentReply:
+        return await self.wait(await self.submit(student_id, query), timeout)
+
+    async def replies(self, query_id: UUID) -> list[AgentReply]:
+        store, _ = self._require()
+        return await asyncio.to_thread(store.get_replies, query_id)
+
+    async def events(self, student_id: str) -> AsyncIterator[Envelope[Any]]:
+        """Live routing decisions, activity logs, replies and alerts for one student."""
+        queue: asyncio.Queue[Envelope[Any]] = asyncio.Queue(maxsize=1000)
+        self._subscribers[student_id].add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._subscribers[student_id].discard(queue)
+
+    def student_context(self, student_id: str) -> StudentContext | None:
+        store, _ = self._require()
+        return store.get_student_context(student_id)
+
+    # -- internals -------------------------------------------------------------------
+
+    def _require(self) -> tuple[Store, Bus]:
+        if self.store is None or self.bus is None:
+            raise RuntimeError("engine is not started: use `await engine.start()` or `async with Engine(...)`")
+        return self.store, self.bus
+
+    async def _dispatch_feed(self) -> None:
+        assert self._feed is not None
+        while True:
+            records = await self._feed.getmany(timeout=1.0, max_records=500)
+            if records:
+                # Committing lets the in-process bus trim what every group has read.
+                offsets = {r.tp: r.offset + 1 for r in records}
+                with contextlib.suppress(Exception):
+                    await self._feed.commit(offsets)
+            for record in records:
+                try:
+                    envelope = decode(record.topic, record.value)
+                except ContractError:
+                    continue  # the owning agent dead-letters it; the feed just skips
+                payload = envelope.payload
+                if isinstance(payload, AgentReply) and not payload.data.get("saga_of"):
+                    for future in self._waiters.get(payload.query_id, []):
+                        if not future.done():
+                            future.set_result(payload)
+                for queue in list(self._subscribers.get(envelope.student_id, ())):
+                    if queue.full():
+                        queue.get_nowait()  # a slow reader loses the oldest event, not the newest
+                    queue.put_nowait(envelope)
+
+
+def load_agents(names: Iterable[str]) -> list[Agent]:
+    from learnflow_agents.runtime.registry import build_agents
+
+    return build_agents(names)

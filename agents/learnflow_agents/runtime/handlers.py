@@ -1,0 +1,111 @@
+"""The six agents as handlers: thin adapters from the runner to the tutors' pure functions.
+
+The tutors are synchronous and CPU-bound (or spawn ruff / a sandbox), so they run in a
+worker thread to keep the event loop, and other partitions, moving.
+"""
+
+import asyncio
+from collections.abc import Callable
+
+from learnflow_agents.contracts import (
+    AGENT_REQUEST_TOPIC,
+    AgentName,
+    AgentReply,
+    AgentRequest,
+    StudentQuery,
+    Topic,
+)
+from learnflow_agents.runtime.handler import HandlerContext, Outcome
+
+
+class TriageAgent:
+    name = AgentName.TRIAGE.value
+    topics = (Topic.STUDENT_QUERIES,)
+
+    async def handle(self, query: StudentQuery, ctx: HandlerContext) -> Outcome:
+        from learnflow_agents.tutors.triage import classify
+
+        decision = classify(query)
+        target = AgentName(decision.target_agent)
+        await ctx.note(f"routed to the {target.value} agent ({decision.confidence:.0%}): {decision.reasoning}")
+        request = AgentRequest(query=query, routing=decision)
+        return Outcome(routing=decision, forward=[(AGENT_REQUEST_TOPIC[target], request)])
+
+
+class TutorAgent:
+    """A specialist: one request topic, one reply."""
+
+    def __init__(self, name: AgentName, answer: Callable[[AgentRequest, HandlerContext], AgentReply]) -> None:
+        self.name = name.value
+        self.topics = (AGENT_REQUEST_TOPIC[name],)
+        self._answer = answer
+
+    async def handle(self, request: AgentRequest, ctx: HandlerContext) -> Outcome:
+        reply = await asyncio.to_thread(self._answer, request, ctx)
+        if request.requested_by:
+            reply.data["saga_of"] = request.requested_by
+        return Outcome(reply=reply)
+
+
+class DebugAgent(TutorAgent):
+    """Debug also asks concepts (saga) when the root cause is a misunderstanding."""
+
+    def __init__(self) -> None:
+        super().__init__(AgentName.DEBUG, _debug_answer)
+
+    async def handle(self, request: AgentRequest, ctx: HandlerContext) -> Outcome:
+        outcome = await super().handle(request, ctx)
+        reply = outcome.reply
+        if reply is not None and reply.data.get("conceptual") and reply.concepts and not request.requested_by:
+            concept = reply.concepts[0]
+            await ctx.note(f"asking the concepts agent to explain {concept}")
+            ask = AgentRequest(query=request.query, routing=request.routing, requested_by=self.name, concept=concept)
+            outcome.forward.append((Topic.CONCEPTS_REQUESTS, ask))
+            reply.data["concept_requested"] = concept
+        return outcome
+
+
+def _debug_answer(request: AgentRequest, ctx: HandlerContext) -> AgentReply:
+    from learnflow_agents.tutors.debug import diagnose
+
+    return diagnose(request.query)
+
+
+def _concepts_answer(request: AgentRequest, ctx: HandlerContext) -> AgentReply:
+    from learnflow_agents.tutors.concepts import explain
+
+    return explain(request.query, concept=request.concept)
+
+
+def _review_answer(request: AgentRequest, ctx: HandlerContext) -> AgentReply:
+    from learnflow_agents.tutors.code_review import review
+
+    return review(request.query)
+
+
+def _exercise_answer(request: AgentRequest, ctx: HandlerContext) -> AgentReply:
+    from learnflow_agents.tutors.exercise.agent import answer
+
+    return answer(request, ctx)
+
+
+def _progress_answer(request: AgentRequest, ctx: HandlerContext) -> AgentReply:
+    from learnflow_agents.tutors.progress import report
+
+    return report(request, ctx)
+
+
+def concepts_agent() -> TutorAgent:
+    return TutorAgent(AgentName.CONCEPTS, _concepts_answer)
+
+
+def code_review_agent() -> TutorAgent:
+    return TutorAgent(AgentName.CODE_REVIEW, _review_answer)
+
+
+def exercise_agent() -> TutorAgent:
+    return TutorAgent(AgentName.EXERCISE, _exercise_answer)
+
+
+def progress_agent() -> TutorAgent:
+    return TutorAgent(AgentName.PROGRESS, _progress_answer)

@@ -1,0 +1,35 @@
+"""Agent names -> agent instances, for `run --agent NAME|all` and the engine."""
+
+from collections.abc import Callable, Iterable
+
+from learnflow_agents.contracts import AgentName
+from learnflow_agents.runtime.handler import Agent
+from learnflow_agents.runtime.handlers import (
+    DebugAgent,
+    TriageAgent,
+    code_review_agent,
+    concepts_agent,
+    exercise_agent,
+    progress_agent,
+)
+
+FACTORIES: dict[str, Callable[[], Agent]] = {
+    AgentName.TRIAGE.value: TriageAgent,
+    AgentName.CONCEPTS.value: concepts_agent,
+    AgentName.CODE_REVIEW.value: code_review_agent,
+    AgentName.DEBUG.value: DebugAgent,
+    AgentName.EXERCISE.value: exercise_agent,
+    AgentName.PROGRESS.value: progress_agent,
+}
+
+
+def build_agents(names: Iterable[str]) -> list[Agent]:
+    wanted: list[str] = []
+    for name in names:
+        if name == "all":
+            wanted.extend(FACTORIES)
+        elif name in FACTORIES:
+            wanted.append(name)
+        else:
+            raise ValueError(f"unknown agent {name!r}: choose from {', '.join(FACTORIES)} or all")
+    return [FACTORIES[name]() for name in dict.fromkeys(wanted)]

@@ -1,0 +1,44 @@
+"""Configuration from arguments or LEARNFLOW_* environment variables."""
+
+import os
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "learnflow"
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{default_data_dir() / 'learnflow.sqlite3'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEARNFLOW_", extra="ignore")
+
+    bus_url: str = "memory://"
+    db_url: str = Field(default_factory=default_db_url)
+    topic_prefix: str = ""
+    partitions: int = Field(default=12, ge=1, le=1000)
+    agents: list[str] = Field(default_factory=lambda: ["all"])
+    # Embedded SQLite migrates itself; a shared PostgreSQL is migrated on purpose (`db upgrade`).
+    auto_upgrade: bool | None = None
+    emit_logs: bool = True
+    metrics_port: int = 9464
+    log_level: str = "INFO"
+
+    @field_validator("db_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+            raise ValueError(f"unsupported database URL {value!r}: use sqlite:///PATH or postgresql://...")
+        return value
+
+    def model_post_init(self, __context: object) -> None:
+        if self.auto_upgrade is None:
+            self.auto_upgrade = self.db_url.startswith("sqlite")
+        if self.db_url.startswith("sqlite:///") and self.db_url != "sqlite:///:memory:":
+            Path(self.db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
