@@ -1,3 +1,3 @@
 """Shared fixtures: the real Kafka-protocol broker and real databases come from plugins."""
 
-pytest_plugins = ("tests.fixtures.kafka_broker", "tests.fixtures.databases")
+pytest_plugins = ("tests.fixtures.kafka_broker", "tests.fixtures.databases", "tests.fixtures.stack")
