@@ -1,0 +1,159 @@
+"""Find the student's own tests and run them, in a separate process, against some code.
+
+The code under test is the student's (or our rewrite of it), so it runs in a child
+interpreter with a time and memory limit; its output goes nowhere, and only a small
+JSON result file is read back, so an infinite loop or a flood of prints cannot hurt us.
+"""
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+TIMEOUT_S = 5.0
+MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024
+_FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
+
+_RUNNER = r"""
+import inspect, json, sys, traceback
+code_path, tests_path, result_path = sys.argv[1:4]
+
+def runnable_test(name, value):
+    if not (name.startswith("test") and callable(value) and getattr(value, "__module__", None) == "__main__"):
+        return False
+    try:
+        params = inspect.signature(value).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    # A helper like `test(x)` is not a test a runner would call; only zero-argument ones are.
+    return all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params)
+
+def report(ok, exc=None):
+    result = {"ok": ok}
+    if exc is not None:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in ("cell.py", "tests.py")]
+        last = frames[-1] if frames else None
+        result.update(error=type(exc).__name__, message=str(exc)[:300],
+                      file=last.filename if last else "", line=last.lineno if last else 0)
+    with open(result_path, "w") as out:
+        json.dump(result, out)
+
+namespace = {"__name__": "__main__"}
+try:
+    exec(compile(open(code_path).read(), "cell.py", "exec"), namespace)
+    extra = open(tests_path).read()
+    if extra.strip():
+        exec(compile(extra, "tests.py", "exec"), namespace)
+    for name, value in list(namespace.items()):
+        if runnable_test(name, value):
+            value()
+except BaseException as exc:  # SystemExit or KeyboardInterrupt from student code is a failure too
+    report(False, exc)
+else:
+    report(True)
+"""
+
+
+@dataclass(frozen=True)
+class TestPlan:
+    in_code: bool
+    extra: str  # tests found in the query text, run after the code
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    passed: bool
+    error: str = ""
+    message: str = ""
+    file: str = ""
+    line: int = 0
+
+    @property
+    def inconclusive(self) -> bool:
+        """The run says nothing about the code's correctness (too slow, or the runner died)."""
+        # MemoryError counts too: the limit is ours, the student's kernel may allow more.
+        return self.error in {"TimeoutError", "Crash", "MemoryError"}
+
+
+def _has_tests(tree: ast.AST) -> bool:
+    return any(
+        isinstance(node, ast.Assert) or (isinstance(node, ast.FunctionDef) and node.name.startswith("test"))
+        for node in ast.walk(tree)
+    )
+
+
+def _tests_in_text(text: str) -> str:
+    blocks = _FENCE.findall(text) or [
+        "\n".join(line for line in text.splitlines() if line.lstrip().startswith("assert "))
+    ]
+    usable = []
+    for block in blocks:
+        try:
+            if block.strip() and _has_tests(ast.parse(block)):
+                usable.append(block)
+        except SyntaxError:
+            continue  # prose that merely mentions `assert` is not a test
+    return "\n".join(usable)
+
+
+def find_tests(tree: ast.Module, text: str, source: str | None = None) -> TestPlan | None:
+    # `source` lets a large cell without the words `assert`/`def test` skip the tree walk.
+    extra = _tests_in_text(text) if ("assert" in text or "def test" in text) else ""
+    in_code = _has_tests(tree) if (source is None or "assert" in source or "def test" in source) else False
+    return TestPlan(in_code, extra) if in_code or extra else None
+
+
+def _limit_memory() -> None:  # pragma: no cover - runs in the child
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
+
+
+def run_tests(code: str, plan: TestPlan, timeout: float | None = None) -> TestOutcome:
+    timeout = TIMEOUT_S if timeout is None else timeout
+    with tempfile.TemporaryDirectory(prefix="learnflow-review-") as tmp:
+        folder = Path(tmp)
+        (folder / "cell.py").write_text(code, encoding="utf-8")
+        (folder / "tests.py").write_text(plan.extra, encoding="utf-8")
+        (folder / "runner.py").write_text(_RUNNER, encoding="utf-8")
+        result_path = folder / "result.json"
+        # Nothing from our environment (API keys, tokens) is visible to the student's code.
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "MPLBACKEND": "Agg",
+            "PYTHONIOENCODING": "utf-8",
+        }
+        try:
+            subprocess.run(
+                [sys.executable, "-I", "runner.py", "cell.py", "tests.py", str(result_path)],
+                cwd=folder,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=timeout,
+                preexec_fn=_limit_memory if sys.platform.startswith("linux") else None,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return TestOutcome(False, "TimeoutError", f"the tests did not finish within {timeout:g} s")
+        try:
+            result = json.loads(result_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return TestOutcome(
+                False, "Crash", "the test process ended without a result (crash or memory limit)"
+            )
+    if result.get("ok"):
+        return TestOutcome(True)
+    return TestOutcome(
+        False,
+        str(result.get("error", "")),
+        str(result.get("message", "")),
+        str(result.get("file", "")),
+        int(result.get("line") or 0),
+    )
