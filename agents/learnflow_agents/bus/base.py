@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 
-class BusUnavailable(ConnectionError):
+class BusUnavailable(ConnectionError):  # noqa: N818 - reads as a state, like TimeoutError's peers
     """The broker cannot be reached; callers keep their outbox and retry later."""
 
 
@@ -53,11 +53,21 @@ class Consumer(ABC):
 
     @abstractmethod
     async def commit(self, offsets: dict[TopicPartition, int]) -> None:
-        """Commit `offsets` (the offset of the next record to read, as in Kafka)."""
+        """Commit `offsets` (the offset of the next record to read, as in Kafka).
+
+        A commit that cannot be made is dropped (logged), never raised: for a partition
+        reassigned to another member (its new owner re-reads from the last committed
+        offset) or while the broker is unreachable (a later commit covers it, or the
+        records are delivered again). At-least-once consumers tolerate both.
+        """
 
     @abstractmethod
     async def seek(self, tp: TopicPartition, offset: int) -> None:
-        """Read `tp` again from `offset` (used to redeliver a record whose handler failed)."""
+        """Read `tp` again from `offset` (used to redeliver a record whose handler failed).
+
+        Ignored for a partition this member no longer owns: its new owner reads it from
+        the group's committed offset anyway.
+        """
 
     @abstractmethod
     def assignment(self) -> set[TopicPartition]: ...
