@@ -1,0 +1,246 @@
+"""Load exercise notebooks (the shipped bank or a course directory) into `Exercise` objects.
+
+Plain `json`, no nbformat: the exercise agent reads the bank at run time and must work
+without the optional `course` extra installed.
+"""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from learnflow_agents.tutors.exercise.format import (
+    Difficulty,
+    ExerciseMetadata,
+    ExerciseNotebookDoc,
+    TestCell,
+    Topic,
+)
+
+BANK_DIR = Path(__file__).with_name("bank")
+
+
+class ExerciseFormatError(ValueError):
+    """A notebook is not a valid LearnFlow exercise; the message names the file and the problem."""
+
+
+class UnknownExerciseError(KeyError):
+    def __str__(self) -> str:
+        return f"no exercise with id {self.args[0]!r}"
+
+
+@dataclass(frozen=True)
+class ExerciseTest:
+    name: str
+    source: str
+    hidden: bool
+    success: str | None = None
+    failure: str | None = None
+    points: int = 1
+    timeout_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Exercise:
+    meta: ExerciseMetadata
+    statement: str
+    starter: str
+    # None in a released notebook: students never receive it.
+    solution: str | None
+    visible_tests: tuple[ExerciseTest, ...]
+    hidden_tests: tuple[ExerciseTest, ...]
+    path: Path | None = None
+
+    @property
+    def id(self) -> str:
+        return self.meta.exercise_id
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+    @property
+    def topic(self) -> Topic:
+        return self.meta.topic
+
+    @property
+    def difficulty(self) -> Difficulty:
+        return self.meta.difficulty
+
+    @property
+    def prerequisites(self) -> list[Topic]:
+        return list(self.meta.prerequisites)
+
+    @property
+    def hints(self) -> list[str]:
+        return list(self.meta.hints)
+
+    @property
+    def all_tests(self) -> tuple[ExerciseTest, ...]:
+        return self.visible_tests + self.hidden_tests
+
+
+def cell_source(cell: dict[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def cell_role(cell: dict[str, Any]) -> str | None:
+    meta = (cell.get("metadata") or {}).get("learnflow")
+    return meta.get("role") if isinstance(meta, dict) else None
+
+
+def parse_exercise(notebook: dict[str, Any], path: Path | None = None) -> Exercise:
+    where = str(path) if path else "notebook"
+    try:
+        doc = ExerciseNotebookDoc.model_validate(notebook)
+    except ValidationError as exc:
+        raise ExerciseFormatError(f"{where}: metadata does not match the exercise format:\n{exc}") from exc
+    meta = doc.metadata.learnflow
+    statements: list[str] = []
+    starters: list[str] = []
+    solutions: list[str] = []
+    visible: list[ExerciseTest] = []
+    hidden: list[ExerciseTest] = []
+    for index, cell in enumerate(doc.cells):
+        role = cell.metadata.learnflow
+        if role is None:
+            continue
+        source = "".join(cell.source) if isinstance(cell.source, list) else cell.source
+        expected_type = "markdown" if role.role in ("statement", "hints") else "code"
+        if cell.cell_type != expected_type:
+            raise ExerciseFormatError(
+                f"{where}: cell {index} has role {role.role!r} but is a {cell.cell_type} cell"
+            )
+        if role.role == "statement":
+            statements.append(source)
+        elif role.role == "starter":
+            starters.append(source)
+        elif role.role == "solution":
+            solutions.append(source)
+        elif isinstance(role, TestCell):
+            case = ExerciseTest(
+                name=role.name,
+                source=_unwrap_released_test(source) if meta.released else source,
+                hidden=role.role == "hidden-tests",
+                success=role.success,
+                failure=role.failure,
+                points=role.points,
+                timeout_seconds=role.timeout_seconds,
+            )
+            (hidden if case.hidden else visible).append(case)
+    _check_structure(where, meta, statements, starters, solutions, visible, hidden)
+    names = [t.name for t in visible + hidden]
+    if len(set(names)) != len(names):
+        raise ExerciseFormatError(f"{where}: test names must be unique, got {names}")
+    return Exercise(
+        meta=meta,
+        statement="\n\n".join(s.strip() for s in statements),
+        starter=starters[0],
+        solution=solutions[0] if solutions else None,
+        visible_tests=tuple(visible),
+        hidden_tests=tuple(hidden),
+        path=path,
+    )
+
+
+def _check_structure(
+    where: str,
+    meta: ExerciseMetadata,
+    statements: list[str],
+    starters: list[str],
+    solutions: list[str],
+    visible: list[ExerciseTest],
+    hidden: list[ExerciseTest],
+) -> None:
+    problems = []
+    if not statements:
+        problems.append("needs at least one markdown cell with role 'statement'")
+    if len(starters) != 1:
+        problems.append(f"needs exactly one 'starter' code cell, found {len(starters)}")
+    if not visible:
+        problems.append("needs at least one 'visible-tests' code cell")
+    if meta.released:
+        if solutions or hidden:
+            problems.append("is marked released but still contains a solution or hidden tests")
+    elif len(solutions) != 1:
+        problems.append(f"needs exactly one 'solution' code cell, found {len(solutions)}")
+    if problems:
+        raise ExerciseFormatError(f"{where}: " + "; ".join(problems))
+
+
+def _unwrap_released_test(source: str) -> str:
+    """Recover the plain asserts from a released ``with lf_check(...):`` test cell."""
+    lines = source.splitlines()
+    body_start = next((i for i, line in enumerate(lines) if line.startswith("with lf_check(")), None)
+    if body_start is None:
+        return source
+    body = lines[body_start + 1 :]
+    # Continuation lines of a long lf_check(...) call end at the line closing with "):".
+    if not lines[body_start].rstrip().endswith(":"):
+        close = next(i for i, line in enumerate(body) if line.rstrip().endswith("):"))
+        body = body[close + 1 :]
+    return "\n".join(line[4:] if line.startswith("    ") else line for line in body) + "\n"
+
+
+def load_exercise(path: Path | str) -> Exercise:
+    path = Path(path)
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ExerciseFormatError(f"{path}: cannot read notebook JSON: {exc}") from exc
+    return parse_exercise(notebook, path)
+
+
+class Bank:
+    """A set of exercises with unique ids, searchable by topic."""
+
+    def __init__(self, exercises: list[Exercise]) -> None:
+        self._by_id: dict[str, Exercise] = {}
+        for exercise in exercises:
+            if exercise.id in self._by_id:
+                other = self._by_id[exercise.id].path
+                raise ExerciseFormatError(
+                    f"duplicate exercise id {exercise.id!r} in {exercise.path} and {other}"
+                )
+            self._by_id[exercise.id] = exercise
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __iter__(self) -> Iterator[Exercise]:
+        return iter(sorted(self._by_id.values(), key=lambda e: e.id))
+
+    def __contains__(self, exercise_id: object) -> bool:
+        return exercise_id in self._by_id
+
+    def get(self, exercise_id: str) -> Exercise:
+        try:
+            return self._by_id[exercise_id]
+        except KeyError:
+            raise UnknownExerciseError(exercise_id) from None
+
+    def for_topic(self, topic: Topic | str) -> list[Exercise]:
+        return [e for e in self if e.topic == topic]
+
+    @property
+    def topics(self) -> set[Topic]:
+        return {e.topic for e in self._by_id.values()}
+
+
+def notebook_paths(directory: Path | str) -> list[Path]:
+    return sorted(p for p in Path(directory).rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def load_directory(directory: Path | str) -> Bank:
+    return Bank([load_exercise(p) for p in notebook_paths(directory)])
+
+
+@lru_cache(maxsize=1)
+def load_bank() -> Bank:
+    """The bank shipped inside the package (read once per process)."""
+    return load_directory(BANK_DIR)

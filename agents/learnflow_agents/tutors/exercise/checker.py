@@ -1,0 +1,263 @@
+"""Check a student's attempt: run the tests in the sandbox and explain each result kindly."""
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from learnflow_agents.tutors.exercise.bank import Bank, Exercise, ExerciseTest, load_bank
+from learnflow_agents.tutors.exercise.sandbox import Limits, SandboxRun, SandboxTest, run_sandboxed
+from learnflow_agents.tutors.exercise.sandbox_child import STUDENT_FILENAME
+
+
+class Status(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    MEMORY = "memory"
+    OUTPUT = "output"
+    RECURSION = "recursion"
+    EXIT = "exit"
+    CRASH = "crash"
+    NOT_RUN = "not-run"
+    BROKEN_TEST = "broken-test"
+
+
+class TestOutcome(BaseModel):
+    name: str
+    hidden: bool = False
+    status: Status
+    passed: bool
+    points: int = 1
+    message: str = Field("", description="Friendly explanation for the learner.")
+    expected: str | None = None
+    actual: str | None = None
+    check: str | None = Field(None, description="The assertion that failed (visible tests only).")
+    line: int | None = Field(None, description="Line of the student's code involved, if any.")
+    output: str = ""
+
+
+class CheckResult(BaseModel):
+    exercise_id: str | None = None
+    passed: bool
+    score: float = Field(ge=0.0, le=1.0)
+    points: int
+    max_points: int
+    summary: str
+    load_error: str | None = Field(None, description="Why the code could not even be loaded.")
+    tests: list[TestOutcome] = Field(default_factory=list)
+
+    @property
+    def failures(self) -> list[TestOutcome]:
+        return [t for t in self.tests if not t.passed]
+
+
+_FRIENDLY = {
+    Status.TIMEOUT: (
+        "⏱️ This didn't finish within {seconds:g} s. Look for a loop whose condition never becomes "
+        "false (a `while` whose variable never changes?) or work that grows much faster than the input."
+    ),
+    Status.MEMORY: (
+        "💾 Your code ran out of memory (limit {memory_mb} MB). Usually a list or string that keeps "
+        "growing inside a loop, or a very large `*` repetition."
+    ),
+    Status.OUTPUT: (
+        "📜 Your code printed more than {output_chars:,} characters, so the checker stopped it. "
+        "Is there a `print` inside a loop that runs far too often?"
+    ),
+    Status.RECURSION: (
+        "🔁 RecursionError: the function kept calling itself. Check that there is a base case and "
+        "that every recursive call moves closer to it."
+    ),
+    Status.EXIT: (
+        "🚪 Your code called exit()/sys.exit(), which stops Python. Return a value from your "
+        "function instead."
+    ),
+    Status.NOT_RUN: "⏸️ Not run: an earlier problem stopped the checker before this test.",
+}
+
+
+def _friendly_error(facts: dict) -> str:
+    exception = facts.get("exception", "Exception")
+    message = facts.get("message") or ""
+    where = facts.get("where") or {}
+    place = f" on line {where['line']} of your code" if where.get("file") == STUDENT_FILENAME else ""
+    if exception == "NotImplementedError":
+        return "🚧 Not written yet: the starter still raises NotImplementedError. Replace it with your code."
+    if exception == "EOFError":
+        return (
+            "⌨️ Your code called input(), but nobody can type during a check. Use the function's parameters."
+        )
+    if exception == "NameError":
+        return f"❓ NameError{place}: {message}. Is it spelled the same everywhere and defined before use?"
+    return f"💥 Your code raised {exception}{place}: {message}"
+
+
+def _outcome(case: ExerciseTest, facts: dict | None, limits: Limits) -> TestOutcome:
+    base = {"name": case.name, "hidden": case.hidden, "points": case.points}
+    if facts is None:
+        return TestOutcome(**base, status=Status.NOT_RUN, passed=False, message=_FRIENDLY[Status.NOT_RUN])
+    status = Status(facts["status"])
+    output = facts.get("output", "")
+    where = facts.get("where") or {}
+    line = where.get("line") if where.get("file") == STUDENT_FILENAME else None
+    if status is Status.PASSED:
+        return TestOutcome(
+            **base, status=status, passed=True, message=case.success or "✅ Passed.", output=output
+        )
+    if status is Status.FAILED:
+        lead = case.failure or "❌ Not quite."
+        detail = facts.get("message") or ""
+        message = f"{lead} {detail}".strip()
+        outcome = TestOutcome(
+            **base,
+            status=status,
+            passed=False,
+            message=message,
+            expected=facts.get("expected"),
+            actual=facts.get("actual"),
+            check=facts.get("source"),
+            line=line,
+            output=output,
+        )
+        return outcome
+    if status is Status.ERROR:
+        message = _friendly_error(facts)
+    elif status is Status.BROKEN_TEST:
+        message = f"⚠️ This test itself does not compile (tell your instructor): {facts.get('message', '')}"
+    else:
+        message = _FRIENDLY[status].format(
+            seconds=case.timeout_seconds or limits.per_test_seconds,
+            memory_mb=limits.memory_bytes // (1024 * 1024),
+            output_chars=limits.output_hard_chars,
+        )
+    if case.failure:
+        message = f"{case.failure} {message}"
+    return TestOutcome(**base, status=status, passed=False, message=message, line=line, output=output)
+
+
+def _load_problem(run: SandboxRun, limits: Limits) -> tuple[Status, str] | None:
+    """Why the student's code could not be loaded at all, or None if it loaded."""
+    load = run.load
+    if load is not None and load.get("status") == "passed":
+        return None
+    if load is None:
+        if run.killed_for_time:
+            return Status.TIMEOUT, _FRIENDLY[Status.TIMEOUT].format(seconds=limits.total_seconds)
+        return Status.CRASH, _crash_message(run, "while loading your code")
+    status = load.get("status")
+    if status == "syntax":
+        where = load.get("where") or {}
+        text = load.get("text") or ""
+        shown = f"\n\n    {text.strip()}" if text.strip() else ""
+        return Status.ERROR, f"✏️ Syntax error on line {where.get('line')}: {load.get('message')}.{shown}"
+    if status == "error":
+        return Status.ERROR, _friendly_error(load) + " (while your code was loading, before any test ran)"
+    status_enum = Status(status)
+    return status_enum, _FRIENDLY[status_enum].format(
+        seconds=limits.per_test_seconds,
+        memory_mb=limits.memory_bytes // (1024 * 1024),
+        output_chars=limits.output_hard_chars,
+    ) + " (while your code was loading, before any test ran)"
+
+
+def _crash_message(run: SandboxRun, when: str) -> str:
+    how = f"signal {run.crash_signal}" if run.crash_signal else f"exit code {run.returncode}"
+    return (
+        f"💥 Python stopped abruptly {when} ({how}). Common causes: os._exit(), very deep "
+        "recursion after raising the recursion limit, or a crash in a C extension."
+    )
+
+
+def check_code(
+    exercise: Exercise,
+    code: str,
+    *,
+    include_hidden: bool = True,
+    limits: Limits | None = None,
+) -> CheckResult:
+    """Run `exercise`'s tests (hidden ones too unless told otherwise) against `code`."""
+    limits = limits or Limits()
+    cases = list(exercise.visible_tests) + (list(exercise.hidden_tests) if include_hidden else [])
+    run = run_sandboxed(
+        code,
+        [SandboxTest(c.name, c.source, c.timeout_seconds) for c in cases],
+        limits,
+    )
+    max_points = sum(c.points for c in cases)
+    problem = _load_problem(run, limits)
+    if problem is not None:
+        status, message = problem
+        tests = [
+            TestOutcome(
+                name=c.name,
+                hidden=c.hidden,
+                points=c.points,
+                status=Status.NOT_RUN,
+                passed=False,
+                message="⏸️ Not run: your code has to load without errors first.",
+            )
+            for c in cases
+        ]
+        return CheckResult(
+            exercise_id=exercise.id,
+            passed=False,
+            score=0.0,
+            points=0,
+            max_points=max_points,
+            summary=message,
+            load_error=message,
+            tests=tests,
+        )
+    outcomes = []
+    for index, case in enumerate(cases):
+        facts = run.tests.get(index)
+        if facts is None and index in run.started:
+            # Started but never reported: the child died or was killed during this test.
+            status = Status.TIMEOUT if run.killed_for_time else Status.CRASH
+            message = (
+                _FRIENDLY[Status.TIMEOUT].format(seconds=limits.total_seconds)
+                if run.killed_for_time
+                else _crash_message(run, "during this test")
+            )
+            outcomes.append(
+                TestOutcome(
+                    name=case.name,
+                    hidden=case.hidden,
+                    points=case.points,
+                    status=status,
+                    passed=False,
+                    message=message,
+                )
+            )
+            continue
+        outcomes.append(_outcome(case, facts, limits))
+    points = sum(o.points for o in outcomes if o.passed)
+    passed = all(o.passed for o in outcomes)
+    failed = sum(1 for o in outcomes if not o.passed)
+    if passed:
+        summary = f"🎉 All {len(outcomes)} tests passed."
+    else:
+        summary = f"{failed} of {len(outcomes)} tests did not pass yet."
+    return CheckResult(
+        exercise_id=exercise.id,
+        passed=passed,
+        score=round(points / max_points, 4) if max_points else float(passed),
+        points=points,
+        max_points=max_points,
+        summary=summary,
+        tests=outcomes,
+    )
+
+
+def check_attempt(
+    exercise_id: str,
+    code: str,
+    *,
+    include_hidden: bool = True,
+    limits: Limits | None = None,
+    bank: Bank | None = None,
+) -> CheckResult:
+    """Check `code` against the bank exercise `exercise_id` (raises UnknownExerciseError)."""
+    exercise = (bank or load_bank()).get(exercise_id)
+    return check_code(exercise, code, include_hidden=include_hidden, limits=limits)

@@ -1,0 +1,71 @@
+"""`learnflow-agents course validate|release|grade`: argparse glue over course.py.
+
+The main CLI calls `add_course_commands(subparsers)` and dispatches to `main_course(args)`;
+``python -m learnflow_agents.tutors.exercise.course_cli ...`` runs the same commands alone.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from learnflow_agents.tutors.exercise.bank import ExerciseFormatError
+from learnflow_agents.tutors.exercise.course import (
+    CourseToolError,
+    grade_submissions,
+    release_course,
+    validate_course,
+)
+
+
+def add_course_commands(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    course = subparsers.add_parser("course", help="validate, release and grade exercise notebooks")
+    commands = course.add_subparsers(dest="course_command", required=True)
+
+    validate = commands.add_parser("validate", help="check a directory of exercise notebooks")
+    validate.add_argument("directory", type=Path)
+    validate.add_argument(
+        "--no-execute", action="store_true", help="skip running each notebook in a kernel (nbclient)"
+    )
+
+    release = commands.add_parser("release", help="write student notebooks without solutions or hidden tests")
+    release.add_argument("source", type=Path)
+    release.add_argument("destination", type=Path)
+
+    grade = commands.add_parser("grade", help="grade SUBMISSIONS/<student>/<exercise>.ipynb")
+    grade.add_argument("submissions", type=Path)
+    grade.add_argument("--source", type=Path, required=True, help="the course source notebooks")
+    grade.add_argument("--out", type=Path, required=True, help="directory for report.csv and report.json")
+
+    course.set_defaults(func=main_course)
+
+
+def main_course(args: argparse.Namespace) -> int:
+    try:
+        if args.course_command == "validate":
+            report = validate_course(args.directory, execute=not args.no_execute)
+            print(report.render())
+            return 0 if report.ok else 1
+        if args.course_command == "release":
+            written = release_course(args.source, args.destination)
+            print(f"released {len(written)} notebooks into {args.destination}")
+            return 0
+        if args.course_command == "grade":
+            report = grade_submissions(args.submissions, args.source, args.out)
+            passed = sum(1 for row in report.rows if row.passed)
+            print(f"graded {len(report.rows)} notebooks ({passed} fully passed)")
+            print(f"reports: {report.csv_path} {report.json_path}")
+            return 0
+    except (CourseToolError, ExerciseFormatError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    raise AssertionError(f"unknown course command {args.course_command!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="learnflow-agents")
+    add_course_commands(parser.add_subparsers(dest="command", required=True))
+    return main_course(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

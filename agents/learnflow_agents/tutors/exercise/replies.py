@@ -1,0 +1,184 @@
+"""The exercise agent's answers, as the shared AgentReply every renderer understands."""
+
+import time
+
+from learnflow_agents.contracts.query import StudentQuery
+from learnflow_agents.contracts.reply import (
+    Action,
+    ActionKind,
+    AgentReply,
+    CodeBlock,
+    CodeRole,
+    Provenance,
+    ReplyStatus,
+)
+from learnflow_agents.tutors.exercise.bank import Bank, Exercise, UnknownExerciseError, load_bank
+from learnflow_agents.tutors.exercise.checker import CheckResult, TestOutcome, check_code
+from learnflow_agents.tutors.exercise.picker import NoExerciseFitsError, infer_topic, pick
+from learnflow_agents.tutors.exercise.sandbox import Limits
+
+AGENT = "exercise"
+
+
+def _provenance(started: float) -> Provenance:
+    return Provenance(
+        agent=AGENT, provider="offline", latency_ms=round((time.perf_counter() - started) * 1000, 2)
+    )
+
+
+def _data(exercise: Exercise | None, topic: str | None, **extra: object) -> dict[str, object]:
+    return {
+        "exercise_id": exercise.id if exercise else None,
+        "topic": exercise.topic.value if exercise else topic,
+        "difficulty": exercise.difficulty.value if exercise else None,
+        **extra,
+    }
+
+
+def visible_tests_code(exercise: Exercise) -> str:
+    """The visible tests as one runnable block, each introduced by its name."""
+    parts = [f"# Test: {t.name}\n{t.source.strip()}" for t in exercise.visible_tests]
+    return "\n\n".join(parts) + "\n"
+
+
+def exercise_reply(query: StudentQuery, topic: str | None = None, *, bank: Bank | None = None) -> AgentReply:
+    """Pick an exercise on `topic` (or the topic named in the query) and present it."""
+    started = time.perf_counter()
+    topic = topic or (infer_topic(query.text) or "")
+    context = query.context
+    try:
+        if not topic:
+            raise NoExerciseFitsError("Which topic would you like to practise? Name one, e.g. 'loops'.", "")
+        exercise = pick(topic, context.skill_level, context.topics_covered, context.mastery, bank=bank)
+    except NoExerciseFitsError as exc:
+        actions = [
+            Action(kind=ActionKind.EXPLAIN_CONCEPT, label=f"Learn {name} first", args={"concept": name})
+            for name in exc.learn_first
+        ]
+        return AgentReply(
+            query_id=query.query_id,
+            agent=AGENT,
+            status=ReplyStatus.PARTIAL,
+            summary=str(exc),
+            explanation=str(exc),
+            actions=actions,
+            concepts=list(exc.learn_first),
+            provenance=_provenance(started),
+            data=_data(None, exc.topic or None, learn_first=exc.learn_first),
+        )
+    hints = exercise.hints
+    return AgentReply(
+        query_id=query.query_id,
+        agent=AGENT,
+        summary=f"Exercise: {exercise.title} ({exercise.difficulty.value}, {exercise.topic.value})",
+        explanation=exercise.statement,
+        code_blocks=[
+            CodeBlock(role=CodeRole.STARTER, code=exercise.starter.strip() + "\n", title="Starter code"),
+            CodeBlock(role=CodeRole.TESTS, code=visible_tests_code(exercise), title="Tests you can run"),
+        ],
+        # All hints travel in the reply; the UI reveals them one at a time (show-hint).
+        hints=hints,
+        actions=[
+            Action(kind=ActionKind.INSERT_STARTER, label="Insert starter code", args={"code_block": 0}),
+            Action(
+                kind=ActionKind.SHOW_HINT, label="Show a hint", args={"hint_index": 0, "total": len(hints)}
+            ),
+        ],
+        concepts=[exercise.topic.value, *(p.value for p in exercise.prerequisites)],
+        provenance=_provenance(started),
+        data=_data(exercise, None, title=exercise.title),
+    )
+
+
+def _describe_outcome(outcome: TestOutcome) -> str:
+    mark = "✅" if outcome.passed else "❌"
+    name = "hidden test" if outcome.hidden else f"`{outcome.name}`"
+    lines = [f"- {mark} {name}: {outcome.message}"]
+    # Hidden tests say *that* and *why* they failed, never their inputs or expected values.
+    if not outcome.passed and not outcome.hidden:
+        if outcome.check:
+            lines.append(f"  - check: `{outcome.check}`")
+        if outcome.expected is not None:
+            lines.append(f"  - expected: `{outcome.expected}`")
+            lines.append(f"  - got: `{outcome.actual}`")
+        if outcome.line:
+            lines.append(f"  - see line {outcome.line} of your code")
+    return "\n".join(lines)
+
+
+def public_outcome(outcome: TestOutcome) -> dict[str, object]:
+    """An outcome as shown to the student: hidden tests lose their values and source."""
+    data = outcome.model_dump(mode="json")
+    if outcome.hidden:
+        data.update(name="hidden test", expected=None, actual=None, check=None, output="")
+    return data
+
+
+def check_explanation(result: CheckResult) -> str:
+    parts = [f"**{result.summary}**"]
+    if result.load_error:
+        return "\n\n".join(parts)
+    parts.append("\n".join(_describe_outcome(o) for o in result.tests))
+    parts.append(f"Score: {result.points}/{result.max_points}")
+    return "\n\n".join(parts)
+
+
+def check_reply(
+    query: StudentQuery, exercise_id: str, *, bank: Bank | None = None, limits: Limits | None = None
+) -> AgentReply:
+    """Run all tests (hidden included) on the query's code and explain the result."""
+    started = time.perf_counter()
+    try:
+        exercise = (bank or load_bank()).get(exercise_id)
+    except UnknownExerciseError as exc:
+        return AgentReply(
+            query_id=query.query_id,
+            agent=AGENT,
+            status=ReplyStatus.ERROR,
+            summary=str(exc),
+            provenance=_provenance(started),
+            data=_data(None, None, passed=False),
+        )
+    result = check_code(exercise, query.code or "", limits=limits)
+    if result.passed:
+        actions = [
+            Action(kind=ActionKind.RATE, label="Rate this exercise", args={"exercise_id": exercise.id}),
+            Action(
+                kind=ActionKind.ASK_AGENT,
+                label="Next exercise",
+                args={"agent": AGENT, "topic": exercise.topic.value, "exclude": [exercise.id]},
+            ),
+        ]
+    else:
+        actions = [
+            Action(
+                kind=ActionKind.SHOW_HINT,
+                label="Show a hint",
+                args={"hint_index": 0, "total": len(exercise.hints)},
+            ),
+            Action(
+                kind=ActionKind.EXPLAIN_CONCEPT,
+                label=f"Explain {exercise.topic.value}",
+                args={"concept": exercise.topic.value},
+            ),
+        ]
+    return AgentReply(
+        query_id=query.query_id,
+        agent=AGENT,
+        summary=result.summary,
+        explanation=check_explanation(result),
+        hints=exercise.hints if not result.passed else [],
+        actions=actions,
+        concepts=[exercise.topic.value],
+        provenance=_provenance(started),
+        # Enough for the progress agent to record the attempt as evidence.
+        data=_data(
+            exercise,
+            None,
+            passed=result.passed,
+            score=result.score,
+            points=result.points,
+            max_points=result.max_points,
+            tests=[public_outcome(o) for o in result.tests],
+        ),
+    )
