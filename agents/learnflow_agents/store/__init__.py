@@ -1,0 +1,34 @@
+"""The store: SQLAlchemy 2 over PostgreSQL (psycopg 3) or SQLite, with Alembic migrations,
+a transactional outbox and an idempotent-consumer inbox. See store.Store."""
+
+from learnflow_agents.store.engine import normalize_url
+from learnflow_agents.store.errors import FeedbackRejectedError, InvalidDataError, StoreError
+from learnflow_agents.store.records import (
+    AttemptRecord,
+    Effects,
+    Heartbeat,
+    OutboxEvent,
+    OutboxRow,
+    QueryRecord,
+    QueryStatus,
+    StruggleRecord,
+    Submission,
+)
+from learnflow_agents.store.store import Store
+
+__all__ = [
+    "AttemptRecord",
+    "Effects",
+    "FeedbackRejectedError",
+    "Heartbeat",
+    "InvalidDataError",
+    "OutboxEvent",
+    "OutboxRow",
+    "QueryRecord",
+    "QueryStatus",
+    "Store",
+    "StoreError",
+    "StruggleRecord",
+    "Submission",
+    "normalize_url",
+]

@@ -1,0 +1,90 @@
+"""Database URLs and engines: psycopg 3 for PostgreSQL, the stdlib driver for SQLite."""
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+# Execution option naming a connection whose transaction writes (see _sqlite_begin).
+WRITE_OPTION = "learnflow_write"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Parse `url`, pinning PostgreSQL to psycopg 3; reject what the store cannot serve."""
+    text = url if isinstance(url, str) else url.render_as_string(hide_password=False)
+    for plain in ("postgresql://", "postgres://"):
+        if text.startswith(plain):
+            text = "postgresql+psycopg://" + text[len(plain) :]
+    parsed = make_url(text)
+    shown = parsed.render_as_string(hide_password=True)
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        if parsed.drivername != "postgresql+psycopg":
+            raise ValueError(f"unsupported PostgreSQL driver in {shown!r}: use postgresql+psycopg://")
+    elif backend == "sqlite":
+        if parsed.drivername not in ("sqlite", "sqlite+pysqlite"):
+            raise ValueError(f"unsupported SQLite driver in {shown!r}: use sqlite:///path")
+        db = parsed.database or ""
+        # Each pooled connection would get its own private in-memory database.
+        if db in ("", ":memory:") or db.startswith("file:") or parsed.query.get("mode") == "memory":
+            raise ValueError(f"in-memory SQLite is not supported ({shown!r}): give a file path")
+    else:
+        raise ValueError(f"unsupported database URL {shown!r}: use sqlite:///path or postgresql://...")
+    return parsed
+
+
+def create_store_engine(url: str | URL, *, pool_size: int = 10, echo: bool = False) -> Engine:
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, echo=echo)
+    return sa.create_engine(
+        parsed,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": 10},
+    )
+
+
+def _sqlite_engine(url: URL, *, echo: bool) -> Engine:
+    assert url.database is not None
+    Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url,
+        echo=echo,
+        # Callers run the store from worker threads (asyncio.to_thread); the pool hands
+        # each thread its own connection, so sharing across threads is only a hand-off.
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        pool_size=8,
+        max_overflow=8,
+    )
+    sa.event.listen(engine, "connect", _sqlite_connect)
+    sa.event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    # Take transaction control away from the stdlib driver (which defers BEGIN until the
+    # first DML and so breaks transactional DDL and savepoints); _sqlite_begin emits it.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        # WAL + NORMAL: durable across process crashes; only an OS crash may lose the tail.
+        cur.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Writers take the write lock up front: a deferred transaction that upgrades from
+    # read to write can fail with SQLITE_BUSY without waiting. Readers stay deferred so
+    # WAL lets them run beside a writer.
+    immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,1 @@
+"""Alembic environment and revisions for the LearnFlow store (see store/migrate.py)."""

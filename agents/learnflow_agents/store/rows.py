@@ -1,0 +1,106 @@
+"""Contracts <-> table rows, and the checks every row passes before it is written."""
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from learnflow_agents.contracts import AgentReply, RoutingDecision, StudentQuery, VariableSummary
+from learnflow_agents.store.errors import InvalidDataError
+from learnflow_agents.store.records import OutboxEvent, QueryRecord
+from learnflow_agents.store.schema import queries
+
+# PostgreSQL rejects NUL in text and JSON and unpaired surrogates anywhere; SQLite would
+# store them. Refusing them up front keeps both backends alike and no transaction half-done.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _check_value(value: Any, where: str) -> None:
+    if isinstance(value, str):
+        if _UNSTORABLE.search(value):
+            raise InvalidDataError(f"{where} contains a NUL or invalid surrogate character; not stored")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_value(key, f"{where} key")
+            _check_value(item, f"{where}.{key}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_value(item, f"{where}[{index}]")
+
+
+def check_row(table: sa.Table, row: Mapping[str, Any]) -> None:
+    """Raise InvalidDataError for what either backend would reject (or SQLite silently accept)."""
+    for name, value in row.items():
+        where = f"{table.name}.{name}"
+        _check_value(value, where)
+        length = getattr(table.c[name].type, "length", None)
+        if isinstance(value, str) and length is not None and len(value) > length:
+            raise InvalidDataError(f"{where} is longer than {length} characters")
+
+
+def check_event(event: OutboxEvent, where: str) -> None:
+    # SQLite would quietly store a str in the BLOB column and hand it back as str.
+    if not isinstance(event.value, bytes | bytearray | memoryview):
+        raise InvalidDataError(f"{where}: outbox value must be bytes, not {type(event.value).__name__}")
+
+
+def query_row(student_id: str, trace_id: str, query: StudentQuery, now: datetime) -> dict[str, Any]:
+    return {
+        "query_id": query.query_id,
+        "student_id": student_id,
+        "trace_id": trace_id,
+        "text": query.text,
+        "code": query.code,
+        "traceback": query.traceback,
+        "variables": [v.model_dump(mode="json") for v in query.variables],
+        "target_agent": query.target_agent,
+        "course_id": query.course_id,
+        "source": query.source,
+        "status": "pending",
+        "created_at": now,
+    }
+
+
+def reply_row(reply: AgentReply, student_id: str, now: datetime) -> dict[str, Any]:
+    return {
+        "reply_id": reply.reply_id,
+        "query_id": reply.query_id,
+        "agent": reply.agent,
+        "student_id": student_id,
+        "reply": reply.model_dump(mode="json"),
+        "provider": reply.provenance.provider,
+        "latency_ms": reply.provenance.latency_ms,
+        "created_at": now,
+    }
+
+
+def query_record(row: sa.Row[Any]) -> QueryRecord:
+    m = row._mapping
+    routing = None
+    if m[queries.c.routed_to] is not None:
+        routing = RoutingDecision(
+            query_id=m[queries.c.query_id],
+            target_agent=m[queries.c.routed_to],
+            confidence=m[queries.c.confidence] or 0.0,
+            reasoning=m[queries.c.reasoning] or "",
+            secondary_agent=m[queries.c.secondary_agent],
+            router=m[queries.c.router] or "offline",
+        )
+    return QueryRecord(
+        query_id=m[queries.c.query_id],
+        student_id=m[queries.c.student_id],
+        trace_id=m[queries.c.trace_id],
+        text=m[queries.c.text],
+        code=m[queries.c.code],
+        traceback=m[queries.c.traceback],
+        variables=[VariableSummary.model_validate(v) for v in m[queries.c.variables]],
+        target_agent=m[queries.c.target_agent],
+        course_id=m[queries.c.course_id],
+        source=m[queries.c.source],
+        status=m[queries.c.status],
+        routing=routing,
+        created_at=m[queries.c.created_at],
+        answered_at=m[queries.c.answered_at],
+    )
