@@ -1,0 +1,164 @@
+"""The debug tutor's offline entry point: ``diagnose(query) -> AgentReply``.
+
+Pipeline: gather the situation (traceback parsed, cell compiled, lines aligned), let the
+analyser for the error's family derive the cause and a fix, verify the fix (compile, and
+run it in a sandbox when that is safe), then render the level-appropriate reply.
+"""
+
+from __future__ import annotations
+
+from time import perf_counter
+
+from learnflow_agents.contracts.query import StudentQuery
+from learnflow_agents.contracts.reply import (
+    Action,
+    ActionKind,
+    AgentReply,
+    CodeBlock,
+    CodeRole,
+    Provenance,
+    ReplyStatus,
+)
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, short
+from learnflow_agents.tutors.debug.families import analyse, no_error
+from learnflow_agents.tutors.debug.fix_verifier import Verification, verify_fix
+from learnflow_agents.tutors.debug.situation import Situation, build_situation
+
+AGENT_NAME = "debug"
+
+
+def diagnose(query: StudentQuery, *, run_code: bool = True) -> AgentReply:
+    """Explain why the student's cell failed and how to fix it, without any API.
+
+    ``run_code=False`` never starts a sandbox process: fixes are only compiled and a cell
+    without a traceback is only compiled, not run to reproduce the error.
+    """
+    started = perf_counter()
+    sit = build_situation(query, allow_run=run_code)
+    diag = analyse(sit) if sit.error_type else no_error(sit)
+    verification: Verification | None = None
+    if diag.fix_code is not None and sit.error_type:
+        if diag.fix_code.strip() == sit.code.strip():
+            diag.fix_code = None
+        else:
+            verification = verify_fix(
+                diag.fix_code,
+                error_type=sit.error_type,
+                line=sit.raised_line,
+                message=sit.message,
+                run=run_code,
+            )
+            if verification.status is None:
+                # A fix that does not even compile would teach the wrong thing: drop it.
+                diag.extra["rejected_fix"] = verification.detail
+                diag.fix_code = None
+    latency_ms = (perf_counter() - started) * 1000
+    return _reply(query, sit, diag, verification, latency_ms)
+
+
+def _reply(
+    query: StudentQuery,
+    sit: Situation,
+    diag: Diagnosis,
+    verification: Verification | None,
+    latency_ms: float,
+) -> AgentReply:
+    code_blocks: list[CodeBlock] = []
+    actions: list[Action] = []
+    if diag.fix_code is not None:
+        code_blocks.append(
+            CodeBlock(role=CodeRole.FIX, code=diag.fix_code, title=_fix_title(sit, verification))
+        )
+        actions.append(
+            Action(kind=ActionKind.APPLY_FIX, label="Apply the fix to the cell", args={"code_block": 0})
+        )
+    if diag.concepts:
+        main = diag.concepts[0]
+        actions.append(
+            Action(
+                kind=ActionKind.EXPLAIN_CONCEPT,
+                label=f"Explain {main.replace('-', ' ')}",
+                args={"concept": main},
+            )
+        )
+    data: dict[str, object] = {
+        "error_type": sit.error_type,
+        "message": sit.message,
+        "line": sit.line,
+        "raised_line": sit.raised_line,
+        "culprit_line": diag.culprit_line if diag.culprit_line is not None else sit.raised_line,
+        "culprit_where": diag.culprit_where,
+        "conceptual": diag.conceptual,
+        "fix_verified": verification.status if verification and diag.fix_code else None,
+        "fix_check": verification.detail if verification else None,
+        "reproduced": sit.reproduced,
+    }
+    data.update(diag.extra)
+    return AgentReply(
+        query_id=query.query_id,
+        agent=AGENT_NAME,
+        status=ReplyStatus.OK if sit.error_type else ReplyStatus.PARTIAL,
+        summary=diag.summary,
+        explanation=_explanation(sit, diag, verification),
+        code_blocks=code_blocks,
+        hints=diag.hints[:3],
+        actions=actions,
+        concepts=diag.concepts,
+        provenance=Provenance(agent=AGENT_NAME, provider="offline", latency_ms=round(latency_ms, 3)),
+        data=data,
+    )
+
+
+def _fix_title(sit: Situation, verification: Verification | None) -> str:
+    if verification and verification.status == "ran":
+        return f"Fixed cell (checked: runs without the {sit.error_type})"
+    return "Fixed cell (checked: compiles)"
+
+
+def _explanation(sit: Situation, diag: Diagnosis, verification: Verification | None) -> str:
+    parts: list[str] = []
+    if sit.error_type:
+        message = f": {short(sit.message, 160)}" if sit.message else ""
+        parts.append(f"**{sit.error_type}**{message}")
+        where = sit.line if sit.line is not None else sit.raised_line
+        text = sit.text(where).strip()
+        if where is not None and text:
+            parts.append(f"Line {where}: {code(short(text, 100))}")
+        culprit = diag.culprit_line
+        if culprit is not None and culprit != where and not diag.culprit_where and sit.text(culprit).strip():
+            parts.append(
+                f"The bug itself is on line {culprit}: {code(short(sit.text(culprit).strip(), 100))}"
+            )
+        elif diag.culprit_where and sit.elsewhere:
+            frame = next((f for f in reversed(sit.elsewhere) if f.lineno == culprit), sit.elsewhere[-1])
+            source = (
+                frame.context.get(culprit or 0) or (frame.source if frame.lineno == culprit else "") or ""
+            )
+            source = source.strip()
+            if source:
+                parts.append(
+                    f"The bug itself is in {diag.culprit_where}, line {culprit}: {code(short(source, 100))}"
+                )
+    parts.append("### Why it happened")
+    if sit.beginner:
+        parts.append(diag.plain)
+        if diag.analogy:
+            parts.append(f"*Think of it like this:* {diag.analogy}")
+    else:
+        parts.append(diag.precise)
+        if diag.deeper and sit.level.value == "advanced":
+            parts.append(diag.deeper)
+    parts.append("### How to fix it")
+    parts.append(diag.fix_steps)
+    if diag.fix_code is not None and verification is not None:
+        if verification.status == "ran":
+            parts.append(
+                f"The fixed cell below was checked: it compiles and runs without the {sit.error_type}."
+            )
+        else:
+            parts.append(
+                f"The fixed cell below was checked: it {verification.detail.removeprefix('the fix ')}."
+            )
+    parts.append("### How to avoid it next time")
+    parts.append(diag.prevention)
+    return "\n\n".join(p for p in parts if p)

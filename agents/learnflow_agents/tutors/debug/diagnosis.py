@@ -1,0 +1,71 @@
+"""What a family analyser concludes, before it is turned into the shared reply model.
+
+The analyser says why in two registers (``plain`` for beginners, ``precise`` with the
+proper terms) plus an optional beginner ``analogy`` and an advanced ``deeper`` note; the
+reply composer picks by the student's level, so the facts stay the same and only the
+telling changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# The concept slugs shared with the concepts agent; a diagnosis may only link to these.
+CONCEPT_SLUGS = frozenset(
+    {
+        "variables", "numbers", "type-conversion", "strings", "f-strings", "string-methods", "indexing",
+        "slicing", "lists", "tuples", "dicts", "sets", "mutability", "none", "conditionals",
+        "boolean-logic", "comparison", "for-loops", "while-loops", "range", "break-continue",
+        "comprehensions", "enumerate-zip", "unpacking", "functions", "parameters", "return-values",
+        "scope", "recursion", "lambda", "modules-imports", "exceptions", "file-io", "classes",
+        "inheritance", "dunder-methods", "iterators", "generators", "decorators", "sorting", "big-o",
+        "testing-assert", "indentation", "syntax-basics",
+    }
+)  # fmt: skip
+
+
+@dataclass
+class Diagnosis:
+    summary: str
+    plain: str
+    precise: str
+    fix_steps: str
+    prevention: str
+    concepts: list[str]
+    hints: list[str]
+    analogy: str = ""
+    deeper: str = ""
+    fix_code: str | None = None
+    culprit_line: int | None = None
+    # Set when the culprit is outside this cell, e.g. "In[3]" or "helpers.py".
+    culprit_where: str | None = None
+    conceptual: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = [c for c in self.concepts if c not in CONCEPT_SLUGS]
+        if unknown:
+            raise ValueError(f"unknown concept slugs: {unknown}")
+
+
+def code(text: object) -> str:
+    """Inline code for markdown, safe for text that itself contains backticks."""
+    s = str(text)
+    return f"`` {s} ``" if "`" in s else f"`{s}`"
+
+
+def short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def line_ref(line: int | None) -> str:
+    return f"line {line}" if line is not None else "the failing line"
+
+
+def cap(text: str) -> str:
+    return text[:1].upper() + text[1:]

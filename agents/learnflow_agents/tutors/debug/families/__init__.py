@@ -1,0 +1,84 @@
+"""One analyser per error family, chosen by the exception's type (or its nearest builtin
+base class). An analyser returns None when its specific causes don't fit; the generic
+fallback then still explains the failing line honestly."""
+
+from __future__ import annotations
+
+import builtins
+import logging
+from collections.abc import Callable
+
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis
+from learnflow_agents.tutors.debug.families import (
+    assertion_errors,
+    attribute_errors,
+    file_errors,
+    generic,
+    import_errors,
+    indentation_errors,
+    index_errors,
+    infinite_loops,
+    key_errors,
+    name_errors,
+    recursion_errors,
+    stop_iteration,
+    syntax_errors,
+    type_errors,
+    unbound_local,
+    value_errors,
+    zero_division,
+)
+from learnflow_agents.tutors.debug.situation import Situation
+
+log = logging.getLogger(__name__)
+
+Analyser = Callable[[Situation], Diagnosis | None]
+
+ANALYSERS: dict[str, Analyser] = {
+    "SyntaxError": syntax_errors.analyse,
+    "IndentationError": indentation_errors.analyse,
+    "TabError": indentation_errors.analyse,
+    "NameError": name_errors.analyse,
+    "UnboundLocalError": unbound_local.analyse,
+    "AttributeError": attribute_errors.analyse,
+    "TypeError": type_errors.analyse,
+    "IndexError": index_errors.analyse,
+    "KeyError": key_errors.analyse,
+    "ValueError": value_errors.analyse,
+    "ZeroDivisionError": zero_division.analyse,
+    "RecursionError": recursion_errors.analyse,
+    "ImportError": import_errors.analyse,
+    "ModuleNotFoundError": import_errors.analyse,
+    "FileNotFoundError": file_errors.analyse,
+    "StopIteration": stop_iteration.analyse,
+    "AssertionError": assertion_errors.analyse,
+    "KeyboardInterrupt": infinite_loops.analyse,
+}
+
+no_error = generic.no_error
+
+
+def _lineage(error_type: str) -> list[str]:
+    """The type itself, then its builtin base classes (ModuleNotFoundError → ImportError)."""
+    cls = getattr(builtins, error_type, None)
+    if isinstance(cls, type) and issubclass(cls, BaseException):
+        return [c.__name__ for c in cls.__mro__ if c.__name__ in ANALYSERS]
+    return [error_type]
+
+
+def analyse(sit: Situation) -> Diagnosis:
+    assert sit.error_type is not None
+    for name in _lineage(sit.error_type):
+        analyser = ANALYSERS.get(name)
+        if analyser is None:
+            continue
+        try:
+            found = analyser(sit)
+        except Exception:  # an analyser bug must not cost the student their answer
+            log.exception("debug analyser %s failed; falling back", name)
+            found = None
+        if found is not None:
+            return found
+        if name in ("SyntaxError", "IndentationError", "TabError"):
+            return syntax_errors.generic_syntax(sit)
+    return generic.analyse(sit)

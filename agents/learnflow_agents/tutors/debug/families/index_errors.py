@@ -1,0 +1,391 @@
+"""IndexError: a position that doesn't exist. Looks for the off-by-one that caused it
+(``range(len(x) + 1)``, ``<=`` in a while, ``x[len(x)]``, ``x[i + 1]``), empty lists,
+and assigning to positions a list doesn't have yet."""
+
+from __future__ import annotations
+
+import ast
+
+from learnflow_agents.tutors.debug.code_facts import (
+    indent_of,
+    parent_map,
+    replace_line,
+    replace_node,
+    segment,
+)
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap
+from learnflow_agents.tutors.debug.families.common import (
+    called_from,
+    fragment_nodes,
+    known_length,
+    place,
+    raise_site,
+    wrap_in_guard,
+)
+from learnflow_agents.tutors.debug.situation import Situation
+
+
+def analyse(sit: Situation) -> Diagnosis | None:
+    line, other, text, function = raise_site(sit)
+    msg = sit.message
+    where = cap(place(line, other, function) + called_from(sit))
+    kind = "string" if msg.startswith("string") else "tuple" if msg.startswith("tuple") else "list"
+    if "pop from empty" in msg or "pop index" in msg:
+        return _empty_pop(sit, line, other, where)
+    subs = [
+        s
+        for s in fragment_nodes(sit, line, ast.Subscript, text=text if other else None)
+        if not isinstance(s.slice, ast.Slice)
+    ]
+    if "assignment index" in msg:
+        return _assign_past_end(sit, subs, line, other, where)
+    if not subs:
+        return None
+    editable = sit.has_code and not other and sit.tree is not None
+    for sub in subs:
+        for rule in (_len_index, _loop_off_by_one, _while_off_by_one, _literal_past_end, _empty):
+            found = rule(sit, sub, line, other, where, kind, editable)
+            if found is not None:
+                return found
+    return None
+
+
+def _names(sub: ast.Subscript, sit: Situation, other: str | None) -> tuple[str, str]:
+    if sit.has_code and not other and sit.tree is not None:
+        return segment(sit.code, sub.value), segment(sit.code, sub.slice)
+    return ast.unparse(sub.value), ast.unparse(sub.slice)
+
+
+def _diag(
+    *, summary, why, steps, fix, culprit, other, concepts, hints_mid, conceptual, line, container, valid=""
+) -> Diagnosis:
+    return Diagnosis(
+        summary=summary,
+        plain="Python counts positions from 0, so a list with 3 items has positions 0, 1 and 2 — there is "
+        "no "
+        f"position 3. {why}{valid}",
+        precise="Sequence indices run from `0` to `len(seq) - 1` (negative indices count from the end). "
+        f"{why}{valid}",
+        analogy="it's like the floors of a building where the ground floor is 0: a 3-storey building's top "
+        "floor is number 2.",
+        deeper="Off-by-one errors are the classic boundary bug; iterating directly (`for x in seq`) or with "
+        "`enumerate(seq)` avoids index arithmetic entirely.",
+        fix_steps=steps,
+        prevention="Prefer `for item in items:` (or `enumerate`) over index arithmetic; when you index, the "
+        "last valid index is `len(x) - 1`, or simply `x[-1]`.",
+        concepts=concepts,
+        hints=[
+            f"How many items does `{container}` have when line {line} runs, and which position is asked for?",
+            hints_mid,
+            steps,
+        ],
+        fix_code=fix,
+        culprit_line=culprit,
+        culprit_where=other,
+        conceptual=conceptual,
+    )
+
+
+def _len_index(sit, sub, line, other, where, kind, editable) -> Diagnosis | None:
+    container, index = _names(sub, sit, other)
+    idx = sub.slice
+    if not (
+        isinstance(idx, ast.Call)
+        and isinstance(idx.func, ast.Name)
+        and idx.func.id == "len"
+        and idx.args
+        and ast.unparse(idx.args[0]) == ast.unparse(sub.value)
+    ):
+        return None
+    new = f"{container}[-1]"
+    fix = replace_node(sit.code, sub, new) if editable else None
+    return _diag(
+        summary=f"{where} asks for `{container}[{index}]`, one past the end: the last item is at position "
+        f"`len({container}) - 1`, so write `{new}`.",
+        why=f"`len({container})` is the number of items, which is always one more than the last position.",
+        steps=f"Use `{new}` (or `{container}[len({container}) - 1]`).",
+        fix=fix,
+        culprit=line,
+        other=other,
+        concepts=["indexing", "lists"],
+        hints_mid=f"`len({container})` is one more than the last valid position.",
+        conceptual=True,
+        line=line,
+        container=container,
+    )
+
+
+def _loop_for(sit: Situation, sub: ast.Subscript, line: int | None) -> ast.For | None:
+    if sit.tree is None or line is None:
+        return None
+    names = {n.id for n in ast.walk(sub.slice) if isinstance(n, ast.Name)}
+    loops = [
+        f
+        for f in ast.walk(sit.tree)
+        if isinstance(f, ast.For)
+        and isinstance(f.target, ast.Name)
+        and f.target.id in names
+        and f.lineno <= line <= (f.end_lineno or f.lineno)
+    ]
+    return max(loops, key=lambda f: f.lineno) if loops else None
+
+
+def _range_parts(call: ast.AST) -> tuple[ast.AST | None, ast.AST] | None:
+    if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "range":
+        if len(call.args) == 1:
+            return None, call.args[0]
+        if len(call.args) == 2:
+            return call.args[0], call.args[1]
+    return None
+
+
+def _is_len_of(node: ast.AST, container: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "len"
+        and len(node.args) == 1
+        and ast.unparse(node.args[0]) == ast.unparse(container)
+    )
+
+
+def _loop_off_by_one(sit, sub, line, other, where, kind, editable) -> Diagnosis | None:
+    loop = _loop_for(sit, sub, line)
+    if loop is None or other:
+        return None
+    parts = _range_parts(loop.iter)
+    if parts is None:
+        return None
+    start, stop = parts
+    container, index = _names(sub, sit, other)
+    var = loop.target.id  # type: ignore[attr-defined]
+    rng = segment(sit.code, loop.iter)
+    fix = None
+    new_range = None
+    # range(len(x) + 1) or range(1, len(x) + 1): one step too far.
+    if (
+        isinstance(stop, ast.BinOp)
+        and isinstance(stop.op, ast.Add)
+        and _is_len_of(stop.left, sub.value)
+        and isinstance(stop.right, ast.Constant)
+        and stop.right.value == 1
+    ):
+        new_range = f"range(len({container}))"
+        why = (
+            f"`{rng}` on line {loop.lineno} makes `{var}` go up to `len({container})`, one position past the "
+            f"last item of `{container}`."
+        )
+    elif (
+        _is_len_of(stop, sub.value)
+        and isinstance(sub.slice, ast.BinOp)
+        and isinstance(sub.slice.op, ast.Add)
+        and isinstance(sub.slice.right, ast.Constant)
+        and isinstance(sub.slice.right.value, int)
+    ):
+        k = sub.slice.right.value
+        new_range = f"range({segment(sit.code, start) + ', ' if start else ''}len({container}) - {k})"
+        why = (
+            f"on the last pass of the loop (line {loop.lineno}) `{var}` is the last position, so `{index}` "
+            f"points {k} past the end of `{container}`."
+        )
+    else:
+        return None
+    if editable:
+        fix = replace_node(sit.code, loop.iter, new_range)
+    return _diag(
+        summary=f"{where} reads `{container}[{index}]`, but the loop on line {loop.lineno} (`{rng}`) runs "
+        "one step too "
+        f"far: use `{new_range}`.",
+        why=why,
+        steps=f"Change the loop on line {loop.lineno} to `for {var} in {new_range}:`.",
+        fix=fix,
+        culprit=loop.lineno,
+        other=other,
+        concepts=["range", "for-loops", "indexing"],
+        hints_mid=f"What is the biggest value `{var}` takes in `{rng}`?",
+        conceptual=True,
+        line=line,
+        container=container,
+    )
+
+
+def _while_off_by_one(sit, sub, line, other, where, kind, editable) -> Diagnosis | None:
+    if sit.tree is None or other or line is None:
+        return None
+    names = {n.id for n in ast.walk(sub.slice) if isinstance(n, ast.Name)}
+    loops = [
+        w
+        for w in ast.walk(sit.tree)
+        if isinstance(w, ast.While) and w.lineno <= line <= (w.end_lineno or w.lineno)
+    ]
+    for loop in loops:
+        test = loop.test
+        if (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.LtE)
+            and isinstance(test.left, ast.Name)
+            and test.left.id in names
+            and _is_len_of(test.comparators[0], sub.value)
+        ):
+            container, index = _names(sub, sit, other)
+            old = segment(sit.code, test)
+            new = f"{test.left.id} < {segment(sit.code, test.comparators[0])}"
+            fix = replace_node(sit.code, test, new) if editable else None
+            return _diag(
+                summary=f"{where} reads `{container}[{index}]`, but the loop condition on line {loop.lineno} "
+                f"(`{old}`) lets `{test.left.id}` reach `len({container})`, one past the last position: use "
+                "`<`, not `<=`.",
+                why=f"with `<=`, the last pass has `{test.left.id} == len({container})`, which is not a "
+                "valid position.",
+                steps=f"Change line {loop.lineno} to `while {new}:`.",
+                fix=fix,
+                culprit=loop.lineno,
+                other=other,
+                concepts=["while-loops", "comparison", "indexing"],
+                hints_mid=f"What is `{test.left.id}` on the last pass through the loop?",
+                conceptual=True,
+                line=line,
+                container=container,
+            )
+    return None
+
+
+def _literal_past_end(sit, sub, line, other, where, kind, editable) -> Diagnosis | None:
+    if not (isinstance(sub.slice, ast.Constant) and isinstance(sub.slice.value, int)):
+        return None
+    size = known_length(sit, sub.value, line)
+    if size is None or size == 0:
+        return None
+    container, _index = _names(sub, sit, other)
+    k = sub.slice.value
+    unit = "characters" if kind == "string" else "items"
+    last = f"{container}[{size - 1}]"
+    fix = replace_node(sit.code, sub, last) if editable and k == size else None
+    return _diag(
+        summary=f"{where} asks for `{container}[{k}]`, but `{container}` has {size} {unit}, at positions 0 "
+        f"to {size - 1}: "
+        f"the last one is `{last}` (or `{container}[-1]`).",
+        why=f"`{container}` has {size} {unit}, so position {k} doesn't exist.",
+        valid=f" Valid positions for `{container}` are 0 to {size - 1} (or -1 to -{size}).",
+        steps=f"Use `{last}` for the last item"
+        + (" — counting starts at 0." if k == size else f"; position {k} doesn't exist."),
+        fix=fix,
+        culprit=line,
+        other=other,
+        concepts=["indexing", "strings" if kind == "string" else "lists"],
+        hints_mid=f"`{container}` has {size} {unit}; what is the position of the last one?",
+        conceptual=k == size,
+        line=line,
+        container=container,
+    )
+
+
+def _empty(sit, sub, line, other, where, kind, editable) -> Diagnosis | None:
+    size = known_length(sit, sub.value, line)
+    if size != 0:
+        return None
+    container, index = _names(sub, sit, other)
+    binding = (
+        sit.facts.last_assignment_before(container, (line or 0) + 1) if container.isidentifier() else None
+    )
+    made = f" (created empty on line {binding.line}, and nothing was added)" if binding else ""
+    fix = wrap_in_guard(sit, line, container) if editable and line else None
+    return _diag(
+        summary=f"{where} asks for `{container}[{index}]`, but `{container}` is empty{made}, so it has no "
+        "positions at all.",
+        why=f"`{container}` has no items{made}; even position 0 doesn't exist.",
+        steps=f"Make sure `{container}` gets items before line {line}, or check `if {container}:` first.",
+        fix=fix,
+        culprit=binding.line if binding else line,
+        other=other,
+        concepts=["lists", "indexing"],
+        hints_mid=f"How many items does `{container}` have? Print `len({container})`.",
+        conceptual=False,
+        line=line,
+        container=container,
+    )
+
+
+def _empty_pop(sit: Situation, line, other, where) -> Diagnosis | None:
+    calls = [
+        c
+        for c in fragment_nodes(sit, line, ast.Call)
+        if isinstance(c.func, ast.Attribute) and c.func.attr == "pop"
+    ]
+    if not calls:
+        return None
+    recv = calls[0].func.value  # type: ignore[attr-defined]
+    container = segment(sit.code, recv) if sit.has_code and not other else ast.unparse(recv)
+    binding = (
+        sit.facts.last_assignment_before(container, (line or 0) + 1) if container.isidentifier() else None
+    )
+    made = f" (created on line {binding.line})" if binding else ""
+    fix = (
+        wrap_in_guard(sit, line, container)
+        if sit.has_code and not other and sit.tree is not None and line
+        else None
+    )
+    return _diag(
+        summary=f"{where} calls `{container}.pop()`, but `{container}`{made} is empty at that moment: there "
+        "is nothing to remove.",
+        why=f"`pop()` removes the last item, and `{container}` has none left{made}.",
+        steps=f"Check `if {container}:` before popping, or loop `while {container}:`.",
+        fix=fix,
+        culprit=line,
+        other=other,
+        concepts=["lists", "conditionals"],
+        hints_mid=f"How many items are in `{container}` when line {line} runs?",
+        conceptual=False,
+        line=line,
+        container=container,
+    )
+
+
+def _assign_past_end(sit: Situation, subs: list[ast.Subscript], line, other, where) -> Diagnosis | None:
+    stores = [s for s in subs if isinstance(s.ctx, ast.Store)]
+    sub = stores[0] if stores else (subs[0] if subs else None)
+    if sub is None:
+        return None
+    container, index = _names(sub, sit, other)
+    fix = None
+    new = None
+    if sit.has_code and not other and sit.tree is not None and line is not None:
+        parents = parent_map(sit.tree)
+        assign = parents.get(sub)
+        if (
+            isinstance(assign, ast.Assign)
+            and len(assign.targets) == 1
+            and assign.lineno == line == assign.end_lineno
+        ):
+            new = f"{container}.append({segment(sit.code, assign.value)})"
+            fix = replace_line(sit.code, line, indent_of(sit.text(line)) + new)
+    binding = (
+        sit.facts.last_assignment_before(container, (line or 0) + 1) if container.isidentifier() else None
+    )
+    size = (
+        known_length(sit, binding.value, None) if binding is not None and binding.value is not None else None
+    )
+    made = (
+        f" (created on line {binding.line} with {size} item{'s' if size != 1 else ''})"
+        if binding and size is not None
+        else ""
+    )
+    return _diag(
+        summary=f"{where} assigns to `{container}[{index}]`, but `{container}`{made} has no position "
+        f"{index} yet; "
+        f"a list only grows with `append`" + (f": write `{new}`." if new else "."),
+        why=f"assigning to `{container}[{index}]` replaces an existing item; it cannot create a new "
+        "position.",
+        steps=f"Use `{new}`."
+        if new
+        else f"Add items with `{container}.append(…)` instead of assigning to new positions.",
+        fix=fix,
+        culprit=line,
+        other=other,
+        concepts=["lists", "indexing"],
+        hints_mid=f"`{container}` is shorter than position {index}.",
+        conceptual=True,
+        line=line,
+        container=container,
+    )

@@ -1,0 +1,299 @@
+"""TypeError between operands: ``"Age: " + 20``, ``input() + 1``, ``"7" > 5``, ``None * 2``."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from learnflow_agents.tutors.debug.code_facts import node_in_span, replace_node, segment
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap, code
+from learnflow_agents.tutors.debug.families.common import called_from, fragment_nodes, place, raise_site
+from learnflow_agents.tutors.debug.families.none_origin import find_none_origin
+from learnflow_agents.tutors.debug.situation import Situation
+from learnflow_agents.tutors.debug.value_guess import guess_type
+
+_CONCAT = re.compile(r'can only concatenate (?P<left>\w+) \(not "(?P<right>\w+)"\) to (?P=left)')
+_UNSUPPORTED = re.compile(
+    r"unsupported operand type\(s\) for (?P<op>\S+): '(?P<left>\w+)' and '(?P<right>\w+)'"
+)
+_COMPARE = re.compile(
+    r"'(?P<op>\S+)' not supported between instances of '(?P<left>\w+)' and '(?P<right>\w+)'"
+)
+_MULT_SEQ = re.compile(r"can't multiply sequence by non-int of type '(?P<right>\w+)'")
+_FORMAT = re.compile(r"not all arguments converted during string formatting")
+
+_OPS = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**",
+}  # fmt: skip
+_CMP = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
+_NUMBERS = ("int", "float")
+
+
+def analyse(sit: Situation) -> Diagnosis | None:
+    msg = sit.message
+    if m := _CONCAT.search(msg):
+        op, left, right = "+", m["left"], m["right"]
+    elif m := _UNSUPPORTED.search(msg):
+        op, left, right = m["op"].rstrip("="), m["left"], m["right"]
+    elif m := _COMPARE.search(msg):
+        op, left, right = m["op"], m["left"], m["right"]
+    elif m := _MULT_SEQ.search(msg):
+        op, left, right = "*", "str", m["right"]
+    elif _FORMAT.search(msg):
+        op, left, right = "%", "str", "int"
+    else:
+        return None
+    line, other, text, function = raise_site(sit)
+    operation = _find_operation(sit, line, op, left, right, text if other else None)
+    if "NoneType" in (left, right):
+        return _none_operand(sit, operation, op, left, right, line, other, function)
+    return _mixed(sit, operation, op, left, right, line, other, function)
+
+
+def _operands(node: ast.AST) -> tuple[ast.AST, ast.AST] | None:
+    if isinstance(node, ast.BinOp):
+        return node.left, node.right
+    if isinstance(node, ast.AugAssign):
+        return node.target, node.value
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        return node.left, node.comparators[0]
+    return None
+
+
+def _op_text(node: ast.AST) -> str | None:
+    if isinstance(node, ast.BinOp | ast.AugAssign):
+        return _OPS.get(type(node.op))
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        return _CMP.get(type(node.ops[0]))
+    return None
+
+
+def _find_operation(sit: Situation, line: int | None, op: str, left: str, right: str, other_text: str | None):
+    nodes = [
+        n
+        for n in fragment_nodes(sit, line, (ast.BinOp, ast.AugAssign, ast.Compare), text=other_text)
+        if _op_text(n) == op
+    ]
+    if not nodes:
+        return None
+    if other_text is None:
+        spanned = node_in_span(nodes, line or 0, sit.span(line), sit.text(line))
+        if spanned is not None and sit.span(line):
+            return spanned
+        for node in nodes:
+            pair = _operands(node)
+            if pair is None:
+                continue
+            types = (guess_type(sit, pair[0], line), guess_type(sit, pair[1], line))
+            if types == (left, right):
+                return node
+        for node in nodes:
+            pair = _operands(node)
+            if pair and all(
+                t in (None, want)
+                for t, want in zip(
+                    (guess_type(sit, pair[0], line), guess_type(sit, pair[1], line)),
+                    (left, right),
+                    strict=True,
+                )
+            ):
+                return node
+    return nodes[-1]
+
+
+def _src(sit: Situation, node: ast.AST, other: str | None) -> str:
+    return segment(sit.code, node) if sit.has_code and not other else ast.unparse(node)
+
+
+def _from_input(sit: Situation, node: ast.AST, line: int | None) -> int | None:
+    """The line where ``node``'s text came from ``input()``, if it did."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "input":
+        return line
+    if isinstance(node, ast.Name) and line is not None:
+        binding = sit.facts.last_assignment_before(node.id, line + 1)
+        value = binding.value if binding else None
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "input":
+            return binding.line if binding else None
+    return None
+
+
+def _none_operand(sit: Situation, node, op, left, right, line, other, function) -> Diagnosis:
+    pair = _operands(node) if node is not None else None
+    none_side = None
+    if pair is not None:
+        none_side = pair[0] if left == "NoneType" else pair[1]
+    origin = find_none_origin(sit, none_side, line) if none_side is not None and line and not other else None
+    shown = _src(sit, none_side, other) if none_side is not None else "one side"
+    where = cap(place(line, other, function) + called_from(sit))
+    reason = origin.reason if origin else f"{code(shown)} is `None` when line {line} runs"
+    return Diagnosis(
+        summary=f"{where} uses `{op}` on {code(shown)}, which is `None`: {reason}.",
+        plain=f'`None` means "no value", so Python can\'t do `{op}` with it. {cap(reason)}.',
+        precise=f"The operand {code(shown)} is `None` (`NoneType` supports no arithmetic). {cap(reason)}.",
+        analogy="it's like adding up a bill where one price tag is blank.",
+        deeper="A function's implicit return value is `None`; static checkers such as mypy flag a "
+        "missing return when the function is annotated.",
+        fix_steps=origin.fix_steps if origin else f"Find out why {code(shown)} is `None` before line {line}.",
+        prevention="A function whose result you use must `return` it; print values you're unsure of.",
+        concepts=["return-values", "none"] if origin and origin.kind in ("no-return", "print") else ["none"],
+        hints=[
+            f"Print {code(shown)} just before line {line}.",
+            f"{code(shown)} is `None`. Where does it get its value?",
+            origin.fix_steps if origin else "Make sure it gets a real value.",
+        ],
+        fix_code=origin.fix_code if origin else None,
+        culprit_line=origin.line if origin else line,
+        culprit_where=other,
+        conceptual=bool(origin and origin.kind in ("no-return", "in-place", "print")),
+    )
+
+
+def _mixed(sit: Situation, node, op, left, right, line, other, function) -> Diagnosis:
+    pair = _operands(node) if node is not None else None
+    where = cap(place(line, other, function) + called_from(sit))
+    text_side = num_side = None
+    if pair is not None:
+        if left == "str":
+            text_side, num_side = pair
+        elif right == "str":
+            num_side, text_side = pair
+    input_line = _from_input(sit, text_side, line) if text_side is not None else None
+    fix = None
+    suggestion = None
+    convert = "float" if "float" in (left, right) else "int"
+    if text_side is not None and num_side is not None and (left in _NUMBERS or right in _NUMBERS):
+        ts, ns = _src(sit, text_side, other), _src(sit, num_side, other)
+        numeric_literal = isinstance(text_side, ast.Constant) and re.fullmatch(
+            r"\s*-?\d+(\.\d+)?\s*", str(text_side.value)
+        )
+        if input_line is not None or op not in ("+",) or numeric_literal:
+            # Arithmetic was intended: the text has to become a number.
+            if numeric_literal:
+                assert isinstance(text_side, ast.Constant)
+                suggestion = str(text_side.value).strip()
+                why = f"{code(ts)} is text because of the quotes; the number is {code(suggestion)}"
+            else:
+                suggestion = f"{convert}({ts})"
+                origin = f" because `input()` on line {input_line} always returns text" if input_line else ""
+                why = f"{code(ts)} is a string (text){origin}, so it must be converted with `{suggestion}`"
+            target = text_side
+        else:
+            suggestion = f"str({ns})"
+            why = (
+                f"{code(ns)} is a number (`{left if left in _NUMBERS else right}`) and `+` can't glue "
+                "a "
+                f"number to text; convert it with `{suggestion}`"
+            )
+            target = num_side
+        if sit.has_code and not other and sit.tree is not None:
+            fix = replace_node(sit.code, target, suggestion)
+        summary = f"{where} uses `{op}` between text and a number: {why}."
+        fstring = _fstring(sit, node, other) if suggestion.startswith("str(") else None
+        steps = f"Write `{suggestion}` on line {line}." + (
+            f" Or build the text with an f-string: {code(fstring)}." if fstring else ""
+        )
+        concepts = ["type-conversion", "f-strings"] if fstring else ["type-conversion"]
+    elif left == "list" or right == "list":
+        other_side = pair[1] if pair else None
+        suggestion = f"[{_src(sit, other_side, other)}]" if other_side is not None else None
+        if suggestion and sit.has_code and not other and other_side is not None:
+            fix = replace_node(sit.code, other_side, suggestion)
+        summary = (
+            f"{where} uses `{op}` between a list and a `{right}`: to add an item, put it in a list "
+            f"(`{suggestion}`) or use `.append()`."
+        )
+        why = "`+` joins two lists; a single item must be wrapped in a list or added with `append`"
+        steps = f"Write `{suggestion}` or call `.append(…)`." if suggestion else "Use `.append(…)`."
+        concepts = ["lists"]
+    else:
+        summary = f"{where} uses `{op}` between a `{left}` and a `{right}`, which Python can't combine."
+        why = f"`{op}` is not defined between `{left}` and `{right}`"
+        steps = f"Convert one side so both have a compatible type before line {line}."
+        concepts = ["type-conversion"]
+    return Diagnosis(
+        summary=summary,
+        plain=f'Python keeps text and numbers apart: `"5"` (text) and `5` (a number) are different things. '
+        f"On {place(line, other)}, {why}.",
+        precise=f"`{op}` is not defined for operands of type `{left}` and `{right}` (no implicit coercion "
+        "between "
+        f"`str` and numbers in Python): {why}.",
+        analogy="it's like adding 3 apples to the word \"three\": you first have to decide whether you're "
+        "counting or writing.",
+        deeper=_protocol_note(sit.message, op, left, right),
+        fix_steps=steps,
+        prevention="Convert at the boundary: turn `input()` text into numbers right away with "
+        "`int()`/`float()`, "
+        "and use f-strings to put numbers into text.",
+        concepts=concepts,
+        hints=[
+            f"What are the types of the values around `{op}` on line {line}? Try `type(...)`.",
+            f"One side is `{left}`, the other `{right}`.",
+            steps,
+        ],
+        fix_code=fix,
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
+def _protocol_note(message: str, op: str, left: str, right: str) -> str:
+    if _CONCAT.search(message):
+        return (
+            f"`{left}.__add__` only accepts another `{left}` and raises at once; Python is strongly typed "
+            "and "
+            "never converts between text and numbers implicitly."
+        )
+    if _COMPARE.search(message):
+        return (
+            f"Ordering comparisons between `{left}` and `{right}` were removed in Python 3: both "
+            f"`__{'lt'}__` "
+            "directions return `NotImplemented`, so Python raises instead of guessing."
+        )
+    return (
+        f"`{left}.__{_DUNDER.get(op, 'op')}__` returns `NotImplemented` for a `{right}`, then the reflected "
+        f"`{right}.__r{_DUNDER.get(op, 'op')}__` is tried and also declines, which raises this TypeError."
+    )
+
+
+_DUNDER = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "//": "floordiv", "%": "mod", "**": "pow"}
+
+
+def _fstring(sit: Situation, node, other: str | None) -> str | None:
+    """Rewrite a ``"a" + x + "b"`` chain containing ``node`` as an f-string."""
+    if node is None or other or sit.tree is None:
+        return None
+    from learnflow_agents.tutors.debug.code_facts import parent_map
+
+    parents = parent_map(sit.tree)
+    top = node
+    while isinstance(parents.get(top), ast.BinOp) and isinstance(parents[top].op, ast.Add):
+        top = parents[top]
+    parts: list[ast.AST] = []
+
+    def flatten(n: ast.AST) -> None:
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add):
+            flatten(n.left)
+            flatten(n.right)
+        else:
+            parts.append(n)
+
+    flatten(top)
+    out = []
+    for part in parts:
+        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+            if any(ch in part.value for ch in '{}"\\\n'):
+                return None
+            out.append(part.value)
+        elif (
+            isinstance(part, ast.Call)
+            and isinstance(part.func, ast.Name)
+            and part.func.id == "str"
+            and part.args
+        ):
+            out.append("{" + segment(sit.code, part.args[0]) + "}")
+        else:
+            inner = segment(sit.code, part)
+            if '"' in inner or "{" in inner:
+                return None
+            out.append("{" + inner + "}")
+    return 'f"' + "".join(out) + '"'

@@ -1,0 +1,619 @@
+"""SyntaxError: code Python cannot even read. Each rule recognises one slip from the
+compiler's message and the line's text, and proposes a repair that is recompiled."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Callable
+
+from learnflow_agents.tutors.debug.code_facts import (
+    compile_error,
+    indent_of,
+    line_at,
+    lines_of,
+    replace_line,
+)
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, short
+from learnflow_agents.tutors.debug.families import syntax_brackets, syntax_strings
+from learnflow_agents.tutors.debug.families.syntax_repair import code_end, progress, repeat
+from learnflow_agents.tutors.debug.situation import Situation
+
+_HEADER = re.compile(r"^\s*(if|elif|else|for|while|def|class|try|except|finally|with|match|case)\b")
+_HEADER_CONCEPT = {
+    "if": "conditionals", "elif": "conditionals", "else": "conditionals", "for": "for-loops",
+    "while": "while-loops", "def": "functions", "class": "classes", "try": "exceptions",
+    "except": "exceptions", "finally": "exceptions", "with": "file-io",
+}  # fmt: skip
+_LONE_EQUALS = re.compile(r"(?<![=!<>+\-*/%&|^:@])=(?!=)")
+_PY2_PRINT = re.compile(r"^(?P<indent>\s*)print\b\s*(?P<args>.*?)\s*$")
+_SMART = {"“": '"', "”": '"', "‘": "'", "’": "'", "\u00a0": " ", "–": "-", "—": "-", "×": "*", "÷": "/"}
+
+
+def analyse(sit: Situation) -> Diagnosis | None:
+    if sit.syntax is None or sit.syntax.lineno is None:
+        return None
+    rules: list[Callable[[Situation], Diagnosis | None]] = [
+        _invalid_character,
+        syntax_strings.unterminated_string,
+        syntax_brackets.bracket_problem,
+        _python2_print,
+        _keyword_as_name,
+        _else_if,
+        _reversed_comparison,
+        _assignment_in_condition,
+        _assignment_backwards,
+        syntax_brackets.missing_comma,
+        _missing_colon,
+        _missing_def_parens,
+        _python2_except,
+        _outside_function,
+        _digit_start,
+    ]
+    for rule in rules:
+        found = rule(sit)
+        if found is not None:
+            return found
+    return generic_syntax(sit)
+
+
+def _line(sit: Situation) -> tuple[int, str]:
+    assert sit.syntax is not None and sit.syntax.lineno is not None
+    return sit.syntax.lineno, sit.text(sit.syntax.lineno) or (sit.syntax.text or "")
+
+
+def _checked(sit: Situation, candidate: str | None) -> str | None:
+    """Keep a repaired cell only if it compiles or at least gets past this error."""
+    if candidate is None or not sit.has_code:
+        return None
+    return candidate if progress(sit.code, candidate) else None
+
+
+def _missing_colon(sit: Situation) -> Diagnosis | None:
+    lineno, text = _line(sit)
+    header = _HEADER.match(text)
+    if header is None:
+        return None
+    end = code_end(text)
+    if sit.message != "expected ':'" and text[:end].rstrip().endswith(":"):
+        return None
+    if sit.message != "expected ':'" and "invalid syntax" not in sit.message:
+        return None
+    kw = header.group(1)
+    col = sit.syntax.col_start if sit.syntax and sit.message == "invalid syntax" else None
+    if col is not None and 0 < col < end:
+        # "while x < 3 print(x)": the colon belongs before the body written on the same line.
+        new_text = text[:col].rstrip() + ": " + text[col:].lstrip()
+    else:
+        new_text = text[:end] + ":" + text[end:]
+    fix = _checked(sit, replace_line(sit.code, lineno, new_text)) if sit.has_code else None
+    stripped = text.strip()
+    concept = _HEADER_CONCEPT.get(kw, "syntax-basics")
+    return Diagnosis(
+        summary=f"Line {lineno} starts {_article(kw)} `{kw}` block but is missing the colon `:` at the end: "
+        f"{code(short(stripped))} should end with `:`.",
+        plain=f"Every line that opens a block (like your `{kw}` on line {lineno}) has to end with a colon. "
+        "The colon tells Python: the indented lines below belong to this line.",
+        precise=f"A compound statement header (`{kw}`) must be terminated by `:` before its suite. "
+        f"The parser reached the end of line {lineno} without it, so it reports `expected ':'`.",
+        analogy='the colon works like the colon in a recipe — "Ingredients:" — it announces that '
+        "a list of steps follows.",
+        deeper="Since 3.10 the PEG parser names the missing token; older versions only said "
+        "`invalid syntax` and pointed at the end of the line.",
+        fix_steps=f"Add `:` at the end of line {lineno}: {code(new_text.strip())}.",
+        prevention=f"When you type `{kw}`, `for`, `while`, `def` or `class`, finish the line with `:` before "
+        "pressing Enter; the editor then indents the next line for you.",
+        concepts=["syntax-basics", concept] if concept != "syntax-basics" else ["syntax-basics"],
+        hints=[
+            f"Look closely at the end of line {lineno}.",
+            f"Lines that start with `{kw}` need a special character at the end before the indented block.",
+            f"Add a colon: {code(new_text.strip())}.",
+        ],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def _assignment_in_condition(sit: Situation) -> Diagnosis | None:
+    if "Maybe you meant '=='" not in sit.message and "instead of '='" not in sit.message:
+        return None
+    lineno, text = _line(sit)
+    if not re.match(r"^\s*(if|elif|while|assert|return)\b", text) and "meant '==' or ':='" not in sit.message:
+        return None
+    start = sit.syntax.col_start if sit.syntax and sit.syntax.col_start is not None else 0
+    matches = [m for m in _LONE_EQUALS.finditer(text) if m.start() >= start] or list(
+        _LONE_EQUALS.finditer(text)
+    )
+    if not matches:
+        return None
+    at = matches[0].start()
+    new_text = text[:at] + "==" + text[at + 1 :]
+    left = text[:at].strip()
+    left = re.sub(r"^(if|elif|while|assert|return)\s+", "", left)
+    right = text[at + 1 :].strip().rstrip(":").strip()
+    fix = _checked(sit, replace_line(sit.code, lineno, new_text)) if sit.has_code else None
+    return Diagnosis(
+        summary=f"Line {lineno} uses `=` (assignment) where a comparison `==` is needed: "
+        f"write {code(f'{left} == {right}')} to check whether {code(left)} equals {code(right)}.",
+        plain='In Python one `=` means "put this value into the variable", and two `==` mean "are these '
+        'equal?". '
+        f"On line {lineno} you want to ask a question, so it needs `==`.",
+        precise="`=` is the assignment statement and cannot appear inside an expression such as an "
+        "`if`/`while` "
+        f"condition; the equality operator is `==`. Line {lineno} is parsed as an assignment in a place "
+        "where only an expression is allowed.",
+        analogy="`=` is like writing a name on a box; `==` is like holding two boxes side by side and asking "
+        "whether they contain the same thing.",
+        deeper="If you really want to assign inside an expression, Python 3.8+ has the walrus operator "
+        "`:=` (e.g. `while (line := f.readline()):`), which is why the message mentions it.",
+        fix_steps=f"Change `=` to `==` on line {lineno}: {code(new_text.strip())}.",
+        prevention='Read conditions aloud: "if x equals 5" is `x == 5`. A single `=` only ever appears '
+        "when you store a value.",
+        concepts=["comparison", "conditionals"],
+        hints=[
+            f"On line {lineno}, are you storing a value or asking a question?",
+            "Comparing two values for equality uses a different operator than storing a value.",
+            f"Replace the `=` with `==`: {code(new_text.strip())}.",
+        ],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
+def _assignment_backwards(sit: Situation) -> Diagnosis | None:
+    m = re.match(r"cannot assign to (literal|expression|function call)", sit.message)
+    if m is None:
+        return None
+    lineno, text = _line(sit)
+    parts = _LONE_EQUALS.split(text, maxsplit=1)
+    if len(parts) != 2:
+        return None
+    left, right = parts[0].strip(), parts[1].strip()
+    indent = indent_of(text)
+    fix = None
+    if re.fullmatch(r"[A-Za-z_]\w*", right):
+        fix = (
+            _checked(sit, replace_line(sit.code, lineno, f"{indent}{right} = {left}"))
+            if sit.has_code
+            else None
+        )
+        steps = f"Put the variable on the left: {code(f'{right} = {left}')}."
+    else:
+        steps = f"The left side of `=` must be a variable name; {code(left)} is a {m.group(1)}."
+    return Diagnosis(
+        summary=f"Line {lineno} tries to store a value into {code(left)}, which is a {m.group(1)}, not a "
+        f"variable: the name being assigned must be on the left of `=`.",
+        plain=f"`=` copies the value on the right into the name on the left. On line {lineno} the left side "
+        "is "
+        f"{code(left)}, which is not a name you can store into.",
+        precise="An assignment target must be a name, attribute, subscript or unpacking pattern; "
+        f"{code(left)} "
+        f"is a {m.group(1)}, so the parser rejects line {lineno}.",
+        analogy="it's like trying to write a label on the number 5 itself instead of on a box.",
+        fix_steps=steps,
+        prevention='Read `x = 5` as "x becomes 5": the name that changes is always on the left.',
+        concepts=["variables", "syntax-basics"],
+        hints=[
+            f"Which side of `=` holds the variable on line {lineno}?",
+            "Assignment always goes right-to-left: value on the right, name on the left.",
+            steps,
+        ],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
+def _python2_print(sit: Situation) -> Diagnosis | None:
+    if "Missing parentheses in call to 'print'" not in sit.message:
+        return None
+    lineno, text = _line(sit)
+
+    def step(current: str) -> str | None:
+        err = compile_error(current)
+        if err is None or "Missing parentheses in call to 'print'" not in err.msg or not err.lineno:
+            return None
+        return replace_line(current, err.lineno, _py3_print(line_at(current, err.lineno)))
+
+    fix = repeat(sit.code, step) if sit.has_code else None
+    new_text = _py3_print(text)
+    return Diagnosis(
+        summary=f"Line {lineno} uses the Python 2 form {code(text.strip())}; in Python 3 `print` is a "
+        "function, "
+        f"so write {code(new_text.strip())}.",
+        plain="In Python 3, `print` needs round brackets around what you want to show, like any other "
+        f"command that does something. Line {lineno} is missing them.",
+        precise="`print` became a built-in function in Python 3 (PEP 3105); the Python 2 `print` statement "
+        f"is a syntax error, so line {lineno} needs call syntax.",
+        analogy="it's like a vending machine that only works if you put the coin *in the slot* — the "
+        "brackets are the slot.",
+        deeper="A trailing comma in Python 2 (`print x,`) suppressed the newline; the equivalent is "
+        '`print(x, end=" ")`. `print >>f, x` becomes `print(x, file=f)`.',
+        fix_steps=f"Put brackets around the values: {code(new_text.strip())}."
+        + (" The fixed cell converts every Python 2 print in it." if fix and fix.count("print(") > 1 else ""),
+        prevention="Tutorials written for Python 2 (before 2020) show `print x`; when you copy from one, "
+        "add the brackets straight away.",
+        concepts=["functions", "syntax-basics"],
+        hints=[
+            f"Compare line {lineno} with how you call other functions such as `len(x)`.",
+            "`print` is a function in Python 3, so its arguments go inside brackets.",
+            f"Write {code(new_text.strip())}.",
+        ],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
+def _py3_print(text: str) -> str:
+    m = _PY2_PRINT.match(text)
+    if m is None:
+        return text
+    args = m["args"]
+    end = code_end(args)
+    comment = args[end:]
+    args = args[:end]
+    if args.startswith(">>"):
+        target, _, rest = args[2:].partition(",")
+        return f"{m['indent']}print({rest.strip()}, file={target.strip()}){comment}"
+    if args.endswith(","):
+        return f'{m["indent"]}print({args[:-1].strip()}, end=" "){comment}'
+    return f"{m['indent']}print({args}){comment}"
+
+
+def _else_if(sit: Situation) -> Diagnosis | None:
+    lineno, text = _line(sit)
+    m = re.match(r"^(\s*)else\s+if\b", text)
+    if m is None:
+        return None
+    new_text = text.replace(m.group(0), f"{m.group(1)}elif", 1)
+    fix = _checked(sit, replace_line(sit.code, lineno, new_text)) if sit.has_code else None
+    return Diagnosis(
+        summary=f"Line {lineno} writes `else if`; Python spells it `elif`: {code(new_text.strip())}.",
+        plain="Other languages write `else if`, but Python joins the two words into `elif`.",
+        precise="Python's grammar has an `elif` clause; `else` must be followed directly by `:`, so "
+        f"`else if` on line {lineno} is parsed as an `else` missing its colon.",
+        analogy='it\'s a contraction, like "don\'t" for "do not": Python only understands the short form.',
+        fix_steps=f"Replace `else if` with `elif` on line {lineno}.",
+        prevention="Chains of conditions in Python are `if` … `elif` … `else`.",
+        concepts=["conditionals", "syntax-basics"],
+        hints=[
+            f"Look at how line {lineno} starts.",
+            'Python has a single keyword for "else if".',
+            f"Write {code(new_text.strip())}.",
+        ],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
+def _reversed_comparison(sit: Situation) -> Diagnosis | None:
+    lineno, text = _line(sit)
+    m = re.search(r"=>|=<", text)
+    if m is None or sit.message != "invalid syntax":
+        return None
+    right = ">=" if m.group(0) == "=>" else "<="
+    new_text = text[: m.start()] + right + text[m.end() :]
+    fix = _checked(sit, replace_line(sit.code, lineno, new_text)) if sit.has_code else None
+    return Diagnosis(
+        summary=f"Line {lineno} writes `{m.group(0)}`; Python's operator is `{right}` (the `=` comes "
+        "second).",
+        plain='Python writes "greater than or equal" as `>=` and "less than or equal" as `<=`, with the '
+        "`=` last. "
+        f"`{m.group(0)}` on line {lineno} is not an operator.",
+        precise=f"The comparison operators are `<=` and `>=`; `{m.group(0)}` tokenises as `=` followed by "
+        f"`{m.group(0)[1]}`, which is invalid syntax.",
+        fix_steps=f"Write `{right}`: {code(new_text.strip())}.",
+        prevention='Say it the way Python reads it: "greater than, or equal" → `>=`.',
+        concepts=["comparison"],
+        hints=[
+            f"Look at the comparison operator on line {lineno}.",
+            "In the two-character comparison operators, the `=` always comes last.",
+            f"Use `{right}`.",
+        ],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
+def _keyword_as_name(sit: Situation) -> Diagnosis | None:
+    lineno, text = _line(sit)
+    word = _word_at_error(sit, text)
+    if word is None:
+        m = re.match(r"cannot assign to (True|False|None|__debug__)", sit.message)
+        word = m.group(1) if m else None
+    if word is None or not keyword.iskeyword(word) or not sit.has_code:
+        return None
+    new_name = f"{word.lower()}_"
+
+    def step(current: str) -> str | None:
+        err = compile_error(current)
+        if err is None or not err.lineno:
+            return None
+        line = line_at(current, err.lineno)
+        col = (err.offset or 1) - 1
+        for m in re.finditer(rf"\b{word}\b", line):
+            if m.start() <= col <= m.end() or (err.end_offset and m.start() < err.end_offset - 1):
+                return replace_line(current, err.lineno, line[: m.start()] + new_name + line[m.end() :])
+        return None
+
+    fix = repeat(sit.code, step)
+    if fix is None:
+        return None
+    return Diagnosis(
+        summary=f"Line {lineno} uses `{word}` as a variable name, but `{word}` is a Python keyword; "
+        f"rename it, e.g. to `{new_name}`.",
+        plain=f"`{word}` is one of Python's reserved words — it already means something to Python — so you "
+        "can't "
+        f"use it as a name for your own variable on line {lineno}.",
+        precise=f"`{word}` is a reserved keyword (see `keyword.kwlist`); identifiers cannot be keywords, so "
+        f"the parser fails at line {lineno}.",
+        analogy=f"it's like naming your dog \"Sit\": every time you say it, the dog can't tell if it's its "
+        f"name or a command. Python has the same problem with `{word}`.",
+        deeper="PEP 8's convention is a trailing underscore (`class_`) when the keyword is the natural "
+        "name; soft keywords such as `match` and `case` *can* be names.",
+        fix_steps=f"Rename the variable everywhere in the cell, e.g. `{word}` → `{new_name}` (or a more "
+        "descriptive name).",
+        prevention="If a name turns a different colour in the editor, it is probably a keyword; "
+        "`import keyword; keyword.kwlist` lists them all.",
+        concepts=["variables", "syntax-basics"],
+        hints=[
+            f"What colour is `{word}` in your editor on line {lineno}?",
+            f"`{word}` is reserved by Python and cannot be a variable name.",
+            f"Rename it to `{new_name}` everywhere in the cell.",
+        ],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
+def _word_at_error(sit: Situation, text: str) -> str | None:
+    if sit.syntax is None or sit.syntax.col_start is None:
+        return None
+    col = sit.syntax.col_start
+    words = list(re.finditer(r"[A-Za-z_]\w*", text))
+    for m in words:
+        if m.start() <= col < m.end():
+            return m.group(0)
+    # "class = 5" points at the "=" after the keyword: take the word just before the caret.
+    before = [m for m in words if m.end() <= col and not text[m.end() : col].strip(" =")]
+    return before[-1].group(0) if before else None
+
+
+def _missing_def_parens(sit: Situation) -> Diagnosis | None:
+    if sit.message != "expected '('":
+        return None
+    lineno, text = _line(sit)
+    m = re.match(r"^(\s*def\s+\w+)\s*:", text)
+    if m is None:
+        return None
+    new_text = text.replace(m.group(0), m.group(1) + "():", 1)
+    fix = _checked(sit, replace_line(sit.code, lineno, new_text)) if sit.has_code else None
+    name = m.group(1).split()[-1]
+    return Diagnosis(
+        summary=f"Line {lineno} defines `{name}` without brackets; a `def` needs a parameter list, even if "
+        "empty: "
+        f"{code(new_text.strip())}.",
+        plain=f"A function definition always has round brackets after its name, even when the function takes "
+        f"no inputs: `def {name}():`.",
+        precise="The `def` grammar is `def NAME(parameters):`; the parameter list is mandatory, so `def "
+        f"{name}:` "
+        "is rejected.",
+        fix_steps=f"Write {code(new_text.strip())}.",
+        prevention="Write `def name():` first, then fill in the parameters.",
+        concepts=["functions", "syntax-basics"],
+        hints=[
+            f"Compare line {lineno} with a function call like `print()`.",
+            "Function definitions need brackets after the name.",
+            f"Write {code(new_text.strip())}.",
+        ],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
+def _python2_except(sit: Situation) -> Diagnosis | None:
+    lineno, text = _line(sit)
+    m = re.match(r"^(\s*except\s+)([\w.]+)\s*,\s*(\w+)\s*:", text)
+    if m is None:
+        return None
+    new_text = text.replace(m.group(0), f"{m.group(1)}{m.group(2)} as {m.group(3)}:", 1)
+    fix = _checked(sit, replace_line(sit.code, lineno, new_text)) if sit.has_code else None
+    return Diagnosis(
+        summary=f"Line {lineno} uses the Python 2 form `except {m.group(2)}, {m.group(3)}:`; Python 3 writes "
+        f"`except {m.group(2)} as {m.group(3)}:`.",
+        plain="To give the caught error a name, Python 3 uses the word `as`, not a comma.",
+        precise="In Python 3 the handler binding is `except Type as name:`; a comma would denote a tuple of "
+        "exception types, which must be parenthesised.",
+        fix_steps=f"Write {code(new_text.strip())}.",
+        prevention="Catch several types with a tuple, `except (ValueError, TypeError) as e:`; name the "
+        "error with `as`.",
+        concepts=["exceptions", "syntax-basics"],
+        hints=[
+            f"Look at the `except` line {lineno}.",
+            "Python 3 names the caught exception with a keyword, not a comma.",
+            f"Write {code(new_text.strip())}.",
+        ],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
+def _outside_function(sit: Situation) -> Diagnosis | None:
+    m = re.match(
+        r"'(return|yield|break|continue)' (outside function|outside loop|not properly in loop)", sit.message
+    )
+    if m is None:
+        return None
+    lineno, text = _line(sit)
+    word = m.group(1)
+    container = "function" if word in ("return", "yield") else "loop"
+    fix = None
+    if sit.has_code:
+        # Usually the line lost its indentation and fell out of the block just above.
+        above = [line for line in lines_of(sit.code)[: lineno - 1] if line.strip()]
+        if above and indent_of(above[-1]) and not indent_of(text):
+            fix = _checked(sit, replace_line(sit.code, lineno, indent_of(above[-1]) + text.strip()))
+    steps = (
+        f"Indent line {lineno} so it is back inside the {container} above it."
+        if fix
+        else f"Move {code(text.strip())} inside a {container}, or remove it"
+        + (" (at the top level of a cell, use `print(...)` to show a value)." if word == "return" else ".")
+    )
+    return Diagnosis(
+        summary=f"Line {lineno} uses `{word}` outside any {container}: {code(text.strip())} only makes "
+        "sense inside a "
+        f"{'`def`' if container == 'function' else '`for`/`while` loop'}.",
+        plain=f"`{word}` can only be used inside a {container}. On line {lineno} it is not inside one — "
+        "often because "
+        "the line isn't indented enough.",
+        precise=f"`{word}` is only valid within a "
+        f"{'function body' if container == 'function' else 'loop body'}; "
+        f"line {lineno} is at a level where no enclosing {container} exists.",
+        fix_steps=steps,
+        prevention=f"Check the indentation: everything that belongs to a {container} must be indented under "
+        "it.",
+        concepts=["functions" if container == "function" else "break-continue", "indentation"],
+        hints=[
+            f"Which block is line {lineno} part of?",
+            f"`{word}` needs an enclosing {container}; look at the indentation.",
+            steps,
+        ],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
+def _digit_start(sit: Situation) -> Diagnosis | None:
+    if "invalid decimal literal" not in sit.message:
+        return None
+    lineno, text = _line(sit)
+    m = re.search(r"\b(\d+)([A-Za-z_]\w*)", text)
+    if m is None:
+        return None
+    number, name = m.group(1), m.group(2)
+    # The cell does not parse, so find assignments by their shape ("x = 3").
+    assigned = set(re.findall(r"^\s*([A-Za-z_]\w*)\s*=[^=]", sit.code, flags=re.M)) if sit.has_code else set()
+    defined = name in sit.facts.bound_names() or name in sit.variables or name in assigned
+    fix = None
+    if defined:
+        new_text = text[: m.start()] + f"{number} * {name}" + text[m.end() :]
+        fix = _checked(sit, replace_line(sit.code, lineno, new_text)) if sit.has_code else None
+        summary = (
+            f"Line {lineno} writes `{number}{name}` like in maths; Python needs the multiplication sign: "
+            f"`{number} * {name}`."
+        )
+        steps = f"Write `{number} * {name}` on line {lineno}."
+    else:
+        summary = (
+            f"Line {lineno} has `{m.group(0)}`: a variable name cannot start with a digit, "
+            f"so rename it (e.g. `{name}_{number}`)."
+        )
+        steps = f"Rename `{m.group(0)}` to a name that starts with a letter, such as `{name}_{number}`."
+    return Diagnosis(
+        summary=summary,
+        plain="Python reads anything that starts with a digit as a number. "
+        + (
+            "In maths `2x` means 2 times x, but Python needs the `*`."
+            if defined
+            else "So names must start with a letter."
+        ),
+        precise="Tokens beginning with a digit are numeric literals; "
+        + (
+            "implicit multiplication does not exist in Python."
+            if defined
+            else "identifiers must start with a letter or `_`."
+        ),
+        fix_steps=steps,
+        prevention="Names start with a letter; multiplication is always written with `*`.",
+        concepts=["numbers" if defined else "variables", "syntax-basics"],
+        hints=[
+            f"Look at `{m.group(0)}` on line {lineno}.",
+            "Python reads it as a number with junk after it.",
+            steps,
+        ],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
+def _invalid_character(sit: Situation) -> Diagnosis | None:
+    m = re.match(r"invalid (?:non-printable )?character '?(.)'? ?\(U\+([0-9A-F]+)\)", sit.message)
+    if m is None:
+        m = re.match(r"invalid non-printable character U\+([0-9A-F]+)", sit.message)
+        if m is None:
+            return None
+        char = chr(int(m.group(1), 16))
+    else:
+        char = m.group(1)
+    lineno, _text = _line(sit)
+    replacement = _SMART.get(char)
+    fix = None
+    if replacement is not None and sit.has_code:
+        fixed = sit.code
+        for bad, good in _SMART.items():
+            fixed = fixed.replace(bad, good)
+        fix = _checked(sit, fixed)
+    name = f"U+{ord(char):04X}"
+    return Diagnosis(
+        summary=f"Line {lineno} contains the character `{char}` ({name}), which Python does not accept in "
+        "code" + (f"; type a plain `{replacement}` instead." if replacement else "."),
+        plain=f"The character `{char}` on line {lineno} looks like normal punctuation but is a different "
+        "character — it usually sneaks in when code is copied from a web page, a PDF or a word processor.",
+        precise=f"{name} is not valid in Python source outside strings and comments; "
+        + (f"the ASCII `{replacement}` was intended." if replacement else "remove or replace it."),
+        fix_steps=(
+            f"Replace every `{char}` with `{replacement}`."
+            if replacement
+            else f"Delete `{char}` on line {lineno}."
+        ),
+        prevention="Type quotes yourself instead of pasting them from documents; word processors turn "
+        "straight quotes into curly ones.",
+        concepts=["strings" if char in "“”‘’" else "syntax-basics", "syntax-basics"]
+        if char in "“”‘’"
+        else ["syntax-basics"],
+        hints=[
+            f"Look very closely at the punctuation on line {lineno}.",
+            f"`{char}` is not the same character as the one Python expects.",
+            f"Retype it as `{replacement or ''}`." if replacement else f"Delete `{char}`.",
+        ],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
+def generic_syntax(sit: Situation) -> Diagnosis:
+    lineno, text = _line(sit)
+    col = sit.syntax.col_start if sit.syntax else None
+    near = ""
+    if col is not None and 0 <= col < len(text):
+        near = f" near {code(text[col : col + 12].strip() or text.strip())}"
+    prev = ""
+    if sit.has_code and lineno > 1:
+        prev_text = line_at(sit.code, lineno - 1).strip()
+        if prev_text:
+            prev = (
+                f" Also check the line before it (line {lineno - 1}: {code(short(prev_text))}): an "
+                "error "
+                "there often shows up on the next line."
+            )
+    return Diagnosis(
+        summary=f"Python cannot read line {lineno}{near}: {short(sit.message, 80)}.",
+        plain=f"Python reads your whole cell before running it, and stopped at line {lineno} because "
+        "something "
+        f"there isn't written the way Python expects{near}.{prev}",
+        precise=f"The parser rejected line {lineno}{near} ({sit.message}).{prev}",
+        fix_steps=f"Compare line {lineno} with a working example of the same kind of statement; look at the "
+        "spot "
+        "the `^` marker points to.",
+        prevention="Run small pieces of code often so a typo shows up right after you type it.",
+        concepts=["syntax-basics"],
+        hints=[
+            f"Look at the part of line {lineno} the `^` marker points at.",
+            "Check brackets, quotes, colons and commas around that spot, and the line before.",
+            f"Message from Python: {sit.message}",
+        ],
+        culprit_line=lineno,
+    )

@@ -1,0 +1,112 @@
+"""Check a proposed fix: it must compile, and where it is safe to run, it must run past
+the original error.
+
+"Safe" is decided statically and conservatively: only stdlib modules that cannot touch
+the file system, the network or other processes; no ``input()``, ``open()``, ``eval``,
+``exec`` or dunder tricks. Anything else is only compiled, never executed.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from learnflow_agents.tutors.debug.code_facts import compile_error, parse
+from learnflow_agents.tutors.debug.sandbox import RunResult, run_cell
+
+SAFE_MODULES = frozenset(
+    {
+        "math", "cmath", "random", "string", "collections", "itertools", "functools", "operator",
+        "statistics", "fractions", "decimal", "datetime", "re", "json", "copy", "heapq", "bisect",
+        "dataclasses", "typing", "enum", "textwrap", "unicodedata", "array", "abc", "numbers",
+        "time", "calendar", "pprint", "contextlib",
+    }
+)  # fmt: skip
+
+_FORBIDDEN_CALLS = frozenset(
+    {
+        "input", "open", "exec", "eval", "compile", "__import__", "globals", "locals", "vars",
+        "getattr", "setattr", "delattr", "breakpoint", "help", "exit", "quit", "memoryview",
+    }
+)  # fmt: skip
+
+_ALLOWED_DUNDERS = frozenset({"__init__", "__name__", "__doc__", "__class__", "__dict__"})
+
+
+@dataclass
+class Verification:
+    status: str | None  # "ran", "compiled" or None (does not compile)
+    detail: str
+
+
+def is_safe_to_run(code: str) -> tuple[bool, str]:
+    """Whether ``code`` may be executed in the sandbox, and if not, why."""
+    if any(line.lstrip().startswith(("%", "!")) for line in code.split("\n")):
+        return False, "uses IPython magics or shell commands"
+    tree = parse(code)
+    if tree is None:
+        return False, "does not parse"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] not in SAFE_MODULES:
+                    return False, f"imports {alias.name}"
+        elif isinstance(node, ast.ImportFrom):
+            if node.level or (node.module or "").split(".")[0] not in SAFE_MODULES:
+                return False, f"imports from {node.module}"
+        elif isinstance(node, ast.Name) and node.id in _FORBIDDEN_CALLS:
+            return False, f"uses {node.id}()"
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("__")
+            and node.attr not in _ALLOWED_DUNDERS
+        ):
+            return False, f"touches {node.attr}"
+        elif isinstance(node, ast.Attribute) and node.attr in {
+            "system",
+            "popen",
+            "remove",
+            "rmtree",
+            "unlink",
+        }:
+            return False, f"calls .{node.attr}()"
+    return True, ""
+
+
+def same_error(result: RunResult, error_type: str, line: int | None, message: str) -> bool:
+    if result.error_type != error_type:
+        return False
+    # Same type on another line with another message is a different problem further on.
+    return line is None or result.line == line or result.outer_line == line or result.message == message
+
+
+def verify_fix(
+    fixed_code: str,
+    *,
+    error_type: str,
+    line: int | None = None,
+    message: str = "",
+    run: bool = True,
+    timeout: float = 3.0,
+) -> Verification:
+    err = compile_error(fixed_code)
+    if err is not None:
+        return Verification(None, f"the fix does not compile: {err.msg} (line {err.lineno})")
+    if not run:
+        return Verification("compiled", "compiles; not run")
+    safe, why_not = is_safe_to_run(fixed_code)
+    if not safe:
+        return Verification("compiled", f"compiles; not run because it {why_not}")
+    result = run_cell(fixed_code, timeout=timeout)
+    if error_type == "KeyboardInterrupt" and not result.completed:
+        return Verification("compiled", "compiles, but still runs without stopping")
+    if not result.completed:
+        return Verification("compiled", f"compiles; the trial run was stopped ({result.message})")
+    if result.clean:
+        return Verification("ran", "compiles and runs without an error")
+    if same_error(result, error_type, line, message):
+        return Verification("compiled", f"compiles, but still raises {result.error_type}: {result.message}")
+    return Verification(
+        "ran",
+        f"compiles and runs past the {error_type}; later it raises {result.error_type}: {result.message}",
+    )
