@@ -16,7 +16,7 @@ from tests.fixtures.echo_agent import EchoAgent
 async def test_queries_submitted_while_the_broker_is_down_are_all_answered_once(
     fresh_kafka_broker, store_url: str
 ) -> None:
-    settings = Settings(bus_url=fresh_kafka_broker.url, db_url=store_url, auto_upgrade=True,
+    settings = Settings(bus_url=fresh_kafka_broker.bus_url(), db_url=store_url, auto_upgrade=True,
                         topic_prefix=f"o{uuid.uuid4().hex[:6]}.")
     agent = EchoAgent()
     engine = Engine(settings, agents=[agent])

@@ -1,7 +1,7 @@
 """The runner end to end on every bus x store pair: real broker, real databases."""
 
 import asyncio
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -13,20 +13,31 @@ from learnflow_agents.settings import Settings
 from tests.fixtures.echo_agent import EchoAgent
 
 
-async def read_topic(bus: Bus, topic: Topic, count: int, timeout: float = 20.0) -> list[Record]:
-    """Everything on `topic` until `count` records arrived (or the timeout)."""
-    consumer = bus.consumer(f"reader-{topic.value}-{id(bus)}", [topic.value], "earliest")
-    await consumer.start()
-    records: list[Record] = []
-    try:
+class ProcessKilled(Exception):
+    """Stands in for the process dying at one exact point."""
+
+
+class TopicReader:
+    """Reads a topic from before the test acts (the memory bus trims what all groups read)."""
+
+    def __init__(self, bus: Bus, topic: Topic) -> None:
+        self.consumer = bus.consumer(f"reader-{topic.value}-{uuid4().hex[:6]}", [topic.value], "earliest")
+
+    async def __aenter__(self) -> "TopicReader":
+        await self.consumer.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.consumer.stop()
+
+    async def read(self, count: int, timeout: float = 20.0) -> list[Record]:
+        """Records until `count` arrived (or the timeout), plus any late duplicates."""
+        records: list[Record] = []
         deadline = asyncio.get_running_loop().time() + timeout
         while len(records) < count and asyncio.get_running_loop().time() < deadline:
-            records.extend(await consumer.getmany(timeout=0.5))
-        # Anything beyond `count` would be a duplicate: give it a moment to show up.
-        records.extend(await consumer.getmany(timeout=0.5))
-    finally:
-        await consumer.stop()
-    return records
+            records.extend(await self.consumer.getmany(timeout=0.5))
+        records.extend(await self.consumer.getmany(timeout=0.5))
+        return records
 
 
 async def started(settings: Settings, *agents: EchoAgent) -> Engine:
@@ -89,13 +100,15 @@ async def test_crash_after_handling_before_commit_redelivers_without_a_second_re
     assert first._consumer is not None
 
     async def killed_before_commit(offsets: object) -> None:
-        raise SystemExit("killed after storing, before committing")
+        raise ProcessKilled("killed after storing, before committing")
 
     first._consumer.commit = killed_before_commit  # type: ignore[method-assign]
+    reader = TopicReader(engine.bus, Topic.AGENT_RESPONSES)
+    await reader.__aenter__()
     try:
         qid = await engine.submit("ana", StudentQuery(text="only once"))
         await engine.wait(qid, timeout=30)
-        with pytest.raises(SystemExit):
+        with pytest.raises(ProcessKilled):
             assert first._task is not None
             await first._task
         await first._consumer.stop()  # the dead process leaves the group, nothing committed
@@ -110,10 +123,10 @@ async def test_crash_after_handling_before_commit_redelivers_without_a_second_re
         await second.stop()
         assert again.calls[str(qid)] == 1, "the uncommitted message was not redelivered"
         assert len(engine.store.get_replies(qid)) == 1
-        published = [r for r in await read_topic(engine.bus, Topic.AGENT_RESPONSES, 1)
-                     if decode(r.topic, r.value).payload.query_id == qid]
+        published = [r for r in await reader.read(1) if decode(r.topic, r.value).payload.query_id == qid]
         assert len(published) == 1
     finally:
+        await reader.__aexit__()
         await engine.stop()
 
 
@@ -122,12 +135,13 @@ async def test_poison_message_goes_to_dead_letter_and_the_next_is_handled(settin
     engine = await started(settings, EchoAgent())
     assert engine.bus is not None
     try:
-        await engine.bus.publish(Topic.STUDENT_QUERIES.value, "ana", b"\xff\xfe not json at all")
-        await engine.bus.publish(Topic.STUDENT_QUERIES.value, "ana", b'{"student_id": "ana", "payload": {"text": 3}}')
-        reply = await engine.ask("ana", StudentQuery(text="still alive?"), timeout=30)
-        assert reply.summary == "?evila llits"
-        letters = await read_topic(engine.bus, Topic.DEAD_LETTER, 2)
-        payloads = [decode(r.topic, r.value).payload for r in letters]
+        async with TopicReader(engine.bus, Topic.DEAD_LETTER) as reader:
+            await engine.bus.publish(Topic.STUDENT_QUERIES.value, "ana", b"\xff\xfe not json at all")
+            bad = b'{"student_id": "ana", "payload": {"text": 3}}'
+            await engine.bus.publish(Topic.STUDENT_QUERIES.value, "ana", bad)
+            reply = await engine.ask("ana", StudentQuery(text="still alive?"), timeout=30)
+            assert reply.summary == "?evila llits"
+            payloads = [decode(r.topic, r.value).payload for r in await reader.read(2)]
         assert len(payloads) == 2
         assert all(isinstance(p, DeadLetter) and p.original_topic == "student-queries" for p in payloads)
         assert any("payload.text" in p.error for p in payloads)
@@ -155,13 +169,15 @@ async def test_handler_that_always_fails_is_dead_lettered_and_the_student_told(s
     engine = await started(settings, agent)
     assert engine.bus is not None and engine.store is not None
     try:
-        qid = await engine.submit("ana", StudentQuery(text="doomed"))
-        reply = await engine.wait(qid, timeout=30)
+        async with TopicReader(engine.bus, Topic.DEAD_LETTER) as reader:
+            qid = await engine.submit("ana", StudentQuery(text="doomed"))
+            reply = await engine.wait(qid, timeout=30)
+            letters = await reader.read(1)
         assert reply.status == "error"
         assert "echo agent told to fail" in reply.explanation
         record = engine.store.get_query(qid)
         assert record is not None and record.status == "failed"
-        letters = await read_topic(engine.bus, Topic.DEAD_LETTER, 1)
+        assert len(letters) == 1
         assert decode(letters[0].topic, letters[0].value).payload.attempts == 3
         ok = await engine.ask("ana", StudentQuery(text="next one"), timeout=30)
         assert ok.summary == "eno txen"

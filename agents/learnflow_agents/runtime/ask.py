@@ -91,8 +91,8 @@ async def _answer(engine: Engine, ident: str, query_id: UUID, timeout: float) ->
         return {"id": ident, "query_id": str(query_id), "error": str(err)}
     record = await asyncio.to_thread(engine.store.get_query, query_id)
     routing = None
-    if record is not None and record.routed_to:
-        routing = {"target_agent": record.routed_to, "confidence": record.confidence, "reasoning": record.reasoning}
+    if record is not None and record.routing is not None:
+        routing = record.routing.model_dump(mode="json", include={"target_agent", "confidence", "reasoning", "router"})
     return {
         "id": ident,
         "query_id": str(query_id),

@@ -5,6 +5,7 @@ worker thread to keep the event loop, and other partitions, moving.
 """
 
 import asyncio
+import re
 from collections.abc import Callable
 
 from learnflow_agents.contracts import (
@@ -83,10 +84,18 @@ def _review_answer(request: AgentRequest, ctx: HandlerContext) -> AgentReply:
     return review(request.query)
 
 
-def _exercise_answer(request: AgentRequest, ctx: HandlerContext) -> AgentReply:
-    from learnflow_agents.tutors.exercise.agent import answer
+# "check ex-lists-01" (with the student's code) grades an attempt; anything else asks for one.
+_CHECK = re.compile(r"^\s*check\b(?:\s+(?:exercise\s+)?(?P<exercise>[A-Za-z0-9_.\-]+))?", re.IGNORECASE)
 
-    return answer(request, ctx)
+
+def _exercise_answer(request: AgentRequest, ctx: HandlerContext) -> AgentReply:
+    from learnflow_agents.tutors.exercise.replies import check_reply, exercise_reply
+
+    query = request.query
+    match = _CHECK.match(query.text)
+    if match and match.group("exercise") and query.code:
+        return check_reply(query, match.group("exercise"))
+    return exercise_reply(query, request.concept)
 
 
 def _progress_answer(request: AgentRequest, ctx: HandlerContext) -> AgentReply:
