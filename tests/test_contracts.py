@@ -6,7 +6,6 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-
 from learnflow_agents.contracts import (
     TOPIC_PAYLOADS,
     AgentReply,
@@ -17,8 +16,8 @@ from learnflow_agents.contracts import (
     decode,
     encode,
     make_envelope,
+    schemas,
 )
-from learnflow_agents.contracts import schemas
 
 
 def test_checked_in_schemas_match_the_models() -> None:
@@ -67,14 +66,21 @@ def test_wrong_type_is_rejected_naming_the_field() -> None:
 def test_missing_field_is_rejected_naming_the_field() -> None:
     with pytest.raises(ContractError, match=r"student_id: Field required"):
         decode(Topic.STUDENT_QUERIES, json.dumps({"payload": {"text": "hi"}}).encode())
-    reply = {"student_id": "ana", "payload": {"agent": "debug", "summary": "s", "provenance": {"agent": "debug"}}}
+    reply = {
+        "student_id": "ana",
+        "payload": {"agent": "debug", "summary": "s", "provenance": {"agent": "debug"}},
+    }
     with pytest.raises(ContractError, match=r"payload\.query_id: Field required"):
         decode(Topic.AGENT_RESPONSES, json.dumps(reply).encode())
 
 
 def test_unknown_fields_from_a_newer_minor_version_are_tolerated() -> None:
-    raw = {"schema_version": "1.7", "student_id": "ana", "shiny_new": True,
-           "payload": {"text": "hi", "mood": "curious", "context": {"skill_level": "advanced", "pronouns": "x"}}}
+    raw = {
+        "schema_version": "1.7",
+        "student_id": "ana",
+        "shiny_new": True,
+        "payload": {"text": "hi", "mood": "curious", "context": {"skill_level": "advanced", "pronouns": "x"}},
+    }
     env = decode(Topic.STUDENT_QUERIES, json.dumps(raw).encode())
     assert env.payload.text == "hi"
     assert env.payload.context.skill_level == "advanced"
@@ -101,7 +107,7 @@ def test_bad_queries_get_clear_errors(payload: dict[str, object], message: str) 
         decode(Topic.STUDENT_QUERIES, _query_message(**payload))
 
 
-@pytest.mark.parametrize("junk", [b"\xff\xfe\x00garbage", b"", b"[1, 2]", b"{\"student_id\": \"a b\"}"])
+@pytest.mark.parametrize("junk", [b"\xff\xfe\x00garbage", b"", b"[1, 2]", b'{"student_id": "a b"}'])
 def test_binary_junk_and_non_objects_are_contract_errors(junk: bytes) -> None:
     with pytest.raises(ContractError):
         decode(Topic.AGENT_RESPONSES, junk)
@@ -116,4 +122,7 @@ def test_reply_model_carries_the_shared_fields() -> None:
     reply = AgentReply(query_id=uuid4(), agent="debug", summary="s", provenance=Provenance(agent="debug"))
     fields = set(AgentReply.model_fields)
     assert {"summary", "explanation", "code_blocks", "hints", "actions", "provenance"} <= fields
-    assert decode(Topic.AGENT_RESPONSES, encode(make_envelope(Topic.AGENT_RESPONSES, "ana", reply))).payload == reply
+    assert (
+        decode(Topic.AGENT_RESPONSES, encode(make_envelope(Topic.AGENT_RESPONSES, "ana", reply))).payload
+        == reply
+    )

@@ -4,10 +4,10 @@ import asyncio
 import uuid
 
 import pytest
-
 from learnflow_agents.contracts import StudentQuery
 from learnflow_agents.runtime.engine import Engine
 from learnflow_agents.settings import Settings
+
 from tests.fixtures.echo_agent import EchoAgent
 
 
@@ -16,8 +16,12 @@ from tests.fixtures.echo_agent import EchoAgent
 async def test_queries_submitted_while_the_broker_is_down_are_all_answered_once(
     fresh_kafka_broker, store_url: str
 ) -> None:
-    settings = Settings(bus_url=fresh_kafka_broker.bus_url(), db_url=store_url, auto_upgrade=True,
-                        topic_prefix=f"o{uuid.uuid4().hex[:6]}.")
+    settings = Settings(
+        bus_url=fresh_kafka_broker.bus_url(),
+        db_url=store_url,
+        auto_upgrade=True,
+        topic_prefix=f"o{uuid.uuid4().hex[:6]}.",
+    )
     agent = EchoAgent()
     engine = Engine(settings, agents=[agent])
     await engine.start()
@@ -31,7 +35,7 @@ async def test_queries_submitted_while_the_broker_is_down_are_all_answered_once(
         queries = [(f"student-{i % 20}", StudentQuery(text=f"during outage {i}")) for i in range(200)]
         ids = []
         for start in range(0, 200, 25):
-            ids += await asyncio.wait_for(engine.submit_many(queries[start:start + 25]), 60)
+            ids += await asyncio.wait_for(engine.submit_many(queries[start : start + 25]), 60)
         assert engine.store.outbox_pending_count() >= 200
 
         fresh_kafka_broker.start()
@@ -40,7 +44,7 @@ async def test_queries_submitted_while_the_broker_is_down_are_all_answered_once(
             try:
                 await engine.bus.create_topics()
                 break
-            except Exception:  # noqa: BLE001 - the broker may still be starting
+            except Exception:
                 await asyncio.sleep(1)
         replies = await asyncio.gather(*(engine.wait(qid, timeout=120) for qid in ids))
         assert sorted(r.summary for r in replies) == sorted(f"during outage {i}"[::-1] for i in range(200))

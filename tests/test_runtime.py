@@ -4,16 +4,16 @@ import asyncio
 from uuid import UUID, uuid4
 
 import pytest
-
 from learnflow_agents.bus import Bus, Record
 from learnflow_agents.contracts import DeadLetter, StudentQuery, Topic, decode
 from learnflow_agents.runtime.engine import Engine
 from learnflow_agents.runtime.runner import AgentRunner
 from learnflow_agents.settings import Settings
+
 from tests.fixtures.echo_agent import EchoAgent
 
 
-class ProcessKilled(Exception):
+class ProcessKilledError(Exception):
     """Stands in for the process dying at one exact point."""
 
 
@@ -92,7 +92,9 @@ async def test_each_students_queries_are_handled_in_order(settings: Settings) ->
 
 
 @pytest.mark.asyncio
-async def test_crash_after_handling_before_commit_redelivers_without_a_second_reply(settings: Settings) -> None:
+async def test_crash_after_handling_before_commit_redelivers_without_a_second_reply(
+    settings: Settings,
+) -> None:
     engine = await started(settings)
     assert engine.bus is not None and engine.store is not None
     first = AgentRunner(EchoAgent(), engine.bus, engine.store, group="crashy")
@@ -100,7 +102,7 @@ async def test_crash_after_handling_before_commit_redelivers_without_a_second_re
     assert first._consumer is not None
 
     async def killed_before_commit(offsets: object) -> None:
-        raise ProcessKilled("killed after storing, before committing")
+        raise ProcessKilledError("killed after storing, before committing")
 
     first._consumer.commit = killed_before_commit  # type: ignore[method-assign]
     reader = TopicReader(engine.bus, Topic.AGENT_RESPONSES)
@@ -108,7 +110,7 @@ async def test_crash_after_handling_before_commit_redelivers_without_a_second_re
     try:
         qid = await engine.submit("ana", StudentQuery(text="only once"))
         await engine.wait(qid, timeout=30)
-        with pytest.raises(ProcessKilled):
+        with pytest.raises(ProcessKilledError):
             assert first._task is not None
             await first._task
         await first._consumer.stop()  # the dead process leaves the group, nothing committed

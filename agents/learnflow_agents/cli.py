@@ -75,7 +75,9 @@ def cmd_topics(args: argparse.Namespace) -> int:
             await bus.stop()
 
     created = asyncio.run(create())
-    print(json.dumps({"created": created, "partitions": settings.partitions, "prefix": settings.topic_prefix}))
+    print(
+        json.dumps({"created": created, "partitions": settings.partitions, "prefix": settings.topic_prefix})
+    )
     return 0
 
 
@@ -136,8 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run agents as bus consumers until SIGTERM")
-    run.add_argument("--agent", action="append", default=None, help="agent name or 'all' (repeatable; default all)")
-    run.add_argument("--metrics-port", type=int, default=9464, help="port for /metrics, /health, /ready (0: any)")
+    run.add_argument(
+        "--agent", action="append", default=None, help="agent name or 'all' (repeatable; default all)"
+    )
+    run.add_argument(
+        "--metrics-port", type=int, default=9464, help="port for /metrics, /health, /ready (0: any)"
+    )
     run.add_argument("--log-level", default="INFO")
     _connection_args(run)
     run.set_defaults(func=cmd_run)
@@ -199,8 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except ValidationError as err:
-        print(f"learnflow-agents: invalid setting: {err.errors()[0]['loc'][0]}: {err.errors()[0]['msg']}",
-              file=sys.stderr)
+        print(
+            f"learnflow-agents: invalid setting: {err.errors()[0]['loc'][0]}: {err.errors()[0]['msg']}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     except ValueError as err:
         print(f"learnflow-agents: {err}", file=sys.stderr)

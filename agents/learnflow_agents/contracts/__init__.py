@@ -34,10 +34,10 @@ from learnflow_agents.contracts.reply import (
 from learnflow_agents.contracts.topics import (
     AGENT_REQUEST_TOPIC,
     TOPIC_PAYLOADS,
+    TOPIC_SPECS,
     AgentName,
     Topic,
     TopicSpec,
-    TOPIC_SPECS,
 )
 
 __all__ = [

@@ -24,7 +24,9 @@ def envelope_type(topic: Topic | str) -> type[Envelope[Any]]:
     return Envelope[TOPIC_PAYLOADS[Topic(topic)]]  # type: ignore[misc]
 
 
-def make_envelope(topic: Topic | str, student_id: str, payload: BaseModel, trace_id: str | None = None) -> Envelope[Any]:
+def make_envelope(
+    topic: Topic | str, student_id: str, payload: BaseModel, trace_id: str | None = None
+) -> Envelope[Any]:
     model = envelope_type(topic)
     fields: dict[str, Any] = {"student_id": student_id, "payload": payload}
     if trace_id:

@@ -13,9 +13,7 @@ SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
 
 P = TypeVar("P", bound=BaseModel)
 
-StudentId = Annotated[
-    str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@+\-]+$")
-]
+StudentId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@+\-]+$")]
 
 
 class Envelope(Contract, Generic[P]):

@@ -43,7 +43,8 @@ def drift(directory: Path = SCHEMA_DIR) -> list[str]:
         elif path.read_text() != text:
             problems.append(f"{name}: differs from the models")
     problems.extend(
-        f"{path.name}: no model produces it" for path in sorted(directory.glob("*.schema.json"))
+        f"{path.name}: no model produces it"
+        for path in sorted(directory.glob("*.schema.json"))
         if path.name not in expected
     )
     return problems

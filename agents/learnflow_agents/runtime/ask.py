@@ -11,8 +11,10 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from learnflow_agents.contracts import SkillLevel, StudentContext, StudentQuery
-from learnflow_agents.runtime.engine import Engine, QueryTimeout
+from learnflow_agents.runtime.engine import Engine, QueryTimeoutError, explicit_routing
 from learnflow_agents.settings import Settings
+
+ROUTING_FIELDS = {"target_agent", "confidence", "reasoning", "router"}
 
 
 class AskError(ValueError):
@@ -87,12 +89,15 @@ async def _answer(engine: Engine, ident: str, query_id: UUID, timeout: float) ->
     assert engine.store is not None
     try:
         reply = await engine.wait(query_id, timeout)
-    except QueryTimeout as err:
+    except QueryTimeoutError as err:
         return {"id": ident, "query_id": str(query_id), "error": str(err)}
     record = await asyncio.to_thread(engine.store.get_query, query_id)
-    routing = None
-    if record is not None and record.routing is not None:
-        routing = record.routing.model_dump(mode="json", include={"target_agent", "confidence", "reasoning", "router"})
+    decision = None
+    if record is not None:
+        decision = record.routing or (
+            explicit_routing(query_id, record.target_agent) if record.target_agent else None
+        )
+    routing = decision.model_dump(mode="json", include=ROUTING_FIELDS) if decision else None
     return {
         "id": ident,
         "query_id": str(query_id),
@@ -116,10 +121,7 @@ async def run_ask(args: argparse.Namespace, settings: Settings) -> int:
         answers = iter(await asyncio.gather(*results))
         failed = 0
         for ident, _, query in items:
-            if isinstance(query, StudentQuery):
-                out = next(answers)
-            else:
-                out = {"id": ident, "error": query}
+            out = next(answers) if isinstance(query, StudentQuery) else {"id": ident, "error": query}
             failed += "error" in out
             print(json.dumps(out, default=str), flush=True)
         return 1 if failed else 0

@@ -40,22 +40,26 @@ log = logging.getLogger("learnflow.engine")
 FEED_TOPICS = (Topic.TRIAGE_ROUTING, Topic.AGENT_RESPONSES, Topic.AGENT_LOGS, Topic.STUDENT_STRUGGLE)
 
 
-class QueryTimeout(TimeoutError):
+class QueryTimeoutError(TimeoutError):
     """No reply within the time asked for; the query is kept and may still be answered."""
+
+
+def explicit_routing(query_id: UUID, target_agent: str) -> RoutingDecision:
+    """The routing of a query whose student named the agent (triage is skipped)."""
+    return RoutingDecision(
+        query_id=query_id,
+        target_agent=AgentName(target_agent).value,
+        confidence=1.0,
+        reasoning=f"asked for the {target_agent} agent directly",
+        router="explicit",
+    )
 
 
 def first_query_fields(query: StudentQuery) -> tuple[Topic, Any]:
     """Where a new query goes: straight to its agent when named, else to triage."""
     if query.target_agent:
-        agent = AgentName(query.target_agent)
-        routing = RoutingDecision(
-            query_id=query.query_id,
-            target_agent=agent.value,
-            confidence=1.0,
-            reasoning=f"asked for the {agent.value} agent directly",
-            router="explicit",
-        )
-        return AGENT_REQUEST_TOPIC[agent], AgentRequest(query=query, routing=routing)
+        routing = explicit_routing(query.query_id, query.target_agent)
+        return AGENT_REQUEST_TOPIC[AgentName(query.target_agent)], AgentRequest(query=query, routing=routing)
     return Topic.STUDENT_QUERIES, query
 
 
@@ -126,9 +130,7 @@ class Engine:
 
     # -- asking ----------------------------------------------------------------------
 
-    async def submit(
-        self, student_id: str, query: StudentQuery, trace_id: str | None = None
-    ) -> UUID:
+    async def submit(self, student_id: str, query: StudentQuery, trace_id: str | None = None) -> UUID:
         """Store the query and its outbox event in one transaction, then publish."""
         return (await self.submit_many([(student_id, query)], trace_id))[0]
 
@@ -167,7 +169,7 @@ class Engine:
                         return reply
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
-                    raise QueryTimeout(f"no reply to query {query_id} within {timeout:g}s")
+                    raise QueryTimeoutError(f"no reply to query {query_id} within {timeout:g}s")
                 with contextlib.suppress(TimeoutError):
                     return await asyncio.wait_for(asyncio.shield(future), min(remaining, 1.0))
         finally:
@@ -203,7 +205,9 @@ class Engine:
 
     def _require(self) -> tuple[Store, Bus]:
         if self.store is None or self.bus is None:
-            raise RuntimeError("engine is not started: use `await engine.start()` or `async with Engine(...)`")
+            raise RuntimeError(
+                "engine is not started: use `await engine.start()` or `async with Engine(...)`"
+            )
         return self.store, self.bus
 
     async def _dispatch_feed(self) -> None:

@@ -28,7 +28,9 @@ class TriageAgent:
 
         decision = classify(query)
         target = AgentName(decision.target_agent)
-        await ctx.note(f"routed to the {target.value} agent ({decision.confidence:.0%}): {decision.reasoning}")
+        await ctx.note(
+            f"routed to the {target.value} agent ({decision.confidence:.0%}): {decision.reasoning}"
+        )
         request = AgentRequest(query=query, routing=decision)
         return Outcome(routing=decision, forward=[(AGENT_REQUEST_TOPIC[target], request)])
 
@@ -60,7 +62,9 @@ class DebugAgent(TutorAgent):
         if reply is not None and reply.data.get("conceptual") and reply.concepts and not request.requested_by:
             concept = reply.concepts[0]
             await ctx.note(f"asking the concepts agent to explain {concept}")
-            ask = AgentRequest(query=request.query, routing=request.routing, requested_by=self.name, concept=concept)
+            ask = AgentRequest(
+                query=request.query, routing=request.routing, requested_by=self.name, concept=concept
+            )
             outcome.forward.append((Topic.CONCEPTS_REQUESTS, ask))
             reply.data["concept_requested"] = concept
         return outcome

@@ -29,7 +29,9 @@ def health_report(db_url: str, stale_after: float = 60.0) -> dict[str, Any]:
         healthy = bool(fresh_by_agent) and all(fresh_by_agent.values())
         return {
             "healthy": healthy,
-            "reason": None if healthy else ("no agent has reported" if not agents else "some agents are stale"),
+            "reason": None
+            if healthy
+            else ("no agent has reported" if not agents else "some agents are stale"),
             "agents": agents,
             "outbox_pending": store.outbox_pending_count(),
         }

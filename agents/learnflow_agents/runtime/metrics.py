@@ -26,28 +26,37 @@ class Metrics:
             registry=self.registry,
         )
         self.errors = Counter(
-            "learnflow_agent_errors", "Handler failures and dead letters", ["agent", "kind"], registry=self.registry
+            "learnflow_agent_errors",
+            "Handler failures and dead letters",
+            ["agent", "kind"],
+            registry=self.registry,
         )
         self.lag = Gauge("learnflow_consumer_lag", "Uncommitted records", ["agent"], registry=self.registry)
         self.outbox_published = Counter(
             "learnflow_outbox_published", "Outbox events published", ["path"], registry=self.registry
         )
-        self.outbox_pending = Gauge("learnflow_outbox_pending", "Outbox events not yet sent", registry=self.registry)
+        self.outbox_pending = Gauge(
+            "learnflow_outbox_pending", "Outbox events not yet sent", registry=self.registry
+        )
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Probes hit these endpoints every few seconds; the access log would drown real logs."""
 
 
 class HealthServer:
     """Serves /metrics, /health (alive) and /ready (started and connected) in a thread."""
 
-    def __init__(self, metrics: Metrics, ready: Callable[[], bool], host: str = "0.0.0.0", port: int = 0) -> None:
+    def __init__(
+        self, metrics: Metrics, ready: Callable[[], bool], host: str = "0.0.0.0", port: int = 0
+    ) -> None:
         self._metrics_app = make_wsgi_app(metrics.registry)
         self._ready = ready
         self._server: WSGIServer = make_server(host, port, self._app, handler_class=_QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="learnflow-health", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="learnflow-health", daemon=True
+        )
 
     @property
     def port(self) -> int:
@@ -60,7 +69,9 @@ class HealthServer:
             return [b'{"status": "ok"}']
         if path == "/ready":
             ok = self._ready()
-            start_response("200 OK" if ok else "503 Service Unavailable", [("Content-Type", "application/json")])
+            start_response(
+                "200 OK" if ok else "503 Service Unavailable", [("Content-Type", "application/json")]
+            )
             return [b'{"ready": true}' if ok else b'{"ready": false}']
         if path == "/metrics":
             return self._metrics_app(environ, start_response)

@@ -34,7 +34,7 @@ async def publish_rows(bus: Bus, store: "Store", rows: Sequence["OutboxRow"]) ->
     ids = [row.id for row in rows]
     try:
         await bus.publish_many([(row.topic, row.key, row.value) for row in rows])
-    except Exception as err:  # noqa: BLE001 - any broker failure is retried by the relay
+    except Exception as err:
         log.warning("publish failed, relay will retry", extra={"events": len(rows), "error": str(err)})
         await asyncio.to_thread(store.release_outbox, ids, str(err))
         return False

@@ -6,6 +6,7 @@ relay catches what that missed (broker down, process killed) and retries with ba
 """
 
 import asyncio
+import contextlib
 import logging
 import random
 
@@ -76,7 +77,7 @@ class OutboxRelay:
                 backoff = self.interval
                 if sent:
                     continue  # there may be more; a full batch is drained without waiting
-            except Exception as err:  # noqa: BLE001 - the relay must outlive broker outages
+            except Exception as err:
                 self.failures += 1
                 backoff = min(self.max_backoff, backoff * 2)
                 log.warning(
@@ -86,7 +87,5 @@ class OutboxRelay:
             self._wake.clear()
             # Jitter keeps several relays (gateway replicas) from retrying in lockstep.
             timeout = backoff * (0.8 + 0.4 * random.random())
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
-            except TimeoutError:
-                pass

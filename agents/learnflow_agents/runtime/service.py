@@ -16,7 +16,7 @@ from learnflow_agents.store import Store
 log = logging.getLogger("learnflow.service")
 
 
-async def _connect(settings: Settings, attempts: int = 30):  # noqa: ANN202
+async def _connect(settings: Settings, attempts: int = 30):
     """Wait for the broker: in a cluster the agents often start before Kafka is ready."""
     delay = 0.5
     for attempt in range(1, attempts + 1):
@@ -39,9 +39,13 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
     store = await asyncio.to_thread(Store.open, settings.db_url, bool(settings.auto_upgrade))
     bus = await _connect(settings)
     metrics = Metrics()
-    runners = [AgentRunner(agent, bus, store, metrics=metrics, emit_logs=settings.emit_logs) for agent in agents]
+    runners = [
+        AgentRunner(agent, bus, store, metrics=metrics, emit_logs=settings.emit_logs) for agent in agents
+    ]
     relay = OutboxRelay(bus, store, metrics)
-    health = HealthServer(metrics, ready=lambda: all(r.ready for r in runners), port=settings.metrics_port).start()
+    health = HealthServer(
+        metrics, ready=lambda: all(r.ready for r in runners), port=settings.metrics_port
+    ).start()
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
