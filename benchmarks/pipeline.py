@@ -35,17 +35,23 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def drive(settings: Settings, rate: int, seconds: float, students: int) -> dict[str, float]:
-    engine = Engine(settings, agents=[EchoAgent()])
+async def drive(
+    settings: Settings, rate: int, seconds: float, students: int, in_process: bool
+) -> dict[str, float]:
+    # In-process: one process does everything (the embedded mode). Otherwise the agent runs
+    # as its own `learnflow-agents run`-style process, as it does in a cluster.
+    engine = Engine(settings, agents=[EchoAgent()] if in_process else [])
     await engine.start()
     assert engine.bus is not None
     await engine.bus.create_topics()
     latencies: list[float] = []
     pending: list[asyncio.Task[None]] = []
 
-    async def timed(qid: uuid.UUID, started: float) -> None:
-        await engine.wait(qid, timeout=60)
-        latencies.append(time.perf_counter() - started)
+    async def student_batch(batch: list[tuple[str, StudentQuery]]) -> None:
+        started = time.perf_counter()
+        ids = await engine.submit_many(batch)
+        await asyncio.gather(*(engine.wait(qid, timeout=60) for qid in ids))
+        latencies.extend([time.perf_counter() - started] * len(ids))
 
     try:
         # Warm up connections, consumer groups and caches before measuring.
@@ -60,9 +66,8 @@ async def drive(settings: Settings, rate: int, seconds: float, students: int) ->
                 (f"student-{(sent + i) % students}", StudentQuery(text=f"query {sent + i}"))
                 for i in range(min(per_tick, total - sent))
             ]
-            started = time.perf_counter()
-            ids = await engine.submit_many(batch)
-            pending.extend(asyncio.create_task(timed(qid, started)) for qid in ids)
+            # Students don't wait for each other: each tick's submissions run concurrently.
+            pending.append(asyncio.create_task(student_batch(batch)))
             sent += len(batch)
             next_tick = begin + (sent / rate)
             await asyncio.sleep(max(0.0, next_tick - time.perf_counter()))
@@ -133,7 +138,15 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="a short run for CI logs (3 s at 500/s)")
+    parser.add_argument("--serve-echo", nargs=2, metavar=("BUS", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_echo:
+        from learnflow_agents.runtime.service import run_service
+
+        bus, db = args.serve_echo
+        settings = Settings(bus_url=bus, db_url=db, metrics_port=0, log_level="WARNING")
+        await run_service(settings, agents=[EchoAgent()])
+        return
     if args.quick:
         args.rate, args.seconds = 500, 3.0
 
@@ -152,7 +165,18 @@ async def main() -> None:
                 ),
             }
             for name, settings in setups.items():
-                result = await drive(settings, args.rate, args.seconds, args.students)
+                in_process = settings.bus_url.startswith("memory")
+                agent = None
+                if not in_process:
+                    agent = subprocess.Popen(
+                        [sys.executable, __file__, "--serve-echo", settings.bus_url, settings.db_url]
+                    )
+                try:
+                    result = await drive(settings, args.rate, args.seconds, args.students, in_process)
+                finally:
+                    if agent is not None:
+                        agent.terminate()
+                        agent.wait()
                 rows.append((name, result))
     finally:
         broker.terminate()

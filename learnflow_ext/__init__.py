@@ -1,10 +1,25 @@
-"""LearnFlow for Jupyter: the server extension, kernel capture and widgets (coming).
+"""LearnFlow for Jupyter: kernel capture, `%learnflow` magics and inline widgets.
 
-For now this package only proves the distribution layout: it depends on
-`learnflow_agents` for the embedded engine.
+`%load_ext learnflow_ext` (or the LearnFlow kernel spec in kernels/) loads it into a
+kernel; in kernel-only mode the agents' engine runs inside the kernel. Importing this
+package stays cheap: the kernel machinery is imported when the extension loads.
 """
+
+from typing import Any
 
 from learnflow_agents import __version__ as agents_version
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "agents_version"]
+__all__ = ["__version__", "agents_version", "load_ipython_extension", "unload_ipython_extension"]
+
+
+def load_ipython_extension(shell: Any) -> None:
+    from learnflow_ext.kernel.extension import load
+
+    load(shell)
+
+
+def unload_ipython_extension(shell: Any) -> None:
+    from learnflow_ext.kernel.extension import unload
+
+    unload(shell)

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 from uuid import UUID
@@ -27,16 +27,18 @@ from learnflow_agents.contracts import (
     Topic,
     decode,
 )
+from learnflow_agents.runtime.batching import GroupCommit, SentMarker
 from learnflow_agents.runtime.handler import Agent
 from learnflow_agents.runtime.metrics import Metrics
 from learnflow_agents.runtime.publishing import outbox_event, publish_rows
 from learnflow_agents.runtime.relay import OutboxRelay
 from learnflow_agents.runtime.runner import AgentRunner
 from learnflow_agents.settings import Settings
-from learnflow_agents.store import Store
+from learnflow_agents.store import InvalidDataError, Store, Submission
 
 log = logging.getLogger("learnflow.engine")
 
+RECENT_REPLIES = 10_000
 FEED_TOPICS = (Topic.TRIAGE_ROUTING, Topic.AGENT_RESPONSES, Topic.AGENT_LOGS, Topic.STUDENT_STRUGGLE)
 
 
@@ -81,8 +83,13 @@ class Engine:
         self.relay: OutboxRelay | None = None
         self.runners: list[AgentRunner] = []
         self._feed: Consumer | None = None
+        self._submitter: GroupCommit[Submission, object] | None = None
+        self.marker: SentMarker | None = None
         self._feed_task: asyncio.Task[None] | None = None
         self._waiters: dict[UUID, list[asyncio.Future[AgentReply]]] = defaultdict(list)
+        # Replies seen on the feed lately, so a wait that starts after its reply arrived
+        # does not need the database. Bounded: oldest entries are dropped first.
+        self._recent: OrderedDict[UUID, AgentReply] = OrderedDict()
         self._subscribers: dict[str, set[asyncio.Queue[Envelope[Any]]]] = defaultdict(set)
 
     # -- lifecycle -------------------------------------------------------------------
@@ -92,6 +99,8 @@ class Engine:
         self.store = await asyncio.to_thread(Store.open, s.db_url, s.auto_upgrade)
         self.bus = create_bus(s.bus_url, prefix=s.topic_prefix, partitions=s.partitions)
         await self.bus.start()
+        self.marker = SentMarker(self._mark_sent)
+        self._submitter = GroupCommit(self._write_submissions)
         self.relay = OutboxRelay(self.bus, self.store, self.metrics)
         await self.relay.start()
         # A private group reading from "now": each engine (or gateway replica) sees every event.
@@ -100,7 +109,14 @@ class Engine:
         self._feed_task = asyncio.create_task(self._dispatch_feed(), name="learnflow-feed")
         if self.run_agents:
             for agent in self._agents if self._agents is not None else load_agents(s.agents):
-                runner = AgentRunner(agent, self.bus, self.store, metrics=self.metrics, emit_logs=s.emit_logs)
+                runner = AgentRunner(
+                    agent,
+                    self.bus,
+                    self.store,
+                    metrics=self.metrics,
+                    emit_logs=s.emit_logs,
+                    marker=self.marker,
+                )
                 await runner.start()
                 self.runners.append(runner)
         return self
@@ -115,6 +131,10 @@ class Engine:
                 await self._feed_task
         if self._feed is not None:
             await self._feed.stop()
+        if self._submitter is not None:
+            await self._submitter.close()
+        if self.marker is not None:
+            await self.marker.close()
         if self.relay is not None:
             await self.relay.stop()
         if self.bus is not None:
@@ -137,41 +157,70 @@ class Engine:
     async def submit_many(
         self, items: Iterable[tuple[str, StudentQuery]], trace_id: str | None = None
     ) -> list[UUID]:
-        store, bus = self._require()
+        """Store queries with their outbox events (transactionally), then publish them.
+
+        Concurrent callers share transactions (group commit); one caller's bad input
+        fails only that caller.
+        """
+        self._require()
         batch = []
         for student_id, query in items:
             topic, payload = first_query_fields(query)
             trace = trace_id or uuid.uuid4().hex
             event = outbox_event(topic, student_id, payload, trace)
-            batch.append((student_id, trace, query, query.context, [event]))
+            batch.append(Submission(student_id, trace, query, query.context, [event]))
+        assert self._submitter is not None
+        await self._submitter.submit_many(batch)
+        return [item.query.query_id for item in batch]
+
+    async def _write_submissions(self, batch: list[Submission]) -> list[object]:
+        store, bus = self._require()
         relay = self.relay
         assert relay is not None
         # While the broker is known to be down, don't make the student wait for a timeout:
         # the rows are durable and the relay delivers them when the broker is back.
         lease = 0.0 if relay.failures else 30.0
-        inserted = await asyncio.to_thread(store.submit_queries, batch, lease)
+        results: list[object] = [None] * len(batch)
+        try:
+            inserted = await asyncio.to_thread(store.submit_queries, batch, lease)
+        except InvalidDataError:
+            # Find the culprit(s) one by one so the other students' queries still go in.
+            inserted = []
+            for i, item in enumerate(batch):
+                try:
+                    inserted.extend(await asyncio.to_thread(store.submit_queries, [item], lease))
+                except InvalidDataError as err:
+                    inserted.append(None)
+                    results[i] = err
         rows = [row for written in inserted if written for row in written]
-        if relay.failures or not await publish_rows(bus, store, rows):
+        if relay.failures or not await publish_rows(bus, store, rows, self.marker):
             relay.wake()
-        return [query.query_id for _, _, query, _, _ in batch]
+        return results
 
     async def wait(self, query_id: UUID, timeout: float = 30.0) -> AgentReply:
         """The answering agent's reply (not a saga helper's), as soon as it is stored."""
         store, _ = self._require()
-        future: asyncio.Future[AgentReply] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        seen = self._recent.get(query_id)
+        if seen is not None:
+            return seen
+        future: asyncio.Future[AgentReply] = loop.create_future()
         self._waiters[query_id].append(future)
         try:
-            deadline = asyncio.get_running_loop().time() + timeout
+            deadline = loop.time() + timeout
+            # The live feed answers almost every wait; the store is read only when the feed
+            # is slow (a consumer still joining its group, a reply older than this engine).
+            poll = 0.5
             while True:
-                # The store is the truth; the feed only makes the wait short.
-                for reply in await asyncio.to_thread(store.get_replies, query_id):
-                    if not reply.data.get("saga_of"):
-                        return reply
-                remaining = deadline - asyncio.get_running_loop().time()
+                remaining = deadline - loop.time()
                 if remaining <= 0:
                     raise QueryTimeoutError(f"no reply to query {query_id} within {timeout:g}s")
                 with contextlib.suppress(TimeoutError):
-                    return await asyncio.wait_for(asyncio.shield(future), min(remaining, 1.0))
+                    return await asyncio.wait_for(asyncio.shield(future), min(remaining, poll))
+                for reply in await asyncio.to_thread(store.get_replies, query_id):
+                    if not reply.data.get("saga_of"):
+                        return reply
+                poll = min(poll * 2, 2.0)
         finally:
             waiters = self._waiters.get(query_id)
             if waiters is not None:
@@ -203,6 +252,10 @@ class Engine:
 
     # -- internals -------------------------------------------------------------------
 
+    async def _mark_sent(self, ids: list[int]) -> None:
+        store, _ = self._require()
+        await asyncio.to_thread(store.mark_sent, ids)
+
     def _require(self) -> tuple[Store, Bus]:
         if self.store is None or self.bus is None:
             raise RuntimeError(
@@ -220,12 +273,18 @@ class Engine:
                 with contextlib.suppress(Exception):
                     await self._feed.commit(offsets)
             for record in records:
+                # Activity logs matter only to a student someone is watching: skip the decode.
+                if record.topic == Topic.AGENT_LOGS and not self._subscribers.get(record.key or ""):
+                    continue
                 try:
                     envelope = decode(record.topic, record.value)
                 except ContractError:
                     continue  # the owning agent dead-letters it; the feed just skips
                 payload = envelope.payload
                 if isinstance(payload, AgentReply) and not payload.data.get("saga_of"):
+                    self._recent[payload.query_id] = payload
+                    if len(self._recent) > RECENT_REPLIES:
+                        self._recent.popitem(last=False)
                     for future in self._waiters.get(payload.query_id, []):
                         if not future.done():
                             future.set_result(payload)

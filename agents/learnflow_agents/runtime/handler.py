@@ -40,6 +40,8 @@ class Outcome:
     # Further messages for other topics: triage's forwarded request, debug's saga ask.
     forward: list[tuple[Topic, BaseModel]] = field(default_factory=list)
     struggle: StruggleAlert | None = None
+    # The alert's de-duplication key (see Effects.struggle_key); None keeps the store's default.
+    struggle_key: str | None = None
     mastery: dict[str, float] | None = None
     query_status: str | None = None
 

@@ -11,6 +11,7 @@ from learnflow_agents.bus import Bus
 from learnflow_agents.contracts import Topic, encode, make_envelope
 
 if TYPE_CHECKING:
+    from learnflow_agents.runtime.batching import SentMarker
     from learnflow_agents.store import OutboxEvent, OutboxRow, Store
 
 log = logging.getLogger("learnflow.outbox")
@@ -23,7 +24,9 @@ def outbox_event(topic: Topic, student_id: str, payload: BaseModel, trace_id: st
     return OutboxEvent(topic=topic.value, key=student_id, value=encode(envelope))
 
 
-async def publish_rows(bus: Bus, store: "Store", rows: Sequence["OutboxRow"]) -> bool:
+async def publish_rows(
+    bus: Bus, store: "Store", rows: Sequence["OutboxRow"], marker: "SentMarker | None" = None
+) -> bool:
     """Publish freshly written outbox rows now; on failure hand them to the relay.
 
     Returns True when they were published. A failure is not an error for the caller:
@@ -38,5 +41,8 @@ async def publish_rows(bus: Bus, store: "Store", rows: Sequence["OutboxRow"]) ->
         log.warning("publish failed, relay will retry", extra={"events": len(rows), "error": str(err)})
         await asyncio.to_thread(store.release_outbox, ids, str(err))
         return False
-    await asyncio.to_thread(store.mark_sent, ids)
+    if marker is not None:
+        marker.add(ids)
+    else:
+        await asyncio.to_thread(store.mark_sent, ids)
     return True

@@ -36,6 +36,7 @@ from learnflow_agents.contracts import (
     encode,
     make_envelope,
 )
+from learnflow_agents.runtime.batching import SentMarker
 from learnflow_agents.runtime.handler import Agent, HandlerContext, Outcome
 from learnflow_agents.runtime.metrics import Metrics
 from learnflow_agents.runtime.publishing import outbox_event, publish_rows
@@ -78,6 +79,7 @@ class AgentRunner:
         retry_backoff: float = 0.1,
         emit_logs: bool = True,
         heartbeat_interval: float = 10.0,
+        marker: SentMarker | None = None,
     ) -> None:
         self.agent = agent
         self.bus = bus
@@ -90,6 +92,7 @@ class AgentRunner:
         self.retry_backoff = retry_backoff
         self.emit_logs = emit_logs
         self.heartbeat_interval = heartbeat_interval
+        self.marker = marker
         self.handled = 0
         self.dead_lettered = 0
         self._attempts: dict[tuple[TopicPartition, int], int] = defaultdict(int)
@@ -149,7 +152,7 @@ class AgentRunner:
         if effects:
             stored = await asyncio.to_thread(self.store.apply_effects, effects)
             rows = [row for inserted in stored if inserted for row in inserted]
-            if await publish_rows(self.bus, self.store, rows):
+            if await publish_rows(self.bus, self.store, rows, self.marker):
                 self.metrics.outbox_published.labels("direct").inc(len(rows))
         offsets = {
             tp: result.commit_offset
@@ -231,8 +234,10 @@ class AgentRunner:
             if not reply.provenance.latency_ms:
                 reply.provenance.latency_ms = round(elapsed * 1000, 3)
             events.append(outbox_event(Topic.AGENT_RESPONSES, student, reply, trace))
+        # Published only if the alert is stored, i.e. not a repeat under its dedupe key.
+        struggle_events = []
         if outcome.struggle is not None:
-            events.append(outbox_event(Topic.STUDENT_STRUGGLE, student, outcome.struggle, trace))
+            struggle_events.append(outbox_event(Topic.STUDENT_STRUGGLE, student, outcome.struggle, trace))
         status = outcome.query_status
         if status is None and reply is not None and not reply.data.get("saga_of"):
             status = "answered"
@@ -247,8 +252,10 @@ class AgentRunner:
             routing=outcome.routing,
             query_status=status,
             struggle=outcome.struggle,
+            struggle_key=outcome.struggle_key,
             mastery=outcome.mastery,
             events=events,
+            struggle_events=struggle_events,
         )
 
     def _dead_letter(

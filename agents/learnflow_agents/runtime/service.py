@@ -5,6 +5,8 @@ import logging
 import signal
 
 from learnflow_agents.bus import BusUnavailable, create_bus
+from learnflow_agents.runtime.batching import SentMarker
+from learnflow_agents.runtime.handler import Agent
 from learnflow_agents.runtime.logs import configure_json_logging
 from learnflow_agents.runtime.metrics import HealthServer, Metrics
 from learnflow_agents.runtime.registry import build_agents
@@ -33,14 +35,22 @@ async def _connect(settings: Settings, attempts: int = 30):
     raise AssertionError("unreachable")
 
 
-async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> int:
+async def run_service(
+    settings: Settings, stop: asyncio.Event | None = None, agents: list[Agent] | None = None
+) -> int:
     configure_json_logging(settings.log_level)
-    agents = build_agents(settings.agents)
+    agents = agents if agents is not None else build_agents(settings.agents)
     store = await asyncio.to_thread(Store.open, settings.db_url, bool(settings.auto_upgrade))
     bus = await _connect(settings)
     metrics = Metrics()
+
+    async def mark_sent(ids: list[int]) -> None:
+        await asyncio.to_thread(store.mark_sent, ids)
+
+    marker = SentMarker(mark_sent)
     runners = [
-        AgentRunner(agent, bus, store, metrics=metrics, emit_logs=settings.emit_logs) for agent in agents
+        AgentRunner(agent, bus, store, metrics=metrics, emit_logs=settings.emit_logs, marker=marker)
+        for agent in agents
     ]
     relay = OutboxRelay(bus, store, metrics)
     health = HealthServer(
@@ -64,6 +74,7 @@ async def run_service(settings: Settings, stop: asyncio.Event | None = None) -> 
         # Graceful SIGTERM: finish the batch in flight, commit it, then leave the group.
         for runner in runners:
             await runner.stop()
+        await marker.close()
         await relay.stop()
         await bus.stop()
         store.close()

@@ -1,0 +1,333 @@
+"""Kernel-only mode: the engine runs inside the kernel, on its own thread and event loop.
+
+The kernel's main thread never awaits anything here: `submit` hands the query to the
+engine thread and returns. The engine (in-process bus, SQLite) starts in the background
+when the extension loads, so `%load_ext` returns at once; queries sent before it is up
+simply wait for it on the engine thread.
+"""
+
+import asyncio
+import atexit
+import contextlib
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
+
+from learnflow_agents.contracts import AgentLog, AgentReply, RoutingDecision, StudentQuery
+from learnflow_agents.runtime.handler import Agent
+from learnflow_agents.settings import Settings
+
+from learnflow_ext.client.base import ClientStatus, FeedbackDone, LearnFlowClient, QueryListener
+
+if TYPE_CHECKING:
+    from learnflow_agents.runtime.engine import Engine
+
+log = logging.getLogger("learnflow.kernel.client")
+
+T = TypeVar("T")
+
+KEPT_LISTENERS = 256
+# How long a reply that announced a helper's answer (debug asking concepts) waits for it.
+RELATED_TIMEOUT = 15.0
+
+
+def provider_name(settings: Settings) -> str:
+    configured = getattr(settings, "llm_provider", None) or getattr(settings, "provider", None)
+    if configured:
+        return str(configured)
+    return "claude" if os.environ.get("ANTHROPIC_API_KEY") else "offline"
+
+
+def sqlite_path(db_url: str) -> str | None:
+    return db_url.removeprefix("sqlite:///") if db_url.startswith("sqlite:///") else None
+
+
+class EmbeddedClient(LearnFlowClient):
+    mode = "kernel-only"
+
+    def __init__(
+        self,
+        settings: Settings,
+        student_id: str,
+        *,
+        agents: Sequence[Agent] | None = None,
+        reply_timeout: float = 120.0,
+    ) -> None:
+        self.settings = settings
+        self._student_id = student_id
+        self._agents = agents
+        self.reply_timeout = reply_timeout
+        self.engine: Engine | None = None
+        self._loop = asyncio.new_event_loop()
+        self._thread: threading.Thread | None = None
+        # Set once the engine is up (or failed): `_ready` for the kernel's thread, `_started`
+        # for coroutines on the engine's loop.
+        self._ready = threading.Event()
+        self._started = asyncio.Event()
+        self._startup_error: BaseException | None = None
+        self._stop: asyncio.Event | None = None
+        self._listeners: OrderedDict[UUID, QueryListener] = OrderedDict()
+        self._related_arrived: dict[UUID, asyncio.Event] = {}
+        self._pending: set[UUID] = set()
+        # Submitted but not yet written to the store: closing waits for these, so a
+        # question asked just before the kernel stops is still kept.
+        self._unstored: set[UUID] = set()
+        self._idle = threading.Condition()
+        self.submitted = 0
+
+    @property
+    def student_id(self) -> str:
+        return self._student_id
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        # The store is written from worker threads. Making the pool now, and stopping before
+        # Python shuts its pools down at exit, lets a question asked just before the kernel
+        # stops still be stored: a plain atexit handler runs after the pools are gone.
+        self._loop.set_default_executor(ThreadPoolExecutor(thread_name_prefix="learnflow-io"))
+        register_early_exit = getattr(threading, "_register_atexit", atexit.register)
+        register_early_exit(self.close)
+        self._thread = threading.Thread(target=self._thread_main, name="learnflow-engine", daemon=True)
+        self._thread.start()
+
+    def _thread_main(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._serve())
+        finally:
+            self._loop.close()
+
+    async def _serve(self) -> None:
+        # Imported here, on the engine thread: it is most of the import time of LearnFlow,
+        # and `%load_ext` should not wait for it.
+        from learnflow_agents.runtime.engine import Engine
+
+        self._stop = asyncio.Event()
+        engine = Engine(self.settings, agents=self._agents)
+        try:
+            await engine.start()
+        except BaseException as err:  # surfaced to every query and to `status`
+            self._startup_error = err
+            log.exception("LearnFlow engine failed to start")
+            self._ready.set()
+            self._started.set()
+            await self._stop.wait()
+            return
+        self.engine = engine
+        feed = asyncio.create_task(self._forward_events(engine), name="learnflow-kernel-feed")
+        # The feed must be subscribed before the first query is published, or its
+        # routing and logs could be missed; one loop turn lets the generator register.
+        await asyncio.sleep(0)
+        self._ready.set()
+        self._started.set()
+        try:
+            await self._stop.wait()
+        finally:
+            feed.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await feed
+            await engine.stop()
+
+    def close(self, timeout: float = 10.0) -> None:
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            return
+        self._ready.wait(timeout)
+        with self._idle:
+            self._idle.wait_for(lambda: not self._unstored, timeout)
+        if self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        thread.join(timeout)
+
+    # -- asking ----------------------------------------------------------------------
+
+    def submit(self, query: StudentQuery, listener: QueryListener) -> UUID:
+        self.start()
+        with self._idle:
+            self._pending.add(query.query_id)
+            self._unstored.add(query.query_id)
+            self.submitted += 1
+        self._listeners[query.query_id] = listener
+        while len(self._listeners) > KEPT_LISTENERS:
+            self._listeners.popitem(last=False)
+        asyncio.run_coroutine_threadsafe(self._deliver(query, listener), self._loop)
+        return query.query_id
+
+    async def _deliver(self, query: StudentQuery, listener: QueryListener) -> None:
+        from learnflow_agents.runtime.engine import QueryTimeoutError
+
+        try:
+            try:
+                engine = await self._engine()
+                query = await self._with_learning_record(engine, query)
+                await engine.submit(self.student_id, query)
+            finally:
+                with self._idle:
+                    self._unstored.discard(query.query_id)
+                    self._idle.notify_all()
+            reply = await engine.wait(query.query_id, self.reply_timeout)
+            _safely(listener.on_reply, reply)
+            if reply.data.get("concept_requested"):
+                # Still pending until the helper answers, so `wait_idle` includes it.
+                await self._deliver_related(engine, query.query_id, listener)
+        except QueryTimeoutError:
+            _safely(
+                listener.on_failure,
+                f"no answer within {self.reply_timeout:g}s; the question is stored "
+                "and may still be answered (run `%learnflow status`)",
+            )
+        except Exception as err:
+            _safely(listener.on_failure, f"{type(err).__name__}: {err}")
+        finally:
+            with self._idle:
+                self._pending.discard(query.query_id)
+                self._idle.notify_all()
+
+    async def _with_learning_record(self, engine: "Engine", query: StudentQuery) -> StudentQuery:
+        """The kernel knows the student's preferences; the store knows what they have learnt
+        (topics covered, mastery). Agents need both, e.g. to pick an exercise whose
+        prerequisites are met."""
+        try:
+            stored = await asyncio.to_thread(engine.student_context, self.student_id)
+        except Exception:
+            log.exception("could not read the student's context")
+            return query
+        if stored is None:
+            return query
+        context = query.context.model_copy(
+            update={"topics_covered": stored.topics_covered, "mastery": stored.mastery}
+        )
+        return query.model_copy(update={"context": context})
+
+    async def _deliver_related(self, engine: "Engine", query_id: UUID, listener: QueryListener) -> None:
+        on_related = getattr(listener, "on_related_reply", None)
+        arrived = self._related_arrived.setdefault(query_id, asyncio.Event())
+        deadline = asyncio.get_running_loop().time() + RELATED_TIMEOUT
+        try:
+            while True:
+                # The store is the truth; the feed's signal only makes the wait short.
+                related = [r for r in await engine.replies(query_id) if r.data.get("saga_of")]
+                remaining = deadline - asyncio.get_running_loop().time()
+                if related or remaining <= 0:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(arrived.wait(), min(remaining, 1.0))
+                arrived.clear()
+        finally:
+            self._related_arrived.pop(query_id, None)
+        if on_related is not None:
+            for reply in related:
+                _safely(on_related, reply)
+
+    async def _engine(self) -> "Engine":
+        await self._started.wait()
+        if self._startup_error is not None:
+            err = self._startup_error
+            raise RuntimeError(f"the LearnFlow engine did not start: {type(err).__name__}: {err}")
+        assert self.engine is not None
+        return self.engine
+
+    async def _forward_events(self, engine: "Engine") -> None:
+        async for envelope in engine.events(self.student_id):
+            payload = envelope.payload
+            query_id = getattr(payload, "query_id", None)
+            listener = self._listeners.get(query_id) if query_id is not None else None
+            if listener is None:
+                continue
+            if isinstance(payload, RoutingDecision):
+                _safely(listener.on_routing, payload)
+            elif isinstance(payload, AgentLog):
+                _safely(listener.on_log, payload)
+            elif isinstance(payload, AgentReply) and payload.data.get("saga_of"):
+                arrived = self._related_arrived.get(payload.query_id)
+                if arrived is not None:
+                    arrived.set()
+
+    def record_feedback(
+        self,
+        reply_id: UUID,
+        helpful: bool | None,
+        rating: int | None = None,
+        comment: str | None = None,
+        done: FeedbackDone | None = None,
+    ) -> None:
+        async def store_it() -> None:
+            error: str | None = None
+            try:
+                engine = await self._engine()
+                assert engine.store is not None
+                await asyncio.to_thread(
+                    engine.store.record_feedback, reply_id, self.student_id, helpful, rating, comment
+                )
+            except Exception as err:
+                error = f"{type(err).__name__}: {err}"
+            if done is not None:
+                _safely(done, error)
+
+        self.start()
+        asyncio.run_coroutine_threadsafe(store_it(), self._loop)
+
+    # -- observing -------------------------------------------------------------------
+
+    def pending(self) -> int:
+        with self._idle:
+            return len(self._pending)
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._pending, timeout)
+
+    def status(self, timeout: float = 5.0) -> ClientStatus:
+        status = ClientStatus(
+            mode=self.mode,
+            student_id=self.student_id,
+            connected=False,
+            provider=provider_name(self.settings),
+            db_path=sqlite_path(self.settings.db_url) or self.settings.db_url,
+            pending=self.pending(),
+            detail={"bus": self.settings.bus_url, "submitted": self.submitted},
+        )
+        self.start()
+        if not self._ready.wait(timeout):
+            status.error = f"the engine is still starting after {timeout:g}s"
+            return status
+        if self._startup_error is not None:
+            status.error = f"the engine did not start: {self._startup_error}"
+            return status
+        try:
+            health = self._call(self._health(), timeout)
+        except Exception as err:
+            status.error = f"{type(err).__name__}: {err}"
+            return status
+        status.connected = True
+        status.agents = health["agents"]
+        status.detail.update(health["detail"])
+        return status
+
+    async def _health(self) -> dict[str, Any]:
+        engine = await self._engine()
+        agents = [f"{r.agent.name} ({'running' if r.ready else 'stopped'})" for r in engine.runners]
+        detail: dict[str, Any] = {}
+        if engine.store is not None:
+            with contextlib.suppress(Exception):
+                detail["outbox_pending"] = await asyncio.to_thread(engine.store.outbox_pending_count)
+        return {"agents": agents, "detail": detail}
+
+    def _call(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+
+def _safely(callback: Callable[..., None], *args: Any) -> None:
+    # A broken widget must not take the engine thread down with it.
+    try:
+        callback(*args)
+    except Exception:
+        log.exception("LearnFlow listener %r failed", callback)

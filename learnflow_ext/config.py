@@ -1,0 +1,146 @@
+"""Kernel-side configuration: traitlets (`c.LearnFlow.*` in ipython_config.py) plus the
+student's own preferences, which `%learnflow config` persists per user."""
+
+import getpass
+import importlib
+import json
+import os
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.paths import jupyter_data_dir
+from learnflow_agents.contracts import LearningStyle, SkillLevel, StudentContext
+from learnflow_agents.runtime.handler import Agent
+from traitlets import Bool, Float, Int, List, TraitError, Unicode, validate
+from traitlets.config import Configurable
+
+# What `%learnflow config` may change and persist; everything else is deployment config.
+PREFERENCES = ("skill_level", "learning_style", "auto_capture")
+
+_STUDENT_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.@+\-]")
+
+
+def learnflow_data_dir() -> Path:
+    return Path(jupyter_data_dir()) / "learnflow"
+
+
+class LearnFlow(Configurable):
+    """LearnFlow in the kernel: error capture, magics and widgets."""
+
+    auto_capture = Bool(True, help="Send failing cells to the debug agent automatically.").tag(config=True)
+    skill_level = Unicode(SkillLevel.BEGINNER.value, help="beginner, intermediate or advanced.").tag(
+        config=True
+    )
+    learning_style = Unicode(
+        LearningStyle.EXAMPLE_DRIVEN.value, help="visual, step-by-step or example-driven."
+    ).tag(config=True)
+    reply_timeout = Float(120.0, help="Seconds to wait for an agent before showing a timeout.").tag(
+        config=True
+    )
+    db_url = Unicode(
+        "", help="Database URL; default: $LEARNFLOW_DB_URL, else SQLite in the Jupyter data dir."
+    ).tag(config=True)
+    student_id = Unicode(
+        "", help="Who is asking; default: $LEARNFLOW_STUDENT_ID, $JUPYTERHUB_USER, else the login name."
+    ).tag(config=True)
+    agents = List(Unicode(), ["all"], help="Built-in agents the embedded engine runs.").tag(config=True)
+    extra_agents = List(
+        Unicode(),
+        [],
+        help="More agents as 'module:factory' import paths; one named like a built-in replaces it.",
+    ).tag(config=True)
+    max_variables = Int(12, help="Variables described per captured error.").tag(config=True)
+    max_repr = Int(120, help="Characters of each variable's repr.").tag(config=True)
+    preferences_file = Unicode("", help="Where preferences persist; default: the LearnFlow data dir.").tag(
+        config=True
+    )
+
+    @validate("skill_level")
+    def _valid_level(self, proposal: dict[str, Any]) -> str:
+        return _choice(SkillLevel, proposal["value"], "skill_level")
+
+    @validate("learning_style")
+    def _valid_style(self, proposal: dict[str, Any]) -> str:
+        return _choice(LearningStyle, proposal["value"], "learning_style")
+
+    # -- derived values ---------------------------------------------------------------
+
+    def resolved_db_url(self) -> str:
+        if self.db_url:
+            return self.db_url
+        if os.environ.get("LEARNFLOW_DB_URL"):
+            return os.environ["LEARNFLOW_DB_URL"]
+        return f"sqlite:///{learnflow_data_dir() / 'learnflow.sqlite3'}"
+
+    def resolved_student_id(self) -> str:
+        raw = (
+            self.student_id
+            or os.environ.get("LEARNFLOW_STUDENT_ID")
+            or os.environ.get("JUPYTERHUB_USER")
+            or _login_name()
+        )
+        return _STUDENT_ID_UNSAFE.sub("_", raw)[:128] or "student"
+
+    def student_context(self, skill_level: str | None = None) -> StudentContext:
+        return StudentContext(
+            skill_level=SkillLevel(skill_level or self.skill_level),
+            learning_style=LearningStyle(self.learning_style),
+        )
+
+    # -- preferences ----------------------------------------------------------------
+
+    def preferences_path(self) -> Path:
+        return (
+            Path(self.preferences_file)
+            if self.preferences_file
+            else learnflow_data_dir() / "preferences.json"
+        )
+
+    def load_preferences(self) -> None:
+        """Apply the saved preferences over the configured defaults; a broken file is ignored."""
+        try:
+            saved = json.loads(self.preferences_path().read_text())
+        except (OSError, ValueError):
+            return
+        if not isinstance(saved, dict):
+            return
+        for name in PREFERENCES:
+            if name in saved:
+                try:
+                    setattr(self, name, saved[name])
+                except TraitError:
+                    continue
+
+    def save_preferences(self) -> Path:
+        path = self.preferences_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({name: getattr(self, name) for name in PREFERENCES}, indent=2))
+        temporary.replace(path)  # atomic, so two kernels saving at once never leave half a file
+        return path
+
+
+def _choice(kind: type[SkillLevel] | type[LearningStyle], value: str, name: str) -> str:
+    try:
+        return kind(str(value).strip().lower()).value
+    except ValueError:
+        raise TraitError(f"{name} must be one of: {', '.join(k.value for k in kind)}") from None
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "student"
+
+
+def load_agent_factories(paths: Iterable[str]) -> list[Callable[[], Agent]]:
+    factories = []
+    for path in paths:
+        module_name, _, attribute = path.partition(":")
+        if not attribute:
+            raise ValueError(f"extra agent {path!r} must look like 'package.module:factory'")
+        factories.append(getattr(importlib.import_module(module_name), attribute))
+    return factories

@@ -1,0 +1,330 @@
+"""`%learnflow` and `%%learnflow`: ask the tutors from a notebook cell."""
+
+import shlex
+from collections.abc import Callable
+from typing import Any
+
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from learnflow_agents.contracts import LearningStyle, SkillLevel, StudentQuery
+from traitlets import TraitError
+
+from learnflow_ext import __version__
+from learnflow_ext.config import PREFERENCES
+from learnflow_ext.kernel.scrubbing import scrub_text
+from learnflow_ext.kernel.session import KernelSession
+
+USAGE = """\
+Usage: %learnflow COMMAND [ARGS]      (or %%learnflow COMMAND with code in the cell)
+
+  ask QUESTION               ask anything; LearnFlow picks the right tutor
+  explain TOPIC              explain a concept, e.g. %learnflow explain list comprehensions
+  review                     review the previous cell (%%learnflow review: this cell's code)
+  debug                      explain the last error again
+  exercise TOPIC [--level L] a practice exercise (L: beginner, intermediate, advanced)
+  check                      check the previous cell against the current exercise
+                             (%%learnflow check: this cell's code)
+  hint                       the next hint for the current exercise
+  progress                   your mastery per topic, next steps, achievements
+  status                     mode, provider, agents, database
+  config [NAME=VALUE ...]    show or set skill_level, learning_style, auto_capture (saved)
+  auto on|off                turn automatic error capture on or off for this kernel
+  wait [SECONDS]             wait for pending answers (for headless runs)
+"""
+
+ON = {"on", "true", "yes", "1"}
+OFF = {"off", "false", "no", "0"}
+
+
+class ArgumentError(ValueError):
+    """Bad arguments: the message and the usage are printed, nothing is sent."""
+
+
+@magics_class
+class LearnFlowMagics(Magics):
+    def __init__(self, shell: Any, session: KernelSession) -> None:
+        super().__init__(shell)
+        self.session = session
+        self._commands: dict[str, Callable[[str, str | None], None]] = {
+            "ask": self._ask,
+            "explain": self._explain,
+            "review": self._review,
+            "debug": self._debug,
+            "exercise": self._exercise,
+            "check": self._check,
+            "hint": self._hint,
+            "progress": self._progress,
+            "status": self._status,
+            "config": self._config,
+            "auto": self._auto,
+            "wait": self._wait,
+            "help": lambda _rest, _cell: print(USAGE),
+        }
+
+    @line_cell_magic
+    def learnflow(self, line: str, cell: str | None = None) -> None:
+        """Ask LearnFlow's tutor agents from a notebook; answers appear under the cell.
+
+        Failing cells are sent to the debug agent automatically (turn it off with
+        ``%learnflow auto off``); an identical repeated error is not sent again.
+
+        Line magic ``%learnflow COMMAND [ARGS]``, cell magic ``%%learnflow COMMAND``
+        (the cell's body is the code to work on and is not run):
+
+        ask QUESTION
+            Ask anything; the triage agent routes it to the right tutor.
+            ``%%learnflow ask QUESTION`` sends the cell's code with the question.
+        explain TOPIC
+            The concepts agent explains TOPIC at your level, with an example.
+        review
+            The code-review agent reviews the previous cell; ``%%learnflow review``
+            reviews the cell's own body instead.
+        debug
+            Explain the last error again (also after ``auto off``).
+        exercise TOPIC [--level beginner|intermediate|advanced]
+            A practice exercise: statement, starter code (Insert starter), visible
+            tests, hints one at a time, and a Check button.
+        check
+            Check the previous cell against the current exercise;
+            ``%%learnflow check`` checks the cell's own body.
+        hint
+            Reveal the next hint of the current exercise (or of the last answer).
+        progress
+            Mastery per topic as a chart, recommended next topics, achievements.
+        status
+            Mode (kernel-only: the engine runs inside this kernel), provider
+            (offline or Claude), agents running, database, pending answers.
+        config [skill_level=LEVEL] [learning_style=STYLE] [auto_capture=on|off]
+            Show or change your preferences; changes are saved for your user and
+            apply to every kernel. LEVEL: beginner, intermediate, advanced;
+            STYLE: visual, step-by-step, example-driven.
+        auto on|off
+            Turn automatic error capture on or off for this kernel only.
+        wait [SECONDS]
+            Block until pending answers are in (default 60 s) and refresh them;
+            for notebooks executed headless (nbclient, nbconvert --execute).
+
+        Cards offer Copy and "Insert as new cell" for code (in kernel-only mode the
+        new cell appears below the next cell you run), "Show next hint",
+        "Explain <concept>" follow-ups, and 👍/👎, which are stored as feedback.
+        Secrets (API keys, tokens, passwords) are masked before anything is sent.
+        """
+        command, _, rest = line.strip().partition(" ")
+        if not command:
+            return self._usage("give a command")
+        handler = self._commands.get(command.lower())
+        if handler is None:
+            return self._usage(f"unknown command {command!r}")
+        try:
+            handler(rest.strip(), cell)
+        except ArgumentError as problem:
+            self._usage(str(problem))
+
+    def _usage(self, problem: str) -> None:
+        print(f"learnflow: {problem}\n\n{USAGE}")
+
+    # -- asking -----------------------------------------------------------------------
+
+    def _ask(self, rest: str, cell: str | None) -> None:
+        question = rest
+        code = cell if cell and cell.strip() else None
+        if not question and not code:
+            raise ArgumentError("ask needs a question, e.g. %learnflow ask why does my loop never end?")
+        self.session.ask(
+            lambda context: StudentQuery(
+                text=scrub_text(question),
+                code=scrub_text(code) if code else None,
+                context=context,
+                source="kernel-magic",
+            ),
+            heading=f"You asked: {question}" if question else "You asked about this code",
+        )
+
+    def _explain(self, rest: str, cell: str | None) -> None:
+        topic = rest
+        if not topic:
+            raise ArgumentError("explain needs a topic, e.g. %learnflow explain for loops")
+        self.session.ask(
+            lambda context: StudentQuery(
+                text=f"Explain {topic}", target_agent="concepts", context=context, source="kernel-magic"
+            ),
+            agent="concepts",
+        )
+
+    def _review(self, rest: str, cell: str | None) -> None:
+        if rest:
+            raise ArgumentError("review takes no arguments: it reviews the previous cell (or the cell body)")
+        code = cell if cell is not None else self.session.previous_code()
+        if not code or not code.strip():
+            raise ArgumentError("nothing to review: run some code first, or use %%learnflow review in a cell")
+        self.session.ask(
+            lambda context: StudentQuery(
+                text="Please review my code",
+                code=scrub_text(code),
+                target_agent="code-review",
+                context=context,
+                source="kernel-magic",
+            ),
+            agent="code-review",
+            heading="Review of this cell" if cell is not None else "Review of the previous cell",
+        )
+
+    def _debug(self, rest: str, cell: str | None) -> None:
+        if rest:
+            raise ArgumentError("debug takes no arguments: it explains the last error again")
+        captured = self.session.last_error
+        if captured is None:
+            print("LearnFlow: no error so far in this kernel. When a cell fails, run %learnflow debug.")
+            return
+        self.session.send_error(captured, heading=f"{captured.error_type} in {captured.where}, again")
+
+    def _exercise(self, rest: str, cell: str | None) -> None:
+        level: str | None = None
+        words: list[str] = []
+        args = iter(_words(rest))
+        for word in args:
+            if word.startswith("--level"):
+                value = word.partition("=")[2] or next(args, "")
+                level = _parse_choice(SkillLevel, value, "--level")
+            else:
+                words.append(word)
+        topic = " ".join(words).strip()
+        if not topic:
+            raise ArgumentError("exercise needs a topic, e.g. %learnflow exercise loops --level beginner")
+        self.session.ask(
+            lambda context: StudentQuery(
+                text=f"Give me an exercise on {topic}",
+                target_agent="exercise",
+                context=context,
+                source="kernel-magic",
+            ),
+            agent="exercise",
+            skill_level=level,
+        )
+
+    def _check(self, rest: str, cell: str | None) -> None:
+        if rest:
+            raise ArgumentError("check takes no arguments: it checks the previous cell (or the cell body)")
+        code = cell if cell is not None else self.session.previous_code()
+        if not code or not code.strip():
+            raise ArgumentError("nothing to check: write your solution in a cell and run it first")
+        exercise = self.session.current_exercise()
+        self.session.ask(
+            self.session.check_query(code, exercise.view.reply if exercise else None),
+            agent="exercise",
+            heading="Checking your solution",
+        )
+
+    def _hint(self, rest: str, cell: str | None) -> None:
+        if rest:
+            raise ArgumentError("hint takes no arguments")
+        card = self.session.card_with_hints()
+        hint = card.reveal_hint() if card is not None else None
+        if hint is None:
+            print("LearnFlow: no more hints here. Try %learnflow ask with your question.")
+            return
+        shown = card.view.hints_shown if card is not None else 0
+        print(f"Hint {shown}: {hint}")
+
+    def _progress(self, rest: str, cell: str | None) -> None:
+        if rest:
+            raise ArgumentError("progress takes no arguments")
+        self.session.ask(
+            lambda context: StudentQuery(
+                text="How am I doing? Show my progress",
+                target_agent="progress",
+                context=context,
+                source="kernel-magic",
+            ),
+            agent="progress",
+        )
+
+    # -- settings and state -----------------------------------------------------------
+
+    def _status(self, rest: str, cell: str | None) -> None:
+        if rest:
+            raise ArgumentError("status takes no arguments")
+        status = self.session.client.status(timeout=30)
+        config = self.session.config
+        lines = [
+            f"LearnFlow {__version__}: {status.mode} mode" + ("" if status.connected else " (not ready)"),
+            f"  student:        {status.student_id}",
+            f"  provider:       {status.provider}",
+            f"  agents:         {', '.join(status.agents) or 'none running'}",
+            f"  database:       {status.db_path}",
+            f"  bus:            {status.detail.get('bus', '?')}",
+            f"  auto-capture:   {'on' if config.auto_capture else 'off'}",
+            f"  skill level:    {config.skill_level}",
+            f"  learning style: {config.learning_style}",
+            f"  pending:        {status.pending} answer(s)",
+            f"  sent:           {self.session.sent} quer(ies), {self.session.collapsed} repeat(s) collapsed",
+            f"  preferences:    {config.preferences_path()}",
+        ]
+        if status.error:
+            lines.append(f"  problem:        {status.error}")
+        print("\n".join(lines))
+
+    def _config(self, rest: str, cell: str | None) -> None:
+        config = self.session.config
+        args = _words(rest)
+        if rest:
+            changes: dict[str, Any] = {}
+            for arg in args:
+                name, sep, value = arg.partition("=")
+                name = name.strip().replace("-", "_")
+                if not sep or name not in PREFERENCES:
+                    raise ArgumentError(f"config takes NAME=VALUE with NAME one of {', '.join(PREFERENCES)}")
+                changes[name] = _parse_preference(name, value.strip())
+            try:
+                for name, value in changes.items():
+                    setattr(config, name, value)
+            except TraitError as err:
+                raise ArgumentError(str(err)) from None
+            path = config.save_preferences()
+            print(f"Saved to {path}")
+        for name in PREFERENCES:
+            value = getattr(config, name)
+            print(f"  {name:<15} {('on' if value else 'off') if isinstance(value, bool) else value}")
+
+    def _auto(self, rest: str, cell: str | None) -> None:
+        if rest.lower() not in ON | OFF:
+            raise ArgumentError("auto takes on or off")
+        self.session.config.auto_capture = rest.lower() in ON
+        state = "on" if self.session.config.auto_capture else "off"
+        print(
+            f"LearnFlow auto-capture is {state} for this kernel "
+            f"(save it with %learnflow config auto_capture={state})."
+        )
+
+    def _wait(self, rest: str, cell: str | None) -> None:
+        try:
+            timeout = float(rest) if rest else 60.0
+        except ValueError:
+            raise ArgumentError(f"wait needs a number of seconds, not {rest!r}") from None
+        if self.session.wait(timeout):
+            print("LearnFlow: all answers are in.")
+        else:
+            print(f"LearnFlow: {self.session.client.pending()} answer(s) still pending after {timeout:g}s.")
+
+
+def _words(rest: str) -> list[str]:
+    try:
+        return shlex.split(rest)
+    except ValueError as err:
+        raise ArgumentError(f"cannot read the arguments: {err}") from None
+
+
+def _parse_choice(kind: type[SkillLevel] | type[LearningStyle], value: str, name: str) -> str:
+    try:
+        return kind(value.strip().lower()).value
+    except ValueError:
+        raise ArgumentError(f"{name} must be one of: {', '.join(k.value for k in kind)}") from None
+
+
+def _parse_preference(name: str, value: str) -> Any:
+    if name == "auto_capture":
+        if value.lower() not in ON | OFF:
+            raise ArgumentError("auto_capture takes on or off")
+        return value.lower() in ON
+    if name == "skill_level":
+        return _parse_choice(SkillLevel, value, name)
+    return _parse_choice(LearningStyle, value, name)

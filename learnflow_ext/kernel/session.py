@@ -1,0 +1,213 @@
+"""One student's LearnFlow inside one kernel: capture, asking, cards and their buttons."""
+
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
+from learnflow_agents.contracts import AgentReply, CodeRole, StudentQuery
+from pydantic import ValidationError
+
+from learnflow_ext.client import LearnFlowClient
+from learnflow_ext.config import LearnFlow
+from learnflow_ext.kernel.capture import LEARNFLOW_PREFIXES, CapturedError, CaptureHook, capture_error
+from learnflow_ext.kernel.questions import keep_question_marks
+from learnflow_ext.kernel.scrubbing import scrub_text
+from learnflow_ext.widgets import reply_data
+from learnflow_ext.widgets.card import FeedbackCard, RepeatNotice
+from learnflow_ext.widgets.panels import CheckListener, Done, Followups
+
+log = logging.getLogger("learnflow.kernel")
+
+KEPT_CARDS = 64
+KEPT_ERRORS = 64
+# Cells that are about LearnFlow rather than the student's own work.
+NOT_STUDENT_CODE = (*LEARNFLOW_PREFIXES, "%load_ext", "%reload_ext", "%unload_ext")
+
+
+class KernelSession:
+    def __init__(self, shell: InteractiveShell, config: LearnFlow, client: LearnFlowClient) -> None:
+        self.shell = shell
+        self.config = config
+        self.client = client
+        self.hook = CaptureHook(self._on_failed_cell)
+        self.last_error: CapturedError | None = None
+        self.cards: OrderedDict[str, FeedbackCard] = OrderedDict()
+        self._answered_errors: OrderedDict[str, tuple[FeedbackCard, str]] = OrderedDict()
+        self.sent = 0
+        self.collapsed = 0
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def install(self) -> None:
+        self.shell.events.register("post_run_cell", self.hook)
+        self.shell.input_transformers_cleanup.append(keep_question_marks)
+
+    def uninstall(self) -> None:
+        with contextlib.suppress(ValueError):  # already gone
+            self.shell.events.unregister("post_run_cell", self.hook)
+        with contextlib.suppress(ValueError):
+            self.shell.input_transformers_cleanup.remove(keep_question_marks)
+        self.client.close()
+
+    # -- automatic capture ------------------------------------------------------------
+
+    def _on_failed_cell(self, result: ExecutionResult, error: BaseException) -> None:
+        try:
+            captured = capture_error(
+                self.shell,
+                result,
+                error,
+                max_variables=self.config.max_variables,
+                max_repr=self.config.max_repr,
+            )
+        except Exception:
+            log.exception("LearnFlow could not capture the error")  # never add a second traceback
+            return
+        self.last_error = captured
+        if not self.config.auto_capture:
+            return
+        earlier = self._answered_errors.get(captured.key)
+        if earlier is not None and earlier[0].view.state.value != "error":
+            self.collapsed += 1
+            RepeatNotice(earlier[0], earlier[1]).show()
+            return
+        card = self.send_error(captured)
+        if card is not None:
+            self._answered_errors[captured.key] = (card, captured.where)
+            while len(self._answered_errors) > KEPT_ERRORS:
+                self._answered_errors.popitem(last=False)
+
+    def send_error(self, captured: CapturedError, heading: str = "") -> FeedbackCard | None:
+        where = f"{captured.error_type} in {captured.where}"
+        return self.ask(lambda context: captured.to_query(context), agent="debug", heading=heading or where)
+
+    # -- asking -----------------------------------------------------------------------
+
+    def ask(
+        self,
+        build: Callable[[Any], StudentQuery],
+        *,
+        agent: str = "triage",
+        heading: str = "",
+        skill_level: str | None = None,
+    ) -> FeedbackCard | None:
+        """Show a card at once and send the query; the card fills in when the reply arrives."""
+        try:
+            query = build(self.config.student_context(skill_level))
+        except ValidationError as err:
+            print(f"LearnFlow cannot send this: {_validation_message(err)}")
+            return None
+        card = FeedbackCard(agent, self, heading=heading)
+        card.show()
+        self._keep(card)
+        self.sent += 1
+        self.client.submit(query, card)
+        return card
+
+    def _keep(self, card: FeedbackCard) -> None:
+        self.cards[card.display_id] = card
+        while len(self.cards) > KEPT_CARDS:
+            self.cards.popitem(last=False)
+
+    def wait(self, timeout: float) -> bool:
+        """Block until every answer is in, then re-send the cards' displays from this cell,
+        so headless runs (nbclient, nbconvert --execute) record the answers too."""
+        done = self.client.wait_idle(timeout)
+        for card in list(self.cards.values()):
+            card.refresh()
+            card.publish_state()
+            for mirror in card.mirrors:
+                mirror.publish_state()
+        return done
+
+    # -- what the student has written -------------------------------------------------
+
+    def previous_code(self, skip_current: bool = True) -> str | None:
+        """The most recent cell of the student's own code (not a LearnFlow or extension magic)."""
+        history = list(self.shell.history_manager.input_hist_raw) if self.shell.history_manager else []
+        if skip_current and history:
+            history = history[:-1]
+        for source in reversed(history):
+            stripped = source.strip()
+            if stripped and not stripped.startswith(NOT_STUDENT_CODE):
+                return source
+        return None
+
+    def current_exercise(self) -> FeedbackCard | None:
+        for card in reversed(self.cards.values()):
+            reply = card.view.reply
+            if reply is not None and reply.agent == "exercise" and _has_starter(reply):
+                return card
+        return None
+
+    def card_with_hints(self) -> FeedbackCard | None:
+        exercise = self.current_exercise()
+        if exercise is not None and exercise.view.hidden_hint_count():
+            return exercise
+        for card in reversed(self.cards.values()):
+            if card.view.hidden_hint_count():
+                return card
+        return None
+
+    def check_query(self, code: str, exercise: AgentReply | None) -> Callable[[Any], StudentQuery]:
+        """The exercise agent's check: "check EXERCISE_ID" with the student's code."""
+        exercise_id = reply_data.exercise_id(exercise) if exercise else None
+        text = "check" if exercise_id is None else f"check {exercise_id}"
+
+        def build(context: Any) -> StudentQuery:
+            return StudentQuery(
+                text=text,
+                code=scrub_text(code),
+                target_agent="exercise",
+                context=context,
+                source="kernel-magic",
+            )
+
+        return build
+
+    # -- CardActions: what the cards' buttons do --------------------------------------
+
+    def insert_code(self, code: str) -> str:
+        # Kernel-only mode can only queue the cell: the frontend inserts it with the reply
+        # to the next execution. The server/labextension mode can insert immediately.
+        self.shell.set_next_input(code, replace=False)
+        return "Queued: it appears as a new cell below the next cell you run."
+
+    def explain(self, concept: str, parent: Followups) -> None:
+        try:
+            query = StudentQuery(
+                text=f"Explain {concept}",
+                target_agent="concepts",
+                context=self.config.student_context(),
+                source="kernel-widget",
+            )
+        except ValidationError as err:
+            log.warning("cannot ask about %r: %s", concept, err)
+            return
+        card = FeedbackCard("concepts", self, parent=parent if isinstance(parent, FeedbackCard) else None)
+        parent.add_followup(card)
+        self.sent += 1
+        self.client.submit(query, card)
+
+    def rate(self, reply: AgentReply, helpful: bool, done: Done) -> None:
+        self.client.record_feedback(reply.reply_id, helpful, done=done)
+
+    def check_exercise(self, exercise: AgentReply, listener: CheckListener) -> None:
+        code = self.previous_code(skip_current=False)
+        if code is None:
+            listener.on_failure("run your solution in a cell first, then press Check")
+            return
+        query = self.check_query(code, exercise)(self.config.student_context())
+        self.sent += 1
+        self.client.submit(query, listener)
+
+
+def _has_starter(reply: AgentReply) -> bool:
+    return any(block.role is CodeRole.STARTER for block in reply.code_blocks)
+
+
+def _validation_message(err: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'query'}: {e['msg']}" for e in err.errors())

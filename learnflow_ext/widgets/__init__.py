@@ -1,0 +1,1 @@
+"""Rendering the shared reply model: one text renderer (`ReplyView`) and the ipywidgets cards."""

@@ -1,0 +1,264 @@
+"""The feedback card shown under a cell: it is the listener of one query.
+
+It appears at once in the "working" state, follows routing and streamed text while the
+agent works, and becomes the answer (or an error) when the reply arrives. Its display
+carries the text renderer's markdown/HTML/plain fallbacks under the same display id,
+refreshed on every change, so exports and widget-less frontends stay readable.
+"""
+
+import threading
+import uuid
+from typing import Any
+
+import ipywidgets as widgets
+from IPython.display import display, update_display
+from learnflow_agents.contracts import AgentLog, AgentReply, LogStatus, RoutingDecision
+
+from learnflow_ext.widgets.document import STATE_COLOURS, CardState, ReplyView, agent_title
+from learnflow_ext.widgets.highlight import escape
+from learnflow_ext.widgets.panels import CardActions, HintsBox, panel_for
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+class FeedbackCard(widgets.VBox):
+    # Without a kernel frontend (terminal IPython) an update would print the card again:
+    # there the card prints once more, when finished, instead.
+    live = True
+
+    def __init__(
+        self, agent: str, actions: CardActions, *, heading: str = "", parent: "FeedbackCard | None" = None
+    ):
+        self.view = ReplyView(agent=agent, heading=heading)
+        self.actions = actions
+        self.parent_card = parent
+        self.display_id = f"learnflow-{uuid.uuid4().hex}"
+        self.shown = False
+        self._printed_final = False
+        self.panel: widgets.VBox | None = None
+        self._lock = threading.RLock()
+        self._header = widgets.HTML()
+        self._status = widgets.HTML()
+        self._content = widgets.VBox()
+        self._rating = widgets.HBox()
+        self._followups = widgets.VBox()
+        self.followup_cards: list[FeedbackCard] = []
+        # Repeat notices showing this card elsewhere; their fallbacks follow this one's.
+        self.mirrors: list[RepeatNotice] = []
+        super().__init__(
+            [self._header, self._status, self._content, self._rating, self._followups],
+            layout=widgets.Layout(
+                border_left=f"4px solid {STATE_COLOURS[CardState.WORKING]}",
+                padding="2px 10px",
+                margin="4px 0",
+            ),
+        )
+        self._draw_header()
+
+    # -- showing --------------------------------------------------------------------
+
+    def show(self) -> None:
+        """Display under the current cell's output, with text fallbacks beside the widget."""
+        self.shown = True
+        display(self.bundle(), raw=True, display_id=self.display_id)
+
+    def bundle(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": self.model_id}
+        }
+        data.update(self.fallback())
+        return data
+
+    def fallback(self) -> dict[str, str]:
+        bundle = self.view.mimebundle()
+        for card in self.followup_cards:
+            extra = card.fallback()
+            bundle["text/plain"] += "\n\n" + extra["text/plain"]
+            bundle["text/markdown"] += "\n---\n\n" + extra["text/markdown"]
+            bundle["text/html"] += extra["text/html"]
+        return bundle
+
+    def refresh(self) -> None:
+        """Re-send the fallbacks; frontends replace every output with this display id."""
+        if self.parent_card is not None:
+            self.parent_card.refresh()
+        elif not self.shown:
+            return
+        elif self.live:
+            update_display(self.bundle(), raw=True, display_id=self.display_id)
+            for mirror in self.mirrors:
+                mirror.refresh()
+        elif self.finished and not self._printed_final:
+            self._printed_final = True
+            display(self.fallback(), raw=True)
+
+    def publish_state(self) -> None:
+        """Send every model's full state from the current cell.
+
+        Headless runners (nbclient, nbconvert --execute) record widget state only from
+        messages of the cell they are running; models created or changed on the engine
+        thread are otherwise missing from the saved notebook's widget state.
+        """
+        for widget in _models(self):
+            widget.send_state()
+
+    @property
+    def finished(self) -> bool:
+        return self.view.state in (CardState.DONE, CardState.ERROR)
+
+    # -- QueryListener ----------------------------------------------------------------
+
+    def on_routing(self, decision: RoutingDecision) -> None:
+        with self._lock:
+            if self.finished:
+                return
+            self.view.agent = decision.target_agent
+            self.view.note = (
+                f"Routed to the {agent_title(decision.target_agent)} "
+                f"({decision.confidence:.0%} sure): {decision.reasoning}"
+            )
+            self._draw_header()
+        self.refresh()
+
+    def on_log(self, log: AgentLog) -> None:
+        with self._lock:
+            if self.finished:
+                return  # a late log line must not turn a finished card back to "working"
+            if log.delta:
+                self.view.state = CardState.STREAMING
+                self.view.agent = log.agent
+                self.view.streamed += log.delta
+            elif log.status is not LogStatus.ERROR and log.message:
+                self.view.note = log.message
+            self._draw_header()
+        self.refresh()
+
+    def on_reply(self, reply: AgentReply) -> None:
+        with self._lock:
+            self.view.reply = reply
+            self.view.agent = reply.agent
+            self.view.state = CardState.ERROR if reply.status.value == "error" else CardState.DONE
+            self.view.streamed = ""
+            self.view.note = ""
+            self.panel = panel_for(self.view, self.actions, self, self.refresh)
+            self._content.children = [self.panel]
+            self._rating.children = self._rating_buttons(reply)
+            self._draw_header()
+        self.refresh()
+
+    def on_failure(self, message: str) -> None:
+        with self._lock:
+            self.view.state = CardState.ERROR
+            self.view.note = message
+            self._draw_header()
+        self.refresh()
+
+    def on_related_reply(self, reply: AgentReply) -> None:
+        """A saga helper's answer to the same query, e.g. the concept behind a bug."""
+        with self._lock:
+            self.view.related.append(reply)
+            self._content.children = [*self._content.children, _related_widget(reply)]
+        self.refresh()
+
+    # -- interactions -----------------------------------------------------------------
+
+    def reveal_hint(self) -> str | None:
+        hints = getattr(self.panel, "hints", None)
+        return hints.reveal() if isinstance(hints, HintsBox) else None
+
+    def add_followup(self, card: widgets.Widget) -> None:
+        if isinstance(card, FeedbackCard):
+            self.followup_cards.append(card)
+        self._followups.children = [*self._followups.children, card]
+        self.refresh()
+
+    def _rating_buttons(self, reply: AgentReply) -> list[widgets.Widget]:
+        up = widgets.Button(description="👍", tooltip="This helped", layout=widgets.Layout(width="48px"))
+        down = widgets.Button(
+            description="👎", tooltip="This did not help", layout=widgets.Layout(width="48px")
+        )
+        thanks = widgets.Label()
+
+        def rate(helpful: bool) -> None:
+            up.disabled = down.disabled = True
+            thanks.value = "Saving…"
+
+            def done(error: str | None) -> None:
+                thanks.value = f"Not saved: {error}" if error else "Thanks, noted."
+                if error:
+                    up.disabled = down.disabled = False
+
+            self.actions.rate(reply, helpful, done)
+
+        up.on_click(lambda _b: rate(True))
+        down.on_click(lambda _b: rate(False))
+        return [widgets.Label("Was this helpful?"), up, down, thanks]
+
+    # -- drawing ----------------------------------------------------------------------
+
+    def _draw_header(self) -> None:
+        colour = STATE_COLOURS[self.view.state]
+        self.layout.border_left = f"4px solid {colour}"
+        self._header.value = f'<div style="font-weight:600;color:{colour}">{escape(self.view.header())}</div>'
+        lines = []
+        if self.view.heading:
+            lines.append(f"<em>{escape(self.view.heading)}</em>")
+        if self.view.status_line():
+            lines.append(f"<em>{escape(self.view.status_line())}</em>")
+        if self.view.state is CardState.STREAMING and self.view.streamed:
+            lines.append(f'<pre style="white-space:pre-wrap;margin:0">{escape(self.view.streamed)}</pre>')
+        self._status.value = "<br>".join(lines)
+
+
+def _models(root: widgets.Widget) -> list[widgets.Widget]:
+    found: list[widgets.Widget] = []
+    pending = [root]
+    while pending:
+        widget = pending.pop()
+        found.append(widget)
+        for name in ("layout", "style"):
+            part = getattr(widget, name, None)
+            if isinstance(part, widgets.Widget):
+                found.append(part)
+        pending.extend(getattr(widget, "children", ()))
+    return found
+
+
+def _related_widget(reply: AgentReply) -> widgets.Widget:
+    view = ReplyView.of(reply)
+    body = widgets.HTML(view.html())
+    box = widgets.Accordion([body], selected_index=None)
+    box.set_title(0, f"{agent_title(reply.agent)}: {reply.summary}"[:120])
+    return box
+
+
+class RepeatNotice(widgets.VBox):
+    """A repeated identical error: point at the earlier answer instead of asking again."""
+
+    def __init__(self, original: FeedbackCard, where: str) -> None:
+        self.original = original
+        self.message = f"Same error as {where}: not sent again. The earlier answer:"
+        self.display_id = f"learnflow-{uuid.uuid4().hex}"
+        earlier = widgets.Accordion([original], selected_index=None)
+        earlier.set_title(0, original.view.reply.summary[:120] if original.view.reply else "Earlier answer")
+        super().__init__([widgets.HTML(f"<em>{escape(self.message)}</em>"), earlier])
+
+    def show(self) -> None:
+        self.original.mirrors.append(self)
+        display(self.bundle(), raw=True, display_id=self.display_id)
+
+    def refresh(self) -> None:
+        update_display(self.bundle(), raw=True, display_id=self.display_id)
+
+    def publish_state(self) -> None:
+        for widget in _models(self):
+            widget.send_state()
+
+    def bundle(self) -> dict[str, Any]:
+        fallback = self.original.fallback()
+        return {
+            WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": self.model_id},
+            "text/plain": f"{self.message}\n\n{fallback['text/plain']}",
+            "text/markdown": f"_{self.message}_\n\n{fallback['text/markdown']}",
+            "text/html": f"<div><em>{escape(self.message)}</em></div>{fallback['text/html']}",
+        }

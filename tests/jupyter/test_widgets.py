@@ -1,0 +1,307 @@
+"""The cards as widgets, driven in-process: a real IPython shell with the extension loaded
+and its real embedded engine (echo agent), buttons clicked through ipywidgets."""
+
+import time
+from collections.abc import Callable, Iterator
+from uuid import uuid4
+
+import ipywidgets as widgets
+import pytest
+import sqlalchemy as sa
+from IPython.core.interactiveshell import InteractiveShell
+from learnflow_agents.contracts import (
+    AgentLog,
+    AgentReply,
+    CodeBlock,
+    CodeRole,
+    LogStatus,
+    Provenance,
+    RoutingDecision,
+    StudentQuery,
+)
+from learnflow_agents.store.schema import feedback
+
+from learnflow_ext.kernel.extension import load, unload
+from learnflow_ext.kernel.session import KernelSession
+from learnflow_ext.widgets.card import FeedbackCard, RepeatNotice
+from learnflow_ext.widgets.code_view import CodeView
+from learnflow_ext.widgets.document import CardState
+from learnflow_ext.widgets.panels import AnswerPanel, ExercisePanel, HintsBox, ProgressPanel
+
+STUDENT = "widget-student"
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KernelSession]:
+    root = tmp_path_factory.mktemp("in-process")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("JUPYTER_DATA_DIR", str(root / "data"))
+        env.setenv("IPYTHONDIR", str(root / "ipython"))
+        env.setenv("LEARNFLOW_DB_URL", f"sqlite:///{root / 'widgets.sqlite3'}")
+        env.setenv("LEARNFLOW_STUDENT_ID", STUDENT)
+        shell = InteractiveShell.instance()
+        shell.config.LearnFlow.agents = []
+        shell.config.LearnFlow.extra_agents = [
+            "tests.fixtures.echo_agent:EchoAgent",
+            *(
+                f"tests.jupyter.echo_agents:{name}"
+                for name in ("concepts", "exercise", "code_review", "progress")
+            ),
+        ]
+        loaded = load(shell)
+        assert loaded.client.status(timeout=60).connected  # the engine is up (and its schema migrated)
+        try:
+            yield loaded
+        finally:
+            unload(shell)
+
+
+def eventually(condition: Callable[[], bool], within: float = 30.0) -> bool:
+    """Wait for something another thread does; the caller asserts on the result."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def reply(**overrides: object) -> AgentReply:
+    fields: dict[str, object] = {
+        "query_id": uuid4(),
+        "agent": "debug",
+        "summary": "Index 3 is past the end",
+        "explanation": "The list has 3 items: indexes 0, 1 and 2.",
+        "code_blocks": [CodeBlock(role=CodeRole.FIX, code="numbers[2]")],
+        "hints": ["Count from zero.", "len(numbers) - 1 is the last index."],
+        "concepts": ["indexing"],
+        "provenance": Provenance(agent="debug"),
+    }
+    fields.update(overrides)
+    return AgentReply(**fields)  # type: ignore[arg-type]
+
+
+def find(widget: widgets.Widget, kind: type) -> list:
+    found = [widget] if isinstance(widget, kind) else []
+    for child in getattr(widget, "children", ()):
+        found.extend(find(child, kind))
+    return found
+
+
+def test_card_goes_from_working_through_streaming_to_done(session: KernelSession) -> None:
+    card = FeedbackCard("triage", session)
+    assert card.view.state is CardState.WORKING
+    assert "Finding the right tutor" in card._status.value
+    query_id = uuid4()
+    card.on_routing(
+        RoutingDecision(query_id=query_id, target_agent="debug", confidence=0.9, reasoning="traceback")
+    )
+    assert "Debug agent" in card._header.value
+    card.on_log(
+        AgentLog(agent="debug", query_id=query_id, status=LogStatus.STREAMING, message="", delta="Index 3 ")
+    )
+    card.on_log(
+        AgentLog(agent="debug", query_id=query_id, status=LogStatus.STREAMING, message="", delta="is past")
+    )
+    assert card.view.state is CardState.STREAMING
+    assert "Index 3 is past" in card._status.value
+    card.on_reply(reply(query_id=query_id))
+    assert card.view.state is CardState.DONE
+    assert "done" in card._header.value
+    assert isinstance(card.panel, AnswerPanel)
+    # A log line arriving after the reply must not turn the card back.
+    card.on_log(AgentLog(agent="debug", query_id=query_id, status=LogStatus.PROCESSING, message="late"))
+    assert card.view.state is CardState.DONE
+    [fix] = find(card, CodeView)
+    assert fix.code == "numbers[2]"
+    assert "<span" in fix.html
+
+
+def test_failure_shows_an_error_state(session: KernelSession) -> None:
+    card = FeedbackCard("debug", session)
+    card.on_failure("no answer within 120s")
+    assert card.view.state is CardState.ERROR
+    assert "Could not get an answer: no answer within 120s" in card._status.value
+    assert "Could not get an answer" in card.fallback()["text/markdown"]
+
+
+def test_show_next_hint_reveals_one_at_a_time(session: KernelSession) -> None:
+    card = FeedbackCard("debug", session)
+    card.on_reply(reply())
+    [hints] = find(card, HintsBox)
+    assert "Count from zero." not in hints._text.value
+    hints._button.click()
+    assert "Count from zero." in hints._text.value
+    assert "len(numbers) - 1" not in hints._text.value
+    assert "1. Count from zero." in card.fallback()["text/markdown"]
+    hints._button.click()
+    assert hints._button.disabled
+    assert card.reveal_hint() is None
+
+
+def test_insert_as_new_cell_queues_the_code_with_set_next_input(session: KernelSession) -> None:
+    card = FeedbackCard("debug", session)
+    card.on_reply(reply())
+    [fix] = find(card, CodeView)
+    fix.insert()
+    assert session.shell.rl_next_input == "numbers[2]"
+    assert fix.status.startswith("Queued")
+
+
+def test_rating_is_stored_as_feedback(session: KernelSession) -> None:
+    card = session.ask(lambda context: StudentQuery(text="rate me", context=context))
+    assert card is not None
+    assert session.client.wait_idle(60)
+    assert card.view.state is CardState.DONE
+    assert card.view.reply is not None and card.view.reply.summary == "em etar"
+    label, up, _down, thanks = card._rating.children
+    assert label.value == "Was this helpful?"
+    up.click()
+    assert eventually(lambda: thanks.value != "Saving…")
+    assert thanks.value == "Thanks, noted."
+    engine = sa.create_engine(session.config.resolved_db_url())
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(feedback.c.reply_id, feedback.c.student_id, feedback.c.helpful)).all()
+    engine.dispose()
+    assert [(r.reply_id, r.student_id, r.helpful) for r in rows] == [
+        (card.view.reply.reply_id, STUDENT, True)
+    ]
+
+
+def test_explain_concept_asks_the_concepts_agent_beneath_the_card(session: KernelSession) -> None:
+    card = FeedbackCard("debug", session)
+    card.on_reply(reply())
+    buttons = [b for b in find(card, widgets.Button) if b.description.startswith("Explain")]
+    assert [b.description for b in buttons] == ["Explain indexing"]
+    before = session.sent
+    buttons[0].click()
+    assert session.sent == before + 1
+    [followup] = card.followup_cards
+    assert followup.view.agent == "concepts"
+    assert followup in card._followups.children
+    assert eventually(lambda: followup.finished)
+    assert "Concepts agent · done" in card.fallback()["text/plain"]
+    assert "gnixedni nialpxE" in card.fallback()["text/markdown"]  # the echo's answer, under the card
+
+
+def test_exercise_panel_inserts_the_starter_and_checks_the_last_cell(session: KernelSession) -> None:
+    card = FeedbackCard("exercise", session)
+    exercise = reply(
+        agent="exercise",
+        summary="Sum the evens",
+        explanation="Write `sum_evens(numbers)`.",
+        code_blocks=[
+            CodeBlock(role=CodeRole.STARTER, code="def sum_evens(numbers):\n    ..."),
+            CodeBlock(role=CodeRole.TESTS, code="assert sum_evens([1, 2, 4]) == 6"),
+        ],
+        data={"exercise_id": "sum-evens"},
+        provenance=Provenance(agent="exercise"),
+    )
+    card.on_reply(exercise)
+    assert isinstance(card.panel, ExercisePanel)
+    starter = next(v for v in find(card, CodeView) if v.insert_label == "Insert starter")
+    starter.insert()
+    assert session.shell.rl_next_input == "def sum_evens(numbers):\n    ..."
+    session.shell.run_cell(
+        "def sum_evens(numbers):\n    return sum(n for n in numbers if n % 2 == 0)", store_history=True
+    )
+    card.panel.check_button.click()
+    assert eventually(lambda: any(q.text.startswith("check sum-evens") for q in _queries(session)))
+    [check] = [q for q in _queries(session) if q.text.startswith("check sum-evens")]
+    assert check.target_agent == "exercise"
+    assert check.code == "def sum_evens(numbers):\n    return sum(n for n in numbers if n % 2 == 0)"
+    assert eventually(lambda: "check sum-evens"[::-1] in card.panel.results.value)  # the echo answer
+    # A real check's answer fills in a result per test.
+    card.panel.on_reply(
+        reply(
+            agent="exercise",
+            summary="1 of 2 tests pass",
+            data={
+                "tests": [
+                    {"name": "evens", "passed": True},
+                    {"name": "empty list", "passed": False, "expected": "0", "actual": "None"},
+                ]
+            },
+        )
+    )
+    assert "<td>✅</td><td><strong>evens</strong></td>" in card.panel.results.value
+    assert "expected <code>0</code>, got <code>None</code>" in card.panel.results.value
+    assert not card.panel.check_button.disabled
+
+
+def test_hint_magic_reveals_the_current_exercises_next_hint(session: KernelSession, capsys) -> None:
+    card = FeedbackCard("exercise", session)
+    card.on_reply(
+        reply(
+            agent="exercise",
+            code_blocks=[CodeBlock(role=CodeRole.STARTER, code="pass")],
+            hints=["Use the % operator."],
+            provenance=Provenance(agent="exercise"),
+        )
+    )
+    session._keep(card)
+    session.shell.run_cell("%learnflow hint")
+    assert "Hint 1: Use the % operator." in capsys.readouterr().out
+    session.shell.run_cell("%learnflow hint")
+    assert card.view.hints_shown == 1
+
+
+def test_progress_panel_charts_mastery(session: KernelSession) -> None:
+    card = FeedbackCard("progress", session)
+    card.on_reply(
+        reply(
+            agent="progress",
+            code_blocks=[],
+            data={"mastery": {"loops": 0.9}},
+            provenance=Provenance(agent="progress"),
+        )
+    )
+    assert isinstance(card.panel, ProgressPanel)
+    charts = [w.value for w in find(card, widgets.HTML) if "learnflow-mastery" in w.value]
+    assert len(charts) == 1 and "width:90%" in charts[0]
+
+
+def test_saga_reply_is_added_beneath_the_answer(session: KernelSession) -> None:
+    card = FeedbackCard("debug", session)
+    card.on_reply(reply())
+    card.on_related_reply(reply(agent="concepts", summary="Indexes start at 0", data={"saga_of": "debug"}))
+    assert any(isinstance(child, widgets.Accordion) for child in card._content.children)
+    assert "Concepts agent: Indexes start at 0" in card.fallback()["text/markdown"]
+
+
+def test_repeat_notice_follows_the_original_card(session: KernelSession) -> None:
+    card = FeedbackCard("debug", session)
+    notice = RepeatNotice(card, "In[7]")
+    assert "Debug agent is looking" in notice.bundle()["text/plain"]
+    card.on_reply(reply())
+    assert "Same error as In[7]: not sent again" in notice.bundle()["text/markdown"]
+    assert "Index 3 is past the end" in notice.bundle()["text/markdown"]
+
+
+def _queries(session: KernelSession) -> list:
+    from learnflow_agents.store import Store
+
+    store = Store.open(session.config.resolved_db_url(), upgrade=False)
+    try:
+        return store.recent_queries(STUDENT, limit=100)
+    finally:
+        store.close()
+
+
+def test_bundle_carries_the_widget_and_its_fallbacks(session: KernelSession) -> None:
+    card = FeedbackCard("debug", session)
+    bundle = card.bundle()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == card.model_id
+    assert {"text/plain", "text/markdown", "text/html"} <= set(bundle)
+
+
+def test_terminal_ipython_prints_the_card_as_text_once(session: KernelSession, capsys) -> None:
+    # No kernel frontend here: the card is printed when shown and once more when answered.
+    session.shell.run_cell("missing_in_terminal + 1", store_history=True)
+    session.shell.run_cell("%learnflow wait 60")
+    out = capsys.readouterr().out
+    assert "🩺 Debug agent · working" in out
+    assert "Debug agent is looking…" in out
+    answer = "NameError: name 'missing_in_terminal' is not defined"[::-1]
+    assert out.count(answer) == 1
+    assert "LearnFlow: all answers are in." in out
