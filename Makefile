@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test install services lint schemas evals bench clean
+.PHONY: lab test install services lint schemas notebooks evals bench clean
 
 $(STAMP): constraints.txt pyproject.toml agents/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,7 @@ install: $(STAMP)
 
 ## Run JupyterLab with LearnFlow on its embedded defaults (in-process bus, SQLite, offline tutors).
 lab: install
+	$(BIN)/jupyter kernelspec install kernels/learnflow-python3 --sys-prefix >/dev/null
 	$(BIN)/jupyter lab
 
 ## Start what the tests need that a fresh machine may not run yet (PostgreSQL).
@@ -29,6 +30,11 @@ lint: install
 
 schemas: install
 	$(BIN)/learnflow-agents schemas export --check
+
+## Released student notebooks must run clean under nbval (visible tests report, never raise).
+notebooks: install
+	rm -rf build/released && $(BIN)/learnflow-agents course release agents/learnflow_agents/tutors/exercise/bank build/released
+	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider -q build/released
 
 ## The evaluations print their figures and fail below their floors.
 evals: install
@@ -44,6 +50,7 @@ test: install services
 	$(BIN)/ruff check .
 	$(BIN)/learnflow-agents schemas export --check
 	$(BIN)/python -m pytest -p no:cacheprovider
+	$(MAKE) --no-print-directory notebooks
 	$(MAKE) --no-print-directory evals
 	$(BIN)/python benchmarks/pipeline.py --quick
 

@@ -53,7 +53,7 @@ def test_empty_to_head(bare: Store) -> None:
     assert bare.current_revision() is None
     assert table_names(bare) == set()
     bare.upgrade()
-    assert bare.current_revision() == Store.head_revision() == "0001"
+    assert bare.current_revision() == Store.head_revision() == "0002"
     assert table_names(bare) >= TABLES
 
 
@@ -61,7 +61,7 @@ def test_second_upgrade_is_a_noop_and_keeps_data(bare: Store) -> None:
     bare.upgrade()
     bare.heartbeat("triage", "pod-1", {"handled": 3})
     bare.upgrade()
-    assert bare.current_revision() == "0001"
+    assert bare.current_revision() == Store.head_revision()
     assert [(h.agent, h.stats) for h in bare.list_heartbeats()] == [("triage", {"handled": 3})]
 
 
@@ -85,7 +85,7 @@ def test_concurrent_upgrades_from_empty(store_url: str) -> None:
     for t in threads:
         t.join()
     assert errors == []
-    assert revisions == ["0001"] * 4
+    assert revisions == [Store.head_revision()] * 4
 
 
 RACER = """
@@ -123,7 +123,7 @@ def test_concurrent_upgrades_across_processes(store_url: str, tmp_path: Path) ->
         for r in racers:
             r.kill()
     assert [r.returncode for r in racers] == [0] * 4, [err for _, err in outcomes]
-    assert [out.strip() for out, _ in outcomes] == ["0001"] * 4
+    assert [out.strip() for out, _ in outcomes] == [Store.head_revision()] * 4
 
 
 def test_downgrade_to_base_and_back(bare: Store) -> None:

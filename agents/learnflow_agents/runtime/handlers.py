@@ -102,12 +102,6 @@ def _exercise_answer(request: AgentRequest, ctx: HandlerContext) -> AgentReply:
     return exercise_reply(query, request.concept)
 
 
-def _progress_answer(request: AgentRequest, ctx: HandlerContext) -> AgentReply:
-    from learnflow_agents.tutors.progress import report
-
-    return report(request, ctx)
-
-
 def concepts_agent() -> TutorAgent:
     return TutorAgent(AgentName.CONCEPTS, _concepts_answer)
 
@@ -118,7 +112,3 @@ def code_review_agent() -> TutorAgent:
 
 def exercise_agent() -> TutorAgent:
     return TutorAgent(AgentName.EXERCISE, _exercise_answer)
-
-
-def progress_agent() -> TutorAgent:
-    return TutorAgent(AgentName.PROGRESS, _progress_answer)

@@ -10,8 +10,15 @@ from learnflow_agents.runtime.handlers import (
     code_review_agent,
     concepts_agent,
     exercise_agent,
-    progress_agent,
 )
+
+
+def _progress_agent() -> Agent:
+    # Progress listens to replies as well as requests, so it is its own kind of handler.
+    from learnflow_agents.tutors.progress.agent import ProgressAgent
+
+    return ProgressAgent()
+
 
 FACTORIES: dict[str, Callable[[], Agent]] = {
     AgentName.TRIAGE.value: TriageAgent,
@@ -19,7 +26,7 @@ FACTORIES: dict[str, Callable[[], Agent]] = {
     AgentName.CODE_REVIEW.value: code_review_agent,
     AgentName.DEBUG.value: DebugAgent,
     AgentName.EXERCISE.value: exercise_agent,
-    AgentName.PROGRESS.value: progress_agent,
+    AgentName.PROGRESS.value: _progress_agent,
 }
 
 

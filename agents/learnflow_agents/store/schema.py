@@ -30,6 +30,7 @@ students = sa.Table(
     sa.Column("course_id", sa.String(128)),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_students_course", "course_id", "id"),
 )
 
 queries = sa.Table(
@@ -83,6 +84,7 @@ replies = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.UniqueConstraint("query_id", "agent", name="uq_replies_query_agent"),
     sa.Index("ix_replies_student_created", "student_id", "created_at"),
+    sa.Index("ix_replies_agent_created", "agent", "created_at"),
 )
 
 mastery = sa.Table(

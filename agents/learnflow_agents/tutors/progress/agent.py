@@ -1,0 +1,130 @@
+"""The progress agent: reports on request, and learns from every other agent's replies.
+
+- `progress-requests` (AgentRequest): answers with the progress report.
+- `agent-responses` (AgentReply): no reply; updates mastery for the topics the reply is
+  evidence about, records exercise checks as attempts, and raises at most one struggle
+  alert per message.
+"""
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from learnflow_agents.contracts import AgentName, AgentReply, AgentRequest, ReplyStatus, Topic
+from learnflow_agents.runtime.handler import HandlerContext, Outcome
+from learnflow_agents.store import AttemptRecord, Store
+from learnflow_agents.store.base import utc_now
+from learnflow_agents.tutors.progress.bkt import replay
+from learnflow_agents.tutors.progress.config import ProgressConfig
+from learnflow_agents.tutors.progress.evidence import (
+    CheckResult,
+    Evidence,
+    Kind,
+    check_of,
+    from_attempt,
+    from_reply,
+)
+from learnflow_agents.tutors.progress.history import load_history, merge
+from learnflow_agents.tutors.progress.report import report
+from learnflow_agents.tutors.progress.struggle import choose, detect
+
+log = logging.getLogger("learnflow.progress")
+
+# A redelivered check is recognised among this many of the student's newest attempts on
+# the topic: redelivery follows the first delivery closely.
+REDELIVERY_SCAN = 50
+
+
+def record_once(store: Store, student_id: str, check: CheckResult) -> AttemptRecord:
+    """Record the attempt unless this reply's attempt is already stored (redelivery).
+
+    The check-then-insert is safe because one student's messages are handled in order by
+    one consumer (key = student id); two consumers only overlap briefly in a rebalance.
+    """
+    reply_id = check.details["reply_id"]
+
+    def stored() -> AttemptRecord | None:
+        attempts = store.recent_attempts(student_id, topic=check.topic, limit=REDELIVERY_SCAN)
+        return next((a for a in attempts if a.details.get("reply_id") == reply_id), None)
+
+    found = stored()
+    if found is None:
+        store.record_attempt(
+            student_id, check.exercise_id, check.topic, check.passed, check.hints_used, check.details
+        )
+        found = stored()
+    assert found is not None
+    return found
+
+
+class ProgressAgent:
+    name = AgentName.PROGRESS.value
+    topics = (Topic.PROGRESS_REQUESTS, Topic.AGENT_RESPONSES)
+
+    def __init__(self, config: ProgressConfig | None = None) -> None:
+        self.config = config or ProgressConfig()
+
+    async def handle(self, payload: Any, ctx: HandlerContext) -> Outcome:
+        if isinstance(payload, AgentRequest):
+            reply = await asyncio.to_thread(report, payload, ctx, self.config)
+            if payload.requested_by:
+                reply.data["saga_of"] = payload.requested_by
+            return Outcome(reply=reply)
+        if isinstance(payload, AgentReply) and self._is_evidence(payload):
+            return await asyncio.to_thread(self.observe, payload, ctx)
+        return Outcome()
+
+    def _is_evidence(self, reply: AgentReply) -> bool:
+        # Our own reports, saga helpers' answers and failures say nothing about the student.
+        failed = reply.status is ReplyStatus.ERROR
+        return reply.agent != self.name and not reply.data.get("saga_of") and not failed
+
+    def observe(self, reply: AgentReply, ctx: HandlerContext) -> Outcome:
+        """Mastery and struggle effects of one reply (synchronous: it reads the store)."""
+        new = self._evidence(reply, ctx)
+        if not new:
+            return Outcome()
+        cfg, store = self.config, ctx.store
+        history = merge(load_history(store, ctx.student_id, cfg.history_limit) if store else [], new)
+        # Use the stored versions of the new items (their stored timestamps).
+        wanted = {(e.source, e.seq) for e in new}
+        new = [e for e in history if (e.source, e.seq) in wanted]
+        traces = replay(history, cfg.bkt)
+        mastery = {e.topic: round(traces[e.topic].p, 6) for e in new if e.kind is not Kind.EXPLAIN}
+        findings = detect(ctx.student_id, new, history, traces, cfg)
+        already: set[str] = set()
+        if findings and store is not None:
+            since = min(e.at for e in new) - timedelta(hours=cfg.alert_window_hours)
+            already = {a.dedupe_key for a in store.list_struggles(ctx.student_id, since=since)}
+        chosen = choose(findings, already)
+        if chosen is not None:
+            log.info(
+                "struggle detected",
+                extra={"student": ctx.student_id, "topic": chosen.alert.topic, "rule": chosen.rule},
+            )
+        return Outcome(
+            mastery=mastery or None,
+            struggle=chosen.alert if chosen else None,
+            struggle_key=chosen.key if chosen else None,
+        )
+
+    def _evidence(self, reply: AgentReply, ctx: HandlerContext) -> list[Evidence]:
+        check = check_of(reply)
+        if check is None:
+            item = from_reply(reply)
+            return [item] if item is not None else []
+        if ctx.store is not None:
+            attempt = record_once(ctx.store, ctx.student_id, check)
+        else:
+            attempt = AttemptRecord(
+                id=0,
+                student_id=ctx.student_id,
+                exercise_id=check.exercise_id,
+                topic=check.topic,
+                passed=check.passed,
+                hints_used=check.hints_used,
+                details=check.details,
+                created_at=reply.created_at or utc_now(),
+            )
+        return from_attempt(attempt)

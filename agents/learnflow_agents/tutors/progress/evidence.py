@@ -1,0 +1,161 @@
+"""What counts as evidence of learning, and how replies and attempts become evidence.
+
+| source                                   | kind    | effect on mastery                  |
+|------------------------------------------|---------|------------------------------------|
+| exercise check passed                    | PASS    | full BKT update (strong)           |
+| exercise check failed                    | FAIL    | full BKT update (strong)           |
+| each hint used on an attempt             | HINT    | weak negative (`hint_weight`)      |
+| debug reply naming an error and concept  | ERROR   | negative (`error_weight`)          |
+| explanation request (concepts reply)     | EXPLAIN | none: covered, and counts as asking|
+
+Explanation requests do not lower mastery: asking is how students learn, says nothing about
+whether they could write the code, and penalising it would teach them not to ask. They
+do mark the topic as covered and count toward the "same topic 3 times in 10 minutes" rule.
+Code reviews are not evidence: style advice says little about one topic's mastery.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from learnflow_agents.contracts import AgentName, AgentReply, ReplyStatus
+from learnflow_agents.store import AttemptRecord
+
+
+class Kind(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    HINT = "hint"
+    ERROR = "error"
+    EXPLAIN = "explain"
+
+
+GRADED = (Kind.PASS, Kind.FAIL)
+# Signals of a student asking for help (the seed's repeated-question rule counts these).
+ASKING = (Kind.ERROR, Kind.EXPLAIN)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    at: datetime
+    kind: Kind
+    topic: str
+    # Identifies the stored item (reply or attempt) so the same evidence is never counted twice.
+    source: str
+    # Orders items that share a timestamp (an attempt's hints come before its result).
+    seq: int = 0
+    exercise_id: str | None = None
+    error_type: str | None = None
+    failed_tests: tuple[str, ...] = field(default=())
+
+    @property
+    def sort_key(self) -> tuple[datetime, str, int]:
+        return (self.at, self.source, self.seq)
+
+    def describe(self) -> str:
+        when = self.at.strftime("%Y-%m-%d %H:%M UTC")
+        if self.kind in GRADED:
+            verb = "passed" if self.kind is Kind.PASS else "failed"
+            tests = f" (failing: {', '.join(self.failed_tests[:3])})" if self.failed_tests else ""
+            return f"{when}: {verb} exercise {self.exercise_id} on {self.topic}{tests}"
+        if self.kind is Kind.HINT:
+            return f"{when}: used a hint on exercise {self.exercise_id} ({self.topic})"
+        if self.kind is Kind.ERROR:
+            return f"{when}: {self.error_type} linked to {self.topic}"
+        return f"{when}: asked for an explanation of {self.topic}"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """An exercise check reply, as an attempt to record."""
+
+    exercise_id: str
+    topic: str
+    passed: bool
+    hints_used: int
+    details: dict[str, Any]
+
+
+def check_of(reply: AgentReply) -> CheckResult | None:
+    """The graded attempt in an exercise check reply; None for any other reply."""
+    data = reply.data
+    if reply.agent != AgentName.EXERCISE.value or not isinstance(data.get("passed"), bool):
+        return None
+    exercise_id, topic = data.get("exercise_id"), data.get("topic")
+    if not exercise_id or not topic:
+        return None  # "unknown exercise": nothing was attempted
+    failed = [str(t.get("name", "?")) for t in data.get("tests", []) if not t.get("passed", True)]
+    details = {
+        "reply_id": str(reply.reply_id),
+        "query_id": str(reply.query_id),
+        "score": data.get("score"),
+        "failed_tests": failed[:20],
+    }
+    # The check reply does not know how many hints the widget revealed; a client that
+    # does can put `hints_used` in the reply data and it is recorded as weak evidence.
+    hints = data.get("hints_used", 0)
+    return CheckResult(
+        exercise_id=str(exercise_id),
+        topic=str(topic),
+        passed=bool(data["passed"]),
+        hints_used=hints if isinstance(hints, int) and hints >= 0 else 0,
+        details=details,
+    )
+
+
+def from_attempt(attempt: AttemptRecord) -> list[Evidence]:
+    source = f"attempt:{attempt.details.get('reply_id') or attempt.id}"
+    items = [
+        Evidence(attempt.created_at, Kind.HINT, attempt.topic, source, n, exercise_id=attempt.exercise_id)
+        for n in range(attempt.hints_used)
+    ]
+    failed = tuple(str(t) for t in attempt.details.get("failed_tests", []))
+    items.append(
+        Evidence(
+            attempt.created_at,
+            Kind.PASS if attempt.passed else Kind.FAIL,
+            attempt.topic,
+            source,
+            attempt.hints_used,
+            exercise_id=attempt.exercise_id,
+            failed_tests=failed,
+        )
+    )
+    return items
+
+
+def from_reply_fields(
+    reply_id: str,
+    agent: str,
+    at: datetime,
+    status: str | None,
+    concepts: list[str] | None,
+    error_type: str | None,
+    saga_of: str | None,
+) -> Evidence | None:
+    """Evidence from a debug or concepts reply's fields (stored row or live message)."""
+    if saga_of or status == ReplyStatus.ERROR.value or not concepts:
+        # A saga helper's explanation belongs to the debug reply that asked for it.
+        return None
+    topic = concepts[0]
+    source = f"reply:{reply_id}"
+    if agent == AgentName.DEBUG.value and error_type:
+        return Evidence(at, Kind.ERROR, topic, source, error_type=error_type)
+    if agent == AgentName.CONCEPTS.value:
+        return Evidence(at, Kind.EXPLAIN, topic, source)
+    return None
+
+
+def from_reply(reply: AgentReply) -> Evidence | None:
+    error_type = reply.data.get("error_type")
+    saga_of = reply.data.get("saga_of")
+    return from_reply_fields(
+        str(reply.reply_id),
+        reply.agent,
+        reply.created_at,
+        reply.status.value,
+        list(reply.concepts),
+        error_type if isinstance(error_type, str) else None,
+        saga_of if isinstance(saga_of, str) else None,
+    )

@@ -1,0 +1,39 @@
+"""A student's evidence, read back from the store (attempts and reply facts)."""
+
+from collections.abc import Iterable
+
+from learnflow_agents.store import Store
+from learnflow_agents.store.analytics import student_reply_facts
+from learnflow_agents.tutors.progress.evidence import Evidence, from_attempt, from_reply_fields
+
+
+def load_history(store: Store, student_id: str, limit: int = 1_000) -> list[Evidence]:
+    """Every piece of evidence on record for the student, oldest first.
+
+    Only the newest `limit` attempts and replies are read: BKT forgets its prior within a
+    few observations, so older evidence no longer moves the estimate noticeably.
+    """
+    items: list[Evidence] = []
+    for attempt in store.recent_attempts(student_id, limit=limit):
+        items.extend(from_attempt(attempt))
+    for facts in student_reply_facts(store, student_id, limit=limit):
+        item = from_reply_fields(
+            facts.reply_id,
+            facts.agent,
+            facts.created_at,
+            facts.status,
+            [facts.concept] if facts.concept else None,
+            facts.error_type,
+            facts.saga_of,
+        )
+        if item is not None:
+            items.append(item)
+    return sorted(items, key=lambda e: e.sort_key)
+
+
+def merge(history: Iterable[Evidence], new: Iterable[Evidence]) -> list[Evidence]:
+    """History plus the items in `new` not already in it (same source and sequence)."""
+    items = list(history)
+    seen = {(e.source, e.seq) for e in items}
+    items.extend(e for e in new if (e.source, e.seq) not in seen)
+    return sorted(items, key=lambda e: e.sort_key)
