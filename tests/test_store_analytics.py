@@ -11,8 +11,6 @@ from learnflow_agents.store import analytics as an
 from learnflow_agents.store.base import utc_now
 from learnflow_agents.store.schema import queries, replies, struggle_alerts
 
-pytest_plugins = ("tests.fixtures.databases",)
-
 
 def ask(store: Store, student: str, text: str = "help", course: str | None = "py101") -> UUID:
     query = StudentQuery(text=text, course_id=course)

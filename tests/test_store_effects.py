@@ -15,8 +15,6 @@ from learnflow_agents.contracts import (
 from learnflow_agents.store import Effects, InvalidDataError, OutboxEvent, Store
 from learnflow_agents.store.schema import mastery, outbox, processed_messages
 
-pytest_plugins = ("tests.fixtures.databases",)
-
 
 def submitted(store: Store, student: str = "alice", text: str = "what is a list?") -> UUID:
     query = StudentQuery(text=text)

@@ -17,8 +17,6 @@ from learnflow_agents.store.migrate import include_name
 from learnflow_agents.store.reads import PG_MATCH
 from learnflow_agents.store.schema import metadata
 
-pytest_plugins = ("tests.fixtures.databases",)
-
 TABLES = {
     "students",
     "queries",

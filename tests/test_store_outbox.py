@@ -14,8 +14,6 @@ from learnflow_agents.store import InvalidDataError, OutboxEvent, Store, Submiss
 from learnflow_agents.store.schema import outbox
 from sqlalchemy.engine import make_url
 
-pytest_plugins = ("tests.fixtures.databases",)
-
 
 def ask(text: str = "why does my loop never stop?", **fields: object) -> StudentQuery:
     return StudentQuery.model_validate({"text": text, **fields})

@@ -25,8 +25,6 @@ from learnflow_agents.store.schema import (
     struggle_alerts,
 )
 
-pytest_plugins = ("tests.fixtures.databases",)
-
 PURGED = (
     "feedback",
     "replies",

@@ -6,6 +6,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from learnflow_agents.llm.config import LLMSettings
+
 
 def default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -29,6 +31,8 @@ class Settings(BaseSettings):
     emit_logs: bool = True
     metrics_port: int = 9464
     log_level: str = "INFO"
+    # Claude / OpenAI-compatible tutors: LEARNFLOW_LLM_* (see llm/config.py); offline when unset.
+    llm: LLMSettings = Field(default_factory=LLMSettings)
 
     @field_validator("db_url")
     @classmethod

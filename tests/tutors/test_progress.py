@@ -46,8 +46,6 @@ from learnflow_agents.tutors.progress.recommend import known_topics
 from learnflow_agents.tutors.progress.struggle import alert_key
 from pydantic import ValidationError
 
-pytest_plugins = ("tests.fixtures.databases",)
-
 P = BKTParams()
 CFG = ProgressConfig()
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

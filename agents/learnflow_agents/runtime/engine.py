@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from learnflow_agents.bus import Bus, Consumer, create_bus
@@ -35,6 +35,9 @@ from learnflow_agents.runtime.relay import OutboxRelay
 from learnflow_agents.runtime.runner import AgentRunner
 from learnflow_agents.settings import Settings
 from learnflow_agents.store import InvalidDataError, Store, Submission
+
+if TYPE_CHECKING:
+    from learnflow_agents.llm import LLMTutor
 
 log = logging.getLogger("learnflow.engine")
 
@@ -83,6 +86,7 @@ class Engine:
         self.relay: OutboxRelay | None = None
         self.runners: list[AgentRunner] = []
         self._feed: Consumer | None = None
+        self.llm: LLMTutor | None = None
         self._submitter: GroupCommit[Submission, object] | None = None
         self.marker: SentMarker | None = None
         self._feed_task: asyncio.Task[None] | None = None
@@ -108,7 +112,11 @@ class Engine:
         await self._feed.start()
         self._feed_task = asyncio.create_task(self._dispatch_feed(), name="learnflow-feed")
         if self.run_agents:
-            for agent in self._agents if self._agents is not None else load_agents(s.agents):
+            if self._agents is None:
+                from learnflow_agents.llm import build_llm
+
+                self.llm = build_llm(s)
+            for agent in self._agents if self._agents is not None else load_agents(s.agents, self.llm):
                 runner = AgentRunner(
                     agent,
                     self.bus,
@@ -137,6 +145,8 @@ class Engine:
             await self.marker.close()
         if self.relay is not None:
             await self.relay.stop()
+        if self.llm is not None:
+            await self.llm.aclose()
         if self.bus is not None:
             await self.bus.stop()
         if self.store is not None:
@@ -294,7 +304,7 @@ class Engine:
                     queue.put_nowait(envelope)
 
 
-def load_agents(names: Iterable[str]) -> list[Agent]:
+def load_agents(names: Iterable[str], llm: "LLMTutor | None" = None) -> list[Agent]:
     from learnflow_agents.runtime.registry import build_agents
 
-    return build_agents(names)
+    return build_agents(names, llm)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
-from learnflow_agents.contracts import AgentReply, RoutingDecision, StruggleAlert, Topic
+from learnflow_agents.contracts import AgentReply, LogStatus, RoutingDecision, StruggleAlert, Topic
 
 if TYPE_CHECKING:
     from learnflow_agents.store import Store
@@ -24,11 +24,16 @@ class HandlerContext:
     # Read access for agents that need history (progress, exercise); None in pure unit tests.
     store: "Store | None" = None
     # Emits an `agent-logs` event for the live activity feed (best effort).
-    log: Callable[[str], Awaitable[None]] | None = None
+    log: Callable[..., Awaitable[None]] | None = None
 
     async def note(self, message: str) -> None:
         if self.log is not None:
             await self.log(message)
+
+    async def stream(self, delta: str) -> None:
+        """Partial text from a streaming provider, for widgets to fill in as it arrives."""
+        if self.log is not None:
+            await self.log("streaming", LogStatus.STREAMING, delta)
 
 
 @dataclass

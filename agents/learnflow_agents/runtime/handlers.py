@@ -7,6 +7,7 @@ worker thread to keep the event loop, and other partitions, moving.
 import asyncio
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from learnflow_agents.contracts import (
     AGENT_REQUEST_TOPIC,
@@ -18,15 +19,24 @@ from learnflow_agents.contracts import (
 )
 from learnflow_agents.runtime.handler import HandlerContext, Outcome
 
+if TYPE_CHECKING:
+    from learnflow_agents.llm import LLMTutor
+
 
 class TriageAgent:
     name = AgentName.TRIAGE.value
     topics = (Topic.STUDENT_QUERIES,)
 
+    def __init__(self, llm: "LLMTutor | None" = None) -> None:
+        self.llm = llm
+
     async def handle(self, query: StudentQuery, ctx: HandlerContext) -> Outcome:
         from learnflow_agents.tutors.triage import classify
 
-        decision = classify(query)
+        if self.llm is None:
+            decision = classify(query)
+        else:
+            decision = await self.llm.route(query, ctx, lambda: asyncio.to_thread(classify, query))
         target = AgentName(decision.target_agent)
         await ctx.note(
             f"routed to the {target.value} agent ({decision.confidence:.0%}): {decision.reasoning}"
@@ -36,15 +46,27 @@ class TriageAgent:
 
 
 class TutorAgent:
-    """A specialist: one request topic, one reply."""
+    """A specialist: one request topic, one reply; Claude first when configured, else offline."""
 
-    def __init__(self, name: AgentName, answer: Callable[[AgentRequest, HandlerContext], AgentReply]) -> None:
+    def __init__(
+        self,
+        name: AgentName,
+        answer: Callable[[AgentRequest, HandlerContext], AgentReply],
+        llm: "LLMTutor | None" = None,
+    ) -> None:
         self.name = name.value
         self.topics = (AGENT_REQUEST_TOPIC[name],)
         self._answer = answer
+        self.llm = llm
 
     async def handle(self, request: AgentRequest, ctx: HandlerContext) -> Outcome:
-        reply = await asyncio.to_thread(self._answer, request, ctx)
+        def offline() -> "asyncio.Future[AgentReply]":
+            return asyncio.ensure_future(asyncio.to_thread(self._answer, request, ctx))
+
+        if self.llm is None:
+            reply = await offline()
+        else:
+            reply = await self.llm.answer(self.name, request, ctx, offline, ctx.stream)
         if request.requested_by:
             reply.data["saga_of"] = request.requested_by
         return Outcome(reply=reply)
@@ -53,8 +75,8 @@ class TutorAgent:
 class DebugAgent(TutorAgent):
     """Debug also asks concepts (saga) when the root cause is a misunderstanding."""
 
-    def __init__(self) -> None:
-        super().__init__(AgentName.DEBUG, _debug_answer)
+    def __init__(self, llm: "LLMTutor | None" = None) -> None:
+        super().__init__(AgentName.DEBUG, _debug_answer, llm)
 
     async def handle(self, request: AgentRequest, ctx: HandlerContext) -> Outcome:
         outcome = await super().handle(request, ctx)
@@ -102,13 +124,13 @@ def _exercise_answer(request: AgentRequest, ctx: HandlerContext) -> AgentReply:
     return exercise_reply(query, request.concept)
 
 
-def concepts_agent() -> TutorAgent:
-    return TutorAgent(AgentName.CONCEPTS, _concepts_answer)
+def concepts_agent(llm: "LLMTutor | None" = None) -> TutorAgent:
+    return TutorAgent(AgentName.CONCEPTS, _concepts_answer, llm)
 
 
-def code_review_agent() -> TutorAgent:
-    return TutorAgent(AgentName.CODE_REVIEW, _review_answer)
+def code_review_agent(llm: "LLMTutor | None" = None) -> TutorAgent:
+    return TutorAgent(AgentName.CODE_REVIEW, _review_answer, llm)
 
 
-def exercise_agent() -> TutorAgent:
-    return TutorAgent(AgentName.EXERCISE, _exercise_answer)
+def exercise_agent(llm: "LLMTutor | None" = None) -> TutorAgent:
+    return TutorAgent(AgentName.EXERCISE, _exercise_answer, llm)

@@ -5,6 +5,7 @@ import logging
 import signal
 
 from learnflow_agents.bus import BusUnavailable, create_bus
+from learnflow_agents.llm import LLMCollector, build_llm
 from learnflow_agents.runtime.batching import SentMarker
 from learnflow_agents.runtime.handler import Agent
 from learnflow_agents.runtime.logs import configure_json_logging
@@ -39,10 +40,13 @@ async def run_service(
     settings: Settings, stop: asyncio.Event | None = None, agents: list[Agent] | None = None
 ) -> int:
     configure_json_logging(settings.log_level)
-    agents = agents if agents is not None else build_agents(settings.agents)
+    llm = build_llm(settings) if agents is None else None
+    agents = agents if agents is not None else build_agents(settings.agents, llm)
     store = await asyncio.to_thread(Store.open, settings.db_url, bool(settings.auto_upgrade))
     bus = await _connect(settings)
     metrics = Metrics()
+    if llm is not None:
+        metrics.registry.register(LLMCollector(llm.stats))
 
     async def mark_sent(ids: list[int]) -> None:
         await asyncio.to_thread(store.mark_sent, ids)
@@ -77,6 +81,8 @@ async def run_service(
         await marker.close()
         await relay.stop()
         await bus.stop()
+        if llm is not None:
+            await llm.aclose()
         store.close()
         health.stop()
         for sig in (signal.SIGTERM, signal.SIGINT):

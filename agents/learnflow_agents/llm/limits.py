@@ -1,0 +1,98 @@
+"""Per-student and global request rates, and a per-student daily token budget.
+
+In memory, per process: with Kafka a student's messages are keyed to one partition, so
+one agent instance sees all of that student's traffic for its agent. A class-wide
+budget across all agents would need the store; see the report for that trade-off.
+"""
+
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+
+class SlidingWindow:
+    """At most `limit` events in any `window` seconds."""
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float]) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._events: deque[float] = deque()
+
+    def _trim(self, now: float) -> None:
+        while self._events and now - self._events[0] >= self.window:
+            self._events.popleft()
+
+    def available(self) -> bool:
+        self._trim(self._clock())
+        return len(self._events) < self.limit
+
+    def record(self) -> None:
+        self._events.append(self._clock())
+
+    def idle(self) -> bool:
+        self._trim(self._clock())
+        return not self._events
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        per_student: int,
+        global_limit: int,
+        window_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._per_student = per_student
+        self._window = window_seconds
+        self._clock = clock
+        self._global = SlidingWindow(global_limit, window_seconds, clock)
+        self._students: dict[str, SlidingWindow] = {}
+
+    def acquire(self, student_id: str) -> str | None:
+        """Record a request and return None, or return which limit refused it."""
+        student = self._students.get(student_id)
+        if student is None:
+            if len(self._students) > 10_000:
+                # Forget idle students so a long-running agent's memory stays bounded.
+                self._students = {k: v for k, v in self._students.items() if not v.idle()}
+            student = self._students[student_id] = SlidingWindow(self._per_student, self._window, self._clock)
+        if not student.available():
+            return "student rate limit"
+        if not self._global.available():
+            return "global rate limit"
+        student.record()
+        self._global.record()
+        return None
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+class TokenBudget:
+    """Tokens used per student per UTC day; a student over budget is answered offline."""
+
+    def __init__(self, daily_tokens: int, today: Callable[[], date] = utc_today) -> None:
+        self.daily_tokens = daily_tokens
+        self._today = today
+        self._day: date | None = None
+        self._used: dict[str, int] = {}
+
+    def _roll(self) -> None:
+        day = self._today()
+        if day != self._day:
+            self._day = day
+            self._used = {}
+
+    def used(self, student_id: str) -> int:
+        self._roll()
+        return self._used.get(student_id, 0)
+
+    def exhausted(self, student_id: str) -> bool:
+        return self.daily_tokens > 0 and self.used(student_id) >= self.daily_tokens
+
+    def charge(self, student_id: str, tokens: int) -> None:
+        self._roll()
+        self._used[student_id] = self._used.get(student_id, 0) + max(0, tokens)

@@ -1,0 +1,50 @@
+"""Turn a tool call's JSON, arriving in fragments, into the prose the student can already read.
+
+A forced tool call streams as `input_json_delta` fragments, not text. Parsing the buffer
+so far in jiter's partial mode (incomplete strings kept) shows how far `summary` and
+`explanation` have got; the newly grown part of each is the delta for the widget.
+"""
+
+from jiter import from_json
+
+from learnflow_agents.llm.providers.base import OnDelta
+
+
+class StreamedFields:
+    def __init__(self, fields: tuple[str, ...], on_delta: OnDelta | None) -> None:
+        self._fields = fields
+        self._on_delta = on_delta
+        self._buffer = bytearray()
+        self._shown: dict[str, int] = {}
+        self.first_delta_at: float | None = None
+
+    async def feed(self, fragment: str, now: float) -> None:
+        self._buffer += fragment.encode("utf-8")
+        try:
+            snapshot = from_json(bytes(self._buffer), partial_mode="trailing-strings")
+        except ValueError:
+            # Malformed JSON is reported when the call completes; nothing more to show now.
+            return
+        if not isinstance(snapshot, dict):
+            return
+        for name in self._fields:
+            value = snapshot.get(name)
+            if not isinstance(value, str):
+                continue
+            shown = self._shown.get(name, 0)
+            if len(value) > shown:
+                prefix = "" if shown or not self._shown else "\n\n"
+                await self.text(prefix + value[shown:], now)
+                self._shown[name] = len(value)
+
+    async def text(self, delta: str, now: float) -> None:
+        if not delta:
+            return
+        if self.first_delta_at is None:
+            self.first_delta_at = now
+        if self._on_delta is not None:
+            await self._on_delta(delta)
+
+    @property
+    def raw(self) -> str:
+        return self._buffer.decode("utf-8", "replace")

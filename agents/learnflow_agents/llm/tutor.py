@@ -1,0 +1,460 @@
+"""LLMTutor: every agent's answer from Claude (or an OpenAI-compatible model), or offline.
+
+One path for all agents: cache -> budget -> circuit breaker -> rate limits -> provider
+(streamed, structured, one repair) -> mapping -> exercise validation / graded guard ->
+cache. Anything that goes wrong on the way ends in the agent's offline answer, marked
+with why in `reply.data["llm_fallback"]`, so a student always gets a tutor's reply.
+"""
+
+import asyncio
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
+
+from learnflow_agents.contracts import AgentReply, AgentRequest, Provenance, RoutingDecision, StudentQuery
+from learnflow_agents.llm.breaker import CircuitBreaker
+from learnflow_agents.llm.cache import ReplyCache, cache_key
+from learnflow_agents.llm.config import LLMSettings, ModelNotAllowedError
+from learnflow_agents.llm.exercise_generation import (
+    GENERATED_PREFIX,
+    STORE_PREFIX,
+    STORE_TTL_SECONDS,
+    build_exercise,
+    exercise_reply,
+    from_record,
+    to_record,
+    validation_problem,
+)
+from learnflow_agents.llm.guardrails import GradedGuard
+from learnflow_agents.llm.limits import RateLimiter, TokenBudget, utc_today
+from learnflow_agents.llm.mapping import parse_output, to_reply, to_routing
+from learnflow_agents.llm.pricing import cost_usd, prices_for
+from learnflow_agents.llm.prompting import NoTopicError, Prompt, build_prompt, policy_digest, repair_message
+from learnflow_agents.llm.providers.base import LLMCall, LLMResult, OnDelta, Provider, ProviderError, Turn
+from learnflow_agents.llm.schemas import input_schema
+from learnflow_agents.llm.stats import LLMStats
+from learnflow_agents.llm.student_context import estimate_tokens
+
+if TYPE_CHECKING:
+    from learnflow_agents.runtime.handler import HandlerContext
+    from learnflow_agents.store import Store
+    from learnflow_agents.tutors.exercise.bank import Bank
+
+log = logging.getLogger("learnflow.llm")
+
+# The exercise handler's own grammar: "check <exercise-id>" with code grades an attempt.
+CHECK = re.compile(r"^\s*check\b(?:\s+(?:exercise\s+)?(?P<exercise>[A-Za-z0-9_.\-]+))?", re.IGNORECASE)
+EXERCISE_MENTION = re.compile(r"\b(?:exercise|check)\s+(?P<id>[a-z0-9]+(?:-[a-z0-9]+)+)\b", re.IGNORECASE)
+# Each request wants a fresh exercise, and a progress report is about today's data.
+UNCACHED = frozenset({"exercise", "progress"})
+NOT_STREAMED = frozenset({"triage"})
+
+
+class Fallback(Exception):  # noqa: N818 - a control-flow signal, not an error to report
+    """Answer offline; `kind` is the stats label, `detail` what the reply records."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+@dataclass
+class Job:
+    agent: str
+    student_id: str
+    prompt: Prompt
+    call: LLMCall
+    cache_key: str | None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+    attempts: int = 0
+    repaired: bool = False
+    ttft_ms: float | None = None
+    result_model: str = ""
+
+
+def _user_ref(student_id: str) -> str:
+    return hashlib.sha256(f"learnflow:{student_id}".encode()).hexdigest()[:24]
+
+
+def _guarded(on_delta: OnDelta | None) -> OnDelta | None:
+    if on_delta is None:
+        return None
+
+    async def forward(delta: str) -> None:
+        try:
+            await on_delta(delta)
+        except Exception as err:
+            # The live feed is best effort; the answer itself must not fail with it.
+            log.debug("on_delta failed", extra={"error": str(err)})
+
+    return forward
+
+
+class LLMTutor:
+    def __init__(
+        self,
+        settings: LLMSettings,
+        provider: Provider,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        today: Callable[[], date] = utc_today,
+        banks: "list[Bank] | None" = None,
+    ) -> None:
+        self.settings = settings
+        self.provider = provider
+        self.stats = LLMStats(provider=provider.name, model=settings.model)
+        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_reset_seconds, clock)
+        self.stats.breaker_source = self.breaker.snapshot
+        self.limiter = RateLimiter(
+            settings.student_requests_per_minute, settings.global_requests_per_minute, clock=clock
+        )
+        self.budget = TokenBudget(settings.student_daily_tokens, today)
+        self.cache = ReplyCache(settings.cache_ttl_seconds, self.stats)
+        self._banks = banks
+        self._guard: GradedGuard | None = None
+
+    async def aclose(self) -> None:
+        await self.provider.aclose()
+
+    # -- the allow-list, for magics and the status command ---------------------------------
+
+    def allowed_models(self) -> list[str]:
+        return self.settings.allowed()
+
+    def check_model(self, model: str | None) -> str:
+        """The model a request for `model` gets; raises ModelNotAllowedError off the list."""
+        return self.settings.check_model(model)
+
+    # -- entry points ----------------------------------------------------------------------
+
+    async def answer(
+        self,
+        agent: str,
+        request: AgentRequest,
+        ctx: "HandlerContext",
+        offline: Callable[[], Awaitable[AgentReply]],
+        on_delta: OnDelta | None = None,
+        *,
+        model: str | None = None,
+    ) -> AgentReply:
+        """The agent's reply from the LLM, from the cache, or from `offline()` when it cannot be."""
+        started = time.perf_counter()
+        query = request.query
+        if agent == "exercise":
+            try:
+                graded = await self._grade_attempt(request, ctx)
+            except Exception:
+                log.exception("grading a generated exercise failed")
+                graded = None
+            if graded is not None:
+                return graded
+            if CHECK.match(query.text) and query.code:
+                # Grading is the sandbox's job, never a model's opinion.
+                self.stats.answered["offline-grading"] += 1
+                return await offline()
+        try:
+            return await self._answer_with_llm(agent, request, ctx, on_delta, model, started)
+        except Fallback as fallback:
+            return await self._fallback(offline, fallback)
+        except Exception as err:
+            # A bug or an unforeseen failure on the LLM path must still leave the student answered.
+            log.exception("llm path failed", extra={"agent": agent})
+            return await self._fallback(offline, Fallback("internal-error", repr(err)))
+
+    async def route(
+        self,
+        query: StudentQuery,
+        ctx: "HandlerContext",
+        offline: Callable[[], Awaitable[RoutingDecision]],
+    ) -> RoutingDecision:
+        """Triage by the LLM; a student's explicit choice, or any failure, goes to `offline()`."""
+        if query.target_agent:
+            return await offline()
+        try:
+            return await self._route_with_llm(query, ctx)
+        except Fallback as fallback:
+            self._count_fallback(fallback)
+        except Exception as err:
+            log.exception("llm routing failed")
+            self._count_fallback(Fallback("internal-error", repr(err)))
+        return await offline()
+
+    # -- steps -----------------------------------------------------------------------------
+
+    async def _answer_with_llm(
+        self,
+        agent: str,
+        request: AgentRequest,
+        ctx: "HandlerContext",
+        on_delta: OnDelta | None,
+        model: str | None,
+        started: float,
+    ) -> AgentReply:
+        query = request.query
+        chosen, notice = self._choose_model(model)
+        job = await self._prepare(agent, request, ctx, chosen)
+        cached = await self.cache.get(ctx.store, job.cache_key) if job.cache_key else None
+        if cached is not None and "reply" in cached:
+            return self._from_cache(cached["reply"], query, started)
+        payload = await self._ask(job, _guarded(on_delta))
+        reply = await self._to_reply(job, payload, request, ctx, started)
+        if notice:
+            reply.data["llm"]["notice"] = notice
+        if self.settings.graded_mode and agent != "exercise":
+            guard = await self._graded_guard()
+            ids = [m.group("id").lower() for m in EXERCISE_MENTION.finditer(query.text)]
+            withheld = await asyncio.to_thread(guard.guard, reply, ids)
+            self.stats.withheld_solutions += len(withheld)
+        if job.cache_key:
+            await self.cache.put(ctx.store, job.cache_key, agent, {"reply": reply.model_dump(mode="json")})
+        self.stats.answered["llm"] += 1
+        return reply
+
+    async def _route_with_llm(self, query: StudentQuery, ctx: "HandlerContext") -> RoutingDecision:
+        job = await self._prepare("triage", AgentRequest(query=query), ctx, self.settings.model)
+        cached = await self.cache.get(ctx.store, job.cache_key) if job.cache_key else None
+        if cached is not None and "routing" in cached:
+            self.stats.answered["cache"] += 1
+            return RoutingDecision.model_validate({**cached["routing"], "query_id": str(query.query_id)})
+        payload = await self._ask(job, None)
+        decision = to_routing(payload, query.query_id, job.result_model or self.settings.model)
+        if job.cache_key:
+            value = {"routing": decision.model_dump(mode="json")}
+            await self.cache.put(ctx.store, job.cache_key, "triage", value)
+        self.stats.answered["llm"] += 1
+        return decision
+
+    def _choose_model(self, requested: str | None) -> tuple[str, str | None]:
+        try:
+            return self.settings.check_model(requested), None
+        except ModelNotAllowedError as err:
+            self.stats.model_refusals += 1
+            return self.settings.model, f"{err}; answered with {self.settings.model}"
+
+    async def _prepare(self, agent: str, request: AgentRequest, ctx: "HandlerContext", model: str) -> Job:
+        try:
+            prompt = await build_prompt(agent, request, ctx.student_id, ctx.store, self.settings)
+        except NoTopicError as err:
+            raise Fallback("no-topic", str(err)) from err
+        call = LLMCall(
+            system=prompt.rendered.system,
+            turns=[Turn("user", prompt.rendered.user)],
+            tool_name=prompt.tool_name,
+            tool_description=prompt.tool_description,
+            input_schema=input_schema(agent),
+            model=model,
+            max_tokens=self.settings.max_tokens,
+            temperature=self.settings.temperature,
+            stream=self.settings.stream and agent not in NOT_STREAMED,
+            user_ref=_user_ref(ctx.student_id),
+        )
+        key = None
+        if agent not in UNCACHED and ctx.store is not None:
+            context = {
+                "prompt": prompt.rendered.ref,
+                "model": model,
+                "policy": policy_digest(self.settings.policy_text()),
+                "graded": self.settings.graded_mode,
+                "level": prompt.facts.context.skill_level.value,
+                "style": prompt.facts.context.learning_style.value,
+                **prompt.inputs,
+            }
+            key = cache_key(agent, request.query, context)
+        return Job(agent=agent, student_id=ctx.student_id, prompt=prompt, call=call, cache_key=key)
+
+    def _admit(self, student_id: str) -> None:
+        """Budget, circuit and rates, cheapest refusal first; raises Fallback when refused."""
+        if self.budget.exhausted(student_id):
+            raise Fallback("daily-budget", f"daily token budget of {self.budget.daily_tokens} used up")
+        if not self.breaker.allow():
+            raise Fallback("breaker-open", "the LLM provider is failing; answering offline for now")
+        refused = self.limiter.acquire(student_id)
+        if refused is not None:
+            self.breaker.release()
+            raise Fallback("rate-limited", refused)
+
+    async def _ask(self, job: Job, on_delta: OnDelta | None) -> Any:
+        self._admit(job.student_id)
+        try:
+            async with asyncio.timeout(self.settings.deadline_seconds):
+                return await self._call_with_repair(job, on_delta)
+        except ProviderError as err:
+            self.stats.provider_errors[err.reason[:80]] += 1
+            if err.trips_breaker:
+                self.breaker.record_failure()
+            else:
+                self.breaker.record_success()
+            raise Fallback("timeout" if err.reason == "timeout" else "provider-error", err.reason) from err
+        except TimeoutError as err:
+            self.breaker.record_failure()
+            raise Fallback("deadline", f"no answer within {self.settings.deadline_seconds:g} s") from err
+        except BaseException:
+            # Cancelled, or a bug: no verdict on the provider, but a half-open probe must end.
+            self.breaker.release()
+            raise
+
+    async def _call_with_repair(self, job: Job, on_delta: OnDelta | None) -> Any:
+        first = await self._complete(job, job.call, on_delta)
+        payload, problems = parse_output(job.agent, first)
+        if problems is None:
+            return payload
+        # One repair turn: show the model its output and what was wrong with it.
+        self.stats.repairs += 1
+        job.repaired = True
+        repair = replace(
+            job.call,
+            turns=[
+                *job.call.turns,
+                Turn("assistant", first.raw or "(no tool call)"),
+                Turn("user", repair_message(job.call.tool_name, problems)),
+            ],
+            stream=False,
+        )
+        second = await self._complete(job, repair, None)
+        payload, problems = parse_output(job.agent, second)
+        if problems is None:
+            return payload
+        raise Fallback("invalid-output", f"unusable output after one repair:\n{problems}")
+
+    async def _complete(self, job: Job, call: LLMCall, on_delta: OnDelta | None) -> LLMResult:
+        self.stats.provider_calls += 1
+        job.attempts += 1
+        result = await self.provider.complete(call, on_delta)
+        self.breaker.record_success()
+        self._account(job, call, result)
+        return result
+
+    def _account(self, job: Job, call: LLMCall, result: LLMResult) -> None:
+        tokens_in, tokens_out = result.tokens_in, result.tokens_out
+        if not tokens_in and not tokens_out:
+            # Servers that report no usage are still charged, by estimate.
+            tokens_in = estimate_tokens(call.system) + sum(estimate_tokens(t.text) for t in call.turns)
+            tokens_out = estimate_tokens(result.raw)
+        cost = cost_usd(
+            tokens_in,
+            tokens_out,
+            prices_for(result.model, self.settings.price_input_per_mtok, self.settings.price_output_per_mtok),
+        )
+        job.tokens_in += tokens_in
+        job.tokens_out += tokens_out
+        job.cost = round(job.cost + cost, 6)
+        job.result_model = result.model
+        if job.ttft_ms is None and result.ttft_ms is not None:
+            job.ttft_ms = result.ttft_ms
+            self.stats.ttft_ms.append(result.ttft_ms)
+        self.budget.charge(job.student_id, tokens_in + tokens_out)
+        self.stats.record_usage(tokens_in, tokens_out, cost)
+
+    async def _to_reply(
+        self, job: Job, payload: Any, request: AgentRequest, ctx: "HandlerContext", started: float
+    ) -> AgentReply:
+        latency = round((time.perf_counter() - started) * 1000, 2)
+        self.stats.latency_ms.append(latency)
+        provenance = Provenance(
+            agent=job.agent,
+            provider=self.provider.name,
+            model=job.result_model or job.call.model,
+            latency_ms=latency,
+            tokens_in=job.tokens_in,
+            tokens_out=job.tokens_out,
+        )
+        if job.agent == "exercise":
+            reply = await self._generated_exercise(payload, request, ctx, provenance)
+        else:
+            reply = to_reply(job.agent, payload, request.query.query_id, provenance)
+        reply.data["llm"] = {
+            "prompt": job.prompt.rendered.ref,
+            "ttft_ms": job.ttft_ms,
+            "cost_usd": job.cost,
+            "attempts": job.attempts,
+            "repaired": job.repaired,
+        }
+        return reply
+
+    async def _generated_exercise(
+        self, payload: Any, request: AgentRequest, ctx: "HandlerContext", provenance: Provenance
+    ) -> AgentReply:
+        exercise = build_exercise(payload)
+        problem = await asyncio.to_thread(validation_problem, exercise)
+        if problem is not None:
+            self.stats.generated_exercises["rejected"] += 1
+            raise Fallback("exercise-invalid", f"generated exercise rejected: {problem}")
+        self.stats.generated_exercises["accepted"] += 1
+        if ctx.store is not None:
+            await asyncio.to_thread(
+                ctx.store.cache_put,
+                STORE_PREFIX + exercise.id,
+                "exercise",
+                to_record(exercise),
+                STORE_TTL_SECONDS,
+            )
+        return exercise_reply(exercise, request.query, provenance)
+
+    async def _grade_attempt(self, request: AgentRequest, ctx: "HandlerContext") -> AgentReply | None:
+        """`check gen-...` with code: grade against a generated exercise's hidden tests, offline."""
+        match = CHECK.match(request.query.text)
+        exercise_id = match.group("exercise") if match else None
+        if not (exercise_id and exercise_id.startswith(GENERATED_PREFIX) and request.query.code):
+            return None
+        store: Store | None = ctx.store
+        if store is None:
+            return None
+        record = await asyncio.to_thread(store.cache_get, STORE_PREFIX + exercise_id)
+        if record is None:
+            return None
+        from learnflow_agents.tutors.exercise.bank import Bank
+        from learnflow_agents.tutors.exercise.replies import check_reply
+
+        bank = Bank([from_record(record)])
+        self.stats.answered["offline-grading"] += 1
+        return await asyncio.to_thread(check_reply, request.query, exercise_id, bank=bank)
+
+    async def _graded_guard(self) -> GradedGuard:
+        if self._guard is None:
+            self._guard = await asyncio.to_thread(GradedGuard, self._banks or self._default_banks())
+        return self._guard
+
+    def _default_banks(self) -> "list[Bank]":
+        from learnflow_agents.tutors.exercise.bank import load_bank, load_directory
+
+        banks = [load_bank()]
+        if self.settings.graded_exercises_dir is not None:
+            banks.append(load_directory(self.settings.graded_exercises_dir))
+        return banks
+
+    def _from_cache(self, value: dict[str, Any], query: StudentQuery, started: float) -> AgentReply:
+        reply = AgentReply.model_validate(value)
+        reply.reply_id = uuid4()
+        reply.query_id = query.query_id
+        reply.created_at = datetime.now(UTC)
+        reply.provenance = reply.provenance.model_copy(
+            update={
+                "cached": True,
+                "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+                "tokens_in": 0,
+                "tokens_out": 0,
+            }
+        )
+        reply.data.setdefault("llm", {})["cost_usd"] = 0.0
+        self.stats.answered["cache"] += 1
+        return reply
+
+    def _count_fallback(self, fallback: Fallback) -> None:
+        self.stats.fallbacks[fallback.kind] += 1
+        self.stats.answered["offline"] += 1
+        log.info("llm fallback", extra={"reason": fallback.kind, "detail": fallback.detail[:300]})
+
+    async def _fallback(self, offline: Callable[[], Awaitable[AgentReply]], fallback: Fallback) -> AgentReply:
+        self._count_fallback(fallback)
+        reply = await offline()
+        reply.data["llm_fallback"] = {"reason": fallback.kind, "detail": fallback.detail[:1_000]}
+        return reply
