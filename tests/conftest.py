@@ -5,4 +5,5 @@ pytest_plugins = (
     "tests.fixtures.databases",
     "tests.fixtures.stack",
     "tests.fixtures.fake_anthropic",
+    "tests.fixtures.tcp_proxy",
 )
