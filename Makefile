@@ -19,6 +19,7 @@ install: $(STAMP)
 ## Run JupyterLab with LearnFlow on its embedded defaults (in-process bus, SQLite, offline tutors).
 lab: install
 	$(BIN)/jupyter kernelspec install kernels/learnflow-python3 --sys-prefix >/dev/null
+	$(BIN)/jupyter server extension enable learnflow_ext --sys-prefix >/dev/null
 	$(BIN)/jupyter lab
 
 ## Start what the tests need that a fresh machine may not run yet (PostgreSQL).

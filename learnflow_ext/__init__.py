@@ -10,7 +10,20 @@ from typing import Any
 from learnflow_agents import __version__ as agents_version
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "agents_version", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = [
+    "__version__",
+    "_jupyter_server_extension_points",
+    "agents_version",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    """The server extension (`jupyter server extension list` shows it as learnflow_ext)."""
+    from learnflow_ext.server import LearnFlowExtension
+
+    return [{"module": "learnflow_ext.server", "app": LearnFlowExtension}]
 
 
 def load_ipython_extension(shell: Any) -> None:

@@ -1,18 +1,33 @@
 """Pick the client for this kernel.
 
-Only kernel-only mode exists so far: the engine runs in the kernel. The server-extension
-mode will add a client that talks to the Jupyter server (found through its runtime
-files or LEARNFLOW_SERVER_URL) and fall back to this one when no server answers.
+A kernel started by a Jupyter server with the LearnFlow extension talks to that server
+(found through Jupyter's runtime files, or `LEARNFLOW_SERVER_URL` + `LEARNFLOW_SERVER_TOKEN`);
+otherwise (no server, or one without LearnFlow, or one that does not answer) the engine
+runs in the kernel, so the same notebook works both ways.
 """
+
+import logging
 
 from learnflow_agents.settings import Settings
 
 from learnflow_ext.client.base import LearnFlowClient
 from learnflow_ext.client.embedded import EmbeddedClient
+from learnflow_ext.client.server_client import ServerClient, find_server
 from learnflow_ext.config import LearnFlow, load_agent_factories
+
+log = logging.getLogger("learnflow.kernel.client")
 
 
 def create_client(config: LearnFlow) -> LearnFlowClient:
+    server = find_server()
+    if server is not None:
+        if config.extra_agents:
+            log.warning("extra_agents are ignored: the agents run in the Jupyter server at %s", server.url)
+        return ServerClient(server, reply_timeout=config.reply_timeout)
+    return embedded_client(config)
+
+
+def embedded_client(config: LearnFlow) -> EmbeddedClient:
     settings = Settings(bus_url="memory://", db_url=config.resolved_db_url(), agents=list(config.agents))
     extra = [factory() for factory in load_agent_factories(config.extra_agents)]
     agents = None

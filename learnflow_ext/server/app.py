@@ -1,0 +1,95 @@
+"""`LearnFlowExtension`: the jupyter_server extension app (`c.LearnFlowExtension.*`)."""
+
+import os
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from learnflow_agents.settings import Settings
+from traitlets import Bool, Enum, Int, List, Unicode, default
+
+from learnflow_ext.config import _login_name as login_name
+from learnflow_ext.config import learnflow_data_dir
+from learnflow_ext.server.events import EventsHandler
+from learnflow_ext.server.handlers import (
+    FeedbackHandler,
+    ProgressHandler,
+    QueriesHandler,
+    QueryHandler,
+    StatusHandler,
+)
+from learnflow_ext.server.host import EngineHost
+
+API = "/learnflow/api"
+
+
+class LearnFlowExtension(ExtensionApp):
+    """Hosts the LearnFlow agents in this Jupyter server and serves their API to kernels."""
+
+    name = "learnflow"
+    # No pages or templates of its own: the labextension is the UI.
+    load_other_extensions = True
+
+    bus_url = Unicode("memory://", help="Message bus: memory:// (in-process) or kafka://host:port.").tag(
+        config=True
+    )
+    db_url = Unicode(
+        help="Database URL; default: $LEARNFLOW_DB_URL, else SQLite in the Jupyter data dir."
+    ).tag(config=True)
+    run_agents = Bool(True, help="Run the six agents in this server (False: they run elsewhere).").tag(
+        config=True
+    )
+    agents = List(Unicode(), ["all"], help="The built-in agents to run.").tag(config=True)
+    max_body_bytes = Int(
+        1024 * 1024, help="Largest request body accepted; bigger ones get 413 before any parsing."
+    ).tag(config=True)
+    identity = Enum(
+        ["auto", "user", "owner"],
+        "auto",
+        help="Whose data a request touches. 'user': the authenticated user's name; 'owner': this "
+        "server's owner (student_id); 'auto': 'user' when the identity provider names users "
+        "(JupyterHub), else 'owner' (token or password login does not identify a person).",
+    ).tag(config=True)
+    student_id = Unicode(
+        help="The owner's student id; default: $LEARNFLOW_STUDENT_ID, $JUPYTERHUB_USER, else the login name."
+    ).tag(config=True)
+
+    @default("db_url")
+    def _default_db_url(self) -> str:
+        return os.environ.get("LEARNFLOW_DB_URL") or f"sqlite:///{learnflow_data_dir() / 'learnflow.sqlite3'}"
+
+    @default("student_id")
+    def _default_student_id(self) -> str:
+        return os.environ.get("LEARNFLOW_STUDENT_ID") or os.environ.get("JUPYTERHUB_USER") or login_name()
+
+    def owner_id(self) -> str:
+        return self.student_id
+
+    def initialize_settings(self) -> None:
+        settings = Settings(bus_url=self.bus_url, db_url=self.db_url, agents=list(self.agents))
+        self.host = EngineHost(settings, run_agents=self.run_agents)
+        self.sockets: set[EventsHandler] = set()
+        self.settings.update({"learnflow_app": self})
+
+    def initialize_handlers(self) -> None:
+        routes: list[tuple[str, Any]] = [
+            (rf"{API}/queries", QueriesHandler),
+            (rf"{API}/queries/([^/]+)", QueryHandler),
+            (rf"{API}/feedback", FeedbackHandler),
+            (rf"{API}/status", StatusHandler),
+            (rf"{API}/progress", ProgressHandler),
+            (rf"{API}/events", EventsHandler),
+        ]
+        self.handlers.extend(routes)
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        # Started with the server so the first question does not wait for it; a failure is
+        # logged and reported by every request (503) rather than stopping Jupyter.
+        try:
+            await self.host.get()
+        except Exception as err:
+            self.log.error("LearnFlow: %s", err)
+
+    async def stop_extension(self) -> None:
+        for socket in list(self.sockets):
+            await socket.shut()
+        await self.host.stop()
