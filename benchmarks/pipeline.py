@@ -10,6 +10,7 @@ engine's live feed.
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
@@ -24,10 +25,15 @@ sys.path.insert(0, str(ROOT))
 from learnflow_agents.contracts import StudentQuery  # noqa: E402
 from learnflow_agents.runtime.engine import Engine  # noqa: E402
 from learnflow_agents.settings import Settings  # noqa: E402
+from learnflow_agents.store import normalize_url  # noqa: E402
 
 from tests.fixtures.echo_agent import EchoAgent  # noqa: E402
 
-POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# The server the tests use (LEARNFLOW_TEST_POSTGRES_URL), else the local one.
+POSTGRES_SERVER = normalize_url(
+    os.environ.get("LEARNFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+)
+POSTGRES_ADMIN = POSTGRES_SERVER.set(database="postgres")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -160,7 +166,7 @@ async def main() -> None:
                 "memory + SQLite": Settings(bus_url="memory://", db_url=f"sqlite:///{tmp}/bench.sqlite3"),
                 "Kafka + PostgreSQL": Settings(
                     bus_url=f"kafka://127.0.0.1:{port}",
-                    db_url=f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}",
+                    db_url=POSTGRES_SERVER.set(database=database).render_as_string(hide_password=False),
                     auto_upgrade=True,
                 ),
             }
