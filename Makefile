@@ -11,8 +11,12 @@ STAMP := $(VENV)/.installed
 $(STAMP): constraints.txt pyproject.toml agents/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -c constraints.txt -e "./agents[broker,course]" -e ".[test]"
+	$(PIP) install --quiet -c constraints.txt -e "./agents[broker,course,gateway]" -e ".[test]"
 	touch $(STAMP)
+
+## JupyterHub's proxy, for the gateway tests (a local npm install, nothing global).
+build/chp/node_modules/.bin/configurable-http-proxy:
+	npm install --prefix build/chp --no-audit --no-fund --silent configurable-http-proxy@5
 
 install: $(STAMP)
 
@@ -47,7 +51,7 @@ bench: install services
 	$(BIN)/python benchmarks/pipeline.py
 
 ## The whole suite: lint, contracts, unit + integration (real Kafka-protocol broker, real PostgreSQL), evals.
-test: install services
+test: install services build/chp/node_modules/.bin/configurable-http-proxy
 	$(BIN)/ruff check .
 	$(BIN)/learnflow-agents schemas export --check
 	$(BIN)/python -m pytest -p no:cacheprovider

@@ -187,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.set_defaults(func=cmd_ask)
 
     _add_course(sub)
+    from learnflow_agents.gateway.cli import add_gateway_command
+
+    add_gateway_command(sub)
     return parser
 
 

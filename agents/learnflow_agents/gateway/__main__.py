@@ -1,0 +1,5 @@
+import sys
+
+from learnflow_agents.gateway.cli import main
+
+sys.exit(main())

@@ -1,0 +1,87 @@
+"""The tornado application and `run_gateway`, the process entry point."""
+
+import asyncio
+import logging
+import signal
+
+from tornado import web
+from tornado.httpserver import HTTPServer
+
+from learnflow_agents.gateway import instructor, student
+from learnflow_agents.gateway.auth import HubIdentity
+from learnflow_agents.gateway.base import GatewayContext
+from learnflow_agents.gateway.config import GatewayConfig
+from learnflow_agents.gateway.events import EventsHandler
+from learnflow_agents.runtime.engine import Engine
+from learnflow_agents.settings import Settings
+
+log = logging.getLogger("learnflow.gateway")
+
+UUID_PATH = r"[^/]+"
+
+
+class LiveHandler(web.RequestHandler):
+    """Unauthenticated liveness/readiness for the proxy and Kubernetes probes; no data."""
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.finish('{"ok": true}')
+
+
+def make_app(ctx: GatewayContext) -> web.Application:
+    p = ctx.config.prefix
+    routes: list[tuple[str, type, dict[str, GatewayContext]]] = [
+        (rf"{p}api/queries", student.QueriesHandler, {"ctx": ctx}),
+        (rf"{p}api/queries/({UUID_PATH})", student.QueryHandler, {"ctx": ctx}),
+        (rf"{p}api/feedback", student.FeedbackHandler, {"ctx": ctx}),
+        (rf"{p}api/progress", student.ProgressHandler, {"ctx": ctx}),
+        (rf"{p}api/events", EventsHandler, {"ctx": ctx}),
+        (rf"{p}api/instructor/class", instructor.ClassHandler, {"ctx": ctx}),
+        (rf"{p}api/instructor/struggles", instructor.StrugglesHandler, {"ctx": ctx}),
+        (rf"{p}api/instructor/errors", instructor.ErrorsHandler, {"ctx": ctx}),
+        (rf"{p}api/instructor/students/([^/]+)/queries", instructor.StudentQueriesHandler, {"ctx": ctx}),
+        (rf"{p}api/instructor/health", instructor.HealthHandler, {"ctx": ctx}),
+    ]
+    # The prefix itself answers too: the hub polls it to see that the service is up.
+    return web.Application(
+        [*routes, (rf"{p}health", LiveHandler), (rf"{p}?", LiveHandler)], websocket_ping_interval=30
+    )
+
+
+async def serve_gateway(
+    settings: Settings, config: GatewayConfig, port: int, ip: str = "0.0.0.0"
+) -> tuple[HTTPServer, Engine]:
+    """Start the engine (no agents: they run as their own Deployments) and listen."""
+    engine = await Engine(settings, run_agents=False).start()
+    ctx = GatewayContext(engine=engine, identity=HubIdentity(config), config=config)
+    # Bodies are size-checked per handler (413); the server's own limit is only the ceiling.
+    server = HTTPServer(make_app(ctx), xheaders=True, max_body_size=config.max_body_bytes)
+    server.listen(port, address=ip)
+    return server, engine
+
+
+async def run_gateway(
+    settings: Settings,
+    port: int,
+    *,
+    ip: str = "0.0.0.0",
+    config: GatewayConfig | None = None,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Serve until SIGTERM/SIGINT (or `stop`); the config defaults to the hub's service env."""
+    config = config or GatewayConfig.from_env()
+    server, engine = await serve_gateway(settings, config, port, ip)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("gateway listening on %s:%d%s (hub %s)", ip, port, config.prefix, config.hub_api_url)
+    try:
+        await stop.wait()
+    finally:
+        server.stop()
+        await server.close_all_connections()
+        await engine.stop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+    return 0

@@ -1,0 +1,158 @@
+"""The request plumbing every endpoint shares: authentication, JSON in and out, errors."""
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from tornado import httputil, web
+
+from learnflow_agents.gateway.auth import Caller, HubIdentity, HubLookupError
+from learnflow_agents.gateway.config import GatewayConfig
+from learnflow_agents.gateway.encoding import to_json
+from learnflow_agents.runtime.engine import Engine
+from learnflow_agents.store import Store
+
+log = logging.getLogger("learnflow.gateway")
+
+# Oversized bodies up to this are drained and answered 413; larger ones are cut off.
+DRAIN_CEILING = 64 * 1024 * 1024
+
+
+@dataclass
+class GatewayContext:
+    engine: Engine
+    identity: HubIdentity
+    config: GatewayConfig
+
+    @property
+    def store(self) -> Store:
+        assert self.engine.store is not None, "the engine is started before the app serves"
+        return self.engine.store
+
+
+class ApiError(web.HTTPError):
+    """A 4xx/5xx with a message (and the offending field) for the client."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(status, message.replace("%", "%%"))
+        self.message = message
+        self.field = field
+
+
+def token_from(request: httputil.HTTPServerRequest) -> str:
+    """`Authorization: token T` (or `Bearer T`); the only place a token is read."""
+    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+    return value.strip() if scheme.lower() in ("token", "bearer") else ""
+
+
+class ApiHandler(web.RequestHandler):
+    ctx: GatewayContext
+    caller: Caller
+    # Instructor endpoints re-verify with the hub on every call (no cached token or role).
+    instructor_only = False
+
+    def initialize(self, ctx: GatewayContext) -> None:
+        self.ctx = ctx
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+
+    async def prepare(self) -> None:
+        token = token_from(self.request)
+        if not token:
+            raise ApiError(401, "missing token: send 'Authorization: token <your JupyterHub token>'")
+        caller = await self.ctx.identity.authenticate(token, fresh=self.instructor_only)
+        if caller is None:
+            raise ApiError(401, "the hub does not recognise this token")
+        self.caller = caller
+        if self.instructor_only:
+            try:
+                allowed = await self.ctx.identity.is_instructor(caller)
+            except HubLookupError as err:
+                log.error("instructor check failed: %s", err)
+                raise ApiError(503, "cannot check instructor status with the hub right now") from err
+            if not allowed:
+                log.info(
+                    "instructor endpoint refused", extra={"user": caller.name, "path": self.request.path}
+                )
+                raise ApiError(403, "instructor role required")
+
+    def reply(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(to_json(data))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        body: dict[str, Any] = {"status": status_code}
+        # Set here: send_error clears the headers set before the error was raised.
+        if status_code == 401:
+            self.set_header("WWW-Authenticate", "token")
+        if status_code == 413:
+            # The body is left unread, so this connection cannot carry another request.
+            self.set_header("Connection", "close")
+        if isinstance(exc, ApiError):
+            body["error"] = exc.message
+            if exc.field:
+                body["field"] = exc.field
+        else:
+            body["error"] = self._reason
+        self.finish(json.dumps(body))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        # Client errors are expected traffic, not tracebacks in the log.
+        if isinstance(value, ApiError) and value.status_code < 500:
+            log.info(
+                "%s %s -> %d: %s", self.request.method, self.request.path, value.status_code, value.message
+            )
+            return
+        super().log_exception(typ, value, tb)
+
+
+@web.stream_request_body
+class JsonBodyHandler(ApiHandler):
+    """A POST with a JSON object body, never buffered past the size limit."""
+
+    _chunks: list[bytes]
+    _size: int
+    _refused: ApiError | None
+
+    async def prepare(self) -> None:
+        limit = self.ctx.config.max_body_bytes
+        self._chunks, self._size, self._refused = [], 0, None
+        declared = self.request.headers.get("Content-Length")
+        length = int(declared) if declared is not None and declared.isdigit() else None
+        if length is not None and length > DRAIN_CEILING:
+            raise ApiError(413, f"request body is larger than {limit} bytes")
+        # Up to the ceiling an oversized body is read and thrown away (data_received keeps
+        # nothing past the limit): answering before the body is read makes tornado drop the
+        # connection, which the hub's proxy may already be reusing (a 503 for the client).
+        # A chunked body has no length up front: tornado cuts it off at the limit.
+        self.request.connection.set_max_body_size(max(length or 0, limit))  # type: ignore[union-attr]
+        if length is not None and length > limit:
+            self._refused = ApiError(413, f"request body is larger than {limit} bytes")
+            return
+        try:
+            await super().prepare()
+        except ApiError as err:
+            self._refused = err  # answered once the body is read, for the same reason
+
+    def data_received(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._refused is None and self._size <= self.ctx.config.max_body_bytes:
+            self._chunks.append(chunk)
+
+    def json_body(self) -> dict[str, Any]:
+        if self._refused is not None:
+            raise self._refused
+        limit = self.ctx.config.max_body_bytes
+        if self._size > limit:
+            raise ApiError(413, f"request body is larger than {limit} bytes")
+        try:
+            data = json.loads(b"".join(self._chunks) or b"null")
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ApiError(400, f"body is not valid JSON: {err}") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "body must be a JSON object")
+        return data

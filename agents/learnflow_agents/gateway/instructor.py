@@ -1,0 +1,116 @@
+"""Instructor endpoints: the class, struggles, errors, one student's queries, agents' health.
+
+Every handler sets `instructor_only`, so ApiHandler.prepare re-verifies the token and the
+instructor role with the hub on each call.
+"""
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from learnflow_agents.gateway.base import ApiError, ApiHandler
+from learnflow_agents.store import analytics
+
+HEARTBEAT_STALE_S = 60.0
+
+
+class InstructorHandler(ApiHandler):
+    instructor_only = True
+
+    def since(self) -> datetime | None:
+        raw = self.get_query_argument("since", None)
+        if not raw:
+            return None
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            raise ApiError(400, "since: not an ISO 8601 time", "since") from None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    def course(self) -> str | None:
+        return self.get_query_argument("course", None) or None
+
+    def int_arg(self, name: str, default: int, top: int = analytics.MAX_PAGE) -> int:
+        raw = self.get_query_argument(name, None)
+        if raw is None:
+            return default
+        if not raw.isdigit() or not 1 <= int(raw) <= top:
+            raise ApiError(400, f"{name}: an integer 1..{top}", name)
+        return int(raw)
+
+
+class ClassHandler(InstructorHandler):
+    async def get(self) -> None:
+        course, store = self.course(), self.ctx.store
+        matrix = await asyncio.to_thread(
+            analytics.class_mastery_matrix,
+            store,
+            course,
+            limit=self.int_arg("limit", 200),
+            after=self.get_query_argument("after", None),
+        )
+        summary = await asyncio.to_thread(analytics.topic_summary, store, course)
+        self.reply({"course": course, "matrix": matrix, "topics": summary})
+
+
+class StrugglesHandler(InstructorHandler):
+    async def get(self) -> None:
+        students = await asyncio.to_thread(
+            analytics.struggling_now,
+            self.ctx.store,
+            since=self.since(),
+            course_id=self.course(),
+            limit=self.int_arg("limit", 50),
+        )
+        self.reply({"struggling": students})
+
+
+class ErrorsHandler(InstructorHandler):
+    async def get(self) -> None:
+        errors = await asyncio.to_thread(
+            analytics.frequent_errors,
+            self.ctx.store,
+            since=self.since(),
+            course_id=self.course(),
+            limit=self.int_arg("limit", 10),
+        )
+        self.reply({"errors": errors})
+
+
+class StudentQueriesHandler(InstructorHandler):
+    async def get(self, student_id: str) -> None:
+        items = await asyncio.to_thread(
+            analytics.student_recent_queries, self.ctx.store, student_id, limit=self.int_arg("limit", 20)
+        )
+        self.reply({"student_id": student_id, "queries": items})
+
+
+class HealthHandler(InstructorHandler):
+    async def get(self) -> None:
+        self.reply(await asyncio.to_thread(agents_health, self.ctx.store))
+
+
+def agents_health(store: Any, stale_after: float = HEARTBEAT_STALE_S) -> dict[str, Any]:
+    """Like `learnflow-agents health`, on the gateway's open store."""
+    now = datetime.now(UTC)
+    agents = []
+    for beat in store.list_heartbeats():
+        age = (now - beat.seen_at).total_seconds()
+        agents.append(
+            {
+                "agent": beat.agent,
+                "instance": beat.instance,
+                "seen_at": beat.seen_at,
+                "age_s": round(age, 1),
+                "fresh": age <= stale_after,
+                "stats": beat.stats,
+            }
+        )
+    fresh: dict[str, bool] = {}
+    for entry in agents:
+        fresh[entry["agent"]] = fresh.get(entry["agent"], False) or entry["fresh"]
+    return {
+        "healthy": bool(fresh) and all(fresh.values()),
+        "agents": agents,
+        "outbox_pending": store.outbox_pending_count(),
+    }

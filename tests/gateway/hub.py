@@ -1,0 +1,194 @@
+"""A real JupyterHub (dummy authenticator, configurable-http-proxy) with the gateway as a
+hub-managed service, and the agents as a `learnflow-agents run` process."""
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+CHP_INSTALL = "npm install --prefix build/chp --no-audit --no-fund configurable-http-proxy@5"
+SERVICE = "learnflow-gateway"
+INSTRUCTORS = "learnflow-instructors"
+INSTRUCT_SCOPE = "custom:learnflow:instruct"
+# Small, so the oversized-body test sends little.
+MAX_BODY = 64 * 1024
+# Secrets the test processes must not inherit: no key means the offline tutors.
+DROPPED_ENV = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "CONFIGPROXY_AUTH_TOKEN", "JUPYTERHUB_API_TOKEN")
+
+
+def chp_binary() -> str:
+    """configurable-http-proxy: $LEARNFLOW_CHP, build/chp (see CHP_INSTALL), or PATH."""
+    for candidate in (
+        os.environ.get("LEARNFLOW_CHP"),
+        str(REPO / "build/chp/node_modules/.bin/configurable-http-proxy"),
+        shutil.which("configurable-http-proxy"),
+    ):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    pytest.fail(f"configurable-http-proxy not found: run `{CHP_INSTALL}` in the repo root", pytrace=False)
+
+
+def clean_env() -> dict[str, str]:
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in DROPPED_ENV and not k.startswith(("LEARNFLOW_LLM_", "JUPYTERHUB_"))
+    }
+
+
+def wait_until(check: Callable[[], Any], what: str, timeout: float = 60.0, log: Path | None = None) -> Any:
+    """Poll `check` until it returns something truthy; a deadline only turns a hang into a failure."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            tail = log.read_text(errors="replace")[-4000:] if log and log.exists() else ""
+            raise AssertionError(f"gave up waiting for {what}\n{tail}")
+        time.sleep(0.1)
+
+
+def reachable(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@dataclass
+class Process:
+    """A child process in its own session, so teardown reaches its children (CHP, the service)."""
+
+    argv: list[str]
+    log: Path
+    env: dict[str, str]
+    cwd: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "Process":
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                self.argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self.env,
+                cwd=self.cwd,
+                start_new_session=True,
+            )
+        return self
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)  # the hub stops its proxy and services itself
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=20)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # our own session only: whatever is left of it
+        self.proc.wait(timeout=10)
+
+
+@dataclass
+class Hub:
+    url: str  # the proxy's public URL
+    admin_token: str
+    service_token: str
+    process: Process
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def gateway(self) -> str:
+        return f"{self.url}/services/{SERVICE}/"
+
+    def admin(self, method: str, path: str, body: Any = None) -> Any:
+        response = requests.request(
+            method,
+            f"{self.url}/hub/api/{path}",
+            headers={"Authorization": f"token {self.admin_token}"},
+            data=None if body is None else json.dumps(body),
+            timeout=30,
+        )
+        assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
+        return response.json() if response.content else None
+
+    def new_token(self, user: str) -> str:
+        return str(self.admin("POST", f"users/{user}/tokens", {"note": "gateway tests"})["token"])
+
+
+def hub_config(
+    tmp: Path, ports: dict[str, int], admin_token: str, service_token: str, gateway_argv: list[str]
+) -> str:
+    services = [
+        {"name": "test-admin", "api_token": admin_token},
+        {
+            "name": SERVICE,
+            "url": f"http://127.0.0.1:{ports['gateway']}",
+            "api_token": service_token,
+            "command": gateway_argv,
+        },
+    ]
+    roles = [
+        # The test driver: creates users, groups and tokens (also for the custom scope's holder).
+        {
+            "name": "test-admin",
+            "scopes": ["admin:users", "admin:groups", "tokens", INSTRUCT_SCOPE],
+            "services": ["test-admin"],
+        },
+        # Least privilege for the gateway: read the members of the instructors' group.
+        {"name": SERVICE, "scopes": [f"read:groups!group={INSTRUCTORS}"], "services": [SERVICE]},
+        # A teaching assistant recognised by the custom scope instead of the group.
+        {"name": "learnflow-ta", "scopes": [INSTRUCT_SCOPE], "users": ["tara"]},
+    ]
+    return f"""
+c = get_config()  # noqa
+c.JupyterHub.authenticator_class = "dummy"
+c.Authenticator.allowed_users = {{"tara"}}
+c.JupyterHub.bind_url = "http://127.0.0.1:{ports["public"]}"
+c.JupyterHub.hub_bind_url = "http://127.0.0.1:{ports["hub"]}"
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{ports["proxy_api"]}"
+c.ConfigurableHTTPProxy.command = [{chp_binary()!r}]
+c.ConfigurableHTTPProxy.pid_file = {str(tmp / "chp.pid")!r}
+c.JupyterHub.db_url = {f"sqlite:///{tmp / 'jupyterhub.sqlite'}"!r}
+c.JupyterHub.cookie_secret_file = {str(tmp / "cookie_secret")!r}
+c.JupyterHub.pid_file = {str(tmp / "jupyterhub.pid")!r}
+c.JupyterHub.custom_scopes = {{{INSTRUCT_SCOPE!r}: {{"description": "LearnFlow instructor views"}}}}
+c.JupyterHub.services = {services!r}
+c.JupyterHub.load_roles = {roles!r}
+"""
+
+
+def start_hub(tmp: Path, ports: dict[str, int], gateway_argv: list[str]) -> Hub:
+    admin_token, service_token = secrets.token_hex(16), secrets.token_hex(16)
+    config = tmp / "jupyterhub_config.py"
+    config.write_text(hub_config(tmp, ports, admin_token, service_token, gateway_argv))
+    env = clean_env()
+    env["CONFIGPROXY_AUTH_TOKEN"] = secrets.token_hex(16)
+    process = Process(
+        [sys.executable, "-m", "jupyterhub", "-f", str(config), "--debug"], tmp / "hub.log", env, tmp
+    ).start()
+    hub = Hub(f"http://127.0.0.1:{ports['public']}", admin_token, service_token, process)
+    try:
+        wait_until(lambda: reachable(f"{hub.url}/hub/api/"), "the hub behind the proxy", log=process.log)
+        wait_until(lambda: reachable(f"{hub.gateway}health"), "the gateway service", log=process.log)
+    except BaseException:
+        process.stop()
+        raise
+    return hub
