@@ -12,6 +12,9 @@ $(STAMP): constraints.txt pyproject.toml agents/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -c constraints.txt -e "./agents[broker,course,gateway]" -e ".[test]"
+	# Helm's library for `helm lint` in the chart tests; the wheel declares Python >= 3.12
+	# but its lint works on 3.11.
+	$(PIP) install --quiet --ignore-requires-python -c constraints.txt helm-sdkpy
 	touch $(STAMP)
 
 ## JupyterHub's proxy, for the gateway tests (a local npm install, nothing global).

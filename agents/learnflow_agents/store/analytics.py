@@ -19,7 +19,14 @@ from learnflow_agents.contracts import AgentReply
 from learnflow_agents.store.base import chunks, utc_now
 from learnflow_agents.store.records import QueryRecord
 from learnflow_agents.store.rows import query_record
-from learnflow_agents.store.schema import mastery, queries, replies, struggle_alerts, students
+from learnflow_agents.store.schema import (
+    exercise_attempts,
+    mastery,
+    queries,
+    replies,
+    struggle_alerts,
+    students,
+)
 from learnflow_agents.store.store import Store
 
 LEVEL_RANK = {"low": 1, "medium": 2, "high": 3}
@@ -330,3 +337,68 @@ def student_activity_days(store: Store, student_id: str, since: datetime | None 
         values = conn.execute(stmt).scalars().all()
     days = {v if isinstance(v, date) else date.fromisoformat(str(v)) for v in values}
     return sorted(days)
+
+
+# -- exercise pass rates and courses, for the instructor dashboard ------------------------
+
+
+@dataclass(frozen=True)
+class ExercisePassRate:
+    exercise_id: str
+    topic: str
+    attempts: int
+    passed: int
+    students: int
+    # Students with at least one passing attempt: a class-level "solved by" count that
+    # repeated failures of one student do not drag down the way `pass_rate` does.
+    students_passed: int
+
+    @property
+    def pass_rate(self) -> float:
+        return self.passed / self.attempts if self.attempts else 0.0
+
+
+def exercise_pass_rates(
+    store: Store, since: datetime | None = None, course_id: str | None = None, *, limit: int = 100
+) -> list[ExercisePassRate]:
+    """Checked attempts per exercise since `since` (default: all time), hardest first:
+    lowest pass rate, then most attempts."""
+    ea = exercise_attempts
+    passed = sa.case((ea.c.passed.is_(True), 1), else_=0)
+    # Per (exercise, student) first, so "students who solved it" is one more aggregate.
+    per_student = sa.select(
+        ea.c.exercise_id,
+        sa.func.max(ea.c.topic).label("topic"),
+        ea.c.student_id,
+        sa.func.count().label("attempts"),
+        sa.func.sum(passed).label("passed"),
+    ).group_by(ea.c.exercise_id, ea.c.student_id)
+    if since is not None:
+        per_student = per_student.where(ea.c.created_at >= since)
+    if course_id is not None:
+        per_student = per_student.join(students, students.c.id == ea.c.student_id).where(
+            students.c.course_id == course_id
+        )
+    sub = per_student.subquery()
+    stmt = sa.select(
+        sub.c.exercise_id,
+        sa.func.max(sub.c.topic),
+        sa.func.sum(sub.c.attempts),
+        sa.func.sum(sub.c.passed),
+        sa.func.count(),
+        sa.func.sum(sa.case((sub.c.passed > 0, 1), else_=0)),
+    ).group_by(sub.c.exercise_id)
+    with _read(store) as conn:
+        rows = [
+            ExercisePassRate(e, t, int(n), int(p or 0), int(s), int(sp or 0))
+            for e, t, n, p, s, sp in conn.execute(stmt)
+        ]
+    rows.sort(key=lambda r: (r.pass_rate, -r.attempts, r.exercise_id))
+    return rows[: max(1, min(limit, MAX_PAGE))]
+
+
+def course_ids(store: Store) -> list[str]:
+    """The courses students are enrolled in, for the dashboard's filter."""
+    stmt = sa.select(students.c.course_id).where(students.c.course_id.is_not(None)).distinct()
+    with _read(store) as conn:
+        return sorted(conn.execute(stmt).scalars())

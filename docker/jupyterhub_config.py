@@ -1,0 +1,43 @@
+"""JupyterHub for docker-compose: any user name logs in (DummyAuthenticator, dev only),
+`teacher` is an instructor, and the gateway container is registered as a service."""
+
+import os
+
+c = get_config()  # type: ignore[name-defined]  # noqa: F821 - provided by JupyterHub
+
+c.JupyterHub.authenticator_class = "dummy"
+c.DummyAuthenticator.password = os.environ.get("DUMMY_PASSWORD", "learnflow")
+c.Authenticator.allow_all = True
+c.JupyterHub.spawner_class = "simple"  # one process per user in this container
+c.Spawner.default_url = "/lab"
+c.JupyterHub.hub_ip = "0.0.0.0"
+c.JupyterHub.hub_connect_ip = "hub"
+
+c.JupyterHub.custom_scopes = {
+    "custom:learnflow:instruct": {"description": "See the LearnFlow class dashboard"},
+}
+c.JupyterHub.services = [
+    {
+        "name": "learnflow",
+        "url": "http://gateway:8000",
+        "api_token": os.environ["LEARNFLOW_GATEWAY_HUB_TOKEN"],
+        "display": False,
+        "oauth_no_confirm": True,
+    }
+]
+c.JupyterHub.load_groups = {"learnflow-instructors": {"users": ["teacher"]}}
+c.JupyterHub.load_roles = [
+    {
+        "name": "learnflow-gateway",
+        "scopes": ["read:users:name", "read:users:groups", "read:groups:name"],
+        "services": ["learnflow"],
+    },
+    {"name": "user", "scopes": ["self", "access:services!service=learnflow"]},
+    {
+        "name": "learnflow-instructor",
+        "scopes": ["custom:learnflow:instruct", "access:services!service=learnflow"],
+        "groups": ["learnflow-instructors"],
+    },
+]
+# Users' servers reach the gateway through the hub's proxy, with their own token only.
+c.Spawner.environment = {"LEARNFLOW_GATEWAY_URL": "http://127.0.0.1:8000/services/learnflow/"}

@@ -1,0 +1,88 @@
+{{- define "learnflow.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "learnflow.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "learnflow.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+app.kubernetes.io/name: {{ include "learnflow.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: learnflow
+{{- end -}}
+
+{{/* Pods that may reach Kafka and PostgreSQL carry learnflow.io/data-access: "true". */}}
+{{- define "learnflow.selector" -}}
+app.kubernetes.io/name: {{ include "learnflow.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "learnflow.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+
+{{- define "learnflow.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{ default (include "learnflow.fullname" .) .Values.serviceAccount.name }}
+{{- else -}}
+{{ default "default" .Values.serviceAccount.name }}
+{{- end -}}
+{{- end -}}
+
+{{- define "learnflow.secretName" -}}
+{{ include "learnflow.fullname" . }}-secrets
+{{- end -}}
+
+{{- define "learnflow.busUrl" -}}
+kafka://{{ .Values.kafka.bootstrapServers }}
+{{- end -}}
+
+{{/* Environment shared by agents, gateway and jobs: bus, database (from a Secret), logging. */}}
+{{- define "learnflow.commonEnv" -}}
+- name: LEARNFLOW_BUS_URL
+  value: {{ include "learnflow.busUrl" . | quote }}
+- name: LEARNFLOW_TOPIC_PREFIX
+  value: {{ .Values.kafka.topicPrefix | quote }}
+- name: LEARNFLOW_PARTITIONS
+  value: {{ .Values.kafka.partitions | quote }}
+- name: LEARNFLOW_DB_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.database.existingSecret | default (include "learnflow.secretName" .) }}
+      key: {{ if .Values.database.existingSecret }}{{ .Values.database.existingSecretKey }}{{ else }}db-url{{ end }}
+- name: LEARNFLOW_LOG_LEVEL
+  value: {{ .Values.logLevel | quote }}
+# A read-only root filesystem: caches and scratch files go to the /tmp emptyDir.
+- name: HOME
+  value: /tmp
+- name: RUFF_NO_CACHE
+  value: "true"
+{{- end -}}
+
+{{- define "learnflow.llmEnv" -}}
+{{- if or .Values.llm.anthropicApiKey .Values.llm.existingSecret }}
+- name: ANTHROPIC_API_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.llm.existingSecret | default (include "learnflow.secretName" .) }}
+      key: {{ if .Values.llm.existingSecret }}{{ .Values.llm.existingSecretKey }}{{ else }}anthropic-api-key{{ end }}
+{{- end }}
+{{- range $key, $value := .Values.llm.settings }}
+- name: {{ printf "LEARNFLOW_LLM_%s" (upper $key) }}
+  value: {{ $value | quote }}
+{{- end }}
+{{- end -}}
+
+{{- define "learnflow.tmpVolume" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 256Mi
+{{- end -}}

@@ -1,0 +1,104 @@
+"""HTML for the parts that are lists to read, not charts: alerts, agents, conversations."""
+
+from datetime import datetime
+
+from learnflow_agents.contracts import AgentReply
+
+from learnflow_ext.instructor.data import AgentStatus, QueryWithReplies, StrugglingStudent
+from learnflow_ext.widgets.highlight import code_html, escape, markdown_html
+
+LEVEL_COLOUR = {"high": "#d73027", "medium": "#fc8d59", "low": "#fee08b"}
+MAX_TRACEBACK = 3_000
+
+
+def _when(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def struggles_html(struggles: list[StrugglingStudent], new: set[str]) -> str:
+    if not struggles:
+        return "<p><i>No struggle alerts in the last 24 hours.</i></p>"
+    items = []
+    for s in struggles:
+        colour = LEVEL_COLOUR.get(s.level, "#ccc")
+        badge = ' <b style="color:#d73027">NEW</b>' if s.student_id in new else ""
+        evidence = "".join(f"<li>{escape(e)}</li>" for e in s.evidence)
+        items.append(
+            f'<div class="lf-alert" style="border-left:6px solid {colour};padding:4px 10px;margin:6px 0">'
+            f"<b>{escape(s.student_id)}</b> · {escape(s.level)} ({s.score:.2f}) · "
+            f"{s.alerts} alert(s) · {escape(', '.join(s.topics))} · {_when(s.latest_at)}{badge}"
+            f"<ul style='margin:2px 0'>{evidence}</ul>"
+            f"<div><b>Recommendation:</b> {escape(s.recommendation)}</div></div>"
+        )
+    return "".join(items)
+
+
+def agents_html(agents: list[AgentStatus]) -> str:
+    if not agents:
+        return "<p><i>No agent has reported a heartbeat yet.</i></p>"
+    head = "".join(
+        f"<th style='padding:2px 8px'>{h}</th>"
+        for h in (
+            "agent",
+            "health",
+            "instances",
+            "handled",
+            "lag",
+            "dead-lettered",
+            "provider",
+            "tokens in",
+            "tokens out",
+            "cost (USD)",
+        )
+    )
+    rows = []
+    for a in agents:
+        health = "🟢 up" if a.healthy else "🔴 stale"
+        cells = (
+            a.agent,
+            health,
+            f"{a.fresh}/{a.instances}",
+            a.handled,
+            a.lag,
+            a.dead_lettered,
+            a.provider,
+            a.tokens_in,
+            a.tokens_out,
+            f"{a.cost_usd:.4f}",
+        )
+        rows.append(
+            "<tr>" + "".join(f"<td style='padding:2px 8px'>{escape(str(c))}</td>" for c in cells) + "</tr>"
+        )
+    total = sum(a.cost_usd for a in agents)
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table><p>Total LLM cost: <b>${total:.4f}</b></p>"
+
+
+def conversation_html(student_id: str, items: list[QueryWithReplies]) -> str:
+    if not items:
+        return f"<p><i>No queries from {escape(student_id)}.</i></p>"
+    parts = [f"<h4>Recent queries from {escape(student_id)}</h4>"]
+    for item in items:
+        q = item.query
+        routed = q.routing.target_agent if q.routing else q.target_agent or "triage"
+        parts.append(
+            '<div class="lf-query" style="border:1px solid #ddd;border-radius:4px;padding:6px;margin:6px 0">'
+            f"<div><b>{_when(q.created_at)}</b> · {escape(q.status)} · to {escape(routed)}</div>"
+            f"<div>{escape(q.text)}</div>"
+        )
+        if q.code:
+            parts.append(code_html(q.code))
+        if q.traceback:
+            parts.append(f"<pre style='color:#a50026'>{escape(q.traceback[-MAX_TRACEBACK:])}</pre>")
+        parts.extend(_reply_html(reply) for reply in item.replies)
+        parts.append("</div>")
+    return "".join(parts)
+
+
+def _reply_html(reply: AgentReply) -> str:
+    return (
+        '<div class="lf-reply" style="margin-left:16px;border-left:3px solid #4575b4;padding-left:8px">'
+        f"<b>{escape(reply.agent)}</b> ({escape(reply.provenance.provider)}): {escape(reply.summary)}"
+        f"{markdown_html(reply.explanation)}"
+        + "".join(code_html(b.code, b.language) for b in reply.code_blocks)
+        + "</div>"
+    )

@@ -1,0 +1,144 @@
+"""ClassDashboard on the local store of a class the real agents answered."""
+
+import asyncio
+import csv
+from pathlib import Path
+
+import pytest
+from learnflow_agents.contracts import StruggleAlert, StruggleLevel
+
+from learnflow_ext.instructor import ClassDashboard, LocalStoreSource
+from tests.instructor.stack import STRUGGLER
+
+
+def test_the_dashboard_draws_the_class(local_source: LocalStoreSource) -> None:
+    dash = ClassDashboard(local_source, live=False)
+    heat = dash.heatmap.data[0]
+    assert list(heat.y) == ["alice", "bob", "carol", "dave"]
+    assert list(heat.x) == ["boolean-logic", "dicts", "indexing"]
+    carol = list(heat.z[2])
+    assert carol[0] is not None and carol[0] < 0.2 and carol[1] is None  # no evidence is blank, not 0
+    assert STRUGGLER in dash.alerts.value and "Recommendation:" in dash.alerts.value
+    assert "3 failed attempts on exercise can-ride" in dash.alerts.value
+    assert "NEW" not in dash.alerts.value  # what was there when it opened is not news
+    assert list(dash.errors.data[0].y) == ["IndexError", "KeyError"]
+    assert list(dash.errors.data[0].x) == [2, 1]
+    assert list(dash.pass_rates.data[0].y) == ["can-ride"]
+    assert list(dash.pass_rates.data[0].x) == [pytest.approx(1 / 5)]
+    assert "solved by 1/2 students" in dash.pass_rates.data[0].text[0]
+    for agent in ("triage", "debug", "exercise", "progress"):
+        assert f">{agent}<" in dash.agents.value
+    assert list(dash.course.options) == ["(all)", "py101", "py202"]
+    assert list(dash.student.options) == ["alice", "bob", "carol", "dave"]
+    assert "4 students" in dash.status.value and "1 struggling" in dash.status.value
+    dash.close()
+
+
+def test_filtering_by_course(local_source: LocalStoreSource) -> None:
+    dash = ClassDashboard(local_source, live=False)
+    dash.course.value = "py202"  # observing the dropdown refreshes
+    assert list(dash.heatmap.data[0].y) == ["dave"]
+    assert list(dash.errors.data[0].y) == [] and list(dash.pass_rates.data[0].y) == []
+    assert "No struggle alerts" in dash.alerts.value
+    dash.course.value = "(all)"
+    assert len(dash.heatmap.data[0].y) == 4
+    dash.close()
+
+
+def test_drilling_into_a_student_shows_their_queries_and_replies(local_source: LocalStoreSource) -> None:
+    dash = ClassDashboard(local_source, live=False)
+    dash.student.value = "bob"
+    html = dash.conversation.value
+    assert "Recent queries from bob" in html
+    assert html.count('class="lf-query"') == 2
+    assert "KeyError" in html and "IndexError" in html
+    assert "<b>debug</b>" in html and "<b>concepts</b>" in html
+    assert "alice" not in html
+    dash.show_student("nobody")
+    assert "No queries from nobody" in dash.conversation.value
+    dash.close()
+
+
+def test_llm_usage_comes_from_the_heartbeats(local_source: LocalStoreSource) -> None:
+    # The engine's own debug heartbeat counts what it handled before it stopped (timing-dependent).
+    (engine,) = [a for a in local_source.agents() if a.agent == "debug"]
+    local_source.store.heartbeat(
+        "debug",
+        "pod-2",
+        {
+            "handled": 7,
+            "lag": 3,
+            "llm": {"provider": "claude", "tokens": {"in": 1200, "out": 300}, "cost_usd": 0.02},
+        },
+    )
+    dash = ClassDashboard(local_source, live=False)
+    debug = next(a for a in dash.snapshot.agents if a.agent == "debug")  # type: ignore[union-attr]
+    assert (debug.instances, debug.provider) == (2, "claude")
+    assert (debug.handled, debug.lag) == (engine.handled + 7, engine.lag + 3)
+    names = list(dash.usage.data[0].x)
+    assert dash.usage.data[0].y[names.index("debug")] == 1200
+    assert dash.usage.data[1].y[names.index("debug")] == 300
+    assert "$0.0200" in dash.agents.value
+    dash.close()
+
+
+def test_csv_export(local_source: LocalStoreSource, tmp_path: Path) -> None:
+    dash = ClassDashboard(local_source, live=False, export_dir=tmp_path / "out")
+    paths = dash.export()
+    assert [p.name for p in paths] == [
+        "mastery.csv",
+        "struggles.csv",
+        "errors.csv",
+        "exercises.csv",
+        "agents.csv",
+    ]
+
+    def rows(name: str) -> list[list[str]]:
+        with (tmp_path / "out" / name).open(newline="") as f:
+            return list(csv.reader(f))
+
+    mastery = rows("mastery.csv")
+    assert mastery[0] == ["student", "boolean-logic", "dicts", "indexing"]
+    assert [r[0] for r in mastery[1:]] == ["alice", "bob", "carol", "dave"]
+    carol = mastery[3]
+    assert float(carol[1]) < 0.2 and carol[2] == "" and carol[3] == ""
+    struggles = rows("struggles.csv")
+    assert len(struggles) == 2 and struggles[1][0] == STRUGGLER and struggles[1][4] == "boolean-logic"
+    assert "3 failed attempts on exercise can-ride" in struggles[1][7]
+    assert rows("errors.csv")[1:] == [["IndexError", "2", "2"], ["KeyError", "1", "1"]]
+    assert rows("exercises.csv")[1:] == [["can-ride", "boolean-logic", "5", "1", "0.2000", "2", "1"]]
+    assert {r[0] for r in rows("agents.csv")[1:]} >= {"triage", "debug", "exercise", "progress"}
+    assert "mastery.csv" in dash.export_result.value
+    dash.close()
+
+
+@pytest.mark.asyncio
+async def test_live_dashboard_shows_a_new_alert_as_it_arrives(local_source: LocalStoreSource) -> None:
+    dash = ClassDashboard(local_source, interval=0.1)
+    assert dash.live.value and dash._task is not None
+    assert "NEW" not in dash.alerts.value
+    alert = StruggleAlert(
+        topic="dicts",
+        struggle_level=StruggleLevel.HIGH,
+        score=0.9,
+        evidence=["asked about KeyError four times"],
+        recommendation="walk bob through dict.get",
+    )
+    await asyncio.to_thread(local_source.store.record_struggle, "bob", alert)
+    deadline = asyncio.get_running_loop().time() + 30
+    while "walk bob through dict.get" not in dash.alerts.value:
+        assert asyncio.get_running_loop().time() < deadline, "the poll never drew the new alert"
+        await asyncio.sleep(0.05)
+    # bob is high-level: first, and flagged as new; carol's old alert is not.
+    assert dash.alerts.value.index("bob") < dash.alerts.value.index(STRUGGLER)
+    assert dash.alerts.value.count("NEW") == 1 and "1 new" in dash.status.value
+    dash.live.value = False
+    assert dash._task is None
+    dash.close()
+
+
+def test_without_an_event_loop_live_stays_off(local_source: LocalStoreSource) -> None:
+    dash = ClassDashboard(local_source)  # a plain script: nothing to poll on
+    assert dash.live.value is False and dash._task is None
+    assert dash.snapshot is not None
+    dash.close()
