@@ -9,6 +9,7 @@ from traitlets import Bool, Enum, Int, List, Unicode, default
 
 from learnflow_ext.config import _login_name as login_name
 from learnflow_ext.config import learnflow_data_dir
+from learnflow_ext.server.attempts import AttemptsHandler
 from learnflow_ext.server.events import EventsHandler
 from learnflow_ext.server.handlers import (
     FeedbackHandler,
@@ -77,6 +78,7 @@ class LearnFlowExtension(ExtensionApp):
             (rf"{API}/feedback", FeedbackHandler),
             (rf"{API}/status", StatusHandler),
             (rf"{API}/progress", ProgressHandler),
+            (rf"{API}/attempts", AttemptsHandler),
             (rf"{API}/events", EventsHandler),
         ]
         self.handlers.extend(routes)

@@ -101,13 +101,17 @@ def test_repeated_failing_checks_raise_a_struggle_the_teacher_sees(hub: Hub) -> 
     assert "boolean-logic" in data["matrix"]["topics"]
     assert any(t["topic"] == "boolean-logic" for t in data["topics"])
 
+    rates = call(hub, "teacher", "GET", "api/instructor/exercises").json()["exercises"]
+    can_ride = next(r for r in rates if r["exercise_id"] == "can-ride")
+    assert can_ride["attempts"] >= 3 and can_ride["passed"] == 0 and can_ride["pass_rate"] == 0.0
+
     convo = call(hub, "teacher", "GET", "api/instructor/students/alice/queries").json()
-    assert len(convo["queries"]) >= 4 and all(q["query"]["student_id"] == "alice" for q in convo["queries"])
+    assert len(convo["queries"]) >= 3 and all(q["query"]["student_id"] == "alice" for q in convo["queries"])
 
 
 @pytest.mark.parametrize(
     "path",
-    ["class", "struggles", "errors", "students/alice/queries", "health"],
+    ["class", "struggles", "errors", "exercises", "students/alice/queries", "health"],
 )
 def test_students_get_403_on_instructor_endpoints(hub: Hub, path: str) -> None:
     r = call(hub, "alice", "GET", f"api/instructor/{path}")

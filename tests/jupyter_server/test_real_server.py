@@ -1,6 +1,7 @@
 """End to end: a real `jupyter server` process with the shipped config enabling LearnFlow,
 a kernel it starts, a failing cell, and the reply coming back through the server."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -49,6 +50,13 @@ def free_port() -> int:
 
 @pytest.fixture
 def real_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RealServer]:
+    with start_real_server(tmp_path, monkeypatch) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def start_real_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> Iterator[RealServer]:
+    """`jupyter server` with LearnFlow enabled by the shipped config; `args` add options."""
     config_dir = tmp_path / "config"
     # The file the wheel installs into etc/jupyter/jupyter_server_config.d enables the extension.
     (config_dir / "jupyter_server_config.d").mkdir(parents=True)
@@ -81,6 +89,7 @@ def real_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rea
             "--ServerApp.allow_root=True",
             f"--IdentityProvider.token={TOKEN}",
             f"--ServerApp.root_dir={tmp_path / 'work'}",
+            *args,
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

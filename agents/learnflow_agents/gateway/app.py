@@ -39,6 +39,7 @@ def make_app(ctx: GatewayContext) -> web.Application:
         (rf"{p}api/instructor/class", instructor.ClassHandler, {"ctx": ctx}),
         (rf"{p}api/instructor/struggles", instructor.StrugglesHandler, {"ctx": ctx}),
         (rf"{p}api/instructor/errors", instructor.ErrorsHandler, {"ctx": ctx}),
+        (rf"{p}api/instructor/exercises", instructor.ExercisesHandler, {"ctx": ctx}),
         (rf"{p}api/instructor/students/([^/]+)/queries", instructor.StudentQueriesHandler, {"ctx": ctx}),
         (rf"{p}api/instructor/health", instructor.HealthHandler, {"ctx": ctx}),
     ]

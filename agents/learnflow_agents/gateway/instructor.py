@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from learnflow_agents.gateway.base import ApiError, ApiHandler
+from learnflow_agents.gateway.encoding import plain
 from learnflow_agents.store import analytics
 
 HEARTBEAT_STALE_S = 60.0
@@ -75,6 +76,19 @@ class ErrorsHandler(InstructorHandler):
             limit=self.int_arg("limit", 10),
         )
         self.reply({"errors": errors})
+
+
+class ExercisesHandler(InstructorHandler):
+    async def get(self) -> None:
+        rates = await asyncio.to_thread(
+            analytics.exercise_pass_rates,
+            self.ctx.store,
+            since=self.since(),
+            course_id=self.course(),
+            limit=self.int_arg("limit", 100),
+        )
+        # pass_rate is a property, so the dataclass encoder would leave it out.
+        self.reply({"exercises": [{**plain(rate), "pass_rate": rate.pass_rate} for rate in rates]})
 
 
 class StudentQueriesHandler(InstructorHandler):
