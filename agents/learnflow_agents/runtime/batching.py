@@ -55,6 +55,12 @@ class GroupCommit(Generic[T, R]):
                 batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
                 try:
                     results = await self._write([item for item, _ in batch])
+                except asyncio.CancelledError:
+                    # Shutting down mid-write: the callers must hear about it, not wait forever.
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(RuntimeError("shutting down during the write"))
+                    raise
                 except Exception as err:
                     for _, future in batch:
                         if not future.done():
