@@ -1,5 +1,6 @@
 """Bytes on the wire <-> validated envelopes."""
 
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -20,7 +21,9 @@ def _describe(err: ValidationError) -> str:
     return "; ".join(parts)
 
 
+@cache
 def envelope_type(topic: Topic | str) -> type[Envelope[Any]]:
+    # Parametrising a generic model builds a new class each time; one per topic is enough.
     return Envelope[TOPIC_PAYLOADS[Topic(topic)]]  # type: ignore[misc]
 
 
