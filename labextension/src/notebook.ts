@@ -1,0 +1,248 @@
+/**
+ * Notebook integration: the "Explain this error" button under every error output (it
+ * does not depend on the kernel's auto-capture), the inline answer under the cell, the
+ * insert/replace commands' cell edits, and kernel-side preferences.
+ */
+import type { Cell, CodeCell } from '@jupyterlab/cells';
+import { INotebookTracker, Notebook, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import type { Kernel, KernelMessage } from '@jupyterlab/services';
+import { Panel, Widget } from '@lumino/widgets';
+import { CardHandlers, renderReply } from './card';
+import { button, h } from './dom';
+import { latestReply } from './events';
+import { stripAnsi } from './model';
+import type { LearnFlowStore, Preferences } from './store';
+
+export const EXPLAIN_CLASS = 'lf-explain';
+
+export interface CellError {
+  ename: string;
+  evalue: string;
+  traceback: string;
+  index: number;
+}
+
+/** The cell's first error output, if any. */
+export function cellError(cell: Cell): CellError | null {
+  if (cell.model.type !== 'code') {
+    return null;
+  }
+  const outputs = (cell as CodeCell).model.outputs;
+  for (let i = 0; i < outputs.length; i++) {
+    const out = outputs.get(i).toJSON() as any;
+    if (out.output_type === 'error') {
+      const tb = Array.isArray(out.traceback) ? out.traceback.join('\n') : String(out.traceback ?? '');
+      return { ename: String(out.ename ?? 'Error'), evalue: String(out.evalue ?? ''), traceback: stripAnsi(tb), index: i };
+    }
+  }
+  return null;
+}
+
+export class NotebookIntegration {
+  /** Inline answer hosts per query id. */
+  private inline = new Map<string, { host: HTMLElement; cell: Cell }>();
+  private hooked = new WeakSet<Cell>();
+
+  constructor(
+    private readonly tracker: INotebookTracker,
+    private readonly store: LearnFlowStore,
+    private readonly handlers: CardHandlers,
+    private readonly openSidebar: () => void
+  ) {
+    tracker.widgetAdded.connect((_, panel) => this.watchPanel(panel));
+    tracker.forEach(panel => this.watchPanel(panel));
+    NotebookActions.executed.connect((_, args) => this.decorate(args.cell));
+    store.changed.connect(() => this.renderInline());
+  }
+
+  private watchPanel(panel: NotebookPanel): void {
+    const hookAll = () => panel.content.widgets.forEach(cell => this.hookCell(cell));
+    void panel.context.ready.then(hookAll);
+    panel.content.model?.cells.changed.connect(() => setTimeout(hookAll, 0));
+    panel.content.modelChanged.connect(() => {
+      panel.content.model?.cells.changed.connect(() => setTimeout(hookAll, 0));
+      setTimeout(hookAll, 0);
+    });
+    // Kernel-side preferences (auto-capture, level, style) follow the settings.
+    const apply = () => void applyPreferences(panel.sessionContext.session?.kernel ?? null, this.store.preferences);
+    let last = '';
+    panel.sessionContext.statusChanged.connect((_, status) => {
+      if (status === 'idle' && last !== 'idle' && last !== 'busy') {
+        apply();
+      }
+      last = status;
+    });
+    void panel.sessionContext.ready.then(apply);
+  }
+
+  applyToAllKernels(): void {
+    this.tracker.forEach(panel => void applyPreferences(panel.sessionContext.session?.kernel ?? null, this.store.preferences));
+  }
+
+  private hookCell(cell: Cell): void {
+    if (this.hooked.has(cell) || cell.model.type !== 'code') {
+      return;
+    }
+    this.hooked.add(cell);
+    (cell as CodeCell).model.outputs.changed.connect(() => setTimeout(() => this.decorate(cell), 0));
+    this.decorate(cell);
+  }
+
+  /** Add the button under the cell's error output (idempotent). */
+  decorate(cell: Cell): void {
+    this.hookCell(cell);
+    const error = cellError(cell);
+    if (!error) {
+      return;
+    }
+    const area = (cell as CodeCell).outputArea;
+    const child = area?.widgets[error.index] as Panel | undefined;
+    const output: Widget | undefined = child?.widgets?.[1] ?? child;
+    if (!output || output.node.querySelector(`.${EXPLAIN_CLASS}`)) {
+      return;
+    }
+    const host = h('div', { class: 'lf-inline', 'aria-live': 'polite' });
+    const explain = button('Explain this error', () => void this.explain(cell, host), {
+      class: `jp-Button lf-button lf-primary ${EXPLAIN_CLASS}`,
+      'aria-label': `Explain this error with LearnFlow: ${error.ename}`,
+      title: 'Ask LearnFlow why this failed and how to fix it (Alt+Shift+E)'
+    });
+    output.node.append(h('div', { class: 'lf-explain-bar' }, explain, host));
+  }
+
+  /** Send the cell's error; the answer fills the sidebar and the inline host. */
+  async explain(cell: Cell, host?: HTMLElement): Promise<string | null> {
+    const error = cellError(cell);
+    if (!error) {
+      return null;
+    }
+    if (!host) {
+      this.decorate(cell);
+      host = cell.node.querySelector('.lf-inline') as HTMLElement | undefined;
+    }
+    this.openSidebar();
+    const label = `${error.ename}: ${error.evalue}`.slice(0, 300);
+    host?.replaceChildren(h('em', { class: 'lf-working' }, 'Asking LearnFlow…'));
+    try {
+      const id = await this.store.ask(
+        {
+          text: label,
+          code: cell.model.sharedModel.getSource().slice(0, 100_000) || null,
+          traceback: error.traceback.slice(-50_000) || null,
+          source: 'jupyterlab-explain'
+        },
+        label
+      );
+      if (host) {
+        this.inline.set(id, { host, cell });
+        this.renderInline();
+      }
+      return id;
+    } catch (err) {
+      host?.replaceChildren(h('span', { class: 'lf-error' }, err instanceof Error ? err.message : String(err)));
+      return null;
+    }
+  }
+
+  private renderInline(): void {
+    for (const [id, { host, cell }] of this.inline) {
+      if (!host.isConnected && cell.isDisposed) {
+        this.inline.delete(id);
+        continue;
+      }
+      const reply = latestReply(this.store.activity, id);
+      const q = this.store.activity.queries.find(item => item.queryId === id);
+      if (reply) {
+        if (host.dataset.replyId !== (reply.reply_id ?? 'x') || host.dataset.hints !== String(this.handlers.hintsShown(reply))) {
+          host.dataset.replyId = reply.reply_id ?? 'x';
+          host.dataset.hints = String(this.handlers.hintsShown(reply));
+          host.replaceChildren(renderReply(reply, { ...this.handlers, insertBelow: (code, r) => this.handlers.insertBelow(code, r, cell), replaceCell: (code, r) => this.handlers.replaceCell(code, r, cell) }, { compact: true }));
+        }
+      } else if (q) {
+        const step = q.steps[q.steps.length - 1];
+        host.replaceChildren(h('em', { class: 'lf-working' }, step ? `${step.agent}: ${step.status}…` : 'Asking LearnFlow…'));
+      }
+    }
+  }
+}
+
+/** Put code in a new cell below `cell` (default: the active cell) and select it. */
+export function insertBelow(notebook: Notebook, code: string, cell?: Cell | null): void {
+  if (cell) {
+    const index = notebook.widgets.indexOf(cell);
+    if (index >= 0) {
+      notebook.activeCellIndex = index;
+    }
+  }
+  NotebookActions.insertBelow(notebook);
+  const active = notebook.activeCell;
+  if (active && active.model.type !== 'code') {
+    NotebookActions.changeCellType(notebook, 'code');
+  }
+  notebook.activeCell?.model.sharedModel.setSource(code);
+  notebook.mode = 'command';
+  // Keyboard focus back on the notebook: Shift+Enter runs the new cell.
+  notebook.activate();
+}
+
+export function replaceCell(notebook: Notebook, code: string, cell?: Cell | null): void {
+  const target = cell ?? notebook.activeCell;
+  target?.model.sharedModel.setSource(code);
+}
+
+/** Tell a LearnFlow kernel about the preferences (quietly; a kernel without LearnFlow ignores it). */
+export async function applyPreferences(kernel: Kernel.IKernelConnection | null, prefs: Preferences): Promise<void> {
+  if (!kernel) {
+    return;
+  }
+  const code = [
+    'def __learnflow_prefs():',
+    '    try:',
+    '        from learnflow_ext.kernel.extension import current_session',
+    '    except Exception:',
+    '        return',
+    '    session = current_session()',
+    '    if session is None:',
+    '        return',
+    `    session.config.auto_capture = ${prefs.autoCapture ? 'True' : 'False'}`,
+    '    try:',
+    `        session.config.skill_level = ${JSON.stringify(prefs.skillLevel)}`,
+    `        session.config.learning_style = ${JSON.stringify(prefs.learningStyle)}`,
+    '    except Exception:',
+    '        pass',
+    '__learnflow_prefs()',
+    'del __learnflow_prefs'
+  ].join('\n');
+  try {
+    const future = kernel.requestExecute({ code, silent: true, store_history: false, stop_on_error: false });
+    await future.done;
+  } catch {
+    /* a dead kernel: applied again when the next one is ready */
+  }
+}
+
+/** Commands the kernel may run through the `learnflow.commands` comm. */
+export const KERNEL_COMMANDS = ['learnflow:insert-fix-below', 'learnflow:replace-cell-with-fix'];
+
+export function registerKernelBridge(
+  kernel: Kernel.IKernelConnection,
+  run: (command: string, args: Record<string, unknown>) => Promise<unknown>
+): void {
+  try {
+    kernel.registerCommTarget('learnflow.commands', (comm: Kernel.IComm, open: KernelMessage.ICommOpenMsg) => {
+      const handle = (data: any) => {
+        if (data && KERNEL_COMMANDS.includes(data.command)) {
+          void run(data.command, (data.args ?? {}) as Record<string, unknown>)
+            .then(() => comm.send({ ok: true, command: data.command }))
+            .catch(err => comm.send({ ok: false, command: data.command, error: String(err) }));
+        } else if (data && data.command) {
+          comm.send({ ok: false, command: data.command, error: 'not allowed' });
+        }
+      };
+      comm.onMsg = msg => handle(msg.content.data);
+      handle(open.content.data);
+    });
+  } catch {
+    /* already registered on this kernel */
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * LearnFlow in a real JupyterLab: kernel capture + sidebar activity, "Explain this error",
+ * "Insert fix as new cell", the Ask box, and auto-capture off. Screenshots go to
+ * build/screenshots/ (kept as CI artifacts).
+ */
+import { expect, Page, test } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const TOKEN = process.env.LEARNFLOW_E2E_TOKEN ?? 'learnflow-e2e';
+const SHOTS = path.join(__dirname, '..', '..', '..', 'build', 'screenshots');
+fs.mkdirSync(SHOTS, { recursive: true });
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+async function openNotebook(page: Page, name: string): Promise<void> {
+  await page.goto(`/lab/tree/${name}?token=${TOKEN}&reset`);
+  await expect(page.locator('.jp-NotebookPanel .jp-Notebook')).toBeVisible({ timeout: 60_000 });
+  await expect(page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')).toBeAttached({ timeout: 60_000 });
+  await page.getByRole('tab', { name: /LearnFlow tutor/ }).click().catch(async () => {
+    await page.keyboard.press('Alt+Shift+L');
+  });
+  await expect(page.locator('#learnflow-sidebar')).toBeVisible();
+  await expect(page.locator('#learnflow-sidebar .lf-connection')).toHaveText('Live', { timeout: 30_000 });
+}
+
+function cell(page: Page, index: number) {
+  return page.locator('.jp-NotebookPanel:visible .jp-Notebook .jp-Cell').nth(index);
+}
+
+async function runCell(page: Page, index: number): Promise<void> {
+  // Right after the first page load a keypress can land before the notebook takes it:
+  // retry until the prompt shows the cell was queued or ran.
+  await expect(async () => {
+    await cell(page, index).locator('.jp-InputArea-editor').click();
+    await page.keyboard.press('Shift+Enter');
+    await expect(cell(page, index).locator('.jp-InputPrompt')).not.toHaveText(/\[\s*\]/, { timeout: 3000 });
+  }).toPass({ timeout: 30_000 });
+}
+
+async function waitIdle(page: Page): Promise<void> {
+  await expect(page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')).toBeAttached({ timeout: 60_000 });
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('a failing cell: kernel card, sidebar triage → debug, insert the fix, it passes', async ({ page }) => {
+  await openNotebook(page, 'welcome.ipynb');
+  const sidebar = page.locator('#learnflow-sidebar');
+  // The agents' health is shown.
+  await expect(sidebar.locator('.lf-agent.lf-healthy')).toHaveCount(6);
+
+  await runCell(page, 1);
+  const failing = cell(page, 1);
+  await expect(failing.locator('.jp-OutputArea')).toContainText("NameError", { timeout: 30_000 });
+
+  // Auto-capture (the kernel's own card, an ipywidget under the cell) fills in...
+  await expect(failing.locator('.jp-OutputArea')).toContainText('you probably meant numbers', { timeout: 60_000 });
+  // ...and the sidebar follows the same query live (the kernel named the debug agent itself).
+  const kernelQuery = sidebar.locator('.lf-query').filter({ has: page.locator('.lf-card[data-agent="debug"]') }).first();
+  await expect(kernelQuery.locator('.lf-step[data-agent="debug"]')).toHaveClass(/lf-step-done/);
+  await shot(page, '01-kernel-capture-and-sidebar');
+
+  // One click under the traceback: triage routes it to debug, the answer lands in both places.
+  await failing.getByRole('button', { name: /Explain this error/ }).click();
+  const explained = sidebar.locator('.lf-query').first();
+  await expect(explained.locator('.lf-query-label')).toContainText("NameError: name 'numbrs' is not defined");
+  await expect(explained.locator('.lf-step[data-agent="triage"]')).toHaveClass(/lf-step-done/);
+  await expect(explained.locator('.lf-step[data-agent="debug"]')).toHaveClass(/lf-step-done/);
+  await expect(explained.locator('.lf-pipeline')).toHaveAttribute('aria-label', 'Agents: triage → debug');
+  await expect(explained.locator('.lf-card .lf-summary')).toContainText('numbrs');
+  await expect(explained.locator('.lf-card .lf-explanation')).toContainText('Why it happened');
+  const inline = failing.locator('.lf-inline .lf-card');
+  await expect(inline).toContainText('numbrs');
+  // Hints are revealed one at a time.
+  await explained.getByRole('button', { name: /Show next hint \(3 left\)/ }).click();
+  await expect(explained.locator('.lf-hints li')).toHaveCount(1);
+  await shot(page, '02-explain-this-error-triage-debug');
+
+  // Insert the fix as a new cell right below the failing one, run it: it passes.
+  const cellsBefore = await page.locator('.jp-NotebookPanel:visible .jp-Cell').count();
+  await inline.getByRole('button', { name: 'Insert fix as new cell' }).click();
+  await expect(page.locator('.jp-NotebookPanel:visible .jp-Cell')).toHaveCount(cellsBefore + 1);
+  const fixed = cell(page, 2);
+  await expect(fixed.locator('.jp-InputArea-editor')).toContainText('total = sum(numbers)');
+  await page.keyboard.press('Shift+Enter');
+  await waitIdle(page);
+  await expect(fixed.locator('.jp-OutputArea')).toContainText('total: 6', { timeout: 30_000 });
+  await expect(fixed.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')).toHaveCount(0);
+  await expect(fixed.getByRole('button', { name: /Explain this error/ })).toHaveCount(0);
+  await shot(page, '03-fix-inserted-and-passing');
+});
+
+test('ask a question in the sidebar and get an answer', async ({ page }) => {
+  await openNotebook(page, 'welcome.ipynb');
+  const sidebar = page.locator('#learnflow-sidebar');
+  await sidebar.getByRole('textbox', { name: 'Your question for LearnFlow' }).fill('What is a list comprehension in Python?');
+  await sidebar.getByRole('button', { name: 'Ask', exact: true }).click();
+  const asked = sidebar.locator('.lf-query').first();
+  await expect(asked.locator('.lf-query-label')).toContainText('list comprehension');
+  await expect(asked.locator('.lf-card[data-agent="concepts"] .lf-summary')).not.toBeEmpty({ timeout: 60_000 });
+  await expect(asked.locator('.lf-pipeline')).toHaveAttribute('aria-label', /^Agents: triage → concepts/);
+  await expect(asked.locator('.lf-explanation')).not.toBeEmpty();
+  // Keyboard: Ctrl+Enter sends from the ask box too.
+  const box = sidebar.getByRole('textbox', { name: 'Your question for LearnFlow' });
+  await box.fill('How am I doing?');
+  await box.press('Control+Enter');
+  await expect(sidebar.locator('.lf-query').first().locator('.lf-query-label')).toContainText('How am I doing?');
+  await expect(sidebar.locator('.lf-query').first().locator('.lf-card')).toBeVisible({ timeout: 60_000 });
+  await shot(page, '04-ask-learnflow');
+});
+
+test('Explain this error with auto-capture off', async ({ page, request }) => {
+  const put = await request.put(`/lab/api/settings/learnflow-jupyterlab:plugin?token=${TOKEN}`, {
+    data: { raw: JSON.stringify({ autoCapture: false }) }
+  });
+  expect(put.ok()).toBeTruthy();
+  await openNotebook(page, 'no-capture.ipynb');
+  const sidebar = page.locator('#learnflow-sidebar');
+  const before = await sidebar.locator('.lf-query').count();
+
+  await runCell(page, 1);
+  const failing = cell(page, 1);
+  await expect(failing.locator('.jp-OutputArea')).toContainText('KeyError', { timeout: 30_000 });
+  await waitIdle(page);
+  // Nothing is sent by itself: no kernel card, no new activity.
+  await page.waitForTimeout(3000);
+  await expect(failing.locator('.jp-OutputArea')).not.toContainText('Debug agent');
+  await expect(sidebar.locator('.lf-query')).toHaveCount(before);
+
+  await failing.getByRole('button', { name: /Explain this error/ }).click();
+  const explained = sidebar.locator('.lf-query').first();
+  await expect(explained.locator('.lf-query-label')).toContainText('KeyError');
+  await expect(explained.locator('.lf-card[data-agent="debug"]')).toBeVisible({ timeout: 60_000 });
+  await expect(failing.locator('.lf-inline .lf-card')).toBeVisible();
+  await shot(page, '05-explain-with-auto-capture-off');
+});
+
+test('dark theme, keyboard shortcut and command palette', async ({ page, request }) => {
+  const put = await request.put(`/lab/api/settings/@jupyterlab/apputils-extension:themes?token=${TOKEN}`, {
+    data: { raw: JSON.stringify({ theme: 'JupyterLab Dark' }) }
+  });
+  expect(put.ok()).toBeTruthy();
+  await openNotebook(page, 'welcome.ipynb');
+  await expect(page.locator('body')).toHaveAttribute('data-jp-theme-light', 'false');
+  // The sidebar's colours come from the theme's variables.
+  const bg = await page.locator('#learnflow-sidebar').evaluate(el => getComputedStyle(el).backgroundColor);
+  const layout = await page.evaluate(() =>
+    getComputedStyle(document.body).getPropertyValue('--jp-layout-color1').trim()
+  );
+  expect(layout).not.toBe('');
+  expect(bg).not.toBe('rgb(255, 255, 255)');
+  // Alt+Shift+A focuses the ask box from anywhere.
+  await page.locator('.jp-NotebookPanel:visible .jp-Notebook').click();
+  await page.keyboard.press('Alt+Shift+A');
+  await expect(page.getByRole('textbox', { name: 'Your question for LearnFlow' })).toBeFocused();
+  // Command palette lists the LearnFlow commands.
+  await page.keyboard.press('Control+Shift+C');
+  await page.keyboard.type('LearnFlow');
+  // (Explain This Error is listed but disabled, hence hidden, while the active cell has no error.)
+  await expect(page.locator('.lm-CommandPalette-item[data-command="learnflow:explain-error"]')).toBeAttached();
+  await expect(page.locator('.lm-CommandPalette-item', { hasText: 'Ask LearnFlow…' })).toBeVisible();
+  await expect(page.locator('.lm-CommandPalette-item', { hasText: 'Insert LearnFlow Fix as New Cell' })).toBeVisible();
+  await shot(page, '06-dark-theme-command-palette');
+  await page.keyboard.press('Escape');
+  await shot(page, '07-dark-theme-sidebar');
+});
