@@ -6,7 +6,12 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test install services lint schemas notebooks evals bench clean
+.PHONY: lab test install services lint schemas notebooks evals bench frontend-test e2e clean
+
+# The frontend's toolchain (jlpm, jupyter labextension build) comes from the venv;
+# Playwright drives Debian's Chromium and must never download a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+LAB_ENV := PATH=$(abspath $(BIN)):$$PATH
 
 $(STAMP): constraints.txt pyproject.toml agents/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +49,16 @@ notebooks: install
 	rm -rf build/released && $(BIN)/learnflow-agents course release agents/learnflow_agents/tutors/exercise/bank build/released
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider -q build/released
 
+## The JupyterLab extension's unit tests (vitest) and browser end-to-end tests (Playwright).
+labextension/node_modules: install
+	cd labextension && $(LAB_ENV) jlpm install --immutable
+
+frontend-test: labextension/node_modules
+	cd labextension && $(LAB_ENV) jlpm test
+
+e2e: labextension/node_modules services
+	cd labextension && $(LAB_ENV) LEARNFLOW_E2E_PYTHON=$(abspath $(BIN))/python jlpm e2e
+
 ## The evaluations print their figures and fail below their floors.
 evals: install
 	$(BIN)/python benchmarks/triage_eval.py --min-accuracy 0.95
@@ -59,8 +74,9 @@ test: install services build/chp/node_modules/.bin/configurable-http-proxy
 	$(BIN)/learnflow-agents schemas export --check
 	$(BIN)/python -m pytest -p no:cacheprovider
 	$(MAKE) --no-print-directory notebooks
+	$(MAKE) --no-print-directory frontend-test e2e
 	$(MAKE) --no-print-directory evals
 	$(BIN)/python benchmarks/pipeline.py --quick
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) build labextension/node_modules labextension/lib learnflow_ext/labextension
