@@ -6,13 +6,11 @@ instructor role with the hub on each call.
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
 
 from learnflow_agents.gateway.base import ApiError, ApiHandler
 from learnflow_agents.gateway.encoding import plain
+from learnflow_agents.runtime.health import store_health
 from learnflow_agents.store import analytics
-
-HEARTBEAT_STALE_S = 60.0
 
 
 class InstructorHandler(ApiHandler):
@@ -101,30 +99,4 @@ class StudentQueriesHandler(InstructorHandler):
 
 class HealthHandler(InstructorHandler):
     async def get(self) -> None:
-        self.reply(await asyncio.to_thread(agents_health, self.ctx.store))
-
-
-def agents_health(store: Any, stale_after: float = HEARTBEAT_STALE_S) -> dict[str, Any]:
-    """Like `learnflow-agents health`, on the gateway's open store."""
-    now = datetime.now(UTC)
-    agents = []
-    for beat in store.list_heartbeats():
-        age = (now - beat.seen_at).total_seconds()
-        agents.append(
-            {
-                "agent": beat.agent,
-                "instance": beat.instance,
-                "seen_at": beat.seen_at,
-                "age_s": round(age, 1),
-                "fresh": age <= stale_after,
-                "stats": beat.stats,
-            }
-        )
-    fresh: dict[str, bool] = {}
-    for entry in agents:
-        fresh[entry["agent"]] = fresh.get(entry["agent"], False) or entry["fresh"]
-    return {
-        "healthy": bool(fresh) and all(fresh.values()),
-        "agents": agents,
-        "outbox_pending": store.outbox_pending_count(),
-    }
+        self.reply(await asyncio.to_thread(store_health, self.ctx.store))
