@@ -29,7 +29,7 @@ c.JupyterHub.load_groups = {"learnflow-instructors": {"users": ["teacher"]}}
 c.JupyterHub.load_roles = [
     {
         "name": "learnflow-gateway",
-        "scopes": ["read:users:name", "read:users:groups", "read:groups:name"],
+        "scopes": ["read:groups!group=learnflow-instructors"],
         "services": ["learnflow"],
     },
     {"name": "user", "scopes": ["self", "access:services!service=learnflow"]},

@@ -87,7 +87,9 @@ class GatewaySource:
         except urllib.error.HTTPError as err:
             body = err.read(2_000).decode("utf-8", "replace")
             try:
-                message = str(json.loads(body).get("message") or body)
+                # The gateway says {"error": ...}; other servers (a proxy) may say "message".
+                data = json.loads(body)
+                message = str(data.get("error") or data.get("message") or body)
             except (ValueError, AttributeError):
                 message = body or err.reason
             raise GatewayError(err.code, message) from None

@@ -1,4 +1,8 @@
-"""`LearnFlowExtension`: the jupyter_server extension app (`c.LearnFlowExtension.*`)."""
+"""`LearnFlowExtension`: the jupyter_server extension app (`c.LearnFlowExtension.*`).
+
+Two modes: by default the server hosts the engine; with `gateway_url` set (cluster mode,
+JupyterHub) it hosts nothing and forwards every call to the LearnFlow gateway.
+"""
 
 import os
 from typing import Any
@@ -9,6 +13,7 @@ from traitlets import Bool, Enum, Int, List, Unicode, default
 
 from learnflow_ext.config import _login_name as login_name
 from learnflow_ext.config import learnflow_data_dir
+from learnflow_ext.server import cluster
 from learnflow_ext.server.attempts import AttemptsHandler
 from learnflow_ext.server.events import EventsHandler
 from learnflow_ext.server.handlers import (
@@ -54,6 +59,16 @@ class LearnFlowExtension(ExtensionApp):
         help="The owner's student id; default: $LEARNFLOW_STUDENT_ID, $JUPYTERHUB_USER, else the login name."
     ).tag(config=True)
 
+    gateway_url = Unicode(
+        help="Cluster mode: the LearnFlow gateway's URL (e.g. http://proxy/services/learnflow/); "
+        "default: $LEARNFLOW_GATEWAY_URL. When set, this server runs no engine and forwards "
+        "to the gateway with the user's JUPYTERHUB_API_TOKEN; bus_url, db_url and agents are unused."
+    ).tag(config=True)
+
+    @default("gateway_url")
+    def _default_gateway_url(self) -> str:
+        return os.environ.get("LEARNFLOW_GATEWAY_URL", "").strip()
+
     @default("db_url")
     def _default_db_url(self) -> str:
         return os.environ.get("LEARNFLOW_DB_URL") or f"sqlite:///{learnflow_data_dir() / 'learnflow.sqlite3'}"
@@ -65,13 +80,39 @@ class LearnFlowExtension(ExtensionApp):
     def owner_id(self) -> str:
         return self.student_id
 
+    @property
+    def cluster(self) -> bool:
+        return bool(self.gateway_url)
+
     def initialize_settings(self) -> None:
+        self.host: EngineHost | None = None
+        self.gateway: cluster.Gateway | None = None
+        # Open sockets (either mode's EventsHandler), closed on shutdown.
+        self.sockets: set[Any] = set()
+        self.settings.update({"learnflow_app": self})
+        if self.cluster:
+            # No Settings at all: building them would read bus and database URLs from the
+            # environment, which a student's server must neither need nor hold.
+            self.gateway = cluster.Gateway(self.gateway_url, os.environ.get("JUPYTERHUB_API_TOKEN", ""))
+            self.log.info("LearnFlow: cluster mode, forwarding to the gateway at %s", self.gateway.url)
+            return
         settings = Settings(bus_url=self.bus_url, db_url=self.db_url, agents=list(self.agents))
         self.host = EngineHost(settings, run_agents=self.run_agents)
-        self.sockets: set[EventsHandler] = set()
-        self.settings.update({"learnflow_app": self})
 
     def initialize_handlers(self) -> None:
+        if self.cluster:
+            self.handlers.extend(
+                [
+                    (rf"{API}/queries", cluster.QueriesHandler),
+                    (rf"{API}/queries/([^/]+)", cluster.QueryHandler),
+                    (rf"{API}/feedback", cluster.FeedbackHandler),
+                    (rf"{API}/status", cluster.StatusHandler),
+                    (rf"{API}/progress", cluster.ProgressHandler),
+                    (rf"{API}/attempts", cluster.AttemptsHandler),
+                    (rf"{API}/events", cluster.EventsHandler),
+                ]
+            )
+            return
         routes: list[tuple[str, Any]] = [
             (rf"{API}/queries", QueriesHandler),
             (rf"{API}/queries/([^/]+)", QueryHandler),
@@ -86,6 +127,8 @@ class LearnFlowExtension(ExtensionApp):
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         # Started with the server so the first question does not wait for it; a failure is
         # logged and reported by every request (503) rather than stopping Jupyter.
+        if self.host is None:
+            return
         try:
             await self.host.get()
         except Exception as err:
@@ -94,4 +137,5 @@ class LearnFlowExtension(ExtensionApp):
     async def stop_extension(self) -> None:
         for socket in list(self.sockets):
             await socket.shut()
-        await self.host.stop()
+        if self.host is not None:
+            await self.host.stop()

@@ -39,7 +39,9 @@ class LearnFlowMixin:
 
     @property
     def host(self) -> EngineHost:
-        return self.learnflow.host
+        host = self.learnflow.host
+        assert host is not None, "engine handlers are installed only when the server hosts the engine"
+        return host
 
     def student_id(self) -> str:
         app = self.learnflow

@@ -43,4 +43,6 @@ def test_instructors_have_a_group_and_a_declared_custom_scope() -> None:
     # A custom scope must be declared to the hub before a role may grant it.
     assert f'"{chart["instructorScope"]}"' in hub["extraConfig"]["learnflow-scopes"]
     gateway_role = hub["loadRoles"]["learnflow-gateway"]
-    assert gateway_role["services"] == ["learnflow"] and "read:users:groups" in gateway_role["scopes"]
+    # Least privilege: the gateway reads the members of the instructors' group, nothing more.
+    assert gateway_role["services"] == ["learnflow"]
+    assert gateway_role["scopes"] == [f"read:groups!group={chart['instructorGroup']}"]

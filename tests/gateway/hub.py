@@ -20,7 +20,8 @@ import requests
 
 REPO = Path(__file__).resolve().parents[2]
 CHP_INSTALL = "npm install --prefix build/chp --no-audit --no-fund configurable-http-proxy@5"
-SERVICE = "learnflow-gateway"
+# As the Helm chart, docker-compose and the Zero to JupyterHub values register it.
+SERVICE = "learnflow"
 INSTRUCTORS = "learnflow-instructors"
 INSTRUCT_SCOPE = "custom:learnflow:instruct"
 # Small, so the oversized-body test sends little.

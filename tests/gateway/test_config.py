@@ -48,3 +48,12 @@ def test_the_subcommand_parses_and_exits_2_without_a_hub(
     assert (args.port, args.instructor_group, args.func) == (9000, "tas", main_gateway)
     assert args.func(args) == 2
     assert "JUPYTERHUB_API_URL" in capsys.readouterr().err
+
+
+def test_the_default_prefix_is_the_name_the_chart_registers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Outside the hub's service management nothing passes JUPYTERHUB_SERVICE_PREFIX: the
+    # default must be where the hub routes `learnflow` (helm/, docker-compose.yml).
+    monkeypatch.setenv("JUPYTERHUB_API_URL", "http://hub:8081/hub/api")
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "service-secret")
+    monkeypatch.delenv("JUPYTERHUB_SERVICE_PREFIX", raising=False)
+    assert GatewayConfig.from_env().prefix == "/services/learnflow/"

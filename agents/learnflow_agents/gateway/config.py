@@ -3,7 +3,11 @@
 import os
 from dataclasses import dataclass
 
-DEFAULT_PREFIX = "/services/learnflow-gateway/"
+# The name the Helm chart, docker-compose and the Zero to JupyterHub values register the
+# service under; the hub passes the prefix as JUPYTERHUB_SERVICE_PREFIX, so this default
+# matters only when the gateway runs outside the hub's service management.
+DEFAULT_SERVICE_NAME = "learnflow"
+DEFAULT_PREFIX = f"/services/{DEFAULT_SERVICE_NAME}/"
 DEFAULT_INSTRUCTOR_GROUP = "learnflow-instructors"
 DEFAULT_INSTRUCTOR_SCOPE = "custom:learnflow:instruct"
 # A maximal StudentQuery (8k text, 100k code, 50k traceback) JSON-escaped stays well below this.
