@@ -144,6 +144,11 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="a short run for CI logs (3 s at 500/s)")
+    parser.add_argument(
+        "--kafka-options",
+        default="",
+        help="bus URL query for Kafka, e.g. fetch_max_wait=0.01 (see bus/kafka.py)",
+    )
     parser.add_argument("--serve-echo", nargs=2, metavar=("BUS", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_echo:
@@ -165,7 +170,8 @@ async def main() -> None:
             setups = {
                 "memory + SQLite": Settings(bus_url="memory://", db_url=f"sqlite:///{tmp}/bench.sqlite3"),
                 "Kafka + PostgreSQL": Settings(
-                    bus_url=f"kafka://127.0.0.1:{port}",
+                    bus_url=f"kafka://127.0.0.1:{port}"
+                    + (f"?{args.kafka_options}" if args.kafka_options else ""),
                     db_url=POSTGRES_SERVER.set(database=database).render_as_string(hide_password=False),
                     auto_upgrade=True,
                 ),
