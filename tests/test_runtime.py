@@ -204,3 +204,19 @@ async def test_events_stream_a_students_replies_only(settings: Settings) -> None
         await stream.aclose()
     finally:
         await engine.stop()
+
+
+@pytest.mark.asyncio
+async def test_queries_can_carry_the_students_learning_record(settings: Settings) -> None:
+    engine = await started(settings)
+    assert engine.store is not None
+    try:
+        await engine.submit("ana", StudentQuery(text="first question"))
+        engine.store.upsert_mastery("ana", "lists", 0.8)
+        asked = StudentQuery(text="give me an exercise", context={"skill_level": "advanced"})
+        enriched = await engine.with_learning_record("ana", asked)
+        assert enriched.context.mastery == {"lists": 0.8}
+        assert enriched.context.skill_level == "advanced"  # the client's preference is kept
+        assert await engine.with_learning_record("nobody", asked) == asked
+    finally:
+        await engine.stop()

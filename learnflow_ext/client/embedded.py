@@ -167,7 +167,7 @@ class EmbeddedClient(LearnFlowClient):
         try:
             try:
                 engine = await self._engine()
-                query = await self._with_learning_record(engine, query)
+                query = await engine.with_learning_record(self.student_id, query)
                 await engine.submit(self.student_id, query)
             finally:
                 with self._idle:
@@ -190,22 +190,6 @@ class EmbeddedClient(LearnFlowClient):
             with self._idle:
                 self._pending.discard(query.query_id)
                 self._idle.notify_all()
-
-    async def _with_learning_record(self, engine: "Engine", query: StudentQuery) -> StudentQuery:
-        """The kernel knows the student's preferences; the store knows what they have learnt
-        (topics covered, mastery). Agents need both, e.g. to pick an exercise whose
-        prerequisites are met."""
-        try:
-            stored = await asyncio.to_thread(engine.student_context, self.student_id)
-        except Exception:
-            log.exception("could not read the student's context")
-            return query
-        if stored is None:
-            return query
-        context = query.context.model_copy(
-            update={"topics_covered": stored.topics_covered, "mastery": stored.mastery}
-        )
-        return query.model_copy(update={"context": context})
 
     async def _deliver_related(self, engine: "Engine", query_id: UUID, listener: QueryListener) -> None:
         on_related = getattr(listener, "on_related_reply", None)

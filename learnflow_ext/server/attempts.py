@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from tornado import web
 
 from learnflow_ext.server.base import ApiError, LearnFlowHandler
-from learnflow_ext.server.handlers import with_learning_record
 from learnflow_ext.server.payloads import validation_message
 
 # The exercise agent's check pattern accepts exactly these ids; anything else would be
@@ -60,7 +59,7 @@ class AttemptsHandler(LearnFlowHandler):
             raise ApiError(400, validation_message(err)) from None
         engine = await self.engine()
         student = self.student_id()
-        query = await with_learning_record(engine, student, query)
+        query = await engine.with_learning_record(student, query)
         try:
             await engine.submit(student, query)
         except InvalidDataError as err:

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from jupyter_server.auth.decorator import authorized
-from learnflow_agents.contracts import StudentQuery
 from learnflow_agents.runtime.engine import Engine, QueryTimeoutError
 from learnflow_agents.store import FeedbackRejectedError, InvalidDataError, QueryRecord
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -50,7 +49,7 @@ class QueriesHandler(LearnFlowHandler):
         except BadRequestError as err:
             raise ApiError(400, str(err)) from None
         engine = await self.engine()
-        query = await with_learning_record(engine, student, query)
+        query = await engine.with_learning_record(student, query)
         try:
             await engine.submit(student, query)
         except InvalidDataError as err:
@@ -190,18 +189,3 @@ class ProgressHandler(LearnFlowHandler):
         self.write_json(
             {"student_id": student, "mastery": mastery, "recent_queries": [recent_view(r) for r in recent]}
         )
-
-
-async def with_learning_record(engine: Engine, student_id: str, query: StudentQuery) -> StudentQuery:
-    """The kernel sends the student's preferences; the store adds what they have learnt, so
-    agents can adapt (an exercise whose prerequisites are met)."""
-    try:
-        stored = await asyncio.to_thread(engine.student_context, student_id)
-    except Exception:
-        return query
-    if stored is None:
-        return query
-    context = query.context.model_copy(
-        update={"topics_covered": stored.topics_covered, "mastery": stored.mastery}
-    )
-    return query.model_copy(update={"context": context})

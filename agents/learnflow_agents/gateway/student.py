@@ -46,6 +46,7 @@ class QueriesHandler(JsonBodyHandler):
             query = StudentQuery.model_validate(body)
         except ValidationError as err:
             raise validation_error(err) from None
+        query = await self.ctx.engine.with_learning_record(self.caller.name, query)
         try:
             (query_id,) = await self.ctx.engine.submit_many([(self.caller.name, query)])
         except InvalidDataError as err:

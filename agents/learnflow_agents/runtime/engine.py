@@ -260,6 +260,25 @@ class Engine:
         store, _ = self._require()
         return store.get_student_context(student_id)
 
+    async def with_learning_record(self, student_id: str, query: StudentQuery) -> StudentQuery:
+        """The query with what the student has learnt (topics covered, mastery) from the store.
+
+        Clients know a student's preferences (level, style); only the store knows their
+        history, which agents need, e.g. to pick an exercise whose prerequisites are met.
+        A store that cannot be read leaves the query as it is: an answer still comes.
+        """
+        try:
+            stored = await asyncio.to_thread(self.student_context, student_id)
+        except Exception:
+            log.exception("could not read the student's learning record", extra={"student": student_id})
+            return query
+        if stored is None:
+            return query
+        context = query.context.model_copy(
+            update={"topics_covered": stored.topics_covered, "mastery": stored.mastery}
+        )
+        return query.model_copy(update={"context": context})
+
     # -- internals -------------------------------------------------------------------
 
     async def _mark_sent(self, ids: list[int]) -> None:
