@@ -88,7 +88,12 @@ def test_the_kernel_reports_a_dead_or_hung_server_and_stays_usable(
         shown, waited = run(kernel, "%learnflow wait 120")
         assert waited["status"] == "ok"
         assert "LearnFlow: all answers are in." in shown
-        assert f"no answer from the LearnFlow server at {agentless_server.url}" in shown
+        # A killed server resets the connection or times out, depending on when the kill
+        # lands; either way the student reads which server failed and how.
+        assert any(
+            f"{said} the LearnFlow server at {agentless_server.url}" in shown
+            for said in ("no answer from", "Could not get an answer:")
+        ), shown
         assert " · error" in shown
         # The kernel is free: ordinary code runs and the client has nothing pending.
         out, _ = run(
