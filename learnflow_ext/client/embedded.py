@@ -303,6 +303,7 @@ class EmbeddedClient(LearnFlowClient):
         if engine.store is not None:
             with contextlib.suppress(Exception):
                 detail["outbox_pending"] = await asyncio.to_thread(engine.store.outbox_pending_count)
+        detail["llm"] = engine.llm_stats()
         return {"agents": agents, "detail": detail}
 
     def _call(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:

@@ -409,6 +409,7 @@ class ServerClient(LearnFlowClient):
             outbox_pending=remote.get("outbox_pending"),
             heartbeats=len(remote.get("heartbeats") or []),
             events_socket="open" if self._ws_open.is_set() else "closed",
+            llm=remote.get("llm"),
         )
         return status
 

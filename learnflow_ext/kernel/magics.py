@@ -259,6 +259,9 @@ class LearnFlowMagics(Magics):
             f"  sent:           {self.session.sent} quer(ies), {self.session.collapsed} repeat(s) collapsed",
             f"  preferences:    {config.preferences_path()}",
         ]
+        llm = status.detail.get("llm")
+        if llm:
+            lines.append(f"  model:          {llm_summary(llm)}")
         if status.error:
             lines.append(f"  problem:        {status.error}")
         print("\n".join(lines))
@@ -328,3 +331,20 @@ def _parse_preference(name: str, value: str) -> Any:
     if name == "skill_level":
         return _parse_choice(SkillLevel, value, name)
     return _parse_choice(LearningStyle, value, name)
+
+
+def llm_summary(llm: dict[str, Any]) -> str:
+    """One line of the provider's figures for `%learnflow status`."""
+    ttft = llm.get("ttft_ms") or {}
+    cache = llm.get("cache") or {}
+    tokens = llm.get("tokens") or {}
+    fallbacks = sum((llm.get("fallbacks") or {}).values())
+    first = (
+        f"{ttft['p50']:g} ms (last {ttft['last']:g} ms)" if ttft.get("p50") is not None else "no answer yet"
+    )
+    return (
+        f"{llm.get('provider')} {llm.get('model')}; time to first token {first}; "
+        f"cache hit rate {cache.get('hit_rate', 0.0):.0%}; tokens {tokens.get('in', 0)} in / "
+        f"{tokens.get('out', 0)} out, ${llm.get('cost_usd', 0.0):.4f}; offline fallbacks {fallbacks}; "
+        f"breaker {(llm.get('breaker') or {}).get('state', 'closed')}"
+    )

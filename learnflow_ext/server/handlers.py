@@ -166,6 +166,7 @@ class StatusHandler(LearnFlowHandler):
                 for b in beats
             ],
             outbox_pending=pending,
+            llm=engine.llm_stats(),
         )
         self.write_json(status)
 

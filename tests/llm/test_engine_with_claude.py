@@ -8,6 +8,7 @@ from learnflow_agents.contracts import AgentLog, LogStatus, StudentQuery
 from learnflow_agents.runtime.engine import Engine
 from learnflow_agents.settings import Settings
 
+from learnflow_ext.kernel.magics import llm_summary
 from tests.fixtures.fake_anthropic import FakeMessagesAPI, status_reply, tool_reply
 from tests.llm.support import concepts_payload, settings_for, triage_payload
 
@@ -34,7 +35,17 @@ async def test_a_question_is_routed_and_answered_by_claude_with_streamed_text(
         while not any(getattr(e.payload, "reply_id", None) for e in events):
             events.append(await asyncio.wait_for(anext(stream), 10))
         await stream.aclose()
+        stats = engine.llm_stats()
+        assert engine.store is not None
+        beats = {b.agent: b.stats for b in engine.store.list_heartbeats()}
     assert fake_anthropic.hits == 2
+    assert stats is not None and stats["ttft_ms"]["last"] is not None
+    assert stats["tokens"]["in"] > 0 and stats["cache"]["misses"] >= 1
+    # Heartbeats carry the provider's figures, for `learnflow-agents health` and the dashboard.
+    assert "llm" in beats["concepts"] and beats["concepts"]["llm"]["provider"] == stats["provider"]
+    summary = llm_summary(stats)
+    assert "time to first token" in summary and "no answer yet" not in summary
+    assert f"cache hit rate {stats['cache']['hit_rate']:.0%}" in summary
     assert reply.agent == "concepts"
     assert reply.provenance.provider == "anthropic"
     assert reply.provenance.tokens_in > 0

@@ -124,6 +124,7 @@ class Engine:
                     metrics=self.metrics,
                     emit_logs=s.emit_logs,
                     marker=self.marker,
+                    extra_stats=self._heartbeat_llm,
                 )
                 await runner.start()
                 self.runners.append(runner)
@@ -260,6 +261,11 @@ class Engine:
         store, _ = self._require()
         return store.get_student_context(student_id)
 
+    def llm_stats(self) -> dict[str, Any] | None:
+        """The model provider's figures (time to first token, cache hit rate, tokens, cost,
+        fallbacks), or None when the tutors run offline."""
+        return self.llm.stats.snapshot() if self.llm is not None else None
+
     async def with_learning_record(self, student_id: str, query: StudentQuery) -> StudentQuery:
         """The query with what the student has learnt (topics covered, mastery) from the store.
 
@@ -280,6 +286,10 @@ class Engine:
         return query.model_copy(update={"context": context})
 
     # -- internals -------------------------------------------------------------------
+
+    def _heartbeat_llm(self) -> dict[str, Any]:
+        stats = self.llm_stats()
+        return {"llm": stats} if stats is not None else {}
 
     async def _mark_sent(self, ids: list[int]) -> None:
         store, _ = self._require()

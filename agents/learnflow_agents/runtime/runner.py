@@ -15,6 +15,7 @@ import re
 import socket
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -80,6 +81,7 @@ class AgentRunner:
         emit_logs: bool = True,
         heartbeat_interval: float = 10.0,
         marker: SentMarker | None = None,
+        extra_stats: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.agent = agent
         self.bus = bus
@@ -93,6 +95,8 @@ class AgentRunner:
         self.emit_logs = emit_logs
         self.heartbeat_interval = heartbeat_interval
         self.marker = marker
+        # More figures for the heartbeat, e.g. the LLM provider's (read by `health` and the dashboard).
+        self.extra_stats = extra_stats
         self.handled = 0
         self.dead_lettered = 0
         self._attempts: dict[tuple[TopicPartition, int], int] = defaultdict(int)
@@ -360,6 +364,8 @@ class AgentRunner:
             "group": self.group,
             "lag": self._last_lag,
         }
+        if self.extra_stats is not None:
+            stats.update(self.extra_stats())
         try:
             await asyncio.to_thread(self.store.heartbeat, self.agent.name, self.instance, stats)
         except Exception as err:

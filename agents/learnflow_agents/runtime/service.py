@@ -53,7 +53,15 @@ async def run_service(
 
     marker = SentMarker(mark_sent)
     runners = [
-        AgentRunner(agent, bus, store, metrics=metrics, emit_logs=settings.emit_logs, marker=marker)
+        AgentRunner(
+            agent,
+            bus,
+            store,
+            metrics=metrics,
+            emit_logs=settings.emit_logs,
+            marker=marker,
+            extra_stats=(lambda: {"llm": llm.stats.snapshot()}) if llm is not None else None,
+        )
         for agent in agents
     ]
     relay = OutboxRelay(bus, store, metrics)
