@@ -167,3 +167,18 @@ test('dark theme, keyboard shortcut and command palette', async ({ page, request
   await page.keyboard.press('Escape');
   await shot(page, '07-dark-theme-sidebar');
 });
+
+test('Notebook 7: Explain this error answers under the cell', async ({ page }) => {
+  await page.goto(`/notebooks/no-capture.ipynb?token=${TOKEN}`);
+  await expect(page.locator('.jp-NotebookPanel .jp-Notebook .jp-Cell').first()).toBeVisible({ timeout: 60_000 });
+  // The kernel must be up before a cell can run: its status shows in Notebook 7's toolbar.
+  await expect(page.locator('.jp-NotebookPanel .jp-Cell').nth(1)).toBeVisible();
+  await runCell(page, 1);
+  const failing = cell(page, 1);
+  await expect(failing.locator('.jp-OutputArea')).toContainText('KeyError', { timeout: 60_000 });
+  await failing.getByRole('button', { name: /Explain this error/ }).click();
+  const card = failing.locator('.lf-inline .lf-card[data-agent="debug"]');
+  await expect(card).toBeVisible({ timeout: 60_000 });
+  await expect(card).toContainText('KeyError');
+  await shot(page, '08-notebook7-explain-this-error');
+});
