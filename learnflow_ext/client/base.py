@@ -9,6 +9,7 @@ the few documented as blocking (`wait_idle`, `status`, `close`): a student's cel
 waits for an agent.
 """
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,13 +80,20 @@ class LearnFlowClient(ABC):
     ) -> None:
         """Store a rating of a reply without waiting; `done(error_or_None)` reports the result."""
 
-    @abstractmethod
+    # Both clients track unanswered queries the same way: ids in `_pending`, guarded by the
+    # `_idle` condition, which they notify whenever a query is answered or fails.
+    _pending: set[UUID]
+    _idle: threading.Condition
+
     def pending(self) -> int:
         """Queries submitted and not answered (or failed) yet."""
+        with self._idle:
+            return len(self._pending)
 
-    @abstractmethod
     def wait_idle(self, timeout: float) -> bool:
         """Block until no query is pending; False when `timeout` passed first."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._pending, timeout)
 
     @abstractmethod
     def status(self, timeout: float = 5.0) -> ClientStatus:

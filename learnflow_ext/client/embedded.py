@@ -261,14 +261,6 @@ class EmbeddedClient(LearnFlowClient):
 
     # -- observing -------------------------------------------------------------------
 
-    def pending(self) -> int:
-        with self._idle:
-            return len(self._pending)
-
-    def wait_idle(self, timeout: float) -> bool:
-        with self._idle:
-            return self._idle.wait_for(lambda: not self._pending, timeout)
-
     def status(self, timeout: float = 5.0) -> ClientStatus:
         status = ClientStatus(
             mode=self.mode,

@@ -21,7 +21,7 @@ import requests
 import websocket
 import yaml
 from jsonschema import Draft202012Validator
-from learnflow_agents.contracts import AgentLog, AgentReply, RoutingDecision, StudentQuery
+from learnflow_agents.contracts import StudentQuery
 from learnflow_agents.store import Store
 from nbclient import NotebookClient
 from openapi_core import OpenAPI
@@ -33,6 +33,7 @@ import learnflow_ext.server
 from learnflow_ext.client.server_client import ServerClient, ServerInfo
 from learnflow_ext.instructor import cli
 from tests.fixtures.kafka_broker import free_port
+from tests.fixtures.listener import Recorder
 from tests.gateway.hub import REPO, Hub, Process, clean_env, wait_until
 from tests.gateway.test_hub_gateway import WRONG_CAN_RIDE, call
 
@@ -213,26 +214,6 @@ def test_events_arrive_over_the_servers_websocket(alices_server: StudentServer) 
     # own topic, so whether any arrive before the reply is not fixed).
     for event in seen:
         EVENT.validate(event)
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.routing: list[RoutingDecision] = []
-        self.logs: list[AgentLog] = []
-        self.replies: list[AgentReply] = []
-        self.failures: list[str] = []
-
-    def on_routing(self, decision: RoutingDecision) -> None:
-        self.routing.append(decision)
-
-    def on_log(self, log: AgentLog) -> None:
-        self.logs.append(log)
-
-    def on_reply(self, reply: AgentReply) -> None:
-        self.replies.append(reply)
-
-    def on_failure(self, message: str) -> None:
-        self.failures.append(message)
 
 
 def test_the_kernels_server_client_works_unchanged(alices_server: StudentServer) -> None:

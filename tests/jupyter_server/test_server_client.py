@@ -11,34 +11,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from learnflow_agents.contracts import AgentLog, AgentReply, RoutingDecision, StudentQuery
+from learnflow_agents.contracts import StudentQuery
 
 from learnflow_ext.client.embedded import EmbeddedClient
 from learnflow_ext.client.factory import create_client
 from learnflow_ext.client.server_client import ServerClient, ServerInfo, candidate_servers, find_server
 from learnflow_ext.config import LearnFlow
+from tests.fixtures.listener import Recorder
 from tests.jupyter_server.conftest import OWNER
 from tests.jupyter_server.support import DEBUG_QUERY
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.routing: list[RoutingDecision] = []
-        self.logs: list[AgentLog] = []
-        self.replies: list[AgentReply] = []
-        self.failures: list[str] = []
-
-    def on_routing(self, decision: RoutingDecision) -> None:
-        self.routing.append(decision)
-
-    def on_log(self, log: AgentLog) -> None:
-        self.logs.append(log)
-
-    def on_reply(self, reply: AgentReply) -> None:
-        self.replies.append(reply)
-
-    def on_failure(self, message: str) -> None:
-        self.failures.append(message)
 
 
 @pytest.fixture
