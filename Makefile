@@ -31,8 +31,9 @@ install: $(STAMP)
 ## Run JupyterLab with LearnFlow on its embedded defaults (in-process bus, SQLite, offline tutors).
 lab: install
 	$(BIN)/jupyter kernelspec install kernels/learnflow-python3 --sys-prefix >/dev/null
-	$(BIN)/jupyter server extension enable learnflow_ext --sys-prefix >/dev/null
-	$(BIN)/jupyter lab
+	$(BIN)/jupyter server extension enable learnflow_ext --sys-prefix >/dev/null 2>&1
+	# Jupyter refuses to run as root unless told; containers and these machines run as root.
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 ## Start what the tests need that a fresh machine may not run yet (PostgreSQL).
 services:
