@@ -217,3 +217,48 @@ def test_activity_days_are_utc_days(store: Store) -> None:
     since = datetime(2025, 3, 2, tzinfo=UTC)
     assert an.student_activity_days(store, "amy", since=since) == [date(2025, 3, 2)]
     assert an.student_activity_days(store, "nobody") == []
+
+
+# -- visible courses (the gateway's per-instructor filter) ------------------------------------
+
+
+def test_every_dashboard_query_keeps_to_the_visible_courses(store: Store) -> None:
+    # a: py101, b: py202, c: no course; each with mastery, an error, an alert and an attempt.
+    for student, course in (("a", "py101"), ("b", "py202"), ("c", None)):
+        debug_error(store, student, f"{student.upper()}Error", course=course)
+        alert(store, student, "loops", StruggleLevel.HIGH)
+        store.upsert_mastery(student, "loops", 0.5)
+        store.record_attempt(student, "sum-list", "loops", passed=False)
+
+    def seen(within: list[str | None] | None) -> dict[str, set[str]]:
+        return {
+            "matrix": set(an.class_mastery_matrix(store, within=within).students),
+            "errors": {e.error_type[0].lower() for e in an.frequent_errors(store, within=within)},
+            "struggles": {s.student_id for s in an.struggling_now(store, within=within)},
+            "summary": {str(t.students) for t in an.topic_summary(store, within=within)},
+            "attempts": {str(r.students) for r in an.exercise_pass_rates(store, within=within)},
+        }
+
+    assert seen(["py101"]) == {
+        "matrix": {"a"},
+        "errors": {"a"},
+        "struggles": {"a"},
+        "summary": {"1"},
+        "attempts": {"1"},
+    }
+    both = seen(["py101", None])
+    assert both["matrix"] == both["errors"] == both["struggles"] == {"a", "c"}
+    assert both["summary"] == both["attempts"] == {"2"}
+    assert seen([])["matrix"] == set() and seen([])["errors"] == set()
+    assert seen(None)["matrix"] == {"a", "b", "c"}
+    # A course inside the visible ones narrows further; one outside them shows nothing.
+    assert an.class_mastery_matrix(store, "py101", within=["py101", None]).students == ["a"]
+    assert an.class_mastery_matrix(store, "py202", within=["py101"]).students == []
+
+
+def test_a_students_enrolment_is_their_stored_course(store: Store) -> None:
+    ask(store, "a", course="py101")
+    ask(store, "c", course=None)
+    assert an.student_enrolment(store, "a") == an.Enrolment("a", "py101")
+    assert an.student_enrolment(store, "c") == an.Enrolment("c", None)
+    assert an.student_enrolment(store, "nobody") is None

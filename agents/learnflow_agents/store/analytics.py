@@ -5,7 +5,7 @@ migration 0002 for the indexes they rely on); all work on SQLite and PostgreSQL.
 """
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -40,6 +40,23 @@ def _read(store: Store) -> Iterator[Connection]:
         yield conn
 
 
+def _in_courses(
+    course_id: str | None, within: Collection[str | None] | None
+) -> sa.ColumnElement[bool] | None:
+    """Students of `course_id` (None: any) and of the courses `within` (None: any; a None
+    inside it stands for students enrolled in no course), or None when nothing is filtered."""
+    clauses = []
+    if course_id is not None:
+        clauses.append(students.c.course_id == course_id)
+    if within is not None:
+        named = sorted(c for c in within if c is not None)
+        clause: sa.ColumnElement[bool] = students.c.course_id.in_(named) if named else sa.false()
+        if None in within:
+            clause = sa.or_(clause, students.c.course_id.is_(None))
+        clauses.append(clause)
+    return sa.and_(*clauses) if clauses else None
+
+
 def _json_text(*path: str | int) -> sa.ColumnElement[str]:
     """A text field inside the stored reply document (->>/#>> or json_extract)."""
     return replies.c.reply[path].as_string()
@@ -69,12 +86,13 @@ def class_mastery_matrix(
     topics: Sequence[str] | None = None,
     limit: int = 200,
     after: str | None = None,
+    within: Collection[str | None] | None = None,
 ) -> MasteryMatrix:
     """One page of students (by id, after `after`) with their mastery per topic."""
     limit = max(1, min(limit, MAX_PAGE))
     page = sa.select(students.c.id).order_by(students.c.id).limit(limit + 1)
-    if course_id is not None:
-        page = page.where(students.c.course_id == course_id)
+    if (in_courses := _in_courses(course_id, within)) is not None:
+        page = page.where(in_courses)
     if after is not None:
         page = page.where(students.c.id > after)
     with _read(store) as conn:
@@ -102,12 +120,17 @@ class TopicSummary:
     mastered: int
 
 
-def _course_students(conn: Connection, course_id: str) -> list[str]:
-    stmt = sa.select(students.c.id).where(students.c.course_id == course_id).order_by(students.c.id)
+def _course_students(conn: Connection, in_courses: sa.ColumnElement[bool]) -> list[str]:
+    stmt = sa.select(students.c.id).where(in_courses).order_by(students.c.id)
     return list(conn.execute(stmt).scalars())
 
 
-def topic_summary(store: Store, course_id: str | None = None, mastered: float = 0.95) -> list[TopicSummary]:
+def topic_summary(
+    store: Store,
+    course_id: str | None = None,
+    mastered: float = 0.95,
+    within: Collection[str | None] | None = None,
+) -> list[TopicSummary]:
     """Per topic: students with evidence, mean mastery, students at `mastered`; weakest first."""
     total: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0])
 
@@ -126,13 +149,14 @@ def topic_summary(store: Store, course_id: str | None = None, mastered: float = 
             acc[1] += p_sum or 0.0
             acc[2] += done or 0
 
+    in_courses = _in_courses(course_id, within)
     with _read(store) as conn:
-        if course_id is None:
+        if in_courses is None:
             add(conn, None)
         else:
             # The course's ids as a literal list (in chunks) rather than a join: with the
             # real ids the planner reads the mastery primary key instead of the whole table.
-            for part in chunks(_course_students(conn, course_id)):
+            for part in chunks(_course_students(conn, in_courses)):
                 add(conn, mastery.c.student_id.in_(part))
     out = [TopicSummary(t, int(n), p_sum / n, int(done)) for t, (n, p_sum, done) in total.items() if n]
     return sorted(out, key=lambda s: (s.mean, s.topic))
@@ -149,17 +173,20 @@ class ErrorCount:
 
 
 def frequent_errors(
-    store: Store, *, since: datetime | None = None, course_id: str | None = None, limit: int = 10
+    store: Store,
+    *,
+    since: datetime | None = None,
+    course_id: str | None = None,
+    limit: int = 10,
+    within: Collection[str | None] | None = None,
 ) -> list[ErrorCount]:
     """Error types the debug agent diagnosed since `since` (default: the last 7 days)."""
     since = since or utc_now() - timedelta(days=7)
     inner = sa.select(replies.c.student_id, _json_text("data", "error_type").label("error_type")).where(
         replies.c.agent == "debug", replies.c.created_at >= since
     )
-    if course_id is not None:
-        inner = inner.join(students, students.c.id == replies.c.student_id).where(
-            students.c.course_id == course_id
-        )
+    if (in_courses := _in_courses(course_id, within)) is not None:
+        inner = inner.join(students, students.c.id == replies.c.student_id).where(in_courses)
     sub = inner.subquery()
     # Grouping by the subquery's column, not the JSON expression: PostgreSQL would not
     # match two copies of an expression that carry separately bound path parameters.
@@ -191,7 +218,12 @@ class StrugglingStudent:
 
 
 def struggling_now(
-    store: Store, *, since: datetime | None = None, course_id: str | None = None, limit: int = 50
+    store: Store,
+    *,
+    since: datetime | None = None,
+    course_id: str | None = None,
+    limit: int = 50,
+    within: Collection[str | None] | None = None,
 ) -> list[StrugglingStudent]:
     """Students with alerts since `since` (default: 24 h, the alert topic's retention),
     most severe first: highest level, highest score, most alerts, most recent."""
@@ -210,10 +242,8 @@ def struggling_now(
         )
         .limit(max(1, min(limit, MAX_PAGE)))
     )
-    if course_id is not None:
-        stmt = stmt.join(students, students.c.id == struggle_alerts.c.student_id).where(
-            students.c.course_id == course_id
-        )
+    if (in_courses := _in_courses(course_id, within)) is not None:
+        stmt = stmt.join(students, students.c.id == struggle_alerts.c.student_id).where(in_courses)
     with _read(store) as conn:
         groups = conn.execute(stmt).all()
         ids = [g[0] for g in groups]
@@ -359,7 +389,12 @@ class ExercisePassRate:
 
 
 def exercise_pass_rates(
-    store: Store, since: datetime | None = None, course_id: str | None = None, *, limit: int = 100
+    store: Store,
+    since: datetime | None = None,
+    course_id: str | None = None,
+    *,
+    limit: int = 100,
+    within: Collection[str | None] | None = None,
 ) -> list[ExercisePassRate]:
     """Checked attempts per exercise since `since` (default: all time), hardest first:
     lowest pass rate, then most attempts."""
@@ -375,10 +410,8 @@ def exercise_pass_rates(
     ).group_by(ea.c.exercise_id, ea.c.student_id)
     if since is not None:
         per_student = per_student.where(ea.c.created_at >= since)
-    if course_id is not None:
-        per_student = per_student.join(students, students.c.id == ea.c.student_id).where(
-            students.c.course_id == course_id
-        )
+    if (in_courses := _in_courses(course_id, within)) is not None:
+        per_student = per_student.join(students, students.c.id == ea.c.student_id).where(in_courses)
     sub = per_student.subquery()
     stmt = sa.select(
         sub.c.exercise_id,
@@ -402,3 +435,19 @@ def course_ids(store: Store) -> list[str]:
     stmt = sa.select(students.c.course_id).where(students.c.course_id.is_not(None)).distinct()
     with _read(store) as conn:
         return sorted(conn.execute(stmt).scalars())
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A student the store knows, with the course their latest query was filed under."""
+
+    student_id: str
+    course_id: str | None
+
+
+def student_enrolment(store: Store, student_id: str) -> Enrolment | None:
+    """None for a student who has never asked anything."""
+    stmt = sa.select(students.c.course_id).where(students.c.id == student_id)
+    with _read(store) as conn:
+        row = conn.execute(stmt).first()
+    return Enrolment(student_id, row[0]) if row is not None else None
