@@ -1,5 +1,8 @@
 """JupyterHub for docker-compose: any user name logs in (DummyAuthenticator, dev only),
-`teacher` is an instructor, and the gateway container is registered as a service."""
+`teacher` is an instructor, and the gateway container is registered as a service.
+
+No course groups are loaded, so the demo is one class: `teacher` (in no course group) sees
+every student who logs in. Add groups `course-<id>` to split it into courses."""
 
 import os
 
@@ -29,15 +32,10 @@ c.JupyterHub.load_groups = {"learnflow-instructors": {"users": ["teacher"]}}
 c.JupyterHub.load_roles = [
     {
         "name": "learnflow-gateway",
-        "scopes": ["read:groups!group=learnflow-instructors"],
+        "scopes": ["read:users:groups", "read:groups"],
         "services": ["learnflow"],
     },
     {"name": "user", "scopes": ["self", "access:services!service=learnflow"]},
-    {
-        "name": "learnflow-instructor",
-        "scopes": ["custom:learnflow:instruct", "access:services!service=learnflow"],
-        "groups": ["learnflow-instructors"],
-    },
 ]
 # Users' servers reach the gateway through the hub's proxy, with their own token only.
 c.Spawner.environment = {"LEARNFLOW_GATEWAY_URL": "http://127.0.0.1:8000/services/learnflow/"}

@@ -15,7 +15,13 @@ from tests.fixtures.databases import _admin_connect, postgres_url
 from tests.fixtures.kafka_broker import KafkaBroker, free_port
 from tests.gateway.hub import MAX_BODY, Hub, Process, clean_env, start_hub, wait_until
 
-STUDENTS = ("alice", "bob", "teacher")
+STUDENTS = ("alice", "bob", "carol", "dave", "teacher", "ivy")
+# Hub groups: courses `course-<id>` (students and their instructors) and the instructors.
+GROUPS = {
+    "course-py101": ["alice", "bob", "teacher"],
+    "course-py102": ["carol"],
+    "learnflow-instructors": ["teacher", "ivy"],  # ivy teaches no course: she sees dave
+}
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +79,10 @@ def hub(
     hub = start_hub(tmp, ports, gateway)
     try:
         hub.admin("POST", "users", {"usernames": list(STUDENTS)})
-        hub.admin("POST", "groups/learnflow-instructors", {})
-        hub.admin("POST", "groups/learnflow-instructors/users", {"users": ["teacher"]})
-        for user in (*STUDENTS, "tara"):
+        for group, members in GROUPS.items():
+            hub.admin("POST", f"groups/{group}", {})
+            hub.admin("POST", f"groups/{group}/users", {"users": members})
+        for user in (*STUDENTS, "tara", "tom"):
             hub.tokens[user] = hub.new_token(user)
         assert agents.alive(), Path(agents.log).read_text(errors="replace")[-4000:]
         yield hub

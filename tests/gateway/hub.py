@@ -24,6 +24,8 @@ CHP_INSTALL = "npm install --prefix build/chp --no-audit --no-fund configurable-
 SERVICE = "learnflow"
 INSTRUCTORS = "learnflow-instructors"
 INSTRUCT_SCOPE = "custom:learnflow:instruct"
+# Courses are hub groups `course-<id>`; tom instructs py102 by a scope filtered to its group.
+COURSE_SCOPED_INSTRUCTOR = ("tom", f"{INSTRUCT_SCOPE}!group=course-py102")
 # Small, so the oversized-body test sends little.
 MAX_BODY = 64 * 1024
 # Secrets the test processes must not inherit: no key means the offline tutors.
@@ -153,15 +155,22 @@ def hub_config(
             "scopes": ["admin:users", "admin:groups", "tokens", INSTRUCT_SCOPE],
             "services": ["test-admin"],
         },
-        # Least privilege for the gateway: read the members of the instructors' group.
-        {"name": SERVICE, "scopes": [f"read:groups!group={INSTRUCTORS}"], "services": [SERVICE]},
-        # A teaching assistant recognised by the custom scope instead of the group.
-        {"name": "learnflow-ta", "scopes": [INSTRUCT_SCOPE], "users": ["tara"]},
+        # The gateway reads users' groups (courses, instructors) and groups' members (the
+        # dashboard's group filter); nothing else.
+        {"name": SERVICE, "scopes": ["read:users:groups", "read:groups"], "services": [SERVICE]},
+        # A head of department: the unfiltered custom scope, every course.
+        {"name": "learnflow-head", "scopes": [INSTRUCT_SCOPE], "users": ["tara"]},
+        # An instructor of one course by the scope filtered to its group, not the group.
+        {
+            "name": "learnflow-py102",
+            "scopes": [COURSE_SCOPED_INSTRUCTOR[1]],
+            "users": [COURSE_SCOPED_INSTRUCTOR[0]],
+        },
     ]
     return f"""
 c = get_config()  # noqa
 c.JupyterHub.authenticator_class = "dummy"
-c.Authenticator.allowed_users = {{"tara"}}
+c.Authenticator.allowed_users = {{"tara", "tom"}}
 c.JupyterHub.bind_url = "http://127.0.0.1:{ports["public"]}"
 c.JupyterHub.hub_bind_url = "http://127.0.0.1:{ports["hub"]}"
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{ports["proxy_api"]}"

@@ -11,14 +11,15 @@ def test_config_comes_from_the_hub_service_env_and_flags_win(monkeypatch: pytest
     monkeypatch.setenv("JUPYTERHUB_API_URL", "http://hub:8081/hub/api")
     monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "service-secret")
     monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/services/lf/")
-    config = GatewayConfig.from_env(instructor_scope="", max_body_bytes=4096)
+    config = GatewayConfig.from_env(instructor_scope="", max_body_bytes=4096, course_group_prefix="")
     assert (config.hub_api_url, config.api_token, config.prefix) == (
         "http://hub:8081/hub/api",
         "service-secret",
         "/services/lf/",
     )
     assert config.instructor_scope is None and config.instructor_group == "learnflow-instructors"
-    assert config.max_body_bytes == 4096
+    assert config.max_body_bytes == 4096 and config.course_group_prefix is None
+    assert GatewayConfig.from_env().course_group_prefix == "course-"
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """The gateway behind a real JupyterHub: identity from hub tokens, a student's own data
-only, instructors by group or custom scope, and clear 4xx errors.
+only, instructors by group or custom scope who see their own courses' students (courses are
+hub groups, see conftest.GROUPS), and clear 4xx errors.
 
 The tests share one stack (module-scoped fixtures) but not each other's data: each
 test asks what it later checks.
@@ -13,7 +14,7 @@ import requests
 import websocket
 from learnflow_agents.store import Store
 
-from tests.gateway.hub import INSTRUCTORS, MAX_BODY, Hub, wait_until
+from tests.gateway.hub import COURSE_SCOPED_INSTRUCTOR, INSTRUCTORS, MAX_BODY, Hub, wait_until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.usefixtures("agents_ready")]
 
@@ -114,7 +115,9 @@ def test_repeated_failing_checks_raise_a_struggle_the_teacher_sees(hub: Hub) -> 
     "path",
     ["class", "struggles", "errors", "exercises", "students/alice/queries", "health"],
 )
-def test_students_get_403_on_instructor_endpoints(hub: Hub, path: str) -> None:
+def test_students_get_403_on_instructor_endpoints(
+    hub: Hub, path: str, course_traffic: dict[str, str]
+) -> None:
     r = call(hub, "alice", "GET", f"api/instructor/{path}")
     assert r.status_code == 403 and r.json()["error"] == "instructor role required"
     assert call(hub, "teacher", "GET", f"api/instructor/{path}").status_code == 200
@@ -228,3 +231,115 @@ def test_the_event_stream_carries_only_the_callers_events(hub: Hub) -> None:
     finally:
         bob.close()
     assert {e["student_id"] for e in seen} == {"bob"}
+
+
+# -- courses: a student's course is their hub group; an instructor sees their courses only --
+
+
+def zero_division(hub: Hub, user: str) -> str:
+    """A ZeroDivisionError answered by the debug agent: an error only carol and dave make."""
+    query_id = ask(
+        hub,
+        user,
+        {
+            "text": "why?",
+            "code": "total = 10\nprint(total / 0)",
+            "traceback": 'Traceback (most recent call last):\n  File "<cell>", line 2\n'
+            "ZeroDivisionError: division by zero",
+            # A claim to a course carol is not enrolled in: ignored, her hub group decides.
+            "course_id": "py101",
+        },
+    )
+    answered(hub, user, query_id)
+    return query_id
+
+
+@pytest.fixture(scope="module")
+def course_traffic(hub: Hub) -> dict[str, str]:
+    """alice (py101), carol (py102) and dave (no course) have each asked something."""
+    alices = ask(hub, "alice", {"text": "what is a list?", "target_agent": "concepts", "course_id": "py102"})
+    answered(hub, "alice", alices)
+    return {"alice": alices, "carol": zero_division(hub, "carol"), "dave": zero_division(hub, "dave")}
+
+
+def visible_students(hub: Hub, user: str, **params: str) -> set[str]:
+    r = call(hub, user, "GET", "api/instructor/class", params={"limit": "1000", **params})
+    assert r.status_code == 200, r.text
+    return set(r.json()["matrix"]["students"])
+
+
+def test_a_query_is_filed_under_the_students_hub_course_not_a_claimed_one(
+    hub: Hub, classroom_db: str, course_traffic: dict[str, str]
+) -> None:
+    import uuid
+
+    with Store.open(classroom_db, upgrade=False) as store:
+        courses = {u: store.get_query(uuid.UUID(q)).course_id for u, q in course_traffic.items()}  # type: ignore[union-attr]
+    assert courses == {"alice": "py101", "carol": "py102", "dave": None}
+
+
+def test_an_instructor_sees_only_their_courses_students(hub: Hub, course_traffic: dict[str, str]) -> None:
+    teacher = visible_students(hub, "teacher")
+    assert "alice" in teacher and not {"carol", "dave"} & teacher
+    tom = visible_students(hub, COURSE_SCOPED_INSTRUCTOR[0])
+    assert "carol" in tom and not {"alice", "dave"} & tom
+    # In the instructors' group but in no course: the students enrolled in none.
+    assert visible_students(hub, "ivy") >= {"dave"} and not {"alice", "carol"} & visible_students(hub, "ivy")
+    # The unfiltered scope: every course, and the course list to filter by.
+    assert visible_students(hub, "tara") >= {"alice", "carol", "dave"}
+    assert {"py101", "py102"} <= set(call(hub, "tara", "GET", "api/instructor/class").json()["courses"])
+    assert visible_students(hub, "tara", course="py102") >= {"carol"}
+    assert "alice" not in visible_students(hub, "tara", course="py102")
+
+
+def test_the_class_view_lists_the_instructors_courses_and_groups(hub: Hub) -> None:
+    doc = call(hub, "teacher", "GET", "api/instructor/class").json()
+    assert doc["courses"] == ["py101"]
+    assert doc["groups"] == {"course-py101": ["alice", "bob", "teacher"]}
+    assert call(hub, COURSE_SCOPED_INSTRUCTOR[0], "GET", "api/instructor/class").json()["courses"] == [
+        "py102"
+    ]
+
+
+@pytest.mark.parametrize("path", ["class", "struggles", "errors", "exercises"])
+def test_another_course_is_403(hub: Hub, path: str) -> None:
+    r = call(hub, "teacher", "GET", f"api/instructor/{path}", params={"course": "py102"})
+    assert r.status_code == 403 and r.json()["field"] == "course", r.text
+    assert (
+        call(hub, "teacher", "GET", f"api/instructor/{path}", params={"course": "py101"}).status_code == 200
+    )
+
+
+def test_other_courses_errors_and_conversations_stay_hidden(hub: Hub, course_traffic: dict[str, str]) -> None:
+    since = {"since": "2000-01-01T00:00:00"}
+
+    def error_types(user: str) -> set[str]:
+        r = call(hub, user, "GET", "api/instructor/errors", params=since)
+        assert r.status_code == 200, r.text
+        return {e["error_type"] for e in r.json()["errors"]}
+
+    assert "ZeroDivisionError" not in error_types("teacher")
+    assert "ZeroDivisionError" in error_types(COURSE_SCOPED_INSTRUCTOR[0])
+    tara = call(hub, "tara", "GET", "api/instructor/errors", params=since).json()["errors"]
+    assert {"error_type": "ZeroDivisionError", "occurrences": 2, "students": 2} in tara
+
+    carol = "api/instructor/students/carol/queries"
+    assert call(hub, "teacher", "GET", carol).status_code == 404
+    assert call(hub, "teacher", "GET", "api/instructor/students/nobody/queries").status_code == 404
+    theirs = call(hub, COURSE_SCOPED_INSTRUCTOR[0], "GET", carol)
+    assert theirs.status_code == 200 and [q["query"]["query_id"] for q in theirs.json()["queries"]] == [
+        course_traffic["carol"]
+    ]
+
+
+def test_enrolment_changes_apply_on_the_next_instructor_call(
+    hub: Hub, course_traffic: dict[str, str]
+) -> None:
+    assert call(hub, "teacher", "GET", "api/instructor/students/carol/queries").status_code == 404
+    hub.admin("POST", "groups/course-py102/users", {"users": ["teacher"]})
+    try:
+        assert call(hub, "teacher", "GET", "api/instructor/students/carol/queries").status_code == 200
+        assert "carol" in visible_students(hub, "teacher")
+    finally:
+        hub.admin("DELETE", "groups/course-py102/users", {"users": ["teacher"]})
+    assert "carol" not in visible_students(hub, "teacher")

@@ -2,7 +2,9 @@
 
 import json
 import logging
+import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from jupyterhub.services.auth import HubAuth
@@ -11,6 +13,9 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from learnflow_agents.gateway.config import GatewayConfig
 
 log = logging.getLogger("learnflow.gateway.auth")
+
+# Users whose groups are remembered (for auth_cache_seconds); the oldest goes first.
+GROUPS_CACHE_SIZE = 10_000
 
 
 class HubLookupError(RuntimeError):
@@ -34,6 +39,7 @@ class HubIdentity:
             api_token=config.api_token,
             cache_max_age=int(config.auth_cache_seconds),
         )
+        self._groups: dict[str, tuple[float, list[str]]] = {}
 
     async def authenticate(self, token: str, *, fresh: bool = False) -> Caller | None:
         """The user owning `token`, or None when the hub does not know it.
@@ -51,28 +57,45 @@ class HubIdentity:
             return None
         return Caller(name=model["name"], scopes=frozenset(model.get("scopes") or ()), token=token)
 
-    async def is_instructor(self, caller: Caller) -> bool:
-        """The configured scope on the caller's own token, or membership of the configured group."""
-        scope = self.config.instructor_scope
-        if scope and scope in caller.scopes:
-            return True
-        group = self.config.instructor_group
-        if not group:
-            return False
-        return caller.name in await self.group_members(group)
+    async def user_groups(self, name: str, *, fresh: bool = False) -> list[str]:
+        """The hub groups `name` belongs to (courses, the instructors' group).
 
-    async def group_members(self, group: str) -> set[str]:
-        # Asked with the gateway's own token (role scope `read:groups!group=<group>`), so the
-        # answer does not depend on what the student's token may read.
-        url = f"{self.config.hub_api_url.rstrip('/')}/groups/{quote(group, safe='')}"
+        Asked with the gateway's own token (role scope `read:users:groups`), so the answer
+        does not depend on what the caller's token may read. Cached like tokens unless `fresh`.
+        """
+        now = time.monotonic()
+        cached = self._groups.get(name)
+        if not fresh and cached is not None and cached[0] > now:
+            return cached[1]
+        model = await self._hub_get(f"users/{quote(name, safe='')}", f"the groups of {name!r}")
+        if model is None:
+            groups: list[str] = []  # deleted since their token was checked: no groups
+        elif "groups" not in model:
+            raise HubLookupError("the hub hid the user's groups: grant the gateway `read:users:groups`")
+        else:
+            groups = list(model["groups"] or ())
+        self._groups[name] = (now + self.config.auth_cache_seconds, groups)
+        if len(self._groups) > GROUPS_CACHE_SIZE:
+            self._groups.pop(next(iter(self._groups)))
+        return groups
+
+    async def group_members(self, group: str) -> list[str]:
+        """The members of a hub group (role scope `read:groups`); none if it does not exist."""
+        model = await self._hub_get(f"groups/{quote(group, safe='')}", f"the members of {group!r}")
+        return sorted(model.get("users") or ()) if model else []
+
+    async def _hub_get(self, path: str, what: str) -> dict[str, Any] | None:
+        """A hub API resource read with the gateway's token; None when the hub says 404."""
+        url = f"{self.config.hub_api_url.rstrip('/')}/{path}"
         try:
             response = await AsyncHTTPClient().fetch(
                 url, headers={"Authorization": f"token {self.config.api_token}"}, request_timeout=10
             )
         except HTTPClientError as err:
             if err.code == 404:
-                return set()  # no such group (or not visible to us): nobody is an instructor by it
-            raise HubLookupError(f"hub answered {err.code} to the group look-up for {group!r}") from err
+                return None
+            raise HubLookupError(f"hub answered {err.code} to the look-up of {what}") from err
         except OSError as err:
-            raise HubLookupError(f"hub unreachable for the group look-up: {err}") from err
-        return set(json.loads(response.body).get("users") or ())
+            raise HubLookupError(f"hub unreachable for the look-up of {what}: {err}") from err
+        data = json.loads(response.body)
+        return data if isinstance(data, dict) else None

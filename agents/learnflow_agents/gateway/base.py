@@ -9,6 +9,7 @@ from tornado import httputil, web
 
 from learnflow_agents.gateway.auth import Caller, HubIdentity, HubLookupError
 from learnflow_agents.gateway.config import GatewayConfig
+from learnflow_agents.gateway.courses import CourseAccess, instructor_access
 from learnflow_agents.gateway.encoding import to_json
 from learnflow_agents.runtime.engine import Engine
 from learnflow_agents.store import Store
@@ -49,6 +50,9 @@ def token_from(request: httputil.HTTPServerRequest) -> str:
 class ApiHandler(web.RequestHandler):
     ctx: GatewayContext
     caller: Caller
+    # Set for instructor endpoints: the caller's courses, and their hub groups.
+    access: CourseAccess
+    caller_groups: list[str]
     # Instructor endpoints re-verify with the hub on every call (no cached token or role).
     instructor_only = False
 
@@ -68,16 +72,24 @@ class ApiHandler(web.RequestHandler):
             raise ApiError(401, "the hub does not recognise this token")
         self.caller = caller
         if self.instructor_only:
-            try:
-                allowed = await self.ctx.identity.is_instructor(caller)
-            except HubLookupError as err:
-                log.error("instructor check failed: %s", err)
-                raise ApiError(503, "cannot check instructor status with the hub right now") from err
-            if not allowed:
-                log.info(
-                    "instructor endpoint refused", extra={"user": caller.name, "path": self.request.path}
-                )
-                raise ApiError(403, "instructor role required")
+            await self._check_instructor()
+
+    async def _check_instructor(self) -> None:
+        config, identity = self.ctx.config, self.ctx.identity
+        try:
+            # Only a group-based rule needs the hub's answer; a scope alone does not.
+            needs_groups = bool(config.instructor_group or config.course_group_prefix)
+            groups = await identity.user_groups(self.caller.name, fresh=True) if needs_groups else []
+        except HubLookupError as err:
+            log.error("instructor check failed: %s", err)
+            raise ApiError(503, "cannot check instructor status with the hub right now") from err
+        access = instructor_access(self.caller, groups, config)
+        if access is None:
+            log.info(
+                "instructor endpoint refused", extra={"user": self.caller.name, "path": self.request.path}
+            )
+            raise ApiError(403, "instructor role required")
+        self.access, self.caller_groups = access, groups
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)

@@ -31,6 +31,10 @@ def add_gateway_arguments(parser: argparse.ArgumentParser) -> None:
         help="scope marking instructors (default custom:learnflow:instruct; empty to disable)",
     )
     parser.add_argument(
+        "--course-group-prefix",
+        help="hub groups named <prefix><course> are courses (default course-; '' to disable)",
+    )
+    parser.add_argument(
         "--max-body", type=int, help=f"largest accepted request body in bytes (default {DEFAULT_MAX_BODY})"
     )
     parser.add_argument("--hub-api-url", help="default $JUPYTERHUB_API_URL")
@@ -62,6 +66,7 @@ def main_gateway(args: argparse.Namespace) -> int:
             prefix=args.service_prefix,
             instructor_group=args.instructor_group,
             instructor_scope=args.instructor_scope,
+            course_group_prefix=args.course_group_prefix,
             max_body_bytes=args.max_body,
             auth_cache_seconds=args.auth_cache,
         )

@@ -10,6 +10,9 @@ DEFAULT_SERVICE_NAME = "learnflow"
 DEFAULT_PREFIX = f"/services/{DEFAULT_SERVICE_NAME}/"
 DEFAULT_INSTRUCTOR_GROUP = "learnflow-instructors"
 DEFAULT_INSTRUCTOR_SCOPE = "custom:learnflow:instruct"
+# A course is the hub group `course-<id>`: its members are the course's students and
+# instructors (see gateway/courses.py).
+DEFAULT_COURSE_GROUP_PREFIX = "course-"
 # A maximal StudentQuery (8k text, 100k code, 50k traceback) JSON-escaped stays well below this.
 DEFAULT_MAX_BODY = 1024 * 1024
 
@@ -26,6 +29,8 @@ class GatewayConfig:
     prefix: str = DEFAULT_PREFIX
     instructor_group: str | None = DEFAULT_INSTRUCTOR_GROUP
     instructor_scope: str | None = DEFAULT_INSTRUCTOR_SCOPE
+    # None: courses are not taken from the hub (every instructor sees every student).
+    course_group_prefix: str | None = DEFAULT_COURSE_GROUP_PREFIX
     max_body_bytes: int = DEFAULT_MAX_BODY
     # How long a verified student token is trusted before asking the hub again.
     # Instructor calls always ask the hub (see auth.HubIdentity.authenticate).
@@ -38,6 +43,11 @@ class GatewayConfig:
             raise GatewayConfigError("no service token: set JUPYTERHUB_API_TOKEN (the hub sets it)")
         if not (self.prefix.startswith("/") and self.prefix.endswith("/")):
             raise GatewayConfigError(f"service prefix must start and end with '/': {self.prefix!r}")
+        if self.instructor_scope and "!" in self.instructor_scope:
+            raise GatewayConfigError(
+                "instructor scope: give the scope without a filter; filters on a user's role"
+                " (e.g. '!group=course-a') choose their courses"
+            )
         if self.max_body_bytes < 1024:
             raise GatewayConfigError("max body must be at least 1024 bytes")
 
@@ -51,7 +61,7 @@ class GatewayConfig:
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         # An empty string switches a check off (e.g. --instructor-scope '').
-        for key in ("instructor_group", "instructor_scope"):
+        for key in ("instructor_group", "instructor_scope", "course_group_prefix"):
             if values.get(key) == "":
                 values[key] = None
         return cls(**values)  # type: ignore[arg-type]

@@ -1,16 +1,22 @@
 """Instructor endpoints: the class, struggles, errors, one student's queries, agents' health.
 
 Every handler sets `instructor_only`, so ApiHandler.prepare re-verifies the token and the
-instructor role with the hub on each call.
+instructor role with the hub on each call, and works out the instructor's courses
+(gateway/courses.py): every answer is limited to those courses' students.
 """
 
 import asyncio
+import logging
+from collections.abc import Collection
 from datetime import UTC, datetime
 
+from learnflow_agents.gateway.auth import HubLookupError
 from learnflow_agents.gateway.base import ApiError, ApiHandler
 from learnflow_agents.gateway.encoding import plain
 from learnflow_agents.runtime.health import store_health
 from learnflow_agents.store import analytics
+
+log = logging.getLogger("learnflow.gateway")
 
 
 class InstructorHandler(ApiHandler):
@@ -27,7 +33,15 @@ class InstructorHandler(ApiHandler):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
 
     def course(self) -> str | None:
-        return self.get_query_argument("course", None) or None
+        """`?course=`, which must be one of the instructor's courses (else 403)."""
+        course = self.get_query_argument("course", None) or None
+        if course is not None and not self.access.allows(course):
+            log.info("course refused", extra={"user": self.caller.name, "course": course})
+            raise ApiError(403, f"course {course!r} is not one of your courses", "course")
+        return course
+
+    def within(self) -> Collection[str | None] | None:
+        return self.access.within()
 
     def int_arg(self, name: str, default: int, top: int = analytics.MAX_PAGE) -> int:
         raw = self.get_query_argument(name, None)
@@ -47,9 +61,33 @@ class ClassHandler(InstructorHandler):
             course,
             limit=self.int_arg("limit", 200),
             after=self.get_query_argument("after", None),
+            within=self.within(),
         )
-        summary = await asyncio.to_thread(analytics.topic_summary, store, course)
-        self.reply({"course": course, "matrix": matrix, "topics": summary})
+        summary = await asyncio.to_thread(analytics.topic_summary, store, course, within=self.within())
+        if self.access.every:
+            courses = await asyncio.to_thread(analytics.course_ids, store)
+        else:
+            courses = sorted(self.access.courses)
+        self.reply(
+            {
+                "course": course,
+                "courses": courses,
+                "groups": await self.groups(),
+                "matrix": matrix,
+                "topics": summary,
+            }
+        )
+
+    async def groups(self) -> dict[str, list[str]]:
+        """The instructor's own hub groups (courses, sections) with their members, for the
+        dashboard's group filter; a group the gateway may not read is left out."""
+        out: dict[str, list[str]] = {}
+        for group in sorted(set(self.caller_groups) - {self.ctx.config.instructor_group}):
+            try:
+                out[group] = await self.ctx.identity.group_members(group)
+            except HubLookupError as err:
+                log.info("group %r left out of the class view: %s", group, err)
+        return out
 
 
 class StrugglesHandler(InstructorHandler):
@@ -60,6 +98,7 @@ class StrugglesHandler(InstructorHandler):
             since=self.since(),
             course_id=self.course(),
             limit=self.int_arg("limit", 50),
+            within=self.within(),
         )
         self.reply({"struggling": students})
 
@@ -72,6 +111,7 @@ class ErrorsHandler(InstructorHandler):
             since=self.since(),
             course_id=self.course(),
             limit=self.int_arg("limit", 10),
+            within=self.within(),
         )
         self.reply({"errors": errors})
 
@@ -84,6 +124,7 @@ class ExercisesHandler(InstructorHandler):
             since=self.since(),
             course_id=self.course(),
             limit=self.int_arg("limit", 100),
+            within=self.within(),
         )
         # pass_rate is a property, so the dataclass encoder would leave it out.
         self.reply({"exercises": [{**plain(rate), "pass_rate": rate.pass_rate} for rate in rates]})
@@ -91,6 +132,10 @@ class ExercisesHandler(InstructorHandler):
 
 class StudentQueriesHandler(InstructorHandler):
     async def get(self, student_id: str) -> None:
+        enrolment = await asyncio.to_thread(analytics.student_enrolment, self.ctx.store, student_id)
+        # A student of another course and an unknown one look the same: names are not probed.
+        if enrolment is None or not self.access.allows(enrolment.course_id):
+            raise ApiError(404, "no such student in your courses")
         items = await asyncio.to_thread(
             analytics.student_recent_queries, self.ctx.store, student_id, limit=self.int_arg("limit", 20)
         )

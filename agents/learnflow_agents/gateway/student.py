@@ -8,7 +8,9 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from learnflow_agents.contracts import StudentQuery
+from learnflow_agents.gateway.auth import HubLookupError
 from learnflow_agents.gateway.base import ApiError, ApiHandler, JsonBodyHandler
+from learnflow_agents.gateway.courses import course_for_query
 from learnflow_agents.store import FeedbackRejectedError, InvalidDataError
 
 log = logging.getLogger("learnflow.gateway")
@@ -46,6 +48,7 @@ class QueriesHandler(JsonBodyHandler):
             query = StudentQuery.model_validate(body)
         except ValidationError as err:
             raise validation_error(err) from None
+        query = query.model_copy(update={"course_id": await self.enrolled_course(query.course_id)})
         query = await self.ctx.engine.with_learning_record(self.caller.name, query)
         try:
             (query_id,) = await self.ctx.engine.submit_many([(self.caller.name, query)])
@@ -57,6 +60,19 @@ class QueriesHandler(JsonBodyHandler):
         if stored is None or stored.student_id != self.caller.name:
             raise ApiError(409, "query_id is already in use", "query_id")
         self.reply({"query_id": query_id}, status=202)
+
+    async def enrolled_course(self, claimed: str | None) -> str | None:
+        """The course the hub's groups put the student in (see gateway/courses.py)."""
+        prefix = self.ctx.config.course_group_prefix
+        if not prefix:
+            return None
+        try:
+            groups = await self.ctx.identity.user_groups(self.caller.name)
+        except HubLookupError as err:
+            # The question still gets its answer; the student keeps the course stored before.
+            log.warning("course look-up failed, query filed without a course: %s", err)
+            return None
+        return course_for_query(claimed, groups, prefix, self.caller.name)
 
 
 class QueryHandler(ApiHandler):
