@@ -32,6 +32,8 @@ from referencing.jsonschema import DRAFT202012
 import learnflow_ext.server
 from learnflow_ext.client.server_client import ServerClient, ServerInfo
 from learnflow_ext.instructor import cli
+from learnflow_ext.instructor.data import Filters, take_snapshot
+from learnflow_ext.instructor.gateway import GatewayError, GatewaySource
 from tests.fixtures.kafka_broker import free_port
 from tests.fixtures.listener import Recorder
 from tests.gateway.hub import REPO, Hub, Process, clean_env, wait_until
@@ -266,6 +268,20 @@ def test_the_dashboard_notebook_shows_the_class_from_the_gateway(
     printed = "".join(o.get("text", "") for o in code[1].outputs)
     assert "alice: " in printed and "boolean-logic" in printed, printed
     assert "IndexError:" in printed, printed
+
+
+@pytest.mark.usefixtures("alice_struggles")
+def test_the_dashboards_filters_are_the_teachers_courses_and_groups(hub: Hub) -> None:
+    source = GatewaySource(hub.gateway, hub.tokens["teacher"])
+    view = source.class_view(None)
+    assert view.courses == ["py101"] and "alice" in view.groups["course-py101"]
+    section = take_snapshot(source, Filters(group="course-py101"))
+    assert "alice" in section.view.matrix.students
+    assert set(section.view.matrix.students) <= set(view.groups["course-py101"])
+    assert [s.student_id for s in section.struggles] == ["alice"]
+    with pytest.raises(GatewayError) as refused:
+        source.class_view("py102")
+    assert refused.value.status == 403 and "not one of your courses" in str(refused.value)
 
 
 def test_an_unreachable_gateway_is_a_502_that_says_so(tmp_path: Path, hub: Hub) -> None:
