@@ -51,7 +51,7 @@ def test_empty_to_head(bare: Store) -> None:
     assert bare.current_revision() is None
     assert table_names(bare) == set()
     bare.upgrade()
-    assert bare.current_revision() == Store.head_revision() == "0002"
+    assert bare.current_revision() == Store.head_revision() == "0003"
     assert table_names(bare) >= TABLES
 
 
@@ -131,6 +131,43 @@ def test_downgrade_to_base_and_back(bare: Store) -> None:
     assert table_names(bare) & TABLES == set()
     bare.upgrade()
     assert table_names(bare) >= TABLES
+    assert bare.schema_diff() == []
+
+
+def test_0003_gives_existing_attempts_their_reply_as_source(bare: Store) -> None:
+    bare.upgrade("0002")
+    rows = [
+        {"details": {"reply_id": "r1"}},
+        {"details": {"reply_id": "r1"}},  # the duplicate the old look-up could let through
+        {"details": {"reply_id": "r2"}},
+        {"details": {}},
+    ]
+    attempts = sa.table(
+        "exercise_attempts",
+        *(sa.column(c) for c in ("student_id", "exercise_id", "topic", "passed", "hints_used", "created_at")),
+        sa.column("details", sa.JSON()),
+    )
+    now = sa.func.now() if bare.dialect == "postgresql" else sa.literal("2025-01-01 00:00:00")
+    with bare._engine.begin() as conn:
+        for row in rows:
+            conn.execute(
+                sa.insert(attempts).values(
+                    student_id="a",
+                    exercise_id="e",
+                    topic="t",
+                    passed=False,
+                    hints_used=0,
+                    created_at=now,
+                    **row,
+                )
+            )
+    bare.upgrade()
+    assert [a.source_id for a in sorted(bare.recent_attempts("a"), key=lambda a: a.id)] == [
+        "r1",
+        None,
+        "r2",
+        None,
+    ]
     assert bare.schema_diff() == []
 
 

@@ -1,5 +1,7 @@
 """Reads, full-text search, feedback, attempts, the LLM cache, heartbeats and purge."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -127,6 +129,28 @@ def test_attempts(store: Store) -> None:
     assert [a.id for a in attempts] == [second, first]
     assert (attempts[1].passed, attempts[1].hints_used, attempts[1].details) == (False, 2, {"failed": 3})
     assert store.recent_attempts("bob") == []
+
+
+def test_an_attempt_is_recorded_once_per_source(store: Store) -> None:
+    first = store.record_attempt("alice", "ex-1", "loops", passed=False, source_id="reply-1")
+    again = store.record_attempt("alice", "ex-1", "loops", passed=False, source_id="reply-1")
+    other = store.record_attempt("alice", "ex-1", "loops", passed=True, source_id="reply-2")
+    assert first == again != other
+    assert [a.source_id for a in store.recent_attempts("alice")] == ["reply-2", "reply-1"]
+    assert store.get_attempt(first).source_id == "reply-1"
+
+
+def test_concurrent_recordings_of_one_source_store_one_attempt(store: Store) -> None:
+    """The race the old look-up-then-insert had: both writers get the same attempt back."""
+    barrier = threading.Barrier(4)
+
+    def record(_: int) -> int:
+        barrier.wait()
+        return store.record_attempt("alice", "ex-1", "loops", passed=True, source_id="reply-race")
+
+    with ThreadPoolExecutor(4) as pool:
+        ids = set(pool.map(record, range(4)))
+    assert len(ids) == 1 and len(store.recent_attempts("alice")) == 1
 
 
 def test_cache_expiry_hits_and_stats(store: Store) -> None:

@@ -48,7 +48,10 @@ class LearningMixin(StoreBase):
         passed: bool,
         hints_used: int = 0,
         details: dict[str, Any] | None = None,
+        source_id: str | None = None,
     ) -> int:
+        """Store an attempt; returns its id. With `source_id` (what it was recorded from, e.g.
+        the check reply's id) a second recording is a no-op that returns the first one's id."""
         row = {
             "student_id": student_id,
             "exercise_id": exercise_id,
@@ -57,12 +60,23 @@ class LearningMixin(StoreBase):
             "hints_used": hints_used,
             "details": details or {},
             "created_at": utc_now(),
+            "source_id": source_id,
         }
         check_row(exercise_attempts, row)
+        ea = exercise_attempts
         with self._write() as conn:
-            return int(
-                conn.execute(sa.insert(exercise_attempts).returning(exercise_attempts.c.id), row).scalar_one()
-            )
+            if source_id is None:
+                return int(conn.execute(sa.insert(ea).returning(ea.c.id), row).scalar_one())
+            stmt = self._insert(ea).on_conflict_do_nothing(index_elements=[ea.c.source_id]).returning(ea.c.id)
+            inserted = conn.execute(stmt, row).scalar()
+            if inserted is not None:
+                return int(inserted)
+            return int(conn.execute(sa.select(ea.c.id).where(ea.c.source_id == source_id)).scalar_one())
+
+    def get_attempt(self, attempt_id: int) -> AttemptRecord:
+        with self._read() as conn:
+            row = conn.execute(sa.select(exercise_attempts).where(exercise_attempts.c.id == attempt_id)).one()
+        return AttemptRecord(**row._asdict())
 
     def recent_attempts(
         self, student_id: str, topic: str | None = None, limit: int = 50

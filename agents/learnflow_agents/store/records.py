@@ -132,6 +132,7 @@ class AttemptRecord:
     hints_used: int
     details: dict[str, Any]
     created_at: datetime
+    source_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

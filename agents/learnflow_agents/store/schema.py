@@ -109,7 +109,10 @@ exercise_attempts = sa.Table(
     sa.Column("hints_used", sa.Integer(), nullable=False, server_default=sa.text("0")),
     sa.Column("details", JSONDoc, nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
+    # What the attempt was recorded from (the check reply's id): recorded at most once.
+    sa.Column("source_id", sa.String(64)),
     sa.Index("ix_attempts_student_created", "student_id", "created_at"),
+    sa.Index("ux_attempts_source", "source_id", unique=True),
 )
 
 feedback = sa.Table(

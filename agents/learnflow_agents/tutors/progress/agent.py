@@ -31,31 +31,20 @@ from learnflow_agents.tutors.progress.struggle import choose, detect
 
 log = logging.getLogger("learnflow.progress")
 
-# A redelivered check is recognised among this many of the student's newest attempts on
-# the topic: redelivery follows the first delivery closely.
-REDELIVERY_SCAN = 50
-
 
 def record_once(store: Store, student_id: str, check: CheckResult) -> AttemptRecord:
-    """Record the attempt unless this reply's attempt is already stored (redelivery).
-
-    The check-then-insert is safe because one student's messages are handled in order by
-    one consumer (key = student id); two consumers only overlap briefly in a rebalance.
-    """
-    reply_id = check.details["reply_id"]
-
-    def stored() -> AttemptRecord | None:
-        attempts = store.recent_attempts(student_id, topic=check.topic, limit=REDELIVERY_SCAN)
-        return next((a for a in attempts if a.details.get("reply_id") == reply_id), None)
-
-    found = stored()
-    if found is None:
-        store.record_attempt(
-            student_id, check.exercise_id, check.topic, check.passed, check.hints_used, check.details
-        )
-        found = stored()
-    assert found is not None
-    return found
+    """Record the attempt once per check reply: a redelivered reply (or one handled by two
+    consumers during a rebalance) gets the attempt its first delivery stored."""
+    attempt_id = store.record_attempt(
+        student_id,
+        check.exercise_id,
+        check.topic,
+        check.passed,
+        check.hints_used,
+        check.details,
+        source_id=check.details["reply_id"],
+    )
+    return store.get_attempt(attempt_id)
 
 
 class ProgressAgent:
