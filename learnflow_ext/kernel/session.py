@@ -36,6 +36,8 @@ class KernelSession:
         self.last_error: CapturedError | None = None
         self.cards: OrderedDict[str, FeedbackCard] = OrderedDict()
         self._answered_errors: OrderedDict[str, tuple[FeedbackCard, str]] = OrderedDict()
+        # Per exercise: hints already reported with a check (see _new_hints).
+        self.hints_reported: dict[str, int] = {}
         self.sent = 0
         self.collapsed = 0
 
@@ -153,9 +155,11 @@ class KernelSession:
         return None
 
     def check_query(self, code: str, exercise: AgentReply | None) -> Callable[[Any], StudentQuery]:
-        """The exercise agent's check: "check EXERCISE_ID" with the student's code."""
+        """The exercise agent's check: "check EXERCISE_ID" with the student's code, and the
+        hints revealed since the previous check of that exercise."""
         exercise_id = reply_data.exercise_id(exercise) if exercise else None
         text = "check" if exercise_id is None else f"check {exercise_id}"
+        hints_used = self._new_hints(exercise_id) if exercise_id else 0
 
         def build(context: Any) -> StudentQuery:
             return StudentQuery(
@@ -164,9 +168,25 @@ class KernelSession:
                 target_agent="exercise",
                 context=context,
                 source="kernel-magic",
+                hints_used=hints_used,
             )
 
         return build
+
+    def _new_hints(self, exercise_id: str) -> int:
+        # The exercise card and its check replies carry the same ordered hints, so the hints
+        # seen are the most revealed on any of them; each is reported with one check only.
+        seen = max(
+            (
+                card.view.hints_shown
+                for card in self.cards.values()
+                if card.view.reply is not None and reply_data.exercise_id(card.view.reply) == exercise_id
+            ),
+            default=0,
+        )
+        reported = self.hints_reported.get(exercise_id, 0)
+        self.hints_reported[exercise_id] = max(seen, reported)
+        return max(0, seen - reported)
 
     # -- CardActions: what the cards' buttons do --------------------------------------
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from jupyter_server.auth.decorator import authorized
 from learnflow_agents.contracts import StudentContext, StudentQuery
-from learnflow_agents.contracts.query import MAX_CODE
+from learnflow_agents.contracts.query import MAX_CODE, MAX_HINTS_USED
 from learnflow_agents.store import AttemptRecord, InvalidDataError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 from tornado import web
@@ -30,6 +30,7 @@ class AttemptBody(BaseModel):
     code: Annotated[str, StringConstraints(max_length=MAX_CODE)]
     context: StudentContext = Field(default_factory=StudentContext)
     course_id: Annotated[str, StringConstraints(max_length=128)] | None = None
+    hints_used: Annotated[int, Field(ge=0, le=MAX_HINTS_USED)] = 0
 
     @field_validator("code")
     @classmethod
@@ -54,6 +55,7 @@ class AttemptsHandler(LearnFlowHandler):
                 context=body.context,
                 course_id=body.course_id,
                 source="attempts-api",
+                hints_used=body.hints_used,
             )
         except ValidationError as err:
             raise ApiError(400, validation_message(err)) from None

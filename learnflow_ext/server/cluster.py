@@ -260,6 +260,7 @@ class AttemptsHandler(ClusterHandler):
             "context": body.context.model_dump(mode="json"),
             "course_id": body.course_id,
             "source": "attempts-api",
+            "hints_used": body.hints_used,
         }
         _, accepted = await self.gateway.call("POST", "api/queries", query)
         self.write_json({"query_id": str(accepted["query_id"])}, 202)

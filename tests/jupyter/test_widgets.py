@@ -17,6 +17,7 @@ from learnflow_agents.contracts import (
     LogStatus,
     Provenance,
     RoutingDecision,
+    StudentContext,
     StudentQuery,
 )
 from learnflow_agents.store.schema import feedback
@@ -305,3 +306,37 @@ def test_terminal_ipython_prints_the_card_as_text_once(session: KernelSession, c
     answer = "NameError: name 'missing_in_terminal' is not defined"[::-1]
     assert out.count(answer) == 1
     assert "LearnFlow: all answers are in." in out
+
+
+def test_a_check_reports_the_hints_revealed_since_the_previous_check(session: KernelSession) -> None:
+    card = FeedbackCard("exercise", session)
+    card.on_reply(
+        reply(
+            agent="exercise",
+            code_blocks=[CodeBlock(role=CodeRole.STARTER, code="pass")],
+            hints=["Use %.", "Start from 0.", "Add only evens."],
+            data={"exercise_id": "hinted-evens"},
+            provenance=Provenance(agent="exercise"),
+        )
+    )
+    session._keep(card)
+    assert session.check_query("x = 1", card.view.reply)(StudentContext()).hints_used == 0
+    card.reveal_hint()
+    card.reveal_hint()
+    assert session.check_query("x = 1", card.view.reply)(StudentContext()).hints_used == 2
+    # Reported once: the next check without a new hint says none.
+    assert session.check_query("x = 1", card.view.reply)(StudentContext()).hints_used == 0
+    # A failed check's card carries the same hints: revealing the third there counts once.
+    check_card = FeedbackCard("exercise", session)
+    check_card.on_reply(
+        reply(
+            agent="exercise",
+            hints=["Use %.", "Start from 0.", "Add only evens."],
+            data={"exercise_id": "hinted-evens", "passed": False},
+            provenance=Provenance(agent="exercise"),
+        )
+    )
+    session._keep(check_card)
+    for _ in range(3):
+        check_card.reveal_hint()
+    assert session.check_query("x = 1", card.view.reply)(StudentContext()).hints_used == 1

@@ -62,6 +62,20 @@ async def test_a_failing_attempt_lists_the_failed_tests_newest_first(jp_fetch: A
     assert newest["failed_tests"]
 
 
+async def test_hints_revealed_before_a_check_are_recorded_with_the_attempt(jp_fetch: Any) -> None:
+    posted = await post_json(
+        jp_fetch, "attempts", {"exercise_id": "sum-of-evens", "code": WRONG, "hints_used": 2}
+    )
+    assert posted.code == 202, body(posted)
+    view = body(
+        await jp_fetch("learnflow", "api", "queries", body(posted)["query_id"], params={"wait": "60"})
+    )
+    (reply,) = [r for r in view["replies"] if not r["data"].get("saga_of")]
+    assert reply["data"]["hints_used"] == 2
+    (attempt,) = await attempts_once_recorded(jp_fetch, 1)
+    assert (attempt["hints_used"], attempt["passed"]) == (2, False)
+
+
 async def test_only_the_callers_attempts_are_listed(jp_fetch: Any, learnflow: Any) -> None:
     engine = await learnflow.host.get()
     engine.store.record_attempt("someone-else", "sum-of-evens", "for-loops", True)
@@ -75,6 +89,11 @@ async def test_bad_attempts_are_refused_with_a_reason(jp_fetch: Any) -> None:
         "exercise_id: String should match pattern": {"exercise_id": "no spaces", "code": SOLUTION},
         "code: Field required": {"exercise_id": "sum-of-evens"},
         "code: the solution is empty": {"exercise_id": "sum-of-evens", "code": "  \n"},
+        "hints_used: Input should be greater than or equal to 0": {
+            "exercise_id": "sum-of-evens",
+            "code": SOLUTION,
+            "hints_used": -1,
+        },
     }
     for expected, data in cases.items():
         refused = await post_json(jp_fetch, "attempts", data)

@@ -14,6 +14,8 @@ MAX_CODE = 100_000
 MAX_TRACEBACK = 50_000
 MAX_VARIABLES = 50
 MAX_TOPICS = 200
+# An exercise has at most 6 hints; the margin is for re-released exercises.
+MAX_HINTS_USED = 20
 
 TopicName = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
 
@@ -60,6 +62,9 @@ class StudentQuery(Contract):
     context: StudentContext = Field(default_factory=StudentContext)
     course_id: Annotated[str, StringConstraints(max_length=128)] | None = None
     source: Annotated[str, StringConstraints(max_length=32)] = "api"
+    # Exercise checks: the hints the student revealed since their previous check of the
+    # exercise (the UI reveals them; only it knows). Recorded with the attempt as evidence.
+    hints_used: Annotated[int, Field(ge=0, le=MAX_HINTS_USED)] = 0
 
     @model_validator(mode="after")
     def _has_content(self) -> "StudentQuery":

@@ -177,6 +177,7 @@ def check_reply(
             None,
             passed=result.passed,
             score=result.score,
+            hints_used=query.hints_used,
             points=result.points,
             max_points=result.max_points,
             tests=[public_outcome(o) for o in result.tests],

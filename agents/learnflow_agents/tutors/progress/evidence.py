@@ -92,8 +92,8 @@ def check_of(reply: AgentReply) -> CheckResult | None:
         "score": data.get("score"),
         "failed_tests": failed[:20],
     }
-    # The check reply does not know how many hints the widget revealed; a client that
-    # does can put `hints_used` in the reply data and it is recorded as weak evidence.
+    # The client reports the hints it revealed since the previous check (StudentQuery
+    # .hints_used); the exercise agent echoes them here. Weak evidence, one item each.
     hints = data.get("hints_used", 0)
     return CheckResult(
         exercise_id=str(exercise_id),
