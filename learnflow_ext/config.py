@@ -13,11 +13,13 @@ from typing import Any
 from jupyter_core.paths import jupyter_data_dir
 from learnflow_agents.contracts import LearningStyle, SkillLevel, StudentContext
 from learnflow_agents.runtime.handler import Agent
+from learnflow_agents.tutors.exercise.format import Topic
+from learnflow_agents.tutors.exercise.picker import normalise_topic
 from traitlets import Bool, Float, Int, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 # What `%learnflow config` may change and persist; everything else is deployment config.
-PREFERENCES = ("skill_level", "learning_style", "auto_capture")
+PREFERENCES = ("skill_level", "learning_style", "auto_capture", "known_topics")
 
 _STUDENT_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.@+\-]")
 
@@ -51,6 +53,12 @@ class LearnFlow(Configurable):
         [],
         help="More agents as 'module:factory' import paths; one named like a built-in replaces it.",
     ).tag(config=True)
+    known_topics = List(
+        Unicode(),
+        [],
+        help="Topics the student already knows (curriculum names, e.g. lists, functions): counted"
+        " as covered, e.g. for an exercise's prerequisites.",
+    ).tag(config=True)
     max_variables = Int(12, help="Variables described per captured error.").tag(config=True)
     max_repr = Int(120, help="Characters of each variable's repr.").tag(config=True)
     preferences_file = Unicode("", help="Where preferences persist; default: the LearnFlow data dir.").tag(
@@ -64,6 +72,22 @@ class LearnFlow(Configurable):
     @validate("learning_style")
     def _valid_style(self, proposal: dict[str, Any]) -> str:
         return _choice(LearningStyle, proposal["value"], "learning_style")
+
+    @validate("known_topics")
+    def _valid_topics(self, proposal: dict[str, Any]) -> list[str]:
+        topics, unknown = [], []
+        for name in proposal["value"]:
+            topic = normalise_topic(str(name))
+            if topic is None:
+                unknown.append(str(name))
+            elif topic.value not in topics:
+                topics.append(topic.value)
+        if unknown:
+            raise TraitError(
+                f"known_topics: not curriculum topics: {', '.join(unknown)}."
+                f" Known topics: {', '.join(t.value for t in Topic)}"
+            )
+        return topics
 
     # -- derived values ---------------------------------------------------------------
 
@@ -87,6 +111,7 @@ class LearnFlow(Configurable):
         return StudentContext(
             skill_level=SkillLevel(skill_level or self.skill_level),
             learning_style=LearningStyle(self.learning_style),
+            topics_covered=list(self.known_topics),
         )
 
     # -- preferences ----------------------------------------------------------------

@@ -217,6 +217,11 @@ async def test_queries_can_carry_the_students_learning_record(settings: Settings
         enriched = await engine.with_learning_record("ana", asked)
         assert enriched.context.mastery == {"lists": 0.8}
         assert enriched.context.skill_level == "advanced"  # the client's preference is kept
+        # Topics the student declares known are kept beside what the store knows.
+        await engine.submit("ana", StudentQuery(text="what is a loop?", target_agent="concepts"))
+        declared = StudentQuery(text="an exercise", context={"topics_covered": ["functions"]})
+        covered = (await engine.with_learning_record("ana", declared)).context.topics_covered
+        assert "functions" in covered
         assert await engine.with_learning_record("nobody", asked) == asked
     finally:
         await engine.stop()

@@ -26,7 +26,8 @@ Usage: %learnflow COMMAND [ARGS]      (or %%learnflow COMMAND with code in the c
   hint                       the next hint for the current exercise
   progress                   your mastery per topic, next steps, achievements
   status                     mode, provider, agents, database
-  config [NAME=VALUE ...]    show or set skill_level, learning_style, auto_capture (saved)
+  config [NAME=VALUE ...]    show or set skill_level, learning_style, auto_capture,
+                             known_topics (saved)
   auto on|off                turn automatic error capture on or off for this kernel
   wait [SECONDS]             wait for pending answers (for headless runs)
 """
@@ -94,9 +95,12 @@ class LearnFlowMagics(Magics):
             Mode (kernel-only: the engine runs inside this kernel), provider
             (offline or Claude), agents running, database, pending answers.
         config [skill_level=LEVEL] [learning_style=STYLE] [auto_capture=on|off]
+               [known_topics=TOPIC,TOPIC,...]
             Show or change your preferences; changes are saved for your user and
             apply to every kernel. LEVEL: beginner, intermediate, advanced;
-            STYLE: visual, step-by-step, example-driven.
+            STYLE: visual, step-by-step, example-driven. known_topics: what you
+            already know (e.g. lists,functions), so exercises that build on it are
+            offered; known_topics= (empty) clears it.
         auto on|off
             Turn automatic error capture on or off for this kernel only.
         wait [SECONDS]
@@ -285,8 +289,7 @@ class LearnFlowMagics(Magics):
             path = config.save_preferences()
             print(f"Saved to {path}")
         for name in PREFERENCES:
-            value = getattr(config, name)
-            print(f"  {name:<15} {('on' if value else 'off') if isinstance(value, bool) else value}")
+            print(f"  {name:<15} {_shown(getattr(config, name))}")
 
     def _auto(self, rest: str, cell: str | None) -> None:
         if rest.lower() not in ON | OFF:
@@ -323,7 +326,18 @@ def _parse_choice(kind: type[SkillLevel] | type[LearningStyle], value: str, name
         raise ArgumentError(f"{name} must be one of: {', '.join(k.value for k in kind)}") from None
 
 
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list):
+        return ", ".join(value) or "(none)"
+    return str(value)
+
+
 def _parse_preference(name: str, value: str) -> Any:
+    if name == "known_topics":
+        # Validated (and normalised to curriculum names) by the trait.
+        return [t.strip() for t in value.split(",") if t.strip()]
     if name == "auto_capture":
         if value.lower() not in ON | OFF:
             raise ArgumentError("auto_capture takes on or off")

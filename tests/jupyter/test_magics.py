@@ -64,6 +64,7 @@ def test_bad_arguments_print_usage_and_send_nothing(jupyter_env: JupyterSandbox)
         "%learnflow ask": "ask needs a question",
         "%learnflow config colour=blue": "config takes NAME=VALUE",
         "%learnflow config skill_level=wizard": "skill_level must be one of",
+        "%learnflow config known_topics=lists,quantum": "known_topics: not curriculum topics: quantum",
         "%learnflow auto maybe": "auto takes on or off",
         "%learnflow wait soon": "wait needs a number of seconds",
         "%learnflow config 'skill_level=advanced": "cannot read the arguments",
@@ -144,7 +145,11 @@ def test_the_magic_documents_every_command(jupyter_env: JupyterSandbox) -> None:
 
 def test_config_is_saved_for_the_user_and_read_by_the_next_kernel(jupyter_env: JupyterSandbox) -> None:
     first = run_notebook(
-        [LOAD_WITH_ECHO, "%learnflow config skill_level=advanced learning_style=visual auto_capture=off"],
+        [
+            LOAD_WITH_ECHO,
+            "%learnflow config skill_level=advanced learning_style=visual auto_capture=off"
+            " known_topics=list,functions",
+        ],
         jupyter_env.workdir,
     )
     saved = jupyter_env.data_dir / "learnflow" / "preferences.json"
@@ -153,11 +158,13 @@ def test_config_is_saved_for_the_user_and_read_by_the_next_kernel(jupyter_env: J
         "skill_level": "advanced",
         "learning_style": "visual",
         "auto_capture": False,
+        "known_topics": ["lists", "functions"],
     }
     second = run_notebook([LOAD_WITH_ECHO, "%learnflow config", "1 / 0"], jupyter_env.workdir)
     shown = output_text(second.cells[1])
     assert "skill_level     advanced" in shown
     assert "learning_style  visual" in shown
     assert "auto_capture    off" in shown
+    assert "known_topics    lists, functions" in shown
     assert widget_displays(second.cells[2]) == []  # auto-capture stayed off in the new kernel
     assert jupyter_env.queries() == []

@@ -340,3 +340,17 @@ def test_a_check_reports_the_hints_revealed_since_the_previous_check(session: Ke
     for _ in range(3):
         check_card.reveal_hint()
     assert session.check_query("x = 1", card.view.reply)(StudentContext()).hints_used == 1
+
+
+def test_known_topics_are_normalised_and_sent_as_covered() -> None:
+    from traitlets import TraitError
+
+    from learnflow_ext.config import LearnFlow
+
+    config = LearnFlow()
+    config.known_topics = ["list", "Functions", "lists"]
+    assert config.known_topics == ["lists", "functions"]
+    assert config.student_context().topics_covered == ["lists", "functions"]
+    with pytest.raises(TraitError, match="not curriculum topics: astrology"):
+        config.known_topics = ["lists", "astrology"]
+    assert config.known_topics == ["lists", "functions"]

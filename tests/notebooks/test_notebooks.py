@@ -59,6 +59,10 @@ def test_welcome(student: Path) -> None:
     assert "Concepts agent · done" in asked and "tuple" in asked
     loops = outputs_of(notebook, "%learnflow exercise loops")
     assert "Learn 'lists' and 'functions' first" in loops
+    assert "known_topics=lists,functions" in loops
+    declared = outputs_of(notebook, "%learnflow config known_topics=lists,functions")
+    assert "known_topics    lists, functions" in declared
+    assert "Exercise: " in declared and "for-loops)" in declared
     assert "Exercise: Swap two variables" in outputs_of(notebook, "%learnflow exercise variables")
     assert outputs_of(notebook, "%learnflow hint").startswith("Hint 1: ")
     assert "Alan Grace" in outputs_of(notebook, 'left = "Grace"')

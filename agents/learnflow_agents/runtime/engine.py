@@ -280,9 +280,9 @@ class Engine:
             return query
         if stored is None:
             return query
-        context = query.context.model_copy(
-            update={"topics_covered": stored.topics_covered, "mastery": stored.mastery}
-        )
+        # Topics the student declares known (their preferences) are kept beside the stored ones.
+        covered = list(dict.fromkeys([*stored.topics_covered, *query.context.topics_covered]))
+        context = query.context.model_copy(update={"topics_covered": covered, "mastery": stored.mastery})
         return query.model_copy(update={"context": context})
 
     # -- internals -------------------------------------------------------------------

@@ -180,7 +180,9 @@ def pick(
         missing = [p.value for p in unmet_prerequisites(easiest, covered, mastery)]
         raise NoExerciseFitsError(
             f"Every {slug.value!r} exercise builds on topics you haven't covered yet. "
-            f"Learn {_join(missing)} first, then come back to {slug.value}.",
+            f"Learn {_join(missing)} first, then come back to {slug.value}. Already know "
+            f"{'it' if len(missing) == 1 else 'them'}? Say so in your preferences "
+            f"(`%learnflow config known_topics={','.join(missing)}`) and ask again.",
             slug.value,
             learn_first=missing,
         )
