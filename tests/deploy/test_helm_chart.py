@@ -1,9 +1,9 @@
 """The Helm chart without a cluster: Helm's own lint (helm-sdkpy bundles Helm's library),
 values against values.schema.json, and the security-relevant parts of the templates.
 
-helm-sdkpy exposes lint but no `template`/dry-run, so manifests cannot be rendered here;
-lint does render every template (with the chart's values) and fails on template errors,
-and the assertions below read the template sources.
+helm-sdkpy exposes lint but no `template`/dry-run; lint renders every template (with the
+chart's values) and fails on template errors, and the assertions below read the template
+sources. The rendered manifests are validated in test_chart_render.py (helm-python-sdk).
 """
 
 import asyncio
