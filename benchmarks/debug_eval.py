@@ -9,6 +9,11 @@ For fixable snippets it also reports how many replies carry a fix that compiles,
 many fixes run (in a subprocess, with a timeout, after the snippet's setup cells and
 with its stdin) without raising the original error.
 
+Rows with ``error_type: null`` run cleanly but surprise the student (family
+UnexpectedNone, "why does this print None?", with the row's ``question``): right means the
+agent also reports no error, and a fix works when it runs cleanly and prints `None` fewer
+times than the original cell.
+
     python benchmarks/debug_eval.py [--data FILE] [--min-correct 0.90] [--no-run] [--show N]
 """
 
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -74,7 +80,7 @@ def load_rows(path: Path) -> list[dict]:
 def make_query(row: dict) -> StudentQuery:
     variables = [VariableSummary(**v) for v in row.get("variables", [])]
     return StudentQuery(
-        text="Why does this fail?",
+        text=row.get("question") or "Why does this fail?",
         code=row["code"],
         traceback=None if row.get("no_traceback") else row["traceback"],
         variables=variables,
@@ -91,9 +97,34 @@ def judged_text(reply: AgentReply) -> str:
     return (reply.summary + "\n" + "\n\n".join(kept)).lower()
 
 
+def _nones(text: str) -> int:
+    return len(re.findall(r"\bNone\b", text))
+
+
 def run_fix(fix: str, row: dict, timeout: float = 5.0) -> tuple[bool, str]:
-    """Run setup cells + fix; True when the original error type is not raised."""
-    source = "\n".join([*row.get("setup", []), fix])
+    """Run setup cells + fix; True when the original error type is not raised (for a row
+    without an error: when it runs cleanly and prints `None` less often than the cell)."""
+    if row["error_type"] is None:
+        ran, out = _run(fix, row, timeout)
+        if ran is None or ran[0] is not None:
+            return False, "does not run cleanly" if ran else "timed out"
+        _, before = _run(row["code"], row, timeout)
+        fewer = _nones(out) < _nones(before)
+        return fewer, "prints None less often" if fewer else "still prints None as often"
+    ran, _ = _run(fix, row, timeout)
+    if ran is None:
+        return False, "timed out"
+    (raised,) = ran
+    if raised is None:
+        return True, "ran cleanly"
+    if raised == row["error_type"]:
+        return False, f"still raises {raised}"
+    return True, f"got past the {row['error_type']}, then {raised}"
+
+
+def _run(code: str, row: dict, timeout: float) -> tuple[tuple[str | None] | None, str]:
+    """((exception type or None,), stdout); (None, "") when it timed out."""
+    source = "\n".join([*row.get("setup", []), code])
     with tempfile.TemporaryDirectory(prefix="learnflow-fix-") as workdir:
         for name, content in row.get("files", {}).items():
             Path(workdir, name).write_text(content)
@@ -108,13 +139,9 @@ def run_fix(fix: str, row: dict, timeout: float = 5.0) -> tuple[bool, str]:
                 env={"PATH": os.environ.get("PATH", "")},
             )
         except subprocess.TimeoutExpired:
-            return False, "timed out"
+            return None, ""
     raised = proc.stderr.split("@@RAISED@@")[-1].strip() if "@@RAISED@@" in proc.stderr else None
-    if raised is None:
-        return True, "ran cleanly"
-    if raised == row["error_type"]:
-        return False, f"still raises {raised}"
-    return True, f"got past the {row['error_type']}, then {raised}"
+    return (raised,), proc.stdout
 
 
 def evaluate(rows: list[dict], *, run_fixes: bool = True, agent_runs_code: bool = True) -> Report:
@@ -144,7 +171,7 @@ def print_report(report: Report, *, show: int = 20, run_fixes: bool = True) -> N
     outs = report.outcomes
     fixable = [o for o in outs if o.row["fixable"]]
     latencies = [o.reply.provenance.latency_ms for o in outs]
-    print(f"debug agent, offline — {len(outs)} failing snippets")
+    print(f"debug agent, offline — {len(outs)} snippets (failing, or printing an unexpected None)")
     print(f"  correct diagnosis        {_pct(sum(o.correct for o in outs), len(outs))}")
     print(f"  error type right         {_pct(sum(o.type_ok for o in outs), len(outs))}")
     print(f"  fixable with compiling fix {_pct(sum(bool(o.fix_compiles) for o in fixable), len(fixable))}")

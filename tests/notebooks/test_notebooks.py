@@ -84,6 +84,7 @@ def test_ask_and_explain(student: Path) -> None:
     with_code = outputs_of(notebook, "%%learnflow ask why does this print None?")
     assert "You asked: why does this print None?" in with_code
     assert " · done · " in with_code
+    assert "`double` (defined on line 1) has no `return` statement" in with_code
 
 
 def test_review(student: Path) -> None:

@@ -625,11 +625,16 @@ def test_eval_set_is_large_real_and_covers_every_family() -> None:
         "SyntaxError", "IndentationError", "TabError", "NameError", "AttributeError", "TypeError",
         "IndexError", "KeyError", "ValueError", "ZeroDivisionError", "UnboundLocalError", "RecursionError",
         "ModuleNotFoundError", "ImportError", "FileNotFoundError", "StopIteration", "AssertionError",
-        "KeyboardInterrupt", "Other",
+        "KeyboardInterrupt", "Other", "UnexpectedNone",
     }  # fmt: skip
     assert required <= families
-    assert sum("Cell In[" in row["traceback"] for row in rows) >= 10
+    assert sum("Cell In[" in (row["traceback"] or "") for row in rows) >= 10
     for row in rows:
+        if row["family"] == "UnexpectedNone":
+            # No error: the cell runs; the student's question says what surprised them.
+            assert row["traceback"] is None and row["error_type"] is None and row["question"], row["id"]
+            assert row["must_mention"], row["id"]
+            continue
         parsed = parse_traceback(row["traceback"])
         assert parsed is not None and parsed.error_type == row["error_type"], row["id"]
         assert row["must_mention"], row["id"]
@@ -645,3 +650,51 @@ def test_eval_floor(caplog: pytest.LogCaptureFixture) -> None:
     assert report.correct_rate >= 0.85, misses
     fixable = [o for o in report.outcomes if o.row["fixable"]]
     assert sum(bool(o.fix_compiles) for o in fixable) / len(fixable) >= 0.85
+
+
+# -- no error, but an unexpected None ------------------------------------------------------
+
+
+def _asked(text: str, source: str, **kw: object) -> AgentReply:
+    return diagnose(StudentQuery(text=text, code=textwrap.dedent(source)), **kw)  # type: ignore[arg-type]
+
+
+def test_a_function_that_prints_instead_of_returning_explains_the_printed_none() -> None:
+    reply = _asked(
+        "why does this print None?",
+        """\
+        def double(x):
+            print(x * 2)
+
+        print(double(4))
+        """,
+    )
+    assert reply.data["error_type"] is None and reply.data["unexpected_none"] == "no-return"
+    assert "`double` (defined on line 1) has no `return` statement" in reply.summary
+    assert "`print(…)` on line 4 shows that `None`" in reply.summary
+    (fix,) = [b for b in reply.code_blocks if b.role == CodeRole.FIX]
+    assert "    return x * 2" in fix.code
+    # Checked by running it: the cell still runs and no longer prints None.
+    assert (
+        reply.data["fix_verified"] == "ran" and fix.title == "Fixed cell (checked: runs and prints no `None`)"
+    )
+    assert reply.concepts[:2] == ["return-values", "none"]
+
+
+def test_a_printed_none_is_explained_even_when_the_question_does_not_say_none() -> None:
+    reply = _asked("the output looks wrong", "nums = [3, 1, 2]\nnums = nums.sort()\nprint(nums)\n")
+    assert reply.data["unexpected_none"] == "in-place"
+    assert "changes `nums` in place and returns `None`" in reply.summary
+    assert reply.code_blocks[0].code == "nums = [3, 1, 2]\nnums.sort()\nprint(nums)\n"
+
+
+def test_without_running_the_cell_the_question_alone_is_enough_and_the_fix_only_compiled() -> None:
+    reply = _asked("why is x None?", "x = print(5)\nprint(x)\n", run_code=False)
+    assert reply.data["unexpected_none"] == "print" and reply.data["reproduced"] is False
+    assert reply.data["fix_verified"] == "compiled"
+
+
+def test_none_asked_about_but_nowhere_made_gets_the_honest_no_error_answer() -> None:
+    reply = _asked("why is it None?", "value = 3\nprint(value * 2)\n")
+    assert "unexpected_none" not in reply.data
+    assert reply.summary.startswith("No error to diagnose")

@@ -21,7 +21,7 @@ from learnflow_agents.contracts.reply import (
 )
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, short
 from learnflow_agents.tutors.debug.families import analyse, no_error
-from learnflow_agents.tutors.debug.fix_verifier import Verification, verify_fix
+from learnflow_agents.tutors.debug.fix_verifier import Verification, verify_fix, verify_none_fix
 from learnflow_agents.tutors.debug.situation import Situation, build_situation
 
 AGENT_NAME = "debug"
@@ -37,7 +37,12 @@ def diagnose(query: StudentQuery, *, run_code: bool = True) -> AgentReply:
     sit = build_situation(query, allow_run=run_code)
     diag = analyse(sit) if sit.error_type else no_error(sit)
     verification: Verification | None = None
-    if diag.fix_code is not None and sit.error_type:
+    if diag.fix_code is not None and not sit.error_type:
+        verification = verify_none_fix(diag.fix_code, sit.run_stdout, run=run_code and sit.reproduced)
+        if verification.status is None:
+            diag.extra["rejected_fix"] = verification.detail
+            diag.fix_code = None
+    elif diag.fix_code is not None and sit.error_type:
         if diag.fix_code.strip() == sit.code.strip():
             diag.fix_code = None
         else:
@@ -111,6 +116,8 @@ def _reply(
 
 def _fix_title(sit: Situation, verification: Verification | None) -> str:
     if verification and verification.status == "ran":
+        if not sit.error_type:
+            return "Fixed cell (checked: runs and prints no `None`)"
         return f"Fixed cell (checked: runs without the {sit.error_type})"
     return "Fixed cell (checked: compiles)"
 

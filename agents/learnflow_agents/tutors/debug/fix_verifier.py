@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass
 
 from learnflow_agents.tutors.debug.code_facts import compile_error, parse
-from learnflow_agents.tutors.debug.sandbox import RunResult, run_cell
+from learnflow_agents.tutors.debug.sandbox import RunResult, none_shown, run_cell
 
 SAFE_MODULES = frozenset(
     {
@@ -110,3 +110,24 @@ def verify_fix(
         "ran",
         f"compiles and runs past the {error_type}; later it raises {result.error_type}: {result.message}",
     )
+
+
+def verify_none_fix(
+    fixed_code: str, stdout_before: str, *, run: bool = True, timeout: float = 3.0
+) -> Verification:
+    """A fix for an unexpected `None` (no error to remove): it must compile, and when the cell
+    was run it must still run cleanly and print fewer `None` lines than before."""
+    err = compile_error(fixed_code)
+    if err is not None:
+        return Verification(None, f"the fix does not compile: {err.msg} (line {err.lineno})")
+    safe, why_not = is_safe_to_run(fixed_code)
+    if not run or not safe:
+        return Verification("compiled", "compiles; not run" + (f" because it {why_not}" if why_not else ""))
+    result = run_cell(fixed_code, timeout=timeout)
+    if not result.clean:
+        # Worse than the question it answers: a cell that ran now fails or hangs.
+        return Verification(None, f"the fix no longer runs cleanly ({result.error_type}: {result.message})")
+    before, after = none_shown(stdout_before), none_shown(result.stdout)
+    if after < before:
+        return Verification("ran", f"runs and prints `None` {after} time(s) instead of {before}")
+    return Verification("compiled", "compiles and runs, but still prints `None` as often as before")

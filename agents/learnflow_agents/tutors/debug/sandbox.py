@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -119,3 +120,11 @@ def run_cell(code: str, *, timeout: float = 3.0) -> RunResult:
         traceback=result.get("traceback", ""),
         stdout=result.get("stdout", ""),
     )
+
+
+_NONE_WORD = re.compile(r"\bNone\b")
+
+
+def none_shown(stdout: str) -> int:
+    """How many times the output shows `None` (`None` alone, or `total: None`)."""
+    return len(_NONE_WORD.findall(stdout))

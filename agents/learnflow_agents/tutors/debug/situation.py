@@ -50,6 +50,8 @@ class Situation:
     elsewhere: list[Frame] = field(default_factory=list)
     syntax: SyntaxLocation | None = None
     reproduced: bool = False
+    # What the cell printed when it ran cleanly in the sandbox (a wrong-result question).
+    run_stdout: str = ""
     known_lines: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -161,6 +163,7 @@ def build_situation(query: StudentQuery, *, allow_run: bool = True) -> Situation
     has_code = bool(code.strip())
     tb = parse_traceback(query.traceback)
     reproduced = False
+    run_stdout = ""
     own_syntax = compile_error(code) if has_code else None
     if own_syntax is not None and (tb is None or tb.error_type in SYNTAX_FAMILY):
         # Our own compile gives exact columns; a pasted caret block may be shifted or cut.
@@ -170,6 +173,8 @@ def build_situation(query: StudentQuery, *, allow_run: bool = True) -> Situation
         reproduced = True
         if result.completed and result.error_type:
             tb = parse_traceback(result.traceback)
+        elif result.clean:
+            run_stdout = result.stdout
         elif not result.completed and result.error_type == "Timeout":
             tb = ParsedTraceback("KeyboardInterrupt", "KeyboardInterrupt", "", [])
             tb.frames = [Frame("<cell>", None)]
@@ -186,6 +191,7 @@ def build_situation(query: StudentQuery, *, allow_run: bool = True) -> Situation
         variables={v.name: v for v in query.variables},
         suggestion=tb.suggestion if tb else None,
         reproduced=reproduced,
+        run_stdout=run_stdout,
     )
     if tb is None:
         return sit

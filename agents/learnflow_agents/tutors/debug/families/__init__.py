@@ -25,6 +25,7 @@ from learnflow_agents.tutors.debug.families import (
     syntax_errors,
     type_errors,
     unbound_local,
+    unexpected_none,
     value_errors,
     zero_division,
 )
@@ -55,7 +56,15 @@ ANALYSERS: dict[str, Analyser] = {
     "KeyboardInterrupt": infinite_loops.analyse,
 }
 
-no_error = generic.no_error
+
+def no_error(sit: Situation) -> Diagnosis:
+    """No exception: a `None` the student did not expect, else an honest "no error here"."""
+    try:
+        found = unexpected_none.analyse(sit)
+    except Exception:  # an analyser bug must not cost the student their answer
+        log.exception("debug analyser unexpected_none failed; falling back")
+        found = None
+    return found if found is not None else generic.no_error(sit)
 
 
 def _lineage(error_type: str) -> list[str]:

@@ -38,7 +38,7 @@ def find_none_origin(sit: Situation, receiver: ast.AST, line: int) -> NoneOrigin
     if not sit.has_code or sit.tree is None:
         return None
     if isinstance(receiver, ast.Call):
-        return _from_call(sit, receiver, line, variable=None, assign_line=line)
+        return origin_of_call(sit, receiver, line, variable=None, assign_line=line)
     if not isinstance(receiver, ast.Name):
         return None
     binding = sit.facts.last_assignment_before(receiver.id, line + 1)
@@ -55,11 +55,11 @@ def find_none_origin(sit: Situation, receiver: ast.AST, line: int) -> NoneOrigin
             f"{receiver.id} is not None:` first.",
         )
     if isinstance(binding.value, ast.Call):
-        return _from_call(sit, binding.value, line, variable=receiver.id, assign_line=binding.line)
+        return origin_of_call(sit, binding.value, line, variable=receiver.id, assign_line=binding.line)
     return None
 
 
-def _from_call(
+def origin_of_call(
     sit: Situation, call: ast.Call, line: int, *, variable: str | None, assign_line: int
 ) -> NoneOrigin | None:
     func = call.func
@@ -101,6 +101,20 @@ def _from_call(
         )
     if isinstance(func, ast.Name) and func.id in sit.facts.functions:
         fdef = sit.facts.functions[func.id]
+        returned = _returns_in_place_call(fdef)
+        if returned is not None:
+            inner = segment(sit.code, returned.value)
+            return NoneOrigin(
+                variable,
+                returned.lineno,
+                f"{code(func.id)} returns {code(inner)} on line {returned.lineno}, and that method changes "
+                f"the list in place and returns `None`, so {holder} is `None`",
+                "in-place",
+                fix_steps=f"In {code(func.id)}, call {code(inner)} on its own line, then return the list; "
+                "or return `sorted(...)`, which makes a new list.",
+                concept="mutability",
+                function=func.id,
+            )
         if function_returns_value(fdef):
             return NoneOrigin(
                 variable,
@@ -141,6 +155,21 @@ def _in_place_fix(
     sit: Situation, call: ast.Call, assign_line: int, variable: str | None, target: str, method: str
 ) -> tuple[str | None, str]:
     stmt = statement_at(sit.tree, assign_line)
+    if (
+        variable is None
+        and isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Call)
+        and isinstance(stmt.value.func, ast.Name)
+        and stmt.value.func.id == "print"
+        and stmt.value.args == [call]
+        and stmt.lineno == stmt.end_lineno
+    ):
+        # print(items.reverse()): change the list, then show it.
+        indent = indent_of(line_at(sit.code, assign_line))
+        call_text = segment(sit.code, call)
+        fixed = replace_line(sit.code, assign_line, f"{indent}{call_text}")
+        fixed = insert_lines(fixed, assign_line + 1, [f"{indent}print({target})"])
+        return fixed, f"Call {code(call_text)} on its own line, then print {code(target)}."
     if variable is None or not isinstance(stmt, ast.Assign) or stmt.value is not call:
         return None, f"Call {code(target + '.' + method + '(…)')} on its own line, then use {code(target)}."
     text = line_at(sit.code, assign_line)
@@ -196,3 +225,16 @@ def _add_return(sit: Situation, fdef: ast.FunctionDef | ast.AsyncFunctionDef) ->
             f"Add {code(f'return {name}')} at the end of {code(fdef.name)}."
         )
     return None, f"Add `return <value>` at the end of {code(fdef.name)}."
+
+
+def _returns_in_place_call(fdef: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.Return | None:
+    """A `return items.sort()`-style statement in the function (its own body, not nested ones)."""
+    for node in ast.walk(fdef):
+        if (
+            isinstance(node, ast.Return)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+            and node.value.func.attr in IN_PLACE_METHODS
+        ):
+            return node
+    return None
