@@ -105,8 +105,21 @@ MINIMAL: dict[str, Any] = {
     "networkPolicy": {"enabled": False},
 }
 
+# Kafka over TLS with SCRAM (Strimzi's tls listener and a KafkaUser): CA and password from Secrets.
+KAFKA_SASL_SSL: dict[str, Any] = {
+    **DEFAULTS,
+    "kafka": {
+        "bootstrapServers": "learnflow-kafka-bootstrap.kafka.svc:9093",
+        "port": 9093,
+        "securityProtocol": "SASL_SSL",
+        "tls": {"caSecret": "learnflow-cluster-ca-cert"},
+        "sasl": {"username": "learnflow", "existingSecret": "learnflow"},
+    },
+}
+
 VARIANTS: dict[str, dict[str, Any]] = {
     "defaults": DEFAULTS,
+    "kafka-sasl-ssl": KAFKA_SASL_SSL,
     "everything-existing-secrets": EXISTING_SECRETS,
     "everything-chart-secret": CHART_SECRET,
     "minimal": MINIMAL,
@@ -608,3 +621,53 @@ def test_under_keda_an_agent_with_autoscaling_off_keeps_its_replicas() -> None:
     docs = rendered("everything-existing-secrets")
     assert agent_deployments(docs)["debug"]["spec"]["replicas"] == 4
     assert "learnflow-debug" not in of_kind(docs, "ScaledObject")
+
+
+# -- Kafka security ---------------------------------------------------------------------------
+
+
+def test_kafka_tls_and_sasl_reach_every_pod_that_talks_to_the_bus(monkeypatch: pytest.MonkeyPatch) -> None:
+    from learnflow_agents.bus.kafka_security import PASSWORD_ENV, KafkaSecurity
+    from learnflow_agents.bus.kafka_support import url_options
+
+    docs = rendered("kafka-sasl-ssl")
+    specs = pod_specs(docs)
+    assert specs
+    for where, spec in specs.items():
+        (container,) = spec["containers"]
+        env = {e["name"]: e for e in container["env"]}
+        url = env["LEARNFLOW_BUS_URL"]["value"]
+        # The URL is one the bus itself accepts (our parser, our validation).
+        options = url_options(url)
+        assert options["security_protocol"] == "SASL_SSL" and options["sasl_username"] == "learnflow"
+        assert options["ssl_cafile"] == "/etc/learnflow/kafka-ca/ca.crt"
+        monkeypatch.setenv(PASSWORD_ENV, "from-the-secret")
+        KafkaSecurity.from_options({**options, "ssl_cafile": None})  # the file exists only in the pod
+        assert env[PASSWORD_ENV]["valueFrom"] == {"secretKeyRef": {"name": "learnflow", "key": "password"}}
+        mounts = {m["name"]: m for m in container["volumeMounts"]}
+        assert mounts["kafka-ca"] == {
+            "name": "kafka-ca",
+            "mountPath": "/etc/learnflow/kafka-ca",
+            "readOnly": True,
+        }
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        assert volumes["kafka-ca"]["secret"] == {
+            "secretName": "learnflow-cluster-ca-cert",
+            "items": [{"key": "ca.crt", "path": "ca.crt"}],
+        }, where
+    # Plaintext (the default): no options in the URL, no password, no CA volume.
+    for where, spec in pod_specs(rendered("defaults")).items():
+        (container,) = spec["containers"]
+        env = {e["name"]: e for e in container["env"]}
+        assert "?" not in env["LEARNFLOW_BUS_URL"]["value"] and "LEARNFLOW_KAFKA_SASL_PASSWORD" not in env, (
+            where
+        )
+        assert "kafka-ca" not in {v["name"] for v in spec["volumes"]}, where
+
+
+def test_sasl_without_a_user_or_its_secret_is_refused() -> None:
+    kafka = {**KAFKA_SASL_SSL["kafka"], "sasl": {"username": "learnflow"}}
+    with pytest.raises(RenderError, match="values don't meet the specifications of the schema"):
+        render({**DEFAULTS, "kafka": kafka})
+    with pytest.raises(RenderError, match="values don't meet the specifications of the schema"):
+        render({**DEFAULTS, "kafka": {**kafka, "securityProtocol": "TLS"}})

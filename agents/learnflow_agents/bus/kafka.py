@@ -11,12 +11,15 @@
 
 Tuning options can also be given as URL query parameters, which win over the
 constructor's arguments (as `prefix` and `partitions` do in `create_bus`):
-`kafka://broker:9092?session_timeout=6&fetch_max_wait=0.1`.
+`kafka://broker:9092?session_timeout=6&fetch_max_wait=0.1`. So can TLS and SASL
+(`?security_protocol=SASL_SSL&ssl_cafile=...&sasl_mechanism=SCRAM-SHA-512&sasl_username=...`,
+password in $LEARNFLOW_KAFKA_SASL_PASSWORD; see kafka_security.py).
 """
 
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -29,7 +32,8 @@ from aiokafka.client import AIOKafkaClient
 from learnflow_agents.bus.base import Bus, BusUnavailable
 from learnflow_agents.bus.kafka_consumer import KafkaConsumer
 from learnflow_agents.bus.kafka_offsets import log_bounds, partitions_of
-from learnflow_agents.bus.kafka_support import OFFSET_RESETS, is_unavailable, url_options
+from learnflow_agents.bus.kafka_security import KafkaSecurity
+from learnflow_agents.bus.kafka_support import OFFSET_RESETS, SECURITY_OPTIONS, is_unavailable, url_options
 from learnflow_agents.contracts.topics import Topic, topic_specs
 
 log = logging.getLogger("learnflow.bus.kafka")
@@ -90,8 +94,13 @@ class KafkaBus(Bus):
         self.rebalance_timeout = rebalance_timeout
         self.fetch_max_wait = fetch_max_wait
         self.client_id = client_id
-        for name, value in url_options(url).items():
-            setattr(self, name, value)
+        options = url_options(url)
+        for name, value in options.items():
+            if name not in SECURITY_OPTIONS:
+                setattr(self, name, value)
+        # TLS/SASL, shared by every client this bus opens (one SSL context for all).
+        self.security = KafkaSecurity.from_options(options)
+        self._secured = self.security.client_options()
         if self.partitions < 1:
             raise ValueError("partitions must be at least 1")
         if self.heartbeat_interval >= self.session_timeout:
@@ -250,13 +259,14 @@ class KafkaBus(Bus):
                     request_timeout_ms=int(self.request_timeout * 1000),
                     retry_backoff_ms=100,
                     max_batch_size=256 * 1024,
+                    **self._secured,
                 )
                 try:
                     await asyncio.wait_for(producer.start(), self.request_timeout)
                 except Exception as err:
                     self._close_in_background(producer.stop)
                     if is_unavailable(err):
-                        raise BusUnavailable(self._unreachable(err)) from err
+                        raise BusUnavailable(await self._why_unreachable(err)) from err
                     raise
                 self._producer = producer
             producer = self._producer
@@ -304,11 +314,13 @@ class KafkaBus(Bus):
                     bootstrap_servers=self._servers,
                     client_id=f"{self.client_id}-admin",
                     request_timeout_ms=timeout_ms,
+                    **self._secured,
                 )
                 admin = AIOKafkaAdminClient(
                     bootstrap_servers=self._servers,
                     client_id=f"{self.client_id}-admin",
                     request_timeout_ms=timeout_ms,
+                    **self._secured,
                 )
                 inspector = _Inspector(client, admin)
                 try:
@@ -318,7 +330,7 @@ class KafkaBus(Bus):
                 except Exception as err:
                     await inspector.close()
                     if is_unavailable(err):
-                        raise BusUnavailable(self._unreachable(err)) from err
+                        raise BusUnavailable(await self._why_unreachable(err)) from err
                     raise
                 self._inspector_conn = inspector
             return self._inspector_conn
@@ -332,6 +344,26 @@ class KafkaBus(Bus):
         await current.close()
 
     # -- helpers -----------------------------------------------------------------------
+
+    async def _why_unreachable(self, err: BaseException) -> str:
+        """`_unreachable`, plus the TLS handshake's own error when TLS is configured:
+        aiokafka reports a refused certificate only as "unable to bootstrap"."""
+        message = self._unreachable(err)
+        if "ssl_context" not in self._secured or not self._servers:
+            return message
+        host, _, port = self._servers[0].rpartition(":")
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                _, writer = await asyncio.open_connection(
+                    host, int(port), ssl=self._secured["ssl_context"], server_hostname=host
+                )
+            writer.close()
+        except ssl.SSLError as tls:
+            reason = getattr(tls, "verify_message", None) or tls.reason or str(tls)
+            return f"{message}; TLS handshake with {self._servers[0]} failed: {reason}"
+        except (OSError, TimeoutError, ValueError):
+            pass  # not a TLS problem: the broker is simply not there
+        return message
 
     def _unreachable(self, err: BaseException) -> str:
         name = type(err).__name__
@@ -366,6 +398,7 @@ class KafkaBus(Bus):
             "heartbeat_interval_ms": int(self.heartbeat_interval * 1000),
             "fetch_max_wait_ms": int(self.fetch_max_wait * 1000),
             "retry_backoff_ms": 100,
+            **self._secured,
         }
         if self.rebalance_timeout is not None:
             options["rebalance_timeout_ms"] = int(self.rebalance_timeout * 1000)

@@ -45,7 +45,7 @@ class KafkaConsumer(Consumer):
         except Exception as err:
             bus._close_in_background(consumer.stop)
             if is_unavailable(err):
-                raise BusUnavailable(bus._unreachable(err)) from err
+                raise BusUnavailable(await bus._why_unreachable(err)) from err
             raise
         consumer.subscribe(topics=[bus.prefix + topic for topic in self.topics])  # joins in the background
         self._consumer = consumer

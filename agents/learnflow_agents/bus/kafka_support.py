@@ -53,8 +53,20 @@ _URL_OPTIONS: dict[str, Callable[[str], Any]] = {
     "rebalance_timeout": float,
     "fetch_max_wait": float,
     "client_id": str,
+    # Security (see kafka_security.py); the SASL password only ever comes from the environment.
+    "security_protocol": str,
+    "ssl_cafile": str,
+    "ssl_certfile": str,
+    "ssl_keyfile": str,
+    "ssl_check_hostname": _parse_bool,
+    "sasl_mechanism": str,
+    "sasl_username": str,
 }
 _FACTORY_OPTIONS = {"prefix", "partitions"}  # consumed by create_bus
+SECURITY_OPTIONS = frozenset(
+    {"security_protocol", "ssl_cafile", "ssl_certfile", "ssl_keyfile", "ssl_check_hostname"}
+    | {"sasl_mechanism", "sasl_username"}
+)
 
 
 def url_options(url: str) -> dict[str, Any]:

@@ -41,8 +41,42 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{ include "learnflow.fullname" . }}-secrets
 {{- end -}}
 
+{{- define "learnflow.kafkaCaPath" -}}
+/etc/learnflow/kafka-ca/ca.crt
+{{- end -}}
+
+{{/* The bus URL with its security options (kafka_security.py); the SASL password is an env var. */}}
 {{- define "learnflow.busUrl" -}}
-kafka://{{ .Values.kafka.bootstrapServers }}
+{{- $k := .Values.kafka -}}
+{{- $q := list -}}
+{{- if ne $k.securityProtocol "PLAINTEXT" -}}
+{{- $q = append $q (printf "security_protocol=%s" $k.securityProtocol) -}}
+{{- end -}}
+{{- if and (has $k.securityProtocol (list "SSL" "SASL_SSL")) $k.tls.caSecret -}}
+{{- $q = append $q (printf "ssl_cafile=%s" (include "learnflow.kafkaCaPath" .)) -}}
+{{- end -}}
+{{- if hasPrefix "SASL" $k.securityProtocol -}}
+{{- $q = append $q (printf "sasl_mechanism=%s" $k.sasl.mechanism) -}}
+{{- $q = append $q (printf "sasl_username=%s" (urlquery $k.sasl.username)) -}}
+{{- end -}}
+kafka://{{ $k.bootstrapServers }}{{ if $q }}?{{ join "&" $q }}{{ end }}
+{{- end -}}
+
+{{/* The cluster CA for a TLS listener: a read-only mount beside /tmp, and its volume. */}}
+{{- define "learnflow.kafkaCaMount" -}}
+{{- if and (has .Values.kafka.securityProtocol (list "SSL" "SASL_SSL")) .Values.kafka.tls.caSecret }}
+- {name: kafka-ca, mountPath: /etc/learnflow/kafka-ca, readOnly: true}
+{{- end }}
+{{- end -}}
+
+{{- define "learnflow.kafkaCaVolume" -}}
+{{- if and (has .Values.kafka.securityProtocol (list "SSL" "SASL_SSL")) .Values.kafka.tls.caSecret }}
+- name: kafka-ca
+  secret:
+    secretName: {{ .Values.kafka.tls.caSecret }}
+    items:
+      - {key: {{ .Values.kafka.tls.caSecretKey }}, path: ca.crt}
+{{- end }}
 {{- end -}}
 
 {{/* Environment shared by agents, gateway and jobs: bus, database (from a Secret), logging. */}}
@@ -53,6 +87,13 @@ kafka://{{ .Values.kafka.bootstrapServers }}
   value: {{ .Values.kafka.topicPrefix | quote }}
 - name: LEARNFLOW_PARTITIONS
   value: {{ .Values.kafka.partitions | quote }}
+{{- if hasPrefix "SASL" .Values.kafka.securityProtocol }}
+- name: LEARNFLOW_KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.kafka.sasl.existingSecret }}
+      key: {{ .Values.kafka.sasl.existingSecretKey }}
+{{- end }}
 - name: LEARNFLOW_DB_URL
   valueFrom:
     secretKeyRef:
