@@ -150,6 +150,9 @@ def timed(name: str, fn: Callable[[], Any], runs: int) -> Timing:
 
 def run(store: Store, students: int, runs: int) -> list[Timing]:
     course = f"course-{students // COURSE_SIZE // 2}"
+    # What the gateway asks for an instructor of two courses (gateway/courses.py): their
+    # courses plus the students enrolled in none.
+    taught: list[str | None] = [course, f"course-{students // COURSE_SIZE // 2 + 1}", None]
     student = f"s{students // 3:06d}"
     week = utc_now() - timedelta(days=7)
     cases: list[tuple[str, Callable[[], Any]]] = [
@@ -161,6 +164,13 @@ def run(store: Store, students: int, runs: int) -> list[Timing]:
          lambda: an.frequent_errors(store, since=week, course_id=course)),
         ("students struggling now (24 h)", lambda: an.struggling_now(store)),
         ("students struggling now (course)", lambda: an.struggling_now(store, course_id=course)),
+        ("class mastery matrix (instructor's 2 courses)",
+         lambda: an.class_mastery_matrix(store, within=taught)),
+        ("topic summary (instructor's 2 courses)", lambda: an.topic_summary(store, within=taught)),
+        ("frequent errors this week (instructor's)",
+         lambda: an.frequent_errors(store, since=week, within=taught)),
+        ("struggling now (instructor's)", lambda: an.struggling_now(store, within=taught)),
+        ("pass rates this week (instructor's)", lambda: an.exercise_pass_rates(store, week, within=taught)),
         ("a student's recent queries + replies", lambda: an.student_recent_queries(store, student)),
     ]  # fmt: skip
     return [timed(name, fn, runs) for name, fn in cases]
