@@ -230,7 +230,7 @@ def test_every_dashboard_query_keeps_to_the_visible_courses(store: Store) -> Non
         store.upsert_mastery(student, "loops", 0.5)
         store.record_attempt(student, "sum-list", "loops", passed=False)
 
-    def seen(within: list[str | None] | None) -> dict[str, set[str]]:
+    def seen(within: an.Within) -> dict[str, set[str]]:
         return {
             "matrix": set(an.class_mastery_matrix(store, within=within).students),
             "errors": {e.error_type[0].lower() for e in an.frequent_errors(store, within=within)},
@@ -251,6 +251,10 @@ def test_every_dashboard_query_keeps_to_the_visible_courses(store: Store) -> Non
     assert both["summary"] == both["attempts"] == {"2"}
     assert seen([])["matrix"] == set() and seen([])["errors"] == set()
     assert seen(None)["matrix"] == {"a", "b", "c"}
+    # Members of the instructor's course groups count whatever course they are filed under.
+    with_b = seen(an.Visible(["py101"], members=["b"]))
+    assert with_b["matrix"] == with_b["errors"] == with_b["struggles"] == {"a", "b"}
+    assert with_b["summary"] == with_b["attempts"] == {"2"}
     # A course inside the visible ones narrows further; one outside them shows nothing.
     assert an.class_mastery_matrix(store, "py101", within=["py101", None]).students == ["a"]
     assert an.class_mastery_matrix(store, "py202", within=["py101"]).students == []

@@ -15,11 +15,11 @@ from tests.fixtures.databases import _admin_connect, postgres_url
 from tests.fixtures.kafka_broker import KafkaBroker, free_port
 from tests.gateway.hub import MAX_BODY, Hub, Process, clean_env, start_hub, wait_until
 
-STUDENTS = ("alice", "bob", "carol", "dave", "teacher", "ivy")
+STUDENTS = ("alice", "bob", "carol", "dave", "erin", "teacher", "ivy")
 # Hub groups: courses `course-<id>` (students and their instructors) and the instructors.
 GROUPS = {
-    "course-py101": ["alice", "bob", "teacher"],
-    "course-py102": ["carol"],
+    "course-py101": ["alice", "bob", "erin", "teacher"],
+    "course-py102": ["carol", "erin"],  # erin takes both courses
     "learnflow-instructors": ["teacher", "ivy"],  # ivy teaches no course: she sees dave
 }
 

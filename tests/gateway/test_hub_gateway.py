@@ -259,7 +259,14 @@ def course_traffic(hub: Hub) -> dict[str, str]:
     """alice (py101), carol (py102) and dave (no course) have each asked something."""
     alices = ask(hub, "alice", {"text": "what is a list?", "target_agent": "concepts", "course_id": "py102"})
     answered(hub, "alice", alices)
-    return {"alice": alices, "carol": zero_division(hub, "carol"), "dave": zero_division(hub, "dave")}
+    erins = ask(hub, "erin", {"text": "what is a tuple?", "target_agent": "concepts"})
+    answered(hub, "erin", erins)
+    return {
+        "alice": alices,
+        "carol": zero_division(hub, "carol"),
+        "dave": zero_division(hub, "dave"),
+        "erin": erins,
+    }
 
 
 def visible_students(hub: Hub, user: str, **params: str) -> set[str]:
@@ -275,7 +282,8 @@ def test_a_query_is_filed_under_the_students_hub_course_not_a_claimed_one(
 
     with Store.open(classroom_db, upgrade=False) as store:
         courses = {u: store.get_query(uuid.UUID(q)).course_id for u, q in course_traffic.items()}  # type: ignore[union-attr]
-    assert courses == {"alice": "py101", "carol": "py102", "dave": None}
+    # erin takes both courses and named none: filed under the first by name.
+    assert courses == {"alice": "py101", "carol": "py102", "dave": None, "erin": "py101"}
 
 
 def test_an_instructor_sees_only_their_courses_students(hub: Hub, course_traffic: dict[str, str]) -> None:
@@ -295,7 +303,7 @@ def test_an_instructor_sees_only_their_courses_students(hub: Hub, course_traffic
 def test_the_class_view_lists_the_instructors_courses_and_groups(hub: Hub) -> None:
     doc = call(hub, "teacher", "GET", "api/instructor/class").json()
     assert doc["courses"] == ["py101"]
-    assert doc["groups"] == {"course-py101": ["alice", "bob", "teacher"]}
+    assert doc["groups"] == {"course-py101": ["alice", "bob", "erin", "teacher"]}
     assert call(hub, COURSE_SCOPED_INSTRUCTOR[0], "GET", "api/instructor/class").json()["courses"] == [
         "py102"
     ]
@@ -330,6 +338,23 @@ def test_other_courses_errors_and_conversations_stay_hidden(hub: Hub, course_tra
     assert theirs.status_code == 200 and [q["query"]["query_id"] for q in theirs.json()["queries"]] == [
         course_traffic["carol"]
     ]
+
+
+def test_a_student_in_two_courses_is_seen_by_both_courses_instructors(
+    hub: Hub, course_traffic: dict[str, str]
+) -> None:
+    tom = COURSE_SCOPED_INSTRUCTOR[0]
+    # Filed under py101, but a member of course-py102 too: tom (py102) sees her as well.
+    assert "erin" in visible_students(hub, "teacher")
+    assert "erin" in visible_students(hub, tom) and "erin" in visible_students(hub, tom, course="py102")
+    assert "erin" not in visible_students(hub, "ivy")
+    queries = call(hub, tom, "GET", "api/instructor/students/erin/queries")
+    assert (
+        queries.status_code == 200
+        and queries.json()["queries"][0]["query"]["query_id"] == course_traffic["erin"]
+    )
+    # Membership widens what an instructor sees to their own courses' students, no further.
+    assert "alice" not in visible_students(hub, tom)
 
 
 def test_enrolment_changes_apply_on_the_next_instructor_call(

@@ -40,6 +40,7 @@ class HubIdentity:
             cache_max_age=int(config.auth_cache_seconds),
         )
         self._groups: dict[str, tuple[float, list[str]]] = {}
+        self._members: dict[str, tuple[float, list[str]]] = {}
 
     async def authenticate(self, token: str, *, fresh: bool = False) -> Caller | None:
         """The user owning `token`, or None when the hub does not know it.
@@ -80,9 +81,20 @@ class HubIdentity:
         return groups
 
     async def group_members(self, group: str) -> list[str]:
-        """The members of a hub group (role scope `read:groups`); none if it does not exist."""
+        """The members of a hub group (role scope `read:groups`); none if it does not exist.
+
+        Cached like tokens: a dashboard asks for the same course groups on every refresh.
+        """
+        now = time.monotonic()
+        cached = self._members.get(group)
+        if cached is not None and cached[0] > now:
+            return cached[1]
         model = await self._hub_get(f"groups/{quote(group, safe='')}", f"the members of {group!r}")
-        return sorted(model.get("users") or ()) if model else []
+        members = sorted(model.get("users") or ()) if model else []
+        self._members[group] = (now + self.config.auth_cache_seconds, members)
+        if len(self._members) > GROUPS_CACHE_SIZE:
+            self._members.pop(next(iter(self._members)))
+        return members
 
     async def _hub_get(self, path: str, what: str) -> dict[str, Any] | None:
         """A hub API resource read with the gateway's token; None when the hub says 404."""

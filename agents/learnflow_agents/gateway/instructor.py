@@ -7,7 +7,6 @@ instructor role with the hub on each call, and works out the instructor's course
 
 import asyncio
 import logging
-from collections.abc import Collection
 from datetime import UTC, datetime
 
 from learnflow_agents.gateway.auth import HubLookupError
@@ -40,8 +39,27 @@ class InstructorHandler(ApiHandler):
             raise ApiError(403, f"course {course!r} is not one of your courses", "course")
         return course
 
-    def within(self) -> Collection[str | None] | None:
-        return self.access.within()
+    async def visible(self, course: str | None) -> analytics.Visible | None:
+        """Whom this call may show: students filed under the course(s), and the members of
+        their hub groups (a student in two courses is filed under one of them)."""
+        if course is not None:
+            return analytics.Visible([course], await self.course_members([course]))
+        within = self.access.within()
+        if within is None:
+            return None
+        return analytics.Visible(within, await self.course_members(sorted(self.access.courses)))
+
+    async def course_members(self, courses: list[str]) -> frozenset[str]:
+        prefix = self.ctx.config.course_group_prefix
+        members: set[str] = set()
+        for course in courses if prefix else ():
+            try:
+                members.update(await self.ctx.identity.group_members(f"{prefix}{course}"))
+            except HubLookupError as err:
+                # The course's students filed under it are still shown; only the extra
+                # members (enrolled in several courses) are missing until the hub answers.
+                log.warning("members of course %r unknown: %s", course, err)
+        return frozenset(members)
 
     def int_arg(self, name: str, default: int, top: int = analytics.MAX_PAGE) -> int:
         raw = self.get_query_argument(name, None)
@@ -55,15 +73,15 @@ class InstructorHandler(ApiHandler):
 class ClassHandler(InstructorHandler):
     async def get(self) -> None:
         course, store = self.course(), self.ctx.store
+        visible = await self.visible(course)
         matrix = await asyncio.to_thread(
             analytics.class_mastery_matrix,
             store,
-            course,
             limit=self.int_arg("limit", 200),
             after=self.get_query_argument("after", None),
-            within=self.within(),
+            within=visible,
         )
-        summary = await asyncio.to_thread(analytics.topic_summary, store, course, within=self.within())
+        summary = await asyncio.to_thread(analytics.topic_summary, store, within=visible)
         if self.access.every:
             courses = await asyncio.to_thread(analytics.course_ids, store)
         else:
@@ -96,9 +114,8 @@ class StrugglesHandler(InstructorHandler):
             analytics.struggling_now,
             self.ctx.store,
             since=self.since(),
-            course_id=self.course(),
             limit=self.int_arg("limit", 50),
-            within=self.within(),
+            within=await self.visible(self.course()),
         )
         self.reply({"struggling": students})
 
@@ -109,9 +126,8 @@ class ErrorsHandler(InstructorHandler):
             analytics.frequent_errors,
             self.ctx.store,
             since=self.since(),
-            course_id=self.course(),
             limit=self.int_arg("limit", 10),
-            within=self.within(),
+            within=await self.visible(self.course()),
         )
         self.reply({"errors": errors})
 
@@ -122,9 +138,8 @@ class ExercisesHandler(InstructorHandler):
             analytics.exercise_pass_rates,
             self.ctx.store,
             since=self.since(),
-            course_id=self.course(),
             limit=self.int_arg("limit", 100),
-            within=self.within(),
+            within=await self.visible(self.course()),
         )
         # pass_rate is a property, so the dataclass encoder would leave it out.
         self.reply({"exercises": [{**plain(rate), "pass_rate": rate.pass_rate} for rate in rates]})
@@ -134,7 +149,10 @@ class StudentQueriesHandler(InstructorHandler):
     async def get(self, student_id: str) -> None:
         enrolment = await asyncio.to_thread(analytics.student_enrolment, self.ctx.store, student_id)
         # A student of another course and an unknown one look the same: names are not probed.
-        if enrolment is None or not self.access.allows(enrolment.course_id):
+        if enrolment is None or not (
+            self.access.allows(enrolment.course_id)
+            or student_id in await self.course_members(sorted(self.access.courses))
+        ):
             raise ApiError(404, "no such student in your courses")
         items = await asyncio.to_thread(
             analytics.student_recent_queries, self.ctx.store, student_id, limit=self.int_arg("limit", 20)

@@ -40,19 +40,34 @@ def _read(store: Store) -> Iterator[Connection]:
         yield conn
 
 
-def _in_courses(
-    course_id: str | None, within: Collection[str | None] | None
-) -> sa.ColumnElement[bool] | None:
-    """Students of `course_id` (None: any) and of the courses `within` (None: any; a None
-    inside it stands for students enrolled in no course), or None when nothing is filtered."""
+@dataclass(frozen=True)
+class Visible:
+    """The students an instructor may see: those filed under `courses` (a None stands for
+    students enrolled in no course) and, whatever course they are filed under, `members`
+    (the students of the instructor's course groups: a student in two courses is filed
+    under one of them but belongs to both)."""
+
+    courses: Collection[str | None]
+    members: Collection[str] = ()
+
+
+Within = Visible | Collection[str | None] | None
+
+
+def _in_courses(course_id: str | None, within: Within) -> sa.ColumnElement[bool] | None:
+    """Students of `course_id` (None: any) and of what is `within` (None: any; a plain
+    collection is courses only), or None when nothing is filtered."""
     clauses = []
     if course_id is not None:
         clauses.append(students.c.course_id == course_id)
     if within is not None:
-        named = sorted(c for c in within if c is not None)
+        visible = within if isinstance(within, Visible) else Visible(courses=within)
+        named = sorted(c for c in visible.courses if c is not None)
         clause: sa.ColumnElement[bool] = students.c.course_id.in_(named) if named else sa.false()
-        if None in within:
+        if None in visible.courses:
             clause = sa.or_(clause, students.c.course_id.is_(None))
+        if visible.members:
+            clause = sa.or_(clause, students.c.id.in_(sorted(visible.members)))
         clauses.append(clause)
     return sa.and_(*clauses) if clauses else None
 
@@ -86,7 +101,7 @@ def class_mastery_matrix(
     topics: Sequence[str] | None = None,
     limit: int = 200,
     after: str | None = None,
-    within: Collection[str | None] | None = None,
+    within: Within = None,
 ) -> MasteryMatrix:
     """One page of students (by id, after `after`) with their mastery per topic."""
     limit = max(1, min(limit, MAX_PAGE))
@@ -129,7 +144,7 @@ def topic_summary(
     store: Store,
     course_id: str | None = None,
     mastered: float = 0.95,
-    within: Collection[str | None] | None = None,
+    within: Within = None,
 ) -> list[TopicSummary]:
     """Per topic: students with evidence, mean mastery, students at `mastered`; weakest first."""
     total: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0])
@@ -178,7 +193,7 @@ def frequent_errors(
     since: datetime | None = None,
     course_id: str | None = None,
     limit: int = 10,
-    within: Collection[str | None] | None = None,
+    within: Within = None,
 ) -> list[ErrorCount]:
     """Error types the debug agent diagnosed since `since` (default: the last 7 days)."""
     since = since or utc_now() - timedelta(days=7)
@@ -223,7 +238,7 @@ def struggling_now(
     since: datetime | None = None,
     course_id: str | None = None,
     limit: int = 50,
-    within: Collection[str | None] | None = None,
+    within: Within = None,
 ) -> list[StrugglingStudent]:
     """Students with alerts since `since` (default: 24 h, the alert topic's retention),
     most severe first: highest level, highest score, most alerts, most recent."""
@@ -394,7 +409,7 @@ def exercise_pass_rates(
     course_id: str | None = None,
     *,
     limit: int = 100,
-    within: Collection[str | None] | None = None,
+    within: Within = None,
 ) -> list[ExercisePassRate]:
     """Checked attempts per exercise since `since` (default: all time), hardest first:
     lowest pass rate, then most attempts."""
