@@ -698,3 +698,26 @@ def test_none_asked_about_but_nowhere_made_gets_the_honest_no_error_answer() -> 
     reply = _asked("why is it None?", "value = 3\nprint(value * 2)\n")
     assert "unexpected_none" not in reply.data
     assert reply.summary.startswith("No error to diagnose")
+
+
+def test_a_method_that_computes_without_returning_is_traced_too() -> None:
+    source = """\
+    class Rect:
+        def __init__(self, w, h):
+            self.w = w
+            self.h = h
+
+        def area(self):
+            self.w * self.h
+
+    print(Rect(2, 3).area())
+    """
+    reply = _asked("why does area print None?", source)
+    assert "`area` (defined on line 6) has no `return` statement" in reply.summary
+    assert "        return self.w * self.h" in reply.code_blocks[0].code
+    assert reply.data["fix_verified"] == "ran"
+    # The same missing return behind an AttributeError on None.
+    failing = textwrap.dedent(source).replace("print(Rect(2, 3).area())", "Rect(2, 3).area().bit_length()")
+    crashed = diagnose(StudentQuery(text="", code=failing))
+    assert crashed.data["error_type"] == "AttributeError"
+    assert "`area` (defined on line 6) has no `return` statement" in crashed.summary

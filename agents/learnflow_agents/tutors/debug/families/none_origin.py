@@ -99,46 +99,9 @@ def origin_of_call(
             else "Use the value itself, not `print(...)`.",
             concept="return-values",
         )
-    if isinstance(func, ast.Name) and func.id in sit.facts.functions:
-        fdef = sit.facts.functions[func.id]
-        returned = _returns_in_place_call(fdef)
-        if returned is not None:
-            inner = segment(sit.code, returned.value)
-            return NoneOrigin(
-                variable,
-                returned.lineno,
-                f"{code(func.id)} returns {code(inner)} on line {returned.lineno}, and that method changes "
-                f"the list in place and returns `None`, so {holder} is `None`",
-                "in-place",
-                fix_steps=f"In {code(func.id)}, call {code(inner)} on its own line, then return the list; "
-                "or return `sorted(...)`, which makes a new list.",
-                concept="mutability",
-                function=func.id,
-            )
-        if function_returns_value(fdef):
-            return NoneOrigin(
-                variable,
-                assign_line,
-                f"{code(func.id)} (defined on line {fdef.lineno}) reaches its end without a `return` on some "
-                f"path, so {holder} is `None`",
-                "no-return",
-                fix_steps=f"Make sure every path through {code(func.id)} ends in `return <value>`.",
-                concept="return-values",
-                function=func.id,
-            )
-        fix, steps = _add_return(sit, fdef)
-        return NoneOrigin(
-            variable,
-            fdef.lineno,
-            f"{code(func.id)} (defined on line {fdef.lineno}) has no `return` statement, so calling it on "
-            "line "
-            f"{assign_line} gives back `None`",
-            "no-return",
-            fix_code=fix,
-            fix_steps=steps,
-            concept="return-values",
-            function=func.id,
-        )
+    fdef = _called_function(sit, func)
+    if fdef is not None:
+        return _from_function(sit, fdef, variable, holder, assign_line)
     if isinstance(func, ast.Attribute) and func.attr in ("match", "search", "fullmatch", "get"):
         what = "no match was found" if func.attr != "get" else "the key is missing"
         return NoneOrigin(
@@ -208,6 +171,17 @@ def _add_return(sit: Situation, fdef: ast.FunctionDef | ast.AsyncFunctionDef) ->
             f"{code(fdef.name)} prints its result instead of returning it: change line {last.lineno} to "
             f"{code(f'return {value}')}."
         )
+    # `self.w * self.h` on its own line: computed, then thrown away.
+    if (
+        isinstance(last, ast.Expr)
+        and not isinstance(last.value, ast.Call | ast.Constant)
+        and last.lineno == last.end_lineno
+    ):
+        value = segment(sit.code, last.value)
+        return replace_line(sit.code, last.lineno, f"{indent}return {value}"), (
+            f"{code(fdef.name)} works out {code(value)} but never hands it back: change line "
+            f"{last.lineno} to {code(f'return {value}')}."
+        )
     if isinstance(last, ast.Assign | ast.AugAssign) and last.lineno == last.end_lineno:
         target = last.targets[0] if isinstance(last, ast.Assign) else last.target
         if isinstance(target, ast.Name):
@@ -238,3 +212,62 @@ def _returns_in_place_call(fdef: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.
         ):
             return node
     return None
+
+
+def _called_function(sit: Situation, func: ast.expr) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The cell's own function (or method of one of its classes) that `func` calls."""
+    if isinstance(func, ast.Name):
+        return sit.facts.functions.get(func.id)
+    if isinstance(func, ast.Attribute) and func.attr not in IN_PLACE_METHODS:
+        for cls in sit.facts.classes.values():
+            for node in cls.body:
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == func.attr:
+                    return node
+    return None
+
+
+def _from_function(
+    sit: Situation,
+    fdef: ast.FunctionDef | ast.AsyncFunctionDef,
+    variable: str | None,
+    holder: str,
+    assign_line: int,
+) -> NoneOrigin | None:
+    returned = _returns_in_place_call(fdef)
+    if returned is not None:
+        inner = segment(sit.code, returned.value)
+        return NoneOrigin(
+            variable,
+            returned.lineno,
+            f"{code(fdef.name)} returns {code(inner)} on line {returned.lineno}, and that method changes "
+            f"the list in place and returns `None`, so {holder} is `None`",
+            "in-place",
+            fix_steps=f"In {code(fdef.name)}, call {code(inner)} on its own line, then return the list; "
+            "or return `sorted(...)`, which makes a new list.",
+            concept="mutability",
+            function=fdef.name,
+        )
+    if function_returns_value(fdef):
+        return NoneOrigin(
+            variable,
+            assign_line,
+            f"{code(fdef.name)} (defined on line {fdef.lineno}) reaches its end without a `return` on some "
+            f"path, so {holder} is `None`",
+            "no-return",
+            fix_steps=f"Make sure every path through {code(fdef.name)} ends in `return <value>`.",
+            concept="return-values",
+            function=fdef.name,
+        )
+    fix, steps = _add_return(sit, fdef)
+    return NoneOrigin(
+        variable,
+        fdef.lineno,
+        f"{code(fdef.name)} (defined on line {fdef.lineno}) has no `return` statement, so calling it on "
+        "line "
+        f"{assign_line} gives back `None`",
+        "no-return",
+        fix_code=fix,
+        fix_steps=steps,
+        concept="return-values",
+        function=fdef.name,
+    )
