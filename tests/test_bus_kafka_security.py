@@ -54,7 +54,10 @@ async def test_the_bus_publishes_and_consumes_over_tls_with_the_clusters_ca(
     ("options", "refusal"),
     [
         # Only the system's CAs: the test CA's certificate is refused, and the reason is said.
-        ({"security_protocol": "SSL"}, r"unreachable.*TLS handshake .* failed: unable to get local issuer certificate"),
+        (
+            {"security_protocol": "SSL"},
+            r"unreachable.*TLS handshake .* failed: unable to get local issuer certificate",
+        ),
         # Plaintext against a TLS listener: unavailable within the request timeout, not a hang.
         ({}, "unreachable"),
     ],
