@@ -262,3 +262,29 @@ async def test_lag_counts_what_the_group_has_not_committed(bus: Bus) -> None:
     await consumer.commit(offsets)
     assert await bus.lag(group) == 0
     await consumer.stop()
+
+
+@pytest.mark.asyncio
+async def test_a_positioned_latest_reader_gets_everything_published_afterwards(bus: Bus) -> None:
+    """What the engine's event feed relies on: once positioned, nothing published is missed."""
+    consumer = bus.consumer(group_name(), [TOPIC], "latest")
+    await consumer.start()
+    received: list[Record] = []
+
+    async def poll() -> None:  # the owner's loop, as the engine's feed runs it
+        while True:
+            received.extend(await consumer.getmany(timeout=0.2))
+
+    polling = asyncio.create_task(poll())
+    try:
+        assert await consumer.wait_positioned(GIVE_UP)
+        assert consumer.assignment() == ALL_TPS
+        await bus.publish_many([(TOPIC, f"student-{i}", b"after") for i in range(24)])
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + GIVE_UP
+        while len(received) < 24 and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        assert len(received) == 24 and {r.value for r in received} == {b"after"}
+    finally:
+        polling.cancel()
+        await consumer.stop()

@@ -72,6 +72,15 @@ class Consumer(ABC):
     @abstractmethod
     def assignment(self) -> set[TopicPartition]: ...
 
+    async def wait_positioned(self, timeout: float) -> bool:
+        """Wait until this member has partitions and knows where it reads each from, so
+        every record published afterwards reaches it (what a "latest" reader needs before
+        it can promise anything). False if that took longer than `timeout` seconds.
+
+        In-process consumers are positioned as soon as they start.
+        """
+        return True
+
 
 class Bus(ABC):
     """A connection to the broker (or the in-process stand-in)."""

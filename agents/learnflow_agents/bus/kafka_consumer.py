@@ -144,6 +144,21 @@ class KafkaConsumer(Consumer):
         if kafka_tp in consumer.assignment():  # a revoked partition is re-read by its new owner anyway
             consumer.seek(kafka_tp, offset)
 
+    async def wait_positioned(self, timeout: float) -> bool:
+        # The group join runs in the background and `getmany` (the owner's poll loop)
+        # resolves positions; this only watches for both to have happened.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            consumer = self._consumer
+            if self._state != "running" or consumer is None:
+                return False
+            assigned = consumer.assignment()
+            if assigned and assigned <= self._positioned:
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
     def assignment(self) -> set[TopicPartition]:
         consumer = self._consumer
         if self._state != "running" or consumer is None:

@@ -43,6 +43,9 @@ log = logging.getLogger("learnflow.engine")
 
 RECENT_REPLIES = 10_000
 FEED_TOPICS = (Topic.TRIAGE_ROUTING, Topic.AGENT_RESPONSES, Topic.AGENT_LOGS, Topic.STUDENT_STRUGGLE)
+# How long start() waits for the event feed to join its group (a broker's initial
+# rebalance delay is a few seconds); past it, start() goes on and says so.
+FEED_READY_TIMEOUT = 20.0
 
 
 class QueryTimeoutError(TimeoutError):
@@ -111,6 +114,10 @@ class Engine:
         self._feed = self.bus.consumer(f"learnflow-feed-{uuid.uuid4().hex[:12]}", FEED_TOPICS, "latest")
         await self._feed.start()
         self._feed_task = asyncio.create_task(self._dispatch_feed(), name="learnflow-feed")
+        # Until the feed has joined its group and fixed its "latest" positions, events would
+        # slip past it: a client that subscribes right after start() must not miss them.
+        if not await self._feed.wait_positioned(FEED_READY_TIMEOUT):
+            log.warning("the event feed is not positioned yet; events may be missed until it is")
         if self.run_agents:
             if self._agents is None:
                 from learnflow_agents.llm import build_llm
