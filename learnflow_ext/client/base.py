@@ -1,7 +1,7 @@
 """The one interface the kernel side talks to, whatever hosts the engine.
 
 Kernel-only mode implements it with the engine running in the kernel
-(`EmbeddedClient`); the server-extension mode will implement it over the Jupyter
+(`EmbeddedClient`); the server-extension mode implements it over the Jupyter
 server's REST/WebSocket API. Capture, magics and widgets only ever see this.
 
 Every method is called from the kernel's main thread and must return at once, except
@@ -9,14 +9,25 @@ the few documented as blocking (`wait_idle`, `status`, `close`): a student's cel
 waits for an agent.
 """
 
+import asyncio
+import contextlib
+import logging
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
 from learnflow_agents.contracts import AgentLog, AgentReply, RoutingDecision, StudentQuery
+
+log = logging.getLogger("learnflow.kernel.client")
+
+# Listeners kept for events that arrive late (routing, logs); the oldest are dropped first.
+KEPT_LISTENERS = 256
+# How long a reply that announced a helper's answer (debug asking concepts) waits for it.
+RELATED_TIMEOUT = 15.0
 
 
 class QueryListener(Protocol):
@@ -57,6 +68,16 @@ class LearnFlowClient(ABC):
 
     mode: str = "abstract"
 
+    def __init__(self) -> None:
+        # Both clients track queries alike: unanswered ids in `_pending`, guarded by the
+        # `_idle` condition (notified whenever one is answered or fails), a listener per
+        # query for its live events, and an Event per query whose helper reply is awaited.
+        self._listeners: OrderedDict[UUID, QueryListener] = OrderedDict()
+        self._related_arrived: dict[UUID, asyncio.Event] = {}
+        self._pending: set[UUID] = set()
+        self._idle = threading.Condition()
+        self.submitted = 0
+
     @property
     @abstractmethod
     def student_id(self) -> str: ...
@@ -80,11 +101,6 @@ class LearnFlowClient(ABC):
     ) -> None:
         """Store a rating of a reply without waiting; `done(error_or_None)` reports the result."""
 
-    # Both clients track unanswered queries the same way: ids in `_pending`, guarded by the
-    # `_idle` condition, which they notify whenever a query is answered or fails.
-    _pending: set[UUID]
-    _idle: threading.Condition
-
     def pending(self) -> int:
         """Queries submitted and not answered (or failed) yet."""
         with self._idle:
@@ -102,3 +118,62 @@ class LearnFlowClient(ABC):
     @abstractmethod
     def close(self, timeout: float = 10.0) -> None:
         """Stop background work; pending queries stay stored and may be answered later."""
+
+    # -- shared by the clients' delivery --------------------------------------------------
+
+    def _track(self, query_id: UUID, listener: QueryListener) -> None:
+        """A submitted query: pending until `_settle`, its live events to `listener`."""
+        with self._idle:
+            self._pending.add(query_id)
+            self.submitted += 1
+        self._listeners[query_id] = listener
+        while len(self._listeners) > KEPT_LISTENERS:
+            self._listeners.popitem(last=False)
+
+    def _settle(self, query_id: UUID) -> None:
+        """The query was answered or failed: no longer pending."""
+        with self._idle:
+            self._pending.discard(query_id)
+            self._idle.notify_all()
+
+    def _related_signal(self, query_id: UUID) -> None:
+        """A helper's reply to `query_id` arrived on the live feed: re-read the replies now."""
+        arrived = self._related_arrived.get(query_id)
+        if arrived is not None:
+            arrived.set()
+
+    async def _deliver_related(
+        self,
+        query_id: UUID,
+        listener: QueryListener,
+        helper_replies: Callable[[], Awaitable[list[AgentReply]]],
+    ) -> None:
+        """Hand the helper's replies (`data.saga_of`) to the listener once they are stored, or
+        give up after RELATED_TIMEOUT. The stored replies are the truth; the live feed's signal
+        only makes the wait short."""
+        on_related = getattr(listener, "on_related_reply", None)
+        arrived = self._related_arrived.setdefault(query_id, asyncio.Event())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + RELATED_TIMEOUT
+        try:
+            while True:
+                related = await helper_replies()
+                remaining = deadline - loop.time()
+                if related or remaining <= 0:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(arrived.wait(), min(remaining, 1.0))
+                arrived.clear()
+        finally:
+            self._related_arrived.pop(query_id, None)
+        if on_related is not None:
+            for reply in related:
+                safely(on_related, reply)
+
+
+def safely(callback: Callable[..., None], *args: Any) -> None:
+    # A broken widget must not take the client's thread down with it.
+    try:
+        callback(*args)
+    except Exception:
+        log.exception("LearnFlow listener %r failed", callback)

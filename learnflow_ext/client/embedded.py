@@ -12,8 +12,7 @@ import contextlib
 import logging
 import os
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
@@ -22,7 +21,7 @@ from learnflow_agents.contracts import AgentLog, AgentReply, RoutingDecision, St
 from learnflow_agents.runtime.handler import Agent
 from learnflow_agents.settings import Settings
 
-from learnflow_ext.client.base import ClientStatus, FeedbackDone, LearnFlowClient, QueryListener
+from learnflow_ext.client.base import ClientStatus, FeedbackDone, LearnFlowClient, QueryListener, safely
 
 if TYPE_CHECKING:
     from learnflow_agents.runtime.engine import Engine
@@ -30,10 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("learnflow.kernel.client")
 
 T = TypeVar("T")
-
-KEPT_LISTENERS = 256
-# How long a reply that announced a helper's answer (debug asking concepts) waits for it.
-RELATED_TIMEOUT = 15.0
 
 
 def provider_name(settings: Settings) -> str:
@@ -58,6 +53,7 @@ class EmbeddedClient(LearnFlowClient):
         agents: Sequence[Agent] | None = None,
         reply_timeout: float = 120.0,
     ) -> None:
+        super().__init__()
         self.settings = settings
         self._student_id = student_id
         self._agents = agents
@@ -71,14 +67,9 @@ class EmbeddedClient(LearnFlowClient):
         self._started = asyncio.Event()
         self._startup_error: BaseException | None = None
         self._stop: asyncio.Event | None = None
-        self._listeners: OrderedDict[UUID, QueryListener] = OrderedDict()
-        self._related_arrived: dict[UUID, asyncio.Event] = {}
-        self._pending: set[UUID] = set()
         # Submitted but not yet written to the store: closing waits for these, so a
         # question asked just before the kernel stops is still kept.
         self._unstored: set[UUID] = set()
-        self._idle = threading.Condition()
-        self.submitted = 0
 
     @property
     def student_id(self) -> str:
@@ -152,12 +143,8 @@ class EmbeddedClient(LearnFlowClient):
     def submit(self, query: StudentQuery, listener: QueryListener) -> UUID:
         self.start()
         with self._idle:
-            self._pending.add(query.query_id)
             self._unstored.add(query.query_id)
-            self.submitted += 1
-        self._listeners[query.query_id] = listener
-        while len(self._listeners) > KEPT_LISTENERS:
-            self._listeners.popitem(last=False)
+        self._track(query.query_id, listener)
         asyncio.run_coroutine_threadsafe(self._deliver(query, listener), self._loop)
         return query.query_id
 
@@ -174,42 +161,26 @@ class EmbeddedClient(LearnFlowClient):
                     self._unstored.discard(query.query_id)
                     self._idle.notify_all()
             reply = await engine.wait(query.query_id, self.reply_timeout)
-            _safely(listener.on_reply, reply)
+            safely(listener.on_reply, reply)
             if reply.data.get("concept_requested"):
                 # Still pending until the helper answers, so `wait_idle` includes it.
-                await self._deliver_related(engine, query.query_id, listener)
+                await self._deliver_related(
+                    query.query_id, listener, lambda: self._helper_replies(engine, query.query_id)
+                )
         except QueryTimeoutError:
-            _safely(
+            safely(
                 listener.on_failure,
                 f"no answer within {self.reply_timeout:g}s; the question is stored "
                 "and may still be answered (run `%learnflow status`)",
             )
         except Exception as err:
-            _safely(listener.on_failure, f"{type(err).__name__}: {err}")
+            safely(listener.on_failure, f"{type(err).__name__}: {err}")
         finally:
-            with self._idle:
-                self._pending.discard(query.query_id)
-                self._idle.notify_all()
+            self._settle(query.query_id)
 
-    async def _deliver_related(self, engine: "Engine", query_id: UUID, listener: QueryListener) -> None:
-        on_related = getattr(listener, "on_related_reply", None)
-        arrived = self._related_arrived.setdefault(query_id, asyncio.Event())
-        deadline = asyncio.get_running_loop().time() + RELATED_TIMEOUT
-        try:
-            while True:
-                # The store is the truth; the feed's signal only makes the wait short.
-                related = [r for r in await engine.replies(query_id) if r.data.get("saga_of")]
-                remaining = deadline - asyncio.get_running_loop().time()
-                if related or remaining <= 0:
-                    break
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(arrived.wait(), min(remaining, 1.0))
-                arrived.clear()
-        finally:
-            self._related_arrived.pop(query_id, None)
-        if on_related is not None:
-            for reply in related:
-                _safely(on_related, reply)
+    @staticmethod
+    async def _helper_replies(engine: "Engine", query_id: UUID) -> list[AgentReply]:
+        return [r for r in await engine.replies(query_id) if r.data.get("saga_of")]
 
     async def _engine(self) -> "Engine":
         await self._started.wait()
@@ -227,13 +198,11 @@ class EmbeddedClient(LearnFlowClient):
             if listener is None:
                 continue
             if isinstance(payload, RoutingDecision):
-                _safely(listener.on_routing, payload)
+                safely(listener.on_routing, payload)
             elif isinstance(payload, AgentLog):
-                _safely(listener.on_log, payload)
+                safely(listener.on_log, payload)
             elif isinstance(payload, AgentReply) and payload.data.get("saga_of"):
-                arrived = self._related_arrived.get(payload.query_id)
-                if arrived is not None:
-                    arrived.set()
+                self._related_signal(payload.query_id)
 
     def record_feedback(
         self,
@@ -254,7 +223,7 @@ class EmbeddedClient(LearnFlowClient):
             except Exception as err:
                 error = f"{type(err).__name__}: {err}"
             if done is not None:
-                _safely(done, error)
+                safely(done, error)
 
         self.start()
         asyncio.run_coroutine_threadsafe(store_it(), self._loop)
@@ -300,11 +269,3 @@ class EmbeddedClient(LearnFlowClient):
 
     def _call(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
-
-
-def _safely(callback: Callable[..., None], *args: Any) -> None:
-    # A broken widget must not take the engine thread down with it.
-    try:
-        callback(*args)
-    except Exception:
-        log.exception("LearnFlow listener %r failed", callback)

@@ -15,8 +15,7 @@ import os
 import threading
 import urllib.error
 import urllib.request
-from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,14 +24,12 @@ from uuid import UUID
 
 from learnflow_agents.contracts import AgentLog, AgentReply, RoutingDecision, StudentQuery
 
-from learnflow_ext.client.base import ClientStatus, FeedbackDone, LearnFlowClient, QueryListener
+from learnflow_ext.client.base import ClientStatus, FeedbackDone, LearnFlowClient, QueryListener, safely
 
 log = logging.getLogger("learnflow.kernel.server_client")
 
 API = "learnflow/api"
 PROBE_TIMEOUT = 5.0
-KEPT_LISTENERS = 256
-RELATED_TIMEOUT = 15.0
 # One long-poll; the server holds a request at most 60 s.
 POLL_SECONDS = 25.0
 
@@ -134,6 +131,7 @@ class ServerClient(LearnFlowClient):
     def __init__(
         self, server: ServerInfo, *, reply_timeout: float = 120.0, request_timeout: float = 30.0
     ) -> None:
+        super().__init__()
         self.server = server
         self.reply_timeout = reply_timeout
         self.request_timeout = request_timeout
@@ -142,12 +140,7 @@ class ServerClient(LearnFlowClient):
         self._thread: threading.Thread | None = None
         self._stop: asyncio.Event | None = None
         self._ws_open = asyncio.Event()
-        self._listeners: OrderedDict[UUID, QueryListener] = OrderedDict()
-        self._related_arrived: dict[UUID, asyncio.Event] = {}
-        self._pending: set[UUID] = set()
-        self._idle = threading.Condition()
         self._http: Any = None
-        self.submitted = 0
 
     @property
     def student_id(self) -> str:
@@ -232,17 +225,15 @@ class ServerClient(LearnFlowClient):
             return
         kind = event.get("type")
         if kind == "reply" and (payload.get("data") or {}).get("saga_of"):
-            arrived = self._related_arrived.get(query_id)
-            if arrived is not None:
-                arrived.set()
+            self._related_signal(query_id)
             return
         listener = self._listeners.get(query_id)
         if listener is None:
             return
         if kind == "routing":
-            _safely(listener.on_routing, RoutingDecision.model_validate(payload))
+            safely(listener.on_routing, RoutingDecision.model_validate(payload))
         elif kind == "log":
-            _safely(listener.on_log, AgentLog.model_validate(payload))
+            safely(listener.on_log, AgentLog.model_validate(payload))
 
     # -- HTTP ------------------------------------------------------------------------
 
@@ -278,12 +269,7 @@ class ServerClient(LearnFlowClient):
 
     def submit(self, query: StudentQuery, listener: QueryListener) -> UUID:
         self.start()
-        with self._idle:
-            self._pending.add(query.query_id)
-            self.submitted += 1
-        self._listeners[query.query_id] = listener
-        while len(self._listeners) > KEPT_LISTENERS:
-            self._listeners.popitem(last=False)
+        self._track(query.query_id, listener)
         asyncio.run_coroutine_threadsafe(self._deliver(query, listener), self._loop)
         return query.query_id
 
@@ -296,17 +282,17 @@ class ServerClient(LearnFlowClient):
                 await asyncio.wait_for(self._ws_open.wait(), 5.0)
             await self._request("POST", "queries", body=query.model_dump(mode="json"))
             reply = await self._main_reply(query_id)
-            _safely(listener.on_reply, reply)
+            safely(listener.on_reply, reply)
             if reply.data.get("concept_requested"):
-                await self._deliver_related(query.query_id, listener)
+                await self._deliver_related(
+                    query.query_id, listener, lambda: self._helper_replies(query.query_id)
+                )
         except ServerError as err:
-            _safely(listener.on_failure, str(err))
+            safely(listener.on_failure, str(err))
         except Exception as err:
-            _safely(listener.on_failure, f"{type(err).__name__}: {err}")
+            safely(listener.on_failure, f"{type(err).__name__}: {err}")
         finally:
-            with self._idle:
-                self._pending.discard(query.query_id)
-                self._idle.notify_all()
+            self._settle(query.query_id)
 
     async def _main_reply(self, query_id: str) -> AgentReply:
         loop = asyncio.get_running_loop()
@@ -322,32 +308,9 @@ class ServerClient(LearnFlowClient):
             "and may still be answered (run `%learnflow status`)"
         )
 
-    async def _deliver_related(self, query_id: UUID, listener: QueryListener) -> None:
-        on_related = getattr(listener, "on_related_reply", None)
-        arrived = self._related_arrived.setdefault(query_id, asyncio.Event())
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + RELATED_TIMEOUT
-        related: list[AgentReply] = []
-        try:
-            while True:
-                # The stored replies are the truth; the socket's signal only makes the wait short.
-                view = await self._request("GET", "queries", str(query_id))
-                related = [
-                    AgentReply.model_validate(r)
-                    for r in view["replies"]
-                    if (r.get("data") or {}).get("saga_of")
-                ]
-                remaining = deadline - loop.time()
-                if related or remaining <= 0:
-                    break
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(arrived.wait(), min(remaining, 1.0))
-                arrived.clear()
-        finally:
-            self._related_arrived.pop(query_id, None)
-        if on_related is not None:
-            for reply in related:
-                _safely(on_related, reply)
+    async def _helper_replies(self, query_id: UUID) -> list[AgentReply]:
+        view = await self._request("GET", "queries", str(query_id))
+        return [AgentReply.model_validate(r) for r in view["replies"] if (r.get("data") or {}).get("saga_of")]
 
     def record_feedback(
         self,
@@ -365,7 +328,7 @@ class ServerClient(LearnFlowClient):
             except Exception as err:
                 error = str(err)
             if done is not None:
-                _safely(done, error)
+                safely(done, error)
 
         self.start()
         asyncio.run_coroutine_threadsafe(send(), self._loop)
@@ -411,11 +374,3 @@ def _message(err: Any) -> str:
     with contextlib.suppress(Exception):
         return f"LearnFlow server: {json.loads(err.response.body)['message']} (HTTP {err.code})"
     return f"LearnFlow server: HTTP {err.code} {err.message}"
-
-
-def _safely(callback: Callable[..., None], *args: Any) -> None:
-    # A broken widget must not take the client's thread down with it.
-    try:
-        callback(*args)
-    except Exception:
-        log.exception("LearnFlow listener %r failed", callback)
