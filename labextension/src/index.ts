@@ -5,6 +5,7 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabIcon } from '@jupyterlab/ui-components';
+import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { LearnFlowApi } from './api';
 import type { CardHandlers } from './card';
 import { bestCode } from './model';
@@ -176,31 +177,28 @@ const plugin: JupyterFrontEndPlugin<void> = {
         ).catch(() => undefined);
       }
     });
-    commands.addCommand(CommandIDs.insertFixBelow, {
-      label: 'Insert LearnFlow Fix as New Cell',
-      caption: 'Insert the code of the latest LearnFlow answer below the active cell',
-      isEnabled: () => !!currentNotebook(),
-      execute: args => {
+    // The code given (a card's button) or the latest answer's, put into the notebook by `place`.
+    const applyFix =
+      (place: typeof insertBelow) =>
+      (args: ReadonlyPartialJSONObject): void => {
         const nb = currentNotebook();
         const code = typeof args.code === 'string' ? args.code : bestCode(lastReply() ?? ({} as AgentReply))?.code;
         if (!nb || !code) {
           return;
         }
-        insertBelow(nb, code, (args._cell as unknown as Cell) ?? cellById(nb, args.cell_id));
-      }
+        place(nb, code, (args._cell as unknown as Cell) ?? cellById(nb, args.cell_id));
+      };
+    commands.addCommand(CommandIDs.insertFixBelow, {
+      label: 'Insert LearnFlow Fix as New Cell',
+      caption: 'Insert the code of the latest LearnFlow answer below the active cell',
+      isEnabled: () => !!currentNotebook(),
+      execute: applyFix(insertBelow)
     });
     commands.addCommand(CommandIDs.replaceWithFix, {
       label: 'Replace Cell with LearnFlow Fix',
       caption: "Replace the active cell's code with the latest LearnFlow fix",
       isEnabled: () => !!currentNotebook(),
-      execute: args => {
-        const nb = currentNotebook();
-        const code = typeof args.code === 'string' ? args.code : bestCode(lastReply() ?? ({} as AgentReply))?.code;
-        if (!nb || !code) {
-          return;
-        }
-        replaceCell(nb, code, (args._cell as unknown as Cell) ?? cellById(nb, args.cell_id));
-      }
+      execute: applyFix(replaceCell)
     });
     commands.addCommand(CommandIDs.progress, {
       label: 'LearnFlow Progress Report',
