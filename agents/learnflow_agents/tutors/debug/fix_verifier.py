@@ -80,6 +80,20 @@ def same_error(result: RunResult, error_type: str, line: int | None, message: st
     return line is None or result.line == line or result.outer_line == line or result.message == message
 
 
+def _trial_run(fixed_code: str, run: bool, timeout: float) -> Verification | RunResult:
+    """Compile the fix and, when allowed and safe, run it: the verdict when it stops short
+    of a run (does not compile, not run), else the run's result for the caller to judge."""
+    err = compile_error(fixed_code)
+    if err is not None:
+        return Verification(None, f"the fix does not compile: {err.msg} (line {err.lineno})")
+    if not run:
+        return Verification("compiled", "compiles; not run")
+    safe, why_not = is_safe_to_run(fixed_code)
+    if not safe:
+        return Verification("compiled", f"compiles; not run because it {why_not}")
+    return run_cell(fixed_code, timeout=timeout)
+
+
 def verify_fix(
     fixed_code: str,
     *,
@@ -89,15 +103,9 @@ def verify_fix(
     run: bool = True,
     timeout: float = 3.0,
 ) -> Verification:
-    err = compile_error(fixed_code)
-    if err is not None:
-        return Verification(None, f"the fix does not compile: {err.msg} (line {err.lineno})")
-    if not run:
-        return Verification("compiled", "compiles; not run")
-    safe, why_not = is_safe_to_run(fixed_code)
-    if not safe:
-        return Verification("compiled", f"compiles; not run because it {why_not}")
-    result = run_cell(fixed_code, timeout=timeout)
+    result = _trial_run(fixed_code, run, timeout)
+    if isinstance(result, Verification):
+        return result
     if error_type == "KeyboardInterrupt" and not result.completed:
         return Verification("compiled", "compiles, but still runs without stopping")
     if not result.completed:
@@ -116,14 +124,10 @@ def verify_none_fix(
     fixed_code: str, stdout_before: str, *, run: bool = True, timeout: float = 3.0
 ) -> Verification:
     """A fix for an unexpected `None` (no error to remove): it must compile, and when the cell
-    was run it must still run cleanly and print fewer `None` lines than before."""
-    err = compile_error(fixed_code)
-    if err is not None:
-        return Verification(None, f"the fix does not compile: {err.msg} (line {err.lineno})")
-    safe, why_not = is_safe_to_run(fixed_code)
-    if not run or not safe:
-        return Verification("compiled", "compiles; not run" + (f" because it {why_not}" if why_not else ""))
-    result = run_cell(fixed_code, timeout=timeout)
+    was run it must still run cleanly and print `None` less often than before."""
+    result = _trial_run(fixed_code, run, timeout)
+    if isinstance(result, Verification):
+        return result
     if not result.clean:
         # Worse than the question it answers: a cell that ran now fails or hangs.
         return Verification(None, f"the fix no longer runs cleanly ({result.error_type}: {result.message})")
