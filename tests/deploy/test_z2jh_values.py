@@ -1,13 +1,29 @@
 """helm/zero-to-jupyterhub-values.yaml: the gateway as a hub service, instructors by
 group and custom scope, courses as hub groups, and no Kafka or database credentials in
-students' pods."""
+students' pods. Checked against Zero to JupyterHub's own values schema and rendered with its own
+NetworkPolicy templates (z2jh 4.4.0, vendored in tests/deploy/z2jh/ with its licence)."""
 
+import copy
 import re
+from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
-from tests.deploy.support import CHART, Z2JH_VALUES, load_yaml
+from tests.deploy.support import (
+    CHART,
+    Z2JH,
+    Z2JH_NAMESPACE,
+    Z2JH_RELEASE,
+    Z2JH_VALUES,
+    RenderError,
+    helm_render,
+    load_yaml,
+    z2jh_chart,
+    z2jh_schema,
+)
 
 CREDENTIAL = re.compile(r"(?i)(kafka|bus|db|database|postgres|anthropic|api_key|password|secret)")
 
@@ -39,12 +55,13 @@ def test_the_gateway_is_a_hub_service_reached_by_students() -> None:
 def test_instructors_and_courses_are_hub_groups_and_a_declared_scope() -> None:
     hub = load_yaml(Z2JH_VALUES)["hub"]
     chart = load_yaml(CHART / "values.yaml")["gateway"]
-    assert chart["instructorGroup"] in hub["loadGroups"]
+    groups = hub["config"]["JupyterHub"]["load_groups"]
+    assert chart["instructorGroup"] in groups
     # At least one example course group the gateway will recognise.
-    assert any(g.startswith(chart["courseGroupPrefix"]) for g in hub["loadGroups"])
+    assert any(g.startswith(chart["courseGroupPrefix"]) for g in groups)
     assert chart["instructorScope"] in hub["loadRoles"]["learnflow-head"]["scopes"]
     # A custom scope must be declared to the hub before a role may grant it.
-    assert f'"{chart["instructorScope"]}"' in hub["extraConfig"]["learnflow-scopes"]
+    assert chart["instructorScope"] in hub["config"]["JupyterHub"]["custom_scopes"]
     gateway_role = hub["loadRoles"]["learnflow-gateway"]
     # Least privilege: read users' groups and groups' members, nothing more.
     assert gateway_role["services"] == ["learnflow"]
@@ -57,10 +74,8 @@ def test_every_role_grants_scopes_jupyterhub_knows() -> None:
     from traitlets.config import Config
 
     hub = load_yaml(Z2JH_VALUES)["hub"]
-    c = Config()
-    exec(
-        hub["extraConfig"]["learnflow-scopes"], {"c": c}
-    )  # our own values file: the hub runs it the same way
+    # z2jh's jupyterhub_config.py loads each hub.config section into the traitlets config.
+    c = Config(hub["config"])
     custom = dict(c.JupyterHub.custom_scopes)
     saved = dict(scopes.scope_definitions)
     try:
@@ -74,3 +89,56 @@ def test_every_role_grants_scopes_jupyterhub_knows() -> None:
     finally:
         scopes.scope_definitions.clear()
         scopes.scope_definitions.update(saved)
+
+
+# -- against Zero to JupyterHub itself ----------------------------------------------------------
+
+
+def _merged(defaults: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Helm's coalescing of a chart's values.yaml with -f values: maps merge, the rest replaces."""
+    out = copy.deepcopy(defaults)
+    for key, value in values.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def test_our_values_meet_z2jh_s_values_schema() -> None:
+    """What `helm upgrade --install jhub jupyterhub/jupyterhub -f ...` checks first."""
+    values = _merged(load_yaml(Z2JH / "values.yaml"), load_yaml(Z2JH_VALUES))
+    errors = [
+        f"{'.'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in jsonschema.Draft7Validator(z2jh_schema()).iter_errors(values)
+    ]
+    assert errors == []
+
+
+def test_z2jh_s_schema_refuses_the_key_z2jh_never_had() -> None:
+    """The old values (hub.loadGroups) failed step 6 of docs/deploy.md with exactly this error."""
+    values = _merged(load_yaml(Z2JH / "values.yaml"), load_yaml(Z2JH_VALUES))
+    values["hub"]["loadGroups"] = {"learnflow-instructors": {"users": []}}
+    messages = [e.message for e in jsonschema.Draft7Validator(z2jh_schema()).iter_errors(values)]
+    assert any("'loadGroups' was unexpected" in m for m in messages)
+
+
+def test_helm_renders_z2jh_with_our_values_and_refuses_a_bad_key(tmp_path: Path) -> None:
+    """Helm's own schema check on z2jh's chart (its values.schema.json, its defaults)."""
+    chart = z2jh_chart(tmp_path)
+    docs = helm_render(chart, load_yaml(Z2JH_VALUES), Z2JH_RELEASE, Z2JH_NAMESPACE)
+    assert {d["metadata"]["name"] for d in docs if d["kind"] == "NetworkPolicy"} == {"hub", "singleuser"}
+    bad = load_yaml(Z2JH_VALUES)
+    bad["hub"]["loadGroups"] = {}
+    with pytest.raises(RenderError, match="additional properties 'loadGroups' not allowed"):
+        helm_render(chart, bad, Z2JH_RELEASE, Z2JH_NAMESPACE)
+
+
+def test_the_groups_are_ones_jupyterhub_loads() -> None:
+    """hub.config.JupyterHub.* becomes c.JupyterHub.*: the traits must accept our values."""
+    from jupyterhub.app import JupyterHub
+
+    config = load_yaml(Z2JH_VALUES)["hub"]["config"]["JupyterHub"]
+    hub = JupyterHub(load_groups=config["load_groups"], custom_scopes=config["custom_scopes"])
+    assert set(hub.load_groups) >= {"learnflow-instructors", "course-python101"}
+    assert all(set(group) <= {"users", "properties"} for group in hub.load_groups.values())
