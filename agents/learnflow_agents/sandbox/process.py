@@ -1,0 +1,256 @@
+"""Start one jailed Python child and talk to it over a framed message channel.
+
+The child runs ``python -I -S -c PRELUDE+SOURCE`` (see isolation.py for the jail). Its
+stdin is /dev/null; its stdout and stderr go to a pipe the parent reads into a capped
+buffer; fd 3 carries frames from the parent and fd 4 frames to the parent. A frame is a
+4-byte big-endian length and one UTF-8 JSON object. Everything the child sends is
+untrusted: frames are size-capped and must decode to an object, or the run is a
+protocol error — never a pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from learnflow_agents.sandbox.errors import SandboxGone, SandboxProtocolError, SandboxTimeout
+from learnflow_agents.sandbox.isolation import (
+    bwrap_command,
+    detect_isolation,
+    program_fd_for_run,
+    python_binary,
+)
+from learnflow_agents.sandbox.limits import Limits
+
+_HEADER = struct.Struct(">I")
+
+# Runs before the caller's source: hard rlimits (the student cannot raise them again),
+# the channel moved to fds 3/4, and nothing of its own left in the namespace.
+_PRELUDE = """\
+def _lf_prelude():
+    import os, resource, signal, sys
+    limits = [int(x) for x in sys.argv[3].split(",")]
+    names = ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_NPROC")
+    for name, value in zip(names, limits):
+        cap = value + 1 if name == "RLIMIT_CPU" else value
+        resource.setrlimit(getattr(resource, name), (value, cap))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    sys.setrecursionlimit(limits[5])
+    read_fd, write_fd = int(sys.argv[1]), int(sys.argv[2])
+    os.dup2(read_fd, 3)
+    os.dup2(write_fd, 4)
+    os.close(read_fd)
+    os.close(write_fd)
+    del sys.argv[1:4]
+_lf_prelude()
+del _lf_prelude
+"""
+
+
+@dataclass(frozen=True)
+class SandboxExit:
+    returncode: int | None
+    signal: str | None
+    killed_for_time: bool
+    output: str
+    output_total: int
+
+
+class _CappedReader(threading.Thread):
+    """Drains the child's stdout/stderr: keeps the first `keep` bytes, counts the rest."""
+
+    def __init__(self, fd: int, keep: int) -> None:
+        super().__init__(daemon=True, name="sandbox-output")
+        self.fd, self.keep = fd, keep
+        self.parts: list[bytes] = []
+        self.kept = 0
+        self.total = 0
+
+    def run(self) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := os.read(self.fd, 65536):
+                self.total += len(chunk)
+                if self.kept < self.keep:
+                    piece = chunk[: self.keep - self.kept]
+                    self.parts.append(piece)
+                    self.kept += len(piece)
+        os.close(self.fd)
+
+    def text(self) -> str:
+        return b"".join(self.parts).decode("utf-8", "replace")
+
+
+def _high_fd(fd: int) -> int:
+    # Above 4, so moving the channel onto fds 3/4 in the child never clobbers its other end.
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return moved
+
+
+class SandboxProcess:
+    """One jailed child. Use as a context manager, or call close()."""
+
+    def __init__(self, child_source: str, limits: Limits, args: tuple[str, ...] | list[str] = ()) -> None:
+        self.limits = limits
+        self.workdir = tempfile.mkdtemp(prefix="learnflow-sandbox-")
+        os.chmod(self.workdir, 0o700)
+        to_child_r, self._to_child = (_high_fd(fd) for fd in os.pipe())
+        self._from_child, from_child_w = (_high_fd(fd) for fd in os.pipe())
+        output_r, output_w = os.pipe()
+        self._buffer = b""
+        self._killed_for_time = False
+        self._closed = False
+        self._exit: SandboxExit | None = None
+        numbers = (
+            limits.memory_bytes, limits.cpu_seconds, limits.file_size_bytes,
+            limits.open_files, limits.processes, limits.recursion_limit,
+        )  # fmt: skip
+        python = [python_binary(), "-I", "-S", "-c", _PRELUDE + child_source]
+        python += [str(to_child_r), str(from_child_w), ",".join(map(str, numbers)), *args]
+        seccomp_fd = program_fd_for_run()
+        isolation = detect_isolation()
+        command = (bwrap_command(self.workdir, seccomp_fd) if isolation.strong else []) + python
+        passed = [to_child_r, from_child_w] + ([seccomp_fd] if seccomp_fd is not None else [])
+        try:
+            self._process = subprocess.Popen(
+                command,
+                cwd=self.workdir,
+                env={"PATH": "/usr/bin:/bin", "HOME": self.workdir, "LANG": "C.UTF-8"},
+                stdin=subprocess.DEVNULL,
+                stdout=output_w,
+                stderr=output_w,
+                pass_fds=passed,
+                start_new_session=True,
+            )
+        finally:
+            for fd in (to_child_r, from_child_w, output_w, *([seccomp_fd] if seccomp_fd is not None else [])):
+                os.close(fd)
+        self._output = _CappedReader(output_r, limits.output_bytes)
+        self._output.start()
+        self._deadline = time.monotonic() + limits.wall_seconds
+        self._watchdog = threading.Timer(limits.wall_seconds, self._time_up)
+        self._watchdog.daemon = True
+        self._watchdog.start()
+
+    # -- lifetime -------------------------------------------------------------------
+
+    def _time_up(self) -> None:
+        self._killed_for_time = True
+        self._kill()
+
+    def _kill(self) -> None:
+        # The jail's PID namespace dies with bwrap; the group kill covers the weak mode.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            self._process.kill()
+
+    def close(self) -> SandboxExit:
+        if self._exit is not None:
+            return self._exit
+        self._watchdog.cancel()
+        self._kill()
+        self._process.wait()
+        for fd in (self._to_child, self._from_child):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._output.join(timeout=5)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        code = self._process.returncode
+        name = None
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+        self._exit = SandboxExit(code, name, self._killed_for_time, self._output.text(), self._output.total)
+        return self._exit
+
+    def wait(self, timeout: float) -> int | None:
+        """The child's exit code once it has ended by itself, or None after `timeout`."""
+        try:
+            return self._process.wait(timeout=max(0.0, min(timeout, self._deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            return None
+
+    def __enter__(self) -> SandboxProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the channel ----------------------------------------------------------------
+
+    def send(self, message: dict[str, Any], timeout: float | None = None) -> None:
+        data = json.dumps(message, separators=(",", ":")).encode("utf-8")
+        frame = _HEADER.pack(len(data)) + data
+        limit = time.monotonic() + (timeout if timeout is not None else self.limits.wall_seconds)
+        view = memoryview(frame)
+        while view:
+            remaining = min(limit, self._deadline) - time.monotonic()
+            if remaining <= 0:
+                raise SandboxTimeout("the child stopped reading")
+            _, writable, _ = select.select([], [self._to_child], [], remaining)
+            if not writable:
+                continue
+            try:
+                written = os.write(self._to_child, view[: 65536])
+            except (BrokenPipeError, OSError) as exc:
+                raise SandboxGone("the child closed its channel") from exc
+            view = view[written:]
+
+    def recv(self, timeout: float) -> dict[str, Any]:
+        header = self._read_exactly(_HEADER.size, timeout)
+        (size,) = _HEADER.unpack(header)
+        if size > self.limits.message_bytes:
+            limit = self.limits.message_bytes
+            raise SandboxProtocolError(f"a {size}-byte frame is over the {limit}-byte limit")
+        body = self._read_exactly(size, timeout)
+        try:
+            message = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise SandboxProtocolError("a frame that is not JSON") from exc
+        if not isinstance(message, dict):
+            raise SandboxProtocolError("a frame that is not a JSON object")
+        return message
+
+    def _read_exactly(self, size: int, timeout: float) -> bytes:
+        limit = min(time.monotonic() + timeout, self._deadline)
+        while len(self._buffer) < size:
+            remaining = limit - time.monotonic()
+            if remaining <= 0:
+                if time.monotonic() >= self._deadline:
+                    self._time_up()
+                raise SandboxTimeout("no answer in time")
+            readable, _, _ = select.select([self._from_child], [], [], remaining)
+            if not readable:
+                continue
+            try:
+                chunk = os.read(self._from_child, max(65536, size - len(self._buffer)))
+            except OSError as exc:
+                raise SandboxGone("the channel broke") from exc
+            if not chunk:
+                raise SandboxGone("the child ended")
+            self._buffer += chunk
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+
+def start_sandbox(
+    child_source: str, limits: Limits | None = None, args: tuple[str, ...] | list[str] = ()
+) -> SandboxProcess:
+    """Start `child_source` jailed; see the module docstring for the channel."""
+    return SandboxProcess(child_source, limits or Limits(), args)
