@@ -1,27 +1,28 @@
-"""Find the student's own tests and run them, in a separate process, against some code.
+"""Find the student's own tests and run them, in the sandbox, against some code.
 
-The code under test is the student's (or our rewrite of it), so it runs in a child
-interpreter with a time and memory limit; its output goes nowhere, and only a small
-JSON result file is read back, so an infinite loop or a flood of prints cannot hurt us.
+The code under test is the student's (or our rewrite of it), so it runs in the one
+LearnFlow sandbox (learnflow_agents.sandbox) with its time and memory limits; its output
+goes nowhere, and only a small JSON answer is read back, so an infinite loop or a flood
+of prints cannot hurt us.
 """
 
 import ast
-import json
-import os
 import re
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+
+from learnflow_agents.sandbox import Limits
+from learnflow_agents.sandbox.run import run_python
 
 TIMEOUT_S = 5.0
 MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024
 _FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
 
 _RUNNER = r"""
-import inspect, json, sys, traceback
-code_path, tests_path, result_path = sys.argv[1:4]
+import inspect, io, sys, traceback
+_lf_request = _lf_receive()
+_lf_answer = _lf_send
+del _lf_receive, _lf_send
+sys.stdout = sys.stderr = io.StringIO()  # the student's prints go nowhere
 
 def runnable_test(name, value):
     if not (name.startswith("test") and callable(value) and getattr(value, "__module__", None) == "__main__"):
@@ -40,13 +41,12 @@ def report(ok, exc=None):
         last = frames[-1] if frames else None
         result.update(error=type(exc).__name__, message=str(exc)[:300],
                       file=last.filename if last else "", line=last.lineno if last else 0)
-    with open(result_path, "w") as out:
-        json.dump(result, out)
+    _lf_answer(result)
 
 namespace = {"__name__": "__main__"}
 try:
-    exec(compile(open(code_path).read(), "cell.py", "exec"), namespace)
-    extra = open(tests_path).read()
+    exec(compile(_lf_request["code"], "cell.py", "exec"), namespace)
+    extra = _lf_request["tests"]
     if extra.strip():
         exec(compile(extra, "tests.py", "exec"), namespace)
     for name, value in list(namespace.items()):
@@ -108,46 +108,14 @@ def find_tests(tree: ast.Module, text: str, source: str | None = None) -> TestPl
     return TestPlan(in_code, extra) if in_code or extra else None
 
 
-def _limit_memory() -> None:  # pragma: no cover - runs in the child
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
-
-
 def run_tests(code: str, plan: TestPlan, timeout: float | None = None) -> TestOutcome:
     timeout = TIMEOUT_S if timeout is None else timeout
-    with tempfile.TemporaryDirectory(prefix="learnflow-review-") as tmp:
-        folder = Path(tmp)
-        (folder / "cell.py").write_text(code, encoding="utf-8")
-        (folder / "tests.py").write_text(plan.extra, encoding="utf-8")
-        (folder / "runner.py").write_text(_RUNNER, encoding="utf-8")
-        result_path = folder / "result.json"
-        # Nothing from our environment (API keys, tokens) is visible to the student's code.
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "MPLBACKEND": "Agg",
-            "PYTHONIOENCODING": "utf-8",
-        }
-        try:
-            subprocess.run(
-                [sys.executable, "-I", "runner.py", "cell.py", "tests.py", str(result_path)],
-                cwd=folder,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                timeout=timeout,
-                preexec_fn=_limit_memory if sys.platform.startswith("linux") else None,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return TestOutcome(False, "TimeoutError", f"the tests did not finish within {timeout:g} s")
-        try:
-            result = json.loads(result_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return TestOutcome(
-                False, "Crash", "the test process ended without a result (crash or memory limit)"
-            )
+    limits = Limits(wall_seconds=timeout, memory_bytes=MEMORY_LIMIT_BYTES)
+    result, ended = run_python(_RUNNER, {"code": code, "tests": plan.extra}, limits)
+    if ended.killed_for_time:
+        return TestOutcome(False, "TimeoutError", f"the tests did not finish within {timeout:g} s")
+    if result is None:
+        return TestOutcome(False, "Crash", "the test process ended without a result (crash or memory limit)")
     if result.get("ok"):
         return TestOutcome(True)
     return TestOutcome(

@@ -1,24 +1,18 @@
-"""Run a cell in a throw-away interpreter to see which exception it raises, if any.
+"""Run a cell in a throw-away sandboxed interpreter to see which exception it raises, if any.
 
 Used to check a proposed fix and to reproduce an error when the student sent code but no
-traceback. Only code that fix_verifier.is_safe_to_run accepts is ever passed here; the
-child still runs isolated (``-I -S``: no user site, no site-packages, no PYTHON* env), in
-an empty temporary directory, with CPU/memory/file-size limits and a wall-clock timeout,
-and its output is capped so a runaway print loop cannot flood the agent.
+traceback. It runs in the one LearnFlow sandbox (learnflow_agents.sandbox: namespaces,
+no network, seccomp, rlimits where the machine offers them); the fix verifier still only
+passes code it judged safe, as a second line.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import re
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
 
-_MARK = "@@LEARNFLOW-RESULT@@"
+from learnflow_agents.sandbox import Limits
+from learnflow_agents.sandbox.run import run_python
 
 _RUNNER = r"""
 import json, linecache, sys, traceback
@@ -34,9 +28,8 @@ class _Capped:
     def flush(self):
         pass
 
-src = sys.stdin.read()
+src = _lf_receive()["code"]
 linecache.cache["<cell>"] = (len(src), None, src.splitlines(True), "<cell>")
-real_err = sys.stderr
 sys.stdout = _Capped(1 << 16)
 sys.setrecursionlimit(1000)
 result = {"type": None}
@@ -54,8 +47,9 @@ except BaseException as exc:
         "traceback": text[-6000:],
     }
 result["stdout"] = "".join(sys.stdout.kept)
-real_err.write("\n" + MARK + json.dumps(result))
-""".replace("MARK", repr(_MARK))
+sys.stdout = sys.__stdout__
+_lf_send(result)
+"""
 
 
 @dataclass
@@ -73,53 +67,33 @@ class RunResult:
         return self.completed and self.error_type is None
 
 
-def _limit_resources() -> None:  # pragma: no cover - runs in the child
-    import resource
-
-    limits = {
-        resource.RLIMIT_CPU: (5, 5),
-        resource.RLIMIT_AS: (768 << 20, 768 << 20),
-        resource.RLIMIT_FSIZE: (1 << 20, 1 << 20),
-    }
-    for kind, value in limits.items():
-        # A limit the platform refuses is skipped; the wall-clock timeout still applies.
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(kind, value)
-
-
 def run_cell(code: str, *, timeout: float = 3.0) -> RunResult:
-    """Execute ``code`` in an isolated child interpreter and report what it raised."""
-    with tempfile.TemporaryDirectory(prefix="learnflow-debug-") as workdir:
-        try:
-            proc = subprocess.run(
-                [sys.executable, "-I", "-S", "-c", _RUNNER],
-                input=code,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                cwd=workdir,
-                env={"PATH": os.environ.get("PATH", ""), "PYTHONIOENCODING": "utf-8"},
-                preexec_fn=_limit_resources if os.name == "posix" else None,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return RunResult(
-                completed=False, error_type="Timeout", message=f"still running after {timeout:g}s"
-            )
-    marker = proc.stderr.rfind(_MARK)
-    if marker < 0:
+    """Execute ``code`` in the sandbox and report what it raised."""
+    limits = Limits(wall_seconds=timeout, cpu_seconds=5, memory_bytes=768 << 20, file_size_bytes=1 << 20)
+    result, ended = run_python(_RUNNER, {"code": code}, limits)
+    if ended.killed_for_time:
+        return RunResult(completed=False, error_type="Timeout", message=f"still running after {timeout:g}s")
+    if result is None:
         # Killed by a resource limit before it could report.
-        return RunResult(completed=False, error_type="Crashed", message=f"exit status {proc.returncode}")
-    result = json.loads(proc.stderr[marker + len(_MARK) :])
+        return RunResult(completed=False, error_type="Crashed", message=f"exit status {ended.returncode}")
     return RunResult(
         completed=True,
-        error_type=result.get("type"),
-        message=result.get("message", ""),
-        line=result.get("line"),
-        outer_line=result.get("outer_line"),
-        traceback=result.get("traceback", ""),
-        stdout=result.get("stdout", ""),
+        error_type=_text_or_none(result.get("type")),
+        message=str(result.get("message", "")),
+        line=_int_or_none(result.get("line")),
+        outer_line=_int_or_none(result.get("outer_line")),
+        traceback=str(result.get("traceback", "")),
+        stdout=str(result.get("stdout", "")),
     )
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _int_or_none(value: object) -> int | None:
+    # The answer comes from the child: anything but an int is ignored, not trusted.
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 _NONE_WORD = re.compile(r"\bNone\b")
