@@ -265,6 +265,7 @@ class EmbeddedClient(LearnFlowClient):
             with contextlib.suppress(Exception):
                 detail["outbox_pending"] = await asyncio.to_thread(engine.store.outbox_pending_count)
         detail["llm"] = engine.llm_stats()
+        detail["sandbox"] = engine.sandbox_status()
         return {"agents": agents, "detail": detail}
 
     def _call(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:

@@ -365,6 +365,7 @@ class ServerClient(LearnFlowClient):
             heartbeats=len(remote.get("heartbeats") or []),
             events_socket="open" if self._ws_open.is_set() else "closed",
             llm=remote.get("llm"),
+            sandbox=remote.get("sandbox"),
         )
         return status
 

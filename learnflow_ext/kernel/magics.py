@@ -6,11 +6,11 @@ from typing import Any
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from learnflow_agents.contracts import LearningStyle, SkillLevel, StudentQuery
+from learnflow_agents.privacy import scrub_text
 from traitlets import TraitError
 
 from learnflow_ext import __version__
 from learnflow_ext.config import PREFERENCES
-from learnflow_ext.kernel.scrubbing import scrub_text
 from learnflow_ext.kernel.session import KernelSession
 
 USAGE = """\
@@ -266,6 +266,9 @@ class LearnFlowMagics(Magics):
         llm = status.detail.get("llm")
         if llm:
             lines.append(f"  model:          {llm_summary(llm)}")
+        sandbox = status.detail.get("sandbox")
+        if sandbox:
+            lines.append(f"  code sandbox:   {sandbox_summary(sandbox)}")
         if status.error:
             lines.append(f"  problem:        {status.error}")
         print("\n".join(lines))
@@ -362,3 +365,12 @@ def llm_summary(llm: dict[str, Any]) -> str:
         f"{tokens.get('out', 0)} out, ${llm.get('cost_usd', 0.0):.4f}; offline fallbacks {fallbacks}; "
         f"breaker {(llm.get('breaker') or {}).get('state', 'closed')}"
     )
+
+
+def sandbox_summary(sandbox: dict[str, Any]) -> str:
+    """One line on how exercise checks and fix checks isolate student code."""
+    layers = ", ".join(str(layer) for layer in sandbox.get("layers") or [])
+    if sandbox.get("strong"):
+        return f"isolated ({layers})"
+    reason = f"; {sandbox['reason']}" if sandbox.get("reason") else ""
+    return f"WEAK — {layers}{reason}"

@@ -167,6 +167,7 @@ class StatusHandler(LearnFlowHandler):
             ],
             outbox_pending=pending,
             llm=engine.llm_stats(),
+            sandbox=engine.sandbox_status(),
         )
         self.write_json(status)
 

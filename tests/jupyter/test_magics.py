@@ -118,6 +118,8 @@ def test_status_describes_the_kernel_only_engine(jupyter_env: JupyterSandbox) ->
     assert f"database:       {jupyter_env.db_url.removeprefix('sqlite:///')}" in text
     assert "bus:            memory://" in text
     assert f"preferences:    {jupyter_env.data_dir / 'learnflow' / 'preferences.json'}" in text
+    # CI runs with bubblewrap: the status names the isolation student code gets.
+    assert "code sandbox:   isolated (namespaces, no-network" in text
 
 
 def test_the_magic_documents_every_command(jupyter_env: JupyterSandbox) -> None:

@@ -26,6 +26,8 @@ async def test_status_reports_mode_storage_agents_and_provider(jp_fetch: Any, db
     assert isinstance(status["heartbeats"], list)
     assert status["outbox_pending"] == 0
     assert status["error"] is None
+    assert status["sandbox"]["strong"] is True
+    assert {"namespaces", "no-network", "seccomp"} <= set(status["sandbox"]["layers"])
 
 
 def test_status_never_shows_database_or_broker_passwords() -> None:

@@ -294,9 +294,17 @@ class Engine:
 
     # -- internals -------------------------------------------------------------------
 
+    def sandbox_status(self) -> dict[str, Any]:
+        """The isolation student code gets on this machine (learnflow_agents.sandbox)."""
+        from learnflow_agents.sandbox import detect_isolation
+
+        return detect_isolation().as_dict()
+
     def _heartbeat_llm(self) -> dict[str, Any]:
+        # Every heartbeat also says how student code is isolated where this agent runs,
+        # so `learnflow-agents health` shows it for agents on other machines.
         stats = self.llm_stats()
-        return {"llm": stats} if stats is not None else {}
+        return {"sandbox": self.sandbox_status(), **({"llm": stats} if stats is not None else {})}
 
     async def _mark_sent(self, ids: list[int]) -> None:
         store, _ = self._require()

@@ -29,7 +29,14 @@ def store_health(store: Store, stale_after: float = HEARTBEAT_STALE_S) -> dict[s
     for entry in agents:
         fresh_by_agent[entry["agent"]] = fresh_by_agent.get(entry["agent"], False) or entry["fresh"]
     healthy = bool(fresh_by_agent) and all(fresh_by_agent.values())
+    # How each agent's machine isolates student code, from its latest heartbeat.
+    sandbox = {
+        entry["agent"]: entry["stats"]["sandbox"]
+        for entry in agents
+        if isinstance(entry["stats"], dict) and "sandbox" in entry["stats"]
+    }
     return {
+        "sandbox": sandbox,
         "healthy": healthy,
         "reason": None if healthy else ("no agent has reported" if not agents else "some agents are stale"),
         "agents": agents,

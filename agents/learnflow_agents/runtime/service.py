@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import signal
+from typing import Any
 
 from learnflow_agents.bus import BusUnavailable, create_bus
 from learnflow_agents.llm import LLMCollector, build_llm
@@ -60,7 +61,7 @@ async def run_service(
             metrics=metrics,
             emit_logs=settings.emit_logs,
             marker=marker,
-            extra_stats=(lambda: {"llm": llm.stats.snapshot()}) if llm is not None else None,
+            extra_stats=lambda: _heartbeat_stats(llm),
         )
         for agent in agents
     ]
@@ -96,3 +97,13 @@ async def run_service(
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
     return 0
+
+
+def _heartbeat_stats(llm: Any) -> dict[str, Any]:
+    """What each heartbeat adds: the sandbox's isolation here, and the model's figures."""
+    from learnflow_agents.sandbox import detect_isolation
+
+    stats: dict[str, Any] = {"sandbox": detect_isolation().as_dict()}
+    if llm is not None:
+        stats["llm"] = llm.stats.snapshot()
+    return stats
