@@ -1,20 +1,28 @@
-"""The shared consume -> handle -> store -> publish -> commit loop.
+"""The shared consume -> handle -> store -> publish -> commit loop, key-parallel.
 
-Delivery is at-least-once with idempotent effects: a batch's effects (reply, routing,
-outgoing events) are written in one transaction together with the consumed message
-ids, and offsets are committed only after that. A message seen again after a crash
-finds its id already processed and changes nothing. A handler that raises is retried
-by seeking back (the bus redelivers it); after `max_attempts` the message goes to the
-dead-letter topic with an error reply, and the partition moves on.
+Records of different keys (students) are handled concurrently; records of one key go
+through that key's lane one at a time, in offset order. Each record's effects (reply,
+routing, outgoing events) are written in one transaction together with its message id
+(concurrent completions share a transaction through group commit), published, and only
+then marked done. Offsets are committed per partition up to the lowest record not yet
+done, so a commit never passes an unfinished record: a crash redelivers it, and a
+redelivered message finds its id already processed and changes nothing.
+
+At most `max_in_flight` records are held by a runner (fetched and not yet done); it stops
+fetching while at that bound. A handler that raises is retried in its lane with backoff
+(the student's later records wait behind it, other students do not); after
+`max_attempts` the message goes to the dead-letter topic with an error reply, and the
+lane moves on.
 """
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
 import socket
 import time
-from collections import defaultdict
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,11 +45,11 @@ from learnflow_agents.contracts import (
     encode,
     make_envelope,
 )
-from learnflow_agents.runtime.batching import SentMarker
+from learnflow_agents.runtime.batching import GroupCommit, SentMarker
 from learnflow_agents.runtime.handler import Agent, HandlerContext, Outcome
 from learnflow_agents.runtime.metrics import Metrics
 from learnflow_agents.runtime.publishing import outbox_event, publish_rows
-from learnflow_agents.store import Effects, Store
+from learnflow_agents.store import Effects, OutboxRow, Store
 
 log = logging.getLogger("learnflow.runner")
 
@@ -59,10 +67,20 @@ def query_id_of(payload: Any) -> UUID | None:
 
 
 @dataclass
-class _PartitionResult:
-    effects: list[Effects] = field(default_factory=list)
-    commit_offset: int | None = None
-    seek_offset: int | None = None
+class _PartitionProgress:
+    """Which fetched records of one partition are not done yet: where a commit may go."""
+
+    pending: set[int] = field(default_factory=set)
+    fetched_end: int | None = None  # one past the highest offset fetched
+    committed: int | None = None  # the offset this runner last committed (or tried to)
+    # Commits only move forward: a record delivered again after a rebalance is handled
+    # (idempotently) without pulling the group's offset back.
+
+    def commit_point(self) -> int | None:
+        """Everything below this offset is done; a record at or after it may not be."""
+        if self.pending:
+            return min(self.pending)
+        return self.fetched_end
 
 
 class AgentRunner:
@@ -76,6 +94,7 @@ class AgentRunner:
         group: str | None = None,
         instance: str | None = None,
         batch_size: int = 256,
+        max_in_flight: int = 256,
         max_attempts: int = 3,
         retry_backoff: float = 0.1,
         emit_logs: bool = True,
@@ -83,13 +102,16 @@ class AgentRunner:
         marker: SentMarker | None = None,
         extra_stats: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
         self.agent = agent
         self.bus = bus
         self.store = store
         self.metrics = metrics or Metrics()
         self.group = group or f"learnflow-{agent.name}"
         self.instance = instance or f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
-        self.batch_size = batch_size
+        self.batch_size = batch_size  # records per fetch, at most
+        self.max_in_flight = max_in_flight  # records fetched and not yet done, at most
         self.max_attempts = max_attempts
         self.retry_backoff = retry_backoff
         self.emit_logs = emit_logs
@@ -99,7 +121,6 @@ class AgentRunner:
         self.extra_stats = extra_stats
         self.handled = 0
         self.dead_lettered = 0
-        self._attempts: dict[tuple[TopicPartition, int], int] = defaultdict(int)
         self._consumer: Consumer | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -108,6 +129,14 @@ class AgentRunner:
         self._last_heartbeat = 0.0
         self._last_lag: int | None = None
         self._lag_task: asyncio.Task[None] | None = None
+        # Key-parallel state: per-partition progress, one lane (queue + task) per key.
+        self._progress: dict[TopicPartition, _PartitionProgress] = {}
+        self._lanes: dict[str, deque[Record]] = {}
+        self._lane_tasks: dict[str, asyncio.Task[None]] = {}
+        self._in_flight = 0
+        self._wake = asyncio.Event()  # a record finished (a slot is free, a commit may move)
+        self._fatal: BaseException | None = None
+        self._writer: GroupCommit[Effects, list[OutboxRow] | None] = GroupCommit(self._write_effects)
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -120,13 +149,24 @@ class AgentRunner:
     def ready(self) -> bool:
         return self._task is not None and not self._task.done()
 
+    @property
+    def in_flight(self) -> int:
+        """Records fetched and not yet done (handled, stored and published)."""
+        return self._in_flight
+
     async def stop(self) -> None:
-        """Finish the batch in flight, commit it, leave the group (graceful SIGTERM)."""
+        """Finish the records being handled, commit them, leave the group (graceful SIGTERM).
+
+        Records still waiting in a lane are left uncommitted: the partition's next owner
+        reads them again.
+        """
         self._stopping.set()
+        self._wake.set()
         if self._task is not None:
             await self._task
         if self._consumer is not None:
             await self._consumer.stop()
+        await self._writer.close()
         if self._log_flush is not None:
             await self._log_flush
         if self._lag_task is not None:
@@ -135,56 +175,126 @@ class AgentRunner:
 
     async def _loop(self) -> None:
         assert self._consumer is not None
-        while not self._stopping.is_set():
-            records = await self._consumer.getmany(timeout=0.2, max_records=self.batch_size)
-            if records:
-                await self.process(records)
-            await self._flush_logs()
-            if time.monotonic() - self._last_heartbeat > self.heartbeat_interval:
-                await self._heartbeat()
+        try:
+            while not self._stopping.is_set():
+                self._raise_fatal()
+                room = self.max_in_flight - self._in_flight
+                if room > 0:
+                    records = await self._consumer.getmany(
+                        timeout=0.2, max_records=min(room, self.batch_size)
+                    )
+                    self._dispatch(records)
+                else:
+                    # Full: fetch nothing more until a record is done.
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), 0.2)
+                await self._commit_done()
+                await self._flush_logs()
+                if time.monotonic() - self._last_heartbeat > self.heartbeat_interval:
+                    await self._heartbeat()
+            # Stopping: lanes finish the record they are on and take no more.
+            await asyncio.gather(*list(self._lane_tasks.values()), return_exceptions=True)
+            self._raise_fatal()
+            await self._commit_done()
+        except BaseException:
+            # The runner is dying (a crash, a failed commit or store): so do its lanes.
+            for task in list(self._lane_tasks.values()):
+                task.cancel()
+            raise
 
-    # -- one batch -------------------------------------------------------------------
+    def _raise_fatal(self) -> None:
+        if self._fatal is not None:
+            raise self._fatal
 
-    async def process(self, records: list[Record]) -> None:
+    # -- dispatch: one lane per key --------------------------------------------------
+
+    @staticmethod
+    def _lane_key(record: Record) -> str:
+        # One student's records stay in order, across the runner's topics too; keyless
+        # records keep their partition's order.
+        return record.key if record.key is not None else f"\0{record.topic}:{record.partition}"
+
+    def _dispatch(self, records: list[Record]) -> None:
+        for record in records:
+            progress = self._progress.get(record.tp)
+            if progress is None:
+                # The first record read is where the group's committed offset stands.
+                progress = self._progress[record.tp] = _PartitionProgress(committed=record.offset)
+            if record.offset in progress.pending:
+                continue  # already held here: delivered again after a rebalance
+            progress.pending.add(record.offset)
+            if progress.fetched_end is None or record.offset >= progress.fetched_end:
+                progress.fetched_end = record.offset + 1
+            self._in_flight += 1
+            lane = self._lane_key(record)
+            queue = self._lanes.get(lane)
+            if queue is None:
+                queue = self._lanes[lane] = deque()
+                self._lane_tasks[lane] = asyncio.create_task(
+                    self._run_lane(lane, queue), name=f"learnflow-lane-{self.agent.name}"
+                )
+            queue.append(record)
+
+    async def _run_lane(self, lane: str, queue: deque[Record]) -> None:
+        try:
+            while queue and not self._stopping.is_set():
+                record = queue[0]
+                try:
+                    done = await self._handle_record(record)
+                except Exception as err:
+                    # Storing failed (the database is gone): the runner cannot go on safely.
+                    self._fatal = err
+                    self._wake.set()
+                    return
+                if not done:
+                    return  # abandoned while stopping: left uncommitted for redelivery
+                queue.popleft()
+                self._finish(record)
+        finally:
+            # No await between the last look at the queue and here: a record dispatched
+            # meanwhile would have found this lane still running.
+            if self._lanes.get(lane) is queue:
+                del self._lanes[lane]
+                self._lane_tasks.pop(lane, None)
+
+    def _finish(self, record: Record) -> None:
+        progress = self._progress.get(record.tp)
+        if progress is not None:
+            progress.pending.discard(record.offset)
+        self._in_flight -= 1
+        self._wake.set()
+
+    async def _commit_done(self) -> None:
+        """Commit every partition up to its lowest record not yet done (never past it)."""
         assert self._consumer is not None
-        by_partition: dict[TopicPartition, list[Record]] = defaultdict(list)
-        for record in records:
-            by_partition[record.tp].append(record)
-        # Partitions are independent: handle them concurrently, each in order.
-        results = await asyncio.gather(*(self._handle_partition(recs) for recs in by_partition.values()))
-        effects = [e for result in results for e in result.effects]
-        if effects:
-            stored = await asyncio.to_thread(self.store.apply_effects, effects)
-            rows = [row for inserted in stored if inserted for row in inserted]
-            if await publish_rows(self.bus, self.store, rows, self.marker):
-                self.metrics.outbox_published.labels("direct").inc(len(rows))
-        offsets = {
-            tp: result.commit_offset
-            for tp, result in zip(by_partition, results, strict=True)
-            if result.commit_offset is not None
-        }
-        if offsets:
-            await self._consumer.commit(offsets)
-        for tp, result in zip(by_partition, results, strict=True):
-            if result.seek_offset is not None:
-                await self._consumer.seek(tp, result.seek_offset)
+        offsets: dict[TopicPartition, int] = {}
+        for tp, progress in self._progress.items():
+            point = progress.commit_point()
+            if point is not None and (progress.committed is None or point > progress.committed):
+                offsets[tp] = point
+        if not offsets:
+            return
+        await self._consumer.commit(offsets)
+        for tp, offset in offsets.items():
+            self._progress[tp].committed = offset
 
-    async def _handle_partition(self, records: list[Record]) -> _PartitionResult:
-        result = _PartitionResult()
-        for record in records:
-            try:
-                envelope = decode(record.topic, record.value)
-            except ContractError as err:
-                result.effects.append(self._dead_letter(record, str(err), attempts=1))
-                result.commit_offset = record.offset + 1
-                continue
-            key = (record.tp, record.offset)
+    # -- one record ------------------------------------------------------------------
+
+    async def _handle_record(self, record: Record) -> bool:
+        """Handle, store and publish one record; False if abandoned while stopping."""
+        try:
+            envelope = decode(record.topic, record.value)
+        except ContractError as err:
+            await self._store(self._dead_letter(record, str(err), attempts=1))
+            return True
+        attempts = 0
+        while True:
             started = time.perf_counter()
             try:
                 outcome = await self._call_handler(envelope)
             except Exception as err:
-                self._attempts[key] += 1
-                attempts = self._attempts[key]
+                attempts += 1
                 self.metrics.errors.labels(self.agent.name, "handler").inc()
                 log.warning(
                     "handler failed",
@@ -196,22 +306,28 @@ class AgentRunner:
                     },
                 )
                 if attempts < self.max_attempts:
-                    # Stop this partition here; the bus redelivers from this record.
+                    if self._stopping.is_set():
+                        return False
+                    # Retried in its lane: this student's later records wait, nobody else's.
                     await asyncio.sleep(self.retry_backoff * attempts)
-                    result.seek_offset = record.offset
-                    return result
-                del self._attempts[key]
-                result.effects.append(self._dead_letter(record, repr(err), attempts, envelope))
-                result.commit_offset = record.offset + 1
-                continue
-            self._attempts.pop(key, None)
+                    continue
+                await self._store(self._dead_letter(record, repr(err), attempts, envelope))
+                return True
             elapsed = time.perf_counter() - started
             self.metrics.latency.labels(self.agent.name).observe(elapsed)
             self.metrics.requests.labels(self.agent.name, "ok").inc()
             self.handled += 1
-            result.effects.append(self._effects(envelope, outcome, elapsed))
-            result.commit_offset = record.offset + 1
-        return result
+            await self._store(self._effects(envelope, outcome, elapsed))
+            return True
+
+    async def _write_effects(self, batch: list[Effects]) -> list[list[OutboxRow] | None]:
+        return await asyncio.to_thread(self.store.apply_effects, batch)
+
+    async def _store(self, effects: Effects) -> None:
+        """Store one record's effects (sharing a transaction with concurrent ones), publish them."""
+        rows = await self._writer.submit(effects)
+        if rows and await publish_rows(self.bus, self.store, rows, self.marker):
+            self.metrics.outbox_published.labels("direct").inc(len(rows))
 
     async def _call_handler(self, envelope: Envelope[Any]) -> Outcome:
         ctx = HandlerContext(
@@ -362,6 +478,7 @@ class AgentRunner:
             "handled": self.handled,
             "dead_lettered": self.dead_lettered,
             "group": self.group,
+            "in_flight": self._in_flight,
             "lag": self._last_lag,
         }
         if self.extra_stats is not None:
