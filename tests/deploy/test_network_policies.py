@@ -213,3 +213,37 @@ def test_the_evaluator_reads_ip_blocks_with_exceptions(ip: str, inside: bool) ->
     rule = {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "169.254.169.254/32"]}}]}
     c = Cluster({"x": {}}, [_policy("x", {"podSelector": {}, "policyTypes": ["Egress"], "egress": [rule]})])
     assert c.allowed(a, Pod("d", None, ip, {}, {}), 443) is inside
+
+
+# -- the sandbox (issue 12): student code runs there -------------------------------------------
+
+
+def test_the_sandbox_can_reach_nothing() -> None:
+    c, ours = cluster(), pods()
+    sandbox = ours["sandbox"]
+    targets = [
+        (HUB, 8081, "TCP"),
+        (PROXY, 8000, "TCP"),
+        (KAFKA, 9092, "TCP"),
+        (POSTGRES, 5432, "TCP"),
+        (DNS, 53, "UDP"),
+        (DNS, 53, "TCP"),
+        (INTERNET, 443, "TCP"),
+        (INTERNET, 80, "TCP"),
+        (STUDENT, 8888, "TCP"),
+        (STRANGER, 22, "TCP"),
+    ]
+    targets += [(pod, port, "TCP") for pod in ours.values() for port in [*pod.ports.values(), 8070]]
+    for target, port, protocol in targets:
+        assert not c.egress_allowed(sandbox, target, port, protocol), (target.name, port)
+
+
+def test_only_the_agents_that_run_student_code_reach_the_sandbox() -> None:
+    c, ours = cluster(), pods()
+    sandbox = ours["sandbox"]
+    for name in ("exercise", "debug", "code-review"):
+        assert c.allowed(ours[name], sandbox, "http"), name
+    for name in ("triage", "concepts", "progress", "gateway"):
+        assert not c.allowed(ours[name], sandbox, "http"), name
+    for stranger in (STUDENT, PROXY, HUB, STRANGER):
+        assert not c.allowed(stranger, sandbox, "http"), stranger.name

@@ -29,6 +29,21 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end -}}
 
+{{- define "learnflow.sandboxImage" -}}
+{{ .Values.sandbox.image.repository }}:{{ .Values.sandbox.image.tag | default .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+
+{{/* Where the agents that run student code find the sandbox (sandbox.clients). */}}
+{{- define "learnflow.sandboxEnv" -}}
+{{- $name := .name -}}
+{{- with .root -}}
+{{- if and .Values.sandbox.enabled (has $name .Values.sandbox.clients) }}
+- name: LEARNFLOW_SANDBOX_URL
+  value: {{ printf "http://%s-sandbox:%d" (include "learnflow.fullname" .) (int .Values.sandbox.port) | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
 {{- define "learnflow.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
 {{ default (include "learnflow.fullname" .) .Values.serviceAccount.name }}
