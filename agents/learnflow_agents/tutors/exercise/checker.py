@@ -1,12 +1,19 @@
-"""Check a student's attempt: run the tests in the sandbox and explain each result kindly."""
+"""Check a student's attempt: run each test against the sandboxed code and explain it kindly.
 
+Every test gets a fresh sandboxed child running the student's code; the test itself runs
+here, on the trusted side (learnflow_agents.sandbox.harness), so the child never sees a
+test, an expected value or a verdict, and nothing it sends can turn a failure into a pass.
+"""
+
+import time
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from learnflow_agents.sandbox.harness import STUDENT_FILENAME, RunLimits, run_test
+from learnflow_agents.tutors.exercise import assertions
 from learnflow_agents.tutors.exercise.bank import Bank, Exercise, ExerciseTest, load_bank
-from learnflow_agents.tutors.exercise.sandbox import Limits, SandboxRun, SandboxTest, run_sandboxed
-from learnflow_agents.tutors.exercise.sandbox_child import STUDENT_FILENAME
+from learnflow_agents.tutors.exercise.sandbox import Limits
 
 
 class Status(StrEnum):
@@ -77,9 +84,16 @@ _FRIENDLY = {
 }
 
 
-def _friendly_error(facts: dict) -> str:
+_CRASH_PROTOCOL = (
+    "💥 Your code interfered with the checker (it wrote to the checker's channel or sent "
+    "something that is not an answer), so this test cannot pass."
+)
+
+
+def _friendly_error(facts: dict, hidden: bool = False) -> str:
     exception = facts.get("exception", "Exception")
-    message = facts.get("message") or ""
+    # A hidden test's inputs reach the student's code; its own words must not carry them back out.
+    message = "" if hidden else facts.get("message") or ""
     where = facts.get("where") or {}
     place = f" on line {where['line']} of your code" if where.get("file") == STUDENT_FILENAME else ""
     if exception == "NotImplementedError":
@@ -90,6 +104,8 @@ def _friendly_error(facts: dict) -> str:
         )
     if exception == "NameError":
         return f"❓ NameError{place}: {message}. Is it spelled the same everywhere and defined before use?"
+    if not message:
+        return f"💥 Your code raised {exception}{place}."
     return f"💥 Your code raised {exception}{place}: {message}"
 
 
@@ -97,10 +113,13 @@ def _outcome(case: ExerciseTest, facts: dict | None, limits: Limits) -> TestOutc
     base = {"name": case.name, "hidden": case.hidden, "points": case.points}
     if facts is None:
         return TestOutcome(**base, status=Status.NOT_RUN, passed=False, message=_FRIENDLY[Status.NOT_RUN])
-    status = Status(facts["status"])
-    output = facts.get("output", "")
+    raw = facts["status"]
+    output = "" if case.hidden else facts.get("output", "")
     where = facts.get("where") or {}
     line = where.get("line") if where.get("file") == STUDENT_FILENAME else None
+    if raw == "protocol":
+        return TestOutcome(**base, status=Status.CRASH, passed=False, message=_CRASH_PROTOCOL, output=output)
+    status = Status(raw)
     if status is Status.PASSED:
         return TestOutcome(
             **base, status=status, passed=True, message=case.success or "✅ Passed.", output=output
@@ -109,7 +128,7 @@ def _outcome(case: ExerciseTest, facts: dict | None, limits: Limits) -> TestOutc
         lead = case.failure or "❌ Not quite."
         detail = facts.get("message") or ""
         message = f"{lead} {detail}".strip()
-        outcome = TestOutcome(
+        return TestOutcome(
             **base,
             status=status,
             passed=False,
@@ -120,11 +139,12 @@ def _outcome(case: ExerciseTest, facts: dict | None, limits: Limits) -> TestOutc
             line=line,
             output=output,
         )
-        return outcome
     if status is Status.ERROR:
-        message = _friendly_error(facts)
+        message = _friendly_error(facts, case.hidden)
     elif status is Status.BROKEN_TEST:
         message = f"⚠️ This test itself does not compile (tell your instructor): {facts.get('message', '')}"
+    elif status is Status.CRASH:
+        message = _crash_message(facts, "during this test")
     else:
         message = _FRIENDLY[status].format(
             seconds=case.timeout_seconds or limits.per_test_seconds,
@@ -136,23 +156,20 @@ def _outcome(case: ExerciseTest, facts: dict | None, limits: Limits) -> TestOutc
     return TestOutcome(**base, status=status, passed=False, message=message, line=line, output=output)
 
 
-def _load_problem(run: SandboxRun, limits: Limits) -> tuple[Status, str] | None:
-    """Why the student's code could not be loaded at all, or None if it loaded."""
-    load = run.load
-    if load is not None and load.get("status") == "passed":
-        return None
-    if load is None:
-        if run.killed_for_time:
-            return Status.TIMEOUT, _FRIENDLY[Status.TIMEOUT].format(seconds=limits.total_seconds)
-        return Status.CRASH, _crash_message(run, "while loading your code")
+def _load_problem(load: dict, limits: Limits) -> tuple[Status, str]:
+    """Why the student's code could not be loaded at all."""
     status = load.get("status")
     if status == "syntax":
         where = load.get("where") or {}
         text = load.get("text") or ""
         shown = f"\n\n    {text.strip()}" if text.strip() else ""
-        return Status.ERROR, f"✏️ Syntax error on line {where.get('line')}: {load.get('message')}.{shown}"
+        return Status.ERROR, f"✏️ Syntax error on line {where.get('line')}: {load.get('message')}." + shown
     if status == "error":
         return Status.ERROR, _friendly_error(load) + " (while your code was loading, before any test ran)"
+    if status == "crash":
+        return Status.CRASH, _crash_message(load, "while loading your code")
+    if status == "protocol":
+        return Status.CRASH, _CRASH_PROTOCOL
     status_enum = Status(status)
     return status_enum, _FRIENDLY[status_enum].format(
         seconds=limits.per_test_seconds,
@@ -161,11 +178,35 @@ def _load_problem(run: SandboxRun, limits: Limits) -> tuple[Status, str] | None:
     ) + " (while your code was loading, before any test ran)"
 
 
-def _crash_message(run: SandboxRun, when: str) -> str:
-    how = f"signal {run.crash_signal}" if run.crash_signal else f"exit code {run.returncode}"
+def _crash_message(facts: dict, when: str) -> str:
+    signal_name, code = facts.get("signal"), facts.get("returncode")
+    how = f"signal {signal_name}" if signal_name else f"exit code {code}"
     return (
         f"💥 Python stopped abruptly {when} ({how}). Common causes: os._exit(), very deep "
         "recursion after raising the recursion limit, or a crash in a C extension."
+    )
+
+
+def _run_limits(case: ExerciseTest | None, limits: Limits) -> RunLimits:
+    return RunLimits(
+        seconds=(case.timeout_seconds if case and case.timeout_seconds else None) or limits.per_test_seconds,
+        memory_bytes=limits.memory_bytes,
+        file_size_bytes=limits.file_size_bytes,
+        output_keep_chars=limits.output_keep_chars,
+        output_hard_chars=limits.output_hard_chars,
+        recursion_limit=limits.recursion_limit,
+    )
+
+
+def _run(code: str, case: ExerciseTest | None, limits: Limits) -> dict:
+    source, name = (case.source, case.name) if case else ("pass\n", "load")
+    return run_test(
+        code,
+        source,
+        name,
+        _run_limits(case, limits),
+        assertions=assertions,
+        want_output=case is not None and not case.hidden,
     )
 
 
@@ -179,59 +220,27 @@ def check_code(
     """Run `exercise`'s tests (hidden ones too unless told otherwise) against `code`."""
     limits = limits or Limits()
     cases = list(exercise.visible_tests) + (list(exercise.hidden_tests) if include_hidden else [])
-    run = run_sandboxed(
-        code,
-        [SandboxTest(c.name, c.source, c.timeout_seconds) for c in cases],
-        limits,
-    )
     max_points = sum(c.points for c in cases)
-    problem = _load_problem(run, limits)
-    if problem is not None:
-        status, message = problem
-        tests = [
-            TestOutcome(
-                name=c.name,
-                hidden=c.hidden,
-                points=c.points,
-                status=Status.NOT_RUN,
-                passed=False,
-                message="⏸️ Not run: your code has to load without errors first.",
-            )
-            for c in cases
-        ]
-        return CheckResult(
-            exercise_id=exercise.id,
-            passed=False,
-            score=0.0,
-            points=0,
-            max_points=max_points,
-            summary=message,
-            load_error=message,
-            tests=tests,
-        )
-    outcomes = []
+    started = time.monotonic()
+    results: list[dict | None] = []
+    stopped = False
     for index, case in enumerate(cases):
-        facts = run.tests.get(index)
-        if facts is None and index in run.started:
-            # Started but never reported: the child died or was killed during this test.
-            status = Status.TIMEOUT if run.killed_for_time else Status.CRASH
-            message = (
-                _FRIENDLY[Status.TIMEOUT].format(seconds=limits.total_seconds)
-                if run.killed_for_time
-                else _crash_message(run, "during this test")
-            )
-            outcomes.append(
-                TestOutcome(
-                    name=case.name,
-                    hidden=case.hidden,
-                    points=case.points,
-                    status=status,
-                    passed=False,
-                    message=message,
-                )
-            )
+        if stopped or time.monotonic() - started > limits.total_seconds:
+            results.append(None)
             continue
-        outcomes.append(_outcome(case, facts, limits))
+        facts = _run(code, case, limits)
+        if facts["status"] == "load":
+            if index == 0:
+                return _load_failure(exercise, cases, max_points, facts["load"], limits)
+            facts = facts["load"]
+        if facts["status"] == "crash":
+            stopped = True  # as when the code dies in a notebook: nothing after it runs
+        results.append(facts)
+    if not cases:
+        facts = _run(code, None, limits)
+        if facts["status"] == "load":
+            return _load_failure(exercise, cases, max_points, facts["load"], limits)
+    outcomes = [_outcome(case, facts, limits) for case, facts in zip(cases, results, strict=True)]
     points = sum(o.points for o in outcomes if o.passed)
     passed = all(o.passed for o in outcomes)
     failed = sum(1 for o in outcomes if not o.passed)
@@ -247,6 +256,33 @@ def check_code(
         max_points=max_points,
         summary=summary,
         tests=outcomes,
+    )
+
+
+def _load_failure(
+    exercise: Exercise, cases: list[ExerciseTest], max_points: int, load: dict, limits: Limits
+) -> CheckResult:
+    _status, message = _load_problem(load, limits)
+    tests = [
+        TestOutcome(
+            name=c.name,
+            hidden=c.hidden,
+            points=c.points,
+            status=Status.NOT_RUN,
+            passed=False,
+            message="⏸️ Not run: your code has to load without errors first.",
+        )
+        for c in cases
+    ]
+    return CheckResult(
+        exercise_id=exercise.id,
+        passed=False,
+        score=0.0,
+        points=0,
+        max_points=max_points,
+        summary=message,
+        load_error=message,
+        tests=tests,
     )
 
 
