@@ -1,0 +1,223 @@
+"""Label each outside case with the facts a correct explanation must name, mechanically.
+
+Written before the tutor's replies on this set were looked at. A label is a list of fact
+groups (each a list of alternatives; in RULES written "a|b"); a reply is correct when, for
+every group, at least one of its alternatives appears
+(case-insensitively) in the reply's own words (summary + explanation without the lines that
+only echo the message and the failing line back). Alternatives written as `x` must appear
+as inline code.
+
+Rules are matched against the CPython 3.11 message in order; the first that matches labels
+the case. Messages that say nothing specific ("invalid syntax") are labelled from the code:
+a reply must at least quote the token Python stopped at, and for the common slips the
+message cannot name (Python 2 print, `else if`, a keyword used as a name) the fact itself.
+
+    python benchmarks/data/outside_debug/labels.py   # writes labels.jsonl next to this file
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+import warnings
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# (message regex, fact groups); "{1}", "{2}" are the message's quoted items, in order.
+RULES: list[tuple[str, list[str]]] = [
+    # --- indentation
+    (r"^expected an indented block", ["indent"]),
+    (r"^unexpected indent", ["indent"]),
+    (r"^unindent does not match", ["indent", "level|line up|align|same column|spaces"]),
+    (r"^inconsistent use of tabs", ["tab", "space"]),
+    # --- specific hints CPython already gives
+    (r"here\. Maybe you meant '==' instead of '='", ["`==`", "compar"]),
+    (r"Maybe you meant '==' or ':=' instead of '='", ["`==`"]),
+    (r"Perhaps you forgot a comma", ["comma"]),
+    (r"^expression cannot contain assignment, perhaps you meant \"==\"", ["`==`|keyword argument"]),
+    (r"^Missing parentheses in call to '(\w+)'", ["parenthes", "`{1}(`|{1}("]),
+    (r"^Did you mean print", ["parenthes"]),
+    # --- brackets and strings
+    (r"^'(.)' was never closed", ["`{1}`", "never closed|not closed|unclosed|closing|close it"]),
+    (r"^unmatched '(.)'", ["`{1}`", "no matching|unmatched|without|extra|opening"]),
+    (r"^closing parenthesis '(.)' does not match opening parenthesis '(.)'", ["`{1}`", "`{2}`", "match"]),
+    (r"^f-string: closing parenthesis", ["match", "f-string"]),
+    (r"^unterminated triple-quoted string", ['triple|`"""`|`\'\'\'`', "close|closing|never ends|end it|unterminated"]),
+    (r"^unterminated string literal", ["quote", "close|closing|never ends|end it|unterminated|same line"]),
+    (r"^EOL while scanning", ["quote"]),
+    (r"^unexpected EOF while parsing", ["end of|eof|ran out|before the cell ended", "incomplete|unfinished|missing|never|not finished|close"]),
+    (r"^unexpected character after line continuation", ["backslash|`\\`"]),
+    (r"^\(unicode error\)", ["backslash|`\\`", "escape"]),
+    (r"^bytes can only contain ASCII", ["ascii"]),
+    (r"^cannot mix bytes and nonbytes", ["bytes"]),
+    # --- f-strings
+    (r"^f-string: single '\}' is not allowed", ["`}}`|double|twice"]),
+    (r"^f-string: expecting '\}'", ["f-string", "`}`|brace"]),
+    (r"^f-string: expression required before", ["f-string", "empty|expression|nothing"]),
+    (r"^f-string: empty expression", ["f-string", "empty|nothing"]),
+    (r"^f-string: invalid conversion character", ["conversion|`!r`|`!s`", "`!r`|`!s`|`!a`"]),
+    (r"^f-string expression part cannot include a backslash", ["f-string", "backslash|`\\`"]),
+    (r"^f-string expression part cannot include '#'", ["f-string", "`#`|comment"]),
+    (r"^f-string: unterminated string", ["f-string", "quote"]),
+    (r"^f-string: unmatched", ["f-string", "bracket|parenthes|brace"]),
+    (r"^f-string: expressions nested too deeply", ["f-string", "nest"]),
+    (r"^f-string: cannot use (double )?starred", ["f-string", "star|`*`|`**`"]),
+    (r"^f-string: invalid syntax", ["f-string", "inside|`{`|brace|expression"]),
+    (r"^f-string", ["f-string"]),
+    # --- numbers and characters
+    (r"^invalid decimal literal", ["number"]),
+    (r"^invalid hexadecimal literal", ["hex"]),
+    (r"^invalid octal literal", ["octal"]),
+    (r"^invalid binary literal", ["binary"]),
+    (r"^invalid digit '(.)' in (\w+) literal", ["{2}", "`{1}`|digit {1}|{1}"]),
+    (r"^leading zeros in decimal integer", ["zero", "`0o`|octal|remove|drop|without"]),
+    (r"^invalid non-printable character", ["invisible|non-printable|cannot see|can't see|hidden", "delete|remove|retype"]),
+    (r"^invalid character '(.)'", ["character", "{1}"]),
+    # --- loops, functions, scopes
+    (r"^'(break|continue)' (not properly in|outside) loop", ["`{1}`", "loop"]),
+    (r"^'(return|yield|await)' outside (async )?function", ["`{1}`", "function"]),
+    (r"^'(\w+)' inside (\w+) comprehension|^'(\w+)' inside generator", ["comprehension|generator"]),
+    (r"^'(\w+)' outside", ["`{1}`", "outside|only inside|only in|inside a|in a"]),
+    (r"^name '(\w+)' is parameter and (global|nonlocal)", ["parameter", "{2}"]),
+    (r"^name '(\w+)' is nonlocal and global", ["nonlocal", "global"]),
+    (r"^name '(\w+)' is (used|assigned to) prior to|before (global|nonlocal)", ["before|first|top"]),
+    (r"^name '(\w+)' is (used|assigned to) before (global|nonlocal)", ["before|first|top"]),
+    (r"^no binding for nonlocal '(\w+)'", ["nonlocal", "enclosing|outer|surrounding"]),
+    (r"^nonlocal declaration not allowed at module level", ["nonlocal", "function"]),
+    (r"^annotated name '(\w+)' can't be (global|nonlocal)", ["annotat|type hint", "{2}"]),
+    (r"^import \* only allowed at module level", ["import *", "module level|top level|outside"]),
+    (r"^from __future__ imports must occur at the beginning", ["__future__", "first|beginning|top"]),
+    (r"^future feature", ["__future__|future"]),
+    (r"^not a chance", ["brace|indent"]),
+    (r"^too many statically nested blocks", ["nest"]),
+    # --- parameters and arguments
+    (r"^/ must be ahead of \*", ["`/`", "before|ahead"]),
+    (r"^/ may appear only once", ["`/`", "once|twice|more than one|two"]),
+    (r"^\* argument may appear only once", ["`*`", "once|twice|more than one|two"]),
+    (r"^at least one argument must precede /", ["`/`", "parameter|argument"]),
+    (r"^expected comma between / and \*", ["comma"]),
+    (r"^non-default argument follows default argument|^parameter without a default follows", ["default", "before|after|first|end"]),
+    (r"^arguments cannot follow var-keyword argument", ["`**", "last"]),
+    (r"^var-(positional|keyword) argument cannot have default value", ["default", "`*"]),
+    (r"^named arguments must follow bare \*", ["`*`", "named|keyword"]),
+    (r"^duplicate argument '(\w+)'", ["`{1}`", "twice|more than once|duplicate|same name|two parameters"]),
+    (r"^keyword argument repeated", ["twice|more than once|repeated|same"]),
+    (r"^positional argument follows keyword argument unpacking", ["positional", "`**"]),
+    (r"^positional argument follows keyword argument", ["positional", "keyword", "before|after|first"]),
+    (r"^iterable argument unpacking follows keyword argument unpacking", ["`*", "before|after|first"]),
+    (r"^Generator expression must be parenthesized", ["generator", "parenthes|brackets|`(`"]),
+    (r"^(Function|Lambda expression) parameters cannot be parenthesized", ["parameter", "parenthes|brackets"]),
+    (r"^expected default value expression", ["default"]),
+    (r"^did you forget parentheses around the comprehension target", ["parenthes", "comprehension|tuple"]),
+    (r"^trailing comma not allowed without surrounding parentheses", ["comma", "parenthes|`(`"]),
+    (r"^multiple exception types must be parenthesized", ["parenthes|tuple", "except"]),
+    (r"^expected one or more exception types", ["exception"]),
+    (r"^expected 'except' or 'finally' block", ["`except`", "`finally`"]),
+    (r"^default 'except:' must be last", ["except", "last"]),
+    (r"^cannot have both 'except' and 'except\*'", ["`except*`"]),
+    # --- assignment targets, deletion, annotations
+    (r"^cannot assign to (True|False|None|__debug__)", ["`{1}`", "constant|keyword|reserved|cannot be assigned|can't be assigned|cannot be changed|can't be changed"]),
+    (r"^cannot use assignment expressions with", ["`:=`|walrus|assignment expression"]),
+    (r"^cannot delete", ["`del`|delete", "name|variable|item|attribute"]),
+    (r"^cannot assign to (function call|literal|expression|lambda|conditional expression|generator expression|yield expression|ellipsis|attribute|set display|dict literal|f-string expression|comparison)", ["assign", "left|target|variable|name on the left"]),
+    (r"^'(.+)' is an illegal expression for augmented assignment", ["augmented|`+=`|`-=`", "name|variable|single target|one target"]),
+    (r"^only single target \(not (tuple|list)\) can be annotated", ["annotat|type hint", "one|single"]),
+    (r"^illegal target for annotation", ["annotat|type hint"]),
+    (r"^assignment to yield expression not possible", ["yield"]),
+    (r"^cannot use a starred expression in a dictionary value|^cannot use starred expression here|^can't use starred expression here", ["star|`*`"]),
+    (r"^iterable unpacking cannot be used in comprehension", ["unpack|`*`"]),
+    (r"^comprehension inner loop cannot rebind", ["`:=`|walrus|assignment expression"]),
+    (r"^cannot use '(.+)' as a target|^invalid pattern target", ["target"]),
+    (r"^positional patterns follow keyword patterns", ["positional", "keyword", "pattern"]),
+    (r"^expression expected after dictionary key and ':'", ["value"]),
+    (r"^':' expected after dictionary key", ["`:`|colon"]),
+    (r"^encoding problem", ["encoding|bom"]),
+    # --- expected tokens (after the specific rules above)
+    (r"^expected ':'$", ["colon|`:`"]),
+    (r"^expected '(\w+)' after '(\w+)' expression", ["`{1}`"]),
+    (r"^expected '([^']+)'$", ["`{1}`"]),
+]
+
+_TOKEN = re.compile(r"[A-Za-z_]\w*|\d[\w.]*|\*\*|//|->|:=|[=!<>]=|[^\s\w]")
+
+
+def caret_token(code: str) -> str | None:
+    """The token at the position CPython 3.11 points to."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            compile(code, "cell.py", "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            if not exc.lineno or not exc.offset:
+                return None
+            lines = code.split("\n")
+            if exc.lineno > len(lines):
+                return None
+            line = lines[exc.lineno - 1]
+            m = _TOKEN.match(line, max(exc.offset - 1, 0))
+            if m is None:
+                m = _TOKEN.search(line, max(exc.offset - 1, 0))
+            return m.group(0) if m else None
+    return None
+
+
+def invalid_syntax_facts(code: str) -> tuple[str, list[str]]:
+    lines = code.split("\n")
+    if any(re.match(r"\s*print\s+[^\s(=]", ln) for ln in lines):
+        return "code:python2-print", [["parenthes", "print("]]
+    if any(re.match(r"\s*else\s+if\b", ln) for ln in lines):
+        return "code:else-if", [["`elif`"]]
+    tok = caret_token(code)
+    if tok and keyword.iskeyword(tok):
+        t = tok.lower()
+        return "code:keyword-at-caret", [[f"`{t}", f"{t}`", "keyword"]]
+    if tok:
+        t = tok.lower()
+        return "code:caret-token", [[f"`{t}`", f"`{t}", f"{t}`"]]
+    return "code:none", [["syntax"]]
+
+
+def label(row: dict) -> tuple[str, list[str]]:
+    msg = row["message"]
+    if msg == "invalid syntax":
+        return invalid_syntax_facts(row["code"])
+    for pattern, groups in RULES:
+        m = re.search(pattern, msg)
+        if m is None:
+            continue
+        items = re.findall(r"'([^']*)'", msg)
+        out = []
+        for g in groups:
+            for i, item in enumerate(items, 1):
+                g = g.replace("{" + str(i) + "}", item.lower())
+            for i, grp in enumerate(m.groups(), 1):
+                if grp is not None:
+                    g = g.replace("{" + str(i) + "}", grp.lower())
+            out.append(g.split("|"))
+        return f"msg:{pattern}", out
+    # Unknown kind: the quoted items of the message, as code.
+    items = re.findall(r"'([^']*)'", msg)
+    return "msg:fallback", [[f"`{i.lower()}`"] for i in items] or [[msg.split()[0].lower()]]
+
+
+def main() -> int:
+    cases = [json.loads(x) for x in (HERE / "cases.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    out = HERE / "labels.jsonl"
+    rules: dict[str, int] = {}
+    with out.open("w", encoding="utf-8") as fh:
+        for row in cases:
+            rule, facts = label(row)
+            rules[rule] = rules.get(rule, 0) + 1
+            fh.write(json.dumps({"id": row["id"], "rule": rule, "facts": facts}, ensure_ascii=False) + "\n")
+    print(f"{len(cases)} labels -> {out}")
+    for rule, n in sorted(rules.items(), key=lambda kv: -kv[1])[:15]:
+        print(f"  {n:4} {rule}")
+    print(f"  fallback: {rules.get('msg:fallback', 0)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
