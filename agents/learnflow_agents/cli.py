@@ -190,7 +190,27 @@ def build_parser() -> argparse.ArgumentParser:
     from learnflow_agents.gateway.cli import add_gateway_command
 
     add_gateway_command(sub)
+    _add_sandbox(sub)
     return parser
+
+
+def _add_sandbox(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`sandbox serve`: the service that runs student code in a cluster (sandbox/service.py)."""
+    sandbox = sub.add_parser("sandbox", help="the sandbox service that runs student code (cluster mode)")
+    commands = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="COMMAND")
+    serve = commands.add_parser("serve", help="serve POST /v1/check, POST /v1/run and GET /health")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 in a pod)")
+    serve.add_argument("--port", type=int, default=8070, help="port (default 8070; 0 picks a free one)")
+    serve.add_argument("--concurrency", type=int, default=4, help="checks/runs at once (default 4)")
+    serve.add_argument("--max-body", type=int, default=2 * 1024 * 1024, help="largest body in bytes")
+    serve.add_argument("--log-level", default="INFO")
+    serve.set_defaults(func=cmd_sandbox_serve)
+
+
+def cmd_sandbox_serve(args: argparse.Namespace) -> int:
+    from learnflow_agents.sandbox.service import serve_main
+
+    return serve_main(args)
 
 
 def _add_course(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
