@@ -1,0 +1,301 @@
+"""Score the offline debug tutor on the outside set (benchmarks/data/outside_debug/): CPython's
+own tests of its error messages, extracted mechanically and labelled before tuning.
+
+For every case the real agent (``diagnose``, the same entry point benchmarks/debug_eval.py
+drives, sandboxed fix checks included) gets the code and CPython 3.11's real traceback.
+
+    correct            error type right, every labelled fact named in the reply's own words
+                       (summary + explanation minus the lines that echo the message and the
+                       line back), and the reply is not the generic template
+    generic            the reply is the last-resort template ("Python cannot read line N …",
+                       or the runtime "In general, `X` means" fallback)
+    suggestions compile  every code suggestion: the fixed cell (compiled whole) and every inline
+                       code span in "How to fix it" that rewrites the failing line (compiled
+                       alone, as a block header with a body, or inside a function/loop)
+    name→string        verified fixes in which a name of the student's code now only appears
+                       inside a string literal
+    deleted expression verified fixes that drop a line of the student's code or most of a
+                       changed line's names, numbers and strings
+
+    python benchmarks/debug_outside_eval.py --split dev|holdout|all [--show N] [--no-run]
+        [--min-correct F] [--max-generic F] [--kinds]
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import io
+import json
+import keyword
+import re
+import sys
+import tokenize
+import warnings
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "agents"))
+
+from learnflow_agents.contracts import StudentContext, StudentQuery  # noqa: E402
+from learnflow_agents.contracts.reply import AgentReply, CodeRole  # noqa: E402
+from learnflow_agents.tutors.debug import diagnose  # noqa: E402
+
+DATA = ROOT / "benchmarks" / "data" / "outside_debug"
+
+
+@dataclass
+class Outcome:
+    row: dict
+    facts: list[list[str]]
+    reply: AgentReply
+    type_ok: bool
+    missing: list[list[str]]
+    generic: bool
+    suggestions: list[str] = field(default_factory=list)
+    bad_suggestions: list[str] = field(default_factory=list)
+    name_to_string: bool = False
+    deleted: bool = False
+
+    @property
+    def correct(self) -> bool:
+        return self.type_ok and not self.missing and not self.generic
+
+
+def load(split: str) -> list[tuple[dict, list[list[str]]]]:
+    cases = [json.loads(x) for x in (DATA / "cases.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    labels = {
+        d["id"]: d["facts"]
+        for d in (json.loads(x) for x in (DATA / "labels.jsonl").read_text(encoding="utf-8").splitlines() if x)
+    }
+    return [(c, labels[c["id"]]) for c in cases if split == "all" or c["split"] == split]
+
+
+def judged_text(reply: AgentReply) -> str:
+    paragraphs = reply.explanation.split("\n\n")
+    etype = str(reply.data.get("error_type"))
+    kept = [p for p in paragraphs if not (p.startswith(f"**{etype}**") or p.startswith("Line "))]
+    return (reply.summary + "\n" + "\n\n".join(kept)).lower()
+
+
+def is_generic(reply: AgentReply) -> bool:
+    if reply.data.get("analysis") is not None:
+        return reply.data.get("analysis") == "generic"
+    return reply.summary.startswith("Python cannot read line") or "In general, `" in reply.explanation
+
+
+def _compiles(src: str) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            compile(src, "<fix>", "exec", dont_inherit=True)
+            return True
+        except (SyntaxError, ValueError):
+            return False
+
+
+def fragment_compiles(span: str) -> bool:
+    """A one-line suggestion compiles alone, as a header with a body, or where it may stand."""
+    body = span.strip()
+    tries = [body]
+    if body.endswith(":"):
+        tries.append(body + "\n    pass")
+    wrapped = [t for t in list(tries)]
+    for t in wrapped:
+        inner = "\n".join("        " + ln for ln in t.split("\n"))
+        tries.append("def _f():\n    for _ in ():\n" + inner)
+        tries.append("async def _f():\n    for _ in ():\n" + inner)
+        tries.append("if 1:\n    pass\n" + t)
+        tries.append("try:\n    pass\n" + t + ("" if t.endswith("pass") else ""))
+        tries.append("try:\n    pass\nexcept E:\n    pass\n" + t)
+        tries.append("match x:\n" + "\n".join("    " + ln for ln in t.split("\n")))
+    return any(_compiles(t) for t in tries)
+
+
+_SPAN = re.compile(r"``\s(.+?)\s``|`([^`\n]+)`")
+
+
+def fix_section(reply: AgentReply) -> str:
+    text = reply.explanation
+    start = text.find("### How to fix it")
+    if start < 0:
+        return ""
+    end = text.find("###", start + 5)
+    return text[start : end if end > 0 else None]
+
+
+def inline_suggestions(reply: AgentReply, row: dict) -> list[str]:
+    """Inline code in the fix section that rewrites the failing line."""
+    line = reply.data.get("line") or reply.data.get("raised_line")
+    lines = row["code"].split("\n")
+    original = lines[line - 1].strip() if isinstance(line, int) and 0 < line <= len(lines) else ""
+    if len(original) < 4:
+        return []
+    out = []
+    for m in _SPAN.finditer(fix_section(reply)):
+        span = (m.group(1) or m.group(2)).strip()
+        if len(span) < 4 or span == original:
+            continue
+        if difflib.SequenceMatcher(None, span, original).ratio() >= 0.6:
+            out.append(span)
+    return out
+
+
+def _tokens(src: str) -> list[tokenize.TokenInfo]:
+    try:
+        return list(tokenize.generate_tokens(io.StringIO(src).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return []
+
+
+def name_to_string(original: str, fixed: str) -> bool:
+    """A name of the student's code that the fix only has inside a string literal."""
+    before = {t.string for t in _tokens(original) if t.type == tokenize.NAME}
+    after = _tokens(fixed)
+    names_after = {t.string for t in after if t.type == tokenize.NAME}
+    before_strings = " ".join(t.string for t in _tokens(original) if t.type == tokenize.STRING)
+    strings_after = [t.string for t in after if t.type == tokenize.STRING]
+    for name in before - names_after - set(keyword.kwlist):
+        if name in before_strings:
+            continue
+        if any(re.search(rf"\b{re.escape(name)}\b", s) for s in strings_after):
+            return True
+    return False
+
+
+def _content(line: str) -> list[str]:
+    return [
+        t.string
+        for t in _tokens(line.strip() + "\n")
+        if t.type in (tokenize.NAME, tokenize.NUMBER, tokenize.STRING) and not keyword.iskeyword(t.string)
+    ]
+
+
+def deletes_expression(original: str, fixed: str) -> bool:
+    a, b = original.split("\n"), fixed.split("\n")
+    sm = difflib.SequenceMatcher(None, a, b)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "delete" and any(_content(x) for x in a[i1:i2]):
+            return True
+        if op == "replace":
+            old = [c for x in a[i1:i2] for c in _content(x)]
+            new = [c for x in b[j1:j2] for c in _content(x)]
+            if old and len(new) < len(old) / 2:
+                return True
+            if any(re.search(r"(?<![=!<>])=\s*$", x) for x in b[j1:j2]):
+                return True
+    return False
+
+
+def evaluate(rows: list[tuple[dict, list[list[str]]]], *, run: bool = True) -> list[Outcome]:
+    outs = []
+    for row, facts in rows:
+        query = StudentQuery(
+            text="Why does this fail?",
+            code=row["code"],
+            traceback=row["traceback"],
+            context=StudentContext(skill_level="beginner"),
+            target_agent="debug",
+        )
+        reply = diagnose(query, run_code=run)
+        text = judged_text(reply)
+        missing = [g for g in facts if not any(alt.lower() in text for alt in g)]
+        o = Outcome(row, facts, reply, reply.data.get("error_type") == row["error_type"], missing, is_generic(reply))
+        fixes = [b.code for b in reply.code_blocks if b.role == CodeRole.FIX]
+        for fix in fixes:
+            o.suggestions.append(fix)
+            if not _compiles(fix):
+                o.bad_suggestions.append(fix)
+        for span in inline_suggestions(reply, row):
+            o.suggestions.append(span)
+            if not fragment_compiles(span):
+                o.bad_suggestions.append(span)
+        if fixes and reply.data.get("fix_verified"):
+            o.name_to_string = name_to_string(row["code"], fixes[0])
+            o.deleted = deletes_expression(row["code"], fixes[0])
+        outs.append(o)
+    return outs
+
+
+def pct(n: int, d: int) -> str:
+    return f"{100 * n / d:5.1f}% ({n}/{d})" if d else "  n/a"
+
+
+def report(outs: list[Outcome], split: str, show: int, kinds: bool) -> dict[str, float]:
+    n = len(outs)
+    correct = sum(o.correct for o in outs)
+    generic = sum(o.generic for o in outs)
+    sugg = sum(len(o.suggestions) for o in outs)
+    bad = sum(len(o.bad_suggestions) for o in outs)
+    n2s = sum(o.name_to_string for o in outs)
+    dele = sum(o.deleted for o in outs)
+    verified = sum(bool(o.reply.data.get("fix_verified")) for o in outs)
+    print(f"debug tutor on the outside set (CPython's error-message tests), split={split}: {n} cases")
+    print(f"  correct (facts named, not generic)  {pct(correct, n)}")
+    print(f"  facts named, generic or not         {pct(sum(o.type_ok and not o.missing for o in outs), n)}")
+    print(f"  generic template                    {pct(generic, n)}")
+    print(f"  code suggestions that compile       {pct(sugg - bad, sugg)}")
+    print(f"  replies with a verified fix         {pct(verified, n)}")
+    print(f"  verified fixes name -> string       {n2s}")
+    print(f"  verified fixes deleting code        {dele}")
+    fam: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outs:
+        fam[o.row["error_type"]].append(o)
+    print(f"\n  {'family':18} {'n':>4} {'correct':>8} {'generic':>8}")
+    for f, g in sorted(fam.items()):
+        print(f"  {f:18} {len(g):4} {sum(o.correct for o in g):8} {sum(o.generic for o in g):8}")
+    by_kind: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outs:
+        by_kind[o.row["kind"]].append(o)
+    missed = Counter({k: sum(not o.correct for o in g) for k, g in by_kind.items()})
+    print(f"\n  message kinds: {len(by_kind)}; kinds with misses: {sum(1 for v in missed.values() if v)}")
+    for k, v in missed.most_common(40 if kinds else 15):
+        if v:
+            print(f"    {v:4}/{len(by_kind[k]):<4} {k[:90]}")
+    if show:
+        print(f"\n  misses (up to {show}):")
+        for o in [o for o in outs if not o.correct][:show]:
+            why = "generic" if o.generic else f"missing {o.missing}" if o.missing else "wrong type"
+            print(f"  - {o.row['id']} [{o.row['kind'][:50]}] {why}\n      code: {o.row['code'][:100]!r}"
+                  f"\n      summary: {o.reply.summary[:200]}")
+        bads = [(o, s) for o in outs for s in o.bad_suggestions]
+        if bads:
+            print(f"\n  suggestions that do not compile ({len(bads)}):")
+            for o, s in bads[:show]:
+                print(f"  - {o.row['id']}: {s[:100]!r}")
+        for label, flag in (("name -> string", "name_to_string"), ("deleting code", "deleted")):
+            hits = [o for o in outs if getattr(o, flag)]
+            for o in hits[:show]:
+                fix = [b.code for b in o.reply.code_blocks if b.role == CodeRole.FIX][0]
+                print(f"  - {label}: {o.row['id']}: {o.row['code'][:80]!r} -> {fix[:80]!r}")
+    return {"correct": correct / n if n else 0.0, "generic": generic / n if n else 0.0}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--split", choices=["dev", "holdout", "all"], default="dev")
+    ap.add_argument("--show", type=int, default=0)
+    ap.add_argument("--kinds", action="store_true", help="list more message kinds with misses")
+    ap.add_argument("--no-run", action="store_true", help="fixes are only compiled, not run in the sandbox")
+    ap.add_argument("--min-correct", type=float, default=None)
+    ap.add_argument("--max-generic", type=float, default=None)
+    args = ap.parse_args(argv)
+    outs = evaluate(load(args.split), run=not args.no_run)
+    figures = report(outs, args.split, args.show, args.kinds)
+    failed = False
+    if args.min_correct is not None and figures["correct"] < args.min_correct:
+        print(f"FAIL: correct {figures['correct']:.3f} < {args.min_correct}")
+        failed = True
+    if args.max_generic is not None and figures["generic"] > args.max_generic:
+        print(f"FAIL: generic {figures['generic']:.3f} > {args.max_generic}")
+        failed = True
+    bad = sum(len(o.bad_suggestions) for o in outs)
+    if bad or any(o.name_to_string or o.deleted for o in outs):
+        failed = failed or args.min_correct is not None
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
