@@ -45,7 +45,16 @@ HUB_TOKEN = "hub-token-sentinel"
 
 # What an install must be given: the chart refuses to render without a database URL and a hub
 # token (see test_rendering_refuses_an_install_without_credentials); everything else is default.
-DEFAULTS: dict[str, Any] = {"database": {"url": DB_URL}, "gateway": {"hubApiToken": HUB_TOKEN}}
+# The images an operator built and pushed: the chart refuses its placeholders
+# (test_the_image_placeholder_is_refused).
+IMAGE: dict[str, Any] = {"repository": "registry.example.org/learnflow/learnflow-agents"}
+SANDBOX_IMAGE: dict[str, Any] = {"image": {"repository": "registry.example.org/learnflow/learnflow-sandbox"}}
+DEFAULTS: dict[str, Any] = {
+    "image": IMAGE,
+    "sandbox": SANDBOX_IMAGE,
+    "database": {"url": DB_URL},
+    "gateway": {"hubApiToken": HUB_TOKEN},
+}
 
 _BACKENDS: dict[str, Any] = {
     "kafka": {"topicPrefix": "lf.", "podSelector": {"strimzi.io/cluster": "learnflow"}, "namespace": "kafka"},
@@ -71,7 +80,8 @@ _SCHEDULING: dict[str, Any] = {
 
 # Every optional feature on; credentials from Secrets managed elsewhere, so the chart makes none.
 EXISTING_SECRETS: dict[str, Any] = {
-    "image": {"tag": "0.1.0-rc1", "pullPolicy": "Always"},
+    "image": {**IMAGE, "tag": "0.1.0-rc1", "pullPolicy": "Always"},
+    "sandbox": SANDBOX_IMAGE,
     "imagePullSecrets": [{"name": "registry"}],
     "kafka": _BACKENDS["kafka"],
     "database": {**_BACKENDS["database"], "existingSecret": "pg-app", "existingSecretKey": "uri"},
@@ -85,6 +95,8 @@ EXISTING_SECRETS: dict[str, Any] = {
 # The other branches: credentials in the chart's Secret (the API key too), CPU HPAs with one
 # agent at fixed replicas, backends in the release's namespace, an existing service account.
 CHART_SECRET: dict[str, Any] = {
+    "image": IMAGE,
+    "sandbox": {**SANDBOX_IMAGE, "runtimeClassName": "gvisor", "allowWeakIsolation": True},
     "kafka": {"podSelector": _BACKENDS["kafka"]["podSelector"]},
     "database": {"url": DB_URL, "podSelector": _BACKENDS["database"]["podSelector"]},
     "llm": {"anthropicApiKey": API_KEY, "settings": {"STREAM": False}},
@@ -96,6 +108,7 @@ CHART_SECRET: dict[str, Any] = {
 
 # Everything optional off: no gateway, jobs, policies, PDBs or autoscaling.
 MINIMAL: dict[str, Any] = {
+    "image": IMAGE,
     "database": {"url": DB_URL},
     "gateway": {"enabled": False},
     "agentDefaults": {"autoscaling": {"enabled": False}, "pdb": {"enabled": False}},
@@ -390,9 +403,28 @@ def test_a_template_that_renders_an_invalid_manifest_is_caught(tmp_path: Path) -
 
 def test_rendering_refuses_an_install_without_credentials() -> None:
     with pytest.raises(RenderError, match=re.escape("database.url (or database.existingSecret) is required")):
-        render({})
+        render({"image": IMAGE, "sandbox": SANDBOX_IMAGE})
     with pytest.raises(RenderError, match=re.escape("gateway.hubApiToken (or gateway.existingSecret)")):
-        render({"database": {"url": DB_URL}})
+        render({"image": IMAGE, "sandbox": SANDBOX_IMAGE, "database": {"url": DB_URL}})
+
+
+@pytest.mark.parametrize(
+    ("values", "key"),
+    [
+        ({**DEFAULTS, "image": {}}, "image.repository"),
+        (
+            {**DEFAULTS, "image": {"repository": "CHANGE-ME/learnflow-agents", "tag": "1.0"}},
+            "image.repository",
+        ),
+        ({**DEFAULTS, "sandbox": {}}, "sandbox.image.repository"),
+    ],
+)
+def test_the_image_placeholder_is_refused(values: dict[str, Any], key: str) -> None:
+    """An install naming no image it can pull fails at `helm install`, not as a hook Job stuck in
+    ImagePullBackOff until Helm's timeout."""
+    with pytest.raises(RenderError, match=re.escape(f"{key} is still the placeholder")) as caught:
+        render(values)
+    assert "make images" in str(caught.value) and "docs/deploy.md" in str(caught.value)
 
 
 def test_rendering_checks_the_values_schema() -> None:

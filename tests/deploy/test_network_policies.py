@@ -25,6 +25,8 @@ from tests.deploy.support import (
 
 NAMESPACE = "learnflow"  # the gateway URL in zero-to-jupyterhub-values.yaml names this namespace
 VALUES: dict[str, Any] = {
+    "image": {"repository": "registry.example.org/learnflow/learnflow-agents"},
+    "sandbox": {"image": {"repository": "registry.example.org/learnflow/learnflow-sandbox"}},
     "database": {
         "url": "postgresql+psycopg://learnflow:pw@postgres:5432/learnflow",
         "podSelector": {"cnpg.io/cluster": "learnflow-db"},

@@ -16,6 +16,7 @@ from tests.deploy.test_chart_render import (
     DB_URL,
     DEFAULTS,
     HUB_TOKEN,
+    SANDBOX_IMAGE,
     VARIANTS,
     agent_deployments,
     of_kind,
@@ -60,7 +61,8 @@ def test_the_sandbox_pod_holds_no_secrets(variant: str) -> None:
     assert sc["readOnlyRootFilesystem"] is True and sc["allowPrivilegeEscalation"] is False
     assert sc["capabilities"]["drop"] == ["ALL"]
     assert container["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
-    assert container["args"] == ["sandbox", "serve", "--port", "8070"]
+    assert container["args"][:4] == ["sandbox", "serve", "--host=0.0.0.0", "--port=8070"]
+    assert container["livenessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
 
 
 def test_the_sandbox_may_open_no_connection_and_admits_only_the_agents_that_run_code() -> None:
@@ -95,15 +97,26 @@ def test_the_memory_limit_is_the_checks_times_the_concurrency_plus_the_server(
         }.items()
         if v is not None
     }
-    docs = render({**DEFAULTS, "sandbox": sandbox})
+    docs = render({**DEFAULTS, "sandbox": {**SANDBOX_IMAGE, **sandbox}})
     (container,) = _pod(docs)["containers"]
     assert container["resources"]["limits"]["memory"] == limit
     assert container["resources"]["requests"]["memory"] == limit
-    env = {e["name"]: e["value"] for e in container["env"]}
-    # The server is told the same numbers, so its own per-check limits fit the pod's.
-    assert env["LEARNFLOW_SANDBOX_CONCURRENCY"] == str(concurrency or 4)
-    assert env["LEARNFLOW_SANDBOX_MEMORY_MB"] == str(per_check or 512)
+    # The server runs as many checks at once as the limit was computed for.
+    assert f"--concurrency={concurrency or 4}" in container["args"]
     assert [e for d in docs for e in schema_errors(d)] == []
+
+
+def test_the_per_check_memory_is_the_sandbox_s_own_limit() -> None:
+    """checkMemoryMi's default is what one sandboxed run may use (sandbox/limits.py), and the
+    service's default concurrency is the chart's."""
+    from learnflow_agents.sandbox.limits import Limits
+    from learnflow_agents.sandbox.service import DEFAULT_CONCURRENCY
+
+    from tests.deploy.support import load_yaml
+
+    sandbox = load_yaml(CHART / "values.yaml")["sandbox"]
+    assert sandbox["checkMemoryMi"] * 1024 * 1024 == Limits().memory_bytes
+    assert sandbox["concurrency"] == DEFAULT_CONCURRENCY
 
 
 def test_seccomp_runtime_class_and_weak_isolation() -> None:
@@ -118,6 +131,7 @@ def test_seccomp_runtime_class_and_weak_isolation() -> None:
         {
             **DEFAULTS,
             "sandbox": {
+                **SANDBOX_IMAGE,
                 "runtimeClassName": "gvisor",
                 "seccompProfile": {"type": "RuntimeDefault"},
                 "allowWeakIsolation": True,

@@ -25,12 +25,22 @@ app.kubernetes.io/name: {{ include "learnflow.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{/* An image the operator built and pushed (docs/deploy.md, `make images`): never the placeholder. */}}
+{{- define "learnflow.checkedRepository" -}}
+{{- $repo := index . 0 -}}
+{{- $key := index . 1 -}}
+{{- if or (not $repo) (hasPrefix "CHANGE-ME" $repo) -}}
+{{- fail (printf "%s is still the placeholder %q: build and push the images (make images REGISTRY=..., see docs/deploy.md \"Images\") and set %s to your registry's repository" $key $repo $key) -}}
+{{- end -}}
+{{- $repo -}}
+{{- end -}}
+
 {{- define "learnflow.image" -}}
-{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{ include "learnflow.checkedRepository" (list .Values.image.repository "image.repository") }}:{{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end -}}
 
 {{- define "learnflow.sandboxImage" -}}
-{{ .Values.sandbox.image.repository }}:{{ .Values.sandbox.image.tag | default .Values.image.tag | default .Chart.AppVersion }}
+{{ include "learnflow.checkedRepository" (list .Values.sandbox.image.repository "sandbox.image.repository") }}:{{ .Values.sandbox.image.tag | default .Values.image.tag | default .Chart.AppVersion }}
 {{- end -}}
 
 {{/* Where the agents that run student code find the sandbox (sandbox.clients). */}}
