@@ -81,3 +81,18 @@ test: install services build/chp/node_modules/.bin/configurable-http-proxy
 
 clean:
 	rm -rf $(VENV) build labextension/node_modules labextension/lib learnflow_ext/labextension
+
+## Container images: docker/{agents,sandbox,singleuser}.Dockerfile, tagged
+## $(REGISTRY)/learnflow-<name>:$(IMAGE_TAG) (default: the chart's appVersion); PUSH=1 pushes them.
+## Needs Docker with BuildKit (the sandbox and single-user builds read <Dockerfile>.dockerignore).
+REGISTRY ?= localhost/learnflow
+IMAGE_TAG ?= $(shell sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' helm/learnflow/Chart.yaml)
+.PHONY: images
+images:
+	@test -n "$(IMAGE_TAG)" || { echo "IMAGE_TAG is empty" >&2; exit 1; }
+	DOCKER_BUILDKIT=1 docker build -f docker/agents.Dockerfile -t $(REGISTRY)/learnflow-agents:$(IMAGE_TAG) .
+	DOCKER_BUILDKIT=1 docker build -f docker/sandbox.Dockerfile -t $(REGISTRY)/learnflow-sandbox:$(IMAGE_TAG) .
+	DOCKER_BUILDKIT=1 docker build -f docker/singleuser.Dockerfile -t $(REGISTRY)/learnflow-singleuser:$(IMAGE_TAG) .
+	$(if $(filter 1,$(PUSH)),docker push $(REGISTRY)/learnflow-agents:$(IMAGE_TAG))
+	$(if $(filter 1,$(PUSH)),docker push $(REGISTRY)/learnflow-sandbox:$(IMAGE_TAG))
+	$(if $(filter 1,$(PUSH)),docker push $(REGISTRY)/learnflow-singleuser:$(IMAGE_TAG))
