@@ -83,12 +83,14 @@ def test_infinite_loop_in_a_function_times_out_per_test() -> None:
     assert "didn't finish within 1 s" in result.tests[0].message
 
 
-def test_infinite_loop_that_ignores_the_alarm_is_killed_by_the_wall_clock() -> None:
-    code = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
-    code += "def add(a, b):\n    while True:\n        pass\n"
+def test_infinite_loop_that_ignores_signals_still_times_out() -> None:
+    # The trusted side keeps the time and kills the child: nothing in it can stop the clock.
+    code = "import signal\nfor s in (signal.SIGALRM, signal.SIGTERM, signal.SIGINT):\n"
+    code += "    signal.signal(s, signal.SIG_IGN)\n"
+    code += "def add(a, b):\n    while True:\n        try:\n            pass\n"
+    code += "        except BaseException:\n            pass\n"
     result = check_code(ADD, code, limits=FAST)
-    assert result.tests[0].status is Status.TIMEOUT
-    assert [t.status for t in result.tests[1:]] == [Status.NOT_RUN] * 2
+    assert [t.status for t in result.tests] == [Status.TIMEOUT] * 3
     assert not result.passed
 
 
@@ -134,12 +136,12 @@ def test_huge_output_is_stopped_and_capped() -> None:
     assert len(first.output) <= FAST.output_keep_chars
 
 
-def test_raw_writes_to_stdout_are_bounded_by_the_file_size_limit() -> None:
-    limits = Limits(per_test_seconds=5.0, total_seconds=10.0, file_size_bytes=1024 * 1024)
+def test_raw_writes_to_stdout_are_an_output_flood() -> None:
+    # Raw fd writes bypass print(); the sandbox counts them and the flood is the test's status.
+    limits = Limits(per_test_seconds=2.0, total_seconds=10.0, file_size_bytes=1024 * 1024)
     code = "import os\ndef add(a, b):\n    while True:\n        os.write(1, b'x' * 65_536)\n"
     result = check_code(ADD, code, limits=limits)
-    assert result.tests[0].status is Status.ERROR
-    assert "OSError" in result.tests[0].message and "File too large" in result.tests[0].message
+    assert result.tests[0].status is Status.OUTPUT and not result.passed
 
 
 def test_runaway_recursion_and_exit_are_explained() -> None:

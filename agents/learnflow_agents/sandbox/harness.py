@@ -14,10 +14,13 @@ its JSON is decoded strictly (values.CodecError), and a reply must answer the re
 waiting for it. Anything else ends the test as a failure ("protocol"), never a pass.
 """
 
+import ast
 import builtins
+import contextlib
 import functools
 import itertools
 import operator
+import signal
 import time
 import types
 from dataclasses import dataclass
@@ -288,7 +291,13 @@ class Session:
         except SandboxTimeout:
             raise self._die("timeout") from None
         except SandboxGone:
-            raise self._die("timeout" if time.monotonic() >= self.deadline else "crash") from None
+            if time.monotonic() >= self.deadline:
+                raise self._die("timeout") from None
+            # Let the child finish dying, so close() reports its own exit code or signal.
+            waiter = getattr(self.proc, "wait", None)
+            if waiter is not None:
+                waiter(1.0)
+            raise self._die("crash") from None
         except (SandboxError, ValueError, RecursionError):
             raise self._die("protocol") from None
         if type(message) is not dict:
@@ -414,6 +423,40 @@ class Session:
         return _CALLBACK_OPS[op](target, *args)
 
 
+# ---- compiling a test ------------------------------------------------------------------
+class _MethodCallRewriter(ast.NodeTransformer):
+    """``x.name(args)`` -> ``_lf_callmethod(x, "name", args)``: one round trip, not two.
+
+    For a trusted-side ``x`` it is exactly ``getattr(x, "name")(args)``.
+    """
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.ctx, ast.Load):
+            return ast.copy_location(
+                ast.Call(
+                    func=ast.Name("_lf_callmethod", ast.Load()),
+                    args=[func.value, ast.Constant(func.attr), *node.args],
+                    keywords=node.keywords,
+                ),
+                node,
+            )
+        return node
+
+
+def compile_test(source: str, filename: str, assertions: Any) -> types.CodeType:
+    tree = assertions.LearnFlowAssertRewriter().visit(ast.parse(source, filename, "exec"))
+    tree = _MethodCallRewriter().visit(tree)
+    return compile(ast.fix_missing_locations(tree), filename, "exec")
+
+
+def _lf_callmethod(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    if proxies.is_remote(obj):
+        return proxies.call_method(obj, name, args, kwargs)
+    return getattr(obj, name)(*args, **kwargs)
+
+
 # ---- one test, start to end ------------------------------------------------------------
 @dataclass(frozen=True)
 class RunLimits:
@@ -445,7 +488,7 @@ def _load(session: Session, code: str, limits: RunLimits) -> dict[str, Any] | di
         return {"status": "recursion", "where": _student_where(exc)}
     except Exception as exc:
         return {"status": "error", **_error_facts(exc)}
-    if type(names) is tuple and len(names) == 4 and names[0] == "syntax":
+    if type(names) is tuple and len(names) == 4 and names[0] == "syntax" and type(names[1]) is str:
         _, message, line, text = names
         return {
             "status": "syntax",
@@ -454,9 +497,15 @@ def _load(session: Session, code: str, limits: RunLimits) -> dict[str, Any] | di
             "where": {"file": STUDENT_FILENAME, "line": line if type(line) is int else None},
             "text": str(text),
         }
-    if type(names) is not dict or any(type(k) is not str for k in names):
+    if type(names) is not tuple or any(
+        type(p) is not tuple or len(p) != 2 or type(p[0]) is not str for p in names
+    ):
         return {"status": "protocol"}
-    return {"status": "passed", "names": names}
+    return {"status": "passed", "names": dict(names)}
+
+
+def _is_name_pair(pair: Any) -> bool:
+    return type(pair) is tuple and len(pair) == 2 and type(pair[0]) is str
 
 
 def _student_where(exc: BaseException) -> dict[str, Any] | None:
@@ -492,7 +541,7 @@ def run_test(
     """
     filename = f"<test: {test_name}>"
     try:
-        test_code = assertions._lf_compile_test(test_source, filename)
+        test_code = compile_test(test_source, filename, assertions)
     except SyntaxError as exc:
         return {"status": "broken-test", "message": str(exc)}
     if start_sandbox is None:
@@ -526,6 +575,7 @@ def _converse(
     namespace: dict[str, Any] = {"__name__": TEST_MODULE, "__builtins__": builtins}
     namespace.update(load["names"])
     namespace.update(assertions._lf_assertion_globals())
+    namespace["_lf_callmethod"] = _lf_callmethod
     facts = _run_block(session, test_code, namespace, {filename}, assertions)
     namespace.clear()
     if want_output and session.fatal is None:
@@ -547,8 +597,14 @@ def _with_exit(facts: dict[str, Any], exit_info: Any, process_limits: ProcessLim
     if status in ("timeout", "crash") and flooded:
         target["status"] = "output"
     elif status == "crash":
-        target["returncode"] = getattr(exit_info, "returncode", None)
-        target["signal"] = getattr(exit_info, "signal", None)
+        code = getattr(exit_info, "returncode", None)
+        name = getattr(exit_info, "signal", None)
+        if name is None and type(code) is int and 128 < code < 128 + 65:
+            # The jail (bubblewrap) reports a child killed by a signal as 128 + the signal.
+            with contextlib.suppress(ValueError):
+                name = signal.Signals(code - 128).name
+        target["returncode"] = code
+        target["signal"] = name
         if getattr(exit_info, "killed_for_time", False):
             target["status"] = "timeout"
     return facts

@@ -47,6 +47,12 @@ def _request(obj: Any, op: str, *args: Any, **kwargs: Any) -> Any:
     return _session(obj).request(op, args, kwargs)
 
 
+def call_method(obj: Any, name: str, args: tuple, kwargs: dict) -> Any:
+    """``obj.name(*args, **kwargs)`` in the child, in one request."""
+    session = type.__getattribute__(obj, "_lf_session") if isinstance(obj, RemoteClass) else _session(obj)
+    return session.request("callmethod", (obj, name, *args), kwargs)
+
+
 def is_remote(value: Any) -> bool:
     return isinstance(value, (RemoteObject, RemoteClass))
 

@@ -141,9 +141,10 @@ def _send(message):
 
 
 class _ParentRef:
-    """A trusted-side object (a test's function, a key=, an iterator) the student may use."""
-
+    # A trusted-side object (a test's function, a key=, an iterator) the student may use.
+    # No docstring: __doc__ is the trusted object's, fetched like any other attribute.
     __slots__ = ("_lf_ref",)
+    __doc__ = property(lambda self: SERVER.callback("getattr", self, ("__doc__",), {}))
 
     def __init__(self, ref):
         object.__setattr__(self, "_lf_ref", ref)
@@ -322,6 +323,8 @@ class Server:
             return self.reply(number, lambda: args[0](*args[1:], **kwargs))
         if op == "getattr":
             return self.reply(number, lambda: getattr(args[0], args[1]))
+        if op == "callmethod":
+            return self.reply(number, lambda: getattr(args[0], args[1])(*args[2:], **kwargs))
         if op == "setattr":
             return self.reply(number, lambda: setattr(args[0], args[1], args[2]))
         if op == "delattr":
@@ -338,10 +341,10 @@ class Server:
         try:
             code = compile(message["code"], STUDENT_FILENAME, "exec")
         except SyntaxError as exc:
-            return {"t": ["syntax", exc.msg, exc.lineno, (exc.text or "").rstrip("\n")]}
+            return ("syntax", exc.msg, exc.lineno, (exc.text or "").rstrip("\n"))
         exec(code, self.namespace)
-        names = {k: v for k, v in self.namespace.items() if not k.startswith("__")}
-        return names
+        # A tuple of pairs, not a dict: the namespace itself is not shared state to keep in sync.
+        return tuple((k, v) for k, v in self.namespace.items() if not k.startswith("__"))
 
     def serve(self, until=None):
         """Answer requests; with `until`, return the reply to our own callback `until`."""

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from learnflow_agents.sandbox import dispatch
 from learnflow_agents.sandbox.harness import STUDENT_FILENAME, RunLimits, run_test
 from learnflow_agents.tutors.exercise import assertions
 from learnflow_agents.tutors.exercise.bank import Bank, Exercise, ExerciseTest, load_bank
@@ -218,6 +219,8 @@ def check_code(
     limits: Limits | None = None,
 ) -> CheckResult:
     """Run `exercise`'s tests (hidden ones too unless told otherwise) against `code`."""
+    if (service := dispatch.remote()) is not None:  # LEARNFLOW_SANDBOX_URL: the sandbox service
+        return service.check(exercise, code, include_hidden=include_hidden, limits=limits)
     limits = limits or Limits()
     cases = list(exercise.visible_tests) + (list(exercise.hidden_tests) if include_hidden else [])
     max_points = sum(c.points for c in cases)
