@@ -13,10 +13,10 @@ STAMP := $(VENV)/.installed
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 LAB_ENV := PATH=$(abspath $(BIN)):$$PATH
 
-$(STAMP): constraints.txt pyproject.toml agents/pyproject.toml
+$(STAMP): constraints.txt pyproject.toml agents/pyproject.toml agents/bank/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -c constraints.txt -e "./agents[broker,course,gateway]" -e ".[test]"
+	$(PIP) install --quiet -c constraints.txt -e "./agents[broker,course,gateway]" -e ./agents/bank -e ".[test]"
 	# Helm's library for `helm lint` in the chart tests; the wheel declares Python >= 3.12
 	# but its lint works on 3.11.
 	$(PIP) install --quiet --ignore-requires-python -c constraints.txt helm-sdkpy
@@ -47,7 +47,7 @@ schemas: install
 
 ## Released student notebooks must run clean under nbval (visible tests report, never raise).
 notebooks: install
-	rm -rf build/released && $(BIN)/learnflow-agents course release agents/learnflow_agents/tutors/exercise/bank build/released
+	rm -rf build/released && $(BIN)/learnflow-agents course release agents/bank/learnflow_exercise_bank/notebooks build/released
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider -q build/released
 
 ## The JupyterLab extension's unit tests (vitest) and browser end-to-end tests (Playwright).

@@ -11,7 +11,6 @@ from pathlib import Path
 import nbformat
 import pytest
 from learnflow_agents.tutors.exercise.bank import BANK_DIR, cell_role, load_bank, load_exercise
-from learnflow_agents.tutors.exercise.bank_source.build import SOURCE_DIR, build_notebook, load_spec
 from learnflow_agents.tutors.exercise.course import (
     grade_submissions,
     helper_source,
@@ -20,6 +19,7 @@ from learnflow_agents.tutors.exercise.course import (
 )
 from learnflow_agents.tutors.exercise.course_cli import main as course_main
 from learnflow_agents.tutors.exercise.notebooks import read_notebook, write_notebook
+from learnflow_exercise_bank.build import SOURCE_DIR, build_notebook, load_spec
 from nbclient import NotebookClient
 
 NBVAL_SAMPLE = [

@@ -7,18 +7,19 @@ import jsonschema
 import pytest
 from learnflow_agents.tutors.exercise.bank import (
     BANK_DIR,
+    RELEASED_DIR,
     ExerciseFormatError,
     load_exercise,
     notebook_paths,
     parse_exercise,
 )
-from learnflow_agents.tutors.exercise.bank_source.build import (
+from learnflow_agents.tutors.exercise.schema import SCHEMA_PATH, load_schema, render_schema
+from learnflow_exercise_bank.build import (
     SOURCE_DIR,
     build_bank,
     build_notebook,
     load_spec,
 )
-from learnflow_agents.tutors.exercise.schema import SCHEMA_PATH, load_schema, render_schema
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +104,9 @@ def test_a_loaded_exercise_exposes_every_part() -> None:
 
 
 def test_shipped_notebooks_are_built_from_the_sources() -> None:
-    assert build_bank(check=True) == [], (
-        "regenerate with: python -m learnflow_agents.tutors.exercise.bank_source.build"
+    # Both the trusted bank's notebooks and the released copies shipped in learnflow-agents.
+    assert build_bank(check=True, released_dir=RELEASED_DIR) == [], (
+        "regenerate with: python -m learnflow_exercise_bank.build"
     )
 
 

@@ -1,13 +1,25 @@
-"""Load exercise notebooks (the shipped bank or a course directory) into `Exercise` objects.
+"""Load exercise notebooks (the exercise bank or a course directory) into `Exercise` objects.
 
 Plain `json`, no nbformat: the exercise agent reads the bank at run time and must work
 without the optional `course` extra installed.
+
+Which bank `load_bank()` reads (`bank_dir()`), first match wins:
+
+1. ``LEARNFLOW_EXERCISE_BANK=/path``: a directory of exercise notebooks;
+2. the trusted bank registered under the ``learnflow.exercise_bank`` entry point — the
+   ``learnflow-exercise-bank`` distribution, with solutions and hidden tests, installed
+   only where students do not run code (agents image, development, kernel-only self-study);
+3. the released notebooks shipped in this package (``released/``): statement, starter,
+   visible tests and hints only. Exercises still work; checks run the visible tests only.
 """
 
 import json
+import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +33,13 @@ from learnflow_agents.tutors.exercise.format import (
     Topic,
 )
 
-BANK_DIR = Path(__file__).with_name("bank")
+log = logging.getLogger(__name__)
+
+BANK_ENV = "LEARNFLOW_EXERCISE_BANK"
+BANK_ENTRY_POINT_GROUP = "learnflow.exercise_bank"
+# Student copies of the bank (no solutions, no hidden tests), built by
+# `python -m learnflow_exercise_bank.build` with `course release`; a test keeps them fresh.
+RELEASED_DIR = Path(__file__).with_name("released")
 
 
 class ExerciseFormatError(ValueError):
@@ -82,6 +100,11 @@ class Exercise:
     @property
     def all_tests(self) -> tuple[ExerciseTest, ...]:
         return self.visible_tests + self.hidden_tests
+
+    @property
+    def released(self) -> bool:
+        """A student copy: no solution, and its hidden tests (if any) are not known here."""
+        return self.meta.released
 
 
 def cell_source(cell: dict[str, Any]) -> str:
@@ -240,7 +263,46 @@ def load_directory(directory: Path | str) -> Bank:
     return Bank([load_exercise(p) for p in notebook_paths(directory)])
 
 
+def installed_bank_dir() -> Path | None:
+    """The trusted bank's notebook directory, if a distribution registers one, else None."""
+    for entry in sorted(entry_points(group=BANK_ENTRY_POINT_GROUP), key=lambda e: e.name):
+        try:
+            value = entry.load()
+        except ImportError:
+            # Metadata without its package (a half-removed install): treat the bank as absent.
+            log.warning("exercise bank entry point %r does not load; ignoring it", entry.value)
+            continue
+        path = Path(value() if callable(value) else value)
+        if path.is_dir():
+            return path
+        log.warning("exercise bank entry point %r names no directory (%s); ignoring it", entry.value, path)
+    return None
+
+
+def bank_dir(*, strict: bool = True) -> Path:
+    """Where `load_bank()` reads: the env override, the trusted bank, or the released notebooks.
+
+    A ``LEARNFLOW_EXERCISE_BANK`` that is not a directory raises (unless ``strict`` is false).
+    """
+    override = os.environ.get(BANK_ENV, "").strip()
+    if override:
+        path = Path(override).expanduser()
+        if strict and not path.is_dir():
+            raise ExerciseFormatError(f"{BANK_ENV}={override}: not a directory of exercise notebooks")
+        return path
+    return installed_bank_dir() or RELEASED_DIR
+
+
+# Resolved once at import, for tools and tests that name the bank's directory; `load_bank()`
+# resolves again on its first call (and reports a bad override there, not at import).
+BANK_DIR = bank_dir(strict=False)
+
+
 @lru_cache(maxsize=1)
 def load_bank() -> Bank:
-    """The bank shipped inside the package (read once per process)."""
-    return load_directory(BANK_DIR)
+    """The exercise bank (read once per process; `load_bank.cache_clear()` re-reads it).
+
+    With the trusted bank installed, exercises carry their solution and hidden tests; without
+    it they are released copies (``exercise.released``, no solution, visible tests only).
+    """
+    return load_directory(bank_dir())

@@ -107,6 +107,26 @@ def secret_lines(exercise: Exercise) -> set[str]:
     return {line for line in secret if len(line) >= 12}
 
 
+def released_notebook(exercise: Exercise) -> dict[str, Any]:
+    """`student_notebook`, after proving that no cell holds a solution or hidden-test line."""
+    where = exercise.path or exercise.id
+    if exercise.meta.released:
+        raise CourseToolError(f"{where} is already a released notebook")
+    notebook = student_notebook(exercise)
+    # Defence in depth: prove no cell of the file holds a solution or hidden-test line.
+    # (The helper cell is the same LearnFlow code in every notebook, not exercise content.)
+    released = {
+        line.strip()
+        for cell in notebook["cells"]
+        if cell_role(cell) != "helper"
+        for line in cell_source(cell).splitlines()
+    }
+    leaked = sorted(secret_lines(exercise) & released)
+    if leaked:
+        raise ReleaseLeakError(f"{where}: released notebook would contain {leaked[0]!r}")
+    return notebook
+
+
 def release_course(source: Path | str, destination: Path | str) -> list[Path]:
     """Write student notebooks for every exercise under `source` into `destination`."""
     source, destination = Path(source), Path(destination)
@@ -117,21 +137,7 @@ def release_course(source: Path | str, destination: Path | str) -> list[Path]:
         raise CourseToolError("release would overwrite the course source: choose another destination")
     written = []
     for path in paths:
-        exercise = load_exercise(path)
-        if exercise.meta.released:
-            raise CourseToolError(f"{path} is already a released notebook")
-        notebook = student_notebook(exercise)
-        # Defence in depth: prove no cell of the file holds a solution or hidden-test line.
-        # (The helper cell is the same LearnFlow code in every notebook, not exercise content.)
-        released = {
-            line.strip()
-            for cell in notebook["cells"]
-            if cell_role(cell) != "helper"
-            for line in cell_source(cell).splitlines()
-        }
-        leaked = sorted(secret_lines(exercise) & released)
-        if leaked:
-            raise ReleaseLeakError(f"{path}: released notebook would contain {leaked[0]!r}")
+        notebook = released_notebook(load_exercise(path))
         target = destination / path.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(render_notebook(notebook), encoding="utf-8")

@@ -1,11 +1,16 @@
-"""Build the shipped exercise notebooks from the readable TOML sources.
+"""Build the exercise notebooks from the readable TOML sources.
 
 Each exercise lives in ``exercises/<exercise_id>.toml`` (statement, starter, solution,
-tests and hints as plain text) so a reviewer reads Python, not notebook JSON. The
-notebooks under ``../bank/<topic>/`` are generated; a test fails when they are stale.
+tests and hints as plain text) so a reviewer reads Python, not notebook JSON. Two sets of
+notebooks are generated from them; tests fail when either is stale:
 
-    python -m learnflow_agents.tutors.exercise.bank_source.build          # rebuild
-    python -m learnflow_agents.tutors.exercise.bank_source.build --check  # CI: up to date?
+- ``notebooks/<topic>/<id>.ipynb`` in this (trusted) package: the source notebooks, with
+  solutions and hidden tests;
+- ``learnflow_agents/tutors/exercise/released/<topic>/<id>.ipynb``: the student copies
+  (`course release`: no solution, no hidden tests) that ship in ``learnflow-agents``.
+
+    python -m learnflow_exercise_bank.build          # rebuild both
+    python -m learnflow_exercise_bank.build --check  # CI: up to date?
 """
 
 import argparse
@@ -14,11 +19,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from learnflow_agents.tutors.exercise.bank import BANK_DIR
+from learnflow_agents.tutors.exercise.bank import RELEASED_DIR, parse_exercise
+from learnflow_agents.tutors.exercise.course_release import released_notebook
 from learnflow_agents.tutors.exercise.format import SCHEMA_VERSION, ExerciseMetadata
 from learnflow_agents.tutors.exercise.notebooks import code_cell, markdown_cell, new_notebook, render_notebook
 
-SOURCE_DIR = Path(__file__).with_name("exercises")
+from learnflow_exercise_bank import NOTEBOOK_DIR, SOURCE_DIR
 
 _META_KEYS = ("exercise_id", "title", "topic", "difficulty", "prerequisites", "hints")
 _TEST_KEYS = {"name", "code", "hidden", "success", "failure", "points", "timeout_seconds"}
@@ -76,12 +82,8 @@ def notebook_path(spec: dict[str, Any], out_dir: Path) -> Path:
     return out_dir / spec["topic"] / f"{spec['exercise_id']}.ipynb"
 
 
-def build_bank(source_dir: Path = SOURCE_DIR, out_dir: Path = BANK_DIR, *, check: bool = False) -> list[str]:
-    """Write (or, with check, compare) every notebook; return the paths that differ."""
-    wanted: dict[Path, str] = {}
-    for path in sorted(source_dir.glob("*.toml")):
-        spec = load_spec(path)
-        wanted[notebook_path(spec, out_dir)] = render_notebook(build_notebook(spec))
+def _sync(wanted: dict[Path, str], out_dir: Path, *, check: bool) -> list[str]:
+    """Write (or, with check, compare) `wanted` under `out_dir`; return the paths that differ."""
     stale = [p for p in out_dir.rglob("*.ipynb") if p not in wanted]
     differing = [
         str(p) for p, text in wanted.items() if not p.exists() or p.read_text(encoding="utf-8") != text
@@ -95,17 +97,47 @@ def build_bank(source_dir: Path = SOURCE_DIR, out_dir: Path = BANK_DIR, *, check
     return differing
 
 
+def build_bank(
+    source_dir: Path = SOURCE_DIR,
+    out_dir: Path = NOTEBOOK_DIR,
+    *,
+    check: bool = False,
+    released_dir: Path | None = None,
+) -> list[str]:
+    """Write (or, with check, compare) every notebook; return the paths that differ.
+
+    With `released_dir`, also the released student copy of each notebook under it.
+    """
+    wanted: dict[Path, str] = {}
+    released: dict[Path, str] = {}
+    for path in sorted(source_dir.glob("*.toml")):
+        spec = load_spec(path)
+        notebook = build_notebook(spec)
+        target = notebook_path(spec, out_dir)
+        wanted[target] = render_notebook(notebook)
+        if released_dir is not None:
+            exercise = parse_exercise(notebook, target)
+            released[notebook_path(spec, released_dir)] = render_notebook(released_notebook(exercise))
+    differing = _sync(wanted, out_dir, check=check)
+    if released_dir is not None:
+        differing += _sync(released, released_dir, check=check)
+    return differing
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Build the exercise bank notebooks from TOML sources.")
+    parser = argparse.ArgumentParser(
+        description="Build the exercise bank's notebooks and their released copies from TOML sources."
+    )
     parser.add_argument("--check", action="store_true", help="only report notebooks that are out of date")
     args = parser.parse_args(argv)
-    differing = build_bank(check=args.check)
+    differing = build_bank(check=args.check, released_dir=RELEASED_DIR)
     if args.check:
         for path in differing:
             print(f"out of date: {path}", file=sys.stderr)
         return 1 if differing else 0
     print(
-        f"built {len(list(SOURCE_DIR.glob('*.toml')))} notebooks into {BANK_DIR} ({len(differing)} changed)"
+        f"built {len(list(SOURCE_DIR.glob('*.toml')))} notebooks into {NOTEBOOK_DIR} and {RELEASED_DIR}"
+        f" ({len(differing)} changed)"
     )
     return 0
 
