@@ -235,3 +235,18 @@ def test_the_service_refuses_to_serve_with_weak_isolation(tmp_path: Path) -> Non
         process.terminate()
         process.wait(10)
     assert os.environ.get("LEARNFLOW_SANDBOX_ALLOW_WEAK") is None
+
+
+def test_the_checker_goes_to_the_service_when_the_url_is_set(
+    service: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from learnflow_agents.tutors.exercise.checker import check_attempt
+
+    exercise = load_bank().get("bank-account")
+    assert exercise.solution is not None
+    _, before = service.request("GET", "/health")
+    monkeypatch.setenv(dispatch.URL_ENV, service.url)
+    assert check_attempt("bank-account", exercise.solution).passed
+    assert not check_attempt("bank-account", exercise.starter).passed
+    _, after = service.request("GET", "/health")
+    assert after["served"] == before["served"] + 2

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from learnflow_agents.sandbox import Limits
-from learnflow_agents.sandbox.run import run_python
+from learnflow_agents.sandbox.dispatch import run_python
 
 TIMEOUT_S = 5.0
 MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from learnflow_agents.sandbox import Limits
-from learnflow_agents.sandbox.run import run_python
+from learnflow_agents.sandbox.dispatch import run_python
 
 _RUNNER = r"""
 import json, linecache, sys, traceback
