@@ -451,6 +451,38 @@ def compile_test(source: str, filename: str, assertions: Any) -> types.CodeType:
     return compile(ast.fix_missing_locations(tree), filename, "exec")
 
 
+# A test that makes files for the student's code to read makes them in the child's private
+# directory: these modules and open() are the child's, reached through stand-ins.
+CHILD_MODULES = frozenset({"os", "tempfile", "pathlib", "shutil", "glob", "io"})
+
+
+def _test_builtins(session: "Session") -> dict[str, Any]:
+    real_import = builtins.__import__
+    modules: dict[str, Any] = {}
+
+    def child_module(name: str) -> Any:
+        if name not in modules:
+            modules[name] = session.request("import", (name,))
+        return modules[name]
+
+    def test_import(
+        name: str, globals_: Any = None, locals_: Any = None, fromlist: Any = (), level: int = 0
+    ) -> Any:
+        top = name.partition(".")[0]
+        if level == 0 and top in CHILD_MODULES:
+            module = child_module(name) if fromlist else child_module(top)
+            return module
+        return real_import(name, globals_, locals_, fromlist, level)
+
+    def child_open(*args: Any, **kwargs: Any) -> Any:
+        return proxies.call_method(child_module("io"), "open", args, kwargs)
+
+    table = dict(builtins.__dict__)
+    table["__import__"] = test_import
+    table["open"] = child_open
+    return table
+
+
 def _lf_callmethod(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     if proxies.is_remote(obj):
         return proxies.call_method(obj, name, args, kwargs)
@@ -572,8 +604,14 @@ def _converse(
         return {"status": "load", "load": load}
     # Loading does not count against the test's own time.
     session.deadline = time.monotonic() + limits.seconds
-    namespace: dict[str, Any] = {"__name__": TEST_MODULE, "__builtins__": builtins}
-    namespace.update(load["names"])
+    namespace: dict[str, Any] = {"__name__": TEST_MODULE, "__builtins__": _test_builtins(session)}
+    # A student's name never shadows a builtin or a helper in the test: a top-level
+    # `sorted`, `AssertionError` or `_lf_compare` would otherwise change what the test checks.
+    namespace.update(
+        (name, value)
+        for name, value in load["names"].items()
+        if not hasattr(builtins, name) and not name.startswith("_lf_")
+    )
     namespace.update(assertions._lf_assertion_globals())
     namespace["_lf_callmethod"] = _lf_callmethod
     facts = _run_block(session, test_code, namespace, {filename}, assertions)

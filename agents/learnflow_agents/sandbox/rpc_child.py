@@ -323,6 +323,8 @@ class Server:
             return self.reply(number, lambda: args[0](*args[1:], **kwargs))
         if op == "getattr":
             return self.reply(number, lambda: getattr(args[0], args[1]))
+        if op == "import":
+            return self.reply(number, lambda: __import__(args[0], fromlist=["_"] if "." in args[0] else []))
         if op == "callmethod":
             return self.reply(number, lambda: getattr(args[0], args[1])(*args[2:], **kwargs))
         if op == "setattr":
