@@ -74,7 +74,10 @@ async def test_one_students_checks_run_one_at_a_time_and_others_alongside() -> N
     lock = threading.Lock()
     most = {"ana": 0}
 
+    threads: set[str] = set()
+
     def slow_check(request: AgentRequest, ctx: HandlerContext) -> AgentReply:
+        threads.add(threading.current_thread().name)
         with lock:
             running.append(ctx.student_id)
             most["ana"] = max(most["ana"], running.count("ana"))
@@ -96,4 +99,5 @@ async def test_one_students_checks_run_one_at_a_time_and_others_alongside() -> N
     results = await asyncio.wait_for(asyncio.gather(*anas), 30)
     assert all(r.reply is not None and r.reply.summary == "checked" for r in results)
     assert most["ana"] == 1
+    assert all(name.startswith("learnflow-check") for name in threads), "checks run on their own pool"
     assert not agent.limits._locks, "locks of idle students are dropped"

@@ -5,11 +5,14 @@ worker thread to keep the event loop, and other partitions, moving.
 """
 
 import asyncio
+import contextvars
+import functools
 import math
 import os
 import re
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -67,7 +70,7 @@ class TutorAgent:
 
     async def handle(self, request: AgentRequest, ctx: HandlerContext) -> Outcome:
         def offline() -> "asyncio.Future[AgentReply]":
-            return asyncio.ensure_future(asyncio.to_thread(self._answer, request, ctx))
+            return asyncio.ensure_future(self._offline(request, ctx))
 
         if self.llm is None:
             reply = await offline()
@@ -76,6 +79,9 @@ class TutorAgent:
         if request.requested_by:
             reply.data["saga_of"] = request.requested_by
         return Outcome(reply=reply)
+
+    async def _offline(self, request: AgentRequest, ctx: HandlerContext) -> AgentReply:
+        return await asyncio.to_thread(self._answer, request, ctx)
 
 
 class DebugAgent(TutorAgent):
@@ -219,11 +225,31 @@ def _too_many_checks(query: StudentQuery, exercise_id: str, wait: float, per_min
 
 
 class ExerciseAgent(TutorAgent):
-    """Exercise: a student's checks run one at a time and are rate limited per student."""
+    """Exercise: a student's checks run one at a time and are rate limited per student.
 
-    def __init__(self, llm: "LLMTutor | None" = None, limits: CheckLimits | None = None) -> None:
+    Checks run on their own bounded thread pool (``LEARNFLOW_CHECK_CONCURRENCY``, default
+    4): slow checks can fill it, but never the event loop's default pool, which every
+    agent's store writes and the other tutors use.
+    """
+
+    def __init__(
+        self,
+        llm: "LLMTutor | None" = None,
+        limits: CheckLimits | None = None,
+        check_workers: int | None = None,
+    ) -> None:
         super().__init__(AgentName.EXERCISE, _exercise_answer, llm)
         self.limits = limits or CheckLimits(_checks_per_minute())
+        workers = check_workers or _env_number("LEARNFLOW_CHECK_CONCURRENCY", 4)
+        self._checks = ThreadPoolExecutor(
+            max_workers=max(1, int(workers)), thread_name_prefix="learnflow-check"
+        )
+
+    async def _offline(self, request: AgentRequest, ctx: HandlerContext) -> AgentReply:
+        if _checked_exercise(request.query) is None:
+            return await super()._offline(request, ctx)
+        call = functools.partial(contextvars.copy_context().run, self._answer, request, ctx)
+        return await asyncio.get_running_loop().run_in_executor(self._checks, call)
 
     async def handle(self, request: AgentRequest, ctx: HandlerContext) -> Outcome:
         exercise_id = _checked_exercise(request.query)
@@ -237,12 +263,16 @@ class ExerciseAgent(TutorAgent):
             return await super().handle(request, ctx)
 
 
-def _checks_per_minute() -> float:
+def _env_number(name: str, default: float) -> float:
     try:
-        value = float(os.environ.get("LEARNFLOW_CHECKS_PER_MINUTE", "10"))
+        value = float(os.environ.get(name, str(default)))
     except ValueError:
-        return 10.0
-    return value if value > 0 else 10.0
+        return default
+    return value if value > 0 else default
+
+
+def _checks_per_minute() -> float:
+    return _env_number("LEARNFLOW_CHECKS_PER_MINUTE", 10.0)
 
 
 def exercise_agent(llm: "LLMTutor | None" = None) -> TutorAgent:
