@@ -131,9 +131,13 @@ KAFKA_SASL_SSL: dict[str, Any] = {
     },
 }
 
+# KEDA against that cluster: the lag triggers need the same CA and password (TriggerAuthentication).
+KEDA_SASL_SSL: dict[str, Any] = {**KAFKA_SASL_SSL, "keda": {"enabled": True}}
+
 VARIANTS: dict[str, dict[str, Any]] = {
     "defaults": DEFAULTS,
     "kafka-sasl-ssl": KAFKA_SASL_SSL,
+    "keda-sasl-ssl": KEDA_SASL_SSL,
     "everything-existing-secrets": EXISTING_SECRETS,
     "everything-chart-secret": CHART_SECRET,
     "minimal": MINIMAL,
@@ -254,13 +258,54 @@ def rendered(variant: str) -> list[dict[str, Any]]:
     return copy.deepcopy(_rendered(variant))
 
 
+# KEDA's own CRDs (v2.20.2, vendored with their licence in tests/deploy/keda/): each kind's
+# v1alpha1 openAPIV3Schema, made strict like kubernetes-validate's strict schemas.
+KEDA_CRDS = Path(__file__).with_name("keda")
+
+
+def _strict(schema: Any) -> Any:
+    """Unknown fields refused wherever the CRD lists the fields and preserves no unknown ones."""
+    if isinstance(schema, list):
+        return [_strict(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _strict(v) for k, v in schema.items()}
+    if (
+        "properties" in out
+        and "additionalProperties" not in out
+        and not out.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        out["additionalProperties"] = False
+    return out
+
+
+@functools.cache
+def keda_crd_schema(kind: str) -> dict[str, Any]:
+    crd = load_yaml(KEDA_CRDS / f"keda.sh_{kind.lower()}s.yaml")
+    assert crd["spec"]["names"]["kind"] == kind
+    (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1alpha1"]
+    schema: dict[str, Any] = _strict(version["schema"]["openAPIV3Schema"])
+    schema["properties"]["metadata"] = {"type": "object"}  # ObjectMeta: checked by the API server
+    schema["properties"]["status"] = {"type": "object"}
+    return schema
+
+
 def schema_errors(doc: dict[str, Any]) -> list[str]:
     """Why `doc` would be refused by Kubernetes (or KEDA), at each version checked; [] if valid."""
     what = f"{doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
     if str(doc.get("apiVersion", "")).startswith("keda.sh/"):
+        if doc.get("apiVersion") != "keda.sh/v1alpha1" or doc.get("kind") not in (
+            "ScaledObject",
+            "TriggerAuthentication",
+        ):
+            return [f"{what}: not a KEDA v1alpha1 ScaledObject or TriggerAuthentication"]
+        schemas = [keda_crd_schema(doc["kind"])]
+        if doc["kind"] == "ScaledObject":
+            schemas.append(SCALED_OBJECT_SCHEMA)
         return [
             f"{what} at {'.'.join(map(str, e.absolute_path))}: {e.message}"
-            for e in jsonschema.Draft202012Validator(SCALED_OBJECT_SCHEMA).iter_errors(doc)
+            for schema in schemas
+            for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)
         ]
     errors = []
     for version in KUBE_VERSIONS:
@@ -321,6 +366,7 @@ def test_the_variants_cover_every_kind_the_chart_makes() -> None:
         "Secret",
         "Service",
         "ServiceAccount",
+        "TriggerAuthentication",
     }
 
 
@@ -615,10 +661,14 @@ def test_keda_replaces_the_cpu_autoscalers() -> None:
     autoscaled = [a for a in AGENTS if a != "debug"]  # debug has autoscaling off in this variant
     assert set(scaled) == {f"learnflow-{a}" for a in autoscaled}
     for name in autoscaled:
-        (trigger,) = scaled[f"learnflow-{name}"]["spec"]["triggers"]
-        assert trigger["type"] == "kafka"
-        lag_topic = "agent-responses" if name == "progress" else f"{name}-requests"
-        assert trigger["metadata"]["topic"] == f"lf.{lag_topic}"
+        triggers = scaled[f"learnflow-{name}"]["spec"]["triggers"]
+        assert {tr["type"] for tr in triggers} == {"kafka"}
+        # Exactly the topics the agent consumes (test_keda.py checks them against the agents).
+        lag_topics = {
+            "triage": ["student-queries"],
+            "progress": ["progress-requests", "agent-responses"],
+        }.get(name, [f"{name}-requests"])
+        assert [tr["metadata"]["topic"] for tr in triggers] == [f"lf.{topic}" for topic in lag_topics]
 
     # Without KEDA, an agent with autoscaling off keeps its fixed replica count and has no HPA.
     fixed = rendered("everything-chart-secret")
@@ -634,8 +684,10 @@ def test_keda_watches_the_consumer_group_the_agents_join() -> None:
     prefix + group): a ScaledObject watching `learnflow-<name>` would read the lag of a group
     nobody is in and scale on nothing."""
     scaled = of_kind(rendered("everything-existing-secrets"), "ScaledObject")
-    groups = {n: so["spec"]["triggers"][0]["metadata"]["consumerGroup"] for n, so in scaled.items()}
-    assert groups and groups == {n: f"lf.{n}" for n in scaled}
+    groups = {
+        n: {tr["metadata"]["consumerGroup"] for tr in so["spec"]["triggers"]} for n, so in scaled.items()
+    }
+    assert groups and groups == {n: {f"lf.{n}"} for n in scaled}
 
 
 def test_the_llm_settings_example_in_values_yaml_renders() -> None:

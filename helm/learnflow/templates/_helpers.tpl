@@ -152,3 +152,22 @@ kafka://{{ $k.bootstrapServers }}{{ if $q }}?{{ join "&" $q }}{{ end }}
   emptyDir:
     sizeLimit: 256Mi
 {{- end -}}
+
+{{/* KEDA's Kafka scaler: tls/sasl in the trigger metadata (kafka_scaler.go accepts both there). */}}
+{{- define "learnflow.kedaKafkaSecurity" -}}
+{{- $k := .Values.kafka -}}
+{{- if has $k.securityProtocol (list "SSL" "SASL_SSL") }}
+tls: "enable"
+{{- end }}
+{{- if hasPrefix "SASL" $k.securityProtocol }}
+sasl: {{ get (dict "PLAIN" "plaintext" "SCRAM-SHA-256" "scram_sha256" "SCRAM-SHA-512" "scram_sha512") $k.sasl.mechanism | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* Non-empty when KEDA needs a TriggerAuthentication: a SASL password or a private CA. */}}
+{{- define "learnflow.kedaAuthNeeded" -}}
+{{- $k := .Values.kafka -}}
+{{- if or (hasPrefix "SASL" $k.securityProtocol) (and (has $k.securityProtocol (list "SSL" "SASL_SSL")) $k.tls.caSecret) -}}
+true
+{{- end -}}
+{{- end -}}
