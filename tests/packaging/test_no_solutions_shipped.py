@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import sysconfig
+import tarfile
 import textwrap
 import zipfile
 from collections.abc import Iterator
@@ -109,14 +110,26 @@ def _fingerprints(bank: Bank) -> list[tuple[str, str, str]]:
     return found
 
 
-def _leaks(wheel: Path, fingerprints: list[tuple[str, str, str]]) -> list[str]:
+def _members(archive_path: Path) -> Iterator[tuple[str, bytes]]:
+    """(name, content) of every file in a wheel (zip) or an sdist (tar.gz)."""
+    if archive_path.suffix == ".whl":
+        with zipfile.ZipFile(archive_path) as archive:
+            for name in archive.namelist():
+                if not name.endswith("/"):
+                    yield name, archive.read(name)
+        return
+    with tarfile.open(archive_path) as archive:
+        for member in archive.getmembers():
+            handle = archive.extractfile(member) if member.isfile() else None
+            if handle is not None:
+                yield member.name, handle.read()
+
+
+def _leaks(archive_path: Path, fingerprints: list[tuple[str, str, str]]) -> list[str]:
     leaks = []
-    with zipfile.ZipFile(wheel) as archive:
-        for name in archive.namelist():
-            if name.endswith("/"):
-                continue
-            text = _searchable(name, archive.read(name))
-            leaks += [f"{name}: {exercise} {what}" for exercise, what, code in fingerprints if code in text]
+    for name, data in _members(archive_path):
+        text = _searchable(name, data)
+        leaks += [f"{name}: {exercise} {what}" for exercise, what, code in fingerprints if code in text]
     return leaks
 
 
@@ -170,6 +183,20 @@ def jupyter_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _build_wheel(ROOT, tmp_path_factory.mktemp("jupyter-wheel"))
 
 
+def _build_sdist(project: Path, out: Path) -> Path:
+    env = {**os.environ, "HATCH_JUPYTER_BUILDER_SKIP_NPM": "1"}
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "sdist", "-d", str(out)],
+        check=True,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        timeout=240,
+    )
+    (sdist,) = out.glob("*.tar.gz")
+    return sdist
+
+
 @pytest.fixture(scope="module")
 def bank_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _build_wheel(ROOT / "agents" / "bank", tmp_path_factory.mktemp("bank-wheel"))
@@ -211,6 +238,25 @@ def test_learnflow_jupyter_wheel_holds_no_solution_or_hidden_test(
     requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
     bank_requires = [line for line in requires if "learnflow-exercise-bank" in line]
     assert bank_requires and all("extra == 'self-study'" in line for line in bank_requires), bank_requires
+
+
+@pytest.mark.parametrize("project", ["agents", "."])
+def test_source_distributions_hold_no_solution_or_hidden_test(
+    project: str, tmp_path: Path, fingerprints: list[tuple[str, str, str]]
+) -> None:
+    # A published sdist is as public as the wheel: learnflow-agents' leaves out agents/bank,
+    # learnflow-jupyter's leaves out agents/ altogether.
+    sdist = _build_sdist(ROOT / project, tmp_path)
+    names = [name for name, _ in _members(sdist)]
+    assert not [n for n in names if "learnflow_exercise_bank" in n or "/bank/" in n]
+    leaks = [leak for leak in _leaks(sdist, fingerprints) if leak.split("/", 1)[1] not in _DEMONSTRATED]
+    assert leaks == []
+
+
+# The one known exception, and only in the repository's sdist (no wheel ships notebooks/):
+# the `%learnflow check` walk-through types a correct answer to the first beginner
+# exercise to show a passing check. Anything else found there is a leak.
+_DEMONSTRATED = {"notebooks/examples/exercise.ipynb: swap-two-values solution lines"}
 
 
 def test_released_notebooks_hold_no_solution_or_hidden_test_cells() -> None:
