@@ -42,7 +42,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from learnflow_agents.runtime.service import run_service
 
     settings = _settings(args, agents=args.agent, metrics_port=args.metrics_port, log_level=args.log_level)
-    return asyncio.run(run_service(settings))
+    return asyncio.run(run_service(settings, allow_memory_bus=args.allow_memory_bus))
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -145,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--metrics-port", type=int, default=9464, help="port for /metrics, /health, /ready (0: any)"
     )
     run.add_argument("--log-level", default="INFO")
+    run.add_argument(
+        "--allow-memory-bus",
+        action="store_true",
+        help="run on memory:// anyway (serves only this process; refused without this flag)",
+    )
     _connection_args(run)
     run.set_defaults(func=cmd_run)
 

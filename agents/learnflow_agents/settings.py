@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     auto_upgrade: bool | None = None
     emit_logs: bool = True
     metrics_port: int = 9464
+    # The sweeper (runtime/sweeper.py): a query with no progress for this long is re-sent,
+    # at most this many times, then marked failed.
+    redrive_after: float = Field(default=60.0, gt=0)
+    max_redrives: int = Field(default=3, ge=0, le=100)
     log_level: str = "INFO"
     # Claude / OpenAI-compatible tutors: LEARNFLOW_LLM_* (see llm/config.py); offline when unset.
     llm: LLMSettings = Field(default_factory=LLMSettings)

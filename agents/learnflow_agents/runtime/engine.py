@@ -33,6 +33,7 @@ from learnflow_agents.runtime.metrics import Metrics
 from learnflow_agents.runtime.publishing import outbox_event, publish_rows
 from learnflow_agents.runtime.relay import OutboxRelay
 from learnflow_agents.runtime.runner import AgentRunner
+from learnflow_agents.runtime.sweeper import QuerySweeper
 from learnflow_agents.settings import Settings
 from learnflow_agents.store import InvalidDataError, Store, Submission
 
@@ -87,6 +88,7 @@ class Engine:
         self.bus: Bus | None = None
         self.store: Store | None = None
         self.relay: OutboxRelay | None = None
+        self.sweeper: QuerySweeper | None = None
         self.runners: list[AgentRunner] = []
         self._feed: Consumer | None = None
         self.llm: LLMTutor | None = None
@@ -105,11 +107,23 @@ class Engine:
         s = self.settings
         self.store = await asyncio.to_thread(Store.open, s.db_url, s.auto_upgrade)
         self.bus = create_bus(s.bus_url, prefix=s.topic_prefix, partitions=s.partitions)
+        # Outbox rows carry this deployment's prefix; its relay publishes only those.
+        self.store.outbox_prefix = self.bus.prefix
         await self.bus.start()
         self.marker = SentMarker(self._mark_sent)
         self._submitter = GroupCommit(self._write_submissions)
         self.relay = OutboxRelay(self.bus, self.store, self.metrics)
         await self.relay.start()
+        # Re-sends queries that got no reply (the broker lost them) after `redrive_after`.
+        self.sweeper = QuerySweeper(
+            self.bus,
+            self.store,
+            self.relay,
+            self.metrics,
+            idle_seconds=s.redrive_after,
+            max_redrives=s.max_redrives,
+        )
+        await self.sweeper.start()
         # A private group reading from "now": each engine (or gateway replica) sees every event.
         self._feed = self.bus.consumer(f"learnflow-feed-{uuid.uuid4().hex[:12]}", FEED_TOPICS, "latest")
         await self._feed.start()
@@ -151,6 +165,8 @@ class Engine:
             await self._submitter.close()
         if self.marker is not None:
             await self.marker.close()
+        if self.sweeper is not None:
+            await self.sweeper.stop()
         if self.relay is not None:
             await self.relay.stop()
         if self.llm is not None:

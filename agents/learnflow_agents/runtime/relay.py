@@ -28,9 +28,13 @@ class OutboxRelay:
         batch_size: int = 500,
         lease_seconds: float = 30.0,
         max_backoff: float = 10.0,
+        prefix: str | None = None,
     ) -> None:
         self.bus = bus
         self.store = store
+        # Only this deployment's rows: another prefix's rows published under ours would
+        # reach nobody who waits for them (two deployments may share one database).
+        self.prefix = prefix if prefix is not None else str(getattr(bus, "prefix", ""))
         self.metrics = metrics or Metrics()
         self.interval = interval
         self.batch_size = batch_size
@@ -55,7 +59,9 @@ class OutboxRelay:
 
     async def drain_once(self) -> int:
         """Publish one batch of pending events; returns how many were sent."""
-        rows = await asyncio.to_thread(self.store.claim_outbox, self.batch_size, self.lease_seconds)
+        rows = await asyncio.to_thread(
+            self.store.claim_outbox, self.batch_size, self.lease_seconds, self.prefix
+        )
         if not rows:
             return 0
         ids = [row.id for row in rows]

@@ -1,6 +1,7 @@
 """`learnflow-agents run`: agents as long-lived bus consumers, with health and metrics."""
 
 import asyncio
+import contextlib
 import logging
 import signal
 from typing import Any
@@ -10,10 +11,11 @@ from learnflow_agents.llm import LLMCollector, build_llm
 from learnflow_agents.runtime.batching import SentMarker
 from learnflow_agents.runtime.handler import Agent
 from learnflow_agents.runtime.logs import configure_json_logging
-from learnflow_agents.runtime.metrics import HealthServer, Metrics
+from learnflow_agents.runtime.metrics import HealthServer, LoopWatch, Metrics
 from learnflow_agents.runtime.registry import build_agents
 from learnflow_agents.runtime.relay import OutboxRelay
 from learnflow_agents.runtime.runner import AgentRunner
+from learnflow_agents.runtime.sweeper import QuerySweeper
 from learnflow_agents.settings import Settings
 from learnflow_agents.store import Store
 
@@ -37,14 +39,63 @@ async def _connect(settings: Settings, attempts: int = 30):
     raise AssertionError("unreachable")
 
 
+EXIT_RUNNER_DIED = 70  # EX_SOFTWARE: the orchestrator restarts the process
+WATCH_INTERVAL = 0.5
+
+
+def refuse_memory_bus(settings: Settings, allow_memory_bus: bool = False) -> None:
+    """`run` on memory:// serves nobody outside this process: only when asked explicitly."""
+    if settings.bus_url.startswith("memory:") and not allow_memory_bus:
+        raise ValueError(
+            "`run` needs a shared bus: --bus kafka://HOST:PORT (or LEARNFLOW_BUS_URL); "
+            "with memory:// the agents would serve only this process "
+            "(pass --allow-memory-bus to run them like that anyway)"
+        )
+
+
+def _dead_runner(runners: list[AgentRunner]) -> AgentRunner | None:
+    """A runner whose task has ended although nobody stopped it."""
+    for runner in runners:
+        if not runner.ready:
+            return runner
+    return None
+
+
+def _runner_error(runner: AgentRunner) -> str:
+    task = getattr(runner, "_task", None)
+    if task is None or not task.done():
+        return "the runner task is not running"
+    if task.cancelled():
+        return "the runner task was cancelled"
+    err = task.exception()
+    return repr(err) if err is not None else "the runner task returned"
+
+
 async def run_service(
-    settings: Settings, stop: asyncio.Event | None = None, agents: list[Agent] | None = None
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+    agents: list[Agent] | None = None,
+    *,
+    loop_stall_after: float = 10.0,
+    allow_memory_bus: bool = True,
 ) -> int:
+    """Run the agents until `stop` (or SIGTERM/SIGINT): 0 after a graceful stop.
+
+    A runner task that dies (the store failed under it, a bug) ends the process with
+    EXIT_RUNNER_DIED so the orchestrator restarts it, instead of a process that looks
+    healthy and serves nobody. `/health` fails when the event loop stops turning for
+    `loop_stall_after` seconds or a runner task has died; `/ready` holds while every
+    runner consumes and the relay reaches the broker. `learnflow-agents run` passes
+    `allow_memory_bus=False`: memory:// there is a mistake unless asked for.
+    """
     configure_json_logging(settings.log_level)
     llm = build_llm(settings) if agents is None else None
     agents = agents if agents is not None else build_agents(settings.agents, llm)
+    refuse_memory_bus(settings, allow_memory_bus)  # before touching any database
     store = await asyncio.to_thread(Store.open, settings.db_url, bool(settings.auto_upgrade))
     bus = await _connect(settings)
+    # Outbox rows carry this deployment's prefix; its relay publishes only those.
+    store.outbox_prefix = bus.prefix
     metrics = Metrics()
     if llm is not None:
         metrics.registry.register(LLMCollector(llm.stats))
@@ -66,28 +117,68 @@ async def run_service(
         for agent in agents
     ]
     relay = OutboxRelay(bus, store, metrics)
-    health = HealthServer(
-        metrics, ready=lambda: all(r.ready for r in runners), port=settings.metrics_port
-    ).start()
+    sweeper = QuerySweeper(
+        bus, store, relay, metrics, idle_seconds=settings.redrive_after, max_redrives=settings.max_redrives
+    )
+    watch = LoopWatch(stall_after=loop_stall_after).start()
+    started = False
+
+    def alive() -> str | None:
+        problem = watch.problem()
+        if problem is None and started and (dead := _dead_runner(runners)) is not None:
+            problem = f"the {dead.agent.name} runner died: {_runner_error(dead)}"
+        return problem
+
+    def ready() -> bool:
+        return started and all(r.ready for r in runners) and relay.failures == 0
+
+    health = HealthServer(metrics, ready=ready, port=settings.metrics_port, alive=alive).start()
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    code = 0
     try:
         await relay.start()
+        await sweeper.start()
         for runner in runners:
             await runner.start()
+        started = True
         log.info(
             "agents running",
             extra={"agents": [a.name for a in agents], "bus": settings.bus_url, "health_port": health.port},
         )
-        await stop.wait()
-        log.info("stopping: finishing in-flight messages")
+        while not stop.is_set():
+            dead = _dead_runner(runners)
+            if dead is not None:
+                log.error(
+                    "a runner died; exiting so the process is restarted",
+                    extra={"agent": dead.agent.name, "error": _runner_error(dead)},
+                )
+                code = EXIT_RUNNER_DIED
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), WATCH_INTERVAL)
+        if code == 0:
+            log.info("stopping: finishing in-flight messages")
     finally:
         # Graceful SIGTERM: finish the batch in flight, commit it, then leave the group.
         for runner in runners:
-            await runner.stop()
+            try:
+                await runner.stop()
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # this service is being cancelled, not just the runner
+                code = code or EXIT_RUNNER_DIED
+            except Exception as err:  # a dead runner re-raises what killed it
+                log.warning(
+                    "runner stopped with an error", extra={"agent": runner.agent.name, "error": repr(err)}
+                )
+                code = code or EXIT_RUNNER_DIED
         await marker.close()
+        await sweeper.stop()
+        watch.stop()
         await relay.stop()
         await bus.stop()
         if llm is not None:
@@ -96,7 +187,7 @@ async def run_service(
         health.stop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
-    return 0
+    return code
 
 
 def _heartbeat_stats(llm: Any) -> dict[str, Any]:

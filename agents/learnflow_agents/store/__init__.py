@@ -11,6 +11,7 @@ from learnflow_agents.store.records import (
     OutboxRow,
     QueryRecord,
     QueryStatus,
+    Redrive,
     StruggleRecord,
     Submission,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "OutboxRow",
     "QueryRecord",
     "QueryStatus",
+    "Redrive",
     "Store",
     "StoreError",
     "StruggleRecord",

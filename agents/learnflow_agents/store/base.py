@@ -23,6 +23,9 @@ def utc_now() -> datetime:
 
 class StoreBase:
     _engine: Engine
+    # The bus topic prefix of the deployment using this store: written on every outbox row,
+    # and the only rows its relay publishes (see OutboxMixin.claim_outbox).
+    outbox_prefix: str = ""
 
     @property
     def dialect(self) -> str:

@@ -144,7 +144,14 @@ class EffectsMixin(StoreBase):
                 if i in stored_alerts:
                     events += p.item.struggle_events
                 groups.append(events)
-            stored = insert_events(conn, groups, now, now + timedelta(seconds=lease_seconds))
+            stored = insert_events(
+                conn,
+                groups,
+                now,
+                now + timedelta(seconds=lease_seconds),
+                self.outbox_prefix,
+                [prepared[i].query_id for i in live],
+            )
         result: list[list[OutboxRow] | None] = [None] * len(batch)
         for i, rows in zip(live, stored, strict=True):
             result[i] = rows

@@ -3,13 +3,19 @@
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from learnflow_agents.contracts import AGENT_REQUEST_TOPIC, Topic
 from learnflow_agents.store.base import StoreBase, chunks, utc_now
-from learnflow_agents.store.records import OutboxEvent, OutboxRow
-from learnflow_agents.store.schema import outbox
+from learnflow_agents.store.records import OutboxEvent, OutboxRow, Redrive
+from learnflow_agents.store.schema import outbox, queries
+
+# The events that move a query forward (to triage, to an agent): what a re-drive re-sends.
+DRIVE_TOPICS = tuple(sorted({Topic.STUDENT_QUERIES.value, *(t.value for t in AGENT_REQUEST_TOPIC.values())}))
+OPEN_STATUSES = ("pending", "routed")
 
 MAX_ERROR = 4_000
 
@@ -20,12 +26,20 @@ def storable(text: str) -> str:
 
 
 def insert_events(
-    conn: Connection, groups: Sequence[Sequence[OutboxEvent]], now: datetime, lease_until: datetime
+    conn: Connection,
+    groups: Sequence[Sequence[OutboxEvent]],
+    now: datetime,
+    lease_until: datetime,
+    prefix: str = "",
+    query_ids: Sequence[UUID | None] | None = None,
 ) -> list[list[OutboxRow]]:
     """Insert each group's events (leased: the caller publishes them right away) in order.
 
-    Returns the stored rows per group; ids ascend in the order given.
+    Rows carry the writer's topic `prefix` (only a relay of that prefix publishes them)
+    and, per group, the query they move forward. Returns the stored rows per group; ids
+    ascend in the order given.
     """
+    ids = list(query_ids) if query_ids is not None else [None] * len(groups)
     rows: list[dict[str, Any]] = [
         {
             "topic": e.topic,
@@ -34,8 +48,10 @@ def insert_events(
             "created_at": now,
             "lease_until": lease_until,
             "attempts": 0,
+            "topic_prefix": prefix,
+            "query_id": query_id,
         }
-        for group in groups
+        for group, query_id in zip(groups, ids, strict=True)
         for e in group
     ]
     stored: list[OutboxRow] = []
@@ -53,15 +69,22 @@ def insert_events(
 
 
 class OutboxMixin(StoreBase):
-    def claim_outbox(self, limit: int = 500, lease_seconds: float = 30) -> list[OutboxRow]:
-        """Lease up to `limit` unsent rows whose lease is free or expired, oldest first.
+    def claim_outbox(
+        self, limit: int = 500, lease_seconds: float = 30, prefix: str | None = None
+    ) -> list[OutboxRow]:
+        """Lease up to `limit` unsent rows of `prefix` (default: this store's
+        `outbox_prefix`) whose lease is free or expired, oldest first.
 
+        Another deployment's rows (another prefix) are never claimed: published under this
+        deployment's prefix they would reach nobody who waits for them.
         Concurrent claimers never get the same row: PostgreSQL skips rows another claimer
         has locked (FOR UPDATE SKIP LOCKED); SQLite runs write transactions one at a time.
         """
         now = utc_now()
+        mine = self.outbox_prefix if prefix is None else prefix
         due = (
             sa.select(outbox.c.id)
+            .where(outbox.c.topic_prefix == mine)
             .where(outbox.c.sent_at.is_(None))
             .where(sa.or_(outbox.c.lease_until.is_(None), outbox.c.lease_until <= now))
             .order_by(outbox.c.id)
@@ -113,9 +136,97 @@ class OutboxMixin(StoreBase):
                 ).rowcount
         return count
 
-    def outbox_pending_count(self) -> int:
+    def outbox_pending_count(self, prefix: str | None = None) -> int:
+        """Unsent rows: of every deployment, or of one `prefix`."""
+        stmt = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+        if prefix is not None:
+            stmt = stmt.where(outbox.c.topic_prefix == prefix)
         with self._read() as conn:
-            count = conn.execute(
-                sa.select(sa.func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
-            ).scalar_one()
+            count = conn.execute(stmt).scalar_one()
         return int(count)
+
+    def redrive_stale_queries(
+        self,
+        idle_seconds: float,
+        max_redrives: int,
+        limit: int = 100,
+        prefix: str | None = None,
+    ) -> list[Redrive]:
+        """Re-send the queries that made no progress for `idle_seconds`; give up on some.
+
+        A query is stale when it is still pending or routed, this deployment (`prefix`)
+        wrote events for it, none of its events is unsent, and none was sent (nor the
+        query re-driven) within `idle_seconds`: the broker lost what was published, or
+        an agent dropped it. Re-driving marks its forward events (to triage, to an agent)
+        unsent again, so the relay publishes them again with their original message
+        ids: a consumer that did handle one finds it in its inbox and changes nothing.
+        At most `limit` queries per call; a query re-driven `max_redrives` times is
+        marked failed instead (`gave_up`). Concurrent sweepers never take the same query.
+        """
+        now = utc_now()
+        cutoff = now - timedelta(seconds=idle_seconds)
+        mine = self.outbox_prefix if prefix is None else prefix
+        ours = (
+            sa.select(sa.literal(1))
+            .select_from(outbox)
+            .where(outbox.c.query_id == queries.c.query_id, outbox.c.topic_prefix == mine)
+            .exists()
+        )
+        moving = (
+            sa.select(sa.literal(1))
+            .select_from(outbox)
+            .where(
+                outbox.c.query_id == queries.c.query_id,
+                sa.or_(outbox.c.sent_at.is_(None), outbox.c.sent_at > cutoff),
+            )
+            .exists()
+        )
+        stale = (
+            sa.select(
+                queries.c.query_id,
+                queries.c.student_id,
+                queries.c.trace_id,
+                queries.c.redrives,
+                sa.func.coalesce(queries.c.routed_to, queries.c.target_agent).label("agent"),
+            )
+            .where(sa.or_(*(queries.c.status == sa.literal_column(f"'{s}'") for s in OPEN_STATUSES)))
+            .where(queries.c.created_at <= cutoff)
+            .where(sa.or_(queries.c.redriven_at.is_(None), queries.c.redriven_at <= cutoff))
+            .where(ours, ~moving)
+            .order_by(queries.c.created_at)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            stale = stale.with_for_update(skip_locked=True, of=queries)
+        result: list[Redrive] = []
+        with self._write() as conn:
+            found = conn.execute(stale).all()
+            again = sorted((r for r in found if r.redrives < max_redrives), key=lambda r: str(r.query_id))
+            done = sorted((r for r in found if r.redrives >= max_redrives), key=lambda r: str(r.query_id))
+            for part in chunks([r.query_id for r in again]):
+                conn.execute(
+                    sa.update(queries)
+                    .where(queries.c.query_id.in_(part))
+                    .values(redrives=queries.c.redrives + 1, redriven_at=now)
+                )
+                conn.execute(
+                    sa.update(outbox)
+                    .where(
+                        outbox.c.query_id.in_(part),
+                        outbox.c.topic_prefix == mine,
+                        outbox.c.topic.in_(DRIVE_TOPICS),
+                    )
+                    .values(sent_at=None, lease_until=None)
+                )
+            for part in chunks([r.query_id for r in done]):
+                conn.execute(
+                    sa.update(queries)
+                    .where(
+                        queries.c.query_id.in_(part),
+                        sa.or_(*(queries.c.status == sa.literal_column(f"'{s}'") for s in OPEN_STATUSES)),
+                    )
+                    .values(status="failed", redriven_at=now)
+                )
+        result += [Redrive(r.query_id, r.student_id, r.trace_id, r.redrives + 1, r.agent) for r in again]
+        result += [Redrive(r.query_id, r.student_id, r.trace_id, r.redrives, r.agent, True) for r in done]
+        return result

@@ -18,6 +18,8 @@ from learnflow_agents.contracts import (
 )
 
 QueryStatus = Literal["pending", "routed", "answered", "failed"]
+# What readers see: a pending or routed query the sweeper has re-driven is "retrying".
+ShownStatus = Literal["pending", "routed", "retrying", "answered", "failed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,18 @@ class OutboxRow:
     topic: str
     key: str | None
     value: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Redrive:
+    """A query the sweeper re-sent (or gave up on): what the student is told about it."""
+
+    query_id: UUID
+    student_id: str
+    trace_id: str
+    redrives: int
+    agent: str | None = None  # the agent it was routed to, if known
+    gave_up: bool = False
 
 
 @dataclass(slots=True)
@@ -90,10 +104,12 @@ class QueryRecord(BaseModel):
     target_agent: str | None
     course_id: str | None
     source: str
-    status: QueryStatus
+    status: ShownStatus
     routing: RoutingDecision | None
     created_at: datetime
     answered_at: datetime | None
+    # Times the sweeper re-sent the query because no reply came (see runtime/sweeper.py).
+    redrives: int = 0
 
     def to_query(self, context: StudentContext | None = None) -> StudentQuery:
         return StudentQuery(

@@ -99,8 +99,11 @@ def query_record(row: sa.Row[Any]) -> QueryRecord:
         target_agent=m[queries.c.target_agent],
         course_id=m[queries.c.course_id],
         source=m[queries.c.source],
-        status=m[queries.c.status],
+        status="retrying"
+        if m[queries.c.status] in ("pending", "routed") and m[queries.c.redrives]
+        else m[queries.c.status],
         routing=routing,
         created_at=m[queries.c.created_at],
         answered_at=m[queries.c.answered_at],
+        redrives=m[queries.c.redrives],
     )

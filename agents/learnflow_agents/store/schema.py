@@ -61,9 +61,19 @@ queries = sa.Table(
     sa.Column("router", sa.String(64)),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("answered_at", UTCDateTime()),
+    # How often (and when last) the sweeper re-drove the query because no reply came.
+    sa.Column("redrives", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    sa.Column("redriven_at", UTCDateTime()),
     sa.CheckConstraint(f"status IN {QUERY_STATUSES!r}", name="ck_queries_status"),
     sa.Index("ix_queries_student_created", "student_id", "created_at"),
     sa.Index("ix_queries_created_at", "created_at"),
+    # The sweeper's scan: only queries still waiting for a reply.
+    sa.Index(
+        "ix_queries_open",
+        "created_at",
+        postgresql_where=sa.text("status IN ('pending', 'routed')"),
+        sqlite_where=sa.text("status IN ('pending', 'routed')"),
+    ),
 )
 
 replies = sa.Table(
@@ -195,13 +205,20 @@ outbox = sa.Table(
     sa.Column("sent_at", UTCDateTime()),
     sa.Column("attempts", sa.Integer(), nullable=False, server_default=sa.text("0")),
     sa.Column("last_error", sa.Text()),
+    # The bus prefix of the deployment that wrote the row: its relay publishes only these.
+    sa.Column("topic_prefix", sa.String(255), nullable=False, server_default=sa.text("''")),
+    # The query the event moves forward (None for events written before revision 0004).
+    sa.Column("query_id", sa.Uuid()),
     sa.CheckConstraint("topic <> ''", name="ck_outbox_topic"),
-    # The relay's scan: only unsent rows, in id order; stays small however long the table.
+    # The relay's scan: only its prefix's unsent rows, in id order; stays small however
+    # long the table.
     sa.Index(
         "ix_outbox_pending",
+        "topic_prefix",
         "id",
         postgresql_where=sa.text("sent_at IS NULL"),
         sqlite_where=sa.text("sent_at IS NULL"),
     ),
     sa.Index("ix_outbox_sent_at", "sent_at"),
+    sa.Index("ix_outbox_query", "query_id"),
 )

@@ -23,8 +23,11 @@ class Store(SubmitMixin, EffectsMixin, OutboxMixin, ReadMixin, LearningMixin, Op
     takes its own pooled connection.
     """
 
-    def __init__(self, url: str | URL, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self, url: str | URL, *, pool_size: int = 10, echo: bool = False, outbox_prefix: str = ""
+    ) -> None:
         self._engine = create_store_engine(url, pool_size=pool_size, echo=echo)
+        self.outbox_prefix = outbox_prefix
         self.url = self._engine.url.render_as_string(hide_password=True)
 
     @classmethod

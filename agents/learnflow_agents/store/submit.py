@@ -74,7 +74,12 @@ class SubmitMixin(StoreBase):
             ]
             self._upsert_students(conn, [items[i] for i in fresh], now)
             stored = insert_events(
-                conn, [items[i].events for i in fresh], now, now + timedelta(seconds=lease_seconds)
+                conn,
+                [items[i].events for i in fresh],
+                now,
+                now + timedelta(seconds=lease_seconds),
+                self.outbox_prefix,
+                [items[i].query.query_id for i in fresh],
             )
         result: list[list[OutboxRow] | None] = [None] * len(items)
         for i, rows_for_item in zip(fresh, stored, strict=True):
