@@ -14,7 +14,10 @@
    (three tests: three jailed children, tests on the trusted side) against the same
    solution and tests run in one plain subprocess.
 
-    python benchmarks/sandbox_fairness.py [--repeat 20] [--slow-seconds 1.0] [--others 6]
+    python benchmarks/sandbox_fairness.py [--repeat 20] [--slow-seconds 1.0] [--others 6] [--check-workers N]
+
+Other students' checks beyond the check pool's free threads queue behind each other (not
+behind the slow student, who holds one thread at a time); that queueing is in "added".
 """
 
 import argparse
@@ -163,8 +166,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="runs per overhead figure (median)")
     parser.add_argument("--slow-seconds", type=float, default=1.0, help="busy loop per test of a slow check")
     parser.add_argument("--others", type=int, default=6, help="students with normal checks")
+    parser.add_argument(
+        "--check-workers",
+        type=int,
+        help="the exercise agent's check pool (LEARNFLOW_CHECK_CONCURRENCY; default cores + 4)",
+    )
     args = parser.parse_args()
-    print(f"cores: {os.cpu_count()}; python {sys.version.split()[0]}")
+    if args.check_workers:
+        os.environ["LEARNFLOW_CHECK_CONCURRENCY"] = str(args.check_workers)
+    workers = os.environ.get("LEARNFLOW_CHECK_CONCURRENCY", str(min(32, (os.cpu_count() or 1) + 4)))
+    print(f"cores: {os.cpu_count()}; python {sys.version.split()[0]}; checks at once: {workers}")
     asyncio.run(fairness(args.slow_seconds, args.others))
     overhead(args.repeat)
 

@@ -228,8 +228,8 @@ class ExerciseAgent(TutorAgent):
     """Exercise: a student's checks run one at a time and are rate limited per student.
 
     Checks run on their own bounded thread pool (``LEARNFLOW_CHECK_CONCURRENCY``, default
-    4): slow checks can fill it, but never the event loop's default pool, which every
-    agent's store writes and the other tutors use.
+    cores + 4): slow checks can fill it, but never the event loop's default pool, which
+    every agent's store writes and the other tutors use.
     """
 
     def __init__(
@@ -240,7 +240,10 @@ class ExerciseAgent(TutorAgent):
     ) -> None:
         super().__init__(AgentName.EXERCISE, _exercise_answer, llm)
         self.limits = limits or CheckLimits(_checks_per_minute())
-        workers = check_workers or _env_number("LEARNFLOW_CHECK_CONCURRENCY", 4)
+        # As many as the default pool they used to share (cpu + 4): no less capacity, own pool.
+        workers = check_workers or _env_number(
+            "LEARNFLOW_CHECK_CONCURRENCY", min(32, (os.cpu_count() or 1) + 4)
+        )
         self._checks = ThreadPoolExecutor(
             max_workers=max(1, int(workers)), thread_name_prefix="learnflow-check"
         )
