@@ -389,7 +389,9 @@ def _final_stage(dockerfile: Path) -> list[tuple[str, str]]:
 _BANK_NAMES = re.compile(r"agents/bank|learnflow[-_]exercise[-_]bank|self-study|exercise_bank", re.IGNORECASE)
 
 
-@pytest.mark.parametrize("name", ["singleuser.Dockerfile", "hub.Dockerfile"])
+# Images where student code runs: students' servers, the local stack's hub (its users'
+# servers are its processes), and the sandbox service that runs checks.
+@pytest.mark.parametrize("name", ["singleuser.Dockerfile", "hub.Dockerfile", "sandbox.Dockerfile"])
 def test_student_images_install_only_the_two_wheels(name: str) -> None:
     final = _final_stage(DOCKER / name)
     installs = [args for op, args in final if op == "RUN" and re.search(r"\bpip\b.*\binstall\b", args)]
@@ -407,8 +409,9 @@ def test_student_images_install_only_the_two_wheels(name: str) -> None:
         assert not _BANK_NAMES.search(args), f"{name}: the final stage names the bank: {op} {args}"
 
 
-def test_singleuser_build_context_leaves_out_the_bank() -> None:
-    ignored = (DOCKER / "singleuser.Dockerfile.dockerignore").read_text(encoding="utf-8").splitlines()
+@pytest.mark.parametrize("name", ["singleuser.Dockerfile", "sandbox.Dockerfile"])
+def test_student_image_build_context_leaves_out_the_bank(name: str) -> None:
+    ignored = (DOCKER / f"{name}.dockerignore").read_text(encoding="utf-8").splitlines()
     assert "agents/bank" in [line.strip() for line in ignored]
 
 
