@@ -210,6 +210,26 @@ class ParentCodec(Codec):
         return cls
 
 
+# Pipelined calls sent in one frame (the child answers them in one frame too). Only small
+# requests are pipelined, so a batch is far under the frame limit.
+_MAX_BATCH = 256
+
+
+def _small(message: dict[str, Any]) -> bool:
+    """Scalars and short strings only: a frame of a few hundred bytes at most."""
+    values = [*message["a"], *(v for _, v in message["k"])]
+    if len(values) > 8:
+        return False
+    for value in values:
+        if type(value) is str and len(value) > 64:
+            return False
+        if type(value) is dict and set(value) != {"h"}:
+            return False
+        if type(value) in (list, tuple):
+            return False
+    return True
+
+
 _CALLBACK_OPS = {
     "call": None,
     "getattr": None,
@@ -235,6 +255,11 @@ class Session:
         self.deadline = deadline
         self.allowance = per_call_allowance
         self.next_q = 1
+        self.pending: list[int] = []
+        self.batch: list[dict[str, Any]] = []  # pipelined requests not sent yet
+        self.inbox: list[dict[str, Any]] = []  # replies that came in one batch frame
+        self.nowait_next = False
+        self.deferred: BaseException | None = None
         self.fatal: Fatal | None = None
         self.callback_failure: BaseException | None = None
 
@@ -242,25 +267,105 @@ class Session:
     def request(self, op: str, args: tuple = (), kwargs: dict | None = None, **extra: Any) -> Any:
         if self.fatal is not None:
             raise self.fatal
-        number = self.next_q
-        self.next_q += 1
+        nowait, self.nowait_next = self.nowait_next, False
         codec = self.codec
         try:
-            message = {"q": number, "op": op, "sync": codec.changed(), **extra}
+            sync = codec.changed()
+            number = self.next_q
+            message = {"q": number, "op": op, "sync": sync, **extra}
             message["a"] = [codec.encode(a) for a in args]
             message["k"] = [[k, codec.encode(v)] for k, v in (kwargs or {}).items()]
         except CodecError as exc:
             raise TypeError(str(exc)) from None
+        self.next_q += 1
         self.deadline += self.allowance
+        if nowait and not sync and not codec.refs and _small(message):
+            self.batch.append(message)
+            self.pending.append(number)
+            if len(self.batch) >= _MAX_BATCH:
+                self._send_batch()
+            return None
+        self._send_batch()
         self._send(message)
+        return self._wait(number)
+
+    def _send_batch(self) -> None:
+        if self.batch:
+            batch, self.batch = self.batch, []
+            # One batch in flight at a time: settle the previous one first, so neither side
+            # ever blocks writing to a pipe the other is not reading.
+            self._settle_until(len(batch))
+            self._send({"batch": batch})
+
+    def _settle_until(self, left: int) -> None:
+        while len(self.pending) > left:
+            if self.fatal is not None:
+                raise self.fatal
+            reply = self._recv()
+            if "q" in reply:
+                self._serve_callback(reply)
+                continue
+            if reply.get("r") != self.pending[0]:
+                raise self._die("protocol")
+            self.pending.pop(0)
+            self._settle(reply)
+
+    def _wait(self, number: int) -> Any:
+        """Read until the reply to `number`, answering callbacks and settling pipelined calls."""
         while True:
             reply = self._recv()
             if "q" in reply:
                 self._serve_callback(reply)
                 continue
+            if self.pending and reply.get("r") == self.pending[0]:
+                self.pending.pop(0)
+                self._settle(reply)
+                continue
             if reply.get("r") != number:
                 raise self._die("protocol")
+            self._raise_deferred()
             return self._result(reply)
+
+    def _settle(self, reply: dict[str, Any]) -> None:
+        """A pipelined call's reply: its value is dropped, its exception kept for the next wait."""
+        try:
+            self._result(reply)
+        except Fatal:
+            raise
+        except BaseException as exc:
+            if self.deferred is None:
+                self.deferred = exc
+
+    def _raise_deferred(self) -> None:
+        if self.deferred is not None:
+            error, self.deferred = self.deferred, None
+            raise error
+
+    def flush(self) -> None:
+        """Wait for every pipelined call; raise the first exception one of them raised."""
+        self._send_batch()
+        self._settle_until(0)
+        self._raise_deferred()
+
+    def nowait(self, function: Any, *args: Any, **kwargs: Any) -> None:
+        """Run an expression statement's call without waiting for its (discarded) result.
+
+        Only a call that goes straight to the child is pipelined; anything else runs as
+        usual after the pipeline is flushed. An exception the call raises in the child
+        surfaces at the next statement that waits, so the test still fails.
+        """
+        remote = proxies.is_remote(function) or (
+            function is _lf_callmethod and args and proxies.is_remote(args[0])
+        )
+        if not remote:
+            self.flush()
+            function(*args, **kwargs)
+            return
+        self.nowait_next = True
+        try:
+            function(*args, **kwargs)
+        finally:
+            self.nowait_next = False
 
     def raw(self, message: dict[str, Any]) -> Any:
         """A request answered by plain JSON (load output), not by an encoded value."""
@@ -283,6 +388,20 @@ class Session:
             raise self._die("crash") from None
 
     def _recv(self) -> dict[str, Any]:
+        if self.inbox:
+            return self.inbox.pop(0)
+        message = self._recv_frame()
+        if "batch" in message:
+            replies = message["batch"]
+            if set(message) != {"batch"} or type(replies) is not list or not replies:
+                raise self._die("protocol")
+            if any(type(r) is not dict or "r" not in r for r in replies):
+                raise self._die("protocol")
+            self.inbox.extend(replies[1:])
+            return replies[0]
+        return message
+
+    def _recv_frame(self) -> dict[str, Any]:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
             raise self._die("timeout")
@@ -445,9 +564,63 @@ class _MethodCallRewriter(ast.NodeTransformer):
         return node
 
 
+def _simple(node: ast.expr) -> bool:
+    if isinstance(node, (ast.Name, ast.Constant)):
+        return True
+    if isinstance(node, ast.UnaryOp):
+        return _simple(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _simple(node.left) and _simple(node.right)
+    return False
+
+
+def _pipelinable(stmt: ast.stmt) -> bool:
+    """``obj.method(i, i)`` / ``f(x - 1)`` as a statement: a call whose result nobody reads."""
+    if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
+        return False
+    call = stmt.value
+    if not isinstance(call.func, ast.Name) or any(isinstance(a, ast.Starred) for a in call.args):
+        return False
+    if call.func.id == "_lf_callmethod":
+        args = call.args[2:]
+        if not (len(call.args) >= 2 and isinstance(call.args[0], ast.Name)):
+            return False
+    elif call.func.id.startswith("_lf_"):
+        return False
+    else:
+        args = call.args
+    return all(_simple(a) for a in args) and all(k.arg and _simple(k.value) for k in call.keywords)
+
+
+def _pipeline(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Pipeline runs of pipelinable calls; flush before every other statement.
+
+    Blocks inside ``try``/``with``/``def``/``class`` are left alone, so an exception
+    there is raised exactly where the test expects it.
+    """
+    out: list[ast.stmt] = []
+    for stmt in body:
+        if _pipelinable(stmt):
+            call = stmt.value
+            assert isinstance(call, ast.Call)
+            wrapped = ast.Call(
+                func=ast.Name("_lf_nowait", ast.Load()), args=[call.func, *call.args], keywords=call.keywords
+            )
+            out.append(ast.copy_location(ast.Expr(ast.copy_location(wrapped, call)), stmt))
+            continue
+        flush = ast.Expr(ast.Call(func=ast.Name("_lf_flush", ast.Load()), args=[], keywords=[]))
+        out.append(ast.copy_location(flush, stmt))
+        if isinstance(stmt, (ast.For, ast.While, ast.If)):
+            stmt.body = _pipeline(stmt.body)
+            stmt.orelse = _pipeline(stmt.orelse)
+        out.append(stmt)
+    return out
+
+
 def compile_test(source: str, filename: str, assertions: Any) -> types.CodeType:
     tree = assertions.LearnFlowAssertRewriter().visit(ast.parse(source, filename, "exec"))
     tree = _MethodCallRewriter().visit(tree)
+    tree.body = _pipeline(tree.body)
     return compile(ast.fix_missing_locations(tree), filename, "exec")
 
 
@@ -614,6 +787,8 @@ def _converse(
     )
     namespace.update(assertions._lf_assertion_globals())
     namespace["_lf_callmethod"] = _lf_callmethod
+    namespace["_lf_nowait"] = session.nowait
+    namespace["_lf_flush"] = session.flush
     facts = _run_block(session, test_code, namespace, {filename}, assertions)
     namespace.clear()
     if want_output and session.fatal is None:
@@ -653,6 +828,7 @@ def _run_block(
 ) -> dict[str, Any]:
     try:
         exec(code, namespace)
+        session.flush()
     except Fatal as fatal:
         return {"status": fatal.status, **_fatal_facts(fatal)}
     except assertions.LearnFlowMismatchError as exc:

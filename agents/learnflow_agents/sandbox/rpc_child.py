@@ -132,8 +132,30 @@ def _recv():
     return json.loads(_read_exact(size).decode("utf-8"))
 
 
+_BATCH = []  # replies to a batch of pipelined requests, sent together
+_BATCH_BYTES = [0, False]  # bytes so far, collecting?
+
+
 def _send(message):
     data = json.dumps(message, separators=(",", ":")).encode("utf-8")
+    if _BATCH_BYTES[1]:
+        _BATCH.append(message)
+        _BATCH_BYTES[0] += len(data)
+        if _BATCH_BYTES[0] > 1_000_000:
+            _flush_batch()
+        return
+    _write_frame(data)
+
+
+def _flush_batch():
+    if _BATCH:
+        data = json.dumps({"batch": _BATCH}, separators=(",", ":")).encode("utf-8")
+        _BATCH.clear()
+        _BATCH_BYTES[0] = 0
+        _write_frame(data)
+
+
+def _write_frame(data):
     data = len(data).to_bytes(4, "big") + data
     while data:
         written = os.write(_WFD, data)
@@ -358,9 +380,24 @@ class Server:
                 if message.get("r") != until:
                     os._exit(70)
                 return message
+            if "batch" in message and until is None:
+                self.handle_batch(message["batch"])
+                continue
             if "q" not in message:
                 os._exit(70)
             self.handle(message)
+
+    def handle_batch(self, messages):
+        """Pipelined requests (plain calls, no callbacks): answered in order, in one frame."""
+        _BATCH_BYTES[1] = True
+        try:
+            for message in messages:
+                if type(message) is not dict or "q" not in message:
+                    os._exit(70)
+                self.handle(message)
+        finally:
+            _BATCH_BYTES[1] = False
+        _flush_batch()
 
     def callback(self, op, ref, args, kwargs):
         number = self.next_q

@@ -30,6 +30,7 @@ import json
 MAX_DEPTH = 200
 MAX_NODES = 4_000_000
 _PLAIN_SCALARS = (type(None), bool, int, float, str)
+_PLAIN_BASES = (int, float, str, bytes, complex, tuple, list, dict, set, frozenset)
 _TAGS = {"t", "l", "d", "s", "f", "y", "z", "r", "sl", "e", "m", "h", "x"}
 
 
@@ -48,6 +49,8 @@ def _raw_plain(value):
         return kind, value
     if value is Ellipsis:
         return type(Ellipsis), value
+    if not isinstance(value, _PLAIN_BASES):
+        return None
     if isinstance(value, bool):
         return bool, bool(int.__int__(value))
     if isinstance(value, int):
