@@ -13,9 +13,9 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
 from learnflow_agents.contracts import StudentContext, StudentQuery, VariableSummary
 from learnflow_agents.contracts.query import MAX_CODE, MAX_TEXT, MAX_TRACEBACK
+from learnflow_agents.privacy import scrub_text
 
 from learnflow_ext.kernel.frames import student_traceback
-from learnflow_ext.kernel.scrubbing import scrub_text
 from learnflow_ext.kernel.variables import names_in_source, summarize_variables
 
 # Errors that are the student's way of stopping or mistyping a magic, not bugs to explain.

@@ -8,13 +8,13 @@ from typing import Any
 
 from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
 from learnflow_agents.contracts import AgentReply, CodeRole, StudentQuery
+from learnflow_agents.privacy import scrub_text
 from pydantic import ValidationError
 
 from learnflow_ext.client import LearnFlowClient
 from learnflow_ext.config import LearnFlow
 from learnflow_ext.kernel.capture import LEARNFLOW_PREFIXES, CapturedError, CaptureHook, capture_error
 from learnflow_ext.kernel.questions import keep_question_marks
-from learnflow_ext.kernel.scrubbing import scrub_text
 from learnflow_ext.widgets import reply_data
 from learnflow_ext.widgets.card import FeedbackCard, RepeatNotice
 from learnflow_ext.widgets.panels import CheckListener, Done, Followups

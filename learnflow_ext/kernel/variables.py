@@ -13,8 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from learnflow_agents.contracts import VariableSummary
-
-from learnflow_ext.kernel.scrubbing import MASK, is_secret_name, scrub_text
+from learnflow_agents.privacy import MASK, scrub_text, scrub_variable, secret_strength
 
 # IPython's own names in every user namespace: never what the student meant.
 _SHELL_NAMES = frozenset({"In", "Out", "get_ipython", "exit", "quit", "open"})
@@ -71,15 +70,22 @@ def describe(name: str, value: Any, max_repr: int = 120) -> VariableSummary | No
     if isinstance(value, types.ModuleType):
         return None  # `import numpy as np` tells nothing the code does not show
     type_name = _type_name(value)[:128]
-    if is_secret_name(name):
+    # A name that announces a secret (`db_pass`, `GITHUB_TOKEN`) gives away nothing, not
+    # even its length; a weak one (`token` in a tokenizer) is masked only if its value
+    # looks like a secret. The same scrubber as every other door decides.
+    if secret_strength(name) >= 2:
         return VariableSummary(name=name[:128], type=type_name, repr=MASK)
-    return VariableSummary(
+    summary = VariableSummary(
         name=name[:128],
         type=type_name,
         length=_length(value),
         shape=_shape(value),
         repr=scrub_text(_short_repr(value, max_repr))[: min(max_repr, 300)],
     )
+    scrubbed = scrub_variable(summary)
+    if scrubbed is not summary:
+        return VariableSummary(name=summary.name, type=type_name, repr=MASK)
+    return summary
 
 
 def _type_name(value: Any) -> str:

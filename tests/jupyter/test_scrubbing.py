@@ -1,8 +1,9 @@
-"""Secrets are masked before code, tracebacks or variables leave the kernel."""
+"""Secrets are masked before code, tracebacks or variables leave the kernel (the kernel's early
+pass calls the one scrubber, learnflow_agents.privacy; tests/privacy has its corpus)."""
 
 import pytest
 
-from learnflow_ext.kernel.scrubbing import MASK, is_secret_name, scrub_text
+from learnflow_agents.privacy import MASK, is_secret_name, scrub_text
 from learnflow_ext.kernel.variables import describe, names_in_source, summarize_variables
 
 SECRETS = [
@@ -14,7 +15,8 @@ SECRETS = [
     "AIzaSyA-abcdefghijklmnopqrstuvwxyz01234",
     "hf_abcdefghijklmnopqrstuvwxyzABCDEFGH",
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
-    "0123456789abcdef0123456789abcdef01234567",
+    # 48 hex digits: a key (32/40/64 are md5/sha1/sha256 digests, lesson data, kept).
+    "0123456789abcdef0123456789abcdef0123456789abcdef",
 ]
 
 
@@ -41,7 +43,8 @@ def test_urls_and_headers_lose_their_credentials() -> None:
 
 def test_private_keys_are_masked_whole() -> None:
     key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nabc\n-----END RSA PRIVATE KEY-----"
-    assert scrub_text(f"key = '''{key}'''") == f"key = '''{MASK}'''"
+    masked = f"-----BEGIN RSA PRIVATE KEY-----{MASK}-----END RSA PRIVATE KEY-----"
+    assert scrub_text(f"key = '''{key}'''") == f"key = '''{masked}'''"
 
 
 def test_ordinary_code_is_left_alone() -> None:

@@ -27,6 +27,7 @@ from learnflow_agents.contracts import (
     Topic,
     decode,
 )
+from learnflow_agents.privacy import scrub_query
 from learnflow_agents.runtime.batching import GroupCommit, SentMarker
 from learnflow_agents.runtime.handler import Agent
 from learnflow_agents.runtime.metrics import Metrics
@@ -194,11 +195,14 @@ class Engine:
         """Store queries with their outbox events (transactionally), then publish them.
 
         Concurrent callers share transactions (group commit); one caller's bad input
-        fails only that caller.
+        fails only that caller. Every query is scrubbed of secrets first: this is the
+        common door (server extension, gateway, CLI, embedded client), so nothing is
+        stored, published or sent to a model unmasked, whoever called.
         """
         self._require()
         batch = []
-        for student_id, query in items:
+        for student_id, raw in items:
+            query = scrub_query(raw)
             topic, payload = first_query_fields(query)
             trace = trace_id or uuid.uuid4().hex
             event = outbox_event(topic, student_id, payload, trace)
