@@ -1081,3 +1081,43 @@ class Stop(%s):
 
 raise Stop("stop the grader")
 """
+
+# --- privileges and the host's disk --------------------------------------------------------
+
+HOST_ROOT = r"""
+def _attack():
+    euid = _os.geteuid()
+    host = None
+    for line in _read("/proc/self/uid_map").decode().splitlines():
+        inside, outside, count = (int(x) for x in line.split())
+        if inside <= euid < inside + count:
+            host = outside + (euid - inside)
+    if host == 0:
+        _leak("host-root", "euid %d is uid 0 on the host" % euid)
+    for line in _read("/proc/self/status").decode().splitlines():
+        if line.startswith("CapEff:") and int(line.split()[1], 16) != 0:
+            _leak("capabilities", line)
+_run_attack(_attack)
+"""
+
+DISK_FILL = r"""
+def _attack():
+    chunk = b"x" * (1 << 20)
+    total = 0
+    for i in range(_CFG["files"]):
+        try:
+            with open("fill-%d.bin" % i, "wb") as fh:
+                for _ in range(32):
+                    fh.write(chunk)
+                    total += len(chunk)
+        except OSError:
+            break
+    for i in range(_CFG["files"]):
+        try:
+            _os.unlink("fill-%d.bin" % i)
+        except OSError:
+            pass
+    if total >= _CFG["limit"]:
+        _leak("disk-unbounded", "%d MiB written" % (total >> 20))
+_run_attack(_attack)
+"""

@@ -424,6 +424,23 @@ def test_check_huge_output(canaries: list[str]) -> None:
     assert size < 2_000_000, f"{size} characters of student output reached the caller"
 
 
+def test_check_student_code_is_not_root_on_the_host(canaries: list[str]) -> None:
+    run = check("sum-of-evens", attacks.program({}, attacks.HOST_ROOT), hidden=False)
+    assert "host-root" not in run.loot_labels, "student code runs as uid 0 of the host (no separate uid)"
+    assert "capabilities" not in run.loot_labels, "student code holds capabilities"
+    _safe_oracle(run, canaries, "host uid / capabilities")
+
+
+def test_check_disk_fill_is_bounded(canaries: list[str]) -> None:
+    # 9 files of 32 MiB, each under the file-size limit: 288 MiB of host disk unless the total is capped.
+    cfg = {"files": 9, "limit": 256 << 20}
+    run = check("sum-of-evens", attacks.program(cfg, attacks.DISK_FILL), hidden=False)
+    assert "disk-unbounded" not in run.loot_labels, (
+        "student code wrote 256+ MiB to the host's disk in one check"
+    )
+    _safe_oracle(run, canaries, "disk fill")
+
+
 def test_check_sys_exit(canaries: list[str]) -> None:
     result = check("sum-of-evens", attacks.program({}, "", attacks.SYS_EXIT), hidden=False).check()
     assert not result["passed"] and result["score"] == 0.0
