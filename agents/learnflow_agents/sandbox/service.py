@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from http import HTTPStatus
@@ -249,13 +250,13 @@ class _Handler(BaseHTTPRequestHandler):
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                 f"body of {length} bytes is over the {self.service.max_body}-byte limit",
             )
-        content_type = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip().lower()
-        if content_type != "application/json":
-            raise BadRequest(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send application/json")
         data = self.rfile.read(length)
         if len(data) < length:
             raise BadRequest(HTTPStatus.BAD_REQUEST, "body shorter than its Content-Length")
         self._body_read = True
+        content_type = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise BadRequest(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send application/json")
         return data
 
     def _error(self, err: BadRequest) -> None:
@@ -267,6 +268,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         headers = {"Retry-After": "1"} if err.status == HTTPStatus.SERVICE_UNAVAILABLE else {}
         self._reply(err.status, body, headers)
+        if self.close_connection:
+            self._linger()
+
+    def _linger(self) -> None:
+        """After refusing an unread body: stop sending, then discard what the client is still
+        sending for a moment, so it reads our answer instead of a connection reset."""
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(0.5)
+            discarded = 0
+            while discarded < 4 * self.service.max_body and (chunk := self.connection.recv(65536)):
+                discarded += len(chunk)
+        except OSError:
+            pass
 
     def _reply(self, status: HTTPStatus, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode("utf-8")
