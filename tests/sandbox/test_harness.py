@@ -372,3 +372,60 @@ def test_state_does_not_leak_between_tests() -> None:
     code = "import os\nCOUNT = []\ndef bump():\n    COUNT.append(1)\n    open('state', 'a').write('x')\n"
     code += "    return len(COUNT) + len(open('state').read()) - 1\n"
     assert check_code(exercise, code, limits=FAST).passed
+
+
+COUNTER = Exercise(
+    meta=SHOUT.meta,
+    statement="",
+    starter="",
+    solution="",
+    visible_tests=(
+        ExerciseTest(
+            "pipelined calls",
+            "c = Counter()\nfor i in range(2000):\n    c.add(i)\n    c.add(-i)\nassert c.total() == 0\n",
+            hidden=False,
+        ),
+        ExerciseTest(
+            "argument mutation is seen",
+            "items = [3, 1, 2]\nsort_in_place(items)\nassert items == [1, 2, 3]\n",
+            hidden=False,
+        ),
+        ExerciseTest(
+            "returned list is shared state",
+            "c = Counter()\nseen = c.history()\nseen.append('oops')\nassert c.history() == []\n",
+            hidden=False,
+        ),
+    ),
+    hidden_tests=(),
+)
+COUNTER_SOLUTION = """
+class Counter:
+    def __init__(self):
+        self.value = 0
+        self._history = []
+    def add(self, n):
+        if n == 1500:
+            raise ValueError("no 1500")
+        self.value += n
+    def total(self):
+        return self.value
+    def history(self):
+        return list(self._history)
+
+def sort_in_place(items):
+    items.sort()
+"""
+
+
+def test_pipelined_calls_keep_exceptions_and_shared_state() -> None:
+    result = check_code(COUNTER, COUNTER_SOLUTION, limits=FAST)
+    pipelined, mutation, shared = result.tests
+    # The exception raised by one pipelined call fails the test, though nothing waited on it.
+    assert pipelined.status is Status.ERROR and "ValueError" in pipelined.message
+    assert mutation.passed and shared.passed
+    # A student returning its internal list sees the test's append, as in one process.
+    leaky = COUNTER_SOLUTION.replace("return list(self._history)", "return self._history")
+    assert not check_code(COUNTER, leaky, limits=FAST).tests[2].passed
+    # And sorting a copy instead of the argument is caught.
+    lazy = COUNTER_SOLUTION.replace("items.sort()", "items = sorted(items)")
+    assert not check_code(COUNTER, lazy, limits=FAST).tests[1].passed

@@ -3,7 +3,7 @@
 import os
 
 import pytest
-from learnflow_agents.tutors.exercise.bank import Exercise, ExerciseTest, UnknownExerciseError
+from learnflow_agents.tutors.exercise.bank import Exercise, ExerciseTest, UnknownExerciseError, load_bank
 from learnflow_agents.tutors.exercise.checker import Status, check_attempt, check_code
 from learnflow_agents.tutors.exercise.format import ExerciseMetadata
 from learnflow_agents.tutors.exercise.sandbox import Limits
@@ -195,3 +195,16 @@ def test_check_attempt_uses_the_shipped_bank() -> None:
     assert [t.name for t in result.failures] == ["negatives and empty"]
     with pytest.raises(UnknownExerciseError):
         check_attempt("no-such-exercise", "")
+
+
+BANK = load_bank()
+
+
+@pytest.mark.parametrize("exercise", list(BANK), ids=lambda e: e.id)
+def test_every_bank_solution_passes_and_every_starter_fails(exercise: Exercise) -> None:
+    # The tests run on the trusted side against the sandboxed code: every way a bank test
+    # touches the student's code (classes, exceptions, iterators, callbacks, files,
+    # mutation of arguments, big-O loops) must still work through the harness.
+    solved = check_code(exercise, exercise.solution or "")
+    assert solved.passed, [(t.name, t.status.value, t.message) for t in solved.failures]
+    assert not check_code(exercise, exercise.starter).passed
