@@ -1121,3 +1121,47 @@ def _attack():
         _leak("disk-unbounded", "%d MiB written" % (total >> 20))
 _run_attack(_attack)
 """
+
+# lru-cache's solution, except that `cache.get("a")` as a statement in "evicts the least
+# recently used" raises (after doing its work): a check that runs every call in order fails
+# that test; one that pipelines statements and loses a pipelined call's exception passes it.
+LRU_RAISING_IN_A_STATEMENT = r"""
+class LRUCache:
+    def __init__(self, capacity):
+        if not isinstance(capacity, int) or capacity < 1:
+            raise ValueError("capacity must be a positive int")
+        self.capacity = capacity
+        self._data = {}
+        self._hits = self._misses = self._evictions = 0
+
+    def get(self, key, default=None):
+        if key not in self._data:
+            self._misses += 1
+            return default
+        self._hits += 1
+        value = self._data.pop(key)
+        self._data[key] = value
+        if key == "a" and self.capacity == 2 and len(self._data) == 2:
+            raise ValueError("this get fails")
+        return value
+
+    def put(self, key, value):
+        if key in self._data:
+            del self._data[key]
+        elif len(self._data) >= self.capacity:
+            del self._data[next(iter(self._data))]
+            self._evictions += 1
+        self._data[key] = value
+
+    def __len__(self):
+        return len(self._data)
+
+    def __contains__(self, key):
+        return key in self._data
+
+    def keys(self):
+        return list(self._data)
+
+    def stats(self):
+        return {"hits": self._hits, "misses": self._misses, "evictions": self._evictions}
+"""

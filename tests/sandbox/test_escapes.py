@@ -271,6 +271,13 @@ def test_check_builtins_injected_through_module_names(canaries: list[str]) -> No
     )
 
 
+def test_check_exception_in_a_pipelined_call_is_not_lost(canaries: list[str]) -> None:
+    result = check("lru-cache", attacks.LRU_RAISING_IN_A_STATEMENT, hidden=False).check()
+    by_name = {t["name"]: t for t in result["tests"]}
+    assert not by_name["evicts the least recently used"]["passed"], "a call that raised was dropped"
+    assert by_name["stores and returns values"]["passed"], "test setup: the rest of the cache works"
+
+
 @pytest.mark.parametrize("base", ["KeyboardInterrupt", "GeneratorExit", "BaseException", "SystemExit"])
 def test_check_base_exception_from_student_stays_in_the_sandbox(base: str, canaries: list[str]) -> None:
     run = check("sum-of-evens", attacks.RAISE_BASE_EXCEPTION_AT_LOAD % base)
