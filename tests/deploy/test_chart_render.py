@@ -322,11 +322,17 @@ def of_kind(docs: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
     return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
 
 
+def pod_template(doc: dict[str, Any]) -> dict[str, Any]:
+    spec = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]
+    template: dict[str, Any] = spec["template"]
+    return template
+
+
 def pod_specs(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {
-        f"{d['kind']}/{d['metadata']['name']}": d["spec"]["template"]["spec"]
+        f"{d['kind']}/{d['metadata']['name']}": pod_template(d)["spec"]
         for d in docs
-        if d["kind"] in ("Deployment", "Job")
+        if d["kind"] in ("Deployment", "Job", "CronJob")
     }
 
 
@@ -357,6 +363,7 @@ def test_every_rendered_manifest_matches_the_kubernetes_schemas(variant: str) ->
 def test_the_variants_cover_every_kind_the_chart_makes() -> None:
     kinds = {d["kind"] for v in VARIANTS for d in rendered(v)}
     assert kinds == {
+        "CronJob",
         "Deployment",
         "HorizontalPodAutoscaler",
         "Job",
@@ -506,23 +513,35 @@ def test_secret_key_refs_point_at_the_chart_secret_or_the_existing_ones() -> Non
         return found
 
     docs = rendered("everything-chart-secret")
-    (secret,) = of_kind(docs, "Secret").values()
+    secrets = of_kind(docs, "Secret")
+    assert set(secrets) == {"learnflow-secrets", "learnflow-hook-secrets"}
+    secret, hook = secrets["learnflow-secrets"], secrets["learnflow-hook-secrets"]
     assert secret["stringData"] == {
         "db-url": DB_URL,
         "anthropic-api-key": API_KEY,
         "hub-api-token": HUB_TOKEN,
     }
+    # The release's Secret is an ordinary release resource: updated on upgrade, deleted on
+    # uninstall (test_rotating_a_credential_rolls_the_pods_that_read_it).
+    assert "annotations" not in secret["metadata"]
+    # The hook Jobs run before it exists: they get the database URL, and only that, from a hook
+    # Secret made just before them and deleted once they succeed.
+    assert hook["stringData"] == {"db-url": DB_URL}
+    annotations = hook["metadata"]["annotations"]
+    assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
+    assert int(annotations["helm.sh/hook-weight"]) < 0
+    assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation,hook-succeeded"
     name = secret["metadata"]["name"]
-    assert refs(docs) == {
+    hook_jobs = {k: v for k, v in pod_specs(docs).items() if k.startswith("Job/")}
+    assert set(hook_jobs) == {"Job/learnflow-migrations", "Job/learnflow-topics"}
+    assert refs([d for d in docs if d["kind"] != "Job"]) == {
         "LEARNFLOW_DB_URL": {(name, "db-url")},
         "ANTHROPIC_API_KEY": {(name, "anthropic-api-key")},
         "JUPYTERHUB_API_TOKEN": {(name, "hub-api-token")},
     }
-    # Created before the migrations hook that reads it, and kept across uninstall/upgrade.
-    annotations = secret["metadata"]["annotations"]
-    assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
-    assert int(annotations["helm.sh/hook-weight"]) < 0
-    assert annotations["helm.sh/resource-policy"] == "keep"
+    assert refs([d for d in docs if d["kind"] == "Job"]) == {
+        "LEARNFLOW_DB_URL": {(hook["metadata"]["name"], "db-url")}
+    }
 
     # Without an API key the agents get no ANTHROPIC_API_KEY (offline tutors), not an empty one.
     assert "ANTHROPIC_API_KEY" not in refs(rendered("defaults"))

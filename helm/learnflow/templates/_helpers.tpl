@@ -66,6 +66,25 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{ include "learnflow.fullname" . }}-secrets
 {{- end -}}
 
+{{/* The database URL again, for the pre-install/pre-upgrade Jobs: hooks run before the release's
+     own resources exist, so they cannot read its Secret on a first install. */}}
+{{- define "learnflow.hookSecretName" -}}
+{{ include "learnflow.fullname" . }}-hook-secrets
+{{- end -}}
+
+{{/* Pods that read the chart's Secret roll when it changes (a rotated credential). */}}
+{{- define "learnflow.secretChecksum" -}}
+{{- if include "learnflow.chartSecretNeeded" . }}
+checksum/secret: {{ include (print .Template.BasePath "/secret.yaml") . | sha256sum }}
+{{- end }}
+{{- end -}}
+
+{{- define "learnflow.chartSecretNeeded" -}}
+{{- if or (not .Values.database.existingSecret) (and .Values.llm.anthropicApiKey (not .Values.llm.existingSecret)) (and .Values.gateway.enabled (not .Values.gateway.existingSecret)) -}}
+true
+{{- end -}}
+{{- end -}}
+
 {{- define "learnflow.kafkaCaPath" -}}
 /etc/learnflow/kafka-ca/ca.crt
 {{- end -}}
@@ -104,8 +123,19 @@ kafka://{{ $k.bootstrapServers }}{{ if $q }}?{{ join "&" $q }}{{ end }}
 {{- end }}
 {{- end -}}
 
-{{/* Environment shared by agents, gateway and jobs: bus, database (from a Secret), logging. */}}
+{{/* Environment shared by agents, gateway and jobs: bus, database (from a Secret), logging.
+     Deployments and the CronJob read the release's Secret; the hook Jobs the hook Secret. */}}
 {{- define "learnflow.commonEnv" -}}
+{{- include "learnflow.env" (dict "root" . "secretName" (include "learnflow.secretName" .)) -}}
+{{- end -}}
+
+{{- define "learnflow.hookEnv" -}}
+{{- include "learnflow.env" (dict "root" . "secretName" (include "learnflow.hookSecretName" .)) -}}
+{{- end -}}
+
+{{- define "learnflow.env" -}}
+{{- $secretName := .secretName -}}
+{{- with .root -}}
 - name: LEARNFLOW_BUS_URL
   value: {{ include "learnflow.busUrl" . | quote }}
 - name: LEARNFLOW_TOPIC_PREFIX
@@ -122,7 +152,7 @@ kafka://{{ $k.bootstrapServers }}{{ if $q }}?{{ join "&" $q }}{{ end }}
 - name: LEARNFLOW_DB_URL
   valueFrom:
     secretKeyRef:
-      name: {{ .Values.database.existingSecret | default (include "learnflow.secretName" .) }}
+      name: {{ .Values.database.existingSecret | default $secretName }}
       key: {{ if .Values.database.existingSecret }}{{ .Values.database.existingSecretKey }}{{ else }}db-url{{ end }}
 - name: LEARNFLOW_LOG_LEVEL
   value: {{ .Values.logLevel | quote }}
@@ -131,6 +161,7 @@ kafka://{{ $k.bootstrapServers }}{{ if $q }}?{{ join "&" $q }}{{ end }}
   value: /tmp
 - name: RUFF_NO_CACHE
   value: "true"
+{{- end -}}
 {{- end -}}
 
 {{- define "learnflow.llmEnv" -}}
