@@ -24,6 +24,7 @@ drives, sandboxed fix checks included) gets the code and CPython 3.11's real tra
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
 import io
 import json
@@ -68,7 +69,9 @@ def load(split: str) -> list[tuple[dict, list[list[str]]]]:
     cases = [json.loads(x) for x in (DATA / "cases.jsonl").read_text(encoding="utf-8").splitlines() if x]
     labels = {
         d["id"]: d["facts"]
-        for d in (json.loads(x) for x in (DATA / "labels.jsonl").read_text(encoding="utf-8").splitlines() if x)
+        for d in (
+            json.loads(x) for x in (DATA / "labels.jsonl").read_text(encoding="utf-8").splitlines() if x
+        )
     }
     return [(c, labels[c["id"]]) for c in cases if split == "all" or c["split"] == split]
 
@@ -87,10 +90,11 @@ def is_generic(reply: AgentReply) -> bool:
 
 
 def _compiles(src: str) -> bool:
+    """Compiles as a notebook cell (top-level `await`/`async for` are allowed there)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            compile(src, "<fix>", "exec", dont_inherit=True)
+            compile(src, "<fix>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
             return True
         except (SyntaxError, ValueError):
             return False
@@ -136,7 +140,8 @@ def inline_suggestions(reply: AgentReply, row: dict) -> list[str]:
     out = []
     for m in _SPAN.finditer(fix_section(reply)):
         span = (m.group(1) or m.group(2)).strip()
-        if len(span) < 4 or span == original:
+        # Placeholders ("`f(…)`") and short fragments are not rewrites of the line.
+        if len(span) < 4 or span in original or "…" in span or len(span) < 0.6 * len(original):
             continue
         if difflib.SequenceMatcher(None, span, original).ratio() >= 0.6:
             out.append(span)
@@ -150,9 +155,47 @@ def _tokens(src: str) -> list[tokenize.TokenInfo]:
         return []
 
 
+def _code_only(src: str) -> str:
+    """``src`` with strings (closed or not) and comments blanked: only code is left."""
+    out, i, quote = [], 0, None
+    while i < len(src):
+        ch = src[i]
+        if quote:
+            if ch == "\\":
+                out.append("  ")
+                i += 2
+                continue
+            if src.startswith(quote, i) or (ch == "\n" and len(quote) == 1):
+                out.append(" " * len(quote) if ch != "\n" else "\n")
+                i += len(quote) if ch != "\n" else 1
+                quote = None
+                continue
+            out.append("\n" if ch == "\n" else " ")
+            i += 1
+            continue
+        if ch == "#":
+            while i < len(src) and src[i] != "\n":
+                out.append(" ")
+                i += 1
+            continue
+        if ch in "\"'":
+            quote = ch * 3 if src.startswith(ch * 3, i) else ch
+            out.append(" " * len(quote))
+            i += len(quote)
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 def name_to_string(original: str, fixed: str) -> bool:
-    """A name of the student's code that the fix only has inside a string literal."""
-    before = {t.string for t in _tokens(original) if t.type == tokenize.NAME}
+    """A name of the student's code (outside its strings, even unterminated ones) that the fix
+    only has inside a string literal."""
+    before = {
+        m.group(0)
+        for m in re.finditer(r"[A-Za-z_]\w*", _code_only(original))
+        if original[m.end() : m.end() + 1] not in ("'", '"')  # a string prefix (f"…", r"…")
+    }
     after = _tokens(fixed)
     names_after = {t.string for t in after if t.type == tokenize.NAME}
     before_strings = " ".join(t.string for t in _tokens(original) if t.type == tokenize.STRING)
@@ -202,7 +245,9 @@ def evaluate(rows: list[tuple[dict, list[list[str]]]], *, run: bool = True) -> l
         reply = diagnose(query, run_code=run)
         text = judged_text(reply)
         missing = [g for g in facts if not any(alt.lower() in text for alt in g)]
-        o = Outcome(row, facts, reply, reply.data.get("error_type") == row["error_type"], missing, is_generic(reply))
+        o = Outcome(
+            row, facts, reply, reply.data.get("error_type") == row["error_type"], missing, is_generic(reply)
+        )
         fixes = [b.code for b in reply.code_blocks if b.role == CodeRole.FIX]
         for fix in fixes:
             o.suggestions.append(fix)
@@ -240,6 +285,10 @@ def report(outs: list[Outcome], split: str, show: int, kinds: bool) -> dict[str,
     print(f"  replies with a verified fix         {pct(verified, n)}")
     print(f"  verified fixes name -> string       {n2s}")
     print(f"  verified fixes deleting code        {dele}")
+    analyses = Counter(str(o.reply.data.get("analysis")) for o in outs)
+    print("\n  replies by analysis (token-note = only says what the marked token is for):")
+    for name, count in analyses.most_common(12):
+        print(f"    {count:4} {name}")
     fam: dict[str, list[Outcome]] = defaultdict(list)
     for o in outs:
         fam[o.row["error_type"]].append(o)
@@ -258,8 +307,10 @@ def report(outs: list[Outcome], split: str, show: int, kinds: bool) -> dict[str,
         print(f"\n  misses (up to {show}):")
         for o in [o for o in outs if not o.correct][:show]:
             why = "generic" if o.generic else f"missing {o.missing}" if o.missing else "wrong type"
-            print(f"  - {o.row['id']} [{o.row['kind'][:50]}] {why}\n      code: {o.row['code'][:100]!r}"
-                  f"\n      summary: {o.reply.summary[:200]}")
+            print(
+                f"  - {o.row['id']} [{o.row['kind'][:50]}] {why}\n      code: {o.row['code'][:100]!r}"
+                f"\n      summary: {o.reply.summary[:200]}"
+            )
         bads = [(o, s) for o in outs for s in o.bad_suggestions]
         if bads:
             print(f"\n  suggestions that do not compile ({len(bads)}):")

@@ -21,7 +21,12 @@ from learnflow_agents.contracts.reply import (
 )
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, short
 from learnflow_agents.tutors.debug.families import analyse, no_error
-from learnflow_agents.tutors.debug.fix_verifier import Verification, verify_fix, verify_none_fix
+from learnflow_agents.tutors.debug.fix_verifier import (
+    Verification,
+    intent_problem,
+    verify_fix,
+    verify_none_fix,
+)
 from learnflow_agents.tutors.debug.situation import Situation, build_situation
 
 AGENT_NAME = "debug"
@@ -43,7 +48,13 @@ def diagnose(query: StudentQuery, *, run_code: bool = True) -> AgentReply:
             diag.extra["rejected_fix"] = verification.detail
             diag.fix_code = None
     elif diag.fix_code is not None and sit.error_type:
+        problem = intent_problem(sit.code, diag.fix_code) if sit.has_code else None
         if diag.fix_code.strip() == sit.code.strip():
+            diag.fix_code = None
+        elif problem is not None:
+            # A fix that silences the error without doing what the student meant is worse
+            # than none: the explanation stays, the "checked" cell goes.
+            diag.extra["rejected_fix"] = problem
             diag.fix_code = None
         else:
             verification = verify_fix(

@@ -54,6 +54,45 @@ def compile_error(code: str) -> SyntaxError | None:
     return None
 
 
+def code_only(text: str) -> str:
+    """``text`` with the inside of strings (closed or not) and comments blanked to spaces, so
+    a regex or a name count only sees code. Lines and columns are kept."""
+    out = list(text)
+    i, quote = 0, None
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\n" and len(quote) == 1:
+                quote = None  # an unterminated one-line string ends with its line
+                i += 1
+                continue
+            if ch == "\\":
+                out[i] = " "
+                if i + 1 < len(text) and text[i + 1] != "\n":
+                    out[i + 1] = " "
+                i += 2
+                continue
+            if text.startswith(quote, i):
+                i += len(quote)
+                quote = None
+                continue
+            if ch != "\n":
+                out[i] = " "
+            i += 1
+            continue
+        if ch == "#":
+            while i < len(text) and text[i] != "\n":
+                out[i] = " "
+                i += 1
+            continue
+        if ch in "\"'":
+            quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            i += len(quote)
+            continue
+        i += 1
+    return "".join(out)
+
+
 def compiles(code: str) -> bool:
     return compile_error(code) is None
 

@@ -9,9 +9,15 @@ the file system, the network or other processes; no ``input()``, ``open()``, ``e
 from __future__ import annotations
 
 import ast
+import difflib
+import io
+import keyword
+import re
+import tokenize
+from collections import Counter
 from dataclasses import dataclass
 
-from learnflow_agents.tutors.debug.code_facts import compile_error, parse
+from learnflow_agents.tutors.debug.code_facts import code_only, compile_error, parse
 from learnflow_agents.tutors.debug.sandbox import RunResult, none_shown, run_cell
 
 SAFE_MODULES = frozenset(
@@ -71,6 +77,70 @@ def is_safe_to_run(code: str) -> tuple[bool, str]:
         }:
             return False, f"calls .{node.attr}()"
     return True, ""
+
+
+_WORD = re.compile(r"[A-Za-z_]\w*|\d[\w.]*")
+
+
+def _unterminated(line: str) -> bool:
+    """The line has a quote that is never closed (its words were meant as text all along)."""
+    try:
+        toks = list(tokenize.generate_tokens(io.StringIO(line + "\n").readline))
+    except (tokenize.TokenError, SyntaxError):
+        return True
+    return any(t.type == tokenize.ERRORTOKEN and t.string.strip() in ("'", '"') for t in toks)
+
+
+def _names(src: str) -> set[str]:
+    """Names in the code part of ``src`` (string prefixes such as the f of f"…" left out), on
+    lines whose strings are all closed: a stray apostrophe makes the rest of its line look
+    like names that were really text."""
+    src = "\n".join("" if _unterminated(line) else line for line in src.split("\n"))
+    masked = code_only(src)
+    return {
+        m.group(0)
+        for m in re.finditer(r"[A-Za-z_]\w*", masked)
+        if src[m.end() : m.end() + 1] not in ("'", '"') and not keyword.iskeyword(m.group(0))
+    }
+
+
+def _content(line: str) -> list[str]:
+    return _WORD.findall(line)
+
+
+_CURLY = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u201e": '"'})
+
+
+def intent_problem(original: str, fixed: str) -> str | None:
+    """Why ``fixed`` does not keep what the student wrote, or None when it does.
+
+    A fix may rename, add, reorder and re-indent, but it must not silence the error by turning
+    a name into text (`brek` → `"brek"`) or by deleting the student's expression (`a = ⍺` →
+    `a = `, a line dropped)."""
+    # Curly quotes pasted from a document were quotes to the student: read them as such.
+    original = original.translate(_CURLY)
+    before, after = _names(original), _names(fixed)
+    # The text inside the fix's strings and comments, at its own positions.
+    string_text = "".join(c if c != m else " " for c, m in zip(fixed, code_only(fixed), strict=True))
+    for name in sorted(before - after):
+        if re.search(rf"\b{re.escape(name)}\b", string_text):
+            return f"the fix turns the name `{name}` into text"
+    a, b = original.split("\n"), fixed.split("\n")
+    kept = Counter(w for line in b for w in _content(code_only(line)))
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b).get_opcodes():
+        if op not in ("delete", "replace"):
+            continue
+        old = [w for line in a[i1:i2] for w in _content(code_only(line))]
+        new = [w for line in b[j1:j2] for w in _content(code_only(line))]
+        if op == "delete" and old and not all(kept[w] for w in old):
+            return "the fix deletes part of the student's code"
+        if op == "replace":
+            text_all_along = any(_unterminated(line) for line in a[i1:i2])
+            if old and not text_all_along and len(new) < len(old) / 2 and not all(kept[w] for w in old):
+                return "the fix deletes most of the changed line"
+            if any(re.search(r"(?<![=!<>])=\s*$", code_only(line)) for line in b[j1:j2]):
+                return "the fix leaves an assignment without a value"
+    return None
 
 
 def same_error(result: RunResult, error_type: str, line: int | None, message: str) -> bool:

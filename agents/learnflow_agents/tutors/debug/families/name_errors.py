@@ -9,6 +9,7 @@ notebook cell that has not been run.
 from __future__ import annotations
 
 import ast
+import difflib
 import sys
 
 from learnflow_agents.tutors.debug.code_facts import (
@@ -72,7 +73,15 @@ def analyse(sit: Situation) -> Diagnosis | None:
     line, other, text, function = raise_site(sit)
     if "free variable" in sit.message:
         return None
-    for rule in (_other_spelling, _defined_later, _local_elsewhere, _missing_import, _typo, _missing_quotes):
+    for rule in (
+        _keyword_slip,
+        _other_spelling,
+        _defined_later,
+        _local_elsewhere,
+        _missing_import,
+        _typo,
+        _missing_quotes,
+    ):
         found = rule(sit, name, line, other, text, function)
         if found is not None:
             return found
@@ -355,6 +364,60 @@ def _typo(sit: Situation, name: str, line, other, text, function) -> Diagnosis |
     )
 
 
+_VALUE_WORDS = {"true": "True", "false": "False", "none": "None", "null": "None", "nil": "None"}
+_LONE_KEYWORDS = ["break", "continue", "pass", "return", "else", "try", "finally", "yield", "raise"]
+
+
+def _keyword_slip(sit: Situation, name: str, line, other, text, function) -> Diagnosis | None:
+    """`brek` for `break`, `true` for `True`, `Pass` for `pass`: a keyword mistyped, read as a name."""
+    if other or line is None:
+        return None
+    stmt = statement_at(sit.tree, line) if sit.tree is not None else None
+    lone = (
+        isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Name) and stmt.value.id == name
+    ) or text.strip() == name
+    if name.lower() in _VALUE_WORDS or (name.upper() == name and name.lower() in ("true", "false", "none")):
+        kw = _VALUE_WORDS.get(name.lower())
+    elif lone:
+        found = difflib.get_close_matches(name.lower(), _LONE_KEYWORDS, n=1, cutoff=0.7)
+        kw = found[0] if found else None
+    else:
+        kw = None
+    if kw is None or kw == name or name in {b.name for b in sit.facts.bindings} or name in sit.variables:
+        return None
+    fix = rename(sit.code, name, kw, only_line=line) if sit.has_code else None
+    is_value = kw in ("True", "False", "None")
+    what = "the value" if is_value else "the keyword"
+    return Diagnosis(
+        summary=f"Line {line} has `{name}`, which Python reads as an unknown variable name — you meant {what} "
+        f"`{kw}`" + (" (written with a capital letter in Python)" if is_value else "") + ".",
+        plain=f"Python only recognises {'its constants' if is_value else 'keywords'} spelled exactly"
+        + (" — `True`, `False` and `None` start with a capital letter" if is_value else "")
+        + f". `{name}` is not `{kw}`, so Python looks for a variable called `{name}`, and there is none.",
+        precise=f"`{name}` is not a keyword, so it is compiled as a name lookup, which fails at run time with a "
+        f"NameError; `{kw}` was intended.",
+        analogy=f"it's like a misspelt command: `{name}` looks like `{kw}` to us, but Python only matches exact "
+        "spellings.",
+        fix_steps=f"Write `{kw}` instead of `{name}` on line {line}.",
+        prevention="Keywords and `True`/`False`/`None` turn a different colour in the editor; if yours stays "
+        "plain, it is misspelt.",
+        concepts=[
+            "boolean-logic"
+            if is_value
+            else "break-continue"
+            if kw in ("break", "continue")
+            else "syntax-basics"
+        ],
+        hints=[
+            f"Look at the spelling of `{name}` on line {line}.",
+            f"Which Python {'value' if is_value else 'keyword'} does `{name}` look like?",
+            f"Write `{kw}`.",
+        ],
+        fix_code=fix,
+        culprit_line=line,
+    )
+
+
 def _closest_builtin(name: str) -> str | None:
     # Built-ins are many and short; only accept a close, same-initial match ("prnt" → "print").
     match = closest(name, sorted(BUILTIN_NAMES), cutoff=0.8)
@@ -391,13 +454,14 @@ def _missing_quotes(sit: Situation, name: str, line, other, text, function) -> D
             return None
     if not value_use:
         return None
+    # No fixed cell: quoting a name silences the NameError whatever the student meant (a
+    # misspelt keyword, a variable from another cell), so a "verified" fix would mislead.
     fix = None
-    if sit.has_code:
-        fix = rename(sit.code, name, f'"{name}"', only_line=line)
     quoted = f'"{name}"'
     return Diagnosis(
-        summary=f"Line {line} uses `{name}` as a name, but it isn't a variable — if you meant the text "
-        f"{name}, put it in quotes: `{quoted}`.",
+        summary=f"Line {line} uses `{name}` as a name, but no variable `{name}` exists. If it should be a "
+        f"variable, create it (or run the cell that does) before line {line}; if you meant the text {name}, "
+        f"put it in quotes: `{quoted}`.",
         plain=f"Without quotes, Python thinks `{name}` is the name of a variable and goes looking for it. "
         "With "
         f"quotes, `{quoted}` is just the text {name}.",

@@ -44,10 +44,54 @@ def analyse(sit: Situation) -> Diagnosis | None:
     else:
         return None
     line, other, text, function = raise_site(sit)
+    if op == "^" and "NoneType" not in (left, right) and {left, right} <= {"int", "float", "complex", "bool"}:
+        return _xor_for_power(sit, left, right, line, other, function)
     operation = _find_operation(sit, line, op, left, right, text if other else None)
     if "NoneType" in (left, right):
         return _none_operand(sit, operation, op, left, right, line, other, function)
     return _mixed(sit, operation, op, left, right, line, other, function)
+
+
+def _xor_for_power(sit: Situation, left: str, right: str, line, other, function) -> Diagnosis:
+    """`r ^ 2` meant as a power: in Python `^` is bitwise XOR (only for whole numbers), power is `**`."""
+    xors = [
+        n
+        for n in fragment_nodes(sit, line, (ast.BinOp, ast.AugAssign), text=sit.text(line) if other else None)
+        if isinstance(n.op, ast.BitXor)
+    ]
+    fix = None
+    shown = ""
+    if xors and sit.has_code and not other:
+        node = xors[0]
+        if isinstance(node, ast.BinOp):
+            new = f"{segment(sit.code, node.left)} ** {segment(sit.code, node.right)}"
+            shown = f"{segment(sit.code, node)} → {new}"
+            fix = replace_node(sit.code, node, new)
+    return Diagnosis(
+        summary=f"{cap(place(line, other, function))}{called_from(sit)} uses `^` on a `{left}` and a `{right}`: "
+        "in Python `^` is not a power but bitwise XOR, which only works on whole numbers. To raise to a power, "
+        "use `**`" + (f" ({code(shown)})." if shown else "."),
+        plain="In maths and some calculators `^` means 'to the power of', but in Python `^` compares the bits of "
+        "two whole numbers (exclusive or). The power operator is `**`: `r ** 2` is r squared. With a decimal "
+        "number Python can't do XOR at all, hence the error — and with two whole numbers `^` silently gives a "
+        "different result (`3 ^ 2` is 1, `3 ** 2` is 9).",
+        precise=f"`^` is `operator.xor`, defined for `int`/`bool` (and sets), not for `{left}`/`{right}`; "
+        "exponentiation is `**` (or `pow()`).",
+        analogy="it's like a symbol that means something different in another country: `^` is 'power' on a "
+        "calculator and 'exclusive or' in Python.",
+        fix_steps="Replace `^` with `**`" + (f": {code(shown)}." if shown else "."),
+        prevention="Write powers as `**` (or `math.pow`); check other lines that use `^` with whole numbers — "
+        "they don't fail, they just compute the wrong thing.",
+        concepts=["numbers"],
+        hints=[
+            f"What did you want `^` to do on {place(line, other)}?",
+            "In Python `^` is a bit operation, not a power.",
+            "Use `**` for powers.",
+        ],
+        fix_code=fix,
+        culprit_line=line,
+        culprit_where=other,
+    )
 
 
 def _operands(node: ast.AST) -> tuple[ast.AST, ast.AST] | None:

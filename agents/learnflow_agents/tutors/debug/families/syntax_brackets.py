@@ -44,6 +44,11 @@ def bracket_problem(sit: Situation) -> Diagnosis | None:
     ):
         return _mismatched(sit, m.group(1), m.group(2), int(m.group(3)) if m.group(3) else None)
     if msg.startswith("unexpected EOF while parsing"):
+        # Only a bracket left open explains it here; a trailing backslash or an unfinished
+        # block is explained by the message table.
+        lineno = sit.syntax.lineno if sit.syntax and sit.syntax.lineno else 1
+        if not scan(sit.text(lineno)).unclosed:
+            return None
         return _never_closed(sit, None)
     return None
 
@@ -307,18 +312,27 @@ def _container_kind(text: str, col: int) -> str:
 def _missing_quotes(sit: Situation, lineno: int, text: str, start: int, end: int) -> Diagnosis:
     words = text[start:end].strip()
     new_text = text[:start] + f'"{words}"' + text[start + len(text[start:end].rstrip()) :]
-    candidate = replace_line(sit.code, lineno, new_text) if sit.has_code else None
-    fix = candidate if candidate and progress(sit.code, candidate) else None
+    # Never a fixed cell: turning names into a string can only be right when they were meant as
+    # text, and only the student knows whether they were separate values (missing commas).
+    fix = None
+    commas = ", ".join(words.split())
     return Diagnosis(
-        summary=f"Line {lineno} has the words {code(words)} without quotes; text must be in quotes: "
-        f"{code(chr(34) + words + chr(34))}.",
+        summary=f"Line {lineno} has the words {code(words)} side by side with no comma or operator between them. "
+        f"If they are separate values, separate them with commas ({code(commas)}); if they are text, put them "
+        f"in quotes: {code(chr(34) + words + chr(34))}.",
         plain="Python treats words without quotes as names of variables. To write text (a *string*), put it "
         f"in quotes: {code(chr(34) + words + chr(34))}.",
         precise=f"Unquoted words are parsed as identifiers; {code(words)} is a sequence of names with no "
         "operator between them. A string literal needs quotes.",
         analogy="quotes are like the speech marks in a story: they show the exact words, rather than "
         "things the words refer to.",
-        fix_steps=f"Put quotes around the text on line {lineno}: {code(new_text.strip())}.",
+        fix_steps=f"Separate the values with a comma ({code(commas)}) if they are variables; if you meant the "
+        "words as text, put them in quotes"
+        + (
+            f": {code(new_text.strip())}."
+            if compile_error(new_text.strip()) is None
+            else f" ({code(chr(34) + words + chr(34))})."
+        ),
         prevention="Whenever you mean the text itself, wrap it in quotes; names without quotes must be "
         "variables you created.",
         concepts=["strings"],

@@ -15,7 +15,12 @@ from learnflow_agents.tutors.debug.code_facts import (
     replace_line,
 )
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, short
-from learnflow_agents.tutors.debug.families import syntax_brackets, syntax_strings
+from learnflow_agents.tutors.debug.families import (
+    syntax_brackets,
+    syntax_messages,
+    syntax_strings,
+    syntax_tokens,
+)
 from learnflow_agents.tutors.debug.families.syntax_repair import code_end, progress, repeat
 from learnflow_agents.tutors.debug.situation import Situation
 
@@ -33,26 +38,49 @@ _SMART = {"“": '"', "”": '"', "‘": "'", "’": "'", "\u00a0": " ", "–": 
 def analyse(sit: Situation) -> Diagnosis | None:
     if sit.syntax is None or sit.syntax.lineno is None:
         return None
-    rules: list[Callable[[Situation], Diagnosis | None]] = [
+    # Rules keyed to a specific message (and a repair they know how to make) come first, then
+    # the table of messages that name the broken rule, then, for a bare "invalid syntax",
+    # the analyses that read the line itself.
+    by_message: list[Callable[[Situation], Diagnosis | None]] = [
         _invalid_character,
         syntax_strings.unterminated_string,
         syntax_brackets.bracket_problem,
         _python2_print,
-        _keyword_as_name,
-        _else_if,
-        _reversed_comparison,
+        syntax_messages.equals_in_dict,
         _assignment_in_condition,
         _assignment_backwards,
         syntax_brackets.missing_comma,
-        _missing_colon,
+        _else_if,
+        _missing_colon_expected,
         _missing_def_parens,
-        _python2_except,
         _outside_function,
+        syntax_messages.analyse,
         _digit_start,
     ]
-    for rule in rules:
+    for rule in by_message:
         found = rule(sit)
         if found is not None:
+            found.extra.setdefault("analysis", f"syntax:{rule.__name__}")
+            return found
+    if not sit.message.startswith("invalid syntax"):
+        return None
+    by_line: list[Callable[[Situation], Diagnosis | None]] = [
+        _else_if,
+        _reversed_comparison,
+        syntax_tokens.foreign_operator,
+        syntax_tokens.malformed_number,
+        syntax_tokens.keyword_typo,
+        syntax_tokens.unclosed_above,
+        syntax_tokens.parameters,
+        _keyword_as_name,
+        _missing_colon,
+        _python2_except,
+        syntax_tokens.at_caret,
+    ]
+    for rule in by_line:
+        found = rule(sit)
+        if found is not None:
+            found.extra.setdefault("analysis", f"syntax:{rule.__name__}")
             return found
     return generic_syntax(sit)
 
@@ -67,6 +95,10 @@ def _checked(sit: Situation, candidate: str | None) -> str | None:
     if candidate is None or not sit.has_code:
         return None
     return candidate if progress(sit.code, candidate) else None
+
+
+def _missing_colon_expected(sit: Situation) -> Diagnosis | None:
+    return _missing_colon(sit) if sit.message == "expected ':'" else None
 
 
 def _missing_colon(sit: Situation) -> Diagnosis | None:
@@ -85,8 +117,19 @@ def _missing_colon(sit: Situation) -> Diagnosis | None:
         # "while x < 3 print(x)": the colon belongs before the body written on the same line.
         new_text = text[:col].rstrip() + ": " + text[col:].lstrip()
     else:
-        new_text = text[:end] + ":" + text[end:]
+        head = text[:end].rstrip()
+        # "def test();" — a statement separator where the colon belongs: replace it.
+        head = head[:-1].rstrip() if head.endswith(";") else head
+        new_text = head + ":" + text[end:]
     fix = _checked(sit, replace_line(sit.code, lineno, new_text)) if sit.has_code else None
+    if not header_compiles(new_text):
+        # The colon alone does not make this line valid: never show a line that doesn't compile.
+        if sit.message != "expected ':'":
+            return None
+        new_text = ""
+    if sit.message != "expected ':'" and (fix is None or compile_error(fix) is not None):
+        # On a bare "invalid syntax" the colon is only a guess: offer it when it makes the cell valid.
+        return None
     stripped = text.strip()
     concept = _HEADER_CONCEPT.get(kw, "syntax-basics")
     return Diagnosis(
@@ -100,18 +143,36 @@ def _missing_colon(sit: Situation) -> Diagnosis | None:
         "a list of steps follows.",
         deeper="Since 3.10 the PEG parser names the missing token; older versions only said "
         "`invalid syntax` and pointed at the end of the line.",
-        fix_steps=f"Add `:` at the end of line {lineno}: {code(new_text.strip())}.",
+        fix_steps=f"Add `:` at the end of line {lineno}: {code(new_text.strip())}."
+        if new_text
+        else f"Add `:` where the `^` points on line {lineno}, and check the rest of the line.",
         prevention=f"When you type `{kw}`, `for`, `while`, `def` or `class`, finish the line with `:` before "
         "pressing Enter; the editor then indents the next line for you.",
         concepts=["syntax-basics", concept] if concept != "syntax-basics" else ["syntax-basics"],
         hints=[
             f"Look closely at the end of line {lineno}.",
             f"Lines that start with `{kw}` need a special character at the end before the indented block.",
-            f"Add a colon: {code(new_text.strip())}.",
+            f"Add a colon: {code(new_text.strip())}." if new_text else "Add a colon before the block starts.",
         ],
         fix_code=fix,
         culprit_line=lineno,
     )
+
+
+def header_compiles(line: str) -> bool:
+    """A block header (with or without its body on the same line) that compiles once given a body,
+    wherever it may stand (an `else` after an `if`, a `return` in a function)."""
+    body = line.strip()
+    tries = [body, body + "\n    pass"]
+    for t in list(tries):
+        inner = "\n".join("        " + ln for ln in t.split("\n"))
+        tries += [
+            "def _f():\n    for _ in ():\n" + inner,
+            "if 1:\n    pass\n" + t,
+            "try:\n    pass\n" + t,
+            "try:\n    pass\nexcept E:\n    pass\n" + t,
+        ]
+    return any(compile_error(t) is None for t in tries)
 
 
 def _article(word: str) -> str:
@@ -183,7 +244,10 @@ def _assignment_backwards(sit: Situation) -> Diagnosis | None:
         )
         steps = f"Put the variable on the left: {code(f'{right} = {left}')}."
     else:
-        steps = f"The left side of `=` must be a variable name; {code(left)} is a {m.group(1)}."
+        return None  # the message table explains it; only the clear "5 = x" swap is handled here
+    if fix is None:
+        return None
+    steps += " (If you meant to compare the two, use `==` instead.)"
     return Diagnosis(
         summary=f"Line {lineno} tries to store a value into {code(left)}, which is a {m.group(1)}, not a "
         f"variable: the name being assigned must be on the left of `=`.",
@@ -224,7 +288,7 @@ def _python2_print(sit: Situation) -> Diagnosis | None:
         summary=f"Line {lineno} uses the Python 2 form {code(text.strip())}; in Python 3 `print` is a "
         "function, "
         f"so write {code(new_text.strip())}.",
-        plain="In Python 3, `print` needs round brackets around what you want to show, like any other "
+        plain="In Python 3, `print` needs round brackets (parentheses) around what you want to show, like any other "
         f"command that does something. Line {lineno} is missing them.",
         precise="`print` became a built-in function in Python 3 (PEP 3105); the Python 2 `print` statement "
         f"is a syntax error, so line {lineno} needs call syntax.",
@@ -326,6 +390,10 @@ def _keyword_as_name(sit: Situation) -> Diagnosis | None:
         word = m.group(1) if m else None
     if word is None or not keyword.iskeyword(word) or not sit.has_code:
         return None
+    if not _used_as_name(text, word):
+        # `continue` outside a loop, `yield` in an expression: a keyword in the wrong place,
+        # not a keyword used as a variable.
+        return None
     new_name = f"{word.lower()}_"
 
     def step(current: str) -> str | None:
@@ -369,6 +437,18 @@ def _keyword_as_name(sit: Situation) -> Diagnosis | None:
     )
 
 
+def _used_as_name(text: str, word: str) -> bool:
+    """``word`` stands where a variable name would: assigned to, defined, a parameter or loop target."""
+    w = re.escape(word)
+    return bool(
+        re.search(rf"(^|[\s,(])\b{w}\b\s*(=(?!=)|[-+*/%]=)", text)
+        or re.search(rf"\b(def|class|as|import|for|global|nonlocal)\s+{w}\b", text)
+        or re.search(rf"\bdef\s+\w+\s*\([^)]*\b{w}\b", text)
+        or re.search(rf"\bfor\s+[\w\s,]*\b{w}\b[\w\s,]*\bin\b", text)
+        or re.search(rf"\b{w}\s*\.\s*\w", text)
+    )
+
+
 def _word_at_error(sit: Situation, text: str) -> str | None:
     if sit.syntax is None or sit.syntax.col_start is None:
         return None
@@ -393,8 +473,8 @@ def _missing_def_parens(sit: Situation) -> Diagnosis | None:
     fix = _checked(sit, replace_line(sit.code, lineno, new_text)) if sit.has_code else None
     name = m.group(1).split()[-1]
     return Diagnosis(
-        summary=f"Line {lineno} defines `{name}` without brackets; a `def` needs a parameter list, even if "
-        "empty: "
+        summary=f"Line {lineno} defines `{name}` without brackets: after the name Python expected `(`, because a "
+        "`def` needs a parameter list, even if empty: "
         f"{code(new_text.strip())}.",
         plain=f"A function definition always has round brackets after its name, even when the function takes "
         f"no inputs: `def {name}():`.",
@@ -497,6 +577,10 @@ def _digit_start(sit: Situation) -> Diagnosis | None:
     # The cell does not parse, so find assignments by their shape ("x = 3").
     assigned = set(re.findall(r"^\s*([A-Za-z_]\w*)\s*=[^=]", sit.code, flags=re.M)) if sit.has_code else set()
     defined = name in sit.facts.bound_names() or name in sit.variables or name in assigned
+    if not defined:
+        # Not "2x" with a known x: a malformed number, which the message table explains; never
+        # tell the student to rename something that was meant as a number.
+        return None
     fix = None
     if defined:
         new_text = text[: m.start()] + f"{number} * {name}" + text[m.end() :]
@@ -539,6 +623,69 @@ def _digit_start(sit: Situation) -> Diagnosis | None:
     )
 
 
+_LOOKALIKES = {
+    "\u2212": "-", "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+    "\u2215": "/", "\u2044": "/", "\u2217": "*", "\u00b7": "*", "\u22c5": "*", "\u2032": "'",
+    "\u2033": '"', "\u201e": '"', "\u201a": "'", "\u00ab": '"', "\u00bb": '"', "\u2264": "<=",
+    "\u2265": ">=", "\u2260": "!=", "\u037e": ";", "\u2018": "'", "\u2019": "'", "\u201c": '"',
+    "\u201d": '"',
+}  # fmt: skip
+
+
+def _lookalike(char: str) -> str | None:
+    """The ASCII character ``char`` imitates (curly quotes, a minus sign, full-width brackets)."""
+    import unicodedata
+
+    if char in _SMART:
+        return _SMART[char]
+    if char in _LOOKALIKES:
+        return _LOOKALIKES[char]
+    folded = unicodedata.normalize("NFKC", char)
+    return folded if folded != char and folded.isascii() and folded.strip() else None
+
+
+def _invisible(char: str) -> bool:
+    import unicodedata
+
+    return unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp") or char in "\ufeff\u200b"
+
+
+def _invisible_character(sit: Situation, char: str, name: str, lineno: int) -> Diagnosis:
+    fix = (
+        _checked(sit, sit.code.replace(char, " " if unicodedata_space(char) else ""))
+        if sit.has_code
+        else None
+    )
+    return Diagnosis(
+        summary=f"Line {lineno} contains an invisible (non-printable) character, {name}"
+        + (
+            " (a byte order mark, BOM, that some editors put at the start of a file)"
+            if char == "\ufeff"
+            else ""
+        )
+        + ", that you cannot see in the editor; delete it or retype the line.",
+        plain=f"Line {lineno} looks normal, but hidden in it is the character {name}, which doesn't show on "
+        "screen. It usually comes along when code is copied from a web page, a PDF or a chat message.",
+        precise=f"{name} is a non-printable / format character, not allowed in Python source outside strings.",
+        fix_steps=f"Delete the hidden character (retyping line {lineno} by hand also removes it).",
+        prevention="When pasting code from a web page or document, retype the lines that fail.",
+        concepts=["syntax-basics"],
+        hints=[
+            f"Line {lineno} has something you cannot see.",
+            f"The hidden character is {name}.",
+            f"Retype line {lineno} by hand.",
+        ],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
+def unicodedata_space(char: str) -> bool:
+    import unicodedata
+
+    return unicodedata.category(char) == "Zs"
+
+
 def _invalid_character(sit: Situation) -> Diagnosis | None:
     m = re.match(r"invalid (?:non-printable )?character '?(.)'? ?\(U\+([0-9A-F]+)\)", sit.message)
     if m is None:
@@ -549,14 +696,16 @@ def _invalid_character(sit: Situation) -> Diagnosis | None:
     else:
         char = m.group(1)
     lineno, _text = _line(sit)
-    replacement = _SMART.get(char)
+    replacement = _lookalike(char)
+    name = f"U+{ord(char):04X}"
+    if "non-printable" in sit.message or (replacement is None and _invisible(char)):
+        return _invisible_character(sit, char, name, lineno)
     fix = None
     if replacement is not None and sit.has_code:
         fixed = sit.code
-        for bad, good in _SMART.items():
-            fixed = fixed.replace(bad, good)
+        for bad in {c for c in sit.code if _lookalike(c) is not None and not c.isascii()}:
+            fixed = fixed.replace(bad, _lookalike(bad) or bad)
         fix = _checked(sit, fixed)
-    name = f"U+{ord(char):04X}"
     return Diagnosis(
         summary=f"Line {lineno} contains the character `{char}` ({name}), which Python does not accept in "
         "code" + (f"; type a plain `{replacement}` instead." if replacement else "."),
@@ -567,7 +716,9 @@ def _invalid_character(sit: Situation) -> Diagnosis | None:
         fix_steps=(
             f"Replace every `{char}` with `{replacement}`."
             if replacement
-            else f"Delete `{char}` on line {lineno}."
+            else f"Retype that part of line {lineno} with ordinary keyboard characters: `{char}` stands for "
+            "something you meant (a symbol or letter copied from a document), so replace it with the Python "
+            "you intended rather than just deleting it."
         ),
         prevention="Type quotes yourself instead of pasting them from documents; word processors turn "
         "straight quotes into curly ones.",
@@ -577,7 +728,9 @@ def _invalid_character(sit: Situation) -> Diagnosis | None:
         hints=[
             f"Look very closely at the punctuation on line {lineno}.",
             f"`{char}` is not the same character as the one Python expects.",
-            f"Retype it as `{replacement or ''}`." if replacement else f"Delete `{char}`.",
+            f"Retype it as `{replacement}`."
+            if replacement
+            else f"Retype `{char}` as the character you meant.",
         ],
         fix_code=fix,
         culprit_line=lineno,
@@ -600,10 +753,12 @@ def generic_syntax(sit: Situation) -> Diagnosis:
                 "there often shows up on the next line."
             )
     return Diagnosis(
-        summary=f"Python cannot read line {lineno}{near}: {short(sit.message, 80)}.",
+        summary=f"Python cannot read line {lineno}{near}: {short(sit.message, 80)}. I don't recognise this "
+        "particular slip, so I can only point at where Python stopped.",
         plain=f"Python reads your whole cell before running it, and stopped at line {lineno} because "
         "something "
-        f"there isn't written the way Python expects{near}.{prev}",
+        f"there isn't written the way Python expects{near}. I can't tell from the message what you meant "
+        f"to write there, so I won't guess a fix.{prev}",
         precise=f"The parser rejected line {lineno}{near} ({sit.message}).{prev}",
         fix_steps=f"Compare line {lineno} with a working example of the same kind of statement; look at the "
         "spot "

@@ -8,6 +8,7 @@ import ast
 import re
 
 from learnflow_agents.tutors.debug.code_facts import (
+    BUILTIN_NAMES,
     indent_of,
     insert_lines,
     line_at,
@@ -39,10 +40,76 @@ def analyse(sit: Situation) -> Diagnosis | None:
     if not assigns:
         return None
     first = assigns[0]
+    if name in BUILTIN_NAMES and sit.facts.first_binding(name, "<module>") is None:
+        return _shadowed_builtin(sit, name, line, fdef, first)
     global_binding = sit.facts.first_binding(name, "<module>")
     if global_binding is not None:
         return _shadowed_global(sit, name, line, fdef, first, global_binding.line)
     return _branch_only(sit, name, line, fdef, first)
+
+
+_BETTER_NAME = {
+    "max": "biggest", "min": "smallest", "sum": "total", "len": "length", "list": "items", "str": "text",
+    "dict": "mapping", "input": "answer", "id": "ident", "type": "kind", "sorted": "ordered", "range": "span",
+    "round": "rounded", "abs": "distance", "set": "unique", "map": "mapping", "filter": "kept",
+    "open": "handle", "format": "layout", "next": "following", "iter": "iterator", "all": "every",
+    "any": "some", "print": "output", "int": "number", "float": "number", "zip": "pairs",
+}  # fmt: skip
+
+
+def _shadowed_builtin(sit, name, line, fdef, first) -> Diagnosis:
+    """`max = max(points)` inside a function: the built-in is hidden by the local variable."""
+    new = _BETTER_NAME.get(name, f"{name}_value")
+    taken = {b.name for b in sit.facts.bindings}
+    while new in taken:
+        new += "_"
+    fix = _rename_local(sit, fdef, name, new)
+    assignment = line_at(sit.code, first).strip()
+    return Diagnosis(
+        summary=f"Line {first} (`{assignment}`, inside `{fdef.name}`{called_from(sit)}) names a local variable "
+        f"`{name}`, the same name as the built-in function `{name}()`: that variable shadows (hides) the "
+        f"built-in in the whole function, so `{name}` on line {line} means the local variable, which has no value "
+        f"yet. Rename the variable, e.g. to `{new}`.",
+        plain=f"`{name}` is one of Python's built-in functions. Because `{fdef.name}` assigns to a variable called "
+        f"`{name}` (line {first}), Python decides that inside this function `{name}` is always that variable — "
+        f"so the built-in `{name}()` is hidden everywhere in the function, even on the right-hand side of the "
+        "same line, where the variable is still empty.",
+        precise=f"Assignment anywhere in a function makes `{name}` local for the whole body (scope is decided at "
+        f"compile time), which shadows `builtins.{name}`; the read on line {line} finds the local unbound.",
+        analogy="it's like naming your dog 'Phone': once the word means the dog in your house, you can't use "
+        "it to ask for the phone any more.",
+        fix_steps=f"Give the variable another name, such as `{new}`, everywhere in `{fdef.name}`, so `{name}(...)` "
+        "means the built-in again.",
+        prevention="Don't name variables after built-ins (`max`, `min`, `sum`, `list`, `str`, `input`, …); the "
+        "editor colours built-in names differently.",
+        concepts=["scope", "variables"],
+        hints=[
+            f"What does `{name}` mean on the right-hand side of line {first}?",
+            f"`{name}` is also the name of a built-in function, and your variable hides it.",
+            f"Rename the variable to `{new}`.",
+        ],
+        fix_code=fix,
+        culprit_line=first,
+    )
+
+
+def _rename_local(sit, fdef, name: str, new: str) -> str | None:
+    """Rename the local variable ``name`` in ``fdef``: its assignment targets and every read
+    after the first assignment, leaving the calls of the built-in alone."""
+    targets = []
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.Name) and node.id == name:
+            parent_call = any(
+                isinstance(c, ast.Call) and c.func is node for c in ast.walk(fdef) if isinstance(c, ast.Call)
+            )
+            if not parent_call:
+                targets.append(node)
+    if not targets:
+        return None
+    try:
+        return replace_nodes(sit.code, [(n, new) for n in targets])
+    except Exception:
+        return None
 
 
 def _shadowed_global(sit, name, line, fdef, first, global_line) -> Diagnosis:
