@@ -85,3 +85,45 @@ def test_no_secret_is_hard_coded_and_the_hub_holds_no_data_credentials() -> None
     assert not [k for k in hub_env if re.search("DB_URL|BUS_URL|ANTHROPIC|POSTGRES", k)]
     text = COMPOSE.read_text()
     assert "sk-ant" not in text and "postgresql+psycopg://learnflow:${POSTGRES_PASSWORD:-" in text
+
+
+def test_kafka_keeps_its_topics_in_the_volume() -> None:
+    """apache/kafka logs to /tmp/kraft-combined-logs unless KAFKA_LOG_DIRS says otherwise: the data
+    volume must be mounted where the broker writes, or recreating the container loses the topics."""
+    kafka = compose()["services"]["kafka"]
+    mounts = {m.split(":")[0]: m.split(":")[1] for m in kafka["volumes"]}
+    assert kafka["environment"]["KAFKA_LOG_DIRS"] == mounts["kafka-data"] == "/var/lib/kafka/data"
+    assert "kafka-data" in compose()["volumes"]
+
+
+def test_the_hub_and_the_servers_it_spawns_are_not_root() -> None:
+    """The hub starts users' servers as local processes of its own user: as root, each server
+    would exit at once (Jupyter refuses root without --allow-root). The hub image runs as a
+    non-root user and compose does not override it."""
+    from tests.deploy.test_images import stages
+
+    hub = compose()["services"]["hub"]
+    assert hub.get("user") in (None, "10001")
+    final = stages(REPO / hub["build"]["dockerfile"])[-1]
+    users = [args for op, args in final if op == "USER"]
+    assert users and users[-1] not in ("root", "0")
+    assert ("WORKDIR", "/srv/jupyterhub") in final  # owned by that user: the hub's database
+
+
+def test_the_hub_config_loads_with_jupyterhub(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """docker/jupyterhub_config.py as the hub would load it: the authenticator and spawner it
+    names resolve, the groups and roles are ones JupyterHub accepts, and the spawner's command
+    starts a server without --allow-root, so the non-root user above is what makes it start."""
+    from jupyterhub.app import JupyterHub
+    from jupyterhub.auth import DummyAuthenticator
+    from jupyterhub.spawner import SimpleLocalProcessSpawner
+
+    monkeypatch.setenv("LEARNFLOW_GATEWAY_HUB_TOKEN", "test-token")
+    monkeypatch.chdir(tmp_path)
+    hub = JupyterHub()
+    hub.load_config_file(str(REPO / "docker" / "jupyterhub_config.py"))
+    assert hub.spawner_class is SimpleLocalProcessSpawner
+    assert hub.authenticator_class is DummyAuthenticator
+    assert hub.load_groups["learnflow-instructors"]["users"] == ["teacher"]
+    assert [s["name"] for s in hub.services] == ["learnflow"]
+    assert "--allow-root" not in " ".join(SimpleLocalProcessSpawner().cmd + SimpleLocalProcessSpawner().args)
