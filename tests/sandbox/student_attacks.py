@@ -1165,3 +1165,25 @@ class LRUCache:
     def stats(self):
         return {"hits": self._hits, "misses": self._misses, "evictions": self._evictions}
 """
+
+# AF_VSOCK is not separated by network namespaces: on a VM (Firecracker, Kata, cloud VMs)
+# it reaches the hypervisor host's services. Only the test's own listener is dialled here.
+VSOCK = r"""
+def _attack():
+    import socket
+    try:
+        conn = socket.socket(40, socket.SOCK_STREAM)  # AF_VSOCK
+    except OSError:
+        return
+    _leak("vsock-socket", "socket(AF_VSOCK) allowed")
+    conn.settimeout(1.0)
+    for cid in (1, _CFG["cid"]):
+        try:
+            conn.connect((cid, _CFG["port"]))
+            _leak("vsock-connected", "cid %d" % cid)
+            break
+        except OSError:
+            pass
+    conn.close()
+_run_attack(_attack)
+"""

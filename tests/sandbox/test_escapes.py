@@ -24,6 +24,7 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import sysconfig
@@ -368,6 +369,43 @@ def test_check_connects_to_unix_sockets(token: str, canaries: list[str]) -> None
     finally:
         server.close()
         _cleanup(path)
+
+
+def _vsock_listener() -> tuple[socket.socket | None, int, int]:
+    """A vsock listener of the test's own (never the hypervisor's services), if this machine has vsock."""
+    try:
+        server = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
+        port = 40000 + secrets.randbelow(20000)
+        server.bind((socket.VMADDR_CID_ANY, port))
+        server.listen(4)
+        server.setblocking(False)
+    except (OSError, AttributeError):
+        return None, 0, 0
+    cid = 0
+    with contextlib.suppress(OSError, ImportError), open("/dev/vsock", "rb") as device:
+        import fcntl
+        import struct
+
+        cid = struct.unpack("I", fcntl.ioctl(device, 0x7B9, b"\0" * 4))[0]  # IOCTL_VM_SOCKETS_GET_LOCAL_CID
+    return server, port, cid
+
+
+def test_check_vsock_is_refused(canaries: list[str]) -> None:
+    server, port, cid = _vsock_listener()
+    try:
+        run = check("sum-of-evens", attacks.program({"port": port, "cid": cid}, attacks.VSOCK), hidden=False)
+        if server is not None:
+            with contextlib.suppress(BlockingIOError):
+                server.accept()
+                pytest.fail("student code reached the test's vsock listener")
+        assert "vsock-connected" not in run.loot_labels
+        assert "vsock-socket" not in run.loot_labels, (
+            "student code can create AF_VSOCK sockets, which network namespaces do not isolate"
+        )
+        _safe_oracle(run, canaries, "AF_VSOCK")
+    finally:
+        if server is not None:
+            server.close()
 
 
 # === 7. processes and resources ==============================================================
