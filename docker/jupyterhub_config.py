@@ -39,3 +39,11 @@ c.JupyterHub.load_roles = [
 ]
 # Users' servers reach the gateway through the hub's proxy, with their own token only.
 c.Spawner.environment = {"LEARNFLOW_GATEWAY_URL": "http://127.0.0.1:8000/services/learnflow/"}
+# The servers' own token (what the dashboard sends to the gateway) carries the instructor scope
+# for users who hold it; JupyterHub grants each user only the part they hold.
+c.Spawner.server_token_scopes = [
+    "users:activity!user",
+    "access:servers!server",
+    "access:services!service=learnflow",
+    "custom:learnflow:instruct",
+]

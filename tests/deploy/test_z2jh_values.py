@@ -142,3 +142,47 @@ def test_the_groups_are_ones_jupyterhub_loads() -> None:
     hub = JupyterHub(load_groups=config["load_groups"], custom_scopes=config["custom_scopes"])
     assert set(hub.load_groups) >= {"learnflow-instructors", "course-python101"}
     assert all(set(group) <= {"users", "properties"} for group in hub.load_groups.values())
+
+
+def test_the_servers_token_carries_the_instructor_scope_its_user_holds() -> None:
+    """Instructors by scope (learnflow-head, or a group-filtered grant) call the gateway from their
+    own server with JUPYTERHUB_API_TOKEN: JupyterHub's own resolution of server_token_scopes (the
+    function it runs when it issues that token) against the roles in our values."""
+    from jupyterhub import orm, roles, scopes
+
+    hub = load_yaml(Z2JH_VALUES)["hub"]
+    requested = set(hub["config"]["Spawner"]["server_token_scopes"])
+    instruct = next(iter(hub["config"]["JupyterHub"]["custom_scopes"]))
+    saved = dict(scopes.scope_definitions)
+    try:
+        scopes.define_custom_scopes(hub["config"]["JupyterHub"]["custom_scopes"])
+        db = orm.new_session_factory("sqlite:///:memory:")()
+        for role in roles.get_default_roles():
+            roles.create_role(db, role)
+        for name, role in hub["loadRoles"].items():
+            roles.create_role(db, {"name": name, **{k: v for k, v in role.items() if k == "scopes"}})
+        roles.create_role(db, {"name": "python101-teacher", "scopes": [f"{instruct}!group=course-python101"]})
+        db.add(orm.Group(name="course-python101"))
+        db.add(orm.OAuthClient(identifier="jupyterhub"))
+        db.commit()
+        granted = {}
+        for name, extra in (("alice", None), ("hod", "learnflow-head"), ("tom", "python101-teacher")):
+            user = orm.User(name=name)
+            db.add(user)
+            db.commit()
+            roles.grant_role(db, user, "user")
+            if extra:
+                roles.grant_role(db, user, extra)
+            have = roles.roles_to_scopes(roles.get_roles_for(user)) | {"inherit"}
+            wanted = {s + f"={name}/" if s.endswith("!server") else s for s in requested}
+            client = db.query(orm.OAuthClient).filter_by(identifier="jupyterhub").one()
+            granted[name], _ = scopes._resolve_requested_scopes(wanted, have, user, client, db)
+    finally:
+        scopes.scope_definitions.clear()
+        scopes.scope_definitions.update(saved)
+    for name, scopes_ in granted.items():
+        assert "access:services!service=learnflow" in scopes_, name
+        assert "users:activity!user" in scopes_ and f"access:servers!server={name}/" in scopes_, name
+    assert not [s for s in granted["alice"] if s.startswith(instruct)]
+    assert instruct in granted["hod"]
+    assert [s for s in granted["tom"] if s.startswith(instruct)] == [f"{instruct}!group=course-python101"]
