@@ -429,3 +429,29 @@ def test_pipelined_calls_keep_exceptions_and_shared_state() -> None:
     # And sorting a copy instead of the argument is caught.
     lazy = COUNTER_SOLUTION.replace("items.sort()", "items = sorted(items)")
     assert not check_code(COUNTER, lazy, limits=FAST).tests[1].passed
+
+
+@pytest.mark.parametrize("base", ["KeyboardInterrupt", "SystemExit", "GeneratorExit", "BaseException"])
+def test_a_student_exception_cannot_stop_the_trusted_side(base: str) -> None:
+    # Raised while loading and during a test: either way a failed check, never an escape.
+    for code in (
+        f"class Stop({base}):\n    pass\nraise Stop()\n",
+        f"class Stop({base}):\n    pass\ndef shout(text):\n    raise Stop()\n",
+    ):
+        result = check_code(SHOUT, code, limits=FAST)
+        assert not result.passed and result.points == 0
+
+
+def test_a_hidden_error_carries_no_student_chosen_text() -> None:
+    code = (
+        "def shout(text):\n"
+        "    if text == 'a':\n        return 'A'\n"
+        "    name = 'Leak_' + ''.join(c for c in text if c.isalnum())\n"
+        "    exec(compile('\\n' * 4321 + 'raise E(text)', '<your code>', 'exec'),"
+        " {'E': type(name, (ValueError,), {}), 'text': text})\n"
+    )
+    result = check_code(SHOUT, code, limits=FAST)
+    hidden = result.tests[1]
+    assert hidden.status is Status.ERROR
+    assert "Leak_hi" not in hidden.message and "4322" not in hidden.message and hidden.line is None
+    assert "ValueError" in hidden.message

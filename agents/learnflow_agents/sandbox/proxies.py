@@ -195,6 +195,10 @@ def mirror_class(session: Any, handle: int, name: str, bases: list[type], exc_ba
     builtin_exc = getattr(builtins, exc_base, None) if exc_base else None
     if not (isinstance(builtin_exc, type) and issubclass(builtin_exc, BaseException)):
         builtin_exc = None
+    elif not issubclass(builtin_exc, Exception):
+        # Never a KeyboardInterrupt, SystemExit or GeneratorExit on the trusted side: the
+        # child's word would otherwise stop the caller's process.
+        builtin_exc = Exception
     namespace = {"_lf_session": session, "_lf_handle": handle, "__module__": "student"}
     candidates = []
     tail = (RemoteObject,) if builtin_exc is None else (RemoteObject, builtin_exc)
@@ -215,8 +219,7 @@ def mirror_class(session: Any, handle: int, name: str, bases: list[type], exc_ba
 
 
 def new_instance(session: Any, cls: type, handle: int) -> Any:
-    base = cls if isinstance(cls, RemoteClass) else RemoteClass
-    instance = BaseException.__new__(base) if issubclass(base, BaseException) else object.__new__(base)
+    instance = BaseException.__new__(cls) if issubclass(cls, BaseException) else object.__new__(cls)
     object.__getattribute__(instance, "__dict__").update(_lf_session=session, _lf_handle=handle)
     return instance
 

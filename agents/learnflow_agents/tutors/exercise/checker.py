@@ -93,10 +93,14 @@ _CRASH_PROTOCOL = (
 
 def _friendly_error(facts: dict, hidden: bool = False) -> str:
     exception = facts.get("exception", "Exception")
-    # A hidden test's inputs reach the student's code; its own words must not carry them back out.
-    message = "" if hidden else facts.get("message") or ""
+    message = facts.get("message") or ""
     where = facts.get("where") or {}
     place = f" on line {where['line']} of your code" if where.get("file") == STUDENT_FILENAME else ""
+    if hidden:
+        # A hidden test's inputs reach the student's code: nothing it chooses (its message,
+        # a made-up class name, the line it raised from) may carry them back out.
+        exception = facts.get("builtin_exception", exception)
+        message, place = "", ""
     if exception == "NotImplementedError":
         return "🚧 Not written yet: the starter still raises NotImplementedError. Replace it with your code."
     if exception == "EOFError":
@@ -117,7 +121,7 @@ def _outcome(case: ExerciseTest, facts: dict | None, limits: Limits) -> TestOutc
     raw = facts["status"]
     output = "" if case.hidden else facts.get("output", "")
     where = facts.get("where") or {}
-    line = where.get("line") if where.get("file") == STUDENT_FILENAME else None
+    line = where.get("line") if where.get("file") == STUDENT_FILENAME and not case.hidden else None
     if raw == "protocol":
         return TestOutcome(**base, status=Status.CRASH, passed=False, message=_CRASH_PROTOCOL, output=output)
     status = Status(raw)
