@@ -172,7 +172,11 @@ def run_as_script(code: str, timeout: float = 5.0) -> str | None:
         path.write_text(code, encoding="utf-8")
         try:
             proc = subprocess.run(
-                [PY311, "-S", "-I", str(path)], capture_output=True, text=True, timeout=timeout, cwd=tmp,
+                [PY311, "-S", "-I", str(path)],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                cwd=tmp,
                 env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
             )
         except subprocess.TimeoutExpired:

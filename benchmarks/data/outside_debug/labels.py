@@ -12,7 +12,7 @@ the case. Messages that say nothing specific ("invalid syntax") are labelled fro
 a reply must at least quote the token Python stopped at, and for the common slips the
 message cannot name (Python 2 print, `else if`, a keyword used as a name) the fact itself.
 
-    python benchmarks/data/outside_debug/labels.py   # writes labels.jsonl next to this file
+    python benchmarks/data/outside_debug/labels.py   # labels.jsonl (+ labels_oppia.jsonl)
 """
 
 from __future__ import annotations
@@ -45,10 +45,19 @@ RULES: list[tuple[str, list[str]]] = [
     (r"^unmatched '(.)'", ["`{1}`", "no matching|unmatched|without|extra|opening"]),
     (r"^closing parenthesis '(.)' does not match opening parenthesis '(.)'", ["`{1}`", "`{2}`", "match"]),
     (r"^f-string: closing parenthesis", ["match", "f-string"]),
-    (r"^unterminated triple-quoted string", ['triple|`"""`|`\'\'\'`', "close|closing|never ends|end it|unterminated"]),
+    (
+        r"^unterminated triple-quoted string",
+        ["triple|`\"\"\"`|`'''`", "close|closing|never ends|end it|unterminated"],
+    ),
     (r"^unterminated string literal", ["quote", "close|closing|never ends|end it|unterminated|same line"]),
     (r"^EOL while scanning", ["quote"]),
-    (r"^unexpected EOF while parsing", ["end of|eof|ran out|before the cell ended", "incomplete|unfinished|missing|never|not finished|close"]),
+    (
+        r"^unexpected EOF while parsing",
+        [
+            "end of|eof|ran out|before the cell ended",
+            "incomplete|unfinished|missing|never|not finished|close",
+        ],
+    ),
     (r"^unexpected character after line continuation", ["backslash|`\\`"]),
     (r"^\(unicode error\)", ["backslash|`\\`", "escape"]),
     (r"^bytes can only contain ASCII", ["ascii"]),
@@ -74,7 +83,10 @@ RULES: list[tuple[str, list[str]]] = [
     (r"^invalid binary literal", ["binary"]),
     (r"^invalid digit '(.)' in (\w+) literal", ["{2}", "`{1}`|digit {1}|{1}"]),
     (r"^leading zeros in decimal integer", ["zero", "`0o`|octal|remove|drop|without"]),
-    (r"^invalid non-printable character", ["invisible|non-printable|cannot see|can't see|hidden", "delete|remove|retype"]),
+    (
+        r"^invalid non-printable character",
+        ["invisible|non-printable|cannot see|can't see|hidden", "delete|remove|retype"],
+    ),
     (r"^invalid character '(.)'", ["character", "{1}"]),
     # --- loops, functions, scopes
     (r"^'(break|continue)' (not properly in|outside) loop", ["`{1}`", "loop"]),
@@ -99,7 +111,10 @@ RULES: list[tuple[str, list[str]]] = [
     (r"^\* argument may appear only once", ["`*`", "once|twice|more than one|two"]),
     (r"^at least one argument must precede /", ["`/`", "parameter|argument"]),
     (r"^expected comma between / and \*", ["comma"]),
-    (r"^non-default argument follows default argument|^parameter without a default follows", ["default", "before|after|first|end"]),
+    (
+        r"^non-default argument follows default argument|^parameter without a default follows",
+        ["default", "before|after|first|end"],
+    ),
     (r"^arguments cannot follow var-keyword argument", ["`**", "last"]),
     (r"^var-(positional|keyword) argument cannot have default value", ["default", "`*"]),
     (r"^named arguments must follow bare \*", ["`*`", "named|keyword"]),
@@ -109,7 +124,10 @@ RULES: list[tuple[str, list[str]]] = [
     (r"^positional argument follows keyword argument", ["positional", "keyword", "before|after|first"]),
     (r"^iterable argument unpacking follows keyword argument unpacking", ["`*", "before|after|first"]),
     (r"^Generator expression must be parenthesized", ["generator", "parenthes|brackets|`(`"]),
-    (r"^(Function|Lambda expression) parameters cannot be parenthesized", ["parameter", "parenthes|brackets"]),
+    (
+        r"^(Function|Lambda expression) parameters cannot be parenthesized",
+        ["parameter", "parenthes|brackets"],
+    ),
     (r"^expected default value expression", ["default"]),
     (r"^did you forget parentheses around the comprehension target", ["parenthes", "comprehension|tuple"]),
     (r"^trailing comma not allowed without surrounding parentheses", ["comma", "parenthes|`(`"]),
@@ -119,15 +137,30 @@ RULES: list[tuple[str, list[str]]] = [
     (r"^default 'except:' must be last", ["except", "last"]),
     (r"^cannot have both 'except' and 'except\*'", ["`except*`"]),
     # --- assignment targets, deletion, annotations
-    (r"^cannot assign to (True|False|None|__debug__)", ["`{1}`", "constant|keyword|reserved|cannot be assigned|can't be assigned|cannot be changed|can't be changed"]),
+    (
+        r"^cannot assign to (True|False|None|__debug__)",
+        [
+            "`{1}`",
+            "constant|keyword|reserved|cannot be assigned|can't be assigned|cannot be changed|can't be changed",  # noqa: E501
+        ],
+    ),
     (r"^cannot use assignment expressions with", ["`:=`|walrus|assignment expression"]),
     (r"^cannot delete", ["`del`|delete", "name|variable|item|attribute"]),
-    (r"^cannot assign to (function call|literal|expression|lambda|conditional expression|generator expression|yield expression|ellipsis|attribute|set display|dict literal|f-string expression|comparison)", ["assign", "left|target|variable|name on the left"]),
-    (r"^'(.+)' is an illegal expression for augmented assignment", ["augmented|`+=`|`-=`", "name|variable|single target|one target"]),
+    (
+        r"^cannot assign to (function call|literal|expression|lambda|conditional expression|generator expression|yield expression|ellipsis|attribute|set display|dict literal|f-string expression|comparison)",  # noqa: E501
+        ["assign", "left|target|variable|name on the left"],
+    ),
+    (
+        r"^'(.+)' is an illegal expression for augmented assignment",
+        ["augmented|`+=`|`-=`", "name|variable|single target|one target"],
+    ),
     (r"^only single target \(not (tuple|list)\) can be annotated", ["annotat|type hint", "one|single"]),
     (r"^illegal target for annotation", ["annotat|type hint"]),
     (r"^assignment to yield expression not possible", ["yield"]),
-    (r"^cannot use a starred expression in a dictionary value|^cannot use starred expression here|^can't use starred expression here", ["star|`*`"]),
+    (
+        r"^cannot use a starred expression in a dictionary value|^cannot use starred expression here|^can't use starred expression here",  # noqa: E501
+        ["star|`*`"],
+    ),
     (r"^iterable unpacking cannot be used in comprehension", ["unpack|`*`"]),
     (r"^comprehension inner loop cannot rebind", ["`:=`|walrus|assignment expression"]),
     (r"^cannot use '(.+)' as a target|^invalid pattern target", ["target"]),
@@ -139,6 +172,27 @@ RULES: list[tuple[str, list[str]]] = [
     (r"^expected ':'$", ["colon|`:`"]),
     (r"^expected '(\w+)' after '(\w+)' expression", ["`{1}`"]),
     (r"^expected '([^']+)'$", ["`{1}`"]),
+]
+
+# Runtime errors (the Oppia set): (error type, message regex, fact groups). Written, like
+# RULES, before any reply on that set was read.
+RUNTIME_RULES: list[tuple[str, str, list[str]]] = [
+    (
+        "NameError",
+        r"^name '(\w+)' is not defined",
+        ["`{1}`", "defined|exist|created|meant|misspel|typo|variable"],
+    ),
+    ("TypeError", r"^unsupported operand type\(s\) for (\S+): 'NoneType' and '(\w+)'", ["none", "`{1}`|{1}"]),
+    ("TypeError", r"^unsupported operand type\(s\) for (\S+): '(\w+)' and 'NoneType'", ["none", "`{1}`|{1}"]),
+    ("TypeError", r"^unsupported operand type\(s\) for (\S+): '(\w+)' and '(\w+)'", ["{2}", "{3}"]),
+    ("TypeError", r"^'(\w+)' object is not iterable", ["{1}", "iterat|loop|range("]),
+    ("TypeError", r"^range indices must be integers", ["range(|round brackets|parenthes"]),
+    ("TypeError", r"^'(\w+)' object cannot be interpreted as an integer", ["{1}", "int"]),
+    ("TypeError", r"^'(\w+)' object is not subscriptable", ["{1}", "index|subscript|square bracket|`[`"]),
+    ("TypeError", r"^not all arguments converted during string formatting", ["`%`|%", "format|string"]),
+    ("TypeError", r"^exceptions must derive from BaseException", ["exception", "class|baseexception"]),
+    ("ZeroDivisionError", r"zero", ["zero", "`%`|modulo|remainder|divid|division"]),
+    ("Exception", r".", ["raise"]),
 ]
 
 _TOKEN = re.compile(r"[A-Za-z_]\w*|\d[\w.]*|\*\*|//|->|:=|[=!<>]=|[^\s\w]")
@@ -182,6 +236,18 @@ def invalid_syntax_facts(code: str) -> tuple[str, list[str]]:
 
 def label(row: dict) -> tuple[str, list[str]]:
     msg = row["message"]
+    if row["error_type"] not in ("SyntaxError", "IndentationError", "TabError"):
+        for etype, pattern, groups in RUNTIME_RULES:
+            m = re.search(pattern, msg)
+            if etype != row["error_type"] or m is None:
+                continue
+            out = []
+            for g in groups:
+                for i, grp in enumerate(m.groups(), 1):
+                    g = g.replace("{" + str(i) + "}", (grp or "").lower())
+                out.append(g.split("|"))
+            return f"runtime:{pattern}", out
+        return "runtime:fallback", [[row["error_type"].lower()]]
     if msg == "invalid syntax":
         return invalid_syntax_facts(row["code"])
     for pattern, groups in RULES:
@@ -204,8 +270,16 @@ def label(row: dict) -> tuple[str, list[str]]:
 
 
 def main() -> int:
-    cases = [json.loads(x) for x in (HERE / "cases.jsonl").read_text(encoding="utf-8").splitlines() if x]
-    out = HERE / "labels.jsonl"
+    for name in ("cases", "cases_oppia"):
+        if (HERE / f"{name}.jsonl").exists():
+            label_file(name)
+    return 0
+
+
+def label_file(name: str) -> int:
+    cases = [json.loads(x) for x in (HERE / f"{name}.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    out = HERE / name.replace("cases", "labels")
+    out = out.with_suffix(".jsonl")
     rules: dict[str, int] = {}
     with out.open("w", encoding="utf-8") as fh:
         for row in cases:
