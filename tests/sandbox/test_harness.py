@@ -455,3 +455,27 @@ def test_a_hidden_error_carries_no_student_chosen_text() -> None:
     assert hidden.status is Status.ERROR
     assert "Leak_hi" not in hidden.message and "4322" not in hidden.message and hidden.line is None
     assert "ValueError" in hidden.message
+
+
+def test_lazy_giants_and_callback_arguments_cannot_exhaust_the_trusted_side() -> None:
+    exercise = Exercise(
+        meta=SHOUT.meta,
+        statement="",
+        starter="",
+        solution="",
+        visible_tests=(
+            ExerciseTest("materialise", "assert list(numbers()) == [1, 2]\n", hidden=False),
+            ExerciseTest("callback", "assert apply(len, 'ab') == 2\n", hidden=False),
+        ),
+        hidden_tests=(),
+    )
+    code = (
+        "def numbers():\n    return range(10 ** 15)\n"
+        "def apply(f, x):\n    try:\n        f(range(10 ** 15))\n    except BaseException:\n        pass\n"
+        "    return f(x)\n"
+    )
+    result = check_code(exercise, code, limits=FAST)
+    assert [t.passed for t in result.tests] == [False, False]
+    # Safe builtins only: nothing that materialises what the student hands it.
+    for unsafe in (list, tuple, sorted, sum, max, bytes, pow, format):
+        assert not harness._exportable(unsafe), unsafe
