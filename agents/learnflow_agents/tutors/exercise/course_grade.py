@@ -1,4 +1,10 @@
-"""`course grade`: run every test, hidden ones included, on each submission; write CSV and JSON."""
+"""`course grade`: run every test, hidden ones included, on each submission; write CSV and JSON.
+
+Each test runs through the exercise harness (checker.check_code): the submission's code
+in a sandboxed child, the tests and the verdict here. A submission is untrusted input
+too: a malformed notebook is a row with an error, never the end of the grading run, and
+no student-controlled text reaches report.csv as a spreadsheet formula.
+"""
 
 import csv
 import json
@@ -49,6 +55,9 @@ class GradeRow:
     error: str = ""
 
     def csv_row(self) -> dict[str, Any]:
+        return {key: _cell(value) for key, value in self.fields().items()}
+
+    def fields(self) -> dict[str, Any]:
         return {
             "student": self.student,
             "exercise_id": self.exercise_id,
@@ -63,9 +72,19 @@ class GradeRow:
         }
 
 
+def _cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: student-controlled text never becomes a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def student_code(notebook: dict[str, Any]) -> tuple[str, str]:
     """(code, note): the starter cell's code, or a fallback with a note saying so."""
     cells = notebook.get("cells") or []
+    if not isinstance(cells, list):
+        raise ValueError("the notebook's cells are not a list")
+    cells = [c for c in cells if isinstance(c, dict)]
     starters = [cell_source(c) for c in cells if c.get("cell_type") == "code" and cell_role(c) == "starter"]
     if starters:
         return "\n\n".join(starters), ""
@@ -75,11 +94,17 @@ def student_code(notebook: dict[str, Any]) -> tuple[str, str]:
 
 
 def grade_notebook(student: str, path: Path, bank: Bank, limits: Limits | None = None) -> GradeRow:
+    # A submission is the student's file: whatever is in it, grading goes on to the next one.
     try:
         notebook = read_notebook(path)
-    except (OSError, json.JSONDecodeError) as exc:
-        return GradeRow(student, path.stem, str(path), error=f"cannot read notebook: {exc}")
-    meta = (notebook.get("metadata") or {}).get("learnflow") or {}
+    except (OSError, ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, nesting bombs
+        return GradeRow(student, path.stem, str(path), error=f"cannot read notebook: {str(exc)[:200]}")
+    if not isinstance(notebook, dict):
+        return GradeRow(student, path.stem, str(path), error="cannot read notebook: not a JSON object")
+    metadata = notebook.get("metadata")
+    meta = (metadata.get("learnflow") if isinstance(metadata, dict) else None) or {}
+    if not isinstance(meta, dict):
+        meta = {}
     exercise_id = meta.get("exercise_id") if isinstance(meta.get("exercise_id"), str) else path.stem
     row = GradeRow(student, exercise_id, str(path))
     try:
@@ -87,7 +112,13 @@ def grade_notebook(student: str, path: Path, bank: Bank, limits: Limits | None =
     except UnknownExerciseError:
         row.error = f"no exercise {exercise_id!r} in the course source"
         return row
-    code, note = student_code(notebook)
+    try:
+        code, note = student_code(notebook)
+    except (ValueError, TypeError, AttributeError) as exc:
+        row.error = f"cannot read notebook: {exc}"
+        row.max_points = sum(t.points for t in exercise.all_tests)
+        row.tests_total = len(exercise.all_tests)
+        return row
     result = check_code(exercise, code, include_hidden=True, limits=limits)
     row.passed, row.score = result.passed, result.score
     row.points, row.max_points = result.points, result.max_points
@@ -139,7 +170,7 @@ def grade_submissions(
         writer.writerows(row.csv_row() for row in rows)
     json_rows = [
         {
-            **row.csv_row(),
+            **row.fields(),
             "passed": row.passed,
             "score": row.score,
             "notebook": row.notebook,
