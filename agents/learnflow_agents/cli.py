@@ -111,6 +111,21 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forget(args: argparse.Namespace) -> int:
+    from learnflow_agents.store import Store
+    from learnflow_agents.store.erasure import forget_student
+
+    store = Store.open(_settings(args).db_url, upgrade=False)
+    try:
+        deleted = forget_student(store, args.student, dry_run=not args.yes)
+    finally:
+        store.close()
+    print(json.dumps({"student": args.student, "dry_run": not args.yes, "deleted": deleted}))
+    if not args.yes:
+        print("dry run: nothing was deleted; run again with --yes to erase", file=sys.stderr)
+    return 0
+
+
 def cmd_health(args: argparse.Namespace) -> int:
     from learnflow_agents.runtime.health import health_report
 
@@ -173,6 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
     _connection_args(purge, bus=False)
     purge.set_defaults(func=cmd_purge)
+
+    forget = sub.add_parser("forget", help="erase one student's data from every table (for erasure requests)")
+    forget.add_argument("--student", required=True, metavar="ID", help="the student (hub user) id")
+    forget.add_argument(
+        "--yes", action="store_true", help="really delete (without it: count what would go, change nothing)"
+    )
+    _connection_args(forget, bus=False)
+    forget.set_defaults(func=cmd_forget)
 
     health = sub.add_parser("health", help="agents' heartbeats and the outbox backlog")
     health.add_argument("--stale-after", type=float, default=60.0, help="seconds before a heartbeat is stale")
