@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -101,6 +102,69 @@ def run_agent(request: dict[str, Any], *, timeout: float = 60.0, cwd: Path | Non
     run = AgentRun(process.returncode, stdout, stderr, result, time.monotonic() - started, timed_out)
     run.loot = decode_loot(stdout + stderr)
     return run
+
+
+class Zygote:
+    """agent_process.py --zygote: one pre-imported process that forks a fresh agent process per
+    request (each in its own session, as run_agent's), so a check costs no import time."""
+
+    def __init__(self, env: dict[str, str], workdir: Path) -> None:
+        self.workdir = workdir
+        self.count = 0
+        self.process = subprocess.Popen(
+            [sys.executable, str(AGENT_SCRIPT), "--zygote"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+        )
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def _line(self, timeout: float) -> dict[str, Any] | None:
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], max(0.0, timeout))
+        if not ready:
+            return None
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the zygote ended")
+        return json.loads(line)
+
+    def run(self, request: dict[str, Any], *, timeout: float, cwd: Path | None) -> AgentRun:
+        assert self.process.stdin is not None
+        self.count += 1
+        log = self.workdir / f"agent-{self.count}.log"
+        started = time.monotonic()
+        message = {**request, "log": str(log), "cwd": str(cwd) if cwd else None}
+        self.process.stdin.write((json.dumps(message) + "\n").encode())
+        self.process.stdin.flush()
+        first = self._line(10.0)
+        assert first is not None, "the zygote did not start an agent process"
+        pid = first["pid"]
+        done = self._line(timeout - (time.monotonic() - started))
+        timed_out = done is None
+        if timed_out:
+            for sig in (signal.SIGCONT, signal.SIGKILL):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, sig)
+            done = self._line(10.0) or {}
+        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+        with contextlib.suppress(OSError):
+            log.unlink()
+        result = None
+        if RESULT_MARK in text:
+            with contextlib.suppress(ValueError):
+                result = json.loads(text.rsplit(RESULT_MARK, 1)[1].strip())["result"]
+        run = AgentRun(done.get("exit"), text, "", result, time.monotonic() - started, timed_out)
+        run.loot = decode_loot(text)
+        return run
+
+    def close(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
 
 class TcpListener:

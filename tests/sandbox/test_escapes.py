@@ -40,11 +40,11 @@ from tests.sandbox.escape_helpers import (
     TcpListener,
     UdpListener,
     UnixListener,
+    Zygote,
     decode_loot,
     files_containing,
     kill_processes_named,
     processes_named,
-    run_agent,
 )
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(90)]
@@ -63,18 +63,39 @@ EVENS_SOLUTION_TEXT = _text("U3VtIG9mIHRoZSBldmVuIG51bWJlcnMgaW4=")  # sum-of-ev
 # --- fixtures -----------------------------------------------------------------------------
 
 
+_TAG = secrets.token_hex(8)
+CANARY_ENV = {
+    "LEARNFLOW_CANARY": f"lfcanary-{_TAG}",
+    "ANTHROPIC_API_KEY": f"sk-ant-canary-{_TAG}",
+    "DATABASE_URL": f"postgresql://learnflow:canary-{_TAG}@127.0.0.1:5432/learnflow",
+}
+CANARIES = [f"lfcanary-{_TAG}", f"sk-ant-canary-{_TAG}", f"canary-{_TAG}"]
+_ZYGOTE: list[Zygote] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _agent_zygote(tmp_path_factory: pytest.TempPathFactory):
+    """The pre-imported agent process every check forks from; its environment holds the canaries."""
+    zygote = Zygote({**os.environ, **CANARY_ENV}, tmp_path_factory.mktemp("agent-logs"))
+    _ZYGOTE.append(zygote)
+    yield zygote
+    _ZYGOTE.remove(zygote)
+    zygote.close()
+
+
+def run_agent(request: dict, *, timeout: float = 60.0, cwd: Path | None = None) -> AgentRun:
+    zygote = _ZYGOTE[-1]
+    if not zygote.alive():  # an attack took it down: note it, and go on with a fresh one
+        _ZYGOTE[-1] = zygote = Zygote({**os.environ, **CANARY_ENV}, zygote.workdir)
+    return zygote.run(request, timeout=timeout, cwd=cwd)
+
+
 @pytest.fixture(autouse=True)
 def canaries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Secrets in the calling process's environment, as an agent would hold them."""
-    tag = secrets.token_hex(8)
-    values = {
-        "LEARNFLOW_CANARY": f"lfcanary-{tag}",
-        "ANTHROPIC_API_KEY": f"sk-ant-canary-{tag}",
-        "DATABASE_URL": f"postgresql://learnflow:canary-{tag}@127.0.0.1:5432/learnflow",
-    }
-    for key, value in values.items():
+    """Secrets in the calling processes' environments, as an agent would hold them."""
+    for key, value in CANARY_ENV.items():
         monkeypatch.setenv(key, value)
-    return [f"lfcanary-{tag}", f"sk-ant-canary-{tag}", f"canary-{tag}"]
+    return CANARIES
 
 
 @pytest.fixture
@@ -434,7 +455,7 @@ def test_check_setsid_survivor(token: str, listener: TcpListener, canaries: list
         run = check("sum-of-evens", attacks.program(cfg, attacks.SURVIVOR), hidden=False)
         run.check()
         returned = time.monotonic()
-        time.sleep(2.5)
+        time.sleep(1.6)
         assert listener.accepted_after(returned) == 0, "a grandchild reached the listener after the check"
         assert not processes_named(comm), "a setsid grandchild outlived the check"
         assert not marker.exists(), "a grandchild wrote outside the sandbox"
@@ -832,7 +853,7 @@ def test_debug_fix_setsid_survivor(token: str, listener: TcpListener, canaries: 
     try:
         _debug(code).check()
         returned = time.monotonic()
-        time.sleep(2.5)
+        time.sleep(1.6)
         assert listener.accepted_after(returned) == 0, "a grandchild reached the listener after the check"
         assert not processes_named(comm), "a setsid grandchild outlived the debug fix check"
         assert not marker.exists(), "a grandchild wrote outside the sandbox"
@@ -905,7 +926,7 @@ def test_review_tests_setsid_survivor(token: str, listener: TcpListener, canarie
     try:
         _review(code).check()
         returned = time.monotonic()
-        time.sleep(2.5)
+        time.sleep(1.6)
         assert listener.accepted_after(returned) == 0, "a grandchild reached the listener after the run"
         assert not processes_named(comm), "a setsid grandchild outlived code review's test run"
         assert not marker.exists(), "a grandchild wrote outside the sandbox"
