@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from jupyter_server.auth.decorator import authorized
 from learnflow_agents.contracts import StudentContext, StudentQuery
 from learnflow_agents.contracts.query import MAX_CODE, MAX_HINTS_USED
+from learnflow_agents.privacy import scrub_query
 from learnflow_agents.store import AttemptRecord, InvalidDataError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 from tornado import web
@@ -59,6 +60,7 @@ class AttemptsHandler(LearnFlowHandler):
             )
         except ValidationError as err:
             raise ApiError(400, validation_message(err)) from None
+        query = scrub_query(query)  # Engine.submit scrubs again: one function, every door
         engine = await self.engine()
         student = self.student_id()
         query = await engine.with_learning_record(student, query)

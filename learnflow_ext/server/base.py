@@ -3,6 +3,8 @@
 import json
 from typing import TYPE_CHECKING, Any
 
+from jupyter_core.utils import ensure_async
+from jupyter_server.auth.utils import HTTP_METHOD_TO_AUTH_ACTION
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from learnflow_agents.runtime.engine import Engine
@@ -16,6 +18,12 @@ if TYPE_CHECKING:
     from learnflow_ext.server.app import LearnFlowExtension
 
 AUTH_RESOURCE = "learnflow"
+# Methods that carry a body. Their body is never buffered before the caller is known to
+# be allowed and the declared size is within the limit.
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# A refused body up to this size is read and thrown away, so the client (which is still
+# sending) reads a clean 4xx; above it the connection is closed after the answer.
+DRAIN_FACTOR = 8
 
 
 class ApiError(web.HTTPError):
@@ -54,8 +62,62 @@ class LearnFlowMixin:
             raise ApiError(503, str(err)) from err
 
 
+@web.stream_request_body
 class LearnFlowHandler(LearnFlowMixin, ExtensionHandlerMixin, APIHandler):
+    """Bodies are streamed: authentication, authorization and the size limit are decided in
+    `prepare`, from the headers, before a byte of the body is kept (tornado would
+    otherwise buffer a whole 100 MB body before `@web.authenticated` ran)."""
+
     auth_resource = AUTH_RESOURCE
+    _chunks: list[bytes]
+    _size: int
+    _refused: web.HTTPError | None = None
+
+    async def prepare(self) -> None:  # type: ignore[override]
+        self._chunks, self._size, self._refused = [], 0, None
+        limit = self.learnflow.max_body_bytes
+        has_body = self.request.method in BODY_METHODS
+        declared = self.request.headers.get("Content-Length", "")
+        length = int(declared) if declared.isdigit() else None
+        connection = self.request.connection
+        if has_body and connection is not None:
+            # Nothing larger than the limit is read into memory: tornado cuts a longer
+            # chunked body off; a declared length is checked below.
+            connection.set_max_body_size(max(limit, min(length or 0, limit * DRAIN_FACTOR)))  # type: ignore[attr-defined]
+        try:
+            await super().prepare()  # identity: sets current_user
+            if has_body:
+                await self._admit(limit, length)
+        except web.HTTPError as err:
+            if not has_body or (length or 0) > limit * DRAIN_FACTOR:
+                # Answered at once; tornado closes the connection after it (body unread).
+                raise
+            self._refused = err  # answered after the (discarded) body, see DRAIN_FACTOR
+
+    async def _admit(self, limit: int, length: int | None) -> None:
+        """What `@web.authenticated` and `@authorized` check, and the size, from headers only."""
+        if not self.current_user:
+            raise web.HTTPError(403)
+        action = HTTP_METHOD_TO_AUTH_ACTION[self.request.method or "POST"]
+        allowed = await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, action, AUTH_RESOURCE)
+        )
+        if not allowed:
+            raise web.HTTPError(403, f"User is not authorized to {action} on resource: {AUTH_RESOURCE}.")
+        if length is not None and length > limit:
+            raise self._too_large(length, limit)
+
+    @staticmethod
+    def _too_large(size: int, limit: int) -> ApiError:
+        return ApiError(
+            413,
+            f"the request is {size:,} bytes; the limit is {limit:,} (LearnFlowExtension.max_body_bytes)",
+        )
+
+    def data_received(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._refused is None and self._size <= self.learnflow.max_body_bytes:
+            self._chunks.append(chunk)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
@@ -66,15 +128,13 @@ class LearnFlowHandler(LearnFlowMixin, ExtensionHandlerMixin, APIHandler):
         super().write_error(status_code, **kwargs)
 
     def json_body(self) -> dict[str, Any]:
+        if self._refused is not None:
+            raise self._refused
         limit = self.learnflow.max_body_bytes
-        size = len(self.request.body)
-        if size > limit:
-            raise ApiError(
-                413,
-                f"the request is {size:,} bytes; the limit is {limit:,} (LearnFlowExtension.max_body_bytes)",
-            )
+        if self._size > limit:
+            raise self._too_large(self._size, limit)
         try:
-            return json_object(self.request.body)
+            return json_object(b"".join(self._chunks))
         except BadRequestError as err:
             raise ApiError(400, str(err)) from None
 

@@ -20,6 +20,7 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from learnflow_agents.contracts import AgentLog, AgentReply, Envelope, RoutingDecision, StruggleAlert
+from learnflow_agents.privacy import scrub_query_fields, scrub_text
 from learnflow_agents.store.records import QueryRecord
 from pydantic import ValidationError
 from tornado import httpclient, web, websocket
@@ -195,7 +196,10 @@ class QueriesHandler(ClusterHandler):
     async def post(self) -> None:
         # Forwarded as sent, student_id included: this server is the student's own, so the
         # gateway (which ignores and logs a claimed id) is where identity is enforced.
-        _, accepted = await self.gateway.call("POST", "api/queries", self.json_body())
+        # Secrets are masked before the query leaves the student's pod (the gateway and
+        # the engine scrub again with the same function).
+        body = scrub_query_fields(self.json_body())
+        _, accepted = await self.gateway.call("POST", "api/queries", body)
         self.write_json({"query_id": str(accepted["query_id"])}, 202)
 
 
@@ -255,7 +259,7 @@ class AttemptsHandler(ClusterHandler):
         # Grading is the exercise agent's "check <id>", exactly as in the local server.
         query = {
             "text": f"check {body.exercise_id}",
-            "code": body.code,
+            "code": scrub_text(body.code),
             "target_agent": "exercise",
             "context": body.context.model_dump(mode="json"),
             "course_id": body.course_id,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from jupyter_server.auth.decorator import authorized
+from learnflow_agents.privacy import scrub_query
 from learnflow_agents.runtime.engine import Engine, QueryTimeoutError
 from learnflow_agents.store import FeedbackRejectedError, InvalidDataError, QueryRecord
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -45,7 +46,8 @@ class QueriesHandler(LearnFlowHandler):
             # Identity comes from authentication only; a body naming someone is worth a log line.
             self.log.warning("LearnFlow: ignored student_id %r in a query from %r", claimed, student)
         try:
-            query = parse_query(data)
+            # Scrubbed here too (Engine.submit scrubs again): nothing below sees a secret.
+            query = scrub_query(parse_query(data))
         except BadRequestError as err:
             raise ApiError(400, str(err)) from None
         engine = await self.engine()

@@ -41,6 +41,8 @@ def json_object(body: bytes) -> dict[str, Any]:
         data = json.loads(text)
     except ValueError as err:
         raise BadRequestError(f"the request body is not valid JSON: {err}") from None
+    except RecursionError:
+        raise BadRequestError("the request body is nested too deeply to be a LearnFlow request") from None
     if not isinstance(data, dict):
         raise BadRequestError("the request body must be a JSON object")
     return data

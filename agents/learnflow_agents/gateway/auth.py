@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from jupyterhub.services.auth import HubAuth
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
+from tornado.web import HTTPError
 
 from learnflow_agents.gateway.config import GatewayConfig
 
@@ -37,7 +38,8 @@ class HubIdentity:
         self.hub_auth = HubAuth(
             api_url=config.hub_api_url,
             api_token=config.api_token,
-            cache_max_age=int(config.auth_cache_seconds),
+            # HubAuth caches forever when told 0: a cache under a second is no cache here.
+            cache_max_age=max(int(config.auth_cache_seconds), 1),
         )
         self._groups: dict[str, tuple[float, list[str]]] = {}
         self._members: dict[str, tuple[float, list[str]]] = {}
@@ -49,7 +51,15 @@ class HubIdentity:
         """
         if not token:
             return None
-        model = await self.hub_auth.user_for_token(token, use_cache=not fresh, sync=False)
+        try:
+            use_cache = not fresh and self.config.auth_cache_seconds >= 1
+            model = await self.hub_auth.user_for_token(token, use_cache=use_cache, sync=False)
+        except HTTPError as err:
+            # HubAuth says 500 when it cannot connect, 502 when the hub answers 5xx, 500
+            # when the hub refuses the gateway's own token: none is the caller's fault.
+            raise HubLookupError(f"the hub could not check a token: {err.log_message or err}") from err
+        except OSError as err:
+            raise HubLookupError(f"hub unreachable to check a token: {err}") from err
         if not model:
             return None
         if model.get("kind", "user") != "user":

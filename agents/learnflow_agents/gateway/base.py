@@ -18,6 +18,8 @@ log = logging.getLogger("learnflow.gateway")
 
 # Oversized bodies up to this are drained and answered 413; larger ones are cut off.
 DRAIN_CEILING = 64 * 1024 * 1024
+# Seconds a client is told to wait (`Retry-After`) when the hub cannot be asked.
+HUB_RETRY_AFTER = 5
 
 
 @dataclass
@@ -35,10 +37,21 @@ class GatewayContext:
 class ApiError(web.HTTPError):
     """A 4xx/5xx with a message (and the offending field) for the client."""
 
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, field: str | None = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(status, message.replace("%", "%%"))
         self.message = message
         self.field = field
+        self.retry_after = retry_after
+
+
+def hub_unavailable(err: HubLookupError, what: str) -> ApiError:
+    """503 + Retry-After: the hub is down or misconfigured, not the caller's request."""
+    log.error("%s: %s", what, err)
+    return ApiError(
+        503, f"{what}: the hub cannot be reached right now, retry shortly", retry_after=HUB_RETRY_AFTER
+    )
 
 
 def token_from(request: httputil.HTTPServerRequest) -> str:
@@ -67,7 +80,10 @@ class ApiHandler(web.RequestHandler):
         token = token_from(self.request)
         if not token:
             raise ApiError(401, "missing token: send 'Authorization: token <your JupyterHub token>'")
-        caller = await self.ctx.identity.authenticate(token, fresh=self.instructor_only)
+        try:
+            caller = await self.ctx.identity.authenticate(token, fresh=self.instructor_only)
+        except HubLookupError as err:
+            raise hub_unavailable(err, "cannot check the token with the hub") from err
         if caller is None:
             raise ApiError(401, "the hub does not recognise this token")
         self.caller = caller
@@ -81,8 +97,7 @@ class ApiHandler(web.RequestHandler):
             needs_groups = bool(config.instructor_group or config.course_group_prefix)
             groups = await identity.user_groups(self.caller.name, fresh=True) if needs_groups else []
         except HubLookupError as err:
-            log.error("instructor check failed: %s", err)
-            raise ApiError(503, "cannot check instructor status with the hub right now") from err
+            raise hub_unavailable(err, "cannot check instructor status with the hub") from err
         access = instructor_access(self.caller, groups, config)
         if access is None:
             log.info(
@@ -104,6 +119,8 @@ class ApiHandler(web.RequestHandler):
         if status_code == 413:
             # The body is left unread, so this connection cannot carry another request.
             self.set_header("Connection", "close")
+        if isinstance(exc, ApiError) and exc.retry_after is not None:
+            self.set_header("Retry-After", str(exc.retry_after))
         if isinstance(exc, ApiError):
             body["error"] = exc.message
             if exc.field:
@@ -165,6 +182,8 @@ class JsonBodyHandler(ApiHandler):
             data = json.loads(b"".join(self._chunks) or b"null")
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise ApiError(400, f"body is not valid JSON: {err}") from None
+        except RecursionError:
+            raise ApiError(400, "body is nested too deeply to be a LearnFlow request") from None
         if not isinstance(data, dict):
             raise ApiError(400, "body must be a JSON object")
         return data

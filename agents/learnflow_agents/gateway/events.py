@@ -5,7 +5,8 @@ import logging
 
 from tornado import websocket
 
-from learnflow_agents.gateway.base import GatewayContext, token_from
+from learnflow_agents.gateway.auth import HubLookupError
+from learnflow_agents.gateway.base import HUB_RETRY_AFTER, GatewayContext, token_from
 
 log = logging.getLogger("learnflow.gateway.events")
 
@@ -20,7 +21,14 @@ class EventsHandler(websocket.WebSocketHandler):
         # Authenticate before the upgrade, so a refused socket is a plain HTTP 401. No
         # ?token= fallback: URLs end up in access logs. Browsers reach LearnFlow through the
         # student's own Jupyter server, which connects here with a header.
-        caller = await self.ctx.identity.authenticate(token_from(self.request))
+        try:
+            caller = await self.ctx.identity.authenticate(token_from(self.request))
+        except HubLookupError as err:
+            log.error("cannot check an event-stream token with the hub: %s", err)
+            self.set_status(503)
+            self.set_header("Retry-After", str(HUB_RETRY_AFTER))
+            self.finish('{"status": 503, "error": "the hub cannot be reached right now, retry shortly"}')
+            return
         if caller is None:
             self.set_status(401)
             self.set_header("WWW-Authenticate", "token")

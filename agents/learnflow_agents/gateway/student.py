@@ -11,6 +11,7 @@ from learnflow_agents.contracts import StudentQuery
 from learnflow_agents.gateway.auth import HubLookupError
 from learnflow_agents.gateway.base import ApiError, ApiHandler, JsonBodyHandler
 from learnflow_agents.gateway.courses import course_for_query
+from learnflow_agents.privacy import scrub_query
 from learnflow_agents.store import FeedbackRejectedError, InvalidDataError
 
 log = logging.getLogger("learnflow.gateway")
@@ -48,6 +49,8 @@ class QueriesHandler(JsonBodyHandler):
             query = StudentQuery.model_validate(body)
         except ValidationError as err:
             raise validation_error(err) from None
+        # Masked before anything else looks at it (Engine.submit_many scrubs again).
+        query = scrub_query(query)
         query = query.model_copy(update={"course_id": await self.enrolled_course(query.course_id)})
         query = await self.ctx.engine.with_learning_record(self.caller.name, query)
         try:

@@ -1,0 +1,101 @@
+"""The gateway as a door: the secrets corpus leaves nothing behind it (PostgreSQL rows, the
+Kafka topics, what the student and the instructor read back), deeply nested JSON is a 400,
+and a hub that cannot be reached is a 503 with Retry-After, as docs/gateway.md says.
+
+Real parts only: JupyterHub with the gateway as a managed service, PostgreSQL, the Tansu
+broker and the agents process (offline tutors: no model here; the model is inspected at
+the engine, REST and CLI doors, tests/privacy and tests/jupyter_server).
+"""
+
+import asyncio
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from learnflow_agents.bus import create_bus
+
+from tests.fixtures.kafka_broker import free_port
+from tests.fixtures.tcp_proxy import TcpProxy
+from tests.gateway.hub import Hub, Process, clean_env, reachable, wait_until
+from tests.gateway.test_hub_gateway import answered, ask, call
+from tests.privacy.support import bus_inspector, bus_records, database_rows, leaks, secret_queries
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.usefixtures("agents_ready")]
+
+
+def test_no_secret_is_stored_published_or_shown_back(
+    hub: Hub, classroom_db: str, classroom_bus: tuple[str, str]
+) -> None:
+    ids = [ask(hub, "dave", body) for body in secret_queries()]
+    views = [answered(hub, "dave", query_id) for query_id in ids]
+    shown = [
+        requests.get(
+            hub.gateway + "api/progress", headers={"Authorization": f"token {hub.tokens['dave']}"}, timeout=30
+        ).text
+    ]
+    shown.append(call(hub, "ivy", "GET", "api/instructor/students/dave/queries?limit=100").text)
+    url, prefix = classroom_bus
+
+    async def read_bus() -> list[str]:
+        bus = create_bus(url, prefix=prefix)
+        await bus.start()
+        try:
+            return await bus_records(await bus_inspector(bus, "privacy-inspector-gw"))
+        finally:
+            await bus.stop()
+
+    published = asyncio.run(read_bus())
+    rows = database_rows(classroom_db)
+
+    assert len(views) == len(secret_queries())
+    assert published and rows
+    assert leaks(rows) == [], "secret values stored in PostgreSQL"
+    assert leaks(published) == [], "secret values on the Kafka topics"
+    assert leaks([str(v) for v in views]) == [], "secret values in the student's query views"
+    assert leaks(shown) == [], "secret values in the progress or instructor views"
+    assert any("«redacted»" in str(v["query"].get("code")) for v in views)
+
+
+@pytest.mark.parametrize("raw", ["[" * 60_000, '{"text": "hi", "variables": ' + "[" * 60_000])
+def test_deeply_nested_json_is_a_400(hub: Hub, raw: str) -> None:
+    # 60,000 levels fit the stack's 64 KiB body limit (a bigger body is a 413 before parsing).
+    r = call(hub, "alice", "POST", "api/queries", raw)
+    assert r.status_code == 400, r.text
+    assert "nested too deeply" in r.json()["error"]
+
+
+def test_a_hub_that_cannot_be_reached_is_a_503_with_retry_after(hub: Hub, tmp_path: Path) -> None:
+    """A second gateway reaching the hub's API through a TCP proxy that the test cuts."""
+    hub_port = urlsplit(hub.url).port
+    assert hub_port is not None
+    proxy = TcpProxy(free_port(), hub_port)
+    proxy.start()
+    port = free_port()
+    argv = [sys.executable, "-m", "learnflow_agents.gateway", "--ip", "127.0.0.1", "--port", str(port)]
+    argv += ["--bus", "memory://", "--db", f"sqlite:///{tmp_path / 'gw.sqlite3'}"]
+    argv += ["--hub-api-url", f"http://127.0.0.1:{proxy.listen_port}/hub/api", "--auth-cache", "0"]
+    env = {**clean_env(), "JUPYTERHUB_API_TOKEN": hub.service_token, "JUPYTERHUB_SERVICE_PREFIX": "/"}
+    gateway = Process(argv, tmp_path / "gateway.log", env, tmp_path).start()
+    base = f"http://127.0.0.1:{port}/"
+    headers = {"Authorization": f"token {hub.tokens['alice']}"}
+    try:
+        wait_until(lambda: reachable(base + "health"), "the second gateway", log=gateway.log)
+        assert requests.get(base + "api/progress", headers=headers, timeout=30).status_code == 200
+        proxy.cut()
+        for method, path, teacher in (
+            ("GET", "api/progress", False),
+            ("POST", "api/queries", False),
+            ("GET", "api/instructor/struggles", True),
+        ):
+            who = {"Authorization": f"token {hub.tokens['teacher']}"} if teacher else headers
+            r = requests.request(method, base + path, headers=who, json={"text": "hi"}, timeout=30)
+            assert r.status_code == 503, (path, r.status_code, r.text)
+            assert int(r.headers["Retry-After"]) > 0
+            assert "hub" in r.json()["error"]
+        proxy.restore()
+        assert requests.get(base + "api/progress", headers=headers, timeout=30).status_code == 200
+    finally:
+        gateway.stop()
+        proxy.close()
