@@ -479,3 +479,17 @@ def test_lazy_giants_and_callback_arguments_cannot_exhaust_the_trusted_side() ->
     # Safe builtins only: nothing that materialises what the student hands it.
     for unsafe in (list, tuple, sorted, sum, max, bytes, pow, format):
         assert not harness._exportable(unsafe), unsafe
+
+
+def test_an_object_claiming_to_be_true_fails_a_bare_assert() -> None:
+    exercise = Exercise(
+        meta=SHOUT.meta,
+        statement="",
+        starter="",
+        solution="",
+        visible_tests=(ExerciseTest("bare", "assert is_even(3)\n", hidden=False),),
+        hidden_tests=(),
+    )
+    liar = "class Yes:\n    def __bool__(self):\n        return True\ndef is_even(n):\n    return Yes()\n"
+    assert not check_code(exercise, liar, limits=FAST).passed
+    assert check_code(exercise, "def is_even(n):\n    return True\n", limits=FAST).passed

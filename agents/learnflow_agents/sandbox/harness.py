@@ -656,6 +656,29 @@ def _test_builtins(session: "Session") -> dict[str, Any]:
     return table
 
 
+def _strict_truthy(assertions: Any) -> Any:
+    """``assert value``: an object living in the child is never a truth value.
+
+    Its ``__bool__`` is the student's to write, so ``assert is_valid(x)`` answered with an
+    object that says "I am true" fails; a test wanting an object's truthiness asks
+    ``bool(obj) is True``.
+    """
+    truthy = assertions._lf_truthy
+
+    def check(value: Any, message_thunk: Any, source: str) -> None:
+        if proxies.is_remote(value):
+            message = message_thunk() if message_thunk is not None else None
+            raise assertions.LearnFlowMismatchError(
+                str(message) if message is not None else "",
+                "True (or another true value)",
+                f"a {type(value).__name__} object",
+                source,
+            )
+        truthy(value, message_thunk, source)
+
+    return check
+
+
 def _lf_callmethod(obj: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     if proxies.is_remote(obj):
         return proxies.call_method(obj, name, args, kwargs)
@@ -790,6 +813,7 @@ def _converse(
         if not hasattr(builtins, name) and not name.startswith("_lf_")
     )
     namespace.update(assertions._lf_assertion_globals())
+    namespace["_lf_truthy"] = _strict_truthy(assertions)
     namespace["_lf_callmethod"] = _lf_callmethod
     namespace["_lf_nowait"] = session.nowait
     namespace["_lf_flush"] = session.flush
