@@ -27,6 +27,13 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
     return Settings(**{k: v for k, v in given.items() if v is not None})
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _connection_args(parser: argparse.ArgumentParser, bus: bool = True) -> None:
     if bus:
         parser.add_argument("--bus", help="memory:// (default) or kafka://host:port[,host:port]")
@@ -66,18 +73,26 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
 
-    async def create() -> list[str]:
+    async def create() -> tuple[list[str], dict[str, Any]]:
         bus = create_bus(settings.bus_url, prefix=settings.topic_prefix, partitions=settings.partitions)
+        if hasattr(bus, "auto_create_topics"):
+            bus.auto_create_topics = False  # created below, so the report names them
+        # Explicit flags win over the bus URL's ?replication_factor=&min_insync_replicas=.
+        for name in ("replication_factor", "min_insync_replicas"):
+            if getattr(args, name, None) is not None and hasattr(bus, name):
+                setattr(bus, name, getattr(args, name))
         await bus.start()
         try:
-            return await bus.create_topics(settings.partitions)
+            created = await bus.create_topics(settings.partitions)
+            # In-process memory:// has no replicas: the settings are Kafka's.
+            applied = dict(getattr(bus, "topic_settings", {}))
+            return created, applied or {"replication_factor": None, "min_insync_replicas": None}
         finally:
             await bus.stop()
 
-    created = asyncio.run(create())
-    print(
-        json.dumps({"created": created, "partitions": settings.partitions, "prefix": settings.topic_prefix})
-    )
+    created, applied = asyncio.run(create())
+    report = {"created": created, "partitions": settings.partitions, "prefix": settings.topic_prefix}
+    print(json.dumps(report | applied))
     return 0
 
 
@@ -175,6 +190,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     topics = sub.add_parser("topics", help="create the Kafka topics")
     topics.add_argument("topics_command", choices=["create"])
+    topics.add_argument(
+        "--replication-factor",
+        type=_positive,
+        help="replicas per new topic (default: min(3, brokers in the cluster))",
+    )
+    topics.add_argument(
+        "--min-insync-replicas",
+        type=_positive,
+        help="topic config min.insync.replicas (default: the brokers' own setting)",
+    )
     _connection_args(topics)
     topics.set_defaults(func=cmd_topics)
 

@@ -63,7 +63,8 @@ class KafkaBus(Bus):
         prefix: str = "",
         partitions: int = 12,
         *,
-        replication_factor: int = 1,
+        replication_factor: int | None = None,
+        min_insync_replicas: int | None = None,
         auto_create_topics: bool = True,
         request_timeout: float = 5.0,
         session_timeout: float = 10.0,
@@ -81,12 +82,19 @@ class KafkaBus(Bus):
         some brokers (Tansu) hold a fetch for the full wait even when records arrive.
         `auto_create_topics`: create the LearnFlow topics (with their partitions and
         retention) on start and after the broker comes back, if missing.
+        `replication_factor`: replicas of each topic created; None: min(3, brokers in the
+        cluster), so a one-broker dev cluster works and a real cluster gets three.
+        `min_insync_replicas`: the topics' `min.insync.replicas` (with acks=all, how many
+        replicas must have a record before it counts as written); None: the brokers' default.
         """
         self.url = url
         self.bootstrap = bootstrap
         self.prefix = prefix
         self.partitions = partitions
         self.replication_factor = replication_factor
+        self.min_insync_replicas = min_insync_replicas
+        # What the last create_topics applied (reported by `learnflow-agents topics create`).
+        self.topic_settings: dict[str, Any] = {}
         self.auto_create_topics = auto_create_topics
         self.request_timeout = request_timeout
         self.session_timeout = session_timeout
@@ -103,6 +111,10 @@ class KafkaBus(Bus):
         self._secured = self.security.client_options()
         if self.partitions < 1:
             raise ValueError("partitions must be at least 1")
+        if self.replication_factor is not None and self.replication_factor < 1:
+            raise ValueError("replication_factor must be at least 1")
+        if self.min_insync_replicas is not None and self.min_insync_replicas < 1:
+            raise ValueError("min_insync_replicas must be at least 1")
         if self.heartbeat_interval >= self.session_timeout:
             raise ValueError("heartbeat_interval must be shorter than session_timeout")
         self._servers = [server.strip() for server in bootstrap.split(",") if server.strip()]
@@ -184,13 +196,22 @@ class KafkaBus(Bus):
         specs = topic_specs(partitions or self.partitions)
 
         async def create(inspector: _Inspector) -> list[str]:
-            existing = set((await inspector.client.fetch_all_metadata()).topics())
+            cluster = await inspector.client.fetch_all_metadata()
+            existing = set(cluster.topics())
+            replication = self._replication_for(len(cluster.brokers()))
+            configs = (
+                {"min.insync.replicas": str(self.min_insync_replicas)} if self.min_insync_replicas else {}
+            )
+            self.topic_settings = {
+                "replication_factor": replication,
+                "min_insync_replicas": self.min_insync_replicas,
+            }
             wanted = [
                 NewTopic(
                     self.prefix + topic.value,
                     spec.partitions,
-                    self.replication_factor,
-                    topic_configs={"retention.ms": str(spec.retention_ms)},
+                    replication,
+                    topic_configs={"retention.ms": str(spec.retention_ms), **configs},
                 )
                 for topic, spec in specs.items()
                 if self.prefix + topic.value not in existing
@@ -214,6 +235,16 @@ class KafkaBus(Bus):
         if created:
             log.info("created topics", extra={"topics": created, "prefix": self.prefix})
         return created
+
+    def _replication_for(self, brokers: int) -> int:
+        """The replication factor to create topics with, given the brokers the cluster has."""
+        replication = self.replication_factor or max(1, min(3, brokers))
+        if self.min_insync_replicas is not None and self.min_insync_replicas > replication:
+            raise ValueError(
+                f"min_insync_replicas ({self.min_insync_replicas}) exceeds the replication factor "
+                f"({replication}): no acks=all write could ever succeed"
+            )
+        return replication
 
     async def lag(self, group: str) -> int:
         """Records after `group`'s committed offsets on its topics.

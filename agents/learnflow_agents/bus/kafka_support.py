@@ -46,6 +46,7 @@ def _parse_bool(value: str) -> bool:
 
 _URL_OPTIONS: dict[str, Callable[[str], Any]] = {
     "replication_factor": int,
+    "min_insync_replicas": int,
     "auto_create_topics": _parse_bool,
     "request_timeout": float,
     "session_timeout": float,
