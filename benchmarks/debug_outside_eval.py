@@ -17,7 +17,8 @@ drives, sandboxed fix checks included) gets the code and CPython 3.11's real tra
     deleted expression verified fixes that drop a line of the student's code or most of a
                        changed line's names, numbers and strings
 
-    python benchmarks/debug_outside_eval.py --split dev|holdout|all [--show N] [--no-run]
+    python benchmarks/debug_outside_eval.py --split dev|holdout|all [--set cpython|oppia|both]
+        [--show N] [--no-run]
         [--min-correct F] [--max-generic F] [--kinds]
 """
 
@@ -65,15 +66,22 @@ class Outcome:
         return self.type_ok and not self.missing and not self.generic
 
 
-def load(split: str) -> list[tuple[dict, list[list[str]]]]:
-    cases = [json.loads(x) for x in (DATA / "cases.jsonl").read_text(encoding="utf-8").splitlines() if x]
-    labels = {
-        d["id"]: d["facts"]
-        for d in (
-            json.loads(x) for x in (DATA / "labels.jsonl").read_text(encoding="utf-8").splitlines() if x
-        )
-    }
-    return [(c, labels[c["id"]]) for c in cases if split == "all" or c["split"] == split]
+SETS = {"cpython": ("cases.jsonl", "labels.jsonl"), "oppia": ("cases_oppia.jsonl", "labels_oppia.jsonl")}
+
+
+def load(split: str, which: str = "cpython") -> list[tuple[dict, list[list[str]]]]:
+    rows: list[tuple[dict, list[list[str]]]] = []
+    for name in SETS if which == "both" else [which]:
+        cases_file, labels_file = SETS[name]
+        cases = [json.loads(x) for x in (DATA / cases_file).read_text(encoding="utf-8").splitlines() if x]
+        labels = {
+            d["id"]: d["facts"]
+            for d in (
+                json.loads(x) for x in (DATA / labels_file).read_text(encoding="utf-8").splitlines() if x
+            )
+        }
+        rows += [(c, labels[c["id"]]) for c in cases if split == "all" or c["split"] == split]
+    return rows
 
 
 def judged_text(reply: AgentReply) -> str:
@@ -106,13 +114,13 @@ def fragment_compiles(span: str) -> bool:
     tries = [body]
     if body.endswith(":"):
         tries.append(body + "\n    pass")
-    wrapped = [t for t in list(tries)]
+    wrapped = list(tries)
     for t in wrapped:
         inner = "\n".join("        " + ln for ln in t.split("\n"))
         tries.append("def _f():\n    for _ in ():\n" + inner)
         tries.append("async def _f():\n    for _ in ():\n" + inner)
         tries.append("if 1:\n    pass\n" + t)
-        tries.append("try:\n    pass\n" + t + ("" if t.endswith("pass") else ""))
+        tries.append("try:\n    pass\n" + t)
         tries.append("try:\n    pass\nexcept E:\n    pass\n" + t)
         tries.append("match x:\n" + "\n".join("    " + ln for ln in t.split("\n")))
     return any(_compiles(t) for t in tries)
@@ -216,18 +224,34 @@ def _content(line: str) -> list[str]:
     ]
 
 
+def _open_string(line: str) -> bool:
+    """The line has a string that is never closed: its words were text all along."""
+    try:
+        toks = list(tokenize.generate_tokens(io.StringIO(line + "\n").readline))
+    except (tokenize.TokenError, SyntaxError):
+        return True
+    return any(t.type == tokenize.ERRORTOKEN and t.string.strip() in ("'", '"') for t in toks)
+
+
 def deletes_expression(original: str, fixed: str) -> bool:
+    """A line of the student's code dropped (its words nowhere else in the fix), a changed line
+    that lost most of its names, numbers and strings, or an assignment left without a value."""
     a, b = original.split("\n"), fixed.split("\n")
+    everywhere = Counter(c for x in b for c in _content(x))
     sm = difflib.SequenceMatcher(None, a, b)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
-        if op == "delete" and any(_content(x) for x in a[i1:i2]):
-            return True
+        if op == "delete":
+            gone = [c for x in a[i1:i2] for c in _content(x)]
+            if gone and not all(everywhere[c] for c in gone):
+                return True
         if op == "replace":
+            if any(re.search(r"(?<![=!<>])=\s*$", x) for x in b[j1:j2]):
+                return True
+            if any(_open_string(x) for x in a[i1:i2]):
+                continue
             old = [c for x in a[i1:i2] for c in _content(x)]
             new = [c for x in b[j1:j2] for c in _content(x)]
-            if old and len(new) < len(old) / 2:
-                return True
-            if any(re.search(r"(?<![=!<>])=\s*$", x) for x in b[j1:j2]):
+            if old and len(new) < len(old) / 2 and not all(everywhere[c] for c in old):
                 return True
     return False
 
@@ -268,7 +292,9 @@ def pct(n: int, d: int) -> str:
     return f"{100 * n / d:5.1f}% ({n}/{d})" if d else "  n/a"
 
 
-def report(outs: list[Outcome], split: str, show: int, kinds: bool) -> dict[str, float]:
+def report(
+    outs: list[Outcome], split: str, show: int, kinds: bool, which: str = "cpython"
+) -> dict[str, float]:
     n = len(outs)
     correct = sum(o.correct for o in outs)
     generic = sum(o.generic for o in outs)
@@ -277,7 +303,7 @@ def report(outs: list[Outcome], split: str, show: int, kinds: bool) -> dict[str,
     n2s = sum(o.name_to_string for o in outs)
     dele = sum(o.deleted for o in outs)
     verified = sum(bool(o.reply.data.get("fix_verified")) for o in outs)
-    print(f"debug tutor on the outside set (CPython's error-message tests), split={split}: {n} cases")
+    print(f"debug tutor on the outside set {which}, split={split}: {n} cases")
     print(f"  correct (facts named, not generic)  {pct(correct, n)}")
     print(f"  facts named, generic or not         {pct(sum(o.type_ok and not o.missing for o in outs), n)}")
     print(f"  generic template                    {pct(generic, n)}")
@@ -319,7 +345,7 @@ def report(outs: list[Outcome], split: str, show: int, kinds: bool) -> dict[str,
         for label, flag in (("name -> string", "name_to_string"), ("deleting code", "deleted")):
             hits = [o for o in outs if getattr(o, flag)]
             for o in hits[:show]:
-                fix = [b.code for b in o.reply.code_blocks if b.role == CodeRole.FIX][0]
+                fix = next(b.code for b in o.reply.code_blocks if b.role == CodeRole.FIX)
                 print(f"  - {label}: {o.row['id']}: {o.row['code'][:80]!r} -> {fix[:80]!r}")
     return {"correct": correct / n if n else 0.0, "generic": generic / n if n else 0.0}
 
@@ -327,14 +353,20 @@ def report(outs: list[Outcome], split: str, show: int, kinds: bool) -> dict[str,
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", choices=["dev", "holdout", "all"], default="dev")
+    ap.add_argument(
+        "--set",
+        choices=["cpython", "oppia", "both"],
+        default="cpython",
+        help="cpython: CPython's error-message tests; oppia: real beginners' programs",
+    )
     ap.add_argument("--show", type=int, default=0)
     ap.add_argument("--kinds", action="store_true", help="list more message kinds with misses")
     ap.add_argument("--no-run", action="store_true", help="fixes are only compiled, not run in the sandbox")
     ap.add_argument("--min-correct", type=float, default=None)
     ap.add_argument("--max-generic", type=float, default=None)
     args = ap.parse_args(argv)
-    outs = evaluate(load(args.split), run=not args.no_run)
-    figures = report(outs, args.split, args.show, args.kinds)
+    outs = evaluate(load(args.split, args.set), run=not args.no_run)
+    figures = report(outs, args.split, args.show, args.kinds, args.set)
     failed = False
     if args.min_correct is not None and figures["correct"] < args.min_correct:
         print(f"FAIL: correct {figures['correct']:.3f} < {args.min_correct}")

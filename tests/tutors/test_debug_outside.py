@@ -211,6 +211,29 @@ def test_specific_analysis(tmp_path: Path, code: str, must: list[str], fixed: st
         assert compiles(fix) and intent_problem(code, fix) is None
 
 
+def test_several_slips_are_repaired_in_turn_and_named(tmp_path: Path) -> None:
+    # Real learner code (Oppia): a C-style `||`, a tab, then a Python 2 print.
+    code = "x = 0\nfor num in range(10):\n  if num%3 == 0 || num%5 == 0:\n\tx = x + num\nprint x\n"
+    reply = ask(code, tmp_path)
+    assert "`or`" in reply.summary
+    assert "tabs" in reply.explanation and "print(x)" in reply.explanation
+    fix = fix_of(reply)
+    assert fix is not None and compiles(fix) and "print(x)" in fix and " or " in fix
+    assert runs_clean(fix, tmp_path)
+
+
+def test_uppercase_or_is_not_a_missing_comma(tmp_path: Path) -> None:
+    reply = ask("s = 0\nfor n in range(10):\n  if(n%3==0 OR n%5==0):\n    s += n\nprint(s)", tmp_path)
+    assert "`or`" in reply.summary and "no comma is needed" in reply.explanation
+    assert fix_of(reply) == "s = 0\nfor n in range(10):\n  if(n%3==0 or n%5==0):\n    s += n\nprint(s)"
+
+
+def test_raising_a_string(tmp_path: Path) -> None:
+    reply = ask('raise "foo"', tmp_path)
+    assert "exception" in reply.summary and "Exception(" in reply.summary
+    assert reply.data.get("analysis") != "generic"
+
+
 def test_generic_template_says_what_it_does_not_know(tmp_path: Path) -> None:
     from learnflow_agents.tutors.debug.families.syntax_errors import generic_syntax
     from learnflow_agents.tutors.debug.situation import build_situation
@@ -235,7 +258,7 @@ def test_every_code_suggestion_on_the_outside_dev_split_compiles() -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from debug_outside_eval import evaluate, load
 
-    rows = load("dev")[::7]
+    rows = load("dev", "both")[::7]
     outs = evaluate(rows, run=False)
     assert not [s for o in outs for s in o.bad_suggestions]
     assert not [o for o in outs if o.name_to_string or o.deleted]

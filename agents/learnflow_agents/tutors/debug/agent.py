@@ -7,6 +7,8 @@ run it in a sandbox when that is safe), then render the level-appropriate reply.
 
 from __future__ import annotations
 
+import difflib
+import re
 from time import perf_counter
 
 from learnflow_agents.contracts.query import StudentQuery
@@ -19,8 +21,11 @@ from learnflow_agents.contracts.reply import (
     Provenance,
     ReplyStatus,
 )
+from learnflow_agents.tutors.debug.code_facts import compile_error
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, short
 from learnflow_agents.tutors.debug.families import analyse, no_error
+from learnflow_agents.tutors.debug.families.syntax_repair import progress
+from learnflow_agents.tutors.debug.families.syntax_tokens import complete_line, line_compiles
 from learnflow_agents.tutors.debug.fix_verifier import (
     Verification,
     intent_problem,
@@ -41,6 +46,8 @@ def diagnose(query: StudentQuery, *, run_code: bool = True) -> AgentReply:
     started = perf_counter()
     sit = build_situation(query, allow_run=run_code)
     diag = analyse(sit) if sit.error_type else no_error(sit)
+    if sit.error_type in SYNTAX_FAMILY and sit.has_code:
+        _chain_syntax_fixes(query, sit, diag)
     verification: Verification | None = None
     if diag.fix_code is not None and not sit.error_type:
         verification = verify_none_fix(diag.fix_code, sit.run_stdout, run=run_code and sit.reproduced)
@@ -68,8 +75,84 @@ def diagnose(query: StudentQuery, *, run_code: bool = True) -> AgentReply:
                 # A fix that does not even compile would teach the wrong thing: drop it.
                 diag.extra["rejected_fix"] = verification.detail
                 diag.fix_code = None
+    _only_compiling_suggestions(sit, diag)
     latency_ms = (perf_counter() - started) * 1000
     return _reply(query, sit, diag, verification, latency_ms)
+
+
+SYNTAX_FAMILY = ("SyntaxError", "IndentationError", "TabError")
+
+
+def _chain_syntax_fixes(query: StudentQuery, sit: Situation, diag: Diagnosis, *, limit: int = 6) -> None:
+    """A cell with several slips (an `||` here, a Python 2 `print` further down): Python only
+    reports the first. Repair them one after the other, so the fixed cell compiles, and tell
+    the student about each further slip."""
+    current = diag.fix_code
+    if current is None or compile_error(current) is None:
+        return
+    notes: list[str] = []
+    for _ in range(limit):
+        err = compile_error(current)
+        if err is None:
+            break
+        nxt_sit = build_situation(
+            StudentQuery(code=current, context=query.context, target_agent=query.target_agent),
+            allow_run=False,
+        )
+        if nxt_sit.error_type is None:
+            break
+        nxt = analyse(nxt_sit)
+        _only_compiling_suggestions(nxt_sit, nxt)
+        if nxt.extra.get("analysis") != "generic":
+            notes.append(nxt.summary)
+        if nxt.fix_code is None or not progress(current, nxt.fix_code):
+            current = None
+            break
+        current = nxt.fix_code
+    if notes:
+        diag.fix_steps += (
+            "\n\nThis cell has more slips after this one; Python will stop at each in turn:\n"
+            + "\n".join(f"- {note}" for note in notes)
+        )
+        diag.extra["further_slips"] = len(notes)
+    diag.fix_code = current if current is not None and compile_error(current) is None else diag.fix_code
+
+
+_SPAN = re.compile(r"``\s(.+?)\s``|`([^`\n]+)`")
+
+
+def _only_compiling_suggestions(sit: Situation, diag: Diagnosis) -> None:
+    """A rewritten line shown as code must compile: complete it (a missing block colon) or say
+    in words that the line needs more fixing, rather than show code that still fails."""
+    if not sit.has_code:
+        return
+    line = diag.culprit_line or sit.raised_line
+    original = sit.text(line).strip() if line is not None and not diag.culprit_where else ""
+    if len(original) < 4:
+        return
+
+    def repair(m: re.Match[str]) -> str:
+        span = (m.group(1) or m.group(2)).strip()
+        if (
+            len(span) < 4
+            or span in original
+            or "…" in span
+            or len(span) < 0.6 * len(original)
+            or difflib.SequenceMatcher(None, span, original).ratio() < 0.6
+            or line_compiles(span)
+        ):
+            return m.group(0)
+        whole = complete_line(span)
+        if whole is not None:
+            return code(whole.strip())
+        diag.extra.setdefault("suggestions_withheld", []).append(span)  # type: ignore[union-attr]
+        return f"the corrected line {line}"
+
+    diag.summary = _SPAN.sub(repair, diag.summary)
+    diag.plain = _SPAN.sub(repair, diag.plain)
+    diag.precise = _SPAN.sub(repair, diag.precise)
+    diag.fix_steps = _SPAN.sub(repair, diag.fix_steps)
+    diag.hints = [_SPAN.sub(repair, h) for h in diag.hints]
 
 
 def _reply(

@@ -21,7 +21,7 @@ _NOT_ITERABLE = re.compile(
 )
 _ITEM_ASSIGN = re.compile(r"'(?P<type>\w+)' object does not support item assignment")
 _INDICES = re.compile(
-    r"(?P<seq>list|tuple|string|str) indices must be integers(?: or slices)?, not '?(?P<type>\w+)'?"
+    r"(?P<seq>list|tuple|string|str|range) indices must be integers(?: or slices)?, not '?(?P<type>\w+)'?"
 )
 _AS_INT = re.compile(r"'(?P<type>\w+)' object cannot be interpreted as an integer")
 _NO_LEN = re.compile(r"object of type '(?P<type>\w+)' has no len\(\)")

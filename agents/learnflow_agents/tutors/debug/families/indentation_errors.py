@@ -252,6 +252,9 @@ def _tabs(sit: Situation) -> Diagnosis:
             if compile_error(candidate) is None:
                 fix = candidate
                 break
+            if fix is None and progress(sit.code, candidate):
+                # Past the tabs; a later slip is the next problem (the agent chains it).
+                fix = candidate
     tab_lines = (
         [i + 1 for i, line in enumerate(lines_of(sit.code)) if "\t" in indent_of(line)]
         if sit.has_code

@@ -389,14 +389,17 @@ def _keyword_slip(sit: Situation, name: str, line, other, text, function) -> Dia
     is_value = kw in ("True", "False", "None")
     what = "the value" if is_value else "the keyword"
     return Diagnosis(
-        summary=f"Line {line} has `{name}`, which Python reads as an unknown variable name — you meant {what} "
+        summary=f"Line {line} has `{name}`, which Python reads as an unknown variable name — you meant "
+        f"{what} "
         f"`{kw}`" + (" (written with a capital letter in Python)" if is_value else "") + ".",
         plain=f"Python only recognises {'its constants' if is_value else 'keywords'} spelled exactly"
         + (" — `True`, `False` and `None` start with a capital letter" if is_value else "")
         + f". `{name}` is not `{kw}`, so Python looks for a variable called `{name}`, and there is none.",
-        precise=f"`{name}` is not a keyword, so it is compiled as a name lookup, which fails at run time with a "
+        precise=f"`{name}` is not a keyword, so it is compiled as a name lookup, which fails at run time "
+        "with a "
         f"NameError; `{kw}` was intended.",
-        analogy=f"it's like a misspelt command: `{name}` looks like `{kw}` to us, but Python only matches exact "
+        analogy=f"it's like a misspelt command: `{name}` looks like `{kw}` to us, but Python only matches "
+        "exact "
         "spellings.",
         fix_steps=f"Write `{kw}` instead of `{name}` on line {line}.",
         prevention="Keywords and `True`/`False`/`None` turn a different colour in the editor; if yours stays "

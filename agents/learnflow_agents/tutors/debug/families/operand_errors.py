@@ -68,19 +68,24 @@ def _xor_for_power(sit: Situation, left: str, right: str, line, other, function)
             shown = f"{segment(sit.code, node)} → {new}"
             fix = replace_node(sit.code, node, new)
     return Diagnosis(
-        summary=f"{cap(place(line, other, function))}{called_from(sit)} uses `^` on a `{left}` and a `{right}`: "
-        "in Python `^` is not a power but bitwise XOR, which only works on whole numbers. To raise to a power, "
+        summary=f"{cap(place(line, other, function))}{called_from(sit)} uses `^` on a `{left}` and a "
+        f"`{right}`: "
+        "in Python `^` is not a power but bitwise XOR, which only works on whole numbers. To raise to a "
+        "power, "
         "use `**`" + (f" ({code(shown)})." if shown else "."),
-        plain="In maths and some calculators `^` means 'to the power of', but in Python `^` compares the bits of "
+        plain="In maths and some calculators `^` means 'to the power of', but in Python `^` compares the "
+        "bits of "
         "two whole numbers (exclusive or). The power operator is `**`: `r ** 2` is r squared. With a decimal "
-        "number Python can't do XOR at all, hence the error — and with two whole numbers `^` silently gives a "
+        "number Python can't do XOR at all, hence the error — and with two whole numbers `^` silently gives "
+        "a "
         "different result (`3 ^ 2` is 1, `3 ** 2` is 9).",
         precise=f"`^` is `operator.xor`, defined for `int`/`bool` (and sets), not for `{left}`/`{right}`; "
         "exponentiation is `**` (or `pow()`).",
         analogy="it's like a symbol that means something different in another country: `^` is 'power' on a "
         "calculator and 'exclusive or' in Python.",
         fix_steps="Replace `^` with `**`" + (f": {code(shown)}." if shown else "."),
-        prevention="Write powers as `**` (or `math.pow`); check other lines that use `^` with whole numbers — "
+        prevention="Write powers as `**` (or `math.pow`); check other lines that use `^` with whole numbers "
+        "— "
         "they don't fail, they just compute the wrong thing.",
         concepts=["numbers"],
         hints=[

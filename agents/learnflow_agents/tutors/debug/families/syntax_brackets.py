@@ -168,7 +168,8 @@ def _mismatched(sit: Situation, closer: str, opener: str, open_line: int | None)
         fix = candidate if progress(sit.code, candidate) else None
     opened = f" (opened on line {open_line})" if open_line and open_line != lineno else ""
     return Diagnosis(
-        summary=f"Line {lineno} closes a `{opener}`{opened} with `{closer}`; it needs `{right}`.",
+        summary=f"Line {lineno} closes a `{opener}`{opened} with `{closer}`; the two don't match — it needs "
+        f"`{right}`.",
         plain=f"A bracket must be closed with the same kind: `{opener}` goes with `{right}`. On line "
         f"{lineno} a "
         f"`{opener}` is closed with `{closer}`.",
@@ -246,7 +247,7 @@ def missing_comma(sit: Situation) -> Diagnosis | None:
     after = text[a_end:].lstrip()
     left_tok = re.search(r"(\S+)$", before)
     right_tok = re.match(r"(\S+?)(?=[,)\]}\s]|$)", after)
-    left = left_tok.group(1).lstrip("([{") if left_tok else ""
+    left = re.split(r"[(\[{]", left_tok.group(1))[-1] if left_tok else ""
     right = right_tok.group(1) if right_tok else ""
 
     def step(current: str) -> str | None:
@@ -317,8 +318,10 @@ def _missing_quotes(sit: Situation, lineno: int, text: str, start: int, end: int
     fix = None
     commas = ", ".join(words.split())
     return Diagnosis(
-        summary=f"Line {lineno} has the words {code(words)} side by side with no comma or operator between them. "
-        f"If they are separate values, separate them with commas ({code(commas)}); if they are text, put them "
+        summary=f"Line {lineno} has the words {code(words)} side by side with no comma or operator between "
+        "them. "
+        f"If they are separate values, separate them with commas ({code(commas)}); if they are text, put "
+        "them "
         f"in quotes: {code(chr(34) + words + chr(34))}.",
         plain="Python treats words without quotes as names of variables. To write text (a *string*), put it "
         f"in quotes: {code(chr(34) + words + chr(34))}.",
@@ -326,7 +329,8 @@ def _missing_quotes(sit: Situation, lineno: int, text: str, start: int, end: int
         "operator between them. A string literal needs quotes.",
         analogy="quotes are like the speech marks in a story: they show the exact words, rather than "
         "things the words refer to.",
-        fix_steps=f"Separate the values with a comma ({code(commas)}) if they are variables; if you meant the "
+        fix_steps=f"Separate the values with a comma ({code(commas)}) if they are variables; if you meant "
+        "the "
         "words as text, put them in quotes"
         + (
             f": {code(new_text.strip())}."

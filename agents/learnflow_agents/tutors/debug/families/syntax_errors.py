@@ -49,6 +49,7 @@ def analyse(sit: Situation) -> Diagnosis | None:
         syntax_messages.equals_in_dict,
         _assignment_in_condition,
         _assignment_backwards,
+        _keyword_slip_first,
         syntax_brackets.missing_comma,
         _else_if,
         _missing_colon_expected,
@@ -95,6 +96,20 @@ def _checked(sit: Situation, candidate: str | None) -> str | None:
     if candidate is None or not sit.has_code:
         return None
     return candidate if progress(sit.code, candidate) else None
+
+
+def _keyword_slip_first(sit: Situation) -> Diagnosis | None:
+    """`if(a OR b)` is reported as a missing comma; `OR` is a misspelt `or`."""
+    if "forgot a comma" not in sit.message:
+        return None
+    found = syntax_tokens.keyword_typo(sit)
+    if found is not None:
+        found.plain += (
+            " Python's message guesses a missing comma because it reads the misspelt word as a name; no "
+            "comma is needed."
+        )
+        found.precise = found.plain
+    return found
 
 
 def _missing_colon_expected(sit: Situation) -> Diagnosis | None:
@@ -159,9 +174,17 @@ def _missing_colon(sit: Situation) -> Diagnosis | None:
     )
 
 
+def code_end_text(line: str) -> str:
+    return line[: code_end(line)].rstrip()
+
+
 def header_compiles(line: str) -> bool:
     """A block header (with or without its body on the same line) that compiles once given a body,
     wherever it may stand (an `else` after an `if`, a `return` in a function)."""
+    return syntax_tokens.line_compiles(line)
+
+
+def _unused_header_compiles(line: str) -> bool:
     body = line.strip()
     tries = [body, body + "\n    pass"]
     for t in list(tries):
@@ -193,6 +216,10 @@ def _assignment_in_condition(sit: Situation) -> Diagnosis | None:
         return None
     at = matches[0].start()
     new_text = text[:at] + "==" + text[at + 1 :]
+    if re.match(r"^\s*(if|elif|while)\b", new_text) and not code_end_text(new_text).endswith(":"):
+        # "if x = 3" often lacks its colon too: the suggested line must compile.
+        end = code_end(new_text)
+        new_text = new_text[:end] + ":" + new_text[end:]
     left = text[:at].strip()
     left = re.sub(r"^(if|elif|while|assert|return)\s+", "", left)
     right = text[at + 1 :].strip().rstrip(":").strip()
@@ -288,7 +315,8 @@ def _python2_print(sit: Situation) -> Diagnosis | None:
         summary=f"Line {lineno} uses the Python 2 form {code(text.strip())}; in Python 3 `print` is a "
         "function, "
         f"so write {code(new_text.strip())}.",
-        plain="In Python 3, `print` needs round brackets (parentheses) around what you want to show, like any other "
+        plain="In Python 3, `print` needs round brackets (parentheses) around what you want to show, like "
+        "any other "
         f"command that does something. Line {lineno} is missing them.",
         precise="`print` became a built-in function in Python 3 (PEP 3105); the Python 2 `print` statement "
         f"is a syntax error, so line {lineno} needs call syntax.",
@@ -312,6 +340,12 @@ def _python2_print(sit: Situation) -> Diagnosis | None:
 
 
 def _py3_print(text: str) -> str:
+    inline = re.match(
+        r"^(?P<head>\s*(?:if|elif|else|for|while|with|try|except|finally)\b[^:]*:\s*)(?P<rest>print\b.*)$",
+        text,
+    )
+    if inline and not inline.group("rest").startswith("print("):
+        return inline.group("head") + _py3_print(inline.group("rest")).lstrip()
     m = _PY2_PRINT.match(text)
     if m is None:
         return text
@@ -340,7 +374,13 @@ def _else_if(sit: Situation) -> Diagnosis | None:
         precise="Python's grammar has an `elif` clause; `else` must be followed directly by `:`, so "
         f"`else if` on line {lineno} is parsed as an `else` missing its colon.",
         analogy='it\'s a contraction, like "don\'t" for "do not": Python only understands the short form.',
-        fix_steps=f"Replace `else if` with `elif` on line {lineno}.",
+        fix_steps=f"Replace `else if` with `elif` on line {lineno}."
+        + (
+            " (Python's message asks for a colon `:` because it reads `else` as complete and "
+            "expects `else:`.)"
+            if sit.message == "expected ':'"
+            else ""
+        ),
         prevention="Chains of conditions in Python are `if` … `elif` … `else`.",
         concepts=["conditionals", "syntax-basics"],
         hints=[
@@ -473,7 +513,8 @@ def _missing_def_parens(sit: Situation) -> Diagnosis | None:
     fix = _checked(sit, replace_line(sit.code, lineno, new_text)) if sit.has_code else None
     name = m.group(1).split()[-1]
     return Diagnosis(
-        summary=f"Line {lineno} defines `{name}` without brackets: after the name Python expected `(`, because a "
+        summary=f"Line {lineno} defines `{name}` without brackets: after the name Python expected `(`, "
+        "because a "
         "`def` needs a parameter list, even if empty: "
         f"{code(new_text.strip())}.",
         plain=f"A function definition always has round brackets after its name, even when the function takes "
@@ -666,7 +707,8 @@ def _invisible_character(sit: Situation, char: str, name: str, lineno: int) -> D
         + ", that you cannot see in the editor; delete it or retype the line.",
         plain=f"Line {lineno} looks normal, but hidden in it is the character {name}, which doesn't show on "
         "screen. It usually comes along when code is copied from a web page, a PDF or a chat message.",
-        precise=f"{name} is a non-printable / format character, not allowed in Python source outside strings.",
+        precise=f"{name} is a non-printable / format character, not allowed in Python source outside "
+        "strings.",
         fix_steps=f"Delete the hidden character (retyping line {lineno} by hand also removes it).",
         prevention="When pasting code from a web page or document, retype the lines that fail.",
         concepts=["syntax-basics"],

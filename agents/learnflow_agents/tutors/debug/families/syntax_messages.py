@@ -171,7 +171,8 @@ def _outside_other(sit: Situation, m: re.Match[str], lineno: int, text: str) -> 
 def _param_and_global(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     name, decl = m.group(1), m.group(2)
     return Said(
-        summary=f"Line {lineno} declares `{decl} {name}`, but `{name}` is already a parameter of this function.",
+        summary=f"Line {lineno} declares `{decl} {name}`, but `{name}` is already a parameter of this "
+        "function.",
         why=f"A parameter is a local variable that receives the argument; `{decl}` would make the same name "
         f"refer to a variable outside the function. One name cannot be both.",
         fix_steps=f"Remove `{decl} {name}`, or rename the parameter.",
@@ -184,7 +185,8 @@ def _nonlocal_global(sit: Situation, m: re.Match[str], lineno: int, text: str) -
     name = m.group(1)
     return Said(
         summary=f"`{name}` is declared both `nonlocal` and `global` in the same function.",
-        why="`global` means the module's variable, `nonlocal` the enclosing function's; a name can only be one.",
+        why="`global` means the module's variable, `nonlocal` the enclosing function's; a name can only be "
+        "one.",
         fix_steps="Keep only the declaration you mean.",
         concepts=["scope"],
     )
@@ -196,7 +198,8 @@ def _used_before_global(sit: Situation, m: re.Match[str], lineno: int, text: str
     return Said(
         summary=f"`{name}` is {how} before the `{decl} {name}` declaration on line {lineno}; the declaration "
         "must come first.",
-        why=f"`{decl} {name}` changes what `{name}` means for the whole function, so it has to be at the top of "
+        why=f"`{decl} {name}` changes what `{name}` means for the whole function, so it has to be at the "
+        "top of "
         "the function, before any line that uses the name.",
         fix_steps=f"Move `{decl} {name}` to the first line of the function body.",
         concepts=["scope"],
@@ -211,7 +214,8 @@ def _no_nonlocal(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Sa
         f"enclosing (outer) function has a variable `{name}`.",
         why="`nonlocal` is for a function defined inside another function: it points at the outer function's "
         "variable. For a module-level variable use `global`.",
-        fix_steps=f"Create `{name}` in the outer function first, or use `global {name}` if it lives at the top "
+        fix_steps=f"Create `{name}` in the outer function first, or use `global {name}` if it lives at the "
+        "top "
         "level.",
         concepts=["scope"],
     )
@@ -223,7 +227,8 @@ def _nonlocal_module(sit: Situation, m: re.Match[str], lineno: int, text: str) -
         summary=f"Line {lineno} uses `nonlocal` at the top level; it only works inside a nested function.",
         why="`nonlocal` points at a variable of an enclosing function; at module level there is no such "
         "function.",
-        fix_steps="Remove the `nonlocal` line (top-level names need no declaration), or use `global` inside a "
+        fix_steps="Remove the `nonlocal` line (top-level names need no declaration), or use `global` inside "
+        "a "
         "function.",
         concepts=["scope"],
     )
@@ -244,7 +249,8 @@ def _annotated_global(sit: Situation, m: re.Match[str], lineno: int, text: str) 
 @rule(r"^import \* only allowed at module level")
 def _import_star(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"Line {lineno} uses `import *` inside a function or class; `from … import *` is only allowed "
+        summary=f"Line {lineno} uses `import *` inside a function or class; `from … import *` is only "
+        "allowed "
         "at module level (the top level of the file).",
         why="A star import adds an unknown set of names, which Python cannot do inside a function.",
         fix_steps="Move the `import *` line to the top level, or import the names you need by name.",
@@ -276,7 +282,8 @@ def _future_unknown(sit: Situation, m: re.Match[str], lineno: int, text: str) ->
 @rule(r"^not a chance")
 def _braces(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary="`from __future__ import braces` is Python's joke: blocks will never use `{}` braces — Python "
+        summary="`from __future__ import braces` is Python's joke: blocks will never use `{}` braces — "
+        "Python "
         "marks them by indentation.",
         why="Python groups statements by indenting them under a line ending in `:`.",
         fix_steps="Remove the line and indent your blocks.",
@@ -301,9 +308,11 @@ def _nested(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
 @rule(r"^/ must be ahead of \*")
 def _slash_after_star(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"In the parameter list on line {lineno}, `/` comes after `*`; the `/` (end of positional-only "
+        summary=f"In the parameter list on line {lineno}, `/` comes after `*`; the `/` (end of "
+        "positional-only "
         "parameters) must be ahead of, i.e. before, the `*`.",
-        why="The order is fixed: positional-only parameters, `/`, normal ones, `*` (or `*args`), keyword-only "
+        why="The order is fixed: positional-only parameters, `/`, normal ones, `*` (or `*args`), "
+        "keyword-only "
         "ones, `**kwargs`.",
         fix_steps="Move the `/` before the `*`, e.g. `def f(a, /, b, *, c):`.",
         concepts=["parameters"],
@@ -325,7 +334,8 @@ def _only_once(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said
 @rule(r"^at least one argument must precede /")
 def _slash_first(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"The parameter list on line {lineno} starts with `/`; at least one parameter must come before "
+        summary=f"The parameter list on line {lineno} starts with `/`; at least one parameter must come "
+        "before "
         "the `/`.",
         why="`/` means 'the parameters before me are positional-only', so it needs parameters before it.",
         fix_steps="Put the positional-only parameters before the `/`, or remove it.",
@@ -352,7 +362,8 @@ def _default_order(sit: Situation, m: re.Match[str], lineno: int, text: str) -> 
         "parameters with defaults must come last (after those without).",
         why="Arguments fill parameters from left to right, so once one parameter has a default, every "
         "parameter after it needs one too: `def f(a, b=1)`, not `def f(a=1, b)`.",
-        fix_steps="Move the parameters without a default before the first one with `=`, or give them a default "
+        fix_steps="Move the parameters without a default before the first one with `=`, or give them a "
+        "default "
         "too.",
         concepts=["parameters", "functions"],
     )
@@ -373,7 +384,8 @@ def _star_default(sit: Situation, m: re.Match[str], lineno: int, text: str) -> S
     star = "*args" if m.group(1) == "positional" else "**kwargs"
     return Said(
         summary=f"On line {lineno} a `{star}` parameter is given a default value; it cannot have one.",
-        why=f"`{star}` is always there: empty when no extra arguments are passed, so a default makes no sense.",
+        why=f"`{star}` is always there: empty when no extra arguments are passed, so a default makes no "
+        "sense.",
         fix_steps=f"Remove the `=…` after `{star}`.",
         concepts=["parameters"],
     )
@@ -407,7 +419,8 @@ def _dup_param(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said
 def _kw_repeated(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     name = m.group(1)
     return Said(
-        summary=f"The call on line {lineno} passes the keyword argument `{name}=` twice; each keyword argument "
+        summary=f"The call on line {lineno} passes the keyword argument `{name}=` twice; each keyword "
+        "argument "
         "may be given only once.",
         why=f"The parameter `{name}` can receive only one value.",
         fix_steps=f"Keep one `{name}=…` and remove the repeated one.",
@@ -418,7 +431,8 @@ def _kw_repeated(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Sa
 @rule(r"^positional argument follows keyword argument unpacking")
 def _pos_after_kwunpack(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"The call on line {lineno} has a positional argument after `**mapping`; positional arguments "
+        summary=f"The call on line {lineno} has a positional argument after `**mapping`; positional "
+        "arguments "
         "must come before `**` unpacking.",
         why="Python fills positional parameters first, then the keyword ones.",
         fix_steps="Move the positional argument before the `**…`.",
@@ -429,7 +443,8 @@ def _pos_after_kwunpack(sit: Situation, m: re.Match[str], lineno: int, text: str
 @rule(r"^positional argument follows keyword argument$")
 def _pos_after_kw(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"The call on line {lineno} has a positional argument after a keyword argument (`name=value`); "
+        summary=f"The call on line {lineno} has a positional argument after a keyword argument "
+        "(`name=value`); "
         "positional arguments must come first, before the keyword ones.",
         why="Positional arguments are matched to parameters by their order, which is lost once a keyword "
         "argument has been given.",
@@ -441,7 +456,8 @@ def _pos_after_kw(sit: Situation, m: re.Match[str], lineno: int, text: str) -> S
 @rule(r"^iterable argument unpacking follows keyword argument unpacking")
 def _star_after_dstar(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"The call on line {lineno} has `*iterable` after `**mapping`; `*` unpacking must come before "
+        summary=f"The call on line {lineno} has `*iterable` after `**mapping`; `*` unpacking must come "
+        "before "
         "`**` unpacking.",
         why="`*` supplies positional arguments, which come first in a call.",
         fix_steps="Move the `*…` argument before the `**…` one.",
@@ -452,7 +468,8 @@ def _star_after_dstar(sit: Situation, m: re.Match[str], lineno: int, text: str) 
 @rule(r"^Generator expression must be parenthesized")
 def _genexp(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"The call on line {lineno} passes a generator expression (`… for … in …`) together with other "
+        summary=f"The call on line {lineno} passes a generator expression (`… for … in …`) together with "
+        "other "
         "arguments; it must be parenthesized — given its own brackets.",
         why="Without its own brackets Python cannot tell where the generator expression ends and the next "
         "argument starts: write `f((x for x in items), 1)`.",
@@ -486,7 +503,8 @@ def _no_default(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Sai
 @rule(r"^expression cannot contain assignment, perhaps you meant \"==\"")
 def _kwarg_not_name(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"Inside the brackets on line {lineno}, `… = …` is read as a keyword argument, whose left side "
+        summary=f"Inside the brackets on line {lineno}, `… = …` is read as a keyword argument, whose left "
+        "side "
         "must be a plain name; to compare two values, use `==`.",
         why="In a call, `f(x=1)` passes the keyword argument `x`; anything other than a name on the left of "
         "`=` is neither a keyword argument nor a comparison.",
@@ -542,7 +560,8 @@ def _except_tuple(sit: Situation, m: re.Match[str], lineno: int, text: str) -> S
     else:
         steps = "Put the exception types in parentheses, as a tuple: `except (ValueError, TypeError):`."
     return Said(
-        summary=f"The `except` on line {lineno} lists several exception types without parentheses; they must be "
+        summary=f"The `except` on line {lineno} lists several exception types without parentheses; they "
+        "must be "
         "parenthesized as a tuple.",
         why="`except A, B:` is ambiguous (Python 2 used the comma to name the error); Python 3 wants "
         "`except (A, B):` to catch either, and `except A as e:` to name it.",
@@ -555,7 +574,8 @@ def _except_tuple(sit: Situation, m: re.Match[str], lineno: int, text: str) -> S
 @rule(r"^expected one or more exception types")
 def _except_empty(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"The `except` on line {lineno} names no exception type before `as` (or uses an empty tuple).",
+        summary=f"The `except` on line {lineno} names no exception type before `as` (or uses an empty "
+        "tuple).",
         why="To name the caught exception, say which exception class to catch: `except ValueError as e:`.",
         fix_steps="Write the exception class after `except`.",
         concepts=["exceptions"],
@@ -600,7 +620,8 @@ def _except_star(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Sa
 
 
 @rule(
-    r"^cannot assign to (True|False|None|__debug__)$|^cannot use assignment expressions with (True|False|None|__debug__)"
+    r"^cannot assign to (True|False|None|__debug__)$|^cannot use assignment expressions with "
+    r"(True|False|None|__debug__)"
 )
 def _assign_constant(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     name = m.group(1) or m.group(2)
@@ -622,8 +643,10 @@ _TARGET_WORDS = {
     "lambda": "a `lambda`", "conditional expression": "a conditional expression (`a if c else b`)",
     "generator expression": "a generator expression", "yield expression": "a `yield` expression",
     "ellipsis": "`...`", "attribute": "an attribute", "set display": "a set", "dict literal": "a dict",
-    "f-string expression": "an f-string", "comparison": "a comparison", "named expression": "a `:=` expression",
-    "await expression": "an `await` expression", "subscript": "a subscription", "starred": "a starred expression",
+    "f-string expression": "an f-string", "comparison": "a comparison", "named expression": "a `:=` "
+        "expression",
+    "await expression": "an `await` expression", "subscript": "a subscription", "starred": "a starred "
+        "expression",
     "tuple": "a tuple", "list": "a list", "list comprehension": "a list comprehension",
     "dict comprehension": "a dict comprehension", "set comprehension": "a set comprehension",
 }  # fmt: skip
@@ -683,11 +706,14 @@ def _equals_in_dict(sit: Situation, lineno: int, text: str) -> Said | None:
     if not eqs or compile_error(new_line.strip()) is not None:
         return None  # not a dict written with `=` (a set with `z=3` in it, or more is wrong)
     return Said(
-        summary=f"The dict on line {lineno} separates a key from its value with `=`; in a dict literal that is a "
+        summary=f"The dict on line {lineno} separates a key from its value with `=`; in a dict literal that "
+        "is a "
         f"colon `:` — {code(short(new_line.strip(), 60))}.",
-        why="A dict is written `{key: value, …}`. `=` assigns to a variable (and `==` compares); neither can stand "
+        why="A dict is written `{key: value, …}`. `=` assigns to a variable (and `==` compares); neither "
+        "can stand "
         "between a key and its value. (With `dict(...)` you could write `dict(a=1)`, with names as keys.)",
-        fix_steps=f"Replace each `=` between a key and its value with `:`: {code(short(new_line.strip(), 60))}.",
+        fix_steps=f"Replace each `=` between a key and its value with `:`: "
+        f"{code(short(new_line.strip(), 60))}.",
         concepts=["dicts"],
         fix=_line_fix(sit, lineno, new_line),
     )
@@ -701,11 +727,14 @@ def _assign_or_compare(sit: Situation, m: re.Match[str], lineno: int, text: str)
         return dict_said
     left = _left_of_equals(_at(sit, text) or text)
     return Said(
-        summary=f"Line {lineno} uses `=` with {what} ({code(short(left, 40))}) on its left: `=` can only assign "
+        summary=f"Line {lineno} uses `=` with {what} ({code(short(left, 40))}) on its left: `=` can only "
+        "assign "
         "to a variable name. To compare two values, use `==`.",
-        why="One `=` stores the value on its right into the name on its left; `==` asks whether two values are "
+        why="One `=` stores the value on its right into the name on its left; `==` asks whether two values "
+        "are "
         f"equal (a comparison). {code(short(left, 40))} is not a name, so it cannot receive a value.",
-        fix_steps="If you meant to compare, write `==`; if you meant to store a value, put a variable name on "
+        fix_steps="If you meant to compare, write `==`; if you meant to store a value, put a variable name "
+        "on "
         "the left of `=`.",
         concepts=["comparison", "variables"],
     )
@@ -727,7 +756,8 @@ def _assign_target(sit: Situation, m: re.Match[str], lineno: int, text: str) -> 
 @rule(r"^'(.+)' is an illegal expression for augmented assignment")
 def _aug_target(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"Line {lineno} uses an augmented assignment (`+=`, `-=`, …) on {m.group(1)}; its left side must "
+        summary=f"Line {lineno} uses an augmented assignment (`+=`, `-=`, …) on {m.group(1)}; its left side "
+        "must "
         "be a single target: one variable name, item or attribute.",
         why="`x += 1` reads and then stores `x`, so the left side must be something that can hold a value.",
         fix_steps="Put one variable name (or `items[i]`, `obj.attr`) on the left of `+=`.",
@@ -751,7 +781,8 @@ def _del_target(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Sai
 @rule(r"^only single target \(not (tuple|list)\) can be annotated")
 def _annot_many(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"Line {lineno} puts a type annotation (`: type`) on a {m.group(1)} of names; only one single "
+        summary=f"Line {lineno} puts a type annotation (`: type`) on a {m.group(1)} of names; only one "
+        "single "
         "name can be annotated at a time.",
         why="`x: int = 1` annotates one variable; `a, b: int` is not allowed.",
         fix_steps="Annotate each name on its own line, or drop the annotation.",
@@ -773,7 +804,8 @@ def _annot_bad(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said
 @rule(r"^assignment to yield expression not possible")
 def _assign_yield(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"Line {lineno} has a `yield` expression on the left of `=`; a value can't be assigned to yield.",
+        summary=f"Line {lineno} has a `yield` expression on the left of `=`; a value can't be assigned to "
+        "yield.",
         why="`yield` produces a value; the variable that receives it goes on the left: `x = yield`.",
         fix_steps="Swap the sides: `name = yield …`.",
         concepts=["generators"],
@@ -787,7 +819,8 @@ def _assign_yield(sit: Situation, m: re.Match[str], lineno: int, text: str) -> S
 def _starred(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
         summary=f"Line {lineno} uses star unpacking (`*x`) in a place where it is not allowed.",
-        why="`*x` unpacks into a list, tuple, set or call arguments; it cannot stand alone as a value, a dict "
+        why="`*x` unpacks into a list, tuple, set or call arguments; it cannot stand alone as a value, a "
+        "dict "
         "value or a comprehension's element.",
         fix_steps="Wrap it in a list or tuple (`[*x]`), or remove the `*`.",
         concepts=["unpacking"],
@@ -800,7 +833,8 @@ def _starred(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
 )
 def _walrus_comp(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"The comprehension on line {lineno} uses the walrus `:=` (assignment expression) on the same "
+        summary=f"The comprehension on line {lineno} uses the walrus `:=` (assignment expression) on the "
+        "same "
         "name as a loop variable of the comprehension.",
         why="Inside a comprehension, a `:=` target must be a different name from the comprehension's loop "
         "variables.",
@@ -882,9 +916,11 @@ def _unicode_escape(sit: Situation, m: re.Match[str], lineno: int, text: str) ->
 @rule(r"^bytes can only contain ASCII literal characters")
 def _bytes_ascii(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"A bytes literal (`b'…'`) on line {lineno} contains a non-ASCII character; bytes literals may "
+        summary=f"A bytes literal (`b'…'`) on line {lineno} contains a non-ASCII character; bytes literals "
+        "may "
         "only contain ASCII characters.",
-        why="For other characters use a normal string and encode it: `'é'.encode('utf-8')`, or an escape like "
+        why="For other characters use a normal string and encode it: `'é'.encode('utf-8')`, or an escape "
+        "like "
         "`b'\\xc3\\xa9'`.",
         fix_steps="Remove the `b` prefix (a normal string), or encode the text.",
         concepts=["strings"],
@@ -905,7 +941,8 @@ def _bytes_mix(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said
 @rule(r"^encoding problem: (.+)$")
 def _encoding(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"The file's encoding declaration conflicts with its content ({m.group(1)}): it starts with a "
+        summary=f"The file's encoding declaration conflicts with its content ({m.group(1)}): it starts with "
+        "a "
         "byte order mark (BOM) but declares another encoding.",
         why="A file that begins with the UTF-8 BOM must be UTF-8; the `# coding:` comment says otherwise.",
         fix_steps="Remove the `# coding:` line (UTF-8 is the default), or save the file without the BOM.",
@@ -922,11 +959,14 @@ def _bad_base(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     }[m.group(1)]
     name, prefix, digits = base
     return Said(
-        summary=f"The number on line {lineno} starts with `{prefix}` (a {name} literal) but contains a character "
+        summary=f"The number on line {lineno} starts with `{prefix}` (a {name} literal) but contains a "
+        "character "
         f"that is not a {name} digit ({digits}).",
-        why=f"After `{prefix}` only {name} digits may follow. A letter or other digit directly after the number "
+        why=f"After `{prefix}` only {name} digits may follow. A letter or other digit directly after the "
+        "number "
         "makes it invalid.",
-        fix_steps=f"Use only {digits} after `{prefix}`, or drop the prefix for a decimal number; put a space or "
+        fix_steps=f"Use only {digits} after `{prefix}`, or drop the prefix for a decimal number; put a "
+        "space or "
         "an operator between a number and a following name.",
         concepts=["numbers"],
     )
@@ -941,7 +981,8 @@ def _bad_digit(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said
         f"{allowed}.",
         why=f"The prefix `{'0o' if base == 'octal' else '0b'}` makes the number {base}, where `{digit}` is "
         "not a digit.",
-        fix_steps=f"Remove the `{'0o' if base == 'octal' else '0b'}` prefix to write a decimal number, or use "
+        fix_steps=f"Remove the `{'0o' if base == 'octal' else '0b'}` prefix to write a decimal number, or "
+        "use "
         f"only {allowed}.",
         concepts=["numbers"],
     )
@@ -958,11 +999,14 @@ def _leading_zero(sit: Situation, m: re.Match[str], lineno: int, text: str) -> S
     else:
         shown = "`007` → `7`"
     return Said(
-        summary=f"A whole number on line {lineno} starts with a leading zero; Python does not allow leading zeros "
+        summary=f"A whole number on line {lineno} starts with a leading zero; Python does not allow leading "
+        "zeros "
         f"in decimal numbers: {shown}.",
-        why="In old Python, a leading `0` meant an octal number; to avoid confusion it is now an error. Write "
+        why="In old Python, a leading `0` meant an octal number; to avoid confusion it is now an error. "
+        "Write "
         "the number without the zero, or use `0o` for octal.",
-        fix_steps=f"Remove the leading zero ({shown}); for an octal number write `0o…`; for text such as a zip "
+        fix_steps=f"Remove the leading zero ({shown}); for an octal number write `0o…`; for text such as a "
+        "zip "
         "code, use a string.",
         concepts=["numbers"],
         fix=fix,
@@ -977,9 +1021,11 @@ def _bad_decimal(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Sa
     good = re.sub(r"_+$", "", re.sub(r"__+", "_", shown)).replace("_.", ".").replace("._", ".")
     if re.fullmatch(r"[\d_.]+", shown) and re.search(r"_$|__|_\.|\._", shown) and good != shown:
         return Said(
-            summary=f"The number `{shown}` on line {lineno} has an underscore in a wrong place: underscores may "
+            summary=f"The number `{shown}` on line {lineno} has an underscore in a wrong place: underscores "
+            "may "
             f"only sit between two digits (`{good}`), not at the end or twice in a row.",
-            why="Underscores only group digits for reading (`1_000_000`); `1_000_` or `1__000` is not a valid "
+            why="Underscores only group digits for reading (`1_000_000`); `1_000_` or `1__000` is not a "
+            "valid "
             "number.",
             fix_steps=f"Remove the misplaced underscore: `{good}`.",
             concepts=["numbers"],
@@ -992,12 +1038,15 @@ def _bad_decimal(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Sa
         if name in assigned or name in sit.facts.bound_names() or name in sit.variables:
             return None  # "2x" with x defined: the implicit-multiplication rule explains it
     return Said(
-        summary=f"Line {lineno} has a number directly followed by letters ({code(shown)}), which is not a valid "
+        summary=f"Line {lineno} has a number directly followed by letters ({code(shown)}), which is not a "
+        "valid "
         "number: Python reads anything that starts with a digit as a number.",
-        why="A number must be separated from a following name by an operator or a space. In maths `2x` means 2 "
+        why="A number must be separated from a following name by an operator or a space. In maths `2x` "
+        "means 2 "
         "times x, but Python needs `2 * x`; a name like `1st` cannot start with a digit (`first` can); a hex "
         "number needs its prefix (`0xff`).",
-        fix_steps="Add the missing operator (`2 * x`) or space between the number and the name; if it was meant "
+        fix_steps="Add the missing operator (`2 * x`) or space between the number and the name; if it was "
+        "meant "
         "as a name, start it with a letter.",
         concepts=["numbers", "variables"],
     )
@@ -1013,7 +1062,8 @@ def _fstring(sit: Situation, lineno: int) -> str:
 @rule(r"^f-string: single '\}' is not allowed")
 def _fs_single_close(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"{_fstring(sit, lineno)} has a lone `}}`; to show a brace in an f-string, double it: `}}}}`.",
+        summary=f"{_fstring(sit, lineno)} has a lone `}}`; to show a brace in an f-string, double it: "
+        "`}}`.",
         why="In an f-string, `{` and `}` surround an expression; a literal brace is written twice (`{{` or "
         "`}}`).",
         fix_steps="Write `}}` for a literal `}` (and `{{` for `{`), or add the missing `{`.",
@@ -1026,15 +1076,18 @@ def _fs_expect_close(sit: Situation, m: re.Match[str], lineno: int, text: str) -
     return Said(
         summary=f"{_fstring(sit, lineno)} opens a `{{` placeholder that is not closed with `}}` where Python "
         "expected it.",
-        why="In an f-string every `{` starts an expression that must end with `}` (a format spec may come after "
+        why="In an f-string every `{` starts an expression that must end with `}` (a format spec may come "
+        "after "
         "`:`). To show a literal brace, write `{{`.",
-        fix_steps="Close the placeholder with `}` right after the expression, or write `{{` for a literal brace.",
+        fix_steps="Close the placeholder with `}` right after the expression, or write `{{` for a literal "
+        "brace.",
         concepts=["f-strings"],
     )
 
 
 @rule(
-    r"^f-string: (expression required before '.'|empty expression not allowed|valid expression required before '.')"
+    r"^f-string: (expression required before '.'|empty expression not allowed|valid expression required "
+    r"before '.')"
 )
 def _fs_empty(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
@@ -1065,7 +1118,8 @@ def _fs_backslash(sit: Situation, m: re.Match[str], lineno: int, text: str) -> S
         summary=f"{_fstring(sit, lineno)} has a backslash `\\` inside the braces; before Python 3.12 the "
         "expression part of an f-string cannot include a backslash.",
         why="Escapes like `\\n` may only be in the text part of the f-string, not between `{` and `}`.",
-        fix_steps="Compute the value first (`nl = '\\n'`) and put the variable in the braces: `{nl.join(items)}`.",
+        fix_steps="Compute the value first (`nl = '\\n'`) and put the variable in the braces: "
+        "`{nl.join(items)}`.",
         concepts=["f-strings"],
     )
 
@@ -1129,7 +1183,8 @@ def _fs_star(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
 @rule(r"^f-string: (invalid syntax|.*Perhaps you forgot a comma\?|.*)$")
 def _fs_other(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"{_fstring(sit, lineno)} has an invalid expression inside its braces `{{…}}`: what is between "
+        summary=f"{_fstring(sit, lineno)} has an invalid expression inside its braces `{{…}}`: what is "
+        "between "
         "`{` and `}` must be a valid Python expression.",
         why="Python compiles the expression in each placeholder like normal code; here it could not "
         f"({short(sit.message, 80)}). Literal braces are written `{{{{` and `}}}}`.",
@@ -1156,11 +1211,14 @@ def _eof(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
 @rule(r"^unexpected character after line continuation character")
 def _backslash(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"Line {lineno} has a backslash `\\` outside a string with more code after it; a backslash there "
+        summary=f"Line {lineno} has a backslash `\\` outside a string with more code after it; a backslash "
+        "there "
         "means 'the line continues' and must be the very last character.",
-        why="Outside quotes, `\\` only joins a line with the next one. To divide, use `/`; for a backslash in "
+        why="Outside quotes, `\\` only joins a line with the next one. To divide, use `/`; for a backslash "
+        "in "
         "text, put it inside quotes (`'\\\\'`).",
-        fix_steps="Use `/` if you meant division, or move the `\\` to the end of the line (or into a string).",
+        fix_steps="Use `/` if you meant division, or move the `\\` to the end of the line (or into a "
+        "string).",
         concepts=["syntax-basics"],
     )
 
@@ -1171,7 +1229,8 @@ def _missing_parens(sit: Situation, m: re.Match[str], lineno: int, text: str) ->
     mm = re.match(rf"^(\s*){name}\s+(.*?)\s*$", text)
     fix = _line_fix(sit, lineno, f"{mm.group(1)}{name}({mm.group(2)})") if mm else None
     return Said(
-        summary=f"Line {lineno} calls `{name}` without parentheses; in Python 3 `{name}` is a function, so write "
+        summary=f"Line {lineno} calls `{name}` without parentheses; in Python 3 `{name}` is a function, so "
+        "write "
         f"`{name}(…)`.",
         why=f"Python 2 had a `{name}` statement; in Python 3 it is a function and its arguments go inside "
         "round brackets (parentheses).",
@@ -1198,9 +1257,11 @@ _EXPECTED = {
 @rule(r"Perhaps you forgot a comma\?$")
 def _comma(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
-        summary=f"Two items around line {lineno} stand next to each other without a comma between them (Python "
+        summary=f"Two items around line {lineno} stand next to each other without a comma between them "
+        "(Python "
         f"stopped at {code(short(_at(sit, text) or text.strip(), 40))}).",
-        why="Inside brackets, items of a list, a tuple or a call are separated by commas; when two of them touch, "
+        why="Inside brackets, items of a list, a tuple or a call are separated by commas; when two of them "
+        "touch, "
         "Python cannot tell where one ends — often the comma at the end of the previous line is missing.",
         fix_steps="Add the missing comma between the two items (check the end of the line before, too).",
         concepts=["syntax-basics"],

@@ -20,6 +20,36 @@ from learnflow_agents.tutors.debug.families.syntax_repair import progress
 from learnflow_agents.tutors.debug.situation import Situation
 
 
+def line_compiles(line: str) -> bool:
+    """A suggested line compiles: alone, as a block header given a body, or where it may stand
+    (an `else` after an `if`, a `return` or `break` inside a function's loop)."""
+    body = line.strip()
+    if not body:
+        return False
+    tries = [body, body + "\n    pass"]
+    for t in list(tries):
+        inner = "\n".join("        " + ln for ln in t.split("\n"))
+        tries += [
+            "def _f():\n    for _ in ():\n" + inner,
+            "async def _f():\n    for _ in ():\n" + inner,
+            "if 1:\n    pass\n" + t,
+            "try:\n    pass\n" + t,
+            "try:\n    pass\nexcept E:\n    pass\n" + t,
+        ]
+    return any(compile_error(t) is None for t in tries)
+
+
+def complete_line(line: str) -> str | None:
+    """A suggested line made whole when only its block colon is missing (or a `{` stands for it)."""
+    body = line.rstrip()
+    if re.match(r"^\s*(if|elif|else|for|while|def|class|try|except|finally|with)\b", body):
+        fixed = re.sub(r"\s*\{\s*$", "", body)
+        if not code_only(fixed).rstrip().endswith(":"):
+            fixed += ":"
+        return fixed if line_compiles(fixed) else None
+    return None
+
+
 def mask(text: str) -> str:
     """``text`` with the inside of strings and comments blanked, so regexes only see code."""
     return code_only(text)
@@ -50,7 +80,8 @@ def _diag(
     concepts: list[str],
     fix: str | None = None,
     analysis: str = "",
-    prevention: str = "Python has its own small set of operators and keywords; when code from another language "
+    prevention: str = "Python has its own small set of operators and keywords; when code from another "
+    "language "
     "or a tutorial doesn't run, compare it with the Python form.",
 ) -> Diagnosis:
     if fix is not None and compile_error(fix) is not None and not progress(sit.code, fix):
@@ -87,32 +118,54 @@ _FOREIGN: list[tuple[str, str, str, str]] = [
 ]
 
 
-def foreign_operator(sit: Situation) -> Diagnosis | None:
-    lineno, text, col = _where(sit)
-    masked = mask(text)
-    for pattern, repl, what, python in _FOREIGN:
-        m = re.search(pattern, masked)
-        if m is None:
-            continue
-        if pattern.startswith("^\\s*\\+\\+"):
-            name = re.match(r"\w+", masked[m.end() :])
-            new_text = text[: m.start()] + re.sub(r"^\s*\+\+", "", text[m.start() :]).strip()
-            new_text = (re.match(r"\s*", text).group(0) or "") + f"{name.group(0) if name else 'x'} += 1"
+def _replace_foreign(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Every operator from another language on the line, replaced; and which ones they were."""
+    found: list[tuple[str, str]] = []
+    current = text
+    for _ in range(8):
+        masked = mask(current)
+        for pattern, repl, what, python in _FOREIGN:
+            m = re.search(pattern, masked)
+            if m is None:
+                continue
+            if pattern.startswith("^\\s*\\+\\+"):
+                name = re.match(r"\w+", masked[m.end() :])
+                current = (
+                    re.match(r"\s*", current).group(0) or ""
+                ) + f"{name.group(0) if name else 'x'} += 1"
+            else:
+                current = current[: m.start()] + repl + current[m.end() :]
+                if repl.startswith(" "):
+                    current = re.sub(r"(?<=\S)  +", " ", current)
+            if "+=" in repl or "-=" in repl:
+                current = re.sub(r";\s*$", "", current)
+            if (what, python) not in found:
+                found.append((what, python))
+            break
         else:
-            new_text = text[: m.start()] + repl + text[m.end() :]
-            new_text = (
-                re.sub(r"(?<=\S)  +", " ", new_text[: len(new_text)]) if repl.startswith(" ") else new_text
-            )
-        new_text = re.sub(r";\s*$", "", new_text) if "+=" in repl or "-=" in repl else new_text
-        fix = _fix(sit, lineno, new_text)
+            break
+    return current, found
+
+
+def foreign_operator(sit: Situation) -> Diagnosis | None:
+    lineno, text, _col = _where(sit)
+    masked = mask(text)
+    new_text, found = _replace_foreign(text)
+    if found:
+        whole = complete_line(new_text) if not line_compiles(new_text) else new_text
+        fix = _fix(sit, lineno, whole) if whole else None
+        what, python = found[0]
+        shown = f": {code(short(whole.strip(), 70))}" if whole else ""
+        more = "; " + ", ".join(f"{w} → {p}" for w, p in found[1:]) if len(found) > 1 else ""
         return _diag(
             sit,
             lineno,
             summary=f"Line {lineno} uses {what}, which comes from other languages (C, Java, JavaScript); "
-            f"Python writes it as {python}: {code(short(new_text.strip(), 70))}.",
-            why=f"Python spells its logical operators as words — `and`, `or`, `not` — and has no `++`/`--` or "
+            f"Python writes it as {python}{more}{shown}.",
+            why="Python spells its logical operators as words — `and`, `or`, `not` — and has no `++`/`--` or "
             f"`===`. The {what.split(' ')[0]} on line {lineno} is not a Python operator.",
-            steps=f"Write {python} instead: {code(short(new_text.strip(), 70))}.",
+            steps=f"Write {python} instead"
+            + (f"{more}{shown}." if whole else f"{more}, and check the rest of the line."),
             concepts=[
                 "boolean-logic"
                 if python in ("`and`", "`or`", "`not`")
@@ -129,7 +182,8 @@ def foreign_operator(sit: Situation) -> Diagnosis | None:
     if m and "?" in masked:
         new_text = (
             text[: m.start("cond")]
-            + f"{text[m.start('a') : m.end('a')]} if {text[m.start('cond') : m.end('cond')]} else {text[m.start('b') : m.end('b')]}"
+            + f"{text[m.start('a') : m.end('a')]} if {text[m.start('cond') : m.end('cond')]} else "
+            f"{text[m.start('b') : m.end('b')]}"
         )
         return _diag(
             sit,
@@ -141,6 +195,23 @@ def foreign_operator(sit: Situation) -> Diagnosis | None:
             concepts=["conditionals"],
             fix=_fix(sit, lineno, new_text),
         )
+    # `if x > 3 { body }` on one line
+    m = re.match(r"^(\s*(?:if|elif|else|for|while)\b[^{]*?)\s*\{(.*)\}\s*;?\s*$", masked)
+    if m and m.group(2).strip():
+        new_text = text[: m.end(1)].rstrip() + ": " + text[m.start(2) : m.end(2)].strip().rstrip(";")
+        if line_compiles(new_text):
+            return _diag(
+                sit,
+                lineno,
+                summary=f"Line {lineno} puts the block in `{{ }}` braces as in C or Java; Python ends the "
+                "header "
+                f"with a colon `:` instead: {code(short(new_text.strip(), 70))}.",
+                why="Python has no braces around blocks: after the colon comes the body, on the same line or "
+                "indented on the lines below.",
+                steps=f"Write {code(short(new_text.strip(), 70))}.",
+                concepts=["indentation", "syntax-basics"],
+                fix=_fix(sit, lineno, new_text),
+            )
     # `if x > 3 {` — braces instead of a colon
     m = re.match(r"^(\s*(?:if|elif|else|for|while|def|class|try|except|finally|with)\b.*?)\s*\{\s*$", masked)
     if m:
@@ -152,7 +223,8 @@ def foreign_operator(sit: Situation) -> Diagnosis | None:
             f"colon `:` and marks the block by indentation: {code(new_text.strip())}.",
             why="Python has no braces around blocks: the lines indented under a header ending in `:` are the "
             "block, and a closing `}` is not needed.",
-            steps=f"Replace `{{` with `:` ({code(new_text.strip())}), indent the body, and delete the closing `}}`.",
+            steps=f"Replace "
+            f"`{{` with `:` ({code(new_text.strip())}), indent the body, and delete the closing `}}`.",
             concepts=["indentation", "syntax-basics"],
             fix=_fix(sit, lineno, new_text),
         )
@@ -161,7 +233,8 @@ def foreign_operator(sit: Situation) -> Diagnosis | None:
         return _diag(
             sit,
             lineno,
-            summary=f"Line {lineno} starts a comment with `{m.group(1)}` as in C/Java/JavaScript; Python comments "
+            summary=f"Line {lineno} starts a comment with `{m.group(1)}` as in C/Java/JavaScript; Python "
+            "comments "
             "start with `#`.",
             why="In Python `//` is floor division and `/*` is not an operator; only `#` starts a comment.",
             steps=f"Replace `{m.group(1)}` with `#`.",
@@ -174,9 +247,11 @@ def foreign_operator(sit: Situation) -> Diagnosis | None:
         return _diag(
             sit,
             lineno,
-            summary=f"Line {lineno} declares a variable with `{m.group(2)}` as in other languages; Python needs no "
+            summary=f"Line {lineno} declares a variable with `{m.group(2)}` as in other languages; Python "
+            "needs no "
             f"declaration word — just assign: {code(short(new_text.strip(), 60))}.",
-            why="A Python variable is created by assigning to it; there are no `var`, `let` or type declarations.",
+            why="A Python variable is created by assigning to it; there are no `var`, `let` or type "
+            "declarations.",
             steps=f"Remove `{m.group(2)}`: {code(short(new_text.strip(), 60))}.",
             concepts=["variables"],
             fix=_fix(sit, lineno, new_text),
@@ -241,7 +316,7 @@ def close_keyword(word: str, *, first: bool) -> str | None:
 
 
 def keyword_typo(sit: Situation) -> Diagnosis | None:
-    lineno, text, col = _where(sit)
+    lineno, text, _col = _where(sit)
     if not sit.has_code:
         return None
     masked = mask(text)
@@ -266,12 +341,14 @@ def keyword_typo(sit: Situation) -> Diagnosis | None:
             lineno,
             summary=f"Line {lineno} has `{word}`, a misspelling of the keyword `{kw}`: "
             f"{code(short(new_text.strip(), 70))}.",
-            why=f"Python only recognises its keywords spelled exactly (and in lowercase); `{word}` is read as an "
+            why=f"Python only recognises its keywords spelled exactly (and in lowercase); `{word}` is read "
+            "as an "
             f"unknown name, so the rest of line {lineno} no longer makes sense to Python.",
             steps=f"Write `{kw}` instead of `{word}`: {code(short(new_text.strip(), 70))}.",
             concepts=["syntax-basics"],
             fix=fix,
-            prevention="Keywords turn a different colour in the editor; if a word you meant as a keyword stays "
+            prevention="Keywords turn a different colour in the editor; if a word you meant as a keyword "
+            "stays "
             "plain, it is misspelt.",
         )
     return None
@@ -280,22 +357,27 @@ def keyword_typo(sit: Situation) -> Diagnosis | None:
 # --- the token Python stopped at -----------------------------------------------------------------
 
 _KEYWORD_PLACE = {
-    "else": "an `else:` must come straight after the indented body of an `if`, `for`, `while` or `try`, at the "
+    "else": "an `else:` must come straight after the indented body of an `if`, `for`, `while` or `try`, at "
+    "the "
     "same indentation as that `if`; here there is no such block right above it (check the indentation of "
     "`else` and of the lines before it), or `else` is followed by a condition (use `elif` for that)",
-    "elif": "an `elif` must come straight after the body of an `if` (or another `elif`) at the same indentation "
+    "elif": "an `elif` must come straight after the body of an `if` (or another `elif`) at the same "
+    "indentation "
     "and before any `else`",
     "except": "an `except` must follow the body of a `try:` at the same indentation",
-    "finally": "a `finally:` must follow the body of a `try:` (or its `except` blocks) at the same indentation",
+    "finally": "a `finally:` must follow the body of a `try:` (or its `except` blocks) at the same "
+    "indentation",
     "import": "an import is written `import module` or `from module import name` — `import a from b` is "
     "backwards",
     "from": "`from` starts an import (`from module import name`), or appears in `yield from`/`raise … from`",
-    "in": "`in` belongs in `for x in items:` or a membership test `x in items`; it needs a value on each side",
+    "in": "`in` belongs in `for x in items:` or a membership test `x in items`; it needs a value on each "
+    "side",
     "not": "`not` goes before the value it negates (`not done`, `x not in items`)",
     "and": "`and` needs a value on each side (`a and b`)",
     "or": "`or` needs a value on each side (`a or b`)",
     "is": "`is` needs a value on each side (`x is None`)",
-    "yield": "`yield` inside an expression needs its own brackets (`f((yield x))`), or must start the statement",
+    "yield": "`yield` inside an expression needs its own brackets (`f((yield x))`), or must start the "
+    "statement",
     "return": "`return` is a statement of its own, at the start of a line inside a function; it cannot be "
     "inside an expression",
     "lambda": "`lambda params: expression` cannot take statements or an annotation",
@@ -323,7 +405,8 @@ _KEYWORD_PLACE = {
 }
 
 _OPERATOR_NOTE = {
-    "=": "a single `=` stores a value and can only follow a name at the start of a statement (or name a keyword "
+    "=": "a single `=` stores a value and can only follow a name at the start of a statement (or name a "
+    "keyword "
     "argument); to compare two values use `==`",
     ":": "a colon ends a block header (`if …:`), separates a dict key from its value, or splits a slice "
     "(`a[1:3]`); it has no meaning here",
@@ -336,7 +419,8 @@ _OPERATOR_NOTE = {
     "$": "`$` is not used in Python code",
     "`": "backticks are not Python syntax; use `repr(x)` or quotes",
     "!": "`!` alone is not a Python operator (use `not`; `!=` means not equal)",
-    "@": "`@` is a decorator (at the start of a line, before `def`) or matrix multiplication between two values",
+    "@": "`@` is a decorator (at the start of a line, before `def`) or matrix multiplication between two "
+    "values",
     "~": "`~` (bit inversion) needs a value after it",
     "/": "`/` divides two values, or in a parameter list marks the end of the positional-only parameters "
     "(after at least one parameter)",
@@ -393,7 +477,7 @@ def unclosed_above(sit: Situation) -> Diagnosis | None:
         text,
     ):
         return None
-    opener, open_line, open_col = opened[-1]
+    opener, open_line, _open_col = opened[-1]
     closer = _PAIRS[opener]
     open_text = lines[open_line - 1]
     end = len(code_only(open_text).rstrip())
@@ -404,11 +488,15 @@ def unclosed_above(sit: Situation) -> Diagnosis | None:
     return _diag(
         sit,
         open_line,
-        summary=f"The `{opener}` opened on line {open_line} ({code(short(open_text.strip(), 50))}) is never closed, "
-        f"so Python reads the following lines as part of it and only gives up on line {lineno}. Add the missing "
+        summary=f"The `{opener}` opened on line {open_line} ({code(short(open_text.strip(), 50))}) is never "
+        "closed, "
+        f"so Python reads the following lines as part of it and only gives up on line {lineno}. Add the "
+        "missing "
         f"`{closer}`" + (f": {code(short(new_text.strip(), 60))}." if fix else "."),
-        why=f"An open bracket tells Python the expression continues, even onto the next lines. Because the `{opener}` "
-        f"on line {open_line} has no matching `{closer}`, line {lineno} is read as if it were still inside it, "
+        why=f"An open bracket tells Python the expression continues, even onto the next lines. Because the "
+        f"`{opener}` "
+        f"on line {open_line} has no matching `{closer}`, line {lineno} is read as if it were still inside "
+        "it, "
         "where it makes no sense — so the error shows up later than the real slip.",
         steps=f"Close the `{opener}` on line {open_line} with `{closer}`"
         + (f": {code(short(new_text.strip(), 60))}." if fix else " where its contents end."),
@@ -420,7 +508,7 @@ def unclosed_above(sit: Situation) -> Diagnosis | None:
 
 def parameters(sit: Situation) -> Diagnosis | None:
     """Slips in a parameter or argument list that CPython only calls "invalid syntax"."""
-    lineno, text, col = _where(sit)
+    lineno, text, _col = _where(sit)
     masked = code_only(text)
     m = re.match(r"^\s*(?:async\s+)?(?:def\s+\w+\s*\((?P<p>.*)\)|lambda(?P<l>[^:]*):)", masked)
     if m:
@@ -438,11 +526,15 @@ def parameters(sit: Situation) -> Diagnosis | None:
                 return _diag(
                     sit,
                     lineno,
-                    summary=f"On line {lineno} the parameter `{name.group(0)}` has no default value but comes after "
-                    "a parameter with a default (`=`); parameters with defaults must come after those without.",
-                    why="Arguments fill parameters from left to right, so once one parameter has a default, every "
+                    summary=f"On line {lineno} the parameter `{name.group(0)}` has no default value but "
+                    "comes after "
+                    "a parameter with a default (`=`); parameters with defaults must come after those "
+                    "without.",
+                    why="Arguments fill parameters from left to right, so once one parameter has a default, "
+                    "every "
                     "later one needs a default too: `def f(a, b=1)`, not `def f(a=1, b)`.",
-                    steps=f"Move `{name.group(0)}` before the parameters that have defaults, or give it a default.",
+                    steps=f"Move `{name.group(0)}` before the parameters that have defaults, or give it a "
+                    "default.",
                     concepts=["parameters"],
                     analysis="syntax:parameter-order",
                 )
@@ -450,9 +542,11 @@ def parameters(sit: Situation) -> Diagnosis | None:
                 return _diag(
                     sit,
                     lineno,
-                    summary=f"The parameter list on line {lineno} contains an expression ({code(p)}); a parameter is "
+                    summary=f"The parameter list on line {lineno} contains an expression ({code(p)}); a "
+                    "parameter is "
                     "just a name (optionally `name=default`), and calculations belong in the body.",
-                    why="Parameters are the names that receive the arguments; Python cannot store an argument into "
+                    why="Parameters are the names that receive the arguments; Python cannot store an "
+                    "argument into "
                     "an expression.",
                     steps="Use a plain name as the parameter and compute with it inside the function.",
                     concepts=["parameters"],
@@ -463,9 +557,11 @@ def parameters(sit: Situation) -> Diagnosis | None:
         return _diag(
             sit,
             lineno,
-            summary=f"Line {lineno} has `{m.group(1)}=` with no value after the `=`; a keyword argument or default "
+            summary=f"Line {lineno} has `{m.group(1)}=` with no value after the `=`; a keyword argument or "
+            "default "
             f"needs its value: `{m.group(1)}=…`.",
-            why="`name=value` passes (or declares) a value for `name`; without the value the `=` has nothing to give.",
+            why="`name=value` passes (or declares) a value for `name`; without the value the `=` has "
+            "nothing to give.",
             steps=f"Write the value after `{m.group(1)}=`, or remove `{m.group(1)}=`.",
             concepts=["parameters"],
             analysis="syntax:missing-value",
@@ -475,9 +571,11 @@ def parameters(sit: Situation) -> Diagnosis | None:
         return _diag(
             sit,
             lineno,
-            summary=f"Line {lineno} writes `{m.group(1)}{m.group(2)}=…`: a starred `{m.group(1)}{m.group(2)}` "
+            summary=f"Line {lineno} writes `{m.group(1)}{m.group(2)}=…`: a starred "
+            f"`{m.group(1)}{m.group(2)}` "
             "unpacks or collects several values and cannot take a `=` value.",
-            why=f"`{m.group(1)}name` already means 'all the remaining arguments'; give the values without `=`, "
+            why=f"`{m.group(1)}name` already means 'all the remaining arguments'; give the values without "
+            "`=`, "
             f"e.g. `f({m.group(1)}[0])`.",
             steps="Drop the `=`, or use a normal keyword argument instead.",
             concepts=["parameters", "unpacking"],
@@ -487,7 +585,7 @@ def parameters(sit: Situation) -> Diagnosis | None:
 
 
 def malformed_number(sit: Situation) -> Diagnosis | None:
-    lineno, text, col = _where(sit)
+    lineno, text, _col = _where(sit)
     masked = code_only(text)
     m = re.search(r"(?<![\w.])\d+\.\d+(\.\d+)+", masked)
     if m is None:
@@ -496,11 +594,15 @@ def malformed_number(sit: Situation) -> Diagnosis | None:
     return _diag(
         sit,
         lineno,
-        summary=f"Line {lineno} has `{number}`, which is not a number: a number can have only one decimal point. "
-        f"A version or a date like this is text (`'{number}'`) or a tuple of numbers (`({number.replace('.', ', ')})`).",
-        why="Python reads digits with one `.` as a decimal number; the second `.` makes it look like an attribute "
+        summary=f"Line {lineno} has `{number}`, which is not a number: a number can have only one decimal "
+        "point. "
+        f"A version or a date like this is text (`'{number}'`) or a tuple of numbers "
+        f"(`({number.replace('.', ', ')})`).",
+        why="Python reads digits with one `.` as a decimal number; the second `.` makes it look like an "
+        "attribute "
         "access on a number, which is invalid.",
-        steps=f"Write it as a string `'{number}'`, or as separate numbers, depending on what you need it for.",
+        steps=f"Write it as a string `'{number}'`, or as separate numbers, depending on what you need it "
+        "for.",
         concepts=["numbers"],
         analysis="syntax:malformed-number",
     )
@@ -540,7 +642,8 @@ def at_caret(sit: Situation) -> Diagnosis | None:
             + f". {place[0].upper() + place[1:]}.",
             why=f"Keywords may only stand where the grammar allows them: {place}.",
             steps=(
-                f"Line `{tok}` up with the `if`/`try` it belongs to (same indentation), and make sure nothing "
+                f"Line `{tok}` up with the `if`/`try` it belongs to (same indentation), and make sure "
+                "nothing "
                 "else sits between that block and it."
                 if misplaced
                 else f"Rewrite line {lineno} so `{tok}` stands where it is allowed ({short(place, 80)})."
@@ -561,7 +664,8 @@ def at_caret(sit: Situation) -> Diagnosis | None:
         return _diag(
             sit,
             lineno,
-            summary=f"Line {lineno} has two values side by side with nothing between them, just before `{tok}` "
+            summary=f"Line {lineno} has two values side by side with nothing between them, just before "
+            f"`{tok}` "
             f"({code(shown)}): an operator (`+`, `*`, …), a comma, or a line break is missing.",
             why="Python reads `a b` as two separate things with no rule connecting them. Between two values "
             "there must be an operator, a comma (inside brackets), or they belong on separate lines.",

@@ -66,21 +66,29 @@ def _shadowed_builtin(sit, name, line, fdef, first) -> Diagnosis:
     fix = _rename_local(sit, fdef, name, new)
     assignment = line_at(sit.code, first).strip()
     return Diagnosis(
-        summary=f"Line {first} (`{assignment}`, inside `{fdef.name}`{called_from(sit)}) names a local variable "
+        summary=f"Line {first} (`{assignment}`, inside `{fdef.name}`{called_from(sit)}) names a local "
+        "variable "
         f"`{name}`, the same name as the built-in function `{name}()`: that variable shadows (hides) the "
-        f"built-in in the whole function, so `{name}` on line {line} means the local variable, which has no value "
+        f"built-in in the whole function, so `{name}` on line {line} means the local variable, which has no "
+        "value "
         f"yet. Rename the variable, e.g. to `{new}`.",
-        plain=f"`{name}` is one of Python's built-in functions. Because `{fdef.name}` assigns to a variable called "
-        f"`{name}` (line {first}), Python decides that inside this function `{name}` is always that variable — "
-        f"so the built-in `{name}()` is hidden everywhere in the function, even on the right-hand side of the "
+        plain=f"`{name}` is one of Python's built-in functions. Because `{fdef.name}` assigns to a variable "
+        "called "
+        f"`{name}` (line {first}), Python decides that inside this function `{name}` is always that "
+        "variable — "
+        f"so the built-in `{name}()` is hidden everywhere in the function, even on the right-hand side of "
+        "the "
         "same line, where the variable is still empty.",
-        precise=f"Assignment anywhere in a function makes `{name}` local for the whole body (scope is decided at "
+        precise=f"Assignment anywhere in a function makes `{name}` local for the whole body (scope is "
+        "decided at "
         f"compile time), which shadows `builtins.{name}`; the read on line {line} finds the local unbound.",
         analogy="it's like naming your dog 'Phone': once the word means the dog in your house, you can't use "
         "it to ask for the phone any more.",
-        fix_steps=f"Give the variable another name, such as `{new}`, everywhere in `{fdef.name}`, so `{name}(...)` "
+        fix_steps=f"Give the variable another name, such as `{new}`, everywhere in `{fdef.name}`, so "
+        f"`{name}(...)` "
         "means the built-in again.",
-        prevention="Don't name variables after built-ins (`max`, `min`, `sum`, `list`, `str`, `input`, …); the "
+        prevention="Don't name variables after built-ins (`max`, `min`, `sum`, `list`, `str`, `input`, …); "
+        "the "
         "editor colours built-in names differently.",
         concepts=["scope", "variables"],
         hints=[
