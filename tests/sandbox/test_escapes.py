@@ -300,6 +300,15 @@ def test_check_exception_in_a_pipelined_call_is_not_lost(canaries: list[str]) ->
     assert by_name["stores and returns values"]["passed"], "test setup: the rest of the cache works"
 
 
+def test_check_with_block_exception_is_not_swallowed_by_student_code(canaries: list[str]) -> None:
+    honest = check("inventory-report", attacks.INVENTORY_PARTIAL).check()
+    forged = check("inventory-report", attacks.INVENTORY_PARTIAL + attacks.FORGE_SWALLOWING_WITH).check()
+    assert honest["score"] == pytest.approx(1 / 3, abs=1e-4), "test setup: the honest partial scores 1/3"
+    assert forged["score"] <= honest["score"] and not forged["passed"], (
+        f"an __exit__ returning True in the child swallowed the test's failure: {forged['score']}"
+    )
+
+
 @pytest.mark.parametrize("base", ["KeyboardInterrupt", "GeneratorExit", "BaseException", "SystemExit"])
 def test_check_base_exception_from_student_stays_in_the_sandbox(base: str, canaries: list[str]) -> None:
     run = check("sum-of-evens", attacks.RAISE_BASE_EXCEPTION_AT_LOAD % base)
