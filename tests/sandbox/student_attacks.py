@@ -1260,3 +1260,40 @@ def _swallowing_open(*args, **kwargs):
 _io.open = _swallowing_open
 _builtins_module.open = _swallowing_open
 """
+
+
+# Builtin-type subclasses whose __eq__ is always True: if the trusted side compared the
+# student's object itself (not a plain copy of its value), any expected value would match.
+ALWAYS_EQUAL_SUBCLASSES = r"""
+class _List(list):
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+    __hash__ = None
+
+
+class _Dict(dict):
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+
+
+class _Str(str):
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+    def __hash__(self):
+        return 0
+
+
+class _Float(float):
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+    def __hash__(self):
+        return 0
+"""

@@ -279,6 +279,25 @@ def test_check_forged_result_scores_zero(code: str, canaries: list[str]) -> None
     assert not any(t["passed"] for t in result["tests"])
 
 
+@pytest.mark.parametrize(
+    ("exercise_id", "function"),
+    [
+        ("sum-of-evens", "def sum_evens(numbers):\n    return _Float(-1)\n"),
+        (
+            "word-frequency",
+            "def word_counts(text):\n    return _Dict()\n\n\ndef top_words(text, n):\n    return _List()\n",
+        ),
+        ("remove-all", "def remove_all(items, value):\n    return _List()\n"),
+        ("clean-username", "def clean_username(raw):\n    return _Str('?')\n"),
+    ],
+)
+def test_check_always_equal_builtin_subclasses(exercise_id: str, function: str, canaries: list[str]) -> None:
+    result = check(exercise_id, attacks.ALWAYS_EQUAL_SUBCLASSES + function, hidden=False).check()
+    assert result["score"] == 0.0 and not result["passed"], (
+        f"an always-equal subclass scored {result['score']}"
+    )
+
+
 def test_check_always_equal_objects_for_a_class_exercise(canaries: list[str]) -> None:
     result = check("bank-account", attacks.BANK_ACCOUNT_ALWAYS_EQUAL).check()
     assert not result["passed"] and result["score"] == 0.0, f"always-equal objects scored {result['score']}"
