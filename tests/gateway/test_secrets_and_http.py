@@ -2,14 +2,18 @@
 Kafka topics, what the student and the instructor read back), deeply nested JSON is a 400,
 and a hub that cannot be reached is a 503 with Retry-After, as docs/gateway.md says.
 
-Real parts only: JupyterHub with the gateway as a managed service, PostgreSQL, the Tansu
-broker and the agents process (offline tutors: no model here; the model is inspected at
-the engine, REST and CLI doors, tests/privacy and tests/jupyter_server).
+Real parts: JupyterHub with the gateway as a managed service, PostgreSQL, the Tansu broker,
+the agents process (offline tutors: no model here; the model is inspected at the engine,
+REST and CLI doors, tests/privacy and tests/jupyter_server) and a student's `jupyter server`
+in cluster mode, whose traffic to the gateway is read on the wire by a recording relay.
 """
 
 import asyncio
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,7 +23,9 @@ from learnflow_agents.bus import create_bus
 from tests.fixtures.kafka_broker import free_port
 from tests.fixtures.tcp_proxy import TcpProxy
 from tests.gateway.hub import Hub, Process, clean_env, reachable, wait_until
+from tests.gateway.test_cluster_server import start_student_server
 from tests.gateway.test_hub_gateway import answered, ask, call
+from tests.privacy.corpus import SECRETS
 from tests.privacy.support import bus_inspector, bus_records, database_rows, leaks, secret_queries
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.usefixtures("agents_ready")]
@@ -99,3 +105,77 @@ def test_a_hub_that_cannot_be_reached_is_a_503_with_retry_after(hub: Hub, tmp_pa
     finally:
         gateway.stop()
         proxy.close()
+
+
+class RecordingProxy:
+    """What a student's server sends the gateway, recorded on its way (a plain HTTP relay
+    in front of the real gateway): the only stand-in here, a wire tap."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.bodies: list[str] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def relay(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                data = self.rfile.read(length) if length else None
+                if data:
+                    proxy.bodies.append(data.decode("utf-8", "replace"))
+                headers = {
+                    k: v for k, v in self.headers.items() if k.lower() in ("authorization", "content-type")
+                }
+                r = requests.request(
+                    self.command,
+                    proxy.upstream + self.path.lstrip("/"),
+                    data=data,
+                    headers=headers,
+                    timeout=60,
+                )
+                self.send_response(r.status_code)
+                self.send_header("Content-Type", r.headers.get("Content-Type", "application/json"))
+                self.send_header("Content-Length", str(len(r.content)))
+                self.end_headers()
+                self.wfile.write(r.content)
+
+            def do_GET(self) -> None:
+                self.relay()
+
+            def do_POST(self) -> None:
+                self.relay()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_students_server_masks_secrets_before_forwarding_them(hub: Hub, tmp_path: Path) -> None:
+    """Cluster mode: the secret never leaves the student's pod (the gateway would mask it
+    again, so what the server sends is read on the wire)."""
+    proxy = RecordingProxy(hub.gateway)
+    server = start_student_server(tmp_path, proxy.url, hub.tokens["carol"])
+    try:
+        for query in secret_queries():
+            r = server.call("POST", "queries", query)
+            assert r.status_code == 202, r.text
+        for snippet, _ in SECRETS[:5]:
+            r = server.call("POST", "attempts", {"exercise_id": "sum-of-evens", "code": snippet})
+            assert r.status_code == 202, r.text
+    finally:
+        server.process.stop()
+        proxy.close()
+    assert len(proxy.bodies) == len(secret_queries()) + 5
+    assert leaks(proxy.bodies) == [], "secret values forwarded by the student's server"
+    # JSON on the wire escapes the mask's guillemets: \u00abredacted\u00bb.
+    assert sum("redacted" in forwarded for forwarded in proxy.bodies) > 50
