@@ -743,6 +743,16 @@ def _assign_or_compare(sit: Situation, m: re.Match[str], lineno: int, text: str)
 @rule(r"^cannot assign to ([\w\- ]+)$")
 def _assign_target(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     what = _TARGET_WORDS.get(m.group(1), m.group(1))
+    if re.match(r"^\s*(async\s+)?for\b", text):
+        return Said(
+            summary=f"The `for` on line {lineno} has {what} where the loop variable goes; the target of a "
+            "`for` loop must be a variable name: `for x in items:`.",
+            why="Each round, `for` assigns the next item to the name between `for` and `in`, so that place "
+            "needs a variable name (or several, `for a, b in pairs:`), followed by `in` and what to loop "
+            "over.",
+            fix_steps="Write `for <name> in <sequence>:`, e.g. `for num in range(1000):`.",
+            concepts=["for-loops"],
+        )
     return Said(
         summary=f"Line {lineno} tries to assign to {what}; the left side of `=` (the assignment target) must "
         "be a variable name, an item like `d[k]`, or an attribute like `obj.x`.",

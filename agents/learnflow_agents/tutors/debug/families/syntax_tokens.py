@@ -660,6 +660,22 @@ def at_caret(sit: Situation) -> Diagnosis | None:
         and (re.fullmatch(r"[A-Za-z_]\w*|\d[\w.]*", tok) or tok in ("'", '"', "(", "[", "{"))
         and not keyword.iskeyword(tok)
     ):
+        header = re.match(r"^\s*(if|elif|while|for|with|def|class)\b", masked)
+        if header and ":" not in masked[:col]:
+            kw = header.group(1)
+            head = text[:col].rstrip()
+            return _diag(
+                sit,
+                lineno,
+                summary=f"Line {lineno} starts an `{kw}` block but has no colon `:` before `{tok}`: the "
+                f"header {code(short(head.strip(), 50))} must end with `:` before the body starts.",
+                why=f"After the `{kw}` line's condition (or loop, or name) comes a colon; the body follows "
+                "it, on the same line or indented below. Without the colon Python reads the body as more "
+                "of the condition.",
+                steps=f"Put `:` after {code(short(head.strip(), 50))}.",
+                concepts=["syntax-basics", "conditionals"] if kw in ("if", "elif") else ["syntax-basics"],
+                analysis="syntax:missing-colon-before-body",
+            )
         shown = short(text[max(0, col - 12) : col + 12].strip(), 40)
         return _diag(
             sit,
