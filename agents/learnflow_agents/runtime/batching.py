@@ -3,6 +3,12 @@
 While one batch is being written, new items queue up; the next batch takes them all.
 Under light load a batch is one item and nothing waits; under heavy load a handful of
 transactions carry hundreds of items. No timers, so no latency is added.
+
+A batch fails as a whole when its one transaction fails. With `split`, a failed batch
+whose error `split(err)` calls per-item (a constraint one item violates, not a database
+that is down) is written again in halves, down to single items, so only the item at
+fault fails and its neighbours are written: one poison record never takes innocent
+records down with it.
 """
 
 import asyncio
@@ -18,9 +24,16 @@ R = TypeVar("R")
 
 
 class GroupCommit(Generic[T, R]):
-    def __init__(self, write: Callable[[list[T]], Awaitable[Sequence[R]]], max_batch: int = 1000) -> None:
+    def __init__(
+        self,
+        write: Callable[[list[T]], Awaitable[Sequence[R]]],
+        max_batch: int = 1000,
+        *,
+        split: Callable[[BaseException], bool] | None = None,
+    ) -> None:
         self._write = write
         self._max_batch = max_batch
+        self._split = split
         self._queue: list[tuple[T, asyncio.Future[R]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -54,7 +67,7 @@ class GroupCommit(Generic[T, R]):
             while self._queue:
                 batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
                 try:
-                    results = await self._write([item for item, _ in batch])
+                    results = await self._write_isolating([item for item, _ in batch])
                 except asyncio.CancelledError:
                     # Shutting down mid-write: the callers must hear about it, not wait forever.
                     for _, future in batch:
@@ -74,6 +87,30 @@ class GroupCommit(Generic[T, R]):
                         future.set_exception(result)
                     else:
                         future.set_result(result)
+
+    async def _write_isolating(self, items: list[T]) -> Sequence[R | BaseException]:
+        """Write `items`; a per-item failure of a batch is narrowed down by halving it."""
+        try:
+            return await self._write(items)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            if len(items) == 1 or self._split is None or not self._split(err):
+                raise
+            log.info(
+                "a grouped write failed; writing its items in smaller groups",
+                extra={"items": len(items), "error": repr(err)[:300]},
+            )
+        results: list[R | BaseException] = []
+        middle = len(items) // 2
+        for half in (items[:middle], items[middle:]):
+            try:
+                results.extend(await self._write_isolating(half))
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                results.extend([err] * len(half))
+        return results
 
 
 class SentMarker:

@@ -9,10 +9,39 @@ done, so a commit never passes an unfinished record: a crash redelivers it, and 
 redelivered message finds its id already processed and changes nothing.
 
 At most `max_in_flight` records are held by a runner (fetched and not yet done); it stops
-fetching while at that bound. A handler that raises is retried in its lane with backoff
-(the student's later records wait behind it, other students do not); after
-`max_attempts` the message goes to the dead-letter topic with an error reply, and the
-lane moves on.
+fetching while at that bound.
+
+No single record can stop the runner. Each record goes through three stages, and a
+failure in any of them is handled the same way:
+
+- handle: the agent's handler raises;
+- store: writing its effects fails for that record (IntegrityError, DataError, a value
+  the store refuses: e.g. a request whose query has no `queries` row);
+- publish: the broker refuses its events (a record too large, any non-retriable error).
+
+The stage is retried in the record's lane with backoff (the student's later records wait
+behind it, other students do not); after `max_attempts` the record goes to the
+dead-letter topic, whose `error` starts with the stage in brackets (`[store]
+IntegrityError: ...`; `[decode]` for a record that is not a valid envelope), the student
+gets an error reply when the record had a query and that reply can be stored (if
+storing is what fails, the dead letter is the record of it), and the lane moves on: the
+record is done and its partition is committed past it. Events the broker refused are
+closed in the outbox (attempts and error kept) so the relay does not retry them forever.
+A grouped transaction that fails for one record is split (see GroupCommit), so the
+records sharing it are written without it.
+
+An outage is not a poison record. While the store is unreachable (OperationalError,
+InterfaceError, a dropped connection, a pool timeout), storing is retried with growing
+backoff for as long as it takes and nothing is dead-lettered or committed past;
+`store_unavailable_since` says since when. While the broker is unreachable, stored events
+are left to the outbox relay (they are durable), so the record is done. A commit the
+broker cannot take is retried on the next round.
+
+What is left is a bug, and it is not silent: the runner task ends with the exception,
+which is logged at once and kept in `failed`; `ready` turns False. The service reads
+`failed` (and `task`, `last_turn`) for /health and exits non-zero so the orchestrator
+restarts it; the restart does not meet the same record again if it was a poison record,
+because that was committed past.
 """
 
 import asyncio
@@ -27,6 +56,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
+
+from sqlalchemy import exc as sa_exc
 
 from learnflow_agents.bus import Bus, Consumer, Record, TopicPartition
 from learnflow_agents.contracts import (
@@ -48,12 +79,65 @@ from learnflow_agents.contracts import (
 from learnflow_agents.runtime.batching import GroupCommit, SentMarker
 from learnflow_agents.runtime.handler import Agent, HandlerContext, Outcome
 from learnflow_agents.runtime.metrics import Metrics
-from learnflow_agents.runtime.publishing import outbox_event, publish_rows
+from learnflow_agents.runtime.publishing import outbox_event
 from learnflow_agents.store import Effects, OutboxRow, Store
 
 log = logging.getLogger("learnflow.runner")
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.@+\-]{1,128}$")
+
+# How long a stage waits between tries while the store is unreachable, at most.
+MAX_OUTAGE_BACKOFF = 5.0
+
+# Database errors that mean "the database is not there (or busy)", not "this record is wrong".
+_STORE_OUTAGES: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError,  # connection refused or dropped, server shutting down, locked, deadlock
+    sa_exc.InterfaceError,  # the connection is closed
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,  # no pooled connection in time
+)
+
+
+def is_outage(err: BaseException) -> bool:
+    """True when `err` says a service (store, broker) is unreachable rather than that one
+    record cannot be stored or published; such errors are waited out, never dead-lettered.
+
+    Everything else (IntegrityError, DataError, the store's InvalidDataError, a record the
+    broker refuses) is about the record, and is retried a few times then dead-lettered.
+    """
+    if isinstance(err, _STORE_OUTAGES):
+        return True
+    if isinstance(err, sa_exc.DBAPIError) and err.connection_invalidated:
+        return True
+    if isinstance(err, ConnectionError | TimeoutError | OSError):  # BusUnavailable is a ConnectionError
+        return True
+    # Kafka client errors carry `retriable` (the broker or a leader is not there yet).
+    return bool(getattr(err, "retriable", False))
+
+
+def describe(stage: str, err: BaseException) -> str:
+    """What a dead letter says went wrong: the stage, then the exception.
+
+    For a database error, the driver's message (the constraint and the key), not the
+    statement with its parameters, which would repeat the record at length.
+    """
+    detail = err.orig if isinstance(err, sa_exc.StatementError) and err.orig is not None else err
+    return f"[{stage}] {type(err).__name__}: {detail}"
+
+
+class _Abandoned(Exception):  # noqa: N818 - a signal inside a lane, never raised out of the runner
+    """The runner is stopping while a record waits (for a retry, for the store): leave it
+    uncommitted; the partition's next owner reads it again."""
+
+
+class RecordFailedError(Exception):
+    """One record's stage failed for good: what its dead letter reports."""
+
+    def __init__(self, stage: str, error: BaseException, attempts: int) -> None:
+        super().__init__(describe(stage, error))
+        self.stage = stage
+        self.error = error
+        self.attempts = attempts
 
 
 def query_id_of(payload: Any) -> UUID | None:
@@ -136,18 +220,73 @@ class AgentRunner:
         self._in_flight = 0
         self._wake = asyncio.Event()  # a record finished (a slot is free, a commit may move)
         self._fatal: BaseException | None = None
-        self._writer: GroupCommit[Effects, list[OutboxRow] | None] = GroupCommit(self._write_effects)
+        # A grouped write that fails for one record is split, so only that record fails.
+        self._writer: GroupCommit[Effects, list[OutboxRow] | None] = GroupCommit(
+            self._write_effects, split=lambda err: not is_outage(err)
+        )
+        # Public, read-only state for health checks (see the properties below).
+        self._failed: BaseException | None = None
+        self._last_turn = time.monotonic()
+        self._store_down_since: float | None = None
+        self.store_failures = 0  # store writes that failed because the store was unreachable
+        self.stage_failures: dict[str, int] = {"handle": 0, "store": 0, "publish": 0}
 
     # -- lifecycle -------------------------------------------------------------------
 
     async def start(self) -> None:
         self._consumer = self.bus.consumer(self.group, [t.value for t in self.agent.topics])
         await self._consumer.start()
+        self._last_turn = time.monotonic()
         self._task = asyncio.create_task(self._loop(), name=f"learnflow-runner-{self.agent.name}")
+        self._task.add_done_callback(self._task_ended)
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The runner's main task (None before `start`)."""
+        return self._task
 
     @property
     def ready(self) -> bool:
+        """Started, and the runner task has not ended."""
         return self._task is not None and not self._task.done()
+
+    @property
+    def failed(self) -> BaseException | None:
+        """What ended the runner task when nobody stopped it: its exception, a
+        CancelledError if it was cancelled, a RuntimeError if it returned. None while it
+        runs and after a clean `stop()`. Set the moment the task ends (before `stop`)."""
+        return self._failed
+
+    @property
+    def last_turn(self) -> float:
+        """`time.monotonic()` of the fetch loop's last turn (it turns at least every
+        ~0.2 s while running, also while it waits for the store); a runner that is
+        `ready` but whose `last_turn` is old is wedged."""
+        return self._last_turn
+
+    @property
+    def store_unavailable_since(self) -> float | None:
+        """`time.monotonic()` since which storing fails because the store is unreachable
+        (records wait, nothing is committed past them); None while the store works."""
+        return self._store_down_since
+
+    def _task_ended(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled():
+            if self._stopping.is_set():
+                return
+            failure: BaseException | None = asyncio.CancelledError("the runner task was cancelled")
+        else:
+            failure = task.exception()
+            if failure is None and not self._stopping.is_set():
+                failure = RuntimeError("the runner task returned without being stopped")
+        if failure is None:
+            return
+        self._failed = failure
+        log.error(
+            "runner task died",
+            extra={"agent": self.agent.name, "group": self.group, "error": repr(failure)[:1000]},
+            exc_info=failure if not isinstance(failure, asyncio.CancelledError) else None,
+        )
 
     @property
     def in_flight(self) -> int:
@@ -177,12 +316,20 @@ class AgentRunner:
         assert self._consumer is not None
         try:
             while not self._stopping.is_set():
+                self._last_turn = time.monotonic()
                 self._raise_fatal()
                 room = self.max_in_flight - self._in_flight
                 if room > 0:
-                    records = await self._consumer.getmany(
-                        timeout=0.2, max_records=min(room, self.batch_size)
-                    )
+                    try:
+                        records = await self._consumer.getmany(
+                            timeout=0.2, max_records=min(room, self.batch_size)
+                        )
+                    except Exception as err:
+                        if not is_outage(err):
+                            raise
+                        log.warning("fetch failed: broker unreachable", extra={"error": repr(err)[:300]})
+                        await self._pause(1.0)
+                        records = []
                     self._dispatch(records)
                 else:
                     # Full: fetch nothing more until a record is done.
@@ -206,6 +353,11 @@ class AgentRunner:
     def _raise_fatal(self) -> None:
         if self._fatal is not None:
             raise self._fatal
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep `seconds`, or less if the runner is asked to stop meanwhile."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
 
     # -- dispatch: one lane per key --------------------------------------------------
 
@@ -231,9 +383,11 @@ class AgentRunner:
             queue = self._lanes.get(lane)
             if queue is None:
                 queue = self._lanes[lane] = deque()
-                self._lane_tasks[lane] = asyncio.create_task(
+                task = asyncio.create_task(
                     self._run_lane(lane, queue), name=f"learnflow-lane-{self.agent.name}"
                 )
+                task.add_done_callback(self._lane_ended)
+                self._lane_tasks[lane] = task
             queue.append(record)
 
     async def _run_lane(self, lane: str, queue: deque[Record]) -> None:
@@ -243,7 +397,8 @@ class AgentRunner:
                 try:
                     done = await self._handle_record(record)
                 except Exception as err:
-                    # Storing failed (the database is gone): the runner cannot go on safely.
+                    # Every failure of a record is handled in _handle_record; what gets
+                    # here is a bug, and the runner must not go on as if nothing happened.
                     self._fatal = err
                     self._wake.set()
                     return
@@ -257,6 +412,12 @@ class AgentRunner:
             if self._lanes.get(lane) is queue:
                 del self._lanes[lane]
                 self._lane_tasks.pop(lane, None)
+
+    def _lane_ended(self, task: asyncio.Task[None]) -> None:
+        # A lane that dies of something _run_lane did not catch (a bug) takes the runner down.
+        if not task.cancelled() and task.exception() is not None and self._fatal is None:
+            self._fatal = task.exception()
+            self._wake.set()
 
     def _finish(self, record: Record) -> None:
         progress = self._progress.get(record.tp)
@@ -275,19 +436,54 @@ class AgentRunner:
                 offsets[tp] = point
         if not offsets:
             return
-        await self._consumer.commit(offsets)
+        try:
+            await self._consumer.commit(offsets)
+        except Exception as err:
+            if not is_outage(err):
+                raise  # not a broker outage (consumers drop those themselves): a bug
+            # Nothing is lost: the next round commits these offsets (or later ones).
+            log.warning("commit failed: broker unreachable", extra={"error": repr(err)[:300]})
+            return
         for tp, offset in offsets.items():
             self._progress[tp].committed = offset
 
     # -- one record ------------------------------------------------------------------
 
     async def _handle_record(self, record: Record) -> bool:
-        """Handle, store and publish one record; False if abandoned while stopping."""
+        """Handle, store and publish one record; False if abandoned while stopping.
+
+        True means the record is done (its partition may be committed past it): handled,
+        or dead-lettered after a stage failed for good.
+        """
+        try:
+            return await self._process(record)
+        except _Abandoned:
+            return False
+
+    async def _process(self, record: Record) -> bool:
         try:
             envelope = decode(record.topic, record.value)
         except ContractError as err:
-            await self._store(self._dead_letter(record, str(err), attempts=1))
+            await self._give_up(record, None, RecordFailedError("decode", err, 1))
             return True
+        outcome: Outcome | None = None
+        try:
+            outcome, elapsed = await self._handle_stage(envelope)
+            try:
+                effects = self._effects(envelope, outcome, elapsed)
+            except Exception as err:  # an outcome that cannot be turned into rows and events
+                self._stage_failed("store", envelope, 1, err)
+                raise RecordFailedError("store", err, 1) from err
+            rows = await self._store_stage(effects, envelope)
+            if rows:
+                await self._publish_stage(rows, envelope)
+        except RecordFailedError as failure:
+            # A publish failure comes after the effects were stored, the agent's reply too.
+            stored_reply = failure.stage == "publish" and outcome is not None and outcome.reply is not None
+            await self._give_up(record, envelope, failure, stored_reply=stored_reply)
+        return True
+
+    async def _handle_stage(self, envelope: Envelope[Any]) -> tuple[Outcome, float]:
         attempts = 0
         while True:
             started = time.perf_counter()
@@ -296,38 +492,236 @@ class AgentRunner:
             except Exception as err:
                 attempts += 1
                 self.metrics.errors.labels(self.agent.name, "handler").inc()
-                log.warning(
-                    "handler failed",
-                    extra={
-                        "agent": self.agent.name,
-                        "trace_id": envelope.trace_id,
-                        "attempt": attempts,
-                        "error": repr(err),
-                    },
-                )
-                if attempts < self.max_attempts:
-                    if self._stopping.is_set():
-                        return False
-                    # Retried in its lane: this student's later records wait, nobody else's.
-                    await asyncio.sleep(self.retry_backoff * attempts)
-                    continue
-                await self._store(self._dead_letter(record, repr(err), attempts, envelope))
-                return True
+                self._stage_failed("handle", envelope, attempts, err)
+                if attempts >= self.max_attempts:
+                    raise RecordFailedError("handle", err, attempts) from err
+                if self._stopping.is_set():
+                    raise _Abandoned from err  # nothing stored: the next owner handles it
+                # Retried in its lane: this student's later records wait, nobody else's.
+                await asyncio.sleep(self.retry_backoff * attempts)
+                continue
             elapsed = time.perf_counter() - started
             self.metrics.latency.labels(self.agent.name).observe(elapsed)
             self.metrics.requests.labels(self.agent.name, "ok").inc()
             self.handled += 1
-            await self._store(self._effects(envelope, outcome, elapsed))
-            return True
+            return outcome, elapsed
+
+    def _stage_failed(
+        self, stage: str, envelope: Envelope[Any] | None, attempt: int, err: BaseException
+    ) -> None:
+        self.stage_failures[stage] = self.stage_failures.get(stage, 0) + 1
+        log.warning(
+            f"{stage} failed",
+            extra={
+                "agent": self.agent.name,
+                "stage": stage,
+                "trace_id": envelope.trace_id if envelope else None,
+                "attempt": attempt,
+                "error": repr(err)[:1000],
+            },
+        )
 
     async def _write_effects(self, batch: list[Effects]) -> list[list[OutboxRow] | None]:
         return await asyncio.to_thread(self.store.apply_effects, batch)
 
-    async def _store(self, effects: Effects) -> None:
-        """Store one record's effects (sharing a transaction with concurrent ones), publish them."""
-        rows = await self._writer.submit(effects)
-        if rows and await publish_rows(self.bus, self.store, rows, self.marker):
+    async def _store_stage(
+        self, effects: Effects, envelope: Envelope[Any] | None, max_attempts: int | None = None
+    ) -> list[OutboxRow] | None:
+        """Store one record's effects (sharing a transaction with concurrent ones).
+
+        Returns the outbox rows to publish (None: a duplicate, nothing written). While the
+        store is unreachable this waits, with growing backoff, however long it takes; a
+        failure of this record's effects is retried `max_attempts` times, then raised as
+        RecordFailedError("store"). Raises _Abandoned when stopping meanwhile.
+        """
+        limit = self.max_attempts if max_attempts is None else max_attempts
+        attempts = 0
+        outage_wait = self.retry_backoff or 0.1
+        while True:
+            try:
+                rows = await self._writer.submit(effects)
+            except Exception as err:
+                if is_outage(err):
+                    self.store_failures += 1
+                    if self._store_down_since is None:
+                        self._store_down_since = time.monotonic()
+                        log.error(
+                            "store unreachable: records wait until it is back",
+                            extra={"agent": self.agent.name, "error": repr(err)[:1000]},
+                        )
+                    self.metrics.errors.labels(self.agent.name, "store_unavailable").inc()
+                    if self._stopping.is_set():
+                        raise _Abandoned from err
+                    await self._pause(outage_wait)
+                    if self._stopping.is_set():
+                        raise _Abandoned from err
+                    outage_wait = min(outage_wait * 2, MAX_OUTAGE_BACKOFF)
+                    continue
+                attempts += 1
+                self.metrics.errors.labels(self.agent.name, "store").inc()
+                self._stage_failed("store", envelope, attempts, err)
+                if attempts >= limit:
+                    raise RecordFailedError("store", err, attempts) from err
+                if self._stopping.is_set():
+                    raise _Abandoned from err
+                await asyncio.sleep(self.retry_backoff * attempts)
+                continue
+            if self._store_down_since is not None:
+                log.warning(
+                    "store reachable again",
+                    extra={
+                        "agent": self.agent.name,
+                        "down_s": round(time.monotonic() - self._store_down_since, 1),
+                    },
+                )
+                self._store_down_since = None
+            return rows
+
+    async def _publish_stage(
+        self, rows: list[OutboxRow], envelope: Envelope[Any] | None, max_attempts: int | None = None
+    ) -> None:
+        """Publish stored rows now and mark them sent.
+
+        While the broker is unreachable the rows are handed to the outbox relay (they are
+        durable). Rows the broker refuses (too large, any non-retriable error) are retried
+        `max_attempts` times; then each row is tried alone, those refused again are closed
+        in the outbox (attempts and error kept, never retried by the relay) and
+        RecordFailedError("publish") is raised.
+        """
+        limit = self.max_attempts if max_attempts is None else max_attempts
+        attempts = 0
+        while True:
+            try:
+                await self.bus.publish_many([(row.topic, row.key, row.value) for row in rows])
+            except Exception as err:
+                if is_outage(err):
+                    await self._release(rows, err)
+                    return
+                attempts += 1
+                self.metrics.errors.labels(self.agent.name, "publish").inc()
+                self._stage_failed("publish", envelope, attempts, err)
+                if attempts < limit and not self._stopping.is_set():
+                    await asyncio.sleep(self.retry_backoff * attempts)
+                    continue
+                await self._publish_one_by_one(rows, err)
+                raise RecordFailedError("publish", err, attempts) from err
+            await self._mark_sent(rows)
             self.metrics.outbox_published.labels("direct").inc(len(rows))
+            return
+
+    async def _publish_one_by_one(self, rows: list[OutboxRow], first_error: BaseException) -> None:
+        """After a refused publish: send what the broker takes, close what it refuses."""
+        sent: list[OutboxRow] = []
+        refused: list[OutboxRow] = []
+        error: BaseException = first_error
+        for row in rows:
+            try:
+                await self.bus.publish(row.topic, row.key, row.value)
+            except Exception as err:
+                if is_outage(err):
+                    await self._release([row], err)
+                else:
+                    refused.append(row)
+                    error = err
+            else:
+                sent.append(row)
+        if sent:
+            await self._mark_sent(sent)
+        if refused:
+            ids = [row.id for row in refused]
+            log.error(
+                "outbox events refused by the broker; closed without publishing",
+                extra={"agent": self.agent.name, "outbox_ids": ids, "error": repr(error)[:1000]},
+            )
+            try:
+                await asyncio.to_thread(self.store.release_outbox, ids, f"refused by the broker: {error!r}")
+                await asyncio.to_thread(self.store.mark_sent, ids)
+            except Exception as err:
+                log.warning("could not close refused outbox events", extra={"ids": ids, "error": repr(err)})
+
+    async def _release(self, rows: list[OutboxRow], err: BaseException) -> None:
+        """Hand rows to the relay (broker unreachable); their lease expiring does the same."""
+        log.warning("publish failed, relay will retry", extra={"events": len(rows), "error": repr(err)[:300]})
+        try:
+            await asyncio.to_thread(self.store.release_outbox, [row.id for row in rows], str(err))
+        except Exception as again:
+            log.warning("could not release outbox rows", extra={"error": repr(again)[:300]})
+
+    async def _mark_sent(self, rows: list[OutboxRow]) -> None:
+        ids = [row.id for row in rows]
+        if self.marker is not None:
+            self.marker.add(ids)
+            return
+        try:
+            await asyncio.to_thread(self.store.mark_sent, ids)
+        except Exception as err:
+            # Published: at worst the relay publishes them again once their lease expires.
+            log.warning("could not mark outbox rows sent", extra={"error": repr(err)[:300]})
+
+    async def _give_up(
+        self,
+        record: Record,
+        envelope: Envelope[Any] | None,
+        failure: RecordFailedError,
+        *,
+        stored_reply: bool = False,
+    ) -> None:
+        """Dead-letter a record whose stage failed for good, tell the student, move on.
+
+        The dead letter is stored with an error reply and the query marked failed; if that
+        cannot be stored (the query row is missing, say), without them; if nothing about
+        the record can be stored, it is published straight to the dead-letter topic. An
+        outage of the store meanwhile is waited out; stopping abandons the record.
+        """
+        error = str(failure)
+        if failure.stage == "publish":
+            # The effects (and their message id) are stored: the dead letter gets its own id,
+            # and an error reply only if the agent's own reply is not what was stored.
+            message_id = f"{envelope.message_id}:dead-letter" if envelope else None
+            tell = not stored_reply
+        else:
+            message_id = None
+            tell = True
+        attempts = failure.attempts
+        letter = self._dead_letter(record, error, attempts, envelope, message_id=message_id, tell=tell)
+        try:
+            rows = await self._store_stage(letter, envelope, max_attempts=1)
+        except RecordFailedError as err:
+            log.warning(
+                "dead letter with a reply could not be stored; storing it alone",
+                extra={"agent": self.agent.name, "error": str(err)[:1000]},
+            )
+            letter = self._dead_letter(
+                record, error, attempts, envelope, message_id=message_id, tell=False, count=False
+            )
+            try:
+                rows = await self._store_stage(letter, envelope, max_attempts=1)
+            except RecordFailedError as again:
+                log.error(
+                    "dead letter could not be stored; publishing it directly",
+                    extra={"agent": self.agent.name, "error": str(again)[:1000]},
+                )
+                await self._publish_directly(letter.events)
+                return
+        if rows:
+            try:
+                await self._publish_stage(rows, envelope, max_attempts=1)
+            except RecordFailedError as err:
+                log.error("dead letter refused by the broker", extra={"error": str(err)[:1000]})
+
+    async def _publish_directly(self, events: list[Any]) -> None:
+        """Publish unstored events, waiting out a broker outage (until stopping)."""
+        wait = self.retry_backoff or 0.1
+        while True:
+            try:
+                await self.bus.publish_many([(e.topic, e.key, e.value) for e in events])
+                return
+            except Exception as err:
+                if not is_outage(err) or self._stopping.is_set():
+                    log.error("dead letter lost", extra={"agent": self.agent.name, "error": repr(err)[:1000]})
+                    return
+                await self._pause(wait)
+                wait = min(wait * 2, MAX_OUTAGE_BACKOFF)
 
     async def _call_handler(self, envelope: Envelope[Any]) -> Outcome:
         ctx = HandlerContext(
@@ -379,11 +773,23 @@ class AgentRunner:
         )
 
     def _dead_letter(
-        self, record: Record, error: str, attempts: int, envelope: Envelope[Any] | None = None
+        self,
+        record: Record,
+        error: str,
+        attempts: int,
+        envelope: Envelope[Any] | None = None,
+        *,
+        message_id: str | None = None,
+        tell: bool = True,
+        count: bool = True,
     ) -> Effects:
-        """Park a message that cannot be handled, and tell the student instead of going silent."""
-        self.dead_lettered += 1
-        self.metrics.errors.labels(self.agent.name, "dead_letter").inc()
+        """Park a message that cannot be handled, and tell the student instead of going silent.
+
+        `tell=False`: the dead letter only (no error reply, the query left as it is).
+        """
+        if count:
+            self.dead_lettered += 1
+            self.metrics.errors.labels(self.agent.name, "dead_letter").inc()
         student = (
             envelope.student_id
             if envelope
@@ -401,7 +807,7 @@ class AgentRunner:
             attempts=attempts,
         )
         events = [outbox_event(Topic.DEAD_LETTER, student, letter, trace)]
-        query_id = query_id_of(envelope.payload) if envelope else None
+        query_id = query_id_of(envelope.payload) if envelope and tell else None
         reply = None
         if query_id is not None and not isinstance(envelope.payload if envelope else None, AgentReply):
             reply = AgentReply(
@@ -414,20 +820,25 @@ class AgentRunner:
                 provenance=Provenance(agent=self.agent.name, provider="none"),
             )
             events.append(outbox_event(Topic.AGENT_RESPONSES, student, reply, trace))
-        log.error(
-            "message dead-lettered",
-            extra={
-                "agent": self.agent.name,
-                "topic": record.topic,
-                "offset": record.offset,
-                "error": error[:300],
-            },
-        )
+        if count:
+            log.error(
+                "message dead-lettered",
+                extra={
+                    "agent": self.agent.name,
+                    "topic": record.topic,
+                    "offset": record.offset,
+                    "error": error[:300],
+                },
+            )
+        if message_id is None:
+            message_id = (
+                str(envelope.message_id)
+                if envelope
+                else f"dead:{record.topic}:{record.partition}:{record.offset}"
+            )
         return Effects(
             consumer_group=self.group,
-            message_id=str(envelope.message_id)
-            if envelope
-            else f"dead:{record.topic}:{record.partition}:{record.offset}",
+            message_id=message_id,
             student_id=student,
             query_id=query_id,
             reply=reply,
