@@ -282,13 +282,14 @@ def test_check_forged_result_scores_zero(code: str, canaries: list[str]) -> None
 @pytest.mark.parametrize(
     ("exercise_id", "function"),
     [
-        ("sum-of-evens", "def sum_evens(numbers):\n    return _Float(-1)\n"),
-        (
+        pytest.param("sum-of-evens", "def sum_evens(numbers):\n    return _Float(-1)\n", id="float"),
+        pytest.param(
             "word-frequency",
             "def word_counts(text):\n    return _Dict()\n\n\ndef top_words(text, n):\n    return _List()\n",
+            id="dict-and-list",
         ),
-        ("remove-all", "def remove_all(items, value):\n    return _List()\n"),
-        ("clean-username", "def clean_username(raw):\n    return _Str('?')\n"),
+        pytest.param("remove-all", "def remove_all(items, value):\n    return _List()\n", id="list"),
+        pytest.param("clean-username", "def clean_username(raw):\n    return _Str('?')\n", id="str"),
     ],
 )
 def test_check_always_equal_builtin_subclasses(exercise_id: str, function: str, canaries: list[str]) -> None:
