@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import signal
+from typing import Any
 
 from tornado import web
 from tornado.httpserver import HTTPServer
@@ -11,7 +12,7 @@ from learnflow_agents.gateway import instructor, student
 from learnflow_agents.gateway.auth import HubIdentity
 from learnflow_agents.gateway.base import GatewayContext
 from learnflow_agents.gateway.config import GatewayConfig
-from learnflow_agents.gateway.events import EventsHandler
+from learnflow_agents.gateway.metrics import GatewayMetrics, MeteredEventsHandler, MetricsHandler
 from learnflow_agents.runtime.engine import Engine
 from learnflow_agents.settings import Settings
 
@@ -28,14 +29,15 @@ class LiveHandler(web.RequestHandler):
         self.finish('{"ok": true}')
 
 
-def make_app(ctx: GatewayContext) -> web.Application:
+def make_app(ctx: GatewayContext, metrics: GatewayMetrics | None = None) -> web.Application:
     p = ctx.config.prefix
-    routes: list[tuple[str, type, dict[str, GatewayContext]]] = [
+    metrics = metrics or GatewayMetrics()
+    routes: list[tuple[str, type, dict[str, Any]]] = [
         (rf"{p}api/queries", student.QueriesHandler, {"ctx": ctx}),
         (rf"{p}api/queries/({UUID_PATH})", student.QueryHandler, {"ctx": ctx}),
         (rf"{p}api/feedback", student.FeedbackHandler, {"ctx": ctx}),
         (rf"{p}api/progress", student.ProgressHandler, {"ctx": ctx}),
-        (rf"{p}api/events", EventsHandler, {"ctx": ctx}),
+        (rf"{p}api/events", MeteredEventsHandler, {"ctx": ctx, "metrics": metrics}),
         (rf"{p}api/instructor/class", instructor.ClassHandler, {"ctx": ctx}),
         (rf"{p}api/instructor/struggles", instructor.StrugglesHandler, {"ctx": ctx}),
         (rf"{p}api/instructor/errors", instructor.ErrorsHandler, {"ctx": ctx}),
@@ -43,9 +45,18 @@ def make_app(ctx: GatewayContext) -> web.Application:
         (rf"{p}api/instructor/students/([^/]+)/queries", instructor.StudentQueriesHandler, {"ctx": ctx}),
         (rf"{p}api/instructor/health", instructor.HealthHandler, {"ctx": ctx}),
     ]
+    metrics.name_routes([(pattern, handler) for pattern, handler, _ in routes], p)
+    metrics.routes.update({LiveHandler: "health", MetricsHandler: "metrics"})
     # The prefix itself answers too: the hub polls it to see that the service is up.
     return web.Application(
-        [*routes, (rf"{p}health", LiveHandler), (rf"{p}?", LiveHandler)], websocket_ping_interval=30
+        [
+            *routes,
+            (rf"{p}health", LiveHandler),
+            (rf"{p}metrics", MetricsHandler, {"metrics": metrics}),
+            (rf"{p}?", LiveHandler),
+        ],
+        websocket_ping_interval=30,
+        log_function=metrics.log_request,
     )
 
 
@@ -54,9 +65,12 @@ async def serve_gateway(
 ) -> tuple[HTTPServer, Engine]:
     """Start the engine (no agents: they run as their own Deployments) and listen."""
     engine = await Engine(settings, run_agents=False).start()
-    ctx = GatewayContext(engine=engine, identity=HubIdentity(config), config=config)
+    identity = HubIdentity(config)
+    metrics = GatewayMetrics()
+    metrics.instrument(identity)
+    ctx = GatewayContext(engine=engine, identity=identity, config=config)
     # Bodies are size-checked per handler (413); the server's own limit is only the ceiling.
-    server = HTTPServer(make_app(ctx), xheaders=True, max_body_size=config.max_body_bytes)
+    server = HTTPServer(make_app(ctx, metrics), xheaders=True, max_body_size=config.max_body_bytes)
     server.listen(port, address=ip)
     return server, engine
 

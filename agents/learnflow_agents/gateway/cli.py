@@ -2,7 +2,6 @@
 
 import argparse
 import asyncio
-import logging
 import sys
 
 from learnflow_agents.gateway.config import DEFAULT_MAX_BODY, GatewayConfig, GatewayConfigError
@@ -45,14 +44,11 @@ def add_gateway_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main_gateway(args: argparse.Namespace) -> int:
     from learnflow_agents.gateway.app import run_gateway
-    from learnflow_agents.runtime.logs import configure_json_logging
+    from learnflow_agents.gateway.metrics import configure_gateway_logging
 
-    # tornado's access log and the hub client log plainly; learnflow's own loggers as JSON
-    # with their `extra=` fields (who was refused, what id a body claimed).
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    configure_json_logging(args.log_level)
+    # JSON only: learnflow's loggers with their `extra=` fields (who was refused, what id a
+    # body claimed), the access log (gateway/metrics.py), tornado's and the hub client's.
+    configure_gateway_logging(args.log_level)
     given = {
         "bus_url": args.bus,
         "db_url": args.db,
