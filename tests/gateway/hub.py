@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import requests
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 CHP_INSTALL = "npm install --prefix build/chp --no-audit --no-fund configurable-http-proxy@5"
@@ -26,6 +27,12 @@ INSTRUCTORS = "learnflow-instructors"
 INSTRUCT_SCOPE = "custom:learnflow:instruct"
 # Courses are hub groups `course-<id>`; tom instructs py102 by a scope filtered to its group.
 COURSE_SCOPED_INSTRUCTOR = ("tom", f"{INSTRUCT_SCOPE}!group=course-py102")
+# The scopes of each user's server token, exactly as the Zero to JupyterHub values set them
+# (hub.config.Spawner.server_token_scopes): what lets an instructor by scope use the dashboard
+# from their own server.
+SERVER_TOKEN_SCOPES: list[str] = yaml.safe_load((REPO / "helm/zero-to-jupyterhub-values.yaml").read_text())[
+    "hub"
+]["config"]["Spawner"]["server_token_scopes"]
 # Small, so the oversized-body test sends little.
 MAX_BODY = 64 * 1024
 # Secrets the test processes must not inherit: no key means the offline tutors.
@@ -135,6 +142,14 @@ class Hub:
     def new_token(self, user: str) -> str:
         return str(self.admin("POST", f"users/{user}/tokens", {"note": "gateway tests"})["token"])
 
+    def server_token(self, user: str) -> str:
+        """Start `user`'s server (TokenSpawner) and return the API token the hub gave it."""
+        path = self.process.cwd / "server-tokens" / user
+        if not path.exists():
+            self.admin("POST", f"users/{user}/server", {})
+            wait_until(path.exists, f"{user}'s server token", log=self.process.log)
+        return path.read_text()
+
 
 def hub_config(
     tmp: Path, ports: dict[str, int], admin_token: str, service_token: str, gateway_argv: list[str]
@@ -152,7 +167,7 @@ def hub_config(
         # The test driver: creates users, groups and tokens (also for the custom scope's holder).
         {
             "name": "test-admin",
-            "scopes": ["admin:users", "admin:groups", "tokens", INSTRUCT_SCOPE],
+            "scopes": ["admin:users", "admin:groups", "tokens", "servers", INSTRUCT_SCOPE],
             "services": ["test-admin"],
         },
         # The gateway reads users' groups (courses, instructors) and groups' members (the
@@ -182,6 +197,28 @@ c.JupyterHub.pid_file = {str(tmp / "jupyterhub.pid")!r}
 c.JupyterHub.custom_scopes = {{{INSTRUCT_SCOPE!r}: {{"description": "LearnFlow instructor views"}}}}
 c.JupyterHub.services = {services!r}
 c.JupyterHub.load_roles = {roles!r}
+c.Spawner.server_token_scopes = {SERVER_TOKEN_SCOPES!r}
+
+# A "server" that is only its token: the hub issues it as for any spawn (the scopes above, cut
+# down to what the user holds) and this spawner keeps it in server-tokens/<user> for the tests;
+# the URL is the gateway's, which answers (404) as the hub's readiness check needs.
+from pathlib import Path
+from jupyterhub.spawner import Spawner
+
+class TokenSpawner(Spawner):
+    async def start(self):
+        folder = Path({str(tmp / "server-tokens")!r})
+        folder.mkdir(exist_ok=True)
+        (folder / self.user.name).write_text(self.api_token)
+        return "http://127.0.0.1:{ports["gateway"]}"
+
+    async def poll(self):
+        return None
+
+    async def stop(self):
+        pass
+
+c.JupyterHub.spawner_class = TokenSpawner
 """
 
 
