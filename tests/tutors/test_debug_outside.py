@@ -228,6 +228,13 @@ def test_uppercase_or_is_not_a_missing_comma(tmp_path: Path) -> None:
     assert fix_of(reply) == "s = 0\nfor n in range(10):\n  if(n%3==0 or n%5==0):\n    s += n\nprint(s)"
 
 
+def test_python2_print_with_a_semicolon(tmp_path: Path) -> None:
+    # Found in the Oppia holdout after it was scored: `print total;` became `print(total;)`.
+    reply = ask("total = 0\nprint total;", tmp_path)
+    assert "`print(total);`" in reply.summary
+    assert fix_of(reply) == "total = 0\nprint(total);"
+
+
 def test_raising_a_string(tmp_path: Path) -> None:
     reply = ask('raise "foo"', tmp_path)
     assert "exception" in reply.summary and "Exception(" in reply.summary

@@ -353,6 +353,10 @@ def _py3_print(text: str) -> str:
     end = code_end(args)
     comment = args[end:]
     args = args[:end]
+    if args.rstrip().endswith(";"):
+        # "print total;" — a C-style semicolon stays after the call.
+        args = args.rstrip()[:-1].rstrip()
+        comment = ";" + comment
     if args.startswith(">>"):
         target, _, rest = args[2:].partition(",")
         return f"{m['indent']}print({rest.strip()}, file={target.strip()}){comment}"
