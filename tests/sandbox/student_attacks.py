@@ -1297,3 +1297,29 @@ class _Float(float):
     def __hash__(self):
         return 0
 """
+
+
+# The right keys / the right length, with always-equal objects where the real work goes:
+# if the trusted side compared containers element by element through the student's
+# objects, the counting would never have to be done.
+NESTED_ALWAYS_EQUAL_WORDS = (
+    FORGE_ALWAYS_EQUAL_OBJECT.replace("def sum_evens(numbers):\n    return _Yes()\n", "")
+    + r"""
+
+def word_counts(text):
+    return {word.strip(".,!?"): _Yes() for word in text.lower().split()}
+
+
+def top_words(text, n):
+    return [(_Yes(), _Yes()) for _ in range(min(n, len(set(text.split()))))]
+"""
+)
+
+NESTED_ALWAYS_EQUAL_LIST = (
+    FORGE_ALWAYS_EQUAL_OBJECT.replace("def sum_evens(numbers):\n    return _Yes()\n", "")
+    + r"""
+
+def remove_all(items, value):
+    return [_Yes() for item in items if item != value]
+"""
+)

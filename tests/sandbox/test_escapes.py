@@ -299,6 +299,22 @@ def test_check_always_equal_builtin_subclasses(exercise_id: str, function: str, 
     )
 
 
+@pytest.mark.parametrize(
+    ("exercise_id", "code"),
+    [
+        pytest.param("word-frequency", attacks.NESTED_ALWAYS_EQUAL_WORDS, id="dict-values-and-tuples"),
+        pytest.param("remove-all", attacks.NESTED_ALWAYS_EQUAL_LIST, id="list-items"),
+    ],
+)
+def test_check_always_equal_objects_nested_in_containers(
+    exercise_id: str, code: str, canaries: list[str]
+) -> None:
+    result = check(exercise_id, code, hidden=False).check()
+    assert result["score"] == 0.0 and not result["passed"], (
+        f"nested always-equal objects scored {result['score']}"
+    )
+
+
 def test_check_always_equal_objects_for_a_class_exercise(canaries: list[str]) -> None:
     result = check("bank-account", attacks.BANK_ACCOUNT_ALWAYS_EQUAL).check()
     assert not result["passed"] and result["score"] == 0.0, f"always-equal objects scored {result['score']}"
