@@ -139,7 +139,6 @@ _STRONG_WORDS = {
     "passwd",
     "passphrase",
     "passcode",
-    "pass",
     "pwd",
     "pw",
     "pword",
@@ -332,15 +331,19 @@ def secret_strength(name: str) -> int:
         return 2
     if "".join(words) in _STRONG_WORDS:
         return 2
-    weak = [i for i, w in enumerate(words) if w in _WEAK_WORDS]
-    if not weak:
+    # `pass` is a password only at the end of a name (`db_pass`, `userPass`); alone it is
+    # also the statement and the English word, and `pass_rate` is a rate.
+    if words[-1] == "pass":
+        return 2 if len(words) > 1 else 1
+    if not any(w in _WEAK_WORDS for w in words):
         return 0
+    if words[-1] not in _WEAK_WORDS:
+        return 1  # `auth_resource`, `secret_santa`: secret only if the value looks it
     # `GITHUB_TOKEN`, `bot_token`, `DB_SECRET`: a service's token; `token`, `next_token`,
     # `secret_word`: a tokenizer's or a game's. Constants (`SECRET = ...`) hold real ones.
     if name.isupper() and len(name) > 1:
         return 2
-    qualifiers = [w for i, w in enumerate(words) if i not in weak]
-    if any(w not in _EVERYDAY_QUALIFIERS for w in qualifiers):
+    if any(w not in _EVERYDAY_QUALIFIERS and w not in _WEAK_WORDS for w in words[:-1]):
         return 2
     return 1
 
@@ -362,6 +365,7 @@ def _entropy(data: str) -> float:
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DIGEST_LENGTHS = {32, 40, 56, 64, 96, 128}
+_PATH_PART = re.compile(r"[A-Za-z]*\d*(?:[-_][A-Za-z0-9]+)*")
 
 
 def _looks_random(value: str, min_length: int = 20) -> bool:
@@ -379,7 +383,24 @@ def _looks_random(value: str, min_length: int = 20) -> bool:
         return False
     if value.startswith(("/", ".", "~")) or "://" in value:  # paths and URLs
         return False
-    return _entropy(value) >= 0.82 * math.log2(min(len(value), 64))
+    parts = value.split("/")
+    if len(parts) > 1 and all(_PATH_PART.fullmatch(part) for part in parts):
+        return False  # `org/draft/2020-12/schema`: a path of words
+    # Identifiers and paths (`Draft202012Validator`, `kernels/learnflow-python3`) change
+    # between lower case, upper case, digits and punctuation a few times; key material
+    # changes at every other character.
+    kinds = [_char_kind(c) for c in value]
+    switches = sum(a != b for a, b in itertools.pairwise(kinds))
+    if switches < 0.35 * len(value):
+        return False
+    # Random over its own alphabet: lower case and digits (36 symbols) reach less entropy
+    # than base64 (64) at any length.
+    alphabet = sum(size for kind, size in ((0, 26), (1, 26), (2, 10), (3, 4)) if kind in kinds)
+    return _entropy(value) >= 0.82 * math.log2(min(len(value), alphabet))
+
+
+def _char_kind(char: str) -> int:
+    return 0 if char.islower() else 1 if char.isupper() else 2 if char.isdigit() else 3
 
 
 def _secretish(value: str) -> bool:
@@ -462,15 +483,26 @@ def _assignment_spans(text: str) -> Iterable[tuple[int, int]]:
         value = m.group("bval")
         if value in _LITERALS or value == MASK or value.startswith(("{", "$", "%", "<", "*")):
             continue  # None, ${VAR}, {{ template }}, <your-key>
-        if re.fullmatch(r"-?\d+(?:\.\d+)?", value):
+        if re.fullmatch(r"\d+(?:\.\d+){2,}", value):
+            continue  # a version (`detect-secrets==1.5.0`)
+        if re.fullmatch(r"-?(?:\d[\d_]*(?:\.\d+)?|0[xXoObB][0-9a-fA-F_]+)", value):
             # a number: only a password-ish name with a PIN-like value
             if strength >= 2 and value.isdigit() and len(value) >= 4 and sep in {"=", ":", "=="}:
                 yield m.span("bval")
             continue
         if _CODE_VALUE.match(value) and not _bare_identifier_is_secret(text, m, name, sep, value):
             continue
+        prose = sep == ":" and m.group("bare") and _line_before(text, m.start()).strip() not in {"", "-"}
+        if prose and not _secretish(value):
+            continue  # `One pass: re-drive ...`; `my password: Tr0ub4dor&3` still goes
         if _masks_value(strength, value):
             yield m.span("bval")
+
+
+def _line_before(text: str, start: int) -> str:
+    """The (at most 200) characters of the line before `start`."""
+    line_start = max(text.rfind("\n", max(0, start - 200), start) + 1, start - 200, 0)
+    return text[line_start:start]
 
 
 def _assignments(text: str) -> Iterable[re.Match[str]]:
@@ -488,8 +520,7 @@ def _bare_identifier_is_secret(text: str, m: re.Match[str], name: str, sep: str,
     if value.endswith(("(", "[")) or "." in value:
         return False  # a call, an index, an attribute
     start = m.start()
-    line_start = max(text.rfind("\n", max(0, start - 200), start) + 1, start - 200, 0)
-    before = text[line_start:start]
+    before = _line_before(text, start)
     after = text[m.end() : m.end() + 1]
     if sep == ":":
         if m.group("quoted") is not None:
