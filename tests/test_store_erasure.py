@@ -1,6 +1,7 @@
 """`forget`: one student's data erased from every table, on SQLite and PostgreSQL."""
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -17,6 +18,7 @@ from learnflow_agents.contracts import (
 )
 from learnflow_agents.store import Effects, OutboxEvent, Store
 from learnflow_agents.store.erasure import ERASED_TABLES, forget_student
+from learnflow_agents.store.schema import outbox
 
 GONE = "erase-me-7f3a"
 KEPT = "keep-me-91c2"
@@ -29,9 +31,15 @@ def seed(store: Store, student: str) -> None:
         text=f"why does my loop fail ({student})", code=f"name = '{student}'\nfor i in 3: pass"
     )
     envelope = json.dumps({"student_id": student, "payload": {"x": 1}}).encode()
-    assert store.submit_query(
-        student, "trace", query, context, [OutboxEvent("student-queries", student, envelope)]
-    )
+    events = [OutboxEvent("student-queries", student, envelope)]
+    assert store.submit_query(student, "trace", query, context, events)
+    # An event keyed by nobody and tied to no query, yet carrying the id: goes too.
+    with store._engine.begin() as conn:
+        conn.execute(
+            sa.insert(outbox).values(
+                topic="agent-logs", key=None, value=envelope, created_at=datetime.now(UTC)
+            )
+        )
     qid: UUID = query.query_id
     reply = AgentReply(
         query_id=qid,
@@ -106,7 +114,7 @@ def test_dry_run_counts_and_changes_nothing(store: Store) -> None:
     seed(store, GONE)
     before = mentions(store, GONE)
     counts = forget_student(store, GONE, dry_run=True)
-    assert counts["queries"] == 1 and counts["students"] == 1
+    assert counts["queries"] == 1 and counts["students"] == 1 and counts["outbox"] == 2
     assert mentions(store, GONE) == before
 
 
