@@ -2,7 +2,9 @@
 
 - memory:// is refused for `run` unless asked for (it would serve only that process);
 - `/health` fails while the event loop does not turn, and recovers;
-- a runner task that dies ends the process with a non-zero code, so it is restarted.
+- a runner task that dies ends the process with a non-zero code, so it is restarted;
+- `/ready` says whether the agents consume (not while their database is cut off) and
+  recovers.
 """
 
 import asyncio
@@ -16,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from learnflow_agents.cli import main
 from learnflow_agents.contracts import StudentQuery
 from learnflow_agents.runtime.engine import Engine
@@ -26,6 +27,7 @@ from learnflow_agents.store import normalize_url
 
 from tests.cli.test_run_service import free_port, get
 from tests.fixtures.echo_agent import EchoAgent
+from tests.fixtures.tcp_proxy import TcpProxy
 
 
 def clean_env(home: Path) -> dict[str, str]:
@@ -124,49 +126,79 @@ async def test_a_runner_task_that_dies_ends_the_service_with_an_error(sqlite_url
 
 
 @pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
-def test_run_exits_nonzero_when_a_runner_dies_under_it(
+def test_run_is_unready_while_its_database_is_cut_off_and_recovers(
     kafka_broker, kafka_prefix: str, store_url: str, tmp_path: Path
 ) -> None:
-    """The real process: its store fails under a runner (a table is gone); it must not
-    linger half-alive with /health 200 while nobody is served."""
+    """The real process, its PostgreSQL behind a proxy that cuts it off: /ready says it is
+    not consuming (503) while /health stays 200 (restarting would not help), and both
+    are 200 again, with the query answered, once the database is back."""
     bus = kafka_broker.bus_url()
-    connection = ["--bus", bus, "--prefix", kafka_prefix, "--db", store_url]
     assert main(["db", "upgrade", "--db", store_url]) == 0
     assert main(["topics", "create", "--bus", bus, "--prefix", kafka_prefix]) == 0
+    direct = normalize_url(store_url)
+    proxy = TcpProxy(free_port(), direct.port or 5432)
+    proxy.start()
+    proxied = direct.set(host="127.0.0.1", port=proxy.listen_port).render_as_string(hide_password=False)
     port = free_port()
+    base = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "service.log"
     log = log_path.open("w")
-    argv = ["run", "--agent", "triage", "--metrics-port", str(port), *connection]
+    argv = ["run", "--agent", "triage", "--agent", "concepts", "--metrics-port", str(port)]
+    argv += ["--bus", bus, "--prefix", kafka_prefix, "--db", proxied]
     service = subprocess.Popen(
         [sys.executable, "-m", "learnflow_agents", *argv],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    try:
-        deadline = time.monotonic() + 60
-        while get(f"http://127.0.0.1:{port}/ready")[0] != 200:
+
+    def until(what: str, check, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        while not check():
             assert service.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, "never ready"
+            assert time.monotonic() < deadline, f"{what}: {log_path.read_text()[-3000:]}"
             time.sleep(0.2)
-        engine = sa.create_engine(normalize_url(store_url))
-        with engine.begin() as conn:
-            conn.execute(sa.text("ALTER TABLE processed_messages RENAME TO processed_messages_gone"))
-        engine.dispose()
 
-        async def submit() -> None:
-            settings = Settings(bus_url=bus, topic_prefix=kafka_prefix, db_url=store_url)
+    async def ask(engine: Engine, text: str) -> str:
+        qid = await engine.submit("cut-off", StudentQuery(text=text))
+        return (await engine.wait(qid, timeout=90)).agent
+
+    try:
+        until("ready", lambda: get(f"{base}/ready")[0] == 200)
+        settings = Settings(bus_url=bus, topic_prefix=kafka_prefix, db_url=store_url)
+
+        async def scenario() -> str:
             async with Engine(settings, run_agents=False) as client:
-                await client.submit("doomed", StudentQuery(text="what is a loop?"))
+                proxy.cut()  # the agents' database connections drop, new ones are refused
+                waiting = asyncio.create_task(ask(client, "can you explain for loops?"))
+                await asyncio.to_thread(until, "unready", lambda: get(f"{base}/ready")[0] == 503)
+                assert await asyncio.to_thread(get, f"{base}/health") == (200, '{"status": "ok"}')
+                proxy.restore()
+                await asyncio.to_thread(until, "ready again", lambda: get(f"{base}/ready")[0] == 200)
+                return await waiting
 
-        asyncio.run(submit())
-        code = service.wait(timeout=90)
+        assert asyncio.run(scenario()) == "concepts"
+        assert get(f"{base}/health") == (200, '{"status": "ok"}')
     finally:
-        if service.poll() is None:
-            service.kill()
-            service.wait()
-        log.close()
-    output = log_path.read_text()
-    assert code == EXIT_RUNNER_DIED, output
-    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-    assert any(line["msg"] == "a runner died; exiting so the process is restarted" for line in lines), output
+        proxy.restore()
+        service.send_signal(signal.SIGTERM)
+        try:
+            code = service.wait(timeout=60)
+        finally:
+            if service.poll() is None:
+                service.kill()
+            log.close()
+            proxy.close()
+    assert code == 0, log_path.read_text()
+
+
+def test_a_runner_whose_loop_stopped_turning_counts_as_wedged() -> None:
+    from types import SimpleNamespace
+
+    from learnflow_agents.runtime.service import _wedged_runner
+
+    fresh = SimpleNamespace(ready=True, last_turn=time.monotonic(), agent=SimpleNamespace(name="triage"))
+    stuck = SimpleNamespace(ready=True, last_turn=time.monotonic() - 30, agent=SimpleNamespace(name="debug"))
+    assert _wedged_runner([fresh], 10.0) is None  # type: ignore[list-item]
+    found = _wedged_runner([fresh, stuck], 10.0)  # type: ignore[list-item]
+    assert found is not None and found[0] is stuck and found[1] >= 30

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from typing import Any
 
 from learnflow_agents.bus import BusUnavailable, create_bus
@@ -56,19 +57,25 @@ def refuse_memory_bus(settings: Settings, allow_memory_bus: bool = False) -> Non
 def _dead_runner(runners: list[AgentRunner]) -> AgentRunner | None:
     """A runner whose task has ended although nobody stopped it."""
     for runner in runners:
-        if not runner.ready:
+        if runner.failed is not None or not runner.ready:
             return runner
     return None
 
 
 def _runner_error(runner: AgentRunner) -> str:
-    task = getattr(runner, "_task", None)
-    if task is None or not task.done():
-        return "the runner task is not running"
-    if task.cancelled():
-        return "the runner task was cancelled"
-    err = task.exception()
-    return repr(err) if err is not None else "the runner task returned"
+    if runner.failed is not None:
+        return repr(runner.failed)[:1000]
+    return "the runner task is not running"
+
+
+def _wedged_runner(runners: list[AgentRunner], stall_after: float) -> tuple[AgentRunner, float] | None:
+    """A runner whose task runs but whose fetch loop has not turned for `stall_after`."""
+    now = time.monotonic()
+    for runner in runners:
+        idle = now - runner.last_turn
+        if runner.ready and idle > stall_after:
+            return runner, idle
+    return None
 
 
 async def run_service(
@@ -84,8 +91,10 @@ async def run_service(
     A runner task that dies (the store failed under it, a bug) ends the process with
     EXIT_RUNNER_DIED so the orchestrator restarts it, instead of a process that looks
     healthy and serves nobody. `/health` fails when the event loop stops turning for
-    `loop_stall_after` seconds or a runner task has died; `/ready` holds while every
-    runner consumes and the relay reaches the broker. `learnflow-agents run` passes
+    `loop_stall_after` seconds, a runner task has died or a runner's fetch loop has not
+    turned for as long (wedged); `/ready` holds while every runner consumes (its task
+    runs and it is not waiting for an unreachable store) and the relay reaches the
+    broker, and holds again once they do. `learnflow-agents run` passes
     `allow_memory_bus=False`: memory:// there is a mistake unless asked for.
     """
     configure_json_logging(settings.log_level)
@@ -127,10 +136,17 @@ async def run_service(
         problem = watch.problem()
         if problem is None and started and (dead := _dead_runner(runners)) is not None:
             problem = f"the {dead.agent.name} runner died: {_runner_error(dead)}"
+        if problem is None and started and (wedged := _wedged_runner(runners, loop_stall_after)):
+            problem = f"the {wedged[0].agent.name} runner has not turned for {wedged[1]:.0f}s"
         return problem
 
     def ready() -> bool:
-        return started and all(r.ready for r in runners) and relay.failures == 0
+        """Consuming: every runner runs, none waits for the store, the relay reaches the broker."""
+        return (
+            started
+            and all(r.ready and r.store_unavailable_since is None for r in runners)
+            and relay.failures == 0
+        )
 
     health = HealthServer(metrics, ready=ready, port=settings.metrics_port, alive=alive).start()
     stop = stop or asyncio.Event()
