@@ -126,3 +126,36 @@ def test_frames_round_trip() -> None:
             child.send({"n": n, "text": "é" * n})
             assert child.recv(5) == {"got": {"n": n, "text": "é" * n}}
     assert struct.calcsize(">I") == 4
+
+
+def test_the_child_is_not_the_hosts_root_and_has_no_capabilities() -> None:
+    uid_map = probe("open('/proc/self/uid_map').read()")
+    euid = probe("os.geteuid()")
+    assert isinstance(uid_map, str) and isinstance(euid, int)
+    for line in uid_map.splitlines():
+        inside, outside, count = (int(x) for x in line.split())
+        if inside <= euid < inside + count:
+            assert outside + (euid - inside) != 0, f"uid {euid} is the host's root ({uid_map!r})"
+    status = probe("open('/proc/self/status').read()")
+    assert isinstance(status, str)
+    capabilities = [line for line in status.splitlines() if line.startswith("CapEff:")]
+    assert capabilities and int(capabilities[0].split()[1], 16) == 0
+
+
+def test_the_private_directories_are_size_capped() -> None:
+    write = "sum(open(f'{d}/f{i}', 'wb').write(b'x' * (1 << 20)) for d in ('.', '/tmp') for i in range(40))"
+    assert probe(write, disk_bytes=8 << 20) == "raised OSError"
+
+
+def test_only_local_sockets_can_be_created() -> None:
+    assert probe("__import__('socket').socket(40, 1)") == "raised PermissionError"  # AF_VSOCK
+    assert probe("__import__('socket').socket(16, 3, 0)") == "raised PermissionError"  # AF_NETLINK
+    assert probe("__import__('socket').socket(1, 1).close()") is None  # AF_UNIX stays usable
+
+
+def test_a_crash_is_reported_with_its_signal() -> None:
+    crash = "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n"
+    with start_sandbox(crash, Limits(wall_seconds=10)) as child:
+        assert child.wait(5) is not None
+        ended = child.close()
+    assert ended.signal == "SIGSEGV"

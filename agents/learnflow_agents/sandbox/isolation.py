@@ -2,13 +2,17 @@
 
 Layers, strongest first:
 
-* ``namespaces`` — bubblewrap (`bwrap`) gives the child its own user, PID, network,
-  mount, IPC, UTS and cgroup namespaces: it sees only its own processes in /proc (so no
-  other process's environment), has no network interface but loopback, and sees a
-  read-only view of just the Python runtime and system libraries, with the site-packages
-  (where LearnFlow, its settings and any exercise bank live) hidden under empty tmpfs
-  mounts, plus a private empty writable directory. When the child ends, the kernel kills
+* ``namespaces`` — bubblewrap (`bwrap`) gives the child its own PID, network, mount,
+  IPC, UTS and cgroup namespaces (and a user namespace when not started as root): it
+  sees only its own processes in /proc (so no other process's environment), has no
+  network interface but loopback, and sees a read-only view of just the Python runtime
+  and system libraries, with the site-packages (where LearnFlow, its settings and any
+  exercise bank live) hidden under empty tmpfs mounts, plus a private empty writable
+  directory and /tmp, both size-capped tmpfs. When the child ends, the kernel kills
   everything left in its PID namespace.
+* ``separate-uid`` — the child is not the host's root: as root, bubblewrap builds the
+  jail and `setpriv` drops the child to uid 65534 with no capabilities; otherwise the
+  service's own unprivileged uid is what the user namespace maps to.
 * ``seccomp`` — a BPF filter refuses fork, ptrace, mounts, new namespaces, network
   sockets and the kernel's administration calls (see seccomp_filter.py).
 * ``rlimits`` — memory, CPU, file size and open files, applied by the child's own
@@ -106,33 +110,60 @@ def _hidden_paths(roots: list[str]) -> list[str]:
     return sorted(path for path in candidates if _inside(path, roots))
 
 
-def bwrap_command(workdir: str, seccomp_fd: int | None) -> list[str]:
-    """The bubblewrap prefix that jails one child; the Python command follows it."""
+def _ancestors(path: str) -> list[str]:
+    parts = Path(path).parts[1:-1]
+    return ["/" + "/".join(parts[: n + 1]) for n in range(len(parts))]
+
+
+def _drops_to_own_uid() -> bool:
+    # Root's processes stay uid 0 on the host inside a user namespace; as root the jail
+    # is built without one and setpriv hands the child an unprivileged uid instead.
+    return os.geteuid() == 0 and shutil.which("setpriv") is not None
+
+
+def jail_command(python: list[str], disk_bytes: int, seccomp_fd: int | None) -> list[str]:
+    """`python` wrapped in bubblewrap (and, as root, setpriv): the command a jailed run executes."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise FileNotFoundError("bwrap")
     roots = _runtime_roots()
-    command = [bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
-    command += ["--uid", str(JAIL_UID), "--gid", str(JAIL_UID), "--cap-drop", "ALL"]
+    command = [bwrap, "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    if _drops_to_own_uid():
+        command += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
+        command += ["--unshare-cgroup-try"]
+        command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        command += ["--unshare-all", "--uid", str(JAIL_UID), "--gid", str(JAIL_UID)]
     for root in roots:
         if os.path.islink(root):
             command += ["--symlink", os.readlink(root), root]
-        else:
-            command += ["--ro-bind", root, root]
+            continue
+        # bubblewrap copies a parent's mode (/root is 0700): make the way to the runtime passable.
+        for parent in _ancestors(root):
+            if not _inside(parent, [r for r in roots if r != root]):
+                command += ["--perms", "0755", "--dir", parent]
+        command += ["--ro-bind", root, root]
     for path in _ETC_FILES:
         if os.path.exists(path):
             command += ["--ro-bind", path, path]
     for path in _hidden_paths(roots):
         command += ["--tmpfs", path, "--remount-ro", path]
     command += ["--proc", "/proc", "--dev", "/dev"]
-    # /tmp is the private directory too: disk-backed, emptied with it, not RAM.
-    command += ["--bind", workdir, JAIL_WORKDIR, "--bind", workdir, "/tmp", "--chdir", JAIL_WORKDIR]
+    # The private directory and /tmp are size-capped tmpfs mounts: the student cannot fill
+    # the host's disk, and they vanish with the namespace.
+    for private in (JAIL_WORKDIR, "/tmp"):
+        command += ["--size", str(disk_bytes), "--perms", "1777", "--tmpfs", private]
+    command += ["--chdir", JAIL_WORKDIR]
     command += ["--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", JAIL_WORKDIR]
     command += ["--setenv", "LANG", "C.UTF-8", "--setenv", "TMPDIR", "/tmp"]
     command += ["--hostname", "sandbox"]
     if seccomp_fd is not None:
         command += ["--seccomp", str(seccomp_fd)]
-    return command
+    if _drops_to_own_uid():
+        setpriv = shutil.which("setpriv") or "setpriv"
+        command += [setpriv, "--reuid", str(JAIL_UID), "--regid", str(JAIL_UID), "--clear-groups"]
+        command += ["--inh-caps=-all", "--bounding-set=-all", "--"]
+    return command + python
 
 
 def _setting() -> str:
@@ -150,6 +181,8 @@ def detect_isolation() -> Isolation:
         return Isolation(weak, "bubblewrap (bwrap) is not installed")
     program = seccomp_program()
     layers = ["namespaces", "no-network", "private-fs"]
+    if _drops_to_own_uid() or os.geteuid() != 0:
+        layers.append("separate-uid")
     probe_dir = Path(_probe_workdir())
     try:
         reason = _probe(str(probe_dir), program)
@@ -180,7 +213,7 @@ def _probe(workdir: str, program: bytes | None) -> str | None:
     """None when a jailed `python -c` runs; otherwise what went wrong."""
     fd = _program_fd(program) if program is not None else None
     try:
-        command = [*bwrap_command(workdir, fd), python_binary(), "-I", "-S", "-c", "print('ok')"]
+        command = jail_command([python_binary(), "-I", "-S", "-c", "print('ok')"], 1 << 20, fd)
         done = subprocess.run(
             command,
             env={"PATH": os.defpath},

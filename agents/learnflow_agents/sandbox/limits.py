@@ -11,6 +11,8 @@ class Limits:
     cpu_seconds: int = 32
     memory_bytes: int = 512 * 1024 * 1024
     file_size_bytes: int = 32 * 1024 * 1024
+    # Size of each of the jail's two private tmpfs mounts (the working directory and /tmp).
+    disk_bytes: int = 64 * 1024 * 1024
     open_files: int = 64
     # Only enforced where the kernel counts processes per uid (not for root); forks are
     # refused outright by the seccomp layer when that layer is active.

@@ -27,8 +27,8 @@ from typing import Any
 
 from learnflow_agents.sandbox.errors import SandboxGone, SandboxProtocolError, SandboxTimeout
 from learnflow_agents.sandbox.isolation import (
-    bwrap_command,
     detect_isolation,
+    jail_command,
     program_fd_for_run,
     python_binary,
 )
@@ -121,8 +121,8 @@ class SandboxProcess:
         python = [python_binary(), "-I", "-S", "-c", _PRELUDE + child_source]
         python += [str(to_child_r), str(from_child_w), ",".join(map(str, numbers)), *args]
         seccomp_fd = program_fd_for_run()
-        isolation = detect_isolation()
-        command = (bwrap_command(self.workdir, seccomp_fd) if isolation.strong else []) + python
+        self._jailed = detect_isolation().strong
+        command = jail_command(python, limits.disk_bytes, seccomp_fd) if self._jailed else python
         passed = [to_child_r, from_child_w] + ([seccomp_fd] if seccomp_fd is not None else [])
         try:
             self._process = subprocess.Popen(
@@ -162,6 +162,7 @@ class SandboxProcess:
         if self._exit is not None:
             return self._exit
         self._watchdog.cancel()
+        ended_alone = self._process.poll() is not None
         self._kill()
         self._process.wait()
         for fd in (self._to_child, self._from_child):
@@ -170,12 +171,16 @@ class SandboxProcess:
         self._output.join(timeout=5)
         shutil.rmtree(self.workdir, ignore_errors=True)
         code = self._process.returncode
+        number = -code if code is not None and code < 0 else None
+        # bubblewrap reports a child killed by signal N as exit status 128 + N.
+        if ended_alone and self._jailed and code is not None and code > 128:
+            number = code - 128
         name = None
-        if code is not None and code < 0:
+        if number is not None:
             try:
-                name = signal.Signals(-code).name
+                name = signal.Signals(number).name
             except ValueError:
-                name = f"signal {-code}"
+                name = f"signal {number}"
         self._exit = SandboxExit(code, name, self._killed_for_time, self._output.text(), self._output.total)
         return self._exit
 
