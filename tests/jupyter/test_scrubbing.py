@@ -2,8 +2,8 @@
 pass calls the one scrubber, learnflow_agents.privacy; tests/privacy has its corpus)."""
 
 import pytest
-
 from learnflow_agents.privacy import MASK, is_secret_name, scrub_text
+
 from learnflow_ext.kernel.variables import describe, names_in_source, summarize_variables
 
 SECRETS = [
