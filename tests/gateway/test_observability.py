@@ -1,4 +1,5 @@
-"""The gateway's `/metrics` and JSON-only logs, on the real gateway behind a real JupyterHub.
+"""The gateway's `/metrics` (on its own port) and JSON-only logs, on the real gateway behind a
+real JupyterHub.
 
 The module runs its own hub (no agents needed: nothing here waits for a reply) whose gateway
 writes its stderr to a file of its own, so every line it logs can be checked to be JSON.
@@ -34,11 +35,11 @@ def hub(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Hub]:
     tmp = tmp_path_factory.mktemp("hub")
-    ports = {name: free_port() for name in ("public", "hub", "proxy_api", "gateway")}
+    ports = {name: free_port() for name in ("public", "hub", "proxy_api", "gateway", "metrics")}
     bus, prefix = classroom_bus
     gateway = [sys.executable, "-m", "learnflow_agents.gateway", "--ip", "127.0.0.1"]
     gateway += ["--port", str(ports["gateway"]), "--bus", bus, "--prefix", prefix, "--db", classroom_db]
-    gateway += ["--log-level", "DEBUG"]
+    gateway += ["--metrics-port", str(ports["metrics"]), "--log-level", "DEBUG"]
     # The service's stderr (where it logs) to a file of its own; stdout stays the hub's.
     wrapped = ["sh", "-c", f'exec "$@" 2>>{gateway_log}', "gateway", *gateway]
     hub = start_hub(tmp, ports, wrapped)
@@ -49,14 +50,19 @@ def hub(
             hub.admin("POST", f"groups/{group}/users", {"users": members})
         for user in STUDENTS:
             hub.tokens[user] = hub.new_token(user)
+        METRICS_URL[hub.url] = f"http://127.0.0.1:{ports['metrics']}/metrics"
         yield hub
     finally:
         hub.process.stop()
 
 
+# The gateway's own metrics port (not behind the hub's proxy), per hub.
+METRICS_URL: dict[str, str] = {}
+
+
 def scrape(hub: Hub) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """Every sample of the gateway's /metrics, keyed by name and sorted labels."""
-    response = requests.get(f"{hub.gateway}metrics", timeout=10)
+    response = requests.get(METRICS_URL[hub.url], timeout=10)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/plain")
     return {
@@ -74,6 +80,12 @@ def get(hub: Hub, path: str, user: str | None = None, token: str | None = None) 
     token = token or (hub.tokens[user] if user else None)
     headers = {"Authorization": f"token {token}"} if token else {}
     return requests.get(f"{hub.gateway}{path}", headers=headers, timeout=30)
+
+
+def test_metrics_are_not_published_through_the_hub(hub: Hub) -> None:
+    """Only the metrics port serves them; the API port (behind the public proxy) does not."""
+    assert requests.get(f"{hub.gateway}metrics", timeout=10).status_code == 404
+    assert "learnflow_gateway_requests_total" in requests.get(METRICS_URL[hub.url], timeout=10).text
 
 
 def test_requests_auth_failures_and_hub_latency_are_counted(hub: Hub) -> None:

@@ -12,7 +12,7 @@ from learnflow_agents.gateway import instructor, student
 from learnflow_agents.gateway.auth import HubIdentity
 from learnflow_agents.gateway.base import GatewayContext
 from learnflow_agents.gateway.config import GatewayConfig
-from learnflow_agents.gateway.metrics import GatewayMetrics, MeteredEventsHandler, MetricsHandler
+from learnflow_agents.gateway.metrics import GatewayMetrics, MeteredEventsHandler
 from learnflow_agents.runtime.engine import Engine
 from learnflow_agents.settings import Settings
 
@@ -46,13 +46,12 @@ def make_app(ctx: GatewayContext, metrics: GatewayMetrics | None = None) -> web.
         (rf"{p}api/instructor/health", instructor.HealthHandler, {"ctx": ctx}),
     ]
     metrics.name_routes([(pattern, handler) for pattern, handler, _ in routes], p)
-    metrics.routes.update({LiveHandler: "health", MetricsHandler: "metrics"})
+    metrics.routes[LiveHandler] = "health"
     # The prefix itself answers too: the hub polls it to see that the service is up.
     return web.Application(
         [
             *routes,
             (rf"{p}health", LiveHandler),
-            (rf"{p}metrics", MetricsHandler, {"metrics": metrics}),
             (rf"{p}?", LiveHandler),
         ],
         websocket_ping_interval=30,
@@ -61,12 +60,16 @@ def make_app(ctx: GatewayContext, metrics: GatewayMetrics | None = None) -> web.
 
 
 async def serve_gateway(
-    settings: Settings, config: GatewayConfig, port: int, ip: str = "0.0.0.0"
+    settings: Settings,
+    config: GatewayConfig,
+    port: int,
+    ip: str = "0.0.0.0",
+    metrics: GatewayMetrics | None = None,
 ) -> tuple[HTTPServer, Engine]:
     """Start the engine (no agents: they run as their own Deployments) and listen."""
     engine = await Engine(settings, run_agents=False).start()
     identity = HubIdentity(config)
-    metrics = GatewayMetrics()
+    metrics = metrics or GatewayMetrics()
     metrics.instrument(identity)
     ctx = GatewayContext(engine=engine, identity=identity, config=config)
     # Bodies are size-checked per handler (413); the server's own limit is only the ceiling.
@@ -82,19 +85,34 @@ async def run_gateway(
     ip: str = "0.0.0.0",
     config: GatewayConfig | None = None,
     stop: asyncio.Event | None = None,
+    metrics_port: int | None = None,
 ) -> int:
-    """Serve until SIGTERM/SIGINT (or `stop`); the config defaults to the hub's service env."""
+    """Serve until SIGTERM/SIGINT (or `stop`); the config defaults to the hub's service env.
+
+    `metrics_port`: serve `GET /metrics` there too (None: not at all).
+    """
     config = config or GatewayConfig.from_env()
-    server, engine = await serve_gateway(settings, config, port, ip)
+    metrics = GatewayMetrics()
+    server, engine = await serve_gateway(settings, config, port, ip, metrics)
+    metrics_server = metrics.listen(metrics_port, ip) if metrics_port is not None else None
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    log.info("gateway listening on %s:%d%s (hub %s)", ip, port, config.prefix, config.hub_api_url)
+    log.info(
+        "gateway listening on %s:%d%s (hub %s, metrics %s)",
+        ip,
+        port,
+        config.prefix,
+        config.hub_api_url,
+        f"on port {metrics_port}" if metrics_port is not None else "off",
+    )
     try:
         await stop.wait()
     finally:
         server.stop()
+        if metrics_server is not None:
+            metrics_server.stop()
         await server.close_all_connections()
         await engine.stop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -39,6 +39,9 @@ def add_gateway_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hub-api-url", help="default $JUPYTERHUB_API_URL")
     parser.add_argument("--service-prefix", help="URL prefix (default $JUPYTERHUB_SERVICE_PREFIX)")
     parser.add_argument("--auth-cache", type=float, help="seconds a verified student token is cached (30)")
+    parser.add_argument(
+        "--metrics-port", type=int, help="serve GET /metrics on this port (default: no metrics endpoint)"
+    )
     parser.add_argument("--log-level", default="INFO")
 
 
@@ -69,7 +72,9 @@ def main_gateway(args: argparse.Namespace) -> int:
     except GatewayConfigError as err:
         print(f"learnflow-agents gateway: {err}", file=sys.stderr)
         return 2
-    return asyncio.run(run_gateway(settings, args.port, ip=args.ip, config=config))
+    return asyncio.run(
+        run_gateway(settings, args.port, ip=args.ip, config=config, metrics_port=args.metrics_port)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

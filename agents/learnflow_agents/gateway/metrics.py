@@ -1,4 +1,8 @@
-"""The gateway's Prometheus metrics (`<prefix>metrics`) and its JSON access log.
+"""The gateway's Prometheus metrics and its JSON access log.
+
+`GET /metrics` is served on a port of its own (`--metrics-port`, the chart's `metrics.port`),
+never on the API port: the API port is published through the hub's proxy, the metrics port
+only to what the NetworkPolicy admits (Prometheus), as for the agents.
 
 - `learnflow_gateway_requests_total{route,method,status}` and
   `learnflow_gateway_request_seconds{route}`: every answered request, by route template
@@ -10,7 +14,6 @@
 - `learnflow_gateway_websockets`: event-stream WebSockets open now.
 
 One registry per application, so several gateways in one process (tests) do not collide.
-The endpoint needs no token, like `health`: it carries counts only.
 """
 
 import logging
@@ -28,6 +31,7 @@ from prometheus_client import (
     generate_latest,
 )
 from tornado import web
+from tornado.httpserver import HTTPServer
 
 from learnflow_agents.gateway.auth import HubIdentity
 from learnflow_agents.gateway.events import EventsHandler
@@ -74,6 +78,13 @@ class GatewayMetrics:
             "learnflow_gateway_websockets", "Event-stream WebSockets open now", registry=self.registry
         )
         self.routes: dict[type, str] = {}
+
+    def listen(self, port: int, address: str = "0.0.0.0") -> HTTPServer:
+        """Serve `GET /metrics` on `port`."""
+        app = web.Application([(r"/metrics", MetricsHandler, {"metrics": self})], log_function=_quiet)
+        server = HTTPServer(app)
+        server.listen(port, address=address)
+        return server
 
     # -- wiring ---------------------------------------------------------------------------
 
@@ -138,6 +149,10 @@ class GatewayMetrics:
                 "remote_ip": request.remote_ip,
             },
         )
+
+
+def _quiet(handler: web.RequestHandler) -> None:
+    """Scrapes come every few seconds: no access log for them."""
 
 
 class MetricsHandler(web.RequestHandler):
