@@ -92,7 +92,14 @@ class LearnFlowHandler(LearnFlowMixin, ExtensionHandlerMixin, APIHandler):
             if not has_body or (length or 0) > limit * DRAIN_FACTOR:
                 # Answered at once; tornado closes the connection after it (body unread).
                 raise
-            self._refused = err  # answered after the (discarded) body, see DRAIN_FACTOR
+            # Answered after the (discarded) body, see DRAIN_FACTOR: tornado calls the
+            # method once the body is in, so this request's method is the refusal itself.
+            self._refused = err
+            setattr(self, (self.request.method or "post").lower(), self._answer_refused)
+
+    async def _answer_refused(self, *args: Any, **kwargs: Any) -> None:
+        assert self._refused is not None
+        raise self._refused
 
     async def _admit(self, limit: int, length: int | None) -> None:
         """What `@web.authenticated` and `@authorized` check, and the size, from headers only."""

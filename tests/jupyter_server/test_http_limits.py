@@ -149,3 +149,19 @@ async def test_a_refused_small_body_still_gets_a_clean_answer(jp_fetch: Any) -> 
     )
     assert got.code == 413
     assert "the limit is 1,048,576" in body(got)["message"]
+
+
+async def test_a_strangers_small_body_is_read_away_and_refused(jp_fetch: Any, learnflow: Any) -> None:
+    # Small enough to be drained (so the client reads the answer), and still never handled.
+    got = await jp_fetch(
+        "learnflow",
+        "api",
+        "queries",
+        method="POST",
+        body=json.dumps({"text": "hi", "code": 'password = "hunter2"'}).encode(),
+        headers={"Authorization": "token not-the-servers-token"},
+        raise_error=False,
+    )
+    assert got.code == 403
+    engine = await learnflow.host.get()
+    assert engine.store.recent_queries("owner-student", 10) == []
