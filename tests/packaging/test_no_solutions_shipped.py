@@ -354,6 +354,8 @@ def test_the_setting_overrides_and_released_exercises_still_check(monkeypatch: p
         result = check_code(exercise, trusted.solution or "")
         assert result.passed and [t.name for t in result.tests] == [t.name for t in trusted.visible_tests]
         assert not any(t.hidden for t in result.tests)
+        assert "visible tests only" in result.summary
+        assert "visible tests only" not in check_code(trusted, trusted.solution or "").summary
     finally:
         monkeypatch.delenv(BANK_ENV)
         load_bank.cache_clear()

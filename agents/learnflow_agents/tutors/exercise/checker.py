@@ -255,6 +255,11 @@ def check_code(
         summary = f"🎉 All {len(outcomes)} tests passed."
     else:
         summary = f"{failed} of {len(outcomes)} tests did not pass yet."
+    if exercise.released and include_hidden:
+        # Students' installs carry released notebooks only: say what was not checked.
+        summary += (
+            " Checked against the visible tests only: this exercise's hidden tests are not installed here."
+        )
     return CheckResult(
         exercise_id=exercise.id,
         passed=passed,
