@@ -64,6 +64,7 @@ e2e: labextension/node_modules services
 evals: install
 	$(BIN)/python benchmarks/triage_eval.py --min-accuracy 0.95
 	$(BIN)/python benchmarks/debug_eval.py --min-correct 0.90
+	$(BIN)/python benchmarks/debug_outside_eval.py --set both --split dev --min-correct 0.95 --max-generic 0.10
 	$(BIN)/python benchmarks/review_eval.py --min-match 0.90
 
 bench: install services
@@ -78,6 +79,7 @@ test: install services build/chp/node_modules/.bin/configurable-http-proxy
 	$(MAKE) --no-print-directory frontend-test e2e
 	$(MAKE) --no-print-directory evals
 	$(BIN)/python benchmarks/pipeline.py --quick
+	$(BIN)/python benchmarks/sandbox_fairness.py --repeat 5
 
 clean:
 	rm -rf $(VENV) build labextension/node_modules labextension/lib learnflow_ext/labextension
