@@ -1323,3 +1323,41 @@ def remove_all(items, value):
     return [_Yes() for item in items if item != value]
 """
 )
+
+# A way back to root: a setuid-root (or file-capability) binary the student could exec,
+# on a mount without nosuid, while no_new_privs is off.
+SETUID_WAY_BACK = r"""
+def _attack():
+    import stat
+    status = {}
+    for line in _read("/proc/self/status").decode().splitlines():
+        key, _, value = line.partition(":")
+        status[key] = value.strip()
+    if status.get("CapEff", "0").strip("0") or status.get("CapPrm", "0").strip("0"):
+        _leak("capabilities", "CapEff %s CapPrm %s" % (status.get("CapEff"), status.get("CapPrm")))
+    if status.get("NoNewPrivs") == "1":
+        return
+    mounts = []
+    for line in _read("/proc/self/mountinfo").decode().splitlines():
+        fields = line.split()
+        mounts.append((fields[4], "nosuid" in fields[5].split(",")))
+    mounts.sort(key=lambda m: len(m[0]), reverse=True)
+    for folder in ("/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/libexec", "/usr/lib"):
+        try:
+            names = _os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            path = _os.path.join(folder, name)
+            try:
+                info = _os.stat(path)
+            except OSError:
+                continue
+            if not (stat.S_ISREG(info.st_mode) and info.st_mode & 0o4000 and info.st_uid == 0):
+                continue
+            mount = next((m for m in mounts if path == m[0] or path.startswith(m[0].rstrip("/") + "/")), None)
+            if mount is not None and not mount[1] and _os.access(path, _os.X_OK):
+                _leak("setuid-root-exec", path)
+                return
+_run_attack(_attack)
+"""

@@ -542,6 +542,15 @@ def test_check_student_code_is_not_root_on_the_host(canaries: list[str]) -> None
     _safe_oracle(run, canaries, "host uid / capabilities")
 
 
+def test_check_no_way_back_to_root_through_setuid_binaries(canaries: list[str]) -> None:
+    run = check("sum-of-evens", attacks.program({}, attacks.SETUID_WAY_BACK), hidden=False)
+    assert "setuid-root-exec" not in run.loot_labels, (
+        "a setuid-root binary is executable on a mount without nosuid while no_new_privs is off"
+    )
+    assert "capabilities" not in run.loot_labels, "student code holds capabilities"
+    _safe_oracle(run, canaries, "setuid binaries / capabilities")
+
+
 def test_check_disk_fill_is_bounded(canaries: list[str]) -> None:
     # 9 files of 32 MiB, each under the file-size limit: 288 MiB of host disk unless the total is capped.
     cfg = {"files": 9, "limit": 256 << 20}
