@@ -1361,3 +1361,24 @@ def _attack():
                 return
 _run_attack(_attack)
 """
+
+# Empty files cost no bytes, so a size cap alone does not bound them: each is an inode and
+# a dentry of kernel memory (~1 KiB), outside RLIMIT_AS and, without a cgroup, unaccounted.
+INODE_FLOOD = r"""
+def _attack():
+    made = 0
+    for i in range(_CFG["files"]):
+        try:
+            _os.close(_os.open("i%d" % i, _os.O_CREAT | _os.O_WRONLY, 0o600))
+        except OSError:
+            break
+        made += 1
+    for i in range(made):
+        try:
+            _os.unlink("i%d" % i)
+        except OSError:
+            break
+    if made >= _CFG["files"]:
+        _leak("inodes-unbounded", "%d empty files" % made)
+_run_attack(_attack)
+"""

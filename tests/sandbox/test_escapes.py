@@ -561,6 +561,14 @@ def test_check_disk_fill_is_bounded(canaries: list[str]) -> None:
     _safe_oracle(run, canaries, "disk fill")
 
 
+def test_check_inode_flood_is_bounded(canaries: list[str]) -> None:
+    # 150,000 empty files: ~150 MiB of the host's kernel memory per run if the file count is not capped.
+    cfg = {"files": 150_000}
+    run = check("sum-of-evens", attacks.program(cfg, attacks.INODE_FLOOD), hidden=False)
+    assert "inodes-unbounded" not in run.loot_labels, "student code created 150,000 files in one check"
+    _safe_oracle(run, canaries, "inode flood")
+
+
 def test_check_sys_exit(canaries: list[str]) -> None:
     result = check("sum-of-evens", attacks.program({}, "", attacks.SYS_EXIT), hidden=False).check()
     assert not result["passed"] and result["score"] == 0.0
