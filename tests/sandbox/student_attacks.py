@@ -1382,3 +1382,25 @@ def _attack():
         _leak("inodes-unbounded", "%d empty files" % made)
 _run_attack(_attack)
 """
+
+# Memory that RLIMIT_AS does not see: pages written into memfds (shmem) are never mapped
+# into the process, so only RLIMIT_FSIZE (per file) and the open-file limit bound them.
+MEMFD_BOMB = r"""
+def _attack():
+    chunk = b"x" * (1 << 20)
+    fds, total = [], 0
+    try:
+        for i in range(_CFG["files"]):
+            fd = _os.memfd_create("m%d" % i)
+            fds.append(fd)
+            for _ in range(32):
+                _os.write(fd, chunk)
+                total += len(chunk)
+    except (OSError, AttributeError):
+        pass
+    for fd in fds:
+        _os.close(fd)
+    if total >= _CFG["limit"]:
+        _leak("memfd-memory", "%d MiB held outside RLIMIT_AS" % (total >> 20))
+_run_attack(_attack)
+"""

@@ -517,6 +517,14 @@ def test_check_memory_bomb(canaries: list[str]) -> None:
     _no_canary(run, canaries)
 
 
+def test_check_memory_bomb_through_memfds(canaries: list[str]) -> None:
+    # 40 memfds of 32 MiB: 1.25 GiB of host memory while the child's RLIMIT_AS is 512 MiB.
+    cfg = {"files": 40, "limit": 1 << 30}
+    run = check("sum-of-evens", attacks.program(cfg, attacks.MEMFD_BOMB), hidden=False)
+    assert "memfd-memory" not in run.loot_labels, "student code held 1 GiB in memfds, past its memory limit"
+    _safe_oracle(run, canaries, "memfd memory")
+
+
 def test_check_infinite_loop_swallowing_base_exception(canaries: list[str]) -> None:
     code = attacks.program({}, "", attacks.LOOP_SWALLOWING_EVERYTHING)
     run = check("sum-of-evens", code, fast=True, timeout=75, hidden=False)
