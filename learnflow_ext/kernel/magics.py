@@ -249,10 +249,11 @@ class LearnFlowMagics(Magics):
             raise ArgumentError("status takes no arguments")
         status = self.session.client.status(timeout=30)
         config = self.session.config
+        llm = status.detail.get("llm")
         lines = [
             f"LearnFlow {__version__}: {status.mode} mode" + ("" if status.connected else " (not ready)"),
             f"  student:        {status.student_id}",
-            f"  provider:       {status.provider}",
+            f"  provider:       {provider_line(status.provider, llm, self.session.client)}",
             f"  agents:         {', '.join(status.agents) or 'none running'}",
             f"  database:       {status.db_path}",
             f"  bus:            {status.detail.get('bus', '?')}",
@@ -263,7 +264,6 @@ class LearnFlowMagics(Magics):
             f"  sent:           {self.session.sent} quer(ies), {self.session.collapsed} repeat(s) collapsed",
             f"  preferences:    {config.preferences_path()}",
         ]
-        llm = status.detail.get("llm")
         if llm:
             lines.append(f"  model:          {llm_summary(llm)}")
         sandbox = status.detail.get("sandbox")
@@ -352,19 +352,32 @@ def _parse_preference(name: str, value: str) -> Any:
 
 def llm_summary(llm: dict[str, Any]) -> str:
     """One line of the provider's figures for `%learnflow status`."""
+    # A fresh engine reports None for figures it has no data for yet: never format None.
     ttft = llm.get("ttft_ms") or {}
     cache = llm.get("cache") or {}
     tokens = llm.get("tokens") or {}
-    fallbacks = sum((llm.get("fallbacks") or {}).values())
-    first = (
-        f"{ttft['p50']:g} ms (last {ttft['last']:g} ms)" if ttft.get("p50") is not None else "no answer yet"
-    )
+    fallbacks = sum(v or 0 for v in (llm.get("fallbacks") or {}).values())
+    p50, last = ttft.get("p50"), ttft.get("last")
+    last = last if last is not None else p50
+    first = f"{p50:g} ms (last {last:g} ms)" if p50 is not None else "no answer yet"
+    hit_rate = cache.get("hit_rate")
+    hits = f"{hit_rate:.0%}" if hit_rate is not None else "n/a (nothing looked up yet)"
     return (
         f"{llm.get('provider')} {llm.get('model')}; time to first token {first}; "
-        f"cache hit rate {cache.get('hit_rate', 0.0):.0%}; tokens {tokens.get('in', 0)} in / "
-        f"{tokens.get('out', 0)} out, ${llm.get('cost_usd', 0.0):.4f}; offline fallbacks {fallbacks}; "
-        f"breaker {(llm.get('breaker') or {}).get('state', 'closed')}"
+        f"cache hit rate {hits}; tokens {tokens.get('in') or 0} in / "
+        f"{tokens.get('out') or 0} out, ${llm.get('cost_usd') or 0.0:.4f}; offline fallbacks {fallbacks}; "
+        f"breaker {(llm.get('breaker') or {}).get('state') or 'closed'}"
     )
+
+
+def provider_line(reported: str, llm: dict[str, Any] | None, client: Any) -> str:
+    """Who answers: the running model, else what the kernel's own settings allow (privacy, allow-list)."""
+    if llm:
+        return f"{llm.get('provider')} {llm.get('model')}"
+    settings = getattr(getattr(client, "settings", None), "llm", None)
+    if settings is not None and hasattr(settings, "describe"):
+        return str(settings.describe())
+    return str(reported)
 
 
 def sandbox_summary(sandbox: dict[str, Any]) -> str:

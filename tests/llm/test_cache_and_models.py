@@ -10,7 +10,6 @@ from learnflow_agents.llm.config import DEFAULT_MODEL, LLMSettings
 from learnflow_agents.llm.tutor import LLMTutor
 from learnflow_agents.settings import Settings
 from learnflow_agents.store import Store
-from pydantic import ValidationError
 
 from tests.fixtures.fake_anthropic import FakeMessagesAPI, tool_reply
 from tests.llm.support import (
@@ -115,8 +114,11 @@ async def test_a_model_off_the_allow_list_falls_back_to_the_default_with_a_notic
 def test_allow_list_is_enforced_on_the_configured_default_and_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with pytest.raises(ValidationError, match="not on the allow-list"):
-        LLMSettings(model="claude-opus-5", allowed_models=["claude-sonnet-5-5"])
+    # An off-list default is refused by build_llm (offline tutors), not by a validation error.
+    refused = LLMSettings(model="claude-opus-5", allowed_models=["claude-sonnet-5-5"], anthropic_api_key="k")
+    assert "not on the allow-list" in (refused.refusal() or "")
+    assert build_llm(refused) is None
+    assert refused.describe().startswith("offline (refused")
     # Without a list only the configured model may be used.
     assert LLMSettings().allowed() == [DEFAULT_MODEL]
     with pytest.raises(ModelNotAllowedError):

@@ -98,9 +98,28 @@ class LLMSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _default_is_allowed(self) -> "LLMSettings":
-        if self.allowed_models and self.model not in self.allowed_models:
-            raise ModelNotAllowedError(self.model, self.allowed_models)
+        # An off-list default model is refused by `build_llm` (the tutors stay offline and
+        # `refusal()` says why), never by failing validation: that would take the whole
+        # Settings, and with them the kernel extension and the CLI, down with it.
         return self
+
+    def refusal(self) -> str | None:
+        """Why no model may answer with these settings (an off-list default), or None."""
+        if self.allowed_models and self.model not in self.allowed_models:
+            return f"{ModelNotAllowedError(self.model, self.allowed_models)}; the tutors answer offline"
+        return None
+
+    def describe(self) -> str:
+        """One line for `status`: which provider answers, or why the tutors are offline."""
+        if self.privacy_offline:
+            return "offline (LEARNFLOW_PRIVACY_OFFLINE is set: nothing is sent to a model)"
+        refused = self.refusal()
+        if refused:
+            return f"offline (refused: {refused})"
+        which = self.chosen_provider()
+        if which is None:
+            return "offline (no model configured)"
+        return f"{which} {self.model}"
 
     def allowed(self) -> list[str]:
         return list(self.allowed_models) or [self.model]

@@ -1,5 +1,7 @@
 """build_llm(settings): the configured LLMTutor, or None to keep every agent offline."""
 
+import logging
+import sys
 from typing import TYPE_CHECKING
 
 from learnflow_agents.llm.config import LLMSettings
@@ -8,6 +10,8 @@ from learnflow_agents.llm.tutor import LLMTutor
 
 if TYPE_CHECKING:
     from learnflow_agents.settings import Settings
+
+log = logging.getLogger("learnflow.llm")
 
 
 def build_provider(llm: LLMSettings) -> Provider | None:
@@ -45,6 +49,12 @@ def build_llm(settings: "Settings | LLMSettings | None" = None) -> LLMTutor | No
         else LLMSettings()
     )
     if llm.privacy_offline:
+        return None
+    refused = llm.refusal()
+    if refused is not None:
+        # Said where a person sees it (CLI, kernel stderr) and in the logs; the offline tutors run.
+        log.info("learnflow: %s", refused)
+        print(f"learnflow: {refused}", file=sys.stderr)
         return None
     provider = build_provider(llm)
     return LLMTutor(llm, provider) if provider is not None else None
