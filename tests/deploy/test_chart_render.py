@@ -18,8 +18,6 @@ import functools
 import json
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,9 +25,8 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 import pytest
-import yaml
 
-from tests.deploy.support import AGENTS, CHART, load_yaml
+from tests.deploy.support import AGENTS, CHART, RenderError, helm_render, load_yaml
 
 RELEASE = "learnflow"  # contains the chart's name, so resources are named learnflow-<part>
 NAMESPACE = "learnflow"
@@ -213,39 +210,9 @@ SCALED_OBJECT_SCHEMA: dict[str, Any] = {
     },
 }
 
-# helm-sdkpy already loads one Go runtime into the pytest process, and Go does not support two
-# in one process (golang/go#65050): helm-python-sdk renders in a child process.
-_RENDER = """
-import json, sys
-import helm_python as helm
-with helm.Chart.load(sys.argv[1]) as chart:
-    json.dump(chart.render(json.loads(sys.argv[2]), name=sys.argv[3], namespace=sys.argv[4]), sys.stdout)
-"""
-
-
-class RenderError(Exception):
-    """Helm refused to render: a values.schema.json violation, a `required` or a template error."""
-
-
 def render(values: dict[str, Any], chart: Path = CHART) -> list[dict[str, Any]]:
     """The chart's manifests for `values` (NOTES.txt left out), as `helm template` would print them."""
-    proc = subprocess.run(
-        [sys.executable, "-c", _RENDER, str(chart), json.dumps(values), RELEASE, NAMESPACE],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if proc.returncode:
-        raise RenderError(proc.stderr)
-    manifests: dict[str, str] = json.loads(proc.stdout)
-    return [
-        doc
-        for path, text in sorted(manifests.items())
-        if path.endswith((".yaml", ".yml"))
-        for doc in yaml.safe_load_all(text)
-        if doc
-    ]
+    return helm_render(chart, values, RELEASE, NAMESPACE)
 
 
 @functools.cache
