@@ -107,5 +107,5 @@ class FakeChatCompletionsAPI(FakeHTTPService):
 
 
 def _usage(scripted: Scripted) -> dict[str, int]:
-    prompt, completion = scripted.usage
+    prompt, completion = scripted.usage if scripted.usage is not None else (120, 80)
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}

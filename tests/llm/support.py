@@ -32,6 +32,14 @@ class ManualClock:
         self.now += seconds
 
 
+def system_text(body: dict[str, Any]) -> str:
+    """The system prompt a request carried, whether sent as a string or as cacheable blocks."""
+    system = body.get("system", "")
+    if isinstance(system, str):
+        return system
+    return "".join(block.get("text", "") for block in system)
+
+
 def make_ctx(store: Store | None, student_id: str = "student-1") -> HandlerContext:
     return HandlerContext(student_id=student_id, trace_id="trace-1", message_id="message-1", store=store)
 

@@ -18,6 +18,7 @@ from tests.llm.support import (
     make_ctx,
     offline_for,
     settings_for,
+    system_text,
     triage_payload,
 )
 
@@ -54,7 +55,7 @@ async def test_tool_use_reply_maps_onto_agent_reply(
     assert sent["tool_choice"]["type"] == "tool"
     assert sent["tools"][0]["name"] == sent["tool_choice"]["name"]
     assert "summary" in sent["tools"][0]["input_schema"]["properties"]
-    assert "Answer in British English." in sent["system"]
+    assert "Answer in British English." in system_text(sent)
     assert sent.get("stream") in (None, False)
 
 
@@ -84,7 +85,7 @@ async def test_streaming_delivers_deltas_and_measures_time_to_first_token(
     fake_anthropic: FakeMessagesAPI, make_tutor: Callable[..., LLMTutor]
 ) -> None:
     payload = debug_payload()
-    fake_anthropic.enqueue(tool_reply(payload, text="Let me look at line 2."))
+    fake_anthropic.enqueue(tool_reply(payload, text="Let me look at line 2.", usage=(120, 80)))
     tutor = make_tutor(settings_for(fake_anthropic.url))
     request = debug_request()
     ctx = make_ctx(None)
@@ -102,7 +103,7 @@ async def test_streaming_delivers_deltas_and_measures_time_to_first_token(
     stats = tutor.stats.snapshot()
     assert stats["ttft_ms"]["last"] == reply.data["llm"]["ttft_ms"]
     assert stats["answered"] == {"llm": 1}
-    assert stats["tokens"] == {"in": 120, "out": 80}
+    assert (stats["tokens"]["in"], stats["tokens"]["out"]) == (120, 80)
 
 
 @pytest.mark.asyncio

@@ -155,7 +155,9 @@ async def test_invalid_tool_output_gets_one_repair_then_succeeds(
     fake_anthropic: FakeMessagesAPI, make_tutor: Callable[..., LLMTutor]
 ) -> None:
     incomplete = {"summary": "IndexError on line 2", "code_blocks": [{"role": "patch", "code": "x"}]}
-    fake_anthropic.enqueue(tool_reply(incomplete), tool_reply(debug_payload()))
+    fake_anthropic.enqueue(
+        tool_reply(incomplete, usage=(120, 80)), tool_reply(debug_payload(), usage=(120, 80))
+    )
     tutor = make_tutor(settings_for(fake_anthropic.url))
 
     reply = await ask_debug(tutor)
@@ -327,6 +329,6 @@ async def test_tokens_and_cost_are_recorded_per_query_and_in_total(
 
     assert first.data["llm"]["cost_usd"] == pytest.approx(0.007)
     snapshot = tutor.stats.snapshot()
-    assert snapshot["tokens"] == {"in": 2_000, "out": 1_000}
+    assert (snapshot["tokens"]["in"], snapshot["tokens"]["out"]) == (2_000, 1_000)
     assert snapshot["cost_usd"] == pytest.approx(0.014)
     assert snapshot["provider_calls"] == 2

@@ -44,7 +44,7 @@ async def test_a_valid_generated_exercise_is_shown_without_its_solution_or_hidde
     assert "AEIOU" not in shown  # the hidden test
     assert "sum(1 for ch in text.lower()" not in shown  # the solution
     assert tutor.stats.generated_exercises["accepted"] == 1
-    assert "`strings`" in fake_anthropic.bodies()[0]["system"]
+    assert "`strings`" in fake_anthropic.bodies()[0]["messages"][0]["content"]
 
 
 @pytest.mark.asyncio

@@ -66,6 +66,9 @@ class LLMSettings(BaseSettings):
     deadline_seconds: float = Field(default=120.0, gt=0)
     max_retries: int = Field(default=2, ge=0, le=10)
     stream: bool = True
+    # Anthropic prompt caching of the stable prefix (tool definition, system prompt, course
+    # context): later requests read it at a tenth of the input price.
+    prompt_caching: bool = True
 
     # Instructors' course policy (tone, language, "never write code for graded exercises"),
     # included in every prompt; the file wins over the inline text when both are set.

@@ -21,5 +21,23 @@ def prices_for(
     )
 
 
-def cost_usd(tokens_in: int, tokens_out: int, prices: tuple[float, float]) -> float:
-    return round((tokens_in * prices[0] + tokens_out * prices[1]) / 1_000_000, 6)
+def cost_usd(
+    tokens_in: float, tokens_out: int, prices: tuple[float, float], cache_read: int = 0, cache_write: int = 0
+) -> float:
+    billed = (
+        billed_input_tokens(int(tokens_in), cache_read, cache_write)
+        if cache_read or cache_write
+        else tokens_in
+    )
+    return round((billed * prices[0] + tokens_out * prices[1]) / 1_000_000, 6)
+
+
+# Prompt caching, as multiples of the input price: a cache read, a 5-minute cache write.
+CACHE_READ_FACTOR = 0.1
+CACHE_WRITE_FACTOR = 1.25
+
+
+def billed_input_tokens(tokens_in: int, cache_read: int, cache_write: int) -> float:
+    """Input tokens as billed: cache reads at a tenth of the price, cache writes at 1.25 times."""
+    plain = max(tokens_in - cache_read - cache_write, 0)
+    return plain + cache_read * CACHE_READ_FACTOR + cache_write * CACHE_WRITE_FACTOR

@@ -1,9 +1,10 @@
 """Build the prompt for one agent and one request: templates + fenced student data."""
 
 import asyncio
+import functools
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from learnflow_agents.contracts import AgentRequest
@@ -43,6 +44,24 @@ class Prompt:
     inputs: dict[str, str]
 
 
+@functools.cache
+def course_context() -> str:
+    """The course's concept map, the same for every request: the slugs the `concepts` fields
+    must use (they link to the concept base), in learning order, with their prerequisites."""
+    from learnflow_agents.tutors.concepts.catalog import concepts, learning_order
+
+    known = concepts()
+    lines = [
+        f"- {slug}: {known[slug].title}"
+        + (f" (after {', '.join(known[slug].prerequisites)})" if known[slug].prerequisites else "")
+        for slug in learning_order()
+    ]
+    return (
+        "Course concept map (use these slugs in `concepts`, and prefer next steps whose "
+        "prerequisites the student has covered):\n" + "\n".join(lines) + "\n"
+    )
+
+
 def policy_digest(policy: str) -> str:
     return hashlib.sha256(policy.encode()).hexdigest()[:16]
 
@@ -76,8 +95,11 @@ async def build_prompt(
     fence = Fence()
     name = tool_name(agent)
     policy = settings.policy_text()
+    # The system prompt holds only what is the same for every request of this agent and
+    # course (rules, tool, policy, graded note), so the provider can cache it; the fence id,
+    # the student's level and the student's data follow in the user turn.
     shared = load_template("_shared").render_section(
-        "system", {"tool_name": name, "fence_id": fence.fence_id, "course_policy": policy or NO_POLICY}
+        "system", {"tool_name": name, "course_policy": policy or NO_POLICY}
     )
     inputs: dict[str, str] = {}
     if agent == "concepts":
@@ -98,6 +120,11 @@ async def build_prompt(
         graded_note=GRADED_NOTE if settings.graded_mode else "",
         student_data=fence.wrap(sections),
         **inputs,
+    )
+    rendered = replace(
+        rendered,
+        system=f"{rendered.system}\n{course_context()}",
+        user=f"Fence id: {fence.fence_id}\n{rendered.user}",
     )
     return Prompt(
         rendered=rendered,

@@ -39,6 +39,9 @@ class LLMStats:
     cache_misses: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    # Input tokens read from / written to the provider's prompt cache (part of tokens_in).
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
     cost_usd: float = 0.0
     ttft_ms: deque[float] = field(default_factory=lambda: deque(maxlen=WINDOW))
     latency_ms: deque[float] = field(default_factory=lambda: deque(maxlen=WINDOW))
@@ -72,7 +75,12 @@ class LLMStats:
             "withheld_solutions": self.withheld_solutions,
             "generated_exercises": dict(self.generated_exercises),
             "cache": {"hits": self.cache_hits, "misses": self.cache_misses, "hit_rate": self.cache_hit_rate},
-            "tokens": {"in": self.tokens_in, "out": self.tokens_out},
+            "tokens": {
+                "in": self.tokens_in,
+                "out": self.tokens_out,
+                "cache_read": self.cache_read_tokens,
+                "cache_write": self.cache_write_tokens,
+            },
             "cost_usd": self.cost_usd,
             "ttft_ms": _summary(self.ttft_ms),
             "latency_ms": _summary(self.latency_ms),

@@ -75,6 +75,8 @@ class Job:
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float = 0.0
+    cache_read: int = 0
+    cache_write: int = 0
     attempts: int = 0
     repaired: bool = False
     ttft_ms: float | None = None
@@ -256,6 +258,7 @@ class LLMTutor:
             temperature=self.settings.temperature,
             stream=self.settings.stream and agent not in NOT_STREAMED,
             user_ref=_user_ref(ctx.student_id),
+            cache_prefix=self.settings.prompt_caching,
         )
         key = None
         if agent not in UNCACHED and ctx.store is not None:
@@ -343,7 +346,13 @@ class LLMTutor:
             tokens_in,
             tokens_out,
             prices_for(result.model, self.settings.price_input_per_mtok, self.settings.price_output_per_mtok),
+            cache_read=result.cache_read_tokens,
+            cache_write=result.cache_write_tokens,
         )
+        job.cache_read += result.cache_read_tokens
+        job.cache_write += result.cache_write_tokens
+        self.stats.cache_read_tokens += result.cache_read_tokens
+        self.stats.cache_write_tokens += result.cache_write_tokens
         job.tokens_in += tokens_in
         job.tokens_out += tokens_out
         job.cost = round(job.cost + cost, 6)
@@ -375,6 +384,8 @@ class LLMTutor:
             "prompt": job.prompt.rendered.ref,
             "ttft_ms": job.ttft_ms,
             "cost_usd": job.cost,
+            "cache_read_tokens": job.cache_read,
+            "cache_write_tokens": job.cache_write,
             "attempts": job.attempts,
             "repaired": job.repaired,
         }

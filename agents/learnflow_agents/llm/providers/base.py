@@ -28,6 +28,8 @@ class LLMCall:
     streamed_fields: tuple[str, ...] = ("summary", "explanation")
     # An opaque per-student id for the provider's abuse monitoring; never a name or email.
     user_ref: str | None = None
+    # Mark the end of the stable prefix (tool definition + system prompt) as cacheable.
+    cache_prefix: bool = True
 
 
 @dataclass
@@ -36,8 +38,11 @@ class LLMResult:
     # The raw tool-call JSON (or text) as produced, for the repair turn.
     raw: str
     model: str
+    # All input tokens, cached ones included; of them, read from / written to the prompt cache.
     tokens_in: int = 0
     tokens_out: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
     ttft_ms: float | None = None
     stop_reason: str | None = None
     # Why tool_input is None or unusable at the protocol level (no tool call, bad JSON).

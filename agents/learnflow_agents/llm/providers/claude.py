@@ -48,7 +48,7 @@ class ClaudeProvider:
         params: dict[str, Any] = {
             "model": call.model,
             "max_tokens": call.max_tokens,
-            "system": call.system,
+            "system": _system(call),
             "messages": [{"role": t.role, "content": t.text} for t in call.turns],
             "tools": [
                 {
@@ -125,6 +125,14 @@ class ClaudeProvider:
         return result
 
 
+def _system(call: LLMCall) -> Any:
+    """The system prompt; with a cache breakpoint after it, the tool definition and the system
+    prompt (the stable prefix: tools come first in the API's cache order) are cached together."""
+    if not call.cache_prefix:
+        return call.system
+    return [{"type": "text", "text": call.system, "cache_control": {"type": "ephemeral"}}]
+
+
 def _ms(started: float, at: float | None) -> float | None:
     return None if at is None else round((at - started) * 1000, 2)
 
@@ -138,13 +146,17 @@ def _error_type(err: anthropic.APIStatusError) -> str:
 
 def _result(message: Any, call: LLMCall) -> LLMResult:
     usage = message.usage
-    tokens_in = (usage.input_tokens or 0) + (getattr(usage, "cache_read_input_tokens", None) or 0)
+    read = getattr(usage, "cache_read_input_tokens", None) or 0
+    written = getattr(usage, "cache_creation_input_tokens", None) or 0
     base = LLMResult(
         tool_input=None,
         raw="",
         model=message.model or call.model,
-        tokens_in=tokens_in,
+        # `input_tokens` counts only what came after the last cache breakpoint.
+        tokens_in=(usage.input_tokens or 0) + read + written,
         tokens_out=usage.output_tokens or 0,
+        cache_read_tokens=read,
+        cache_write_tokens=written,
         stop_reason=message.stop_reason,
     )
     texts = []
