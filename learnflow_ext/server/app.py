@@ -18,6 +18,7 @@ from learnflow_ext.server.attempts import AttemptsHandler
 from learnflow_ext.server.events import EventsHandler
 from learnflow_ext.server.handlers import (
     FeedbackHandler,
+    OpenAPIHandler,
     ProgressHandler,
     QueriesHandler,
     QueryHandler,
@@ -110,6 +111,7 @@ class LearnFlowExtension(ExtensionApp):
                     (rf"{API}/progress", cluster.ProgressHandler),
                     (rf"{API}/attempts", cluster.AttemptsHandler),
                     (rf"{API}/events", cluster.EventsHandler),
+                    (rf"{API}/openapi.json", OpenAPIHandler),
                 ]
             )
             return
@@ -121,6 +123,7 @@ class LearnFlowExtension(ExtensionApp):
             (rf"{API}/progress", ProgressHandler),
             (rf"{API}/attempts", AttemptsHandler),
             (rf"{API}/events", EventsHandler),
+            (rf"{API}/openapi.json", OpenAPIHandler),
         ]
         self.handlers.extend(routes)
 

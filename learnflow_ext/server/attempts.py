@@ -17,7 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from tornado import web
 
 from learnflow_ext.server.base import ApiError, LearnFlowHandler
-from learnflow_ext.server.payloads import validation_message
+from learnflow_ext.server.handlers import DEFAULT_LIMIT, MAX_LIMIT
+from learnflow_ext.server.payloads import (
+    BadRequestError,
+    check_document,
+    validation_field,
+    validation_message,
+)
 
 # The exercise agent's check pattern accepts exactly these ids; anything else would be
 # graded as "give me an exercise" instead of failing loudly.
@@ -49,6 +55,7 @@ class AttemptsHandler(LearnFlowHandler):
         data.pop("student_id", None)  # identity comes from authentication only
         try:
             body = AttemptBody.model_validate(data)
+            check_document("AttemptIn", data)
             query = StudentQuery(
                 text=f"check {body.exercise_id}",
                 code=body.code,
@@ -59,7 +66,9 @@ class AttemptsHandler(LearnFlowHandler):
                 hints_used=body.hints_used,
             )
         except ValidationError as err:
-            raise ApiError(400, validation_message(err)) from None
+            raise ApiError(400, validation_message(err), validation_field(err)) from None
+        except BadRequestError as err:
+            raise ApiError(400, str(err), err.field) from None
         query = scrub_query(query)  # Engine.submit scrubs again: one function, every door
         engine = await self.engine()
         student = self.student_id()
@@ -75,10 +84,7 @@ class AttemptsHandler(LearnFlowHandler):
     async def get(self) -> None:
         engine = await self.engine()
         assert engine.store is not None
-        try:
-            limit = min(max(int(self.get_argument("limit", "20")), 1), 100)
-        except ValueError:
-            raise ApiError(400, "limit must be an integer") from None
+        limit = self.int_argument("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         topic = self.get_argument("topic", None) or None
         student = self.student_id()
         attempts = await asyncio.to_thread(engine.store.recent_attempts, student, topic, limit)

@@ -27,9 +27,17 @@ from tornado import httpclient, web, websocket
 
 from learnflow_ext import __version__
 from learnflow_ext.server.attempts import AttemptBody
-from learnflow_ext.server.base import AUTH_RESOURCE, ApiError, LearnFlowHandler, LearnFlowMixin
-from learnflow_ext.server.handlers import MAX_WAIT
-from learnflow_ext.server.payloads import event_view, query_view, recent_view, validation_message
+from learnflow_ext.server.base import AUTH_RESOURCE, ApiError, LearnFlowHandler, LearnFlowMixin, MethodsMixin
+from learnflow_ext.server.handlers import DEFAULT_LIMIT, MAX_LIMIT, MAX_WAIT
+from learnflow_ext.server.payloads import (
+    BadRequestError,
+    check_document,
+    event_view,
+    query_view,
+    recent_view,
+    validation_field,
+    validation_message,
+)
 
 REQUEST_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 10.0
@@ -184,10 +192,7 @@ class ClusterMixin(LearnFlowMixin):
 
 class ClusterHandler(ClusterMixin, LearnFlowHandler):
     def limit(self) -> int:
-        try:
-            return min(max(int(self.get_argument("limit", "20")), 1), 100)
-        except ValueError:
-            raise ApiError(400, "limit must be an integer") from None
+        return self.int_argument("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
 
 
 class QueriesHandler(ClusterHandler):
@@ -207,11 +212,7 @@ class QueryHandler(ClusterHandler):
     @web.authenticated
     @authorized
     async def get(self, query_id: str) -> None:
-        raw = self.get_argument("wait", "0")
-        try:
-            wait = min(max(float(raw), 0.0), MAX_WAIT)
-        except ValueError:
-            raise ApiError(400, f"wait must be a number of seconds, got {raw!r}") from None
+        wait = self.number_argument("wait", 0.0, 0.0, MAX_WAIT)
         path = f"api/queries/{query_id}"
         _, doc = await self.gateway.call("GET", path)
         deadline, pause = time.monotonic() + wait, POLL_FIRST
@@ -226,7 +227,11 @@ class FeedbackHandler(ClusterHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        await self.gateway.call("POST", "api/feedback", self.json_body())
+        body = self.json_body()
+        if isinstance(body.get("comment"), str):
+            # Masked before it leaves the student's pod (the gateway masks it again).
+            body["comment"] = scrub_text(body["comment"])
+        await self.gateway.call("POST", "api/feedback", body)
         self.set_status(204)
         self.finish()
 
@@ -254,8 +259,11 @@ class AttemptsHandler(ClusterHandler):
         data = self.json_body()
         try:
             body = AttemptBody.model_validate(data)
+            check_document("AttemptIn", data)
         except ValidationError as err:
-            raise ApiError(400, validation_message(err)) from None
+            raise ApiError(400, validation_message(err), validation_field(err)) from None
+        except BadRequestError as err:
+            raise ApiError(400, str(err), err.field) from None
         # Grading is the exercise agent's "check <id>", exactly as in the local server.
         query = {
             "text": f"check {body.exercise_id}",
@@ -305,7 +313,12 @@ class StatusHandler(ClusterHandler):
 
 
 class EventsHandler(
-    ClusterMixin, WebSocketMixin, ExtensionHandlerMixin, JupyterHandler, websocket.WebSocketHandler
+    MethodsMixin,
+    ClusterMixin,
+    WebSocketMixin,
+    ExtensionHandlerMixin,
+    JupyterHandler,
+    websocket.WebSocketHandler,
 ):
     """Relays the gateway's event stream for this server's owner to the connected client."""
 

@@ -17,13 +17,18 @@ from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web, websocket
 
-from learnflow_ext.server.base import AUTH_RESOURCE, LearnFlowMixin
+from learnflow_ext.server.base import AUTH_RESOURCE, LearnFlowMixin, MethodsMixin
 from learnflow_ext.server.host import EngineUnavailableError
 from learnflow_ext.server.payloads import event_view
 
 
 class EventsHandler(
-    LearnFlowMixin, WebSocketMixin, ExtensionHandlerMixin, JupyterHandler, websocket.WebSocketHandler
+    MethodsMixin,
+    LearnFlowMixin,
+    WebSocketMixin,
+    ExtensionHandlerMixin,
+    JupyterHandler,
+    websocket.WebSocketHandler,
 ):
     auth_resource = AUTH_RESOURCE
     _feed: asyncio.Task[None] | None = None

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from jupyter_server.auth.decorator import authorized
-from learnflow_agents.privacy import scrub_query
+from learnflow_agents.privacy import scrub, scrub_query
 from learnflow_agents.runtime.engine import Engine, QueryTimeoutError
 from learnflow_agents.store import FeedbackRejectedError, InvalidDataError, QueryRecord
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -17,13 +17,18 @@ from learnflow_ext import __version__
 from learnflow_ext.server.base import ApiError, LearnFlowHandler
 from learnflow_ext.server.payloads import (
     BadRequestError,
+    check_document,
+    openapi_document,
     parse_query,
     query_view,
     recent_view,
+    validation_field,
     validation_message,
 )
 
 MAX_WAIT = 60.0
+# `?limit=` of the list endpoints (progress, attempts): 1..MAX_LIMIT, refused outside.
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 
 
 class FeedbackBody(BaseModel):
@@ -49,7 +54,7 @@ class QueriesHandler(LearnFlowHandler):
             # Scrubbed here too (Engine.submit scrubs again): nothing below sees a secret.
             query = scrub_query(parse_query(data))
         except BadRequestError as err:
-            raise ApiError(400, str(err)) from None
+            raise ApiError(400, str(err), err.field) from None
         engine = await self.engine()
         query = await engine.with_learning_record(student, query)
         try:
@@ -64,10 +69,10 @@ class QueryHandler(LearnFlowHandler):
     @authorized
     async def get(self, query_id: str) -> None:
         """`?wait=SECONDS` holds the request until the answering agent's reply is stored."""
+        wait = self.wait_seconds()  # a bad `wait` is a 400 whether or not the query exists
         engine = await self.engine()
         record = await self.own_query(engine, query_id)
         replies = await engine.replies(record.query_id)
-        wait = self.wait_seconds()
         if wait and not any(not reply.data.get("saga_of") for reply in replies):
             with contextlib.suppress(QueryTimeoutError):
                 await engine.wait(record.query_id, wait)
@@ -89,22 +94,32 @@ class QueryHandler(LearnFlowHandler):
         return record
 
     def wait_seconds(self) -> float:
-        raw = self.get_argument("wait", "0")
-        try:
-            wait = float(raw)
-        except ValueError:
-            raise ApiError(400, f"wait must be a number of seconds, got {raw!r}") from None
-        return min(max(wait, 0.0), MAX_WAIT)
+        return self.number_argument("wait", 0.0, 0.0, MAX_WAIT)
+
+
+class OpenAPIHandler(LearnFlowHandler):
+    """`GET openapi.json`: this API's OpenAPI document (openapi.yaml, shipped in the wheel)
+    as JSON, behind the same authentication as every other route; served by the student's
+    own server in both modes (the gateway's API is another document)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.write_json(openapi_document())
 
 
 class FeedbackHandler(LearnFlowHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
+        data = self.json_body()
         try:
-            body = FeedbackBody.model_validate(self.json_body())
+            body = FeedbackBody.model_validate(data)
+            check_document("Feedback", data)
         except ValidationError as err:
-            raise ApiError(400, validation_message(err)) from None
+            raise ApiError(400, validation_message(err), validation_field(err)) from None
+        except BadRequestError as err:
+            raise ApiError(400, str(err), err.field) from None
         engine = await self.engine()
         assert engine.store is not None
         try:
@@ -114,7 +129,8 @@ class FeedbackHandler(LearnFlowHandler):
                 self.student_id(),
                 body.helpful,
                 body.rating,
-                body.comment,
+                # A comment is free text like any other: masked before it is stored.
+                scrub(body.comment),
             )
         except FeedbackRejectedError as err:
             raise ApiError(403, str(err)) from None
@@ -182,10 +198,7 @@ class ProgressHandler(LearnFlowHandler):
         assert engine.store is not None
         store = engine.store
         student = self.student_id()
-        try:
-            limit = min(max(int(self.get_argument("limit", "20")), 1), 100)
-        except ValueError:
-            raise ApiError(400, "limit must be an integer") from None
+        limit = self.int_argument("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         mastery, recent = await asyncio.gather(
             asyncio.to_thread(store.get_mastery, student),
             asyncio.to_thread(store.recent_queries, student, limit),

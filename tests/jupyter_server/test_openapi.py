@@ -138,6 +138,8 @@ async def test_real_responses_match_the_documented_schemas(
     attempts = "/learnflow/api/attempts"
 
     await api.call("GET", "/learnflow/api/status")
+    served = await api.call("GET", "/learnflow/api/openapi.json")
+    assert served == document
     events = await jp_ws_fetch("learnflow", "api", "events")
     try:
         triaged = {k: v for k, v in DEBUG_QUERY.items() if k != "target_agent"}
@@ -169,6 +171,12 @@ async def test_real_responses_match_the_documented_schemas(
     await api.call("GET", one, query_id=query_id, params={"wait": "soon"})
     await api.call("POST", attempts, data={"exercise_id": "sum-of-evens"})
     await api.call("GET", "/learnflow/api/progress", params={"limit": "many"})
+    for limit in ("0", "101"):
+        assert (await api.call("GET", "/learnflow/api/progress", params={"limit": limit}))["field"] == "limit"
+        assert (await api.call("GET", attempts, params={"limit": limit}))["field"] == "limit"
+    assert (await api.call("GET", one, query_id=query_id, params={"wait": "-1"}))["field"] == "wait"
+    assert (await api.call("POST", queries, data={}))["field"] is None
+    await api.call("POST", "/learnflow/api/feedback", data={"reply_id": reply_id, "helpful": 1})
     await api.call("GET", "/learnflow/api/status", headers={"Authorization": "token not-the-token"})
 
     # Every documented operation's success response was produced and validated above.

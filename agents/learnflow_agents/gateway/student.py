@@ -11,7 +11,7 @@ from learnflow_agents.contracts import StudentQuery
 from learnflow_agents.gateway.auth import HubLookupError
 from learnflow_agents.gateway.base import ApiError, ApiHandler, JsonBodyHandler
 from learnflow_agents.gateway.courses import course_for_query
-from learnflow_agents.privacy import scrub_query
+from learnflow_agents.privacy import scrub, scrub_query
 from learnflow_agents.store import FeedbackRejectedError, InvalidDataError
 
 log = logging.getLogger("learnflow.gateway")
@@ -113,6 +113,8 @@ class FeedbackHandler(JsonBodyHandler):
             raise ApiError(400, "rating: must be an integer 1..5", "rating")
         if comment is not None and not isinstance(comment, str):
             raise ApiError(400, "comment: must be a string", "comment")
+        # A comment is free text like a question: masked before it is stored.
+        comment = scrub(comment)
         try:
             feedback_id = await asyncio.to_thread(
                 self.ctx.store.record_feedback, reply_id, self.caller.name, helpful, rating, comment
