@@ -159,3 +159,11 @@ def test_a_crash_is_reported_with_its_signal() -> None:
         assert child.wait(5) is not None
         ended = child.close()
     assert ended.signal == "SIGSEGV"
+
+
+def test_a_flood_of_empty_files_ends_the_run() -> None:
+    flood = "import time\nfor i in range(100000):\n    open(f'f{i}', 'w').close()\ntime.sleep(10)\n"
+    with start_sandbox(flood, Limits(wall_seconds=20, max_files=500)) as child:
+        assert child.wait(15) is not None, "the jail outlived its file budget"
+        ended = child.close()
+    assert ended.killed_for_files and not ended.killed_for_time

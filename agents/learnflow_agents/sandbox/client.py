@@ -84,6 +84,7 @@ class RunExit(_Wire):
     killed_for_time: bool
     output: str
     output_total: int
+    killed_for_files: bool = False
 
 
 class RunResponse(_Wire):

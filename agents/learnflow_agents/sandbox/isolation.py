@@ -121,7 +121,9 @@ def _drops_to_own_uid() -> bool:
     return os.geteuid() == 0 and shutil.which("setpriv") is not None
 
 
-def jail_command(python: list[str], disk_bytes: int, seccomp_fd: int | None) -> list[str]:
+def jail_command(
+    python: list[str], disk_bytes: int, seccomp_fd: int | None, info_fd: int | None = None
+) -> list[str]:
     """`python` wrapped in bubblewrap (and, as root, setpriv): the command a jailed run executes."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
@@ -159,6 +161,8 @@ def jail_command(python: list[str], disk_bytes: int, seccomp_fd: int | None) -> 
     command += ["--hostname", "sandbox"]
     if seccomp_fd is not None:
         command += ["--seccomp", str(seccomp_fd)]
+    if info_fd is not None:
+        command += ["--info-fd", str(info_fd)]
     if _drops_to_own_uid():
         setpriv = shutil.which("setpriv") or "setpriv"
         command += [setpriv, "--reuid", str(JAIL_UID), "--regid", str(JAIL_UID), "--clear-groups"]

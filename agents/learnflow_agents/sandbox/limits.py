@@ -13,6 +13,10 @@ class Limits:
     file_size_bytes: int = 32 * 1024 * 1024
     # Size of each of the jail's two private tmpfs mounts (the working directory and /tmp).
     disk_bytes: int = 64 * 1024 * 1024
+    # Files (inodes) in those mounts together: a size cap does not count empty files, and
+    # each costs the host kernel memory. Watched from outside, so a burst may overshoot
+    # by what the child creates in one polling interval.
+    max_files: int = 4096
     open_files: int = 64
     # Only enforced where the kernel counts processes per uid (not for root); forks are
     # refused outright by the seccomp layer when that layer is active.

@@ -27,6 +27,7 @@ from typing import Any
 
 from learnflow_agents.sandbox.errors import SandboxGone, SandboxProtocolError, SandboxTimeout
 from learnflow_agents.sandbox.isolation import (
+    JAIL_WORKDIR,
     detect_isolation,
     jail_command,
     program_fd_for_run,
@@ -67,6 +68,7 @@ class SandboxExit:
     killed_for_time: bool
     output: str
     output_total: int
+    killed_for_files: bool = False
 
 
 class _CappedReader(threading.Thread):
@@ -122,8 +124,13 @@ class SandboxProcess:
         python += [str(to_child_r), str(from_child_w), ",".join(map(str, numbers)), *args]
         seccomp_fd = program_fd_for_run()
         self._jailed = detect_isolation().strong
-        command = jail_command(python, limits.disk_bytes, seccomp_fd) if self._jailed else python
-        passed = [to_child_r, from_child_w] + ([seccomp_fd] if seccomp_fd is not None else [])
+        self._killed_for_files = False
+        info_r = info_w = None
+        if self._jailed:
+            info_r, info_w = os.pipe()
+        command = jail_command(python, limits.disk_bytes, seccomp_fd, info_w) if self._jailed else python
+        extra = [fd for fd in (seccomp_fd, info_w) if fd is not None]
+        passed = [to_child_r, from_child_w, *extra]
         try:
             self._process = subprocess.Popen(
                 command,
@@ -136,7 +143,7 @@ class SandboxProcess:
                 start_new_session=True,
             )
         finally:
-            for fd in (to_child_r, from_child_w, output_w, *([seccomp_fd] if seccomp_fd is not None else [])):
+            for fd in (to_child_r, from_child_w, output_w, *extra):
                 os.close(fd)
         self._output = _CappedReader(output_r, limits.output_bytes)
         self._output.start()
@@ -144,6 +151,57 @@ class SandboxProcess:
         self._watchdog = threading.Timer(limits.wall_seconds, self._time_up)
         self._watchdog.daemon = True
         self._watchdog.start()
+        self._info_fd = info_r
+        if info_r is not None:
+            threading.Thread(target=self._watch_files, args=(info_r,), daemon=True).start()
+
+    def _watch_files(self, info_fd: int) -> None:
+        """Kill the jail when its private mounts hold more than `limits.max_files` files.
+
+        bubblewrap cannot cap a tmpfs's inodes, so they are counted from outside, through
+        the jailed process's view of its mounts (/proc/PID/root).
+        """
+        # bubblewrap keeps its end open while the jail runs; closing ours early would kill
+        # it with SIGPIPE, so close() closes it once the jail is gone.
+        self._watch_pid(self._read_info(info_fd))
+
+    def _read_info(self, info_fd: int) -> dict[str, Any]:
+        data = b""
+        deadline = time.monotonic() + 10
+        with contextlib.suppress(OSError):
+            while len(data) < 65536 and (left := deadline - time.monotonic()) > 0:
+                readable, _, _ = select.select([info_fd], [], [], left)
+                if not readable or not (chunk := os.read(info_fd, 4096)):
+                    break
+                data += chunk
+                try:
+                    info = json.loads(data)
+                except ValueError:
+                    continue  # not the whole object yet
+                return info if isinstance(info, dict) else {}
+        return {}
+
+    def _watch_pid(self, info: dict[str, Any]) -> None:
+        pid = info.get("child-pid")
+        if not isinstance(pid, int):
+            return
+        mounts = [f"/proc/{pid}/root{JAIL_WORKDIR}", f"/proc/{pid}/root/tmp"]
+        while self._process.poll() is None and self._exit is None:
+            try:
+                used = 0
+                for mount in mounts:
+                    stats = os.statvfs(mount)
+                    # Until bubblewrap has switched the child's root, these paths are the
+                    # host's: only a mount of the jail's own small size is counted.
+                    if stats.f_blocks * stats.f_frsize <= 2 * self.limits.disk_bytes:
+                        used += stats.f_files - stats.f_ffree
+            except OSError:
+                used = 0  # not mounted yet (the loop ends by itself once the jail is gone)
+            if used > self.limits.max_files:
+                self._killed_for_files = True
+                self._kill()
+                return
+            time.sleep(0.02)
 
     # -- lifetime -------------------------------------------------------------------
 
@@ -165,9 +223,10 @@ class SandboxProcess:
         ended_alone = self._process.poll() is not None
         self._kill()
         self._process.wait()
-        for fd in (self._to_child, self._from_child):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        for fd in (self._to_child, self._from_child, self._info_fd):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
         self._output.join(timeout=5)
         shutil.rmtree(self.workdir, ignore_errors=True)
         code = self._process.returncode
@@ -181,7 +240,9 @@ class SandboxProcess:
                 name = signal.Signals(number).name
             except ValueError:
                 name = f"signal {number}"
-        self._exit = SandboxExit(code, name, self._killed_for_time, self._output.text(), self._output.total)
+        self._exit = SandboxExit(
+            code, name, self._killed_for_time, self._output.text(), self._output.total, self._killed_for_files
+        )
         return self._exit
 
     def wait(self, timeout: float) -> int | None:

@@ -24,8 +24,10 @@ _REFUSED = (
     "perf_event_open", "keyctl", "add_key", "request_key", "init_module",
     "finit_module", "delete_module", "kexec_load", "kexec_file_load", "reboot",
     "swapon", "swapoff", "userfaultfd", "open_by_handle_at", "name_to_handle_at",
-    "io_uring_setup", "personality", "acct", "quotactl", "syslog",
+    "io_uring_setup", "personality", "acct", "quotactl", "syslog", "memfd_create",
+    "memfd_secret", "shmget", "mq_open", "fanotify_init",
 )  # fmt: skip
+
 
 @functools.cache
 def seccomp_program() -> bytes | None:
