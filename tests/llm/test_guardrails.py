@@ -116,12 +116,13 @@ async def test_graded_mode_keeps_code_that_is_not_a_solution(
     fake_anthropic: FakeMessagesAPI, make_tutor: Callable[..., LLMTutor]
 ) -> None:
     exercise = load_bank().get("bank-account")
-    # Defines the exercise's names but fails its tests: a hint-sized fix, not a solution.
+    # Defines the exercise's names but fails a hidden test: no better than the attempt.
     partial = exercise.solution.replace("if amount > self.balance:", "if False:")
     fixes = [{"role": "fix", "code": partial}, {"role": "example", "code": "print([1, 2, 3][2])\n"}]
     fake_anthropic.enqueue(tool_reply(debug_payload(code_blocks=fixes)))
     tutor = make_tutor(settings_for(fake_anthropic.url, graded_mode=True))
-    request = debug_request()
+    # The student's attempt is already that far: code passing no more tests than it is kept.
+    request = request_for("why does my bank account still fail?", code=partial)
     ctx = make_ctx(None)
 
     reply = await tutor.answer("debug", request, ctx, offline_for("debug", request, ctx))

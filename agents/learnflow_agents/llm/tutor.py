@@ -31,6 +31,7 @@ from learnflow_agents.llm.exercise_generation import (
     to_record,
     validation_problem,
 )
+from learnflow_agents.llm.graded import guard_reply_sync
 from learnflow_agents.llm.guardrails import GradedGuard
 from learnflow_agents.llm.limits import RateLimiter, TokenBudget, utc_today
 from learnflow_agents.llm.mapping import parse_output, to_reply, to_routing
@@ -148,7 +149,25 @@ class LLMTutor:
         *,
         model: str | None = None,
     ) -> AgentReply:
-        """The agent's reply from the LLM, from the cache, or from `offline()` when it cannot be."""
+        """The agent's reply from the LLM, from the cache, or from `offline()` when it cannot be.
+
+        In graded mode nothing is streamed (the reply is buffered) and every reply, offline
+        ones included, passes the graded guard before it is returned."""
+        if self.settings.graded_mode:
+            reply = await self._answer(agent, request, ctx, offline, None, model=model)
+            return await self._guard_reply(reply, request)
+        return await self._answer(agent, request, ctx, offline, on_delta, model=model)
+
+    async def _answer(
+        self,
+        agent: str,
+        request: AgentRequest,
+        ctx: "HandlerContext",
+        offline: Callable[[], Awaitable[AgentReply]],
+        on_delta: OnDelta | None,
+        *,
+        model: str | None,
+    ) -> AgentReply:
         started = time.perf_counter()
         query = request.query
         if agent == "exercise":
@@ -211,11 +230,9 @@ class LLMTutor:
         reply = await self._to_reply(job, payload, request, ctx, started)
         if notice:
             reply.data["llm"]["notice"] = notice
-        if self.settings.graded_mode and agent != "exercise":
-            guard = await self._graded_guard()
-            ids = [m.group("id").lower() for m in EXERCISE_MENTION.finditer(query.text)]
-            withheld = await asyncio.to_thread(guard.guard, reply, ids)
-            self.stats.withheld_solutions += len(withheld)
+        if self.settings.graded_mode:
+            # Before the reply cache: what is stored has passed the guard.
+            reply = await self._guard_reply(reply, request)
         if job.cache_key:
             await self.cache.put(ctx.store, job.cache_key, agent, {"reply": reply.model_dump(mode="json")})
         self.stats.answered["llm"] += 1
@@ -428,6 +445,14 @@ class LLMTutor:
         bank = Bank([from_record(record)])
         self.stats.answered["offline-grading"] += 1
         return await asyncio.to_thread(check_reply, request.query, exercise_id, bank=bank)
+
+    async def _guard_reply(self, reply: AgentReply, request: AgentRequest) -> AgentReply:
+        if "graded_guard" in reply.data:
+            return reply
+        guard = await self._graded_guard()
+        withheld = await asyncio.to_thread(guard_reply_sync, reply, request, self.settings, guard)
+        self.stats.withheld_solutions += len(withheld)
+        return reply
 
     async def _graded_guard(self) -> GradedGuard:
         if self._guard is None:
