@@ -522,7 +522,9 @@ def test_check_memory_bomb_through_memfds(canaries: list[str]) -> None:
     cfg = {"files": 40, "limit": 1 << 30}
     run = check("sum-of-evens", attacks.program(cfg, attacks.MEMFD_BOMB), hidden=False)
     assert "memfd-memory" not in run.loot_labels, "student code held 1 GiB in memfds, past its memory limit"
-    _safe_oracle(run, canaries, "memfd memory")
+    # Stopping the whole check (killing the jail) is a safe outcome too: no oracle pass required.
+    run.check()
+    _no_canary(run, canaries)
 
 
 def test_check_infinite_loop_swallowing_base_exception(canaries: list[str]) -> None:
@@ -566,7 +568,9 @@ def test_check_disk_fill_is_bounded(canaries: list[str]) -> None:
     assert "disk-unbounded" not in run.loot_labels, (
         "student code wrote 256+ MiB to the host's disk in one check"
     )
-    _safe_oracle(run, canaries, "disk fill")
+    # Stopping the whole check (killing the jail) is a safe outcome too: no oracle pass required.
+    run.check()
+    _no_canary(run, canaries)
 
 
 def test_check_inode_flood_is_bounded(canaries: list[str]) -> None:
@@ -574,7 +578,9 @@ def test_check_inode_flood_is_bounded(canaries: list[str]) -> None:
     cfg = {"files": 150_000}
     run = check("sum-of-evens", attacks.program(cfg, attacks.INODE_FLOOD), hidden=False)
     assert "inodes-unbounded" not in run.loot_labels, "student code created 150,000 files in one check"
-    _safe_oracle(run, canaries, "inode flood")
+    # Stopping the whole check (killing the jail) is a safe outcome too: no oracle pass required.
+    run.check()
+    _no_canary(run, canaries)
 
 
 def test_check_sys_exit(canaries: list[str]) -> None:
