@@ -8,6 +8,14 @@
   seconds; the producer is then thrown away and recreated on the next call, so the
   bus works again as soon as the broker is back (topics are re-ensured then too, for
   brokers that lost them).
+- Topics are created only by the bus, with the configured partition count and
+  retention: no client of the bus lets the broker auto-create one (aiokafka asks for
+  that in every metadata request; `forbid_auto_create`), since a topic created with the
+  broker's default count would send students' records to other partitions for good.
+  A topic a producer or consumer finds missing (a broker that lost its log, a deleted
+  topic) is created again, properly, before anything is published to it; with
+  `auto_create_topics=false` a publish to a missing topic fails as `BusUnavailable`
+  (the outbox keeps the event) until an operator creates it.
 
 Tuning options can also be given as URL query parameters, which win over the
 constructor's arguments (as `prefix` and `partitions` do in `create_bus`):
@@ -33,7 +41,13 @@ from learnflow_agents.bus.base import Bus, BusUnavailable
 from learnflow_agents.bus.kafka_consumer import KafkaConsumer
 from learnflow_agents.bus.kafka_offsets import log_bounds, partitions_of
 from learnflow_agents.bus.kafka_security import KafkaSecurity
-from learnflow_agents.bus.kafka_support import OFFSET_RESETS, SECURITY_OPTIONS, is_unavailable, url_options
+from learnflow_agents.bus.kafka_support import (
+    OFFSET_RESETS,
+    SECURITY_OPTIONS,
+    forbid_auto_create,
+    is_unavailable,
+    url_options,
+)
 from learnflow_agents.contracts.topics import Topic, topic_specs
 
 log = logging.getLogger("learnflow.bus.kafka")
@@ -123,6 +137,13 @@ class KafkaBus(Bus):
         self._producer_lock = asyncio.Lock()
         self._inspector_lock = asyncio.Lock()
         self._topics_ready = False
+        # Re-creating topics a client found missing: one check at a time, throttled.
+        self._restore_lock = asyncio.Lock()
+        self._restore_task: asyncio.Task[None] | None = None
+        self._last_restore = float("-inf")
+        self.topics_restored = 0  # topics created again after the broker lost them
+        self._confirmed_conns: set[Any] = set()  # producer connections made before the last check
+        self._reconnect_lock = asyncio.Lock()
         self._consumers: set[KafkaConsumer] = set()
         self._group_topics: dict[str, set[str]] = {}
         self._closing: set[asyncio.Task[None]] = set()
@@ -138,6 +159,10 @@ class KafkaBus(Bus):
     async def stop(self) -> None:
         """Stop the producer and every consumer this bus made."""
         self._stopped = True
+        if self._restore_task is not None:
+            self._restore_task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._restore_task
         for consumer in list(self._consumers):
             await consumer.stop()
         producer, self._producer = self._producer, None
@@ -156,6 +181,19 @@ class KafkaBus(Bus):
         if not records:
             return
         producer = await self._ready_producer()
+        names = {self.prefix + topic for topic, _, _ in records}
+        await self._check_topics(producer, names)
+        await self._send(producer, records)
+        if self._reconnected(producer):
+            # The producer connected anew during the send: maybe to a broker that came
+            # back without its log, which (Tansu) takes records for a topic it does not
+            # list any more; they become readable once the topic exists again, so create
+            # it now. (Records a broker acknowledged and dropped are the sweeper's.)
+            await self._restore_after_reconnect(producer)
+
+    async def _send(
+        self, producer: AIOKafkaProducer, records: Sequence[tuple[str, str | None, bytes]]
+    ) -> None:
         futures: list[asyncio.Future[Any]] = []
         try:
             for topic, key, value in records:
@@ -278,6 +316,99 @@ class KafkaBus(Bus):
 
         return await self._inspect(measure)
 
+    # -- missing topics ----------------------------------------------------------------
+
+    async def _check_topics(self, producer: AIOKafkaProducer, names: set[str]) -> None:
+        """Before publishing: create missing topics properly, so the send finds them.
+
+        Checked when the producer has no metadata for a topic (first use, or the broker
+        lost it) and after the producer connected anew (a broker restart: its metadata
+        may still list topics the new broker does not have). The producer never
+        auto-creates a topic; without this, a send to a missing topic waits
+        `request_timeout` for metadata and fails (then the outbox retries).
+        """
+        if not self.auto_create_topics:
+            return
+        if self._reconnected(producer):
+            await self._restore_after_reconnect(producer)
+            return
+        if names <= producer.client.cluster.topics():
+            return
+        try:
+            await self.restore_topics()
+        except BusUnavailable:
+            raise
+        except kafka_errors.KafkaError as err:
+            log.warning("could not create missing topics", extra={"error": f"{type(err).__name__}: {err}"})
+
+    @staticmethod
+    def _connections(producer: AIOKafkaProducer) -> set[Any]:
+        return {conn for conn in producer.client._conns.values() if conn.connected()}
+
+    def _reconnected(self, producer: AIOKafkaProducer) -> bool:
+        """The producer has a connection made since topics were last confirmed, or none
+        at all (it lost the broker: the one the send reaches may be a new one)."""
+        if not self.auto_create_topics:
+            return False
+        current = self._connections(producer)
+        return not current or not current <= self._confirmed_conns
+
+    async def _restore_after_reconnect(self, producer: AIOKafkaProducer) -> list[str]:
+        """Create what the broker behind a new connection lacks; returns those created."""
+        async with self._reconnect_lock:
+            current = self._connections(producer)
+            if current and current <= self._confirmed_conns:
+                return []  # a concurrent publish checked them meanwhile
+            try:
+                created = await self.restore_topics(min_interval=0.0)
+            except BusUnavailable:
+                raise
+            except kafka_errors.KafkaError as err:
+                log.warning(
+                    "could not create missing topics", extra={"error": f"{type(err).__name__}: {err}"}
+                )
+                return []
+            self._confirmed_conns = current
+            return created
+
+    async def restore_topics(self, min_interval: float = 1.0) -> list[str]:
+        """Create the LearnFlow topics the broker does not have (any more), with the
+        configured partitions; at most once per `min_interval` seconds (callers that
+        find a topic missing may be many). Returns the topics created."""
+        if not self.auto_create_topics or self._stopped:
+            return []
+        async with self._restore_lock:
+            now = asyncio.get_running_loop().time()
+            if now - self._last_restore < min_interval:
+                return []
+            self._last_restore = now
+            created = await self.create_topics()
+        if created and self._topics_ready:
+            # Created before, missing now: the broker lost them (a restart without its log).
+            self.topics_restored += len(created)
+            log.warning(
+                "topics missing on the broker were created again",
+                extra={"topics": created, "prefix": self.prefix, "partitions": self.partitions},
+            )
+        return created
+
+    def restore_topics_soon(self) -> None:
+        """`restore_topics` in the background (a consumer's fetch loop must not wait on it)."""
+        if not self.auto_create_topics or self._stopped:
+            return
+        if self._restore_task is not None and not self._restore_task.done():
+            return
+        if asyncio.get_running_loop().time() - self._last_restore < 1.0:
+            return
+
+        async def run() -> None:
+            try:
+                await self.restore_topics()
+            except Exception as err:  # the broker is not back yet: a later fetch asks again
+                log.debug("could not restore topics", extra={"error": repr(err)[:300]})
+
+        self._restore_task = asyncio.create_task(run(), name="learnflow-kafka-restore-topics")
+
     # -- producer ----------------------------------------------------------------------
 
     async def _ready_producer(self) -> AIOKafkaProducer:
@@ -292,6 +423,7 @@ class KafkaBus(Bus):
                     max_batch_size=256 * 1024,
                     **self._secured,
                 )
+                forbid_auto_create(producer.client)
                 try:
                     await asyncio.wait_for(producer.start(), self.request_timeout)
                 except Exception as err:
@@ -353,6 +485,8 @@ class KafkaBus(Bus):
                     request_timeout_ms=timeout_ms,
                     **self._secured,
                 )
+                forbid_auto_create(client)
+                forbid_auto_create(admin._client)
                 inspector = _Inspector(client, admin)
                 try:
                     async with asyncio.timeout(self.request_timeout):

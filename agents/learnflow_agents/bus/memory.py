@@ -263,6 +263,7 @@ class MemoryConsumer(Consumer):
         self._wakeup = asyncio.Event()
         self._state = "new"
         self._next_partition = 0  # where the next getmany starts, so no partition starves
+        self._revoked: set[TopicPartition] = set()
 
     async def start(self) -> None:
         if self._state != "new":
@@ -321,12 +322,23 @@ class MemoryConsumer(Consumer):
     def assignment(self) -> set[TopicPartition]:
         return set(self._positions)
 
+    def take_revoked(self) -> set[TopicPartition]:
+        """Partitions taken from this member since the last call (a rebalance, maybe one
+        that gave them back; or a log the broker lost, re-read from its start): what a
+        caller tracked about them (fetched offsets, commit points) no longer holds, and
+        their records come again from the group's committed offset (or the log start).
+        Records of them still being handled may finish; their offsets must not be
+        committed. (The runner reads this; `Consumer` in base.py does not declare it yet.)"""
+        revoked, self._revoked = self._revoked, set()
+        return revoked
+
     # -- called by the bus -------------------------------------------------------------
 
     def _assign(self, tps: set[TopicPartition]) -> None:
         # A partition kept through a rebalance keeps its position (no needless
         # redelivery); a new one starts from the group's committed offset.
         old = self._positions
+        self._revoked |= set(old) - tps
         self._positions = {
             tp: old[tp] if tp in old else self._bus._start_offset(self, tp)
             for tp in sorted(tps, key=lambda tp: (tp.topic, tp.partition))

@@ -8,6 +8,16 @@ then marked done. Offsets are committed per partition up to the lowest record no
 done, so a commit never passes an unfinished record: a crash redelivers it, and a
 redelivered message finds its id already processed and changes nothing.
 
+What a runner tracks about a partition is only good while it holds the partition and
+the broker keeps its log. It is dropped when the partition is revoked (a rebalance, even
+one that hands it straight back: its records come again from the group's committed
+offset) or when a record arrives below the offset this runner last committed there (the
+log was truncated or reset: a broker that lost its data, a topic created again); records
+of the old tracking still in a lane finish (idempotently) but move no commit. So a runner
+never commits offsets of a log the broker no longer has over the new one (the consumer
+also refuses offsets past the high watermark and re-reads a log that shrank under it from
+its start).
+
 At most `max_in_flight` records are held by a runner (fetched and not yet done); it stops
 fetching while at that bound.
 
@@ -150,6 +160,15 @@ def query_id_of(payload: Any) -> UUID | None:
     return getattr(payload, "query_id", None)
 
 
+def _take_revoked(consumer: Consumer) -> set[TopicPartition]:
+    """Partitions the consumer lost since the last call (a rebalance, maybe one that gave
+    them back, or a log the broker lost and that is re-read from its start): what was
+    tracked about them no longer holds. The Kafka and in-process consumers report them
+    (`take_revoked`); a consumer that cannot says nothing."""
+    take = getattr(consumer, "take_revoked", None)
+    return set(take()) if take is not None else set()
+
+
 @dataclass
 class _PartitionProgress:
     """Which fetched records of one partition are not done yet: where a commit may go."""
@@ -215,7 +234,8 @@ class AgentRunner:
         self._lag_task: asyncio.Task[None] | None = None
         # Key-parallel state: per-partition progress, one lane (queue + task) per key.
         self._progress: dict[TopicPartition, _PartitionProgress] = {}
-        self._lanes: dict[str, deque[Record]] = {}
+        # Each record queued with the progress it was fetched under (replaced on a reset).
+        self._lanes: dict[str, deque[tuple[Record, _PartitionProgress]]] = {}
         self._lane_tasks: dict[str, asyncio.Task[None]] = {}
         self._in_flight = 0
         self._wake = asyncio.Event()  # a record finished (a slot is free, a commit may move)
@@ -330,12 +350,16 @@ class AgentRunner:
                         log.warning("fetch failed: broker unreachable", extra={"error": repr(err)[:300]})
                         await self._pause(1.0)
                         records = []
+                    # Before dispatching: these records were read under the assignment
+                    # (and log) that stands now, so they start the partitions' new tracking.
+                    self._forget(_take_revoked(self._consumer), "revoked")
                     self._dispatch(records)
                 else:
                     # Full: fetch nothing more until a record is done.
                     self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), 0.2)
+                    self._forget(_take_revoked(self._consumer), "revoked")
                 await self._commit_done()
                 await self._flush_logs()
                 if time.monotonic() - self._last_heartbeat > self.heartbeat_interval:
@@ -367,9 +391,37 @@ class AgentRunner:
         # records keep their partition's order.
         return record.key if record.key is not None else f"\0{record.topic}:{record.partition}"
 
+    def _forget(self, tps: set[TopicPartition], why: str) -> None:
+        """Drop what this runner tracked about `tps`: the next records read from them
+        start new tracking; records of the old one still in lanes move no commit."""
+        dropped = [tp for tp in tps if self._progress.pop(tp, None) is not None]
+        if dropped:
+            log.info(
+                "partition progress dropped",
+                extra={
+                    "agent": self.agent.name,
+                    "why": why,
+                    "partitions": [f"{tp.topic}[{tp.partition}]" for tp in dropped],
+                },
+            )
+
     def _dispatch(self, records: list[Record]) -> None:
         for record in records:
             progress = self._progress.get(record.tp)
+            if progress is not None and progress.committed is not None and record.offset < progress.committed:
+                # Below what this runner committed: the log was truncated or reset (the
+                # broker lost its data, the topic was created again). A new log.
+                log.warning(
+                    "partition log reset: offsets start again",
+                    extra={
+                        "agent": self.agent.name,
+                        "partition": f"{record.topic}[{record.partition}]",
+                        "offset": record.offset,
+                        "committed": progress.committed,
+                    },
+                )
+                self._forget({record.tp}, "log reset")
+                progress = None
             if progress is None:
                 # The first record read is where the group's committed offset stands.
                 progress = self._progress[record.tp] = _PartitionProgress(committed=record.offset)
@@ -388,12 +440,12 @@ class AgentRunner:
                 )
                 task.add_done_callback(self._lane_ended)
                 self._lane_tasks[lane] = task
-            queue.append(record)
+            queue.append((record, progress))
 
-    async def _run_lane(self, lane: str, queue: deque[Record]) -> None:
+    async def _run_lane(self, lane: str, queue: deque[tuple[Record, _PartitionProgress]]) -> None:
         try:
             while queue and not self._stopping.is_set():
-                record = queue[0]
+                record, progress = queue[0]
                 try:
                     done = await self._handle_record(record)
                 except Exception as err:
@@ -405,7 +457,7 @@ class AgentRunner:
                 if not done:
                     return  # abandoned while stopping: left uncommitted for redelivery
                 queue.popleft()
-                self._finish(record)
+                self._finish(record, progress)
         finally:
             # No await between the last look at the queue and here: a record dispatched
             # meanwhile would have found this lane still running.
@@ -419,10 +471,9 @@ class AgentRunner:
             self._fatal = task.exception()
             self._wake.set()
 
-    def _finish(self, record: Record) -> None:
-        progress = self._progress.get(record.tp)
-        if progress is not None:
-            progress.pending.discard(record.offset)
+    def _finish(self, record: Record, progress: _PartitionProgress) -> None:
+        # The progress it was fetched under, even if dropped since: then it moves nothing.
+        progress.pending.discard(record.offset)
         self._in_flight -= 1
         self._wake.set()
 
@@ -430,10 +481,12 @@ class AgentRunner:
         """Commit every partition up to its lowest record not yet done (never past it)."""
         assert self._consumer is not None
         offsets: dict[TopicPartition, int] = {}
+        tracked: dict[TopicPartition, _PartitionProgress] = {}
         for tp, progress in self._progress.items():
             point = progress.commit_point()
             if point is not None and (progress.committed is None or point > progress.committed):
                 offsets[tp] = point
+                tracked[tp] = progress
         if not offsets:
             return
         try:
@@ -445,7 +498,7 @@ class AgentRunner:
             log.warning("commit failed: broker unreachable", extra={"error": repr(err)[:300]})
             return
         for tp, offset in offsets.items():
-            self._progress[tp].committed = offset
+            tracked[tp].committed = offset  # dropped meanwhile: harmless, it is not used
 
     # -- one record ------------------------------------------------------------------
 
