@@ -52,6 +52,10 @@ async def test_the_second_query_reads_the_stable_prefix_from_the_cache(
     users = [b["messages"][0]["content"] for b in bodies]
     assert len({u.splitlines()[0] for u in users}) == 3  # a fresh fence id each time, in the user turn
     assert "Level: advanced." in users[1]
+    # The provider sees an opaque per-student reference, never the student id itself.
+    refs = [b["metadata"]["user_id"] for b in bodies]
+    assert len(set(refs)) == 3 and all(len(r) == 24 and r.isalnum() for r in refs)
+    assert not {"s1", "s2", "s3"} & set(refs)
 
     first, second, third = fake_anthropic.usages
     assert first["cache_read_input_tokens"] == 0 and first["cache_creation_input_tokens"] >= 1024
