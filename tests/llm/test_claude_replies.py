@@ -94,8 +94,9 @@ async def test_streaming_delivers_deltas_and_measures_time_to_first_token(
     reply = await tutor.answer("debug", request, ctx, offline_for("debug", request, ctx), on_delta=sink)
 
     assert fake_anthropic.bodies()[0]["stream"] is True
-    # text_delta first, then the summary and explanation as their JSON streamed in.
-    assert len(sink.deltas) > 3
+    # text_delta first, then the summary and explanation as their JSON streamed in (the
+    # fake answers at once, so the throttle sends the first delta, then the rest in one).
+    assert len(sink.deltas) >= 2
     assert sink.text.startswith("Let me look at line 2.")
     assert payload["summary"] in sink.text and payload["explanation"] in sink.text
     assert reply.summary == payload["summary"]

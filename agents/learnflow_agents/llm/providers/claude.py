@@ -102,6 +102,7 @@ class ClaudeProvider:
                         await fields.text(event.text, time.perf_counter())
                     elif event.type == "input_json":
                         await fields.feed(event.partial_json, time.perf_counter())
+                await fields.flush(time.perf_counter())
                 message = await stream.get_final_message()
         except ValueError as err:
             # The SDK's accumulator could not parse the tool input: malformed JSON from the model.

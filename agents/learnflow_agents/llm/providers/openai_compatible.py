@@ -142,6 +142,7 @@ class OpenAICompatibleProvider:
                 if delta.content:
                     first_token = first_token or time.perf_counter()
                     content.append(delta.content)
+        await fields.flush(time.perf_counter())
         result = _parse(
             call,
             "".join(arguments) if tool_seen else None,

@@ -3,17 +3,29 @@
 A forced tool call streams as `input_json_delta` fragments, not text. Parsing the buffer
 so far in jiter's partial mode (incomplete strings kept) shows how far `summary` and
 `explanation` have got; the newly grown part of each is the delta for the widget.
+
+Deltas are throttled: the first goes out at once (the student sees the answer start), then
+at most one every `min_interval` seconds (10 a second by default), each carrying only the
+text that arrived since the previous one; `flush()` sends what is left when the stream ends.
 """
 
 from jiter import from_json
 
 from learnflow_agents.llm.providers.base import OnDelta
 
+MIN_INTERVAL_SECONDS = 0.1
+
 
 class StreamedFields:
-    def __init__(self, fields: tuple[str, ...], on_delta: OnDelta | None) -> None:
+    def __init__(
+        self, fields: tuple[str, ...], on_delta: OnDelta | None, min_interval: float = MIN_INTERVAL_SECONDS
+    ) -> None:
         self._fields = fields
         self._on_delta = on_delta
+        self._min_interval = min_interval
+        self._pending: list[str] = []
+        self._last_sent: float | None = None
+        self.sent = 0
         self._buffer = bytearray()
         self._shown: dict[str, int] = {}
         self.first_delta_at: float | None = None
@@ -42,8 +54,23 @@ class StreamedFields:
             return
         if self.first_delta_at is None:
             self.first_delta_at = now
+        if self._on_delta is None:
+            return
+        self._pending.append(delta)
+        if self._last_sent is None or now - self._last_sent >= self._min_interval:
+            await self._send(now)
+
+    async def flush(self, now: float) -> None:
+        """Send the text still held back by the throttle (call when the stream ends)."""
+        if self._pending:
+            await self._send(now)
+
+    async def _send(self, now: float) -> None:
+        text, self._pending = "".join(self._pending), []
+        self._last_sent = now
+        self.sent += 1
         if self._on_delta is not None:
-            await self._on_delta(delta)
+            await self._on_delta(text)
 
     @property
     def raw(self) -> str:
