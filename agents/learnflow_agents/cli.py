@@ -73,7 +73,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
 
-    async def create() -> tuple[list[str], dict[str, Any]]:
+    async def create() -> dict[str, Any]:
         bus = create_bus(settings.bus_url, prefix=settings.topic_prefix, partitions=settings.partitions)
         if hasattr(bus, "auto_create_topics"):
             bus.auto_create_topics = False  # created below, so the report names them
@@ -86,14 +86,58 @@ def cmd_topics(args: argparse.Namespace) -> int:
             created = await bus.create_topics(settings.partitions)
             # In-process memory:// has no replicas: the settings are Kafka's.
             applied = dict(getattr(bus, "topic_settings", {}))
-            return created, applied or {"replication_factor": None, "min_insync_replicas": None}
+            report: dict[str, Any] = {"created": created}
+            report |= applied or {"replication_factor": None, "min_insync_replicas": None}
+            if hasattr(bus, "_inspect"):  # Kafka: bring the existing topics to what was asked
+                report |= await _reconcile_topics(bus, settings.partitions, created, args)
+            return report
         finally:
             await bus.stop()
 
-    created, applied = asyncio.run(create())
-    report = {"created": created, "partitions": settings.partitions, "prefix": settings.topic_prefix}
-    print(json.dumps(report | applied))
+    report = asyncio.run(create())
+    report = {"partitions": settings.partitions, "prefix": settings.topic_prefix} | report
+    print(json.dumps(report))
+    if report.get("errors"):
+        for topic, problem in report["errors"].items():
+            print(f"topic {topic}: {problem}", file=sys.stderr)
+        return 1
     return 0
+
+
+async def _reconcile_topics(
+    bus: Any, partitions: int, created: list[str], args: argparse.Namespace
+) -> dict[str, Any]:
+    """Raise partitions (--raise-partitions) and apply retention on the existing topics."""
+    from learnflow_agents.bus.topic_admin import Wanted, reconcile
+    from learnflow_agents.contracts.topics import topic_specs
+
+    prefix = bus.prefix
+    wanted = {
+        prefix + topic.value: Wanted(spec.partitions, args.retention_ms or spec.retention_ms)
+        for topic, spec in topic_specs(partitions).items()
+        # Topics just created have the seed's retention already; --retention-ms reaches them too.
+        if topic.value not in created or args.retention_ms
+    }
+    result = await bus._inspect(
+        lambda inspector: reconcile(
+            inspector.admin,
+            wanted,
+            raise_partitions_=args.raise_partitions,
+            timeout_ms=int(bus.request_timeout * 1000),
+        )
+    )
+
+    def short(names: dict[str, Any]) -> dict[str, Any]:
+        return {name.removeprefix(prefix): value for name, value in names.items()}
+
+    return {
+        "raised": short(result.raised),
+        "reconfigured": short(result.reconfigured),
+        # Kafka never lowers a partition count: these keep theirs.
+        "kept_more_partitions": short(result.kept_more_partitions),
+        "fewer_partitions": short(result.fewer_partitions),
+        "errors": short(result.errors),
+    }
 
 
 def cmd_schemas(args: argparse.Namespace) -> int:
@@ -199,6 +243,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--min-insync-replicas",
         type=_positive,
         help="topic config min.insync.replicas (default: the brokers' own setting)",
+    )
+    topics.add_argument(
+        "--raise-partitions",
+        action="store_true",
+        help="raise existing topics with fewer partitions than --partitions (never lowers)",
+    )
+    topics.add_argument(
+        "--retention-ms",
+        type=_positive,
+        help="retention.ms for every topic, existing ones too (default: the seed's per topic)",
     )
     _connection_args(topics)
     topics.set_defaults(func=cmd_topics)
