@@ -333,3 +333,35 @@ async def test_tokens_and_cost_are_recorded_per_query_and_in_total(
     assert (snapshot["tokens"]["in"], snapshot["tokens"]["out"]) == (2_000, 1_000)
     assert snapshot["cost_usd"] == pytest.approx(0.014)
     assert snapshot["provider_calls"] == 2
+
+
+@pytest.mark.asyncio
+async def test_triage_does_not_count_against_the_students_per_minute_limit(
+    fake_anthropic: FakeMessagesAPI, make_tutor: Callable[..., LLMTutor]
+) -> None:
+    from learnflow_agents.tutors.triage import classify
+
+    from tests.llm.support import triage_payload
+
+    def answer(body: dict) -> object:
+        tools = str(body.get("tools"))
+        return tool_reply(triage_payload("debug", 0.9) if "intent" in tools else debug_payload())
+
+    fake_anthropic.default = answer
+    clock = ManualClock()
+    tutor = make_tutor(settings_for(fake_anthropic.url, student_requests_per_minute=10), clock=clock)
+    routed = answered = 0
+    for _ in range(10):
+        request = debug_request()
+        ctx = make_ctx(None, "ada")
+
+        async def offline_route(query=request.query):
+            return classify(query)
+
+        decision = await tutor.route(request.query, ctx, offline_route)
+        routed += decision.router.startswith("llm:")
+        reply = await tutor.answer("debug", request, ctx, offline_for("debug", request, ctx))
+        answered += reply.provenance.provider == "anthropic"
+    # All 10 questions of the minute reach Claude, each routed by it too (20 calls).
+    assert (routed, answered) == (10, 10)
+    assert_offline(await ask_debug(tutor, "ada"), "rate-limited")

@@ -50,8 +50,16 @@ class RateLimiter:
         self._global = SlidingWindow(global_limit, window_seconds, clock)
         self._students: dict[str, SlidingWindow] = {}
 
-    def acquire(self, student_id: str) -> str | None:
-        """Record a request and return None, or return which limit refused it."""
+    def acquire(self, student_id: str, *, count_student: bool = True) -> str | None:
+        """Record a request and return None, or return which limit refused it.
+
+        `count_student=False` is for calls the student did not ask for (triage routing
+        their question): they count against the global limit only."""
+        if not count_student:
+            if not self._global.available():
+                return "global rate limit"
+            self._global.record()
+            return None
         student = self._students.get(student_id)
         if student is None:
             if len(self._students) > 10_000:

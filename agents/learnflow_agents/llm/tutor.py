@@ -291,19 +291,22 @@ class LLMTutor:
             key = cache_key(agent, request.query, context)
         return Job(agent=agent, student_id=ctx.student_id, prompt=prompt, call=call, cache_key=key)
 
-    def _admit(self, student_id: str) -> None:
-        """Budget, circuit and rates, cheapest refusal first; raises Fallback when refused."""
+    def _admit(self, student_id: str, *, asked: bool = True) -> None:
+        """Budget, circuit and rates, cheapest refusal first; raises Fallback when refused.
+
+        Only what the student asked counts against their per-minute limit: routing their
+        question (triage) counts against the global limit alone."""
         if self.budget.exhausted(student_id):
             raise Fallback("daily-budget", f"daily token budget of {self.budget.daily_tokens} used up")
         if not self.breaker.allow():
             raise Fallback("breaker-open", "the LLM provider is failing; answering offline for now")
-        refused = self.limiter.acquire(student_id)
+        refused = self.limiter.acquire(student_id, count_student=asked)
         if refused is not None:
             self.breaker.release()
             raise Fallback("rate-limited", refused)
 
     async def _ask(self, job: Job, on_delta: OnDelta | None) -> Any:
-        self._admit(job.student_id)
+        self._admit(job.student_id, asked=job.agent != "triage")
         try:
             async with asyncio.timeout(self.settings.deadline_seconds):
                 return await self._call_with_repair(job, on_delta)
