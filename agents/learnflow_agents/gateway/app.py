@@ -1,6 +1,7 @@
 """The tornado application and `run_gateway`, the process entry point."""
 
 import asyncio
+import json
 import logging
 import signal
 from typing import Any
@@ -13,6 +14,7 @@ from learnflow_agents.gateway.auth import HubIdentity
 from learnflow_agents.gateway.base import GatewayContext
 from learnflow_agents.gateway.config import GatewayConfig
 from learnflow_agents.gateway.metrics import GatewayMetrics, MeteredEventsHandler
+from learnflow_agents.gateway.readiness import Readiness
 from learnflow_agents.runtime.engine import Engine
 from learnflow_agents.settings import Settings
 
@@ -22,14 +24,43 @@ UUID_PATH = r"[^/]+"
 
 
 class LiveHandler(web.RequestHandler):
-    """Unauthenticated liveness/readiness for the proxy and Kubernetes probes; no data."""
+    """Unauthenticated liveness for the proxy and Kubernetes probes; no data.
+
+    503 when the event loop has stalled (`Readiness.alive`); a loop blocked for good
+    cannot answer at all, and the probe's timeout fails it."""
+
+    def initialize(self, readiness: Readiness | None = None) -> None:
+        self.readiness = readiness
 
     def get(self) -> None:
         self.set_header("Content-Type", "application/json")
+        problem = self.readiness.alive() if self.readiness is not None else None
+        if problem:
+            self.set_status(503)
+            self.finish(json.dumps({"ok": False, "reason": problem}))
+            return
         self.finish('{"ok": true}')
 
 
-def make_app(ctx: GatewayContext, metrics: GatewayMetrics | None = None) -> web.Application:
+class ReadyHandler(web.RequestHandler):
+    """Unauthenticated readiness: 200 while the gateway can serve (hub API, database and
+    bus producer answering), else 503 naming what is missing; no data."""
+
+    def initialize(self, readiness: Readiness | None = None) -> None:
+        self.readiness = readiness
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        problems = self.readiness.ready() if self.readiness is not None else {}
+        if problems:
+            self.set_status(503)
+        self.finish(json.dumps({"ready": not problems, "problems": problems}))
+
+
+def make_app(
+    ctx: GatewayContext, metrics: GatewayMetrics | None = None, readiness: Readiness | None = None
+) -> web.Application:
     p = ctx.config.prefix
     metrics = metrics or GatewayMetrics()
     routes: list[tuple[str, type, dict[str, Any]]] = [
@@ -47,12 +78,15 @@ def make_app(ctx: GatewayContext, metrics: GatewayMetrics | None = None) -> web.
     ]
     metrics.name_routes([(pattern, handler) for pattern, handler, _ in routes], p)
     metrics.routes[LiveHandler] = "health"
+    metrics.routes[ReadyHandler] = "ready"
+    probe = {"readiness": readiness}
     # The prefix itself answers too: the hub polls it to see that the service is up.
     return web.Application(
         [
             *routes,
-            (rf"{p}health", LiveHandler),
-            (rf"{p}?", LiveHandler),
+            (rf"{p}health", LiveHandler, probe),
+            (rf"{p}ready", ReadyHandler, probe),
+            (rf"{p}?", LiveHandler, probe),
         ],
         websocket_ping_interval=30,
         log_function=metrics.log_request,
@@ -65,17 +99,19 @@ async def serve_gateway(
     port: int,
     ip: str = "0.0.0.0",
     metrics: GatewayMetrics | None = None,
-) -> tuple[HTTPServer, Engine]:
-    """Start the engine (no agents: they run as their own Deployments) and listen."""
+) -> tuple[HTTPServer, Engine, Readiness]:
+    """Start the engine (no agents: they run as their own Deployments), the probes' checks,
+    and listen."""
     engine = await Engine(settings, run_agents=False).start()
     identity = HubIdentity(config)
     metrics = metrics or GatewayMetrics()
     metrics.instrument(identity)
     ctx = GatewayContext(engine=engine, identity=identity, config=config)
+    readiness = Readiness(engine, config.hub_api_url).start()
     # Bodies are size-checked per handler (413); the server's own limit is only the ceiling.
-    server = HTTPServer(make_app(ctx, metrics), xheaders=True, max_body_size=config.max_body_bytes)
+    server = HTTPServer(make_app(ctx, metrics, readiness), xheaders=True, max_body_size=config.max_body_bytes)
     server.listen(port, address=ip)
-    return server, engine
+    return server, engine, readiness
 
 
 async def run_gateway(
@@ -93,7 +129,7 @@ async def run_gateway(
     """
     config = config or GatewayConfig.from_env()
     metrics = GatewayMetrics()
-    server, engine = await serve_gateway(settings, config, port, ip, metrics)
+    server, engine, readiness = await serve_gateway(settings, config, port, ip, metrics)
     metrics_server = metrics.listen(metrics_port, ip) if metrics_port is not None else None
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -114,6 +150,7 @@ async def run_gateway(
         if metrics_server is not None:
             metrics_server.stop()
         await server.close_all_connections()
+        await readiness.stop()
         await engine.stop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
