@@ -76,6 +76,10 @@ class TutorAgent:
             reply = await offline()
         else:
             reply = await self.llm.answer(self.name, request, ctx, offline, ctx.stream)
+        # Graded mode guards offline replies too (the LLM tutor guards its own); a no-op otherwise.
+        from learnflow_agents.llm.graded import guard_graded_reply
+
+        reply = await guard_graded_reply(reply, request)
         if request.requested_by:
             reply.data["saga_of"] = request.requested_by
         return Outcome(reply=reply)
