@@ -5,6 +5,7 @@ on the real Kafka-protocol broker.
 """
 
 import asyncio
+import time
 import uuid
 
 import pytest
@@ -112,6 +113,7 @@ def test_redrive_takes_only_its_own_prefixs_stale_queries(store_url: str) -> Non
         assert ours and other
         assert mine.redrive_stale_queries(0.001, 3) == []  # unsent: still the relay's job
         mine.mark_sent([r.id for r in ours + other])
+        time.sleep(0.05)  # idle for longer than the 1 ms the sweep asks for
         found = mine.redrive_stale_queries(0.001, 3)
         assert [(r.student_id, r.redrives, r.gave_up) for r in found] == [("s1", 1, False)]
         # Its forward event is unsent again, for this prefix's relay only.
@@ -121,6 +123,7 @@ def test_redrive_takes_only_its_own_prefixs_stale_queries(store_url: str) -> Non
         # Re-published just now: not stale again until another idle period passes.
         mine.mark_sent([ours[0].id])
         assert mine.redrive_stale_queries(3600, 3) == []
+        time.sleep(0.05)
         assert theirs.redrive_stale_queries(0.001, 3)[0].student_id == "s2"
     finally:
         mine.close()
