@@ -72,6 +72,16 @@ class Consumer(ABC):
     @abstractmethod
     def assignment(self) -> set[TopicPartition]: ...
 
+    def take_revoked(self) -> set[TopicPartition]:
+        """Partitions taken from this member since the last call (a rebalance, maybe one
+        that gave them back; or a log the broker lost, re-read from its start): what a
+        caller tracked about them (fetched offsets, commit points) no longer holds. Records
+        of them still being handled may finish; their offsets must not be committed.
+
+        A consumer that cannot tell reports nothing.
+        """
+        return set()
+
     async def wait_positioned(self, timeout: float) -> bool:
         """Wait until this member has partitions and knows where it reads each from, so
         every record published afterwards reaches it (what a "latest" reader needs before

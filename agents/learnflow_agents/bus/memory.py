@@ -328,7 +328,7 @@ class MemoryConsumer(Consumer):
         caller tracked about them (fetched offsets, commit points) no longer holds, and
         their records come again from the group's committed offset (or the log start).
         Records of them still being handled may finish; their offsets must not be
-        committed. (The runner reads this; `Consumer` in base.py does not declare it yet.)"""
+        committed."""
         revoked, self._revoked = self._revoked, set()
         return revoked
 

@@ -160,15 +160,6 @@ def query_id_of(payload: Any) -> UUID | None:
     return getattr(payload, "query_id", None)
 
 
-def _take_revoked(consumer: Consumer) -> set[TopicPartition]:
-    """Partitions the consumer lost since the last call (a rebalance, maybe one that gave
-    them back, or a log the broker lost and that is re-read from its start): what was
-    tracked about them no longer holds. The Kafka and in-process consumers report them
-    (`take_revoked`); a consumer that cannot says nothing."""
-    take = getattr(consumer, "take_revoked", None)
-    return set(take()) if take is not None else set()
-
-
 @dataclass
 class _PartitionProgress:
     """Which fetched records of one partition are not done yet: where a commit may go."""
@@ -352,14 +343,14 @@ class AgentRunner:
                         records = []
                     # Before dispatching: these records were read under the assignment
                     # (and log) that stands now, so they start the partitions' new tracking.
-                    self._forget(_take_revoked(self._consumer), "revoked")
+                    self._forget(self._consumer.take_revoked(), "revoked")
                     self._dispatch(records)
                 else:
                     # Full: fetch nothing more until a record is done.
                     self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), 0.2)
-                    self._forget(_take_revoked(self._consumer), "revoked")
+                    self._forget(self._consumer.take_revoked(), "revoked")
                 await self._commit_done()
                 await self._flush_logs()
                 if time.monotonic() - self._last_heartbeat > self.heartbeat_interval:
