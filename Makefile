@@ -64,7 +64,7 @@ e2e: labextension/node_modules services
 evals: install
 	$(BIN)/python benchmarks/triage_eval.py --min-accuracy 0.95
 	$(BIN)/python benchmarks/debug_eval.py --min-correct 0.90
-	$(BIN)/python benchmarks/debug_outside_eval.py --set both --split dev --min-correct 0.95 --max-generic 0.10
+	$(BIN)/python benchmarks/debug_outside_eval.py --set cpython --split dev --min-correct 0.95 --max-generic 0.10
 	$(BIN)/python benchmarks/review_eval.py --min-match 0.90
 
 bench: install services
