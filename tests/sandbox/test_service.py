@@ -200,6 +200,9 @@ def test_requested_limits_are_capped_by_the_service(service: Served) -> None:
     granted = capped_limits(Limits, {"wall_seconds": 86_400, "memory_bytes": 64 * 1024 * 1024})
     assert granted.wall_seconds == Limits().wall_seconds * LIMIT_CAP_FACTOR
     assert granted.memory_bytes == 64 * 1024 * 1024
+    # Memory may be lowered, never raised: the pod's limit is per-check memory x concurrency.
+    raised = capped_limits(Limits, {"memory_bytes": Limits().memory_bytes * 2, "disk_bytes": 1 << 40})
+    assert raised.memory_bytes == Limits().memory_bytes and raised.disk_bytes == Limits().disk_bytes
     client = SandboxClient(service.url)
     runner = "_lf_receive()\n_lf_send({'ok': True})\n"
     answer, _ = client.run(runner, {}, Limits(wall_seconds=86_400))

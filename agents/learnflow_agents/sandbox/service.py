@@ -50,6 +50,8 @@ DEFAULT_CONCURRENCY = 4
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
 # Requested limits may raise a default at most this many times over.
 LIMIT_CAP_FACTOR = 4
+# Limits the chart sizes the pod by; requests cannot raise them.
+_SIZED_LIMITS = frozenset({"memory_bytes", "disk_bytes"})
 # Names whose presence in the environment means an operator gave this pod a secret.
 _SECRET_HINTS = ("KEY", "TOKEN", "PASSWORD", "SECRET", "DB_URL", "DATABASE_URL", "SASL")
 
@@ -61,7 +63,8 @@ class BadRequest(Exception):  # noqa: N818 - an HTTP answer, not a failure of ou
 
 
 def capped_limits(cls: type, requested: dict[str, float | int] | None) -> Any:
-    """`cls()` with the requested fields applied, each at most LIMIT_CAP_FACTOR x its default."""
+    """`cls()` with the requested fields applied, each at most LIMIT_CAP_FACTOR x its default
+    (memory and disk at most their default: the pod is sized on them)."""
     default = cls()
     if not requested:
         return default
@@ -79,7 +82,10 @@ def capped_limits(cls: type, requested: dict[str, float | int] | None) -> Any:
         if value <= 0:
             raise BadRequest(HTTPStatus.UNPROCESSABLE_ENTITY, f"limit {name} must be positive")
         base = numeric[name]
-        capped = min(value, base * LIMIT_CAP_FACTOR)
+        # Memory is what the pod's limit is sized on (per-check memory x concurrency): a
+        # request may lower it, never raise it.
+        factor = 1 if name in _SIZED_LIMITS else LIMIT_CAP_FACTOR
+        capped = min(value, base * factor)
         values[name] = int(capped) if isinstance(base, int) else float(capped)
     return dataclasses.replace(default, **values)
 
