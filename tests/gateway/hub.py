@@ -10,10 +10,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -239,3 +240,31 @@ def start_hub(tmp: Path, ports: dict[str, int], gateway_argv: list[str]) -> Hub:
         process.stop()
         raise
     return hub
+
+
+@contextlib.contextmanager
+def gateway_behind_cuttable_hub(
+    hub: Hub, tmp_path: Path, ready: str = "health"
+) -> Iterator[tuple[str, Any, Path]]:
+    """A second gateway (memory bus, SQLite) that reaches `hub`'s API through a TCP proxy the
+    test can cut and restore: yields (its base URL, the proxy, its log file)."""
+    from tests.fixtures.kafka_broker import free_port
+    from tests.fixtures.tcp_proxy import TcpProxy
+
+    hub_port = urlsplit(hub.url).port
+    assert hub_port is not None
+    proxy = TcpProxy(free_port(), hub_port)
+    proxy.start()
+    port = free_port()
+    argv = [sys.executable, "-m", "learnflow_agents.gateway", "--ip", "127.0.0.1", "--port", str(port)]
+    argv += ["--bus", "memory://", "--db", f"sqlite:///{tmp_path / 'gw.sqlite3'}"]
+    argv += ["--hub-api-url", f"http://127.0.0.1:{proxy.listen_port}/hub/api", "--auth-cache", "0"]
+    env = {**clean_env(), "JUPYTERHUB_API_TOKEN": hub.service_token, "JUPYTERHUB_SERVICE_PREFIX": "/"}
+    gateway = Process(argv, tmp_path / "gateway.log", env, tmp_path).start()
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until(lambda: reachable(base + ready), f"the second gateway's {ready}", log=gateway.log)
+        yield base, proxy, gateway.log
+    finally:
+        gateway.stop()
+        proxy.close()

@@ -7,20 +7,16 @@ through a TCP proxy the test cuts, as in test_secrets_and_http.py.
 """
 
 import asyncio
-import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
 from learnflow_agents.gateway.readiness import Readiness
 
-from tests.fixtures.kafka_broker import free_port
-from tests.fixtures.tcp_proxy import TcpProxy
-from tests.gateway.hub import Hub, Process, clean_env, reachable, wait_until
+from tests.gateway.hub import Hub, gateway_behind_cuttable_hub, wait_until
 
 
 def probe(url: str) -> tuple[int, dict[str, Any]]:
@@ -41,22 +37,9 @@ def test_the_hub_gateway_is_ready_on_kafka_and_postgresql(hub: Hub) -> None:
 @pytest.mark.kafka
 @pytest.mark.postgres
 def test_ready_is_503_while_the_hub_is_cut_off_and_200_after(hub: Hub, tmp_path: Path) -> None:
-    hub_port = urlsplit(hub.url).port
-    assert hub_port is not None
-    proxy = TcpProxy(free_port(), hub_port)
-    proxy.start()
-    port = free_port()
-    argv = [sys.executable, "-m", "learnflow_agents.gateway", "--ip", "127.0.0.1", "--port", str(port)]
-    argv += ["--bus", "memory://", "--db", f"sqlite:///{tmp_path / 'gw.sqlite3'}"]
-    argv += ["--hub-api-url", f"http://127.0.0.1:{proxy.listen_port}/hub/api", "--auth-cache", "0"]
-    env = {**clean_env(), "JUPYTERHUB_API_TOKEN": hub.service_token, "JUPYTERHUB_SERVICE_PREFIX": "/"}
-    gateway = Process(argv, tmp_path / "gateway.log", env, tmp_path).start()
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until(lambda: reachable(base + "ready"), "the second gateway ready", log=gateway.log)
-
+    with gateway_behind_cuttable_hub(hub, tmp_path, ready="ready") as (base, proxy, log):
         proxy.cut()
-        wait_until(lambda: probe(base + "ready")[0] == 503, "ready to fail", timeout=30, log=gateway.log)
+        wait_until(lambda: probe(base + "ready")[0] == 503, "ready to fail", timeout=30, log=log)
         code, body = probe(base + "ready")
         assert code == 503 and body["ready"] is False
         assert set(body["problems"]) == {"hub"}, body  # the database and the bus still answer
@@ -64,11 +47,8 @@ def test_ready_is_503_while_the_hub_is_cut_off_and_200_after(hub: Hub, tmp_path:
         assert probe(base + "health") == (200, {"ok": True})
 
         proxy.restore()
-        wait_until(lambda: probe(base + "ready")[0] == 200, "ready again", timeout=30, log=gateway.log)
+        wait_until(lambda: probe(base + "ready")[0] == 200, "ready again", timeout=30, log=log)
         assert probe(base + "ready") == (200, {"ready": True, "problems": {}})
-    finally:
-        gateway.stop()
-        proxy.close()
 
 
 @pytest.mark.asyncio

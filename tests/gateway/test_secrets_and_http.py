@@ -9,20 +9,16 @@ in cluster mode, whose traffic to the gateway is read on the wire by a recording
 """
 
 import asyncio
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
 from learnflow_agents.bus import create_bus
 
-from tests.fixtures.kafka_broker import free_port
-from tests.fixtures.tcp_proxy import TcpProxy
-from tests.gateway.hub import Hub, Process, clean_env, reachable, wait_until
+from tests.gateway.hub import Hub, gateway_behind_cuttable_hub
 from tests.gateway.test_cluster_server import start_student_server
 from tests.gateway.test_hub_gateway import answered, ask, call
 from tests.privacy.corpus import SECRETS
@@ -74,20 +70,8 @@ def test_deeply_nested_json_is_a_400(hub: Hub, raw: str) -> None:
 
 def test_a_hub_that_cannot_be_reached_is_a_503_with_retry_after(hub: Hub, tmp_path: Path) -> None:
     """A second gateway reaching the hub's API through a TCP proxy that the test cuts."""
-    hub_port = urlsplit(hub.url).port
-    assert hub_port is not None
-    proxy = TcpProxy(free_port(), hub_port)
-    proxy.start()
-    port = free_port()
-    argv = [sys.executable, "-m", "learnflow_agents.gateway", "--ip", "127.0.0.1", "--port", str(port)]
-    argv += ["--bus", "memory://", "--db", f"sqlite:///{tmp_path / 'gw.sqlite3'}"]
-    argv += ["--hub-api-url", f"http://127.0.0.1:{proxy.listen_port}/hub/api", "--auth-cache", "0"]
-    env = {**clean_env(), "JUPYTERHUB_API_TOKEN": hub.service_token, "JUPYTERHUB_SERVICE_PREFIX": "/"}
-    gateway = Process(argv, tmp_path / "gateway.log", env, tmp_path).start()
-    base = f"http://127.0.0.1:{port}/"
     headers = {"Authorization": f"token {hub.tokens['alice']}"}
-    try:
-        wait_until(lambda: reachable(base + "health"), "the second gateway", log=gateway.log)
+    with gateway_behind_cuttable_hub(hub, tmp_path) as (base, proxy, _log):
         assert requests.get(base + "api/progress", headers=headers, timeout=30).status_code == 200
         proxy.cut()
         for method, path, teacher in (
@@ -102,9 +86,6 @@ def test_a_hub_that_cannot_be_reached_is_a_503_with_retry_after(hub: Hub, tmp_pa
             assert "hub" in r.json()["error"]
         proxy.restore()
         assert requests.get(base + "api/progress", headers=headers, timeout=30).status_code == 200
-    finally:
-        gateway.stop()
-        proxy.close()
 
 
 class RecordingProxy:
