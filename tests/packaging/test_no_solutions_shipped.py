@@ -178,8 +178,9 @@ def agents_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def jupyter_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not LABEXTENSION_MARKER.exists():
-        pytest.skip("the prebuilt labextension is missing: run `make install` (it builds it)")
+    # `make install` builds the labextension; without it this wheel cannot be checked,
+    # and an unchecked wheel must not pass for a clean one.
+    assert LABEXTENSION_MARKER.exists(), "the prebuilt labextension is missing: `make install` builds it"
     return _build_wheel(ROOT, tmp_path_factory.mktemp("jupyter-wheel"))
 
 

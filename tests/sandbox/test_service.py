@@ -93,8 +93,8 @@ def wait_healthy(served: Served, timeout: float = 60.0) -> dict:
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    if not detect_isolation().strong:
-        pytest.skip("this machine gives no namespace isolation; the service refuses to serve")
+    # CI installs bubblewrap (scripts/ensure-services): weak isolation here is a failure.
+    assert detect_isolation().strong, "no namespace isolation here: the service refuses to serve"
     tmp = tmp_path_factory.mktemp("sandbox-service")
     process, port = start_service(tmp, clean_env(tmp), "--concurrency", "2", "--max-body", str(MAX_BODY))
     served = Served(process, port)
