@@ -91,6 +91,9 @@ def test_run_serves_health_answers_over_kafka_and_stops_gracefully(
             time.sleep(0.5)
         assert healthy, report
         assert {a["agent"] for a in report["agents"]} == everyone
+        # Each agent's heartbeat says how student code is isolated where it runs (strong in CI).
+        assert set(report["sandbox"]) == everyone
+        assert all(isolation["strong"] for isolation in report["sandbox"].values()), report["sandbox"]
     finally:
         service.send_signal(signal.SIGTERM)
         try:

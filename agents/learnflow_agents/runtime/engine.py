@@ -146,7 +146,7 @@ class Engine:
                     metrics=self.metrics,
                     emit_logs=s.emit_logs,
                     marker=self.marker,
-                    extra_stats=self._heartbeat_llm,
+                    extra_stats=self._heartbeat_extras,
                 )
                 await runner.start()
                 self.runners.append(runner)
@@ -320,11 +320,10 @@ class Engine:
 
         return detect_isolation().as_dict()
 
-    def _heartbeat_llm(self) -> dict[str, Any]:
-        # Every heartbeat also says how student code is isolated where this agent runs,
-        # so `learnflow-agents health` shows it for agents on other machines.
-        stats = self.llm_stats()
-        return {"sandbox": self.sandbox_status(), **({"llm": stats} if stats is not None else {})}
+    def _heartbeat_extras(self) -> dict[str, Any]:
+        from learnflow_agents.runtime.health import heartbeat_extras
+
+        return heartbeat_extras(self.llm)
 
     async def _mark_sent(self, ids: list[int]) -> None:
         store, _ = self._require()

@@ -50,3 +50,14 @@ def health_report(db_url: str, stale_after: float = HEARTBEAT_STALE_S) -> dict[s
         return store_health(store, stale_after)
     finally:
         store.close()
+
+
+def heartbeat_extras(llm: Any) -> dict[str, Any]:
+    """What every agent's heartbeat adds: how student code is isolated where it runs (so
+    `learnflow-agents health` shows it for agents on other machines), and the model's figures."""
+    from learnflow_agents.sandbox import detect_isolation
+
+    extras: dict[str, Any] = {"sandbox": detect_isolation().as_dict()}
+    if llm is not None:
+        extras["llm"] = llm.stats.snapshot()
+    return extras

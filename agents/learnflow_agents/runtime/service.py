@@ -5,12 +5,12 @@ import contextlib
 import logging
 import signal
 import time
-from typing import Any
 
 from learnflow_agents.bus import BusUnavailable, create_bus
 from learnflow_agents.llm import LLMCollector, build_llm
 from learnflow_agents.runtime.batching import SentMarker
 from learnflow_agents.runtime.handler import Agent
+from learnflow_agents.runtime.health import heartbeat_extras
 from learnflow_agents.runtime.logs import configure_json_logging
 from learnflow_agents.runtime.metrics import HealthServer, LoopWatch, Metrics
 from learnflow_agents.runtime.registry import build_agents
@@ -121,7 +121,7 @@ async def run_service(
             metrics=metrics,
             emit_logs=settings.emit_logs,
             marker=marker,
-            extra_stats=lambda: _heartbeat_stats(llm),
+            extra_stats=lambda: heartbeat_extras(llm),
         )
         for agent in agents
     ]
@@ -204,13 +204,3 @@ async def run_service(
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
     return code
-
-
-def _heartbeat_stats(llm: Any) -> dict[str, Any]:
-    """What each heartbeat adds: the sandbox's isolation here, and the model's figures."""
-    from learnflow_agents.sandbox import detect_isolation
-
-    stats: dict[str, Any] = {"sandbox": detect_isolation().as_dict()}
-    if llm is not None:
-        stats["llm"] = llm.stats.snapshot()
-    return stats
