@@ -101,7 +101,7 @@ with Store.open(sys.argv[1]) as store:
 def test_concurrent_upgrades_across_processes(store_url: str, tmp_path: Path) -> None:
     """Separate processes (agent pods) rely on the database's lock, not a Python one."""
     go = tmp_path / "go"
-    ready = [tmp_path / f"ready-{n}" for n in range(4)]
+    ready = [tmp_path / f"ready-{n}" for n in range(8)]
     racers = [
         subprocess.Popen(
             [sys.executable, "-c", RACER, store_url, str(flag), str(go)],
@@ -120,8 +120,8 @@ def test_concurrent_upgrades_across_processes(store_url: str, tmp_path: Path) ->
     finally:
         for r in racers:
             r.kill()
-    assert [r.returncode for r in racers] == [0] * 4, [err for _, err in outcomes]
-    assert [out.strip() for out, _ in outcomes] == [Store.head_revision()] * 4
+    assert [r.returncode for r in racers] == [0] * 8, [err for _, err in outcomes]
+    assert [out.strip() for out, _ in outcomes] == [Store.head_revision()] * 8
 
 
 def test_downgrade_to_base_and_back(bare: Store) -> None:

@@ -1,6 +1,7 @@
 """Database URLs and engines: psycopg 3 for PostgreSQL, the stdlib driver for SQLite."""
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -74,12 +75,30 @@ def _sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     try:
         cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(cur)
         cur.execute("PRAGMA foreign_keys = ON")
         # WAL + NORMAL: durable across process crashes; only an OS crash may lose the tail.
         cur.execute("PRAGMA synchronous = NORMAL")
     finally:
         cur.close()
+
+
+def _enable_wal(cur: sqlite3.Cursor) -> None:
+    # WAL is stored in the file, so only the first connection to a new database switches
+    # it. The switch needs an exclusive lock and SQLite can answer SQLITE_BUSY to it without
+    # calling the busy handler when processes open a new file together, so retry here.
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
 
 
 def _sqlite_begin(conn: Connection) -> None:
