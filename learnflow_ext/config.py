@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from jupyter_core.paths import jupyter_data_dir
 from learnflow_agents.contracts import LearningStyle, SkillLevel, StudentContext
 from learnflow_agents.runtime.handler import Agent
+from learnflow_agents.settings import default_data_dir, default_db_url
 from learnflow_agents.tutors.exercise.format import Topic
 from learnflow_agents.tutors.exercise.picker import normalise_topic
 from traitlets import Bool, Float, Int, List, TraitError, Unicode, validate
@@ -25,7 +25,7 @@ _STUDENT_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.@+\-]")
 
 
 def learnflow_data_dir() -> Path:
-    return Path(jupyter_data_dir()) / "learnflow"
+    return default_data_dir()
 
 
 class LearnFlow(Configurable):
@@ -92,11 +92,7 @@ class LearnFlow(Configurable):
     # -- derived values ---------------------------------------------------------------
 
     def resolved_db_url(self) -> str:
-        if self.db_url:
-            return self.db_url
-        if os.environ.get("LEARNFLOW_DB_URL"):
-            return os.environ["LEARNFLOW_DB_URL"]
-        return f"sqlite:///{learnflow_data_dir() / 'learnflow.sqlite3'}"
+        return self.db_url or default_db_url()
 
     def resolved_student_id(self) -> str:
         raw = (

@@ -1,6 +1,7 @@
 """Configuration from arguments or LEARNFLOW_* environment variables."""
 
 import os
+import sys
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -9,13 +10,36 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from learnflow_agents.llm.config import LLMSettings
 
 
+def jupyter_data_dir() -> Path:
+    """Jupyter's user data directory, by jupyter_core's rules, without importing Jupyter.
+
+    The agents distribution runs where Jupyter is not installed (the cluster's agent pods),
+    yet on a laptop the CLI and JupyterLab must open the same embedded database.
+    """
+    if os.environ.get("JUPYTER_DATA_DIR"):
+        return Path(os.environ["JUPYTER_DATA_DIR"]).expanduser()
+    home = Path.home()
+    if sys.platform == "darwin":
+        return home / "Library" / "Jupyter"
+    if os.name == "nt":
+        appdata = os.environ.get("APPDATA")
+        return Path(appdata) / "jupyter" if appdata else home / ".jupyter" / "data"
+    xdg = os.environ.get("XDG_DATA_HOME") or str(home / ".local" / "share")
+    return Path(xdg) / "jupyter"
+
+
 def default_data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "learnflow"
+    """Where LearnFlow keeps its embedded database and the kernel's preferences."""
+    return jupyter_data_dir() / "learnflow"
 
 
 def default_db_url() -> str:
-    return f"sqlite:///{default_data_dir() / 'learnflow.sqlite3'}"
+    """The one default store URL: $LEARNFLOW_DB_URL, else SQLite in the LearnFlow data dir.
+
+    The CLI, the Jupyter server extension, the kernel and the dashboard all call this, so
+    `learnflow-agents` and JupyterLab see the same students without configuration.
+    """
+    return os.environ.get("LEARNFLOW_DB_URL") or f"sqlite:///{default_data_dir() / 'learnflow.sqlite3'}"
 
 
 class Settings(BaseSettings):

@@ -8,11 +8,10 @@ import os
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from learnflow_agents.settings import Settings
+from learnflow_agents.settings import Settings, default_db_url
 from traitlets import Bool, Enum, Int, List, Unicode, default
 
 from learnflow_ext.config import _login_name as login_name
-from learnflow_ext.config import learnflow_data_dir
 from learnflow_ext.server import cluster
 from learnflow_ext.server.attempts import AttemptsHandler
 from learnflow_ext.server.events import EventsHandler
@@ -72,7 +71,7 @@ class LearnFlowExtension(ExtensionApp):
 
     @default("db_url")
     def _default_db_url(self) -> str:
-        return os.environ.get("LEARNFLOW_DB_URL") or f"sqlite:///{learnflow_data_dir() / 'learnflow.sqlite3'}"
+        return default_db_url()
 
     @default("student_id")
     def _default_student_id(self) -> str:
