@@ -4,6 +4,7 @@ Everything that crosses the bus or the store is one of these pydantic models, so
 malformed message is rejected at the edge with an error naming the field.
 """
 
+from learnflow_agents.contracts.check import CheckResult, TestOutcome, TestStatus
 from learnflow_agents.contracts.codec import ContractError, decode, encode, make_envelope
 from learnflow_agents.contracts.envelope import SCHEMA_VERSION, Envelope
 from learnflow_agents.contracts.events import (
@@ -15,12 +16,14 @@ from learnflow_agents.contracts.events import (
     StruggleAlert,
     StruggleLevel,
 )
+from learnflow_agents.contracts.progress import Achievement, ProgressFacts, Recommendation
 from learnflow_agents.contracts.query import (
     LearningStyle,
     SkillLevel,
     StudentContext,
     StudentQuery,
     VariableSummary,
+    check_query,
 )
 from learnflow_agents.contracts.reply import (
     Action,
@@ -28,6 +31,8 @@ from learnflow_agents.contracts.reply import (
     AgentReply,
     CodeBlock,
     CodeRole,
+    FollowUp,
+    HelperRelation,
     Provenance,
     ReplyStatus,
 )
@@ -45,20 +50,26 @@ __all__ = [
     "SCHEMA_VERSION",
     "TOPIC_PAYLOADS",
     "TOPIC_SPECS",
+    "Achievement",
     "Action",
     "ActionKind",
     "AgentLog",
     "AgentName",
     "AgentReply",
     "AgentRequest",
+    "CheckResult",
     "CodeBlock",
     "CodeRole",
     "ContractError",
     "DeadLetter",
     "Envelope",
+    "FollowUp",
+    "HelperRelation",
     "LearningStyle",
     "LogStatus",
+    "ProgressFacts",
     "Provenance",
+    "Recommendation",
     "ReplyStatus",
     "RoutingDecision",
     "SkillLevel",
@@ -66,9 +77,12 @@ __all__ = [
     "StruggleLevel",
     "StudentContext",
     "StudentQuery",
+    "TestOutcome",
+    "TestStatus",
     "Topic",
     "TopicSpec",
     "VariableSummary",
+    "check_query",
     "decode",
     "encode",
     "make_envelope",

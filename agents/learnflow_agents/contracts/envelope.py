@@ -8,7 +8,9 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from learnflow_agents.contracts.base import Contract
 
-SCHEMA_VERSION = "1.0"
+# 1.1 added typed relations (AgentReply.helps/follow_up/check/progress, StudentQuery
+# .exercise_id, AgentRequest.for_reply); 1.0 messages are upgraded on reading (contracts.legacy).
+SCHEMA_VERSION = "1.1"
 SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
 
 P = TypeVar("P", bound=BaseModel)

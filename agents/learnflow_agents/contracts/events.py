@@ -28,6 +28,8 @@ class AgentRequest(Contract):
     routing: RoutingDecision | None = None
     # Saga step: set when one agent asks another (debug asking concepts for a link).
     requested_by: str | None = None
+    # 1.1: the reply of `requested_by`'s that this request helps (the helper reply names it).
+    for_reply: UUID | None = None
     concept: Annotated[str, StringConstraints(max_length=128)] | None = None
 
 

@@ -1,12 +1,13 @@
 """What a student asks: the query and the context it is asked in."""
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from pydantic import Field, StringConstraints, model_validator
 
 from learnflow_agents.contracts.base import Contract
+from learnflow_agents.contracts.legacy import upgrade_query
 
 # Limits keep one student's paste from filling the store or an LLM context window.
 MAX_TEXT = 8_000
@@ -17,6 +18,7 @@ MAX_TOPICS = 200
 # An exercise has at most 6 hints; the margin is for re-released exercises.
 MAX_HINTS_USED = 20
 
+ExerciseId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.\-]+$")]
 TopicName = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
 
 
@@ -65,6 +67,13 @@ class StudentQuery(Contract):
     # Exercise checks: the hints the student revealed since their previous check of the
     # exercise (the UI reveals them; only it knows). Recorded with the attempt as evidence.
     hints_used: Annotated[int, Field(ge=0, le=MAX_HINTS_USED)] = 0
+    # 1.1: grade `code` as an attempt at this exercise (1.0 said "check <id>" in the text).
+    exercise_id: ExerciseId | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_1_0(cls, raw: Any) -> Any:
+        return upgrade_query(raw)
 
     @model_validator(mode="after")
     def _has_content(self) -> "StudentQuery":
@@ -83,6 +92,16 @@ class StudentQuery(Contract):
             if agent is AgentName.TRIAGE:
                 raise ValueError("target_agent cannot be triage; leave it empty to route")
         return self
+
+
+def check_query(exercise_id: str, code: str, **fields: Any) -> StudentQuery:
+    """A query asking the exercise agent to grade `code` against `exercise_id`.
+
+    The text is only a label for people (and lets a 1.0 agent grade it during an upgrade).
+    """
+    return StudentQuery(
+        text=f"check {exercise_id}", code=code, exercise_id=exercise_id, target_agent="exercise", **fields
+    )
 
 
 def new_query_id() -> UUID:

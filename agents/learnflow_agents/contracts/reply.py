@@ -5,9 +5,12 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from learnflow_agents.contracts.base import Contract
+from learnflow_agents.contracts.check import CheckResult
+from learnflow_agents.contracts.legacy import upgrade_reply
+from learnflow_agents.contracts.progress import ProgressFacts
 
 
 class CodeRole(StrEnum):
@@ -58,6 +61,22 @@ class Provenance(Contract):
     cached: bool = False
 
 
+class HelperRelation(Contract):
+    """This reply helps another agent's answer to the same query (debug asked concepts to
+    explain the concept behind an error): render it with that answer, not as the answer."""
+
+    agent: str
+    # The reply it helps, when the asking agent said which (1.0 messages never did).
+    reply_id: UUID | None = None
+
+
+class FollowUp(Contract):
+    """A helper this reply asked for: its answer arrives as a reply whose `helps` names this one."""
+
+    agent: str
+    concept: Annotated[str, StringConstraints(max_length=128)] | None = None
+
+
 class AgentReply(Contract):
     """Payload of `agent-responses`."""
 
@@ -72,7 +91,25 @@ class AgentReply(Contract):
     actions: list[Action] = Field(default_factory=list)
     concepts: list[str] = Field(default_factory=list)
     provenance: Provenance
-    # Agent-specific structured facts (routing, exercise id, mastery deltas) for renderers
-    # that want more than the prose; free-form so agents can grow without a schema bump.
+    # Agent-specific facts for renderers that want more than the prose (an exercise's id and
+    # topic, a debug reply's error type); free-form so agents can grow without a schema bump.
+    # Relations between messages and what other agents act on are typed fields below.
     data: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    # 1.1: set on a helper's reply; the query's answer is the reply without it.
+    helps: HelperRelation | None = None
+    # 1.1: the helper this reply asked for, so a client knows one more reply is coming.
+    follow_up: FollowUp | None = None
+    # 1.1: an exercise check's result (hidden tests scrubbed); None when nothing was graded.
+    check: CheckResult | None = None
+    # 1.1: a progress report's facts.
+    progress: ProgressFacts | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_1_0(cls, raw: Any) -> Any:
+        return upgrade_reply(raw)
+
+    @property
+    def is_helper(self) -> bool:
+        return self.helps is not None
