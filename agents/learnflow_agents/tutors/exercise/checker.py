@@ -6,58 +6,16 @@ test, an expected value or a verdict, and nothing it sends can turn a failure in
 """
 
 import time
-from enum import StrEnum
 
-from pydantic import BaseModel, Field
-
+from learnflow_agents.contracts.check import CheckResult, TestOutcome, TestStatus
 from learnflow_agents.sandbox import dispatch
 from learnflow_agents.sandbox.harness import STUDENT_FILENAME, RunLimits, run_test
 from learnflow_agents.tutors.exercise import assertions
 from learnflow_agents.tutors.exercise.bank import Bank, Exercise, ExerciseTest, load_bank
 from learnflow_agents.tutors.exercise.sandbox import Limits
 
-
-class Status(StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"
-    ERROR = "error"
-    TIMEOUT = "timeout"
-    MEMORY = "memory"
-    OUTPUT = "output"
-    RECURSION = "recursion"
-    EXIT = "exit"
-    CRASH = "crash"
-    NOT_RUN = "not-run"
-    BROKEN_TEST = "broken-test"
-
-
-class TestOutcome(BaseModel):
-    name: str
-    hidden: bool = False
-    status: Status
-    passed: bool
-    points: int = 1
-    message: str = Field("", description="Friendly explanation for the learner.")
-    expected: str | None = None
-    actual: str | None = None
-    check: str | None = Field(None, description="The assertion that failed (visible tests only).")
-    line: int | None = Field(None, description="Line of the student's code involved, if any.")
-    output: str = ""
-
-
-class CheckResult(BaseModel):
-    exercise_id: str | None = None
-    passed: bool
-    score: float = Field(ge=0.0, le=1.0)
-    points: int
-    max_points: int
-    summary: str
-    load_error: str | None = Field(None, description="Why the code could not even be loaded.")
-    tests: list[TestOutcome] = Field(default_factory=list)
-
-    @property
-    def failures(self) -> list[TestOutcome]:
-        return [t for t in self.tests if not t.passed]
+# The result types are contracts: an exercise check's reply carries them (AgentReply.check).
+Status = TestStatus
 
 
 _FRIENDLY = {
