@@ -5,7 +5,14 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import sqlalchemy as sa
-from learnflow_agents.contracts import AgentReply, Provenance, StruggleAlert, StruggleLevel, StudentQuery
+from learnflow_agents.contracts import (
+    AgentReply,
+    HelperRelation,
+    Provenance,
+    StruggleAlert,
+    StruggleLevel,
+    StudentQuery,
+)
 from learnflow_agents.store import Effects, Store
 from learnflow_agents.store import analytics as an
 from learnflow_agents.store.base import utc_now
@@ -20,7 +27,13 @@ def ask(store: Store, student: str, text: str = "help", course: str | None = "py
 
 
 def answer(
-    store: Store, student: str, qid: UUID, agent: str, concepts: list[str] | None = None, **data: object
+    store: Store,
+    student: str,
+    qid: UUID,
+    agent: str,
+    concepts: list[str] | None = None,
+    helps: str | None = None,
+    **data: object,
 ) -> AgentReply:
     reply = AgentReply(
         query_id=qid,
@@ -29,6 +42,7 @@ def answer(
         concepts=concepts or [],
         provenance=Provenance(agent=agent),
         data=dict(data),
+        helps=HelperRelation(agent=helps) if helps else None,
     )
     store.apply_effects([Effects(f"learnflow-{agent}", str(uuid.uuid4()), student, qid, reply=reply)])
     return reply
@@ -156,7 +170,7 @@ def test_students_struggling_now_most_severe_first(store: Store) -> None:
 def test_a_students_recent_queries_with_their_replies(store: Store) -> None:
     first = ask(store, "amy", "first")
     answer(store, "amy", first, "debug", ["lists"], error_type="IndexError")
-    answer(store, "amy", first, "concepts", ["lists"], saga_of="debug")
+    answer(store, "amy", first, "concepts", ["lists"], helps="debug")
     second = ask(store, "amy", "second")
     ask(store, "ben", "not amy's")
     with store._engine.begin() as conn:
@@ -181,20 +195,34 @@ def test_a_students_recent_queries_with_their_replies(store: Store) -> None:
 def test_reply_facts_read_only_the_fields_progress_needs(store: Store) -> None:
     qid = ask(store, "amy")
     debug = answer(store, "amy", qid, "debug", ["indexing", "lists"], error_type="IndexError")
-    answer(store, "amy", qid, "concepts", ["indexing"], saga_of="debug")
+    answer(store, "amy", qid, "concepts", ["indexing"], helps="debug")
     answer(store, "amy", ask(store, "amy"), "code-review", ["naming"])
     facts = an.student_reply_facts(store, "amy")
     by_agent = {f.agent: f for f in facts}
     assert set(by_agent) == {"debug", "concepts"}
     d = by_agent["debug"]
-    assert (d.reply_id, d.status, d.concept, d.error_type, d.saga_of) == (
+    assert (d.reply_id, d.status, d.concept, d.error_type, d.helps) == (
         str(debug.reply_id),
         "ok",
         "indexing",
         "IndexError",
         None,
     )
-    assert by_agent["concepts"].saga_of == "debug" and by_agent["concepts"].error_type is None
+    assert by_agent["concepts"].helps == "debug" and by_agent["concepts"].error_type is None
+
+
+def test_reply_facts_read_helpers_stored_by_1_0_agents(store: Store) -> None:
+    qid = ask(store, "amy")
+    helper = answer(store, "amy", qid, "concepts", ["indexing"])
+    # A row written before 1.1: the helped agent in data.saga_of, no `helps`.
+    doc = helper.model_dump(mode="json", exclude={"helps", "follow_up", "check", "progress"})
+    doc["data"] = {"saga_of": "debug"}
+    with store._engine.begin() as conn:
+        conn.execute(sa.update(replies).where(replies.c.reply_id == helper.reply_id).values(reply=doc))
+    (facts,) = an.student_reply_facts(store, "amy")
+    assert (facts.reply_id, facts.helps) == (str(helper.reply_id), "debug")
+    (read,) = an.student_recent_queries(store, "amy")[0].replies
+    assert read.helps == HelperRelation(agent="debug") and "saga_of" not in read.data
 
 
 def test_activity_days_are_utc_days(store: Store) -> None:

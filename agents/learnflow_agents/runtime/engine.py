@@ -256,7 +256,7 @@ class Engine:
                 with contextlib.suppress(TimeoutError):
                     return await asyncio.wait_for(asyncio.shield(future), min(remaining, poll))
                 for reply in await asyncio.to_thread(store.get_replies, query_id):
-                    if not reply.data.get("saga_of"):
+                    if not reply.is_helper:
                         return reply
                 poll = min(poll * 2, 2.0)
         finally:
@@ -354,7 +354,7 @@ class Engine:
                 except ContractError:
                     continue  # the owning agent dead-letters it; the feed just skips
                 payload = envelope.payload
-                if isinstance(payload, AgentReply) and not payload.data.get("saga_of"):
+                if isinstance(payload, AgentReply) and not payload.is_helper:
                     self._recent[payload.query_id] = payload
                     if len(self._recent) > RECENT_REPLIES:
                         self._recent.popitem(last=False)

@@ -797,7 +797,7 @@ class AgentRunner:
         if outcome.struggle is not None:
             struggle_events.append(outbox_event(Topic.STUDENT_STRUGGLE, student, outcome.struggle, trace))
         status = outcome.query_status
-        if status is None and reply is not None and not reply.data.get("saga_of"):
+        if status is None and reply is not None and not reply.is_helper:
             status = "answered"
         elif status is None and outcome.routing is not None:
             status = "routed"

@@ -340,7 +340,8 @@ class ReplyFacts:
     status: str | None
     concept: str | None
     error_type: str | None
-    saga_of: str | None
+    # The agent whose answer this reply helps (AgentReply.helps), None for an answer.
+    helps: str | None
 
 
 def student_reply_facts(
@@ -355,7 +356,8 @@ def student_reply_facts(
             _json_text("status"),
             _json_text("concepts", 0),
             _json_text("data", "error_type"),
-            _json_text("data", "saga_of"),
+            # Rows stored by 1.0 agents name the helped agent in data.saga_of (contracts.legacy).
+            sa.func.coalesce(_json_text("helps", "agent"), _json_text("data", "saga_of")),
         )
         .where(replies.c.student_id == student_id, replies.c.agent.in_(list(agents)))
         .order_by(replies.c.created_at.desc())

@@ -11,16 +11,24 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from learnflow_agents.contracts import AgentName, AgentReply, AgentRequest, ReplyStatus, Topic
+from learnflow_agents.contracts import (
+    AgentName,
+    AgentReply,
+    AgentRequest,
+    CheckResult,
+    HelperRelation,
+    ReplyStatus,
+    Topic,
+)
 from learnflow_agents.runtime.handler import HandlerContext, Outcome
 from learnflow_agents.store import AttemptRecord, Store
 from learnflow_agents.store.base import utc_now
 from learnflow_agents.tutors.progress.bkt import replay
 from learnflow_agents.tutors.progress.config import ProgressConfig
 from learnflow_agents.tutors.progress.evidence import (
-    CheckResult,
     Evidence,
     Kind,
+    attempt_details,
     check_of,
     from_attempt,
     from_reply,
@@ -32,17 +40,18 @@ from learnflow_agents.tutors.progress.struggle import choose, detect
 log = logging.getLogger("learnflow.progress")
 
 
-def record_once(store: Store, student_id: str, check: CheckResult) -> AttemptRecord:
+def record_once(store: Store, student_id: str, reply: AgentReply, check: CheckResult) -> AttemptRecord:
     """Record the attempt once per check reply: a redelivered reply (or one handled by two
     consumers during a rebalance) gets the attempt its first delivery stored."""
+    assert check.exercise_id and check.topic  # check_of's promise
     attempt_id = store.record_attempt(
         student_id,
         check.exercise_id,
         check.topic,
         check.passed,
         check.hints_used,
-        check.details,
-        source_id=check.details["reply_id"],
+        attempt_details(reply, check),
+        source_id=str(reply.reply_id),
     )
     return store.get_attempt(attempt_id)
 
@@ -58,7 +67,7 @@ class ProgressAgent:
         if isinstance(payload, AgentRequest):
             reply = await asyncio.to_thread(report, payload, ctx, self.config)
             if payload.requested_by:
-                reply.data["saga_of"] = payload.requested_by
+                reply.helps = HelperRelation(agent=payload.requested_by, reply_id=payload.for_reply)
             return Outcome(reply=reply)
         if isinstance(payload, AgentReply) and self._is_evidence(payload):
             return await asyncio.to_thread(self.observe, payload, ctx)
@@ -67,7 +76,7 @@ class ProgressAgent:
     def _is_evidence(self, reply: AgentReply) -> bool:
         # Our own reports, saga helpers' answers and failures say nothing about the student.
         failed = reply.status is ReplyStatus.ERROR
-        return reply.agent != self.name and not reply.data.get("saga_of") and not failed
+        return reply.agent != self.name and not reply.is_helper and not failed
 
     def observe(self, reply: AgentReply, ctx: HandlerContext) -> Outcome:
         """Mastery and struggle effects of one reply (synchronous: it reads the store)."""
@@ -100,11 +109,11 @@ class ProgressAgent:
 
     def _evidence(self, reply: AgentReply, ctx: HandlerContext) -> list[Evidence]:
         check = check_of(reply)
-        if check is None:
+        if check is None or not check.exercise_id or not check.topic:
             item = from_reply(reply)
             return [item] if item is not None else []
         if ctx.store is not None:
-            attempt = record_once(ctx.store, ctx.student_id, check)
+            attempt = record_once(ctx.store, ctx.student_id, reply, check)
         else:
             attempt = AttemptRecord(
                 id=0,
@@ -113,7 +122,7 @@ class ProgressAgent:
                 topic=check.topic,
                 passed=check.passed,
                 hints_used=check.hints_used,
-                details=check.details,
+                details=attempt_details(reply, check),
                 created_at=reply.created_at or utc_now(),
             )
         return from_attempt(attempt)

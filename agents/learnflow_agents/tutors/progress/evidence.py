@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from learnflow_agents.contracts import AgentName, AgentReply, ReplyStatus
+from learnflow_agents.contracts import AgentName, AgentReply, CheckResult, ReplyStatus
 from learnflow_agents.store import AttemptRecord
 
 
@@ -66,42 +66,28 @@ class Evidence:
         return f"{when}: asked for an explanation of {self.topic}"
 
 
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    """An exercise check reply, as an attempt to record."""
-
-    exercise_id: str
-    topic: str
-    passed: bool
-    hints_used: int
-    details: dict[str, Any]
-
-
 def check_of(reply: AgentReply) -> CheckResult | None:
-    """The graded attempt in an exercise check reply; None for any other reply."""
-    data = reply.data
-    if reply.agent != AgentName.EXERCISE.value or not isinstance(data.get("passed"), bool):
+    """The graded attempt in an exercise check reply (`reply.check`); None for any other reply.
+
+    Its `hints_used` are the hints the client revealed since the previous check (StudentQuery
+    .hints_used, echoed by the exercise agent): weak evidence, one item each.
+    """
+    check = reply.check
+    if reply.agent != AgentName.EXERCISE.value or check is None:
         return None
-    exercise_id, topic = data.get("exercise_id"), data.get("topic")
-    if not exercise_id or not topic:
-        return None  # "unknown exercise": nothing was attempted
-    failed = [str(t.get("name", "?")) for t in data.get("tests", []) if not t.get("passed", True)]
-    details = {
+    if not check.exercise_id or not check.topic:
+        return None  # nothing was attempted on a known exercise
+    return check
+
+
+def attempt_details(reply: AgentReply, check: CheckResult) -> dict[str, Any]:
+    """What an attempt record keeps of its check reply."""
+    return {
         "reply_id": str(reply.reply_id),
         "query_id": str(reply.query_id),
-        "score": data.get("score"),
-        "failed_tests": failed[:20],
+        "score": check.score,
+        "failed_tests": [t.name for t in check.failures][:20],
     }
-    # The client reports the hints it revealed since the previous check (StudentQuery
-    # .hints_used); the exercise agent echoes them here. Weak evidence, one item each.
-    hints = data.get("hints_used", 0)
-    return CheckResult(
-        exercise_id=str(exercise_id),
-        topic=str(topic),
-        passed=bool(data["passed"]),
-        hints_used=hints if isinstance(hints, int) and hints >= 0 else 0,
-        details=details,
-    )
 
 
 def from_attempt(attempt: AttemptRecord) -> list[Evidence]:
@@ -132,10 +118,10 @@ def from_reply_fields(
     status: str | None,
     concepts: list[str] | None,
     error_type: str | None,
-    saga_of: str | None,
+    helps: str | None,
 ) -> Evidence | None:
     """Evidence from a debug or concepts reply's fields (stored row or live message)."""
-    if saga_of or status == ReplyStatus.ERROR.value or not concepts:
+    if helps or status == ReplyStatus.ERROR.value or not concepts:
         # A saga helper's explanation belongs to the debug reply that asked for it.
         return None
     topic = concepts[0]
@@ -149,7 +135,6 @@ def from_reply_fields(
 
 def from_reply(reply: AgentReply) -> Evidence | None:
     error_type = reply.data.get("error_type")
-    saga_of = reply.data.get("saga_of")
     return from_reply_fields(
         str(reply.reply_id),
         reply.agent,
@@ -157,5 +142,5 @@ def from_reply(reply: AgentReply) -> Evidence | None:
         reply.status.value,
         list(reply.concepts),
         error_type if isinstance(error_type, str) else None,
-        saga_of if isinstance(saga_of, str) else None,
+        reply.helps.agent if reply.helps else None,
     )

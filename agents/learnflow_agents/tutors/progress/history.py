@@ -24,7 +24,7 @@ def load_history(store: Store, student_id: str, limit: int = 1_000) -> list[Evid
             facts.status,
             [facts.concept] if facts.concept else None,
             facts.error_type,
-            facts.saga_of,
+            facts.helps,
         )
         if item is not None:
             items.append(item)

@@ -16,6 +16,7 @@ from learnflow_agents.contracts import (
     SkillLevel,
     StudentContext,
 )
+from learnflow_agents.contracts import progress as facts
 from learnflow_agents.store.base import utc_now
 from learnflow_agents.tutors.progress.achievements import Achievement, achievements, current_streak
 from learnflow_agents.tutors.progress.bkt import Trace, replay
@@ -173,18 +174,18 @@ def render(query_id: UUID, snap: Snapshot, started: float) -> AgentReply:
         actions=actions,
         concepts=[*snap.growth[:1], *(r.topic for r in snap.recommendations[:1])],
         provenance=Provenance(agent=AGENT, provider="offline", latency_ms=latency),
-        data={
-            "mastery": {t: round(p, 3) for t, p in sorted(m.items())},
-            "achievements": [a.as_dict() for a in snap.achievements],
-            "recommendations": [r.as_dict() for r in snap.recommendations],
-            "skill_level": snap.level.value,
-            "strengths": snap.strengths,
-            "growth_areas": snap.growth,
-            "topics_covered": snap.covered,
-            "exercises_passed": snap.passed,
-            "attempts": snap.attempts,
-            "streak_days": snap.streak,
-        },
+        progress=facts.ProgressFacts(
+            mastery={t: round(p, 3) for t, p in sorted(m.items())},
+            achievements=[facts.Achievement.model_validate(a.as_dict()) for a in snap.achievements],
+            recommendations=[facts.Recommendation.model_validate(r.as_dict()) for r in snap.recommendations],
+            skill_level=snap.level.value,
+            strengths=snap.strengths,
+            growth_areas=snap.growth,
+            topics_covered=snap.covered,
+            exercises_passed=snap.passed,
+            attempts=snap.attempts,
+            streak_days=snap.streak,
+        ),
     )
 
 
