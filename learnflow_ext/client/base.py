@@ -9,8 +9,6 @@ the few documented as blocking (`wait_idle`, `status`, `close`): a student's cel
 waits for an agent.
 """
 
-import asyncio
-import contextlib
 import logging
 import threading
 from abc import ABC, abstractmethod
@@ -26,7 +24,8 @@ log = logging.getLogger("learnflow.kernel.client")
 
 # Listeners kept for events that arrive late (routing, logs); the oldest are dropped first.
 KEPT_LISTENERS = 256
-# How long a reply that announced a helper's answer (debug asking concepts) waits for it.
+# How long a reply that announced a helper's answer (`follow_up`: debug asking concepts)
+# waits for it.
 RELATED_TIMEOUT = 15.0
 
 
@@ -34,8 +33,9 @@ class QueryListener(Protocol):
     """Receives one query's live events. Called from the client's own thread.
 
     A listener may also define `on_related_reply(reply)`: a helper agent's answer to the
-    same query (the concepts agent explaining the idea behind a bug), delivered after
-    `on_reply` when the reply announces one (`data["concept_requested"]`).
+    same query (the concepts agent explaining the idea behind a bug; `reply.helps` is set),
+    delivered after `on_reply` when that reply announced it (`reply.follow_up`). A listener
+    without it hears only the answer.
     """
 
     def on_routing(self, decision: RoutingDecision) -> None: ...
@@ -70,10 +70,9 @@ class LearnFlowClient(ABC):
 
     def __init__(self) -> None:
         # Both clients track queries alike: unanswered ids in `_pending`, guarded by the
-        # `_idle` condition (notified whenever one is answered or fails), a listener per
-        # query for its live events, and an Event per query whose helper reply is awaited.
+        # `_idle` condition (notified whenever one is answered, its announced helper reply
+        # delivered, or it fails), and a listener per query for its live events.
         self._listeners: OrderedDict[UUID, QueryListener] = OrderedDict()
-        self._related_arrived: dict[UUID, asyncio.Event] = {}
         self._pending: set[UUID] = set()
         self._idle = threading.Condition()
         self.submitted = 0
@@ -136,39 +135,24 @@ class LearnFlowClient(ABC):
             self._pending.discard(query_id)
             self._idle.notify_all()
 
-    def _related_signal(self, query_id: UUID) -> None:
-        """A helper's reply to `query_id` arrived on the live feed: re-read the replies now."""
-        arrived = self._related_arrived.get(query_id)
-        if arrived is not None:
-            arrived.set()
-
-    async def _deliver_related(
+    async def _deliver_replies(
         self,
-        query_id: UUID,
         listener: QueryListener,
-        helper_replies: Callable[[], Awaitable[list[AgentReply]]],
+        answer: Awaitable[AgentReply],
+        helper: Callable[[], Awaitable[AgentReply | None]],
     ) -> None:
-        """Hand the helper's replies (`data.saga_of`) to the listener once they are stored, or
-        give up after RELATED_TIMEOUT. The stored replies are the truth; the live feed's signal
-        only makes the wait short."""
+        """The one way replies reach a listener: the answer to `on_reply`, then, when it
+        announces a helper (`follow_up`), that helper's reply to `on_related_reply`.
+        `answer` raises the client's own errors; `helper()` returns None when no helper
+        answered within RELATED_TIMEOUT, which leaves the answer on its own."""
+        reply = await answer
+        safely(listener.on_reply, reply)
         on_related = getattr(listener, "on_related_reply", None)
-        arrived = self._related_arrived.setdefault(query_id, asyncio.Event())
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + RELATED_TIMEOUT
-        try:
-            while True:
-                related = await helper_replies()
-                remaining = deadline - loop.time()
-                if related or remaining <= 0:
-                    break
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(arrived.wait(), min(remaining, 1.0))
-                arrived.clear()
-        finally:
-            self._related_arrived.pop(query_id, None)
-        if on_related is not None:
-            for reply in related:
-                safely(on_related, reply)
+        if reply.follow_up is None or on_related is None:
+            return
+        related = await helper()
+        if related is not None:
+            safely(on_related, related)
 
 
 def safely(callback: Callable[..., None], *args: Any) -> None:

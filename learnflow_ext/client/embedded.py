@@ -21,7 +21,14 @@ from learnflow_agents.contracts import AgentLog, AgentReply, RoutingDecision, St
 from learnflow_agents.runtime.handler import Agent
 from learnflow_agents.settings import Settings
 
-from learnflow_ext.client.base import ClientStatus, FeedbackDone, LearnFlowClient, QueryListener, safely
+from learnflow_ext.client.base import (
+    RELATED_TIMEOUT,
+    ClientStatus,
+    FeedbackDone,
+    LearnFlowClient,
+    QueryListener,
+    safely,
+)
 
 if TYPE_CHECKING:
     from learnflow_agents.runtime.engine import Engine
@@ -160,13 +167,12 @@ class EmbeddedClient(LearnFlowClient):
                 with self._idle:
                     self._unstored.discard(query.query_id)
                     self._idle.notify_all()
-            reply = await engine.wait(query.query_id, self.reply_timeout)
-            safely(listener.on_reply, reply)
-            if reply.data.get("concept_requested"):
-                # Still pending until the helper answers, so `wait_idle` includes it.
-                await self._deliver_related(
-                    query.query_id, listener, lambda: self._helper_replies(engine, query.query_id)
-                )
+            # Still pending until an announced helper answers, so `wait_idle` includes it.
+            await self._deliver_replies(
+                listener,
+                engine.wait(query.query_id, self.reply_timeout),
+                lambda: self._helper_reply(engine, query.query_id),
+            )
         except QueryTimeoutError:
             safely(
                 listener.on_failure,
@@ -179,8 +185,13 @@ class EmbeddedClient(LearnFlowClient):
             self._settle(query.query_id)
 
     @staticmethod
-    async def _helper_replies(engine: "Engine", query_id: UUID) -> list[AgentReply]:
-        return [r for r in await engine.replies(query_id) if r.data.get("saga_of")]
+    async def _helper_reply(engine: "Engine", query_id: UUID) -> AgentReply | None:
+        from learnflow_agents.runtime.engine import QueryTimeoutError
+
+        try:
+            return await engine.wait(query_id, RELATED_TIMEOUT, helper=True)
+        except QueryTimeoutError:
+            return None
 
     async def _engine(self) -> "Engine":
         await self._started.wait()
@@ -201,8 +212,6 @@ class EmbeddedClient(LearnFlowClient):
                 safely(listener.on_routing, payload)
             elif isinstance(payload, AgentLog):
                 safely(listener.on_log, payload)
-            elif isinstance(payload, AgentReply) and payload.data.get("saga_of"):
-                self._related_signal(payload.query_id)
 
     def record_feedback(
         self,

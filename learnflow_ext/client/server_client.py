@@ -24,7 +24,14 @@ from uuid import UUID
 
 from learnflow_agents.contracts import AgentLog, AgentReply, RoutingDecision, StudentQuery
 
-from learnflow_ext.client.base import ClientStatus, FeedbackDone, LearnFlowClient, QueryListener, safely
+from learnflow_ext.client.base import (
+    RELATED_TIMEOUT,
+    ClientStatus,
+    FeedbackDone,
+    LearnFlowClient,
+    QueryListener,
+    safely,
+)
 
 log = logging.getLogger("learnflow.kernel.server_client")
 
@@ -141,6 +148,8 @@ class ServerClient(LearnFlowClient):
         self._stop: asyncio.Event | None = None
         self._ws_open = asyncio.Event()
         self._http: Any = None
+        # Per query in flight: its helper's reply, as the events socket brings it.
+        self._helpers: dict[UUID, asyncio.Future[AgentReply]] = {}
 
     @property
     def student_id(self) -> str:
@@ -224,9 +233,6 @@ class ServerClient(LearnFlowClient):
         except ValueError:
             return
         kind = event.get("type")
-        if kind == "reply" and (payload.get("data") or {}).get("saga_of"):
-            self._related_signal(query_id)
-            return
         listener = self._listeners.get(query_id)
         if listener is None:
             return
@@ -234,6 +240,11 @@ class ServerClient(LearnFlowClient):
             safely(listener.on_routing, RoutingDecision.model_validate(payload))
         elif kind == "log":
             safely(listener.on_log, AgentLog.model_validate(payload))
+        elif kind == "reply" and (helper := self._helpers.get(query_id)) is not None and not helper.done():
+            # The answer comes by the long poll; a helper's reply is taken from the socket.
+            reply = AgentReply.model_validate(payload)
+            if reply.is_helper:
+                helper.set_result(reply)
 
     # -- HTTP ------------------------------------------------------------------------
 
@@ -280,18 +291,17 @@ class ServerClient(LearnFlowClient):
             # that will not open only costs the live updates, the reply still comes.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._ws_open.wait(), 5.0)
+            self._helpers[query.query_id] = asyncio.get_running_loop().create_future()
             await self._request("POST", "queries", body=query.model_dump(mode="json"))
-            reply = await self._main_reply(query_id)
-            safely(listener.on_reply, reply)
-            if reply.data.get("concept_requested"):
-                await self._deliver_related(
-                    query.query_id, listener, lambda: self._helper_replies(query.query_id)
-                )
+            await self._deliver_replies(
+                listener, self._main_reply(query_id), lambda: self._helper_reply(query.query_id)
+            )
         except ServerError as err:
             safely(listener.on_failure, str(err))
         except Exception as err:
             safely(listener.on_failure, f"{type(err).__name__}: {err}")
         finally:
+            self._helpers.pop(query.query_id, None)
             self._settle(query.query_id)
 
     async def _main_reply(self, query_id: str) -> AgentReply:
@@ -300,17 +310,21 @@ class ServerClient(LearnFlowClient):
         while (remaining := deadline - loop.time()) > 0:
             wait = min(remaining, POLL_SECONDS)
             view = await self._request("GET", "queries", query_id, timeout=wait + 15, wait=f"{wait:.1f}")
-            for reply in view["replies"]:
-                if not (reply.get("data") or {}).get("saga_of"):
-                    return AgentReply.model_validate(reply)
+            for reply in map(AgentReply.model_validate, view["replies"]):
+                if not reply.is_helper:
+                    return reply
         raise ServerError(
             f"no answer within {self.reply_timeout:g}s; the question is stored "
             "and may still be answered (run `%learnflow status`)"
         )
 
-    async def _helper_replies(self, query_id: UUID) -> list[AgentReply]:
+    async def _helper_reply(self, query_id: UUID) -> AgentReply | None:
+        """The helper's reply from the events socket; if none came within RELATED_TIMEOUT
+        (the socket was down, say), the stored one, if any."""
+        with contextlib.suppress(TimeoutError):
+            return await asyncio.wait_for(asyncio.shield(self._helpers[query_id]), RELATED_TIMEOUT)
         view = await self._request("GET", "queries", str(query_id))
-        return [AgentReply.model_validate(r) for r in view["replies"] if (r.get("data") or {}).get("saga_of")]
+        return next((r for r in map(AgentReply.model_validate, view["replies"]) if r.is_helper), None)
 
     def record_feedback(
         self,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
-from learnflow_agents.contracts import AgentReply, CodeRole, StudentQuery
+from learnflow_agents.contracts import AgentReply, CodeRole, StudentQuery, check_query
 from learnflow_agents.privacy import scrub_text
 from pydantic import ValidationError
 
@@ -155,21 +155,17 @@ class KernelSession:
         return None
 
     def check_query(self, code: str, exercise: AgentReply | None) -> Callable[[Any], StudentQuery]:
-        """The exercise agent's check: "check EXERCISE_ID" with the student's code, and the
-        hints revealed since the previous check of that exercise."""
+        """The exercise agent's check of the student's code against the exercise on screen
+        (`StudentQuery.exercise_id`), with the hints revealed since the previous check of it.
+        With no exercise on screen the agent is asked for one."""
         exercise_id = reply_data.exercise_id(exercise) if exercise else None
-        text = "check" if exercise_id is None else f"check {exercise_id}"
         hints_used = self._new_hints(exercise_id) if exercise_id else 0
 
         def build(context: Any) -> StudentQuery:
-            return StudentQuery(
-                text=text,
-                code=scrub_text(code),
-                target_agent="exercise",
-                context=context,
-                source="kernel-magic",
-                hints_used=hints_used,
-            )
+            fields: dict[str, Any] = {"context": context, "source": "kernel-magic", "hints_used": hints_used}
+            if exercise_id is None:
+                return StudentQuery(text="check", code=scrub_text(code), target_agent="exercise", **fields)
+            return check_query(exercise_id, scrub_text(code), **fields)
 
         return build
 

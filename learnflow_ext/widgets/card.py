@@ -141,7 +141,7 @@ class FeedbackCard(widgets.VBox):
             self.view.streamed = ""
             self.view.note = ""
             self.panel = panel_for(self.view, self.actions, self, self.refresh)
-            self._content.children = [self.panel]
+            self._content.children = [self.panel, *(_related_widget(r) for r in self.view.related)]
             self._rating.children = self._rating_buttons(reply)
             self._draw_header()
         self.refresh()
@@ -154,7 +154,7 @@ class FeedbackCard(widgets.VBox):
         self.refresh()
 
     def on_related_reply(self, reply: AgentReply) -> None:
-        """A saga helper's answer to the same query, e.g. the concept behind a bug."""
+        """A helper's answer to the same query (`reply.helps`), e.g. the concept behind a bug."""
         with self._lock:
             self.view.related.append(reply)
             self._content.children = [*self._content.children, _related_widget(reply)]

@@ -17,7 +17,7 @@ def replies_to(jupyter_env: JupyterSandbox, text_prefix: str) -> list:
     [query] = [q for q in jupyter_env.queries() if q.text.startswith(text_prefix)]
     store = Store.open(jupyter_env.db_url, upgrade=False)
     try:
-        return [r for r in store.get_replies(query.query_id) if not r.data.get("saga_of")]
+        return [r for r in store.get_replies(query.query_id) if not r.is_helper]
     finally:
         store.close()
 
@@ -42,9 +42,16 @@ def test_debug_and_review_agents_answer_under_the_cells(jupyter_env: JupyterSand
     assert "Debug agent · done · offline" in card["text/plain"]
     assert diagnosis.summary in card["text/plain"]
     # Debug asked the concepts agent (saga); that answer is shown beneath the diagnosis.
-    concept = diagnosis.data["concept_requested"]
-    assert concept
-    assert "**📘 Concepts agent: " in card["text/markdown"]
+    assert diagnosis.follow_up is not None and diagnosis.follow_up.agent == "concepts"
+    assert diagnosis.follow_up.concept
+    store = Store.open(jupyter_env.db_url, upgrade=False)
+    try:
+        [helper] = [r for r in store.get_replies(diagnosis.query_id) if r.is_helper]
+    finally:
+        store.close()
+    assert helper.agent == "concepts" and helper.helps is not None
+    assert (helper.helps.agent, helper.helps.reply_id) == ("debug", diagnosis.reply_id)
+    assert f"**📘 Concepts agent: {helper.summary}" in card["text/markdown"]
 
     [review] = replies_to(jupyter_env, "Please review my code")
     assert review.agent == "code-review"
@@ -83,7 +90,8 @@ def test_an_exercise_is_picked_inserted_and_checked(jupyter_env: JupyterSandbox)
     [check] = replies_to(jupyter_env, f"check {exercise_id}")
     [query] = [q for q in jupyter_env.queries() if q.text == f"check {exercise_id}"]
     assert query.code == solution
-    assert check.data["passed"] is True
+    assert check.check is not None and check.check.passed is True
+    assert check.check.exercise_id == exercise_id
     [card] = widget_displays(notebook.cells[4])
     assert "✅" in card["text/markdown"]
     assert "❌" not in card["text/markdown"]

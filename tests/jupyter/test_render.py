@@ -4,13 +4,20 @@ from uuid import uuid4
 
 from IPython.core.formatters import format_display_data
 from learnflow_agents.contracts import (
+    Achievement,
     Action,
     ActionKind,
     AgentReply,
+    CheckResult,
     CodeBlock,
     CodeRole,
+    HelperRelation,
+    ProgressFacts,
     Provenance,
+    Recommendation,
     ReplyStatus,
+    TestOutcome,
+    TestStatus,
 )
 
 from learnflow_ext.widgets.document import CardState, ReplyView
@@ -89,20 +96,27 @@ def test_an_error_reply_is_shown_as_an_error() -> None:
 def test_exercise_check_results_list_each_test() -> None:
     reply = sample_reply(
         agent="exercise",
-        data={
-            "check": {
-                "tests": [
-                    {"name": "adds small numbers", "passed": True, "message": "✅ Passed."},
-                    {
-                        "name": "adds negatives",
-                        "passed": False,
-                        "message": "Not quite.",
-                        "expected": "-3",
-                        "actual": "3",
-                    },
-                ]
-            }
-        },
+        check=CheckResult(
+            exercise_id="add",
+            passed=False,
+            score=0.5,
+            points=1,
+            max_points=2,
+            summary="1 of 2 tests did not pass yet.",
+            tests=[
+                TestOutcome(
+                    name="adds small numbers", passed=True, status=TestStatus.PASSED, message="✅ Passed."
+                ),
+                TestOutcome(
+                    name="adds negatives",
+                    passed=False,
+                    status=TestStatus.FAILED,
+                    message="Not quite.",
+                    expected="-3",
+                    actual="3",
+                ),
+            ],
+        ),
     )
     view = ReplyView.of(reply)
     assert "**Tests: 1/2 passed**" in view.markdown()
@@ -114,11 +128,11 @@ def test_progress_shows_mastery_bars_recommendations_and_achievements() -> None:
     reply = sample_reply(
         agent="progress",
         code_blocks=[],
-        data={
-            "mastery": {"loops": 0.8, "recursion": 0.25},
-            "recommendations": [{"topic": "functions", "reason": "loops are mastered"}],
-            "achievements": ["First exercise passed"],
-        },
+        progress=ProgressFacts(
+            mastery={"loops": 0.8, "recursion": 0.25},
+            recommendations=[Recommendation(topic="functions", reason="loops are mastered")],
+            achievements=[Achievement(id="first-exercise-passed", title="First exercise passed")],
+        ),
     )
     view = ReplyView.of(reply)
     html = view.html()
@@ -142,7 +156,7 @@ def test_related_saga_replies_are_rendered_beneath() -> None:
         summary="Types decide what + means",
         explanation="Strings join.",
         code_blocks=[],
-        data={"saga_of": "debug"},
+        helps=HelperRelation(agent="debug"),
     )
     view = ReplyView.of(sample_reply(), related=[concept])
     assert "**📘 Concepts agent: Types decide what + means**" in view.markdown()

@@ -12,13 +12,18 @@ from IPython.core.interactiveshell import InteractiveShell
 from learnflow_agents.contracts import (
     AgentLog,
     AgentReply,
+    CheckResult,
     CodeBlock,
     CodeRole,
+    HelperRelation,
     LogStatus,
+    ProgressFacts,
     Provenance,
     RoutingDecision,
     StudentContext,
     StudentQuery,
+    TestOutcome,
+    TestStatus,
 )
 from learnflow_agents.store.schema import feedback
 
@@ -80,6 +85,19 @@ def reply(**overrides: object) -> AgentReply:
     }
     fields.update(overrides)
     return AgentReply(**fields)  # type: ignore[arg-type]
+
+
+def result(exercise_id: str, *tests: TestOutcome) -> CheckResult:
+    passed = all(t.passed for t in tests) if tests else False
+    return CheckResult(
+        exercise_id=exercise_id,
+        passed=passed,
+        score=float(passed),
+        points=sum(t.passed for t in tests),
+        max_points=len(tests),
+        summary="checked",
+        tests=list(tests),
+    )
 
 
 def find(widget: widgets.Widget, kind: type) -> list:
@@ -217,12 +235,13 @@ def test_exercise_panel_inserts_the_starter_and_checks_the_last_cell(session: Ke
         reply(
             agent="exercise",
             summary="1 of 2 tests pass",
-            data={
-                "tests": [
-                    {"name": "evens", "passed": True},
-                    {"name": "empty list", "passed": False, "expected": "0", "actual": "None"},
-                ]
-            },
+            check=result(
+                "sum-evens",
+                TestOutcome(name="evens", passed=True, status=TestStatus.PASSED),
+                TestOutcome(
+                    name="empty list", passed=False, status=TestStatus.FAILED, expected="0", actual="None"
+                ),
+            ),
         )
     )
     assert "<td>✅</td><td><strong>evens</strong></td>" in card.panel.results.value
@@ -253,7 +272,7 @@ def test_progress_panel_charts_mastery(session: KernelSession) -> None:
         reply(
             agent="progress",
             code_blocks=[],
-            data={"mastery": {"loops": 0.9}},
+            progress=ProgressFacts(mastery={"loops": 0.9}),
             provenance=Provenance(agent="progress"),
         )
     )
@@ -264,10 +283,19 @@ def test_progress_panel_charts_mastery(session: KernelSession) -> None:
 
 def test_saga_reply_is_added_beneath_the_answer(session: KernelSession) -> None:
     card = FeedbackCard("debug", session)
-    card.on_reply(reply())
-    card.on_related_reply(reply(agent="concepts", summary="Indexes start at 0", data={"saga_of": "debug"}))
-    assert any(isinstance(child, widgets.Accordion) for child in card._content.children)
+    answer = reply()
+    card.on_reply(answer)
+    helper = reply(
+        agent="concepts",
+        summary="Indexes start at 0",
+        helps=HelperRelation(agent="debug", reply_id=answer.reply_id),
+    )
+    card.on_related_reply(helper)
+    assert sum(isinstance(child, widgets.Accordion) for child in card._content.children) == 1
     assert "Concepts agent: Indexes start at 0" in card.fallback()["text/markdown"]
+    # Redrawing the answer keeps the helper's reply beneath it.
+    card.on_reply(answer)
+    assert sum(isinstance(child, widgets.Accordion) for child in card._content.children) == 1
 
 
 def test_repeat_notice_follows_the_original_card(session: KernelSession) -> None:
@@ -320,7 +348,8 @@ def test_a_check_reports_the_hints_revealed_since_the_previous_check(session: Ke
         )
     )
     session._keep(card)
-    assert session.check_query("x = 1", card.view.reply)(StudentContext()).hints_used == 0
+    first = session.check_query("x = 1", card.view.reply)(StudentContext())
+    assert (first.exercise_id, first.target_agent, first.hints_used) == ("hinted-evens", "exercise", 0)
     card.reveal_hint()
     card.reveal_hint()
     assert session.check_query("x = 1", card.view.reply)(StudentContext()).hints_used == 2
@@ -332,7 +361,7 @@ def test_a_check_reports_the_hints_revealed_since_the_previous_check(session: Ke
         reply(
             agent="exercise",
             hints=["Use %.", "Start from 0.", "Add only evens."],
-            data={"exercise_id": "hinted-evens", "passed": False},
+            check=result("hinted-evens"),
             provenance=Provenance(agent="exercise"),
         )
     )

@@ -96,10 +96,11 @@ class Engine:
         self._submitter: GroupCommit[Submission, object] | None = None
         self.marker: SentMarker | None = None
         self._feed_task: asyncio.Task[None] | None = None
-        self._waiters: dict[UUID, list[asyncio.Future[AgentReply]]] = defaultdict(list)
+        # Keyed by (query id, whether the reply is a helper's): see `wait`.
+        self._waiters: dict[tuple[UUID, bool], list[asyncio.Future[AgentReply]]] = defaultdict(list)
         # Replies seen on the feed lately, so a wait that starts after its reply arrived
         # does not need the database. Bounded: oldest entries are dropped first.
-        self._recent: OrderedDict[UUID, AgentReply] = OrderedDict()
+        self._recent: OrderedDict[tuple[UUID, bool], AgentReply] = OrderedDict()
         self._subscribers: dict[str, set[asyncio.Queue[Envelope[Any]]]] = defaultdict(set)
 
     # -- lifecycle -------------------------------------------------------------------
@@ -235,15 +236,18 @@ class Engine:
             relay.wake()
         return results
 
-    async def wait(self, query_id: UUID, timeout: float = 30.0) -> AgentReply:
-        """The answering agent's reply (not a saga helper's), as soon as it is stored."""
+    async def wait(self, query_id: UUID, timeout: float = 30.0, *, helper: bool = False) -> AgentReply:
+        """The answering agent's reply, as soon as it is stored; with `helper`, the first reply
+        of a helper for it instead (one whose `helps` is set, announced by the answer's
+        `follow_up`). Raises QueryTimeoutError after `timeout` seconds."""
         store, _ = self._require()
         loop = asyncio.get_running_loop()
-        seen = self._recent.get(query_id)
+        key = (query_id, helper)
+        seen = self._recent.get(key)
         if seen is not None:
             return seen
         future: asyncio.Future[AgentReply] = loop.create_future()
-        self._waiters[query_id].append(future)
+        self._waiters[key].append(future)
         try:
             deadline = loop.time() + timeout
             # The live feed answers almost every wait; the store is read only when the feed
@@ -252,20 +256,21 @@ class Engine:
             while True:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
-                    raise QueryTimeoutError(f"no reply to query {query_id} within {timeout:g}s")
+                    what = "helper reply" if helper else "reply"
+                    raise QueryTimeoutError(f"no {what} to query {query_id} within {timeout:g}s")
                 with contextlib.suppress(TimeoutError):
                     return await asyncio.wait_for(asyncio.shield(future), min(remaining, poll))
                 for reply in await asyncio.to_thread(store.get_replies, query_id):
-                    if not reply.is_helper:
+                    if reply.is_helper == helper:
                         return reply
                 poll = min(poll * 2, 2.0)
         finally:
-            waiters = self._waiters.get(query_id)
+            waiters = self._waiters.get(key)
             if waiters is not None:
                 with contextlib.suppress(ValueError):
                     waiters.remove(future)
                 if not waiters:
-                    del self._waiters[query_id]
+                    del self._waiters[key]
 
     async def ask(self, student_id: str, query: StudentQuery, timeout: float = 30.0) -> AgentReply:
         return await self.wait(await self.submit(student_id, query), timeout)
@@ -354,11 +359,12 @@ class Engine:
                 except ContractError:
                     continue  # the owning agent dead-letters it; the feed just skips
                 payload = envelope.payload
-                if isinstance(payload, AgentReply) and not payload.is_helper:
-                    self._recent[payload.query_id] = payload
+                if isinstance(payload, AgentReply):
+                    key = (payload.query_id, payload.is_helper)
+                    self._recent.setdefault(key, payload)  # the first one, as `wait` reads the store
                     if len(self._recent) > RECENT_REPLIES:
                         self._recent.popitem(last=False)
-                    for future in self._waiters.get(payload.query_id, []):
+                    for future in self._waiters.get(key, []):
                         if not future.done():
                             future.set_result(payload)
                 for queue in list(self._subscribers.get(envelope.student_id, ())):
