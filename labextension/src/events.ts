@@ -96,8 +96,10 @@ export function submitted(
   }));
 }
 
+/** The query's answer, as opposed to a helper's reply for it (`helps` set: concepts
+ * explaining the idea behind a bug), which is shown beneath the answer. */
 export function isMainReply(reply: AgentReply): boolean {
-  return !(reply.data && (reply.data as Record<string, unknown>)['saga_of']);
+  return !reply.helps;
 }
 
 export function addReply(state: ActivityState, reply: AgentReply, now = Date.now()): ActivityState {

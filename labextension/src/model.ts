@@ -117,7 +117,6 @@ export function sections(reply: AgentReply, hintsShown = 0): ReplySections {
   const state = replyState(reply);
   const hints = reply.hints ?? [];
   const shown = Math.max(0, Math.min(hintsShown, hints.length));
-  const data = reply.data ?? {};
   const prov = reply.provenance ?? { agent: reply.agent };
   const provParts = [prov.agent || reply.agent, prov.provider ?? 'offline'];
   if (prov.model) {
@@ -149,10 +148,10 @@ export function sections(reply: AgentReply, hintsShown = 0): ReplySections {
     actions: (reply.actions ?? [])
       .filter(a => a.kind !== 'show-hint' && a.kind !== 'rate')
       .map(a => ({ kind: a.kind, label: a.label, args: a.args ?? {} })),
-    tests: testResults(data),
-    mastery: masteryOf(data),
-    recommendations: namedList(first(data, 'recommendations', 'next_topics')),
-    achievements: namedList(data['achievements']),
+    tests: testResults(reply),
+    mastery: masteryOf(reply),
+    recommendations: recommendationsOf(reply),
+    achievements: achievementsOf(reply),
     provenance: provParts.join(' · ')
   };
 }
@@ -191,81 +190,29 @@ export function plainText(reply: AgentReply): string {
   return out.join('\n\n');
 }
 
-function first(data: Record<string, unknown>, ...keys: string[]): unknown {
-  for (const key of keys) {
-    if (data[key] !== undefined && data[key] !== null) {
-      return data[key];
-    }
-  }
-  return undefined;
+/** A progress report's mastery per topic (`reply.progress`). */
+export function masteryOf(reply: AgentReply): Record<string, number> {
+  return { ...(reply.progress?.mastery ?? {}) };
 }
 
-export function masteryOf(data: Record<string, unknown>): Record<string, number> {
-  const raw = first(data, 'mastery', 'mastery_levels');
-  let pairs: [unknown, unknown][] = [];
-  if (Array.isArray(raw)) {
-    pairs = raw
-      .filter(item => item && typeof item === 'object')
-      .map(item => {
-        const rec = item as Record<string, unknown>;
-        return [rec.topic, first(rec, 'p_mastery', 'mastery', 'value')];
-      });
-  } else if (raw && typeof raw === 'object') {
-    pairs = Object.entries(raw as Record<string, unknown>);
-  }
-  const out: Record<string, number> = {};
-  for (const [topic, value] of pairs) {
-    const num = typeof value === 'number' ? value : Number(value);
-    if (topic !== undefined && topic !== null && Number.isFinite(num)) {
-      out[String(topic)] = Math.min(1, Math.max(0, num));
-    }
-  }
-  return out;
+/** A progress report's recommended topics, each with its reason. */
+export function recommendationsOf(reply: AgentReply): NamedItem[] {
+  return (reply.progress?.recommendations ?? []).map(r => ({ title: r.topic, detail: r.reason ?? '' }));
 }
 
-export function namedList(raw: unknown): NamedItem[] {
-  if (!Array.isArray(raw)) {
-    return [];
-  }
-  const out: NamedItem[] = [];
-  for (const item of raw) {
-    if (typeof item === 'string') {
-      out.push({ title: item, detail: '' });
-    } else if (item && typeof item === 'object') {
-      const rec = item as Record<string, unknown>;
-      const title = first(rec, 'title', 'name', 'topic', 'label', 'id');
-      const detail = first(rec, 'detail', 'description', 'reason', 'why', 'message');
-      if (title) {
-        out.push({ title: String(title), detail: detail ? String(detail) : '' });
-      }
-    }
-  }
-  return out;
+/** A progress report's achievements. */
+export function achievementsOf(reply: AgentReply): NamedItem[] {
+  return (reply.progress?.achievements ?? []).map(a => ({ title: a.title, detail: a.detail ?? '' }));
 }
 
-function testResults(data: Record<string, unknown>): TestResult[] {
-  let container: unknown = data;
-  for (const key of ['check', 'result', 'check_result']) {
-    if (data[key] && typeof data[key] === 'object') {
-      container = data[key];
-      break;
-    }
-  }
-  const raw = (container as Record<string, unknown>)?.['tests'];
-  if (!Array.isArray(raw)) {
-    return [];
-  }
-  return raw
-    .filter(item => item && typeof item === 'object')
-    .map((item, index) => {
-      const rec = item as Record<string, unknown>;
-      return {
-        name: String(rec.name || `test ${index + 1}`),
-        passed: Boolean(rec.passed),
-        message: String(rec.message ?? ''),
-        hidden: Boolean(rec.hidden)
-      };
-    });
+/** An exercise check's tests (`reply.check`; hidden tests come without their values). */
+function testResults(reply: AgentReply): TestResult[] {
+  return (reply.check?.tests ?? []).map(t => ({
+    name: t.name,
+    passed: t.passed,
+    message: t.message ?? '',
+    hidden: t.hidden ?? false
+  }));
 }
 
 /** Mastery as a percentage label, e.g. 0.734 -> "73%". */

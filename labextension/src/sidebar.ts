@@ -3,7 +3,7 @@ import { Widget } from '@lumino/widgets';
 import { CardHandlers, masteryBars, renderReply } from './card';
 import { button, h } from './dom';
 import { QueryActivity, isMainReply, pipeline } from './events';
-import { agentTitle, namedList, percent } from './model';
+import { achievementsOf, agentTitle, percent, recommendationsOf } from './model';
 import type { LearnFlowStore } from './store';
 import type { AgentReply } from './types';
 
@@ -204,9 +204,8 @@ export class LearnFlowSidebar extends Widget {
     }
     // Recommendations and achievements come from the latest progress agent reply.
     const report = latestOf(store, 'progress');
-    const data = report?.data ?? {};
-    const recs = namedList(data['recommendations'] ?? data['next_topics']);
-    const wins = namedList(data['achievements']);
+    const recs = report ? recommendationsOf(report) : [];
+    const wins = report ? achievementsOf(report) : [];
     if (recs.length) {
       parts.push(h('div', { class: 'lf-recommendations' }, h('div', { class: 'lf-section-title' }, 'Recommended next'),
         h('ul', {}, recs.map(r => h('li', {}, h('strong', {}, r.title), r.detail ? ` — ${r.detail}` : '')))));

@@ -31,7 +31,6 @@ export const DEFAULT_PREFERENCES: Preferences = {
 
 export class LearnFlowStore {
   readonly changed = new Signal<this, void>(this);
-  readonly replyArrived = new Signal<this, AgentReply>(this);
   activity: ActivityState = emptyState();
   connection: SocketState = 'closed';
   status: ServerStatus | null = null;
@@ -89,7 +88,6 @@ export class LearnFlowStore {
     this.activity = reduce(this.activity, event);
     if (this.activity !== before) {
       if (event.type === 'reply') {
-        this.replyArrived.emit(event.payload);
         void this.refreshProgress();
       }
       this.changed.emit();
@@ -140,10 +138,6 @@ export class LearnFlowStore {
     const before = this.activity;
     this.activity = applyQueryView(this.activity, view);
     if (before !== this.activity) {
-      const reply = latestReply(this.activity, view.query_id);
-      if (reply && !latestReply(before, view.query_id)) {
-        this.replyArrived.emit(reply);
-      }
       this.changed.emit();
     }
   }

@@ -1,122 +1,18 @@
 /**
- * TypeScript mirror of the LearnFlow contracts (pydantic models in
- * agents/learnflow_agents/contracts). Hand-written from the exported JSON Schemas in
- * agents/learnflow_agents/contracts/schemas/; tests/schema.test.ts checks that a sample of
- * every type validates against those schemas and that the field names match, so the two
- * cannot drift silently.
+ * The types the frontend uses. The contracts (AgentReply, StudentQuery, the envelope...)
+ * are generated from the exported JSON Schemas into ./contracts (scripts/contract-types.mjs;
+ * tests/schema.test.ts fails when it is stale); the HTTP API's views are written here.
  */
+import type { AgentLog, AgentReply, Envelope, RoutingDecision, StruggleAlert } from './contracts';
 
-export type CodeRole = 'fix' | 'example' | 'refactor' | 'starter' | 'tests' | 'original';
-export type ActionKind =
-  | 'apply-fix'
-  | 'insert-starter'
-  | 'explain-concept'
-  | 'show-hint'
-  | 'rate'
-  | 'ask-agent';
-export type ReplyStatus = 'ok' | 'partial' | 'error';
-export type LogStatus = 'received' | 'processing' | 'streaming' | 'done' | 'error';
-export type SkillLevel = 'beginner' | 'intermediate' | 'advanced';
-export type LearningStyle = 'visual' | 'step-by-step' | 'example-driven';
-export type StruggleLevel = 'low' | 'medium' | 'high';
-
-export interface CodeBlock {
-  role: CodeRole;
-  code: string;
-  language?: string;
-  title?: string;
-}
-
-export interface Action {
-  kind: ActionKind;
-  label: string;
-  args?: Record<string, unknown>;
-}
-
-export interface Provenance {
-  agent: string;
-  provider?: string;
-  model?: string | null;
-  latency_ms?: number;
-  cached?: boolean;
-  tokens_in?: number;
-  tokens_out?: number;
-}
-
-export interface AgentReply {
-  reply_id?: string;
-  query_id: string;
-  agent: string;
-  status?: ReplyStatus;
-  summary: string;
-  explanation?: string;
-  code_blocks?: CodeBlock[];
-  hints?: string[];
-  actions?: Action[];
-  concepts?: string[];
-  provenance: Provenance;
-  data?: Record<string, unknown>;
-  created_at?: string;
-}
-
-export interface RoutingDecision {
-  query_id: string;
-  target_agent: string;
-  confidence: number;
-  reasoning: string;
-  router?: string;
-  secondary_agent?: string | null;
-}
-
-export interface AgentLog {
-  agent: string;
-  query_id?: string | null;
-  status: LogStatus;
-  message: string;
-  delta?: string | null;
-}
-
-export interface StruggleAlert {
-  topic: string;
-  struggle_level: StruggleLevel;
-  score: number;
-  recommendation: string;
-  evidence?: string[];
-}
-
-export interface StudentContext {
-  skill_level?: SkillLevel;
-  learning_style?: LearningStyle;
-  mastery?: Record<string, number>;
-  topics_covered?: string[];
-}
-
-export interface StudentQuery {
-  query_id?: string;
-  text?: string;
-  code?: string | null;
-  traceback?: string | null;
-  target_agent?: string | null;
-  context?: StudentContext;
-  source?: string;
-  course_id?: string | null;
-}
-
-interface EnvelopeBase<T> {
-  schema_version?: string;
-  message_id?: string;
-  timestamp?: string;
-  student_id: string;
-  trace_id?: string;
-  payload: T;
-}
+export * from './contracts';
 
 /** What the `events` WebSocket sends: an envelope plus its `type`. */
 export type LearnFlowEvent =
-  | (EnvelopeBase<RoutingDecision> & { type: 'routing' })
-  | (EnvelopeBase<AgentLog> & { type: 'log' })
-  | (EnvelopeBase<AgentReply> & { type: 'reply' })
-  | (EnvelopeBase<StruggleAlert> & { type: 'struggle' });
+  | (Envelope<RoutingDecision> & { type: 'routing' })
+  | (Envelope<AgentLog> & { type: 'log' })
+  | (Envelope<AgentReply> & { type: 'reply' })
+  | (Envelope<StruggleAlert> & { type: 'struggle' });
 
 /** `GET queries/{id}` */
 export interface QueryView {

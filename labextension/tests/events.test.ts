@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addReply, applyQueryView, emptyState, latestReply, pendingQueries, pipeline, reduce, submitted } from '../src/events';
-import { QID, envelope, sampleReply } from './fixtures';
+import { QID, RID, envelope, sampleReply } from './fixtures';
 
 describe('event reducer', () => {
   it('follows triage → debug → reply', () => {
@@ -45,11 +45,23 @@ describe('event reducer', () => {
     expect(s.queries[0].steps[0].status).toBe('done');
   });
 
-  it('attaches saga replies as related, not as the answer', () => {
-    let s = reduce(emptyState(), envelope('reply', sampleReply()));
-    s = addReply(s, sampleReply({ reply_id: '11111111-1111-4111-8111-111111111111', agent: 'concepts', data: { saga_of: 'x' } }));
+  it('attaches helper replies (helps set) as related, not as the answer, in either order', () => {
+    const helper = sampleReply({
+      reply_id: '11111111-1111-4111-8111-111111111111',
+      agent: 'concepts',
+      helps: { agent: 'debug', reply_id: RID }
+    });
+    let s = reduce(emptyState(), envelope('reply', sampleReply({ follow_up: { agent: 'concepts', concept: 'names' } })));
+    s = addReply(s, helper);
     expect(s.queries[0].replies.map(r => r.agent)).toEqual(['debug', 'concepts']);
     expect(latestReply(s, QID)?.agent).toBe('debug');
+    // The helper first: the query is not answered until the answer comes.
+    let early = addReply(emptyState(), helper);
+    expect(early.queries[0].done).toBe(false);
+    expect(latestReply(early, QID)).toBeNull();
+    early = addReply(early, sampleReply());
+    expect(early.queries[0].done).toBe(true);
+    expect(latestReply(early, QID)?.agent).toBe('debug');
   });
 
   it('orders newest activity first and caps the list', () => {

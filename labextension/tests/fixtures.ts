@@ -25,6 +25,10 @@ export function sampleReply(overrides: Partial<AgentReply> = {}): AgentReply {
     provenance: { agent: 'debug', provider: 'offline', model: null, latency_ms: 12.4, cached: false, tokens_in: 0, tokens_out: 0 },
     data: {},
     created_at: '2025-01-01T10:00:00Z',
+    helps: null,
+    follow_up: null,
+    check: null,
+    progress: null,
     ...overrides
   };
 }

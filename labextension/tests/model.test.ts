@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentTitle, bestCode, header, masteryOf, namedList, plainText, sections, stripAnsi } from '../src/model';
+import { agentTitle, bestCode, header, plainText, sections, stripAnsi } from '../src/model';
 import { sampleReply } from './fixtures';
 
 describe('reply rendering model', () => {
@@ -46,23 +46,41 @@ describe('reply rendering model', () => {
     expect(bestCode(sampleReply({ code_blocks: [] }))).toBeNull();
   });
 
-  it('reads progress data tolerantly (dict or list mastery, strings or objects)', () => {
-    expect(masteryOf({ mastery: { loops: 0.5, lists: 1.7, bad: 'x' } })).toEqual({ loops: 0.5, lists: 1 });
-    expect(masteryOf({ mastery_levels: [{ topic: 'loops', p_mastery: 0.25 }] })).toEqual({ loops: 0.25 });
-    expect(namedList(['loops', { name: 'Functions', reason: 'next' }, { nothing: 1 }])).toEqual([
-      { title: 'loops', detail: '' },
-      { title: 'Functions', detail: 'next' }
-    ]);
+  it('reads a progress report and a check from their typed fields', () => {
     const s = sections(
       sampleReply({
         agent: 'progress',
-        data: { mastery: { loops: 0.8 }, recommendations: [{ topic: 'functions' }], achievements: ['First fix'], check: { tests: [{ name: 't1', passed: true }, { passed: false, hidden: true }] } }
+        progress: {
+          mastery: { loops: 0.8 },
+          recommendations: [{ topic: 'functions', reason: 'loops are mastered' }],
+          achievements: [{ id: 'first-fix', title: 'First fix', detail: 'fixed an error' }]
+        },
+        check: {
+          exercise_id: 'ex',
+          passed: false,
+          score: 0.5,
+          points: 1,
+          max_points: 2,
+          summary: '1 of 2 tests did not pass yet.',
+          tests: [
+            { name: 't1', passed: true, status: 'passed' },
+            { name: 'hidden test', passed: false, hidden: true, status: 'failed', message: 'no' }
+          ]
+        }
       })
     );
     expect(s.mastery).toEqual({ loops: 0.8 });
-    expect(s.recommendations[0].title).toBe('functions');
-    expect(s.achievements[0].title).toBe('First fix');
-    expect(s.tests.map(t => [t.name, t.passed, t.hidden])).toEqual([['t1', true, false], ['test 2', false, true]]);
+    expect(s.recommendations).toEqual([{ title: 'functions', detail: 'loops are mastered' }]);
+    expect(s.achievements).toEqual([{ title: 'First fix', detail: 'fixed an error' }]);
+    expect(s.tests.map(t => [t.name, t.passed, t.hidden, t.message])).toEqual([
+      ['t1', true, false, ''],
+      ['hidden test', false, true, 'no']
+    ]);
+  });
+
+  it('shows no tests or progress for a reply without them (data is not read)', () => {
+    const s = sections(sampleReply({ data: { mastery: { loops: 0.8 }, tests: [{ name: 't', passed: true }] } }));
+    expect([s.tests, s.mastery, s.recommendations, s.achievements]).toEqual([[], {}, [], []]);
   });
 
   it('renders plain text for copying', () => {

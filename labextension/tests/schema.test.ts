@@ -9,7 +9,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { describe, expect, it } from 'vitest';
 import type { AgentLog, RoutingDecision, StruggleAlert, StudentQuery } from '../src/types';
-import { envelope, QID, sampleReply } from './fixtures';
+import { envelope, QID, RID, sampleReply } from './fixtures';
 
 const SCHEMAS = join(__dirname, '..', '..', 'agents', 'learnflow_agents', 'contracts', 'schemas');
 
@@ -43,6 +43,33 @@ describe('contracts', () => {
     expect(Object.keys(sampleReply().code_blocks![0]).sort()).toEqual(blockProps);
     const provProps = Object.keys(load('agent-responses').$defs.Provenance.properties).sort();
     expect(Object.keys(sampleReply().provenance).sort()).toEqual(provProps);
+  });
+
+  it('src/contracts.ts is generated from the current schemas (run `jlpm contract-types`)', async () => {
+    // @ts-expect-error: a plain ES module script without type declarations
+    const { generate, OUTPUT } = await import('../scripts/contract-types.mjs');
+    expect(readFileSync(OUTPUT, 'utf-8')).toBe(generate(SCHEMAS));
+  });
+
+  it('the generated interfaces have every schema property, optional exactly when not required', async () => {
+    const source = readFileSync(join(__dirname, '..', 'src', 'contracts.ts'), 'utf-8');
+    const defs = load('agent-responses').$defs;
+    for (const name of ['AgentReply', 'HelperRelation', 'FollowUp', 'CheckResult', 'ProgressFacts']) {
+      const body = source.split(`export interface ${name} {`)[1].split('\n}\n')[0];
+      const fields = [...body.matchAll(/^  (\w+)(\??): /gm)].map(m => `${m[1]}${m[2]}`).sort();
+      const required = new Set(defs[name].required ?? []);
+      const expected = Object.keys(defs[name].properties).map(p => (required.has(p) ? p : `${p}?`)).sort();
+      expect(fields).toEqual(expected);
+    }
+  });
+
+  it('a sample reply with the 1.1 relations validates (and a bad relation does not)', () => {
+    const helper = sampleReply({ agent: 'concepts', helps: { agent: 'debug', reply_id: RID } });
+    check('agent-responses', envelope('reply', helper));
+    const bad = envelope('reply', sampleReply({ helps: { reply_id: RID } as any }));
+    const validate = validator('agent-responses');
+    const { type: _t, ...plain } = bad as any;
+    expect(validate(plain)).toBe(false);
   });
 
   it('every code role and action kind in the schema is known to the renderer', async () => {
