@@ -6,7 +6,7 @@ agent it helped in `data["saga_of"]`, a debug reply its request to concepts in
 report its facts in `data`, and a query named the exercise to grade in its text
 ("check <exercise-id>" with code). 1.1 has typed fields for each. The contract models call
 these functions before validation, so a 1.0 message, wherever it is read from (the bus, the
-store, an HTTP body), arrives with the typed fields set and the old keys gone.
+store, an HTTP body), arrives with the typed fields set and the relation keys gone.
 """
 
 import re
@@ -42,7 +42,7 @@ def upgrade_query(raw: Any) -> Any:
 
 
 def upgrade_reply(raw: Any) -> Any:
-    """A 1.0 reply's protocol keys in `data` become the typed fields (and leave `data`)."""
+    """A 1.0 reply's protocol keys in `data` become the typed fields."""
     if not isinstance(raw, dict) or not isinstance(raw.get("data"), dict):
         return raw
     data = dict(raw["data"])
@@ -53,13 +53,14 @@ def upgrade_reply(raw: Any) -> Any:
     concept = data.pop("concept_requested", None)
     if isinstance(concept, str) and concept and raw.get("follow_up") is None:
         raw["follow_up"] = {"agent": "concepts", "concept": concept}
-    if isinstance(data.get("passed"), bool) and raw.get("check") is None:
-        check = {key: data.pop(key) for key in _CHECK_KEYS if key in data}
-        if data.get("exercise_id"):
-            raw["check"] = _legacy_check(check, data, raw.get("summary"))
+    # The flattened check and report facts stay in `data` too: it is free-form, and nothing
+    # in LearnFlow reads them there any more.
+    if isinstance(data.get("passed"), bool) and data.get("exercise_id") and raw.get("check") is None:
+        check = {key: data[key] for key in _CHECK_KEYS if key in data}
+        raw["check"] = _legacy_check(check, data, raw.get("summary"))
     is_report = raw.get("agent") == "progress" and isinstance(data.get("mastery"), dict)
     if is_report and raw.get("progress") is None:
-        raw["progress"] = {key: data.pop(key) for key in _PROGRESS_KEYS if key in data}
+        raw["progress"] = {key: data[key] for key in _PROGRESS_KEYS if key in data}
     return raw
 
 
