@@ -85,7 +85,7 @@ def offline_for(
 
             return review(query)
         if agent == "exercise":
-            from learnflow_agents.runtime.handlers import _exercise_answer
+            from learnflow_agents.tutors.exercise.agent import answer as _exercise_answer
 
             return _exercise_answer(request, ctx)
         from learnflow_agents.tutors.progress import report

@@ -12,7 +12,8 @@ from learnflow_agents.llm.metrics import LLMCollector
 from learnflow_agents.llm.prompting import build_prompt
 from learnflow_agents.llm.stats import LLMStats
 from learnflow_agents.llm.student_context import estimate_tokens, gather_facts
-from learnflow_agents.llm.templates import TemplateError, available, load_template
+from learnflow_agents.llm.templates import TemplateError, available, load_prompt_file, load_template
+from learnflow_agents.runtime.registry import tutors
 from learnflow_agents.store import Store
 from prometheus_client import CollectorRegistry, generate_latest
 
@@ -71,11 +72,20 @@ def test_scrub_secrets_leaves_ordinary_code_alone(code: str) -> None:
 
 def test_every_agent_has_a_versioned_template() -> None:
     names = available()
-    for agent in ("triage", "concepts", "code-review", "debug", "exercise", "progress", "_shared", "repair"):
-        assert names[agent] == [1], agent
-    debug = load_template("debug")
-    assert debug.ref == "debug.v1"
-    assert {"shared_rules", "student_data", "skill_level", "graded_note"} <= debug.placeholders()
+    for shared in ("_shared", "repair"):
+        assert names[shared] == [1], shared
+    # Each tutor's prompt lives next to it and keeps its reference (`<name>.v1`).
+    specs = tutors()
+    assert set(specs) == {"triage", "concepts", "code-review", "debug", "exercise", "progress"}
+    for name, spec in specs.items():
+        assert spec.model is not None, name
+        template = load_prompt_file(spec.model.prompt, name)
+        assert template.ref == f"{name}.v1", name
+        assert spec.model.prompt.parent.parent.name == "tutors", name
+        assert {"shared_rules", "student_data", "skill_level"} <= template.placeholders(), name
+    debug = specs["debug"].model
+    assert debug is not None
+    assert "graded_note" in load_prompt_file(debug.prompt, "debug").placeholders()
 
 
 def test_rendering_needs_every_value_and_never_expands_values() -> None:
@@ -86,7 +96,7 @@ def test_rendering_needs_every_value_and_never_expands_values() -> None:
     assert "- {{tool_name}} in student text" in rendered.user
     assert rendered.user.count("give_reply") == 2
     with pytest.raises(TemplateError, match="versions"):
-        load_template("debug", 7)
+        load_template("repair", 7)
 
 
 @pytest.mark.asyncio

@@ -127,8 +127,10 @@ async def test_an_exercise_request_without_a_known_topic_is_answered_offline(
 
 def test_exercise_schema_is_what_the_model_is_given() -> None:
     from learnflow_agents.llm.schemas import input_schema
+    from learnflow_agents.tutors.exercise import TUTOR
 
-    schema = input_schema("exercise")
+    assert TUTOR.model is not None
+    schema = input_schema(TUTOR.model.reply_schema)
     assert schema["required"] == [
         "title",
         "statement",

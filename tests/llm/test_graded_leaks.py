@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from learnflow_agents.contracts import Action, ActionKind, AgentReply, AgentRequest, Provenance, StudentQuery
 from learnflow_agents.llm.graded import guard_for, guard_graded_reply
-from learnflow_agents.llm.guardrails import defined_names, find_spans
 from learnflow_agents.tutors.exercise.bank import load_bank
 from learnflow_agents.tutors.exercise.checker import check_code
+from learnflow_agents.tutors.exercise.guard import defined_names, find_spans
 
 from tests.fixtures.fake_anthropic import FakeMessagesAPI, tool_reply
 from tests.llm.support import DeltaSink, debug_payload, make_ctx, offline_for, settings_for

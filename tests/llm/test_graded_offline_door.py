@@ -8,7 +8,7 @@ the runtime wrapper itself must call the graded guard. This drives the real debu
 import pytest
 from learnflow_agents.contracts import AgentRequest, StudentQuery
 from learnflow_agents.llm import graded
-from learnflow_agents.runtime.handlers import DebugAgent
+from learnflow_agents.tutors.debug import DebugAgent
 from learnflow_agents.tutors.exercise.bank import load_bank
 
 from tests.llm.support import make_ctx

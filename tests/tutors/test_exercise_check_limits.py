@@ -6,7 +6,7 @@ import threading
 import pytest
 from learnflow_agents.contracts import AgentReply, AgentRequest, Provenance, StudentQuery
 from learnflow_agents.runtime.handler import HandlerContext
-from learnflow_agents.runtime.handlers import CheckLimits, ExerciseAgent
+from learnflow_agents.tutors.exercise.agent import CheckLimits, ExerciseAgent
 from learnflow_agents.tutors.progress.evidence import check_of
 
 

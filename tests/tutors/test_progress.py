@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from learnflow_agents.contracts import (
     AgentReply,
     AgentRequest,
+    CheckResult,
+    HelperRelation,
     Provenance,
     ReplyStatus,
     SkillLevel,
@@ -19,15 +21,17 @@ from learnflow_agents.contracts import (
     StruggleLevel,
     StudentContext,
     StudentQuery,
+    TestOutcome,
+    TestStatus,
     Topic,
 )
 from learnflow_agents.runtime.engine import Engine
 from learnflow_agents.runtime.handler import HandlerContext, Outcome
-from learnflow_agents.runtime.handlers import exercise_agent
 from learnflow_agents.settings import Settings
 from learnflow_agents.store import Effects, Store
 from learnflow_agents.store.schema import mastery as mastery_table
 from learnflow_agents.store.schema import outbox
+from learnflow_agents.tutors.exercise.agent import ExerciseAgent
 from learnflow_agents.tutors.progress import (
     BKTParams,
     Evidence,
@@ -320,27 +324,30 @@ def ctx(store: Store | None, student: str = "alice") -> HandlerContext:
 
 
 def check(exercise: str, topic: str, passed: bool, failed: Sequence[str] = ("test one",)) -> AgentReply:
-    tests = (
-        [{"name": name, "passed": False} for name in failed]
-        if not passed
-        else [{"name": "ok", "passed": True}]
-    )
+    def outcome(name: str, ok: bool) -> TestOutcome:
+        return TestOutcome(name=name, passed=ok, status=TestStatus.PASSED if ok else TestStatus.FAILED)
+
+    tests = [outcome(name, False) for name in failed] if not passed else [outcome("ok", True)]
     return AgentReply(
         query_id=uuid.uuid4(),
         agent="exercise",
         summary="checked",
         provenance=Provenance(agent="exercise"),
-        data={
-            "exercise_id": exercise,
-            "topic": topic,
-            "passed": passed,
-            "score": 1.0 if passed else 0.0,
-            "tests": tests,
-        },
+        data={"exercise_id": exercise, "topic": topic},
+        check=CheckResult(
+            exercise_id=exercise,
+            topic=topic,
+            passed=passed,
+            score=1.0 if passed else 0.0,
+            points=int(passed),
+            max_points=1,
+            summary="checked",
+            tests=tests,
+        ),
     )
 
 
-def other(agent: str, concepts: list[str], **data: object) -> AgentReply:
+def other(agent: str, concepts: list[str], helps: str | None = None, **data: object) -> AgentReply:
     return AgentReply(
         query_id=uuid.uuid4(),
         agent=agent,
@@ -348,6 +355,7 @@ def other(agent: str, concepts: list[str], **data: object) -> AgentReply:
         concepts=concepts,
         provenance=Provenance(agent=agent),
         data=dict(data),
+        helps=HelperRelation(agent=helps) if helps else None,
     )
 
 
@@ -415,7 +423,7 @@ async def test_replies_that_are_not_evidence_are_ignored(store: Store) -> None:
     agent = ProgressAgent()
     ignored = [
         other("progress", ["lists"]),
-        other("concepts", ["lists"], saga_of="debug"),
+        other("concepts", ["lists"], helps="debug"),
         other("code-review", ["naming"]),
         other("exercise", ["lists"], exercise_id="ex", topic="lists"),  # an exercise handed out, not checked
         AgentReply(
@@ -492,20 +500,19 @@ async def test_the_report_is_grounded_in_the_stored_data(store: Store) -> None:
     assert reply is not None and outcome.mastery is None and outcome.struggle is None
     assert reply.agent == "progress" and reply.query_id == query.query_id
     mastery = store.get_mastery("alice")
-    data = reply.data
+    facts = reply.progress
+    assert facts is not None
     # The client's claimed mastery of recursion is not the agent's record.
-    assert (
-        data["mastery"] == {t: round(p, 3) for t, p in mastery.items()} and "recursion" not in data["mastery"]
-    )
-    assert set(data) >= {"mastery", "achievements", "recommendations", "skill_level"}
-    assert data["skill_level"] == "beginner"
+    assert facts.mastery == {t: round(p, 3) for t, p in mastery.items()} and "recursion" not in facts.mastery
+    assert facts.skill_level == "beginner"
+    assert (facts.exercises_passed, facts.attempts) == (1, 5)
     assert reply.summary.startswith("You have mastered 1 of the 2 topics")
     assert "passed 1 exercise(s) in 5 attempt(s)" in reply.summary
-    assert data["strengths"] == ["lists"] and data["growth_areas"] == ["dicts"]
-    ids = [a["id"] for a in data["achievements"]]
+    assert facts.strengths == ["lists"] and facts.growth_areas == ["dicts"]
+    ids = [a.id for a in facts.achievements]
     assert ids[:2] == ["first-exercise-passed", "mastered:lists"]
-    recs = data["recommendations"]
-    assert recs and all(r["topic"] not in ("lists", "variables", "syntax-basics") for r in recs)
+    recs = facts.recommendations
+    assert recs and all(r.topic not in ("lists", "variables", "syntax-basics") for r in recs)
     text = reply.explanation
     for heading in ("## Summary", "## Strengths", "## Growth areas", "## Recommended next", "## Keep going"):
         assert heading in text
@@ -519,9 +526,8 @@ async def test_the_report_without_a_store_uses_the_query_context() -> None:
     query = StudentQuery(text="progress?", context=StudentContext(mastery={"variables": 0.99, "lists": 0.3}))
     outcome = await ProgressAgent().handle(AgentRequest(query=query), ctx(None))
     assert outcome.reply is not None
-    assert outcome.reply.data["strengths"] == ["variables"] and outcome.reply.data["growth_areas"] == [
-        "lists"
-    ]
+    facts = outcome.reply.progress
+    assert facts is not None and facts.strengths == ["variables"] and facts.growth_areas == ["lists"]
     assert "Mastered variables" in outcome.reply.explanation  # the one achievement it can see
 
 
@@ -551,7 +557,7 @@ async def test_failing_checks_through_the_bus_raise_exactly_one_alert(tmp_path: 
     settings = Settings(
         bus_url="memory://", db_url=f"sqlite:///{tmp_path / 'e2e.sqlite3'}", agents=["progress", "exercise"]
     )
-    engine = Engine(settings, agents=[ProgressAgent(), exercise_agent()])
+    engine = Engine(settings, agents=[ProgressAgent(), ExerciseAgent()])
     await engine.start()
     student = "carol"
     published: list[StruggleAlert] = []
@@ -571,7 +577,7 @@ async def test_failing_checks_through_the_bus_raise_exactly_one_alert(tmp_path: 
             query = StudentQuery(text="check can-ride", code=wrong, target_agent="exercise")
             ids.append(await engine.submit(student, query))
         replies = [await engine.wait(qid, timeout=60) for qid in ids]
-        assert all(r.data["passed"] is False for r in replies)
+        assert all(r.check is not None and r.check.passed is False for r in replies)
         # Every reply has been observed once all five mastery updates are stored.
         await _until(lambda: evidence_count(store, student, "boolean-logic") == 5, "five mastery updates")
         await _until(lambda: len(published) == 1, "the published alert")

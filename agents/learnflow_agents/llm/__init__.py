@@ -2,7 +2,9 @@
 
 Wiring, from a handler: `tutor = build_llm(settings)`; when it is not None,
 `await tutor.answer(agent, request, ctx, offline, on_delta)` for the specialists and
-`await tutor.route(query, ctx, offline)` for triage. See tutor.LLMTutor.
+`await tutor.route(query, ctx, offline)` for the router. See tutor.LLMTutor. What differs
+between tutors comes from their declarations (runtime/declaration.py): this package names
+none of them.
 
 Imports are lazy: `learnflow_agents.settings` loads llm.config, and neither the CLI nor
 the kernel extension should pay for the SDKs unless an LLM is configured.
@@ -15,7 +17,6 @@ from learnflow_agents.llm.scrubbing import scrub_secrets
 
 if TYPE_CHECKING:
     from learnflow_agents.llm.factory import build_llm
-    from learnflow_agents.llm.guardrails import GradedGuard
     from learnflow_agents.llm.metrics import LLMCollector
     from learnflow_agents.llm.stats import LLMStats
     from learnflow_agents.llm.tutor import LLMTutor
@@ -25,12 +26,10 @@ _LAZY = {
     "LLMTutor": "learnflow_agents.llm.tutor",
     "LLMStats": "learnflow_agents.llm.stats",
     "LLMCollector": "learnflow_agents.llm.metrics",
-    "GradedGuard": "learnflow_agents.llm.guardrails",
 }
 
 __all__ = [
     "DEFAULT_MODEL",
-    "GradedGuard",
     "LLMCollector",
     "LLMSettings",
     "LLMStats",

@@ -2,32 +2,46 @@
 
 The LLM tutor calls it on every reply it returns (model, reply cache, offline fallback,
 exercise grading). Deployments without a model configured run the offline tutors without
-the LLM tutor, so the agents' common wrapper must call it too (one line in
-`runtime/handlers.py`, `TutorAgent.handle`, right after the reply is made):
+the LLM tutor, so the agents' common wrapper calls it too (`TutorAgent.handle` in
+runtime/handlers.py, right after the reply is made).
 
-    reply = await guard_graded_reply(reply, request)
-
-It is a no-op unless graded mode is on (LEARNFLOW_LLM_GRADED_MODE=1), and a reply it has
-already guarded (`data["graded_guard"]`) is not checked twice.
+What is guarded is the tutors' business: a declaration with a `graded_guard` (the exercise
+tutor's, over its bank and the course's exercise notebooks) contributes a guard, and every
+reply of every tutor passes all of them. It is a no-op unless graded mode is on
+(LEARNFLOW_LLM_GRADED_MODE=1), and a reply it has already guarded (`data["graded_guard"]`)
+is not checked twice.
 """
 
 import asyncio
 import functools
-import re
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Protocol
 
 from learnflow_agents.contracts import AgentReply, AgentRequest, StudentQuery
 from learnflow_agents.llm.config import LLMSettings
-from learnflow_agents.llm.guardrails import GradedGuard, Withheld
 
-# "exercise can-ride", "check can-ride": the ids a query names.
-EXERCISE_MENTION = re.compile(r"\b(?:exercise|check)\s+(?P<id>[a-z0-9]+(?:-[a-z0-9]+)+)\b", re.IGNORECASE)
 _lock = threading.Lock()
 
 
-def exercise_ids(query: StudentQuery) -> list[str]:
-    return [m.group("id").lower() for m in EXERCISE_MENTION.finditer(query.text)]
+class ReplyGuard(Protocol):
+    def guard_reply(self, reply: AgentReply, query: StudentQuery) -> list[Any]:
+        """Withhold in place what the student must not be handed; what was withheld."""
+        ...
+
+
+class Guards:
+    """Every declared tutor's graded-mode guard, applied one after the other."""
+
+    def __init__(self, guards: Sequence[ReplyGuard]) -> None:
+        self.guards = list(guards)
+
+    def guard_reply(self, reply: AgentReply, query: StudentQuery) -> list[Any]:
+        withheld: list[Any] = []
+        for guard in self.guards:
+            withheld += guard.guard_reply(reply, query)
+        return withheld
 
 
 @functools.cache
@@ -36,22 +50,19 @@ def _settings() -> LLMSettings:
 
 
 @functools.cache
-def guard_for(exercises_dir: Path | None) -> GradedGuard:
-    """The guard over the shipped bank and a course's exercise notebooks (built once)."""
-    from learnflow_agents.tutors.exercise.bank import load_bank, load_directory
+def guard_for(exercises_dir: Path | None) -> Guards:
+    """The declared tutors' guards for a course's exercises directory (built once)."""
+    from learnflow_agents.runtime.registry import tutors
 
-    banks = [load_bank()]
-    if exercises_dir is not None:
-        banks.append(load_directory(exercises_dir))
-    return GradedGuard(banks)
+    return Guards([spec.graded_guard(exercises_dir) for spec in tutors().values() if spec.graded_guard])
 
 
 def guard_reply_sync(
     reply: AgentReply,
     request: AgentRequest | StudentQuery,
     settings: LLMSettings | None = None,
-    guard: GradedGuard | None = None,
-) -> list[Withheld]:
+    guard: ReplyGuard | None = None,
+) -> list[Any]:
     """Guard `reply` in place when graded mode is on; what was withheld."""
     settings = settings or _settings()
     if not settings.graded_mode or "graded_guard" in reply.data:
@@ -60,7 +71,7 @@ def guard_reply_sync(
     if guard is None:
         with _lock:
             guard = guard_for(settings.graded_exercises_dir)
-    withheld = guard.guard(reply, exercise_ids(query), query.code)
+    withheld = guard.guard_reply(reply, query)
     reply.data["graded_guard"] = {"withheld": len(withheld)}
     return withheld
 
@@ -69,7 +80,7 @@ async def guard_graded_reply(
     reply: AgentReply,
     request: AgentRequest | StudentQuery,
     settings: LLMSettings | None = None,
-    guard: GradedGuard | None = None,
+    guard: ReplyGuard | None = None,
 ) -> AgentReply:
     """`reply`, with every span that would hand the student an exercise's solution withheld."""
     settings = settings or _settings()

@@ -1,4 +1,4 @@
-"""Validated tool output -> the shared AgentReply (or RoutingDecision for triage).
+"""Validated tool output -> the shared AgentReply.
 
 Actions are derived here rather than asked of the model: which buttons a reply offers
 is the product's decision, and a model cannot invent an action the widgets do not know.
@@ -7,7 +7,7 @@ is the product's decision, and a model cannot invent an action the widgets do no
 from typing import Any
 from uuid import UUID
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from learnflow_agents.contracts import (
     Action,
@@ -16,21 +16,20 @@ from learnflow_agents.contracts import (
     CodeBlock,
     CodeRole,
     Provenance,
-    RoutingDecision,
 )
 from learnflow_agents.llm.providers.base import LLMResult
-from learnflow_agents.llm.schemas import OUTPUTS, ReplyOut, TriageOut
+from learnflow_agents.llm.schemas import ReplyOut
 
 MAX_PROBLEMS = 8
 _APPLY_LABEL = {CodeRole.FIX: "Apply the fix", CodeRole.REFACTOR: "Use the refactored version"}
 
 
-def parse_output(agent: str, result: LLMResult) -> tuple[Any | None, str | None]:
+def parse_output(schema: type[BaseModel], result: LLMResult) -> tuple[Any | None, str | None]:
     """The validated payload, or None and a list of problems the repair turn can quote."""
     if result.output_error is not None or result.tool_input is None:
         return None, f"- {result.output_error or 'no tool input'}"
     try:
-        return OUTPUTS[agent].model_validate(result.tool_input), None
+        return schema.model_validate(result.tool_input), None
     except ValidationError as err:
         lines = [
             f"- {'.'.join(str(p) for p in e['loc']) or '(input)'}: {e['msg']}"
@@ -40,8 +39,15 @@ def parse_output(agent: str, result: LLMResult) -> tuple[Any | None, str | None]
 
 
 def derive_actions(
-    agent: str, blocks: list[CodeBlock], hints: list[str], concepts: list[str]
+    blocks: list[CodeBlock],
+    hints: list[str],
+    concepts: list[str],
+    *,
+    linked: list[str] | None = None,
+    more: list[Action] | None = None,
 ) -> list[Action]:
+    """Buttons for a reply: apply/insert code, explain the `linked` concepts (default: the
+    first two), `more` (a tutor's own), a hint, and the rating."""
     actions: list[Action] = []
     for index, block in enumerate(blocks):
         if block.role in _APPLY_LABEL:
@@ -54,20 +60,11 @@ def derive_actions(
                     kind=ActionKind.INSERT_STARTER, label="Insert starter code", args={"code_block": index}
                 )
             )
-    # The concepts tutor explains its own first concept; others link to theirs.
-    linked = concepts[1:3] if agent == "concepts" else concepts[:2]
     actions += [
         Action(kind=ActionKind.EXPLAIN_CONCEPT, label=f"Explain {name}", args={"concept": name})
-        for name in linked
+        for name in (concepts[:2] if linked is None else linked)
     ]
-    if agent == "concepts" and concepts:
-        actions.append(
-            Action(
-                kind=ActionKind.ASK_AGENT,
-                label=f"Practise {concepts[0]}",
-                args={"agent": "exercise", "topic": concepts[0]},
-            )
-        )
+    actions += more or []
     if hints:
         actions.append(
             Action(
@@ -78,7 +75,15 @@ def derive_actions(
     return actions
 
 
-def to_reply(agent: str, out: ReplyOut, query_id: UUID, provenance: Provenance) -> AgentReply:
+def to_reply(
+    agent: str,
+    out: ReplyOut,
+    query_id: UUID,
+    provenance: Provenance,
+    *,
+    linked: list[str] | None = None,
+    more: list[Action] | None = None,
+) -> AgentReply:
     blocks = [CodeBlock(role=CodeRole(b.role), code=b.code, title=b.title) for b in out.code_blocks]
     # Agent-specific fields (root cause, improvements, strengths...) ride in `data` for renderers.
     extras = out.model_dump(mode="json", exclude=set(ReplyOut.model_fields))
@@ -89,21 +94,8 @@ def to_reply(agent: str, out: ReplyOut, query_id: UUID, provenance: Provenance) 
         explanation=out.explanation,
         code_blocks=blocks,
         hints=list(out.hints),
-        actions=derive_actions(agent, blocks, list(out.hints), list(out.concepts)),
+        actions=derive_actions(blocks, list(out.hints), list(out.concepts), linked=linked, more=more),
         concepts=list(out.concepts),
         provenance=provenance,
         data=extras,
-    )
-
-
-def to_routing(out: TriageOut, query_id: UUID, model: str) -> RoutingDecision:
-    secondary = out.secondary_intent if out.secondary_intent != out.intent else None
-    return RoutingDecision(
-        query_id=query_id,
-        target_agent=out.intent,
-        confidence=out.confidence,
-        # One line by contract (the offline router's too): renderers print it inline.
-        reasoning=" ".join(out.reasoning.split())[:1000],
-        secondary_agent=secondary,
-        router=f"llm:{model}"[:64],
     )

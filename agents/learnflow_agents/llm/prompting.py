@@ -1,37 +1,35 @@
-"""Build the prompt for one agent and one request: templates + fenced student data."""
+"""Build the prompt for one agent and one request: templates + fenced student data.
 
-import asyncio
+What differs between tutors (their template, extra placeholders, extra sections of
+student data) comes from their declaration (runtime/declaration.py `ModelPolicy`).
+"""
+
 import functools
 import hashlib
-import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from learnflow_agents.contracts import AgentRequest
 from learnflow_agents.llm.config import LLMSettings
 from learnflow_agents.llm.fence import Fence
-from learnflow_agents.llm.schemas import DEFAULT_DESCRIPTION, TOOL_DESCRIPTIONS, tool_name
-from learnflow_agents.llm.scrubbing import scrub_secrets
-from learnflow_agents.llm.student_context import StudentFacts, gather_facts, one_line, query_sections
-from learnflow_agents.llm.templates import RenderedPrompt, load_template
-from learnflow_agents.tutors.exercise.picker import infer_topic, normalise_topic
+from learnflow_agents.llm.student_context import StudentFacts, gather_facts, query_sections
+from learnflow_agents.llm.templates import RenderedPrompt, load_prompt_file, load_template
 
 if TYPE_CHECKING:
+    from learnflow_agents.runtime.declaration import TutorSpec
+    from learnflow_agents.runtime.handler import HandlerContext
     from learnflow_agents.store import Store
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,63}$")
 NO_POLICY = "(none set: use the defaults above)"
 GRADED_NOTE = (
     "Graded mode is on. If the code belongs to a course exercise, do not write a complete working "
     "solution: point at the problem, explain it, and give hints. A complete solution would be withheld "
     "from the student anyway."
 )
-# Progress reports read history; the other agents mostly need the question itself.
-CONTEXT_SCALE = {"progress": 3}
 
 
 class NoTopicError(LookupError):
-    """An exercise was asked for without a topic the curriculum knows."""
+    """The request lacks what the tutor's prompt needs (an exercise without a known topic)."""
 
 
 @dataclass(frozen=True)
@@ -46,54 +44,37 @@ class Prompt:
 
 @functools.cache
 def course_context() -> str:
-    """The course's concept map, the same for every request: the slugs the `concepts` fields
-    must use (they link to the concept base), in learning order, with their prerequisites."""
-    from learnflow_agents.tutors.concepts.catalog import concepts, learning_order
+    """What the declared tutors add to every system prompt (the concepts tutor's concept map):
+    the same for every request, so the provider can cache it."""
+    from learnflow_agents.runtime.registry import tutors
 
-    known = concepts()
-    lines = [
-        f"- {slug}: {known[slug].title}"
-        + (f" (after {', '.join(known[slug].prerequisites)})" if known[slug].prerequisites else "")
-        for slug in learning_order()
-    ]
-    return (
-        "Course concept map (use these slugs in `concepts`, and prefer next steps whose "
-        "prerequisites the student has covered):\n" + "\n".join(lines) + "\n"
-    )
+    return "".join(spec.course_context() for _, spec in sorted(tutors().items()) if spec.course_context)
 
 
 def policy_digest(policy: str) -> str:
     return hashlib.sha256(policy.encode()).hexdigest()[:16]
 
 
-def exercise_topic(request: AgentRequest) -> str:
-    topic = normalise_topic(request.concept) if request.concept else None
-    topic = topic or infer_topic(request.query.text)
-    if topic is None:
-        raise NoTopicError("no topic named")
-    return topic.value
-
-
-async def _struggles(store: "Store | None", student_id: str) -> str:
-    if store is None:
-        return ""
-    records = await asyncio.to_thread(store.list_struggles, student_id, None, 5)
-    lines = [
-        f"- {r.topic}: {r.level} (score {r.score:.2f})"
-        + (f"; {one_line(r.evidence[0], 120)}" if r.evidence else "")
-        for r in records
-    ]
-    return scrub_secrets("\n".join(lines))
-
-
 async def build_prompt(
-    agent: str, request: AgentRequest, student_id: str, store: "Store | None", settings: LLMSettings
+    spec: "TutorSpec | str",
+    request: AgentRequest,
+    student_id: str,
+    store: "Store | None",
+    settings: LLMSettings,
+    ctx: "HandlerContext | None" = None,
 ) -> Prompt:
+    if isinstance(spec, str):
+        from learnflow_agents.runtime.registry import tutor
+
+        spec = tutor(spec)
+    policy_of = spec.model
+    if policy_of is None:
+        raise LookupError(f"the {spec.name} tutor does not ask a model")
     query = request.query
-    budget = settings.context_tokens * CONTEXT_SCALE.get(agent, 1)
+    budget = settings.context_tokens * policy_of.context_scale
     facts = await gather_facts(query, student_id, store, budget)
     fence = Fence()
-    name = tool_name(agent)
+    name = policy_of.tool_name
     policy = settings.policy_text()
     # The system prompt holds only what is the same for every request of this agent and
     # course (rules, tool, policy, graded note), so the provider can cache it; the fence id,
@@ -101,19 +82,15 @@ async def build_prompt(
     shared = load_template("_shared").render_section(
         "system", {"tool_name": name, "course_policy": policy or NO_POLICY}
     )
-    inputs: dict[str, str] = {}
-    if agent == "concepts":
-        concept = (request.concept or "").strip().lower()
-        inputs["concept"] = concept if _SLUG.match(concept) else "the one the student asks about"
-    if agent == "exercise":
-        inputs["topic"] = exercise_topic(request)
-        # The curriculum's difficulty names are the skill levels' names.
-        inputs["difficulty"] = facts.context.skill_level.value
+    inputs = policy_of.prompt_inputs(request, facts) if policy_of.prompt_inputs else {}
     sections = [("Student profile", facts.profile), ("Recent questions", facts.recent)]
-    if agent == "progress":
-        sections.append(("Struggle alerts", await _struggles(store, student_id)))
+    if policy_of.prompt_sections is not None:
+        from learnflow_agents.runtime.handler import HandlerContext
+
+        ctx = ctx or HandlerContext(student_id=student_id, trace_id="", message_id="", store=store)
+        sections += await policy_of.prompt_sections(request, ctx)
     sections += query_sections(query, settings.query_tokens)
-    rendered = load_template(agent).render(
+    rendered = load_prompt_file(policy_of.prompt, spec.name).render(
         shared_rules=shared.strip(),
         skill_level=facts.context.skill_level.value,
         learning_style=facts.context.learning_style.value,
@@ -129,7 +106,7 @@ async def build_prompt(
     return Prompt(
         rendered=rendered,
         tool_name=name,
-        tool_description=TOOL_DESCRIPTIONS.get(agent, DEFAULT_DESCRIPTION),
+        tool_description=policy_of.tool_description,
         facts=facts,
         inputs=inputs,
     )

@@ -1,4 +1,8 @@
-"""Versioned prompt templates: `prompts/<name>.v<N>.md`, rendered with `{{placeholders}}`.
+"""Versioned prompt templates, rendered with `{{placeholders}}`.
+
+The shared parts (`prompts/_shared.v<N>.md`, `prompts/repair.v<N>.md`) live here; each
+tutor's own prompt lives next to the tutor (`tutors/<name>/prompt.v<N>.md`, named by its
+declaration) and is loaded with `load_prompt_file`.
 
 A template file holds a `=== system ===` and a `=== user ===` section. Rendering is one
 pass of plain substitution: a value (student code, say) that itself contains `{{...}}` is
@@ -13,6 +17,7 @@ from pathlib import Path
 
 PROMPTS_DIR = Path(__file__).with_name("prompts")
 _FILE = re.compile(r"^(?P<name>[a-z_][a-z0-9_-]*)\.v(?P<version>\d+)\.md$")
+_VERSION = re.compile(r"\.v(?P<version>\d+)\.md$")
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 _SECTION = re.compile(r"^=== (system|user) ===[ \t]*$", re.MULTILINE)
 
@@ -89,3 +94,19 @@ def load_template(name: str, version: int | None = None) -> PromptTemplate:
         raise TemplateError(f"prompt {name!r} has versions {versions}, not {chosen}")
     text = (PROMPTS_DIR / f"{name}.v{chosen}.md").read_text(encoding="utf-8")
     return _parse(name, chosen, text)
+
+
+@cache
+def load_prompt_file(path: Path, name: str) -> PromptTemplate:
+    """A tutor's prompt file (`.../prompt.v<N>.md`) as template `name` at version N.
+
+    The reference stays `<name>.v<N>` wherever the file lives, so cache keys and the
+    recorded `llm.prompt` do not change when a prompt moves next to its tutor."""
+    match = _VERSION.search(path.name)
+    if match is None:
+        raise TemplateError(f"prompt file {path} is not named <something>.v<N>.md")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise TemplateError(f"cannot read prompt file {path}: {err}") from err
+    return _parse(name, int(match.group("version")), text)

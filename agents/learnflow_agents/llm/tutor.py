@@ -1,15 +1,16 @@
 """LLMTutor: every agent's answer from Claude (or an OpenAI-compatible model), or offline.
 
-One path for all agents: cache -> budget -> circuit breaker -> rate limits -> provider
-(streamed, structured, one repair) -> mapping -> exercise validation / graded guard ->
-cache. Anything that goes wrong on the way ends in the agent's offline answer, marked
-with why in `reply.data["llm_fallback"]`, so a student always gets a tutor's reply.
+One path for all agents: the declaration's before-model hook -> cache -> budget ->
+circuit breaker -> rate limits -> provider (streamed, structured, one repair) -> the
+declaration's reply mapping -> graded guard -> cache. What differs between tutors comes
+from their declarations (runtime/declaration.py); this module names none of them.
+Anything that goes wrong on the way ends in the agent's offline answer, marked with why in
+`reply.data["llm_fallback"]`, so a student always gets a tutor's reply.
 """
 
 import asyncio
 import hashlib
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -21,20 +22,9 @@ from learnflow_agents.contracts import AgentReply, AgentRequest, Provenance, Rou
 from learnflow_agents.llm.breaker import CircuitBreaker
 from learnflow_agents.llm.cache import ReplyCache, cache_key
 from learnflow_agents.llm.config import LLMSettings, ModelNotAllowedError
-from learnflow_agents.llm.exercise_generation import (
-    GENERATED_PREFIX,
-    STORE_PREFIX,
-    STORE_TTL_SECONDS,
-    build_exercise,
-    exercise_reply,
-    from_record,
-    to_record,
-    validation_problem,
-)
-from learnflow_agents.llm.graded import guard_reply_sync
-from learnflow_agents.llm.guardrails import GradedGuard
+from learnflow_agents.llm.graded import ReplyGuard, guard_for, guard_reply_sync
 from learnflow_agents.llm.limits import RateLimiter, TokenBudget, utc_today
-from learnflow_agents.llm.mapping import parse_output, to_reply, to_routing
+from learnflow_agents.llm.mapping import parse_output, to_reply
 from learnflow_agents.llm.pricing import cost_usd, prices_for
 from learnflow_agents.llm.prompting import NoTopicError, Prompt, build_prompt, policy_digest, repair_message
 from learnflow_agents.llm.providers.base import LLMCall, LLMResult, OnDelta, Provider, ProviderError, Turn
@@ -43,18 +33,10 @@ from learnflow_agents.llm.stats import LLMStats
 from learnflow_agents.llm.student_context import estimate_tokens
 
 if TYPE_CHECKING:
+    from learnflow_agents.runtime.declaration import ModelPolicy, TutorSpec
     from learnflow_agents.runtime.handler import HandlerContext
-    from learnflow_agents.store import Store
-    from learnflow_agents.tutors.exercise.bank import Bank
 
 log = logging.getLogger("learnflow.llm")
-
-# The exercise handler's own grammar: "check <exercise-id>" with code grades an attempt.
-CHECK = re.compile(r"^\s*check\b(?:\s+(?:exercise\s+)?(?P<exercise>[A-Za-z0-9_.\-]+))?", re.IGNORECASE)
-EXERCISE_MENTION = re.compile(r"\b(?:exercise|check)\s+(?P<id>[a-z0-9]+(?:-[a-z0-9]+)+)\b", re.IGNORECASE)
-# Each request wants a fresh exercise, and a progress report is about today's data.
-UNCACHED = frozenset({"exercise", "progress"})
-NOT_STREAMED = frozenset({"triage"})
 
 
 class Fallback(Exception):  # noqa: N818 - a control-flow signal, not an error to report
@@ -69,6 +51,7 @@ class Fallback(Exception):  # noqa: N818 - a control-flow signal, not an error t
 @dataclass
 class Job:
     agent: str
+    policy: "ModelPolicy"
     student_id: str
     prompt: Prompt
     call: LLMCall
@@ -110,7 +93,7 @@ class LLMTutor:
         *,
         clock: Callable[[], float] = time.monotonic,
         today: Callable[[], date] = utc_today,
-        banks: "list[Bank] | None" = None,
+        guard: ReplyGuard | None = None,
     ) -> None:
         self.settings = settings
         self.provider = provider
@@ -122,8 +105,8 @@ class LLMTutor:
         )
         self.budget = TokenBudget(settings.student_daily_tokens, today)
         self.cache = ReplyCache(settings.cache_ttl_seconds, self.stats)
-        self._banks = banks
-        self._guard: GradedGuard | None = None
+        # Graded mode's guard; by default every declared tutor's (llm/graded.py).
+        self._guard = guard
 
     async def aclose(self) -> None:
         await self.provider.aclose()
@@ -169,19 +152,14 @@ class LLMTutor:
         model: str | None,
     ) -> AgentReply:
         started = time.perf_counter()
-        query = request.query
-        if agent == "exercise":
-            try:
-                graded = await self._grade_attempt(request, ctx)
-            except Exception:
-                log.exception("grading a generated exercise failed")
-                graded = None
-            if graded is not None:
-                return graded
-            if CHECK.match(query.text) and query.code:
-                # Grading is the sandbox's job, never a model's opinion.
-                self.stats.answered["offline-grading"] += 1
-                return await offline()
+        policy = _spec(agent).model
+        if policy is None:
+            # A tutor that declares no model answers offline, always.
+            return await offline()
+        if policy.before_model is not None:
+            early = await policy.before_model(self, request, ctx, offline)
+            if early is not None:
+                return early
         try:
             return await self._answer_with_llm(agent, request, ctx, on_delta, model, started)
         except Fallback as fallback:
@@ -197,11 +175,12 @@ class LLMTutor:
         ctx: "HandlerContext",
         offline: Callable[[], Awaitable[RoutingDecision]],
     ) -> RoutingDecision:
-        """Triage by the LLM; a student's explicit choice, or any failure, goes to `offline()`."""
+        """Routing by the LLM (for the agent that reads `student-queries`); a student's explicit
+        choice, or any failure, goes to `offline()`."""
         if query.target_agent:
             return await offline()
         try:
-            return await self._route_with_llm(query, ctx)
+            return await self._route_with_llm(query, ctx, _router().name)
         except Fallback as fallback:
             self._count_fallback(fallback)
         except Exception as err:
@@ -228,6 +207,8 @@ class LLMTutor:
             return self._from_cache(cached["reply"], query, started)
         payload = await self._ask(job, _guarded(on_delta))
         reply = await self._to_reply(job, payload, request, ctx, started)
+        if not isinstance(reply, AgentReply):
+            raise TypeError(f"the {agent} tutor's reply hook returned {type(reply).__name__}")
         if notice:
             reply.data["llm"]["notice"] = notice
         if self.settings.graded_mode:
@@ -238,17 +219,24 @@ class LLMTutor:
         self.stats.answered["llm"] += 1
         return reply
 
-    async def _route_with_llm(self, query: StudentQuery, ctx: "HandlerContext") -> RoutingDecision:
-        job = await self._prepare("triage", AgentRequest(query=query), ctx, self.settings.model)
+    async def _route_with_llm(
+        self, query: StudentQuery, ctx: "HandlerContext", agent: str
+    ) -> RoutingDecision:
+        request = AgentRequest(query=query)
+        job = await self._prepare(agent, request, ctx, self.settings.model)
         cached = await self.cache.get(ctx.store, job.cache_key) if job.cache_key else None
         if cached is not None and "routing" in cached:
             self.stats.answered["cache"] += 1
             return RoutingDecision.model_validate({**cached["routing"], "query_id": str(query.query_id)})
         payload = await self._ask(job, None)
-        decision = to_routing(payload, query.query_id, job.result_model or self.settings.model)
+        if job.policy.to_reply is None:
+            raise TypeError(f"the {agent} agent declares no mapping from its output to a routing")
+        model = job.result_model or self.settings.model
+        provenance = Provenance(agent=agent, provider=self.provider.name, model=model)
+        decision = await job.policy.to_reply(self, payload, request, ctx, provenance)
         if job.cache_key:
             value = {"routing": decision.model_dump(mode="json")}
-            await self.cache.put(ctx.store, job.cache_key, "triage", value)
+            await self.cache.put(ctx.store, job.cache_key, agent, value)
         self.stats.answered["llm"] += 1
         return decision
 
@@ -260,8 +248,12 @@ class LLMTutor:
             return self.settings.model, f"{err}; answered with {self.settings.model}"
 
     async def _prepare(self, agent: str, request: AgentRequest, ctx: "HandlerContext", model: str) -> Job:
+        spec = _spec(agent)
+        policy = spec.model
+        if policy is None:
+            raise Fallback("no-model", f"the {agent} tutor does not ask a model")
         try:
-            prompt = await build_prompt(agent, request, ctx.student_id, ctx.store, self.settings)
+            prompt = await build_prompt(spec, request, ctx.student_id, ctx.store, self.settings, ctx)
         except NoTopicError as err:
             raise Fallback("no-topic", str(err)) from err
         call = LLMCall(
@@ -269,16 +261,16 @@ class LLMTutor:
             turns=[Turn("user", prompt.rendered.user)],
             tool_name=prompt.tool_name,
             tool_description=prompt.tool_description,
-            input_schema=input_schema(agent),
+            input_schema=input_schema(policy.reply_schema),
             model=model,
             max_tokens=self.settings.max_tokens,
             temperature=self.settings.temperature,
-            stream=self.settings.stream and agent not in NOT_STREAMED,
+            stream=self.settings.stream and policy.streamed,
             user_ref=_user_ref(ctx.student_id),
             cache_prefix=self.settings.prompt_caching,
         )
         key = None
-        if agent not in UNCACHED and ctx.store is not None:
+        if policy.cached and ctx.store is not None:
             context = {
                 "prompt": prompt.rendered.ref,
                 "model": model,
@@ -289,7 +281,9 @@ class LLMTutor:
                 **prompt.inputs,
             }
             key = cache_key(agent, request.query, context)
-        return Job(agent=agent, student_id=ctx.student_id, prompt=prompt, call=call, cache_key=key)
+        return Job(
+            agent=agent, policy=policy, student_id=ctx.student_id, prompt=prompt, call=call, cache_key=key
+        )
 
     def _admit(self, student_id: str, *, asked: bool = True) -> None:
         """Budget, circuit and rates, cheapest refusal first; raises Fallback when refused.
@@ -306,7 +300,7 @@ class LLMTutor:
             raise Fallback("rate-limited", refused)
 
     async def _ask(self, job: Job, on_delta: OnDelta | None) -> Any:
-        self._admit(job.student_id, asked=job.agent != "triage")
+        self._admit(job.student_id, asked=job.policy.counts_for_student)
         try:
             async with asyncio.timeout(self.settings.deadline_seconds):
                 return await self._call_with_repair(job, on_delta)
@@ -327,7 +321,7 @@ class LLMTutor:
 
     async def _call_with_repair(self, job: Job, on_delta: OnDelta | None) -> Any:
         first = await self._complete(job, job.call, on_delta)
-        payload, problems = parse_output(job.agent, first)
+        payload, problems = parse_output(job.policy.reply_schema, first)
         if problems is None:
             return payload
         # One repair turn: show the model its output and what was wrong with it.
@@ -343,7 +337,7 @@ class LLMTutor:
             stream=False,
         )
         second = await self._complete(job, repair, None)
-        payload, problems = parse_output(job.agent, second)
+        payload, problems = parse_output(job.policy.reply_schema, second)
         if problems is None:
             return payload
         raise Fallback("invalid-output", f"unusable output after one repair:\n{problems}")
@@ -396,8 +390,8 @@ class LLMTutor:
             tokens_in=job.tokens_in,
             tokens_out=job.tokens_out,
         )
-        if job.agent == "exercise":
-            reply = await self._generated_exercise(payload, request, ctx, provenance)
+        if job.policy.to_reply is not None:
+            reply = await job.policy.to_reply(self, payload, request, ctx, provenance)
         else:
             reply = to_reply(job.agent, payload, request.query.query_id, provenance)
         reply.data["llm"] = {
@@ -411,44 +405,6 @@ class LLMTutor:
         }
         return reply
 
-    async def _generated_exercise(
-        self, payload: Any, request: AgentRequest, ctx: "HandlerContext", provenance: Provenance
-    ) -> AgentReply:
-        exercise = build_exercise(payload)
-        problem = await asyncio.to_thread(validation_problem, exercise)
-        if problem is not None:
-            self.stats.generated_exercises["rejected"] += 1
-            raise Fallback("exercise-invalid", f"generated exercise rejected: {problem}")
-        self.stats.generated_exercises["accepted"] += 1
-        if ctx.store is not None:
-            await asyncio.to_thread(
-                ctx.store.cache_put,
-                STORE_PREFIX + exercise.id,
-                "exercise",
-                to_record(exercise),
-                STORE_TTL_SECONDS,
-            )
-        return exercise_reply(exercise, request.query, provenance)
-
-    async def _grade_attempt(self, request: AgentRequest, ctx: "HandlerContext") -> AgentReply | None:
-        """`check gen-...` with code: grade against a generated exercise's hidden tests, offline."""
-        match = CHECK.match(request.query.text)
-        exercise_id = match.group("exercise") if match else None
-        if not (exercise_id and exercise_id.startswith(GENERATED_PREFIX) and request.query.code):
-            return None
-        store: Store | None = ctx.store
-        if store is None:
-            return None
-        record = await asyncio.to_thread(store.cache_get, STORE_PREFIX + exercise_id)
-        if record is None:
-            return None
-        from learnflow_agents.tutors.exercise.bank import Bank
-        from learnflow_agents.tutors.exercise.replies import check_reply
-
-        bank = Bank([from_record(record)])
-        self.stats.answered["offline-grading"] += 1
-        return await asyncio.to_thread(check_reply, request.query, exercise_id, bank=bank)
-
     async def _guard_reply(self, reply: AgentReply, request: AgentRequest) -> AgentReply:
         if "graded_guard" in reply.data:
             return reply
@@ -457,18 +413,10 @@ class LLMTutor:
         self.stats.withheld_solutions += len(withheld)
         return reply
 
-    async def _graded_guard(self) -> GradedGuard:
+    async def _graded_guard(self) -> ReplyGuard:
         if self._guard is None:
-            self._guard = await asyncio.to_thread(GradedGuard, self._banks or self._default_banks())
+            self._guard = await asyncio.to_thread(guard_for, self.settings.graded_exercises_dir)
         return self._guard
-
-    def _default_banks(self) -> "list[Bank]":
-        from learnflow_agents.tutors.exercise.bank import load_bank, load_directory
-
-        banks = [load_bank()]
-        if self.settings.graded_exercises_dir is not None:
-            banks.append(load_directory(self.settings.graded_exercises_dir))
-        return banks
 
     def _from_cache(self, value: dict[str, Any], query: StudentQuery, started: float) -> AgentReply:
         reply = AgentReply.model_validate(value)
@@ -497,3 +445,15 @@ class LLMTutor:
         reply = await offline()
         reply.data["llm_fallback"] = {"reason": fallback.kind, "detail": fallback.detail[:1_000]}
         return reply
+
+
+def _spec(agent: str) -> "TutorSpec":
+    from learnflow_agents.runtime.registry import tutor
+
+    return tutor(agent)
+
+
+def _router() -> "TutorSpec":
+    from learnflow_agents.runtime.registry import router
+
+    return router()

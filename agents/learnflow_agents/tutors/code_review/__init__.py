@@ -5,6 +5,25 @@ a verified refactor and praise grounded in the student's code.
     reply = review(StudentQuery(code="def add(x, items=[]): ..."))
 """
 
-from learnflow_agents.tutors.code_review.agent import review
+from pathlib import Path
 
-__all__ = ["review"]
+from learnflow_agents.contracts import AgentReply, AgentRequest, Topic
+from learnflow_agents.runtime.declaration import ModelPolicy, TutorSpec
+from learnflow_agents.runtime.handler import HandlerContext
+from learnflow_agents.tutors.code_review.agent import review
+from learnflow_agents.tutors.code_review.reply_schema import ReviewOut
+
+
+def answer(request: AgentRequest, ctx: HandlerContext) -> AgentReply:
+    return review(request.query)
+
+
+TUTOR = TutorSpec(
+    name="code-review",
+    request_topic=Topic.CODE_REVIEW_REQUESTS,
+    answer=answer,
+    model=ModelPolicy(reply_schema=ReviewOut, prompt=Path(__file__).with_name("prompt.v1.md")),
+    description="Static analysis chosen for learners: prioritised improvements, a refactor, praise.",
+)
+
+__all__ = ["TUTOR", "review"]

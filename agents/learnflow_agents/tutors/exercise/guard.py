@@ -23,9 +23,10 @@ import re
 import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from learnflow_agents.contracts import Action, ActionKind, AgentReply
+from learnflow_agents.contracts import Action, ActionKind, AgentReply, StudentQuery
 from learnflow_agents.tutors.exercise.bank import Bank, Exercise
 from learnflow_agents.tutors.exercise.checker import check_code
 
@@ -51,6 +52,12 @@ _HEX = re.compile(r"(?:\\x[0-9a-fA-F]{2}){8,}|(?:[0-9a-fA-F]{2}[ :]?){12,}")
 _SKIP_TOP = frozenset({"reply_id", "query_id", "agent", "status", "provenance", "created_at"})
 _SKIP_DATA = frozenset({"withheld", "graded_guard", "llm", "llm_fallback"})
 MAX_ROUNDS = 3
+# "exercise can-ride", "check can-ride": the ids a query names.
+EXERCISE_MENTION = re.compile(r"\b(?:exercise|check)\s+(?P<id>[a-z0-9]+(?:-[a-z0-9]+)+)\b", re.IGNORECASE)
+
+
+def exercise_ids(query: StudentQuery) -> list[str]:
+    return [m.group("id").lower() for m in EXERCISE_MENTION.finditer(query.text)]
 
 
 def defined_names(code: str) -> set[str]:
@@ -460,6 +467,10 @@ class GradedGuard:
 
     # -- the reply -----------------------------------------------------------------------
 
+    def guard_reply(self, reply: AgentReply, query: StudentQuery) -> list[Withheld]:
+        """The graded-mode door (llm/graded.py): guard `reply` to `query` in place."""
+        return self.guard(reply, exercise_ids(query), query.code)
+
     def _programs(
         self, pieces: list[_Piece], related: list[Exercise]
     ) -> list[tuple[str, list[int], list[Exercise]]]:
@@ -614,3 +625,14 @@ def _redact(text: str, regions: list[tuple[int, int]]) -> str:
         last = end
     out.append(text[last:])
     return "".join(out)
+
+
+def graded_guard(exercises_dir: Path | None) -> GradedGuard:
+    """The guard over the shipped bank and a course's exercise notebooks (the declaration's
+    graded-mode policy)."""
+    from learnflow_agents.tutors.exercise.bank import load_bank, load_directory
+
+    banks = [load_bank()]
+    if exercises_dir is not None:
+        banks.append(load_directory(exercises_dir))
+    return GradedGuard(banks)

@@ -6,31 +6,66 @@ that fails any check is dropped and the bank answers instead. Accepted exercises
 kept in the store, so `check gen-...` can grade attempts against the hidden tests later.
 """
 
+import asyncio
 import hashlib
+import logging
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import Field, StringConstraints
 
 from learnflow_agents.contracts import (
     Action,
     ActionKind,
     AgentReply,
+    AgentRequest,
     CodeBlock,
     CodeRole,
     Provenance,
     StudentQuery,
 )
-from learnflow_agents.llm.schemas import ExerciseOut
-from learnflow_agents.tutors.exercise.bank import Exercise, ExerciseTest
+from learnflow_agents.llm.prompting import NoTopicError
+from learnflow_agents.llm.schemas import Code, Line, Out
+from learnflow_agents.tutors.exercise.bank import Bank, Exercise, ExerciseTest
 from learnflow_agents.tutors.exercise.checker import check_code
-from learnflow_agents.tutors.exercise.format import ExerciseMetadata
-from learnflow_agents.tutors.exercise.replies import visible_tests_code
+from learnflow_agents.tutors.exercise.format import Difficulty, ExerciseMetadata, Topic
+from learnflow_agents.tutors.exercise.picker import infer_topic, normalise_topic
+from learnflow_agents.tutors.exercise.replies import check_reply, visible_tests_code
 from learnflow_agents.tutors.exercise.sandbox import Limits
+
+if TYPE_CHECKING:
+    from learnflow_agents.llm.student_context import StudentFacts
+    from learnflow_agents.llm.tutor import LLMTutor
+    from learnflow_agents.runtime.handler import HandlerContext
+
+log = logging.getLogger("learnflow.llm")
 
 GENERATED_PREFIX = "gen-"
 STORE_PREFIX = "llm-exercise:"
 # Long enough to finish a course unit; students can always ask for a fresh one.
 STORE_TTL_SECONDS = 90 * 86_400
 VALIDATION_LIMITS = Limits(per_test_seconds=3.0, total_seconds=20.0)
+TOOL_DESCRIPTION = "Return the new exercise: statement, starter, reference solution, tests and hints."
+
+
+class ExerciseTestOut(Out):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    source: Code = Field(description="Plain Python asserts calling the student's code.")
+    hidden: bool = False
+
+
+class ExerciseOut(Out):
+    """What the model's exercise must contain (the tool's input schema is generated from it)."""
+
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    statement: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+    topic: Topic
+    difficulty: Difficulty
+    starter: Code
+    solution: Code = Field(description="Reference solution; never shown to the student.")
+    tests: list[ExerciseTestOut] = Field(min_length=2, max_length=8)
+    hints: list[Line] = Field(min_length=1, max_length=6)
 
 
 def build_exercise(out: ExerciseOut) -> Exercise:
@@ -137,3 +172,82 @@ def exercise_reply(exercise: Exercise, query: StudentQuery, provenance: Provenan
             "validated_at": time.time(),
         },
     )
+
+
+# -- the declaration's model hooks --------------------------------------------------------
+
+
+def exercise_topic(request: AgentRequest) -> str:
+    topic = normalise_topic(request.concept) if request.concept else None
+    topic = topic or infer_topic(request.query.text)
+    if topic is None:
+        raise NoTopicError("no topic named")
+    return topic.value
+
+
+def prompt_inputs(request: AgentRequest, facts: "StudentFacts") -> dict[str, str]:
+    # The curriculum's difficulty names are the skill levels' names.
+    return {"topic": exercise_topic(request), "difficulty": facts.context.skill_level.value}
+
+
+async def before_model(
+    tutor: "LLMTutor",
+    request: AgentRequest,
+    ctx: "HandlerContext",
+    offline: Callable[[], Awaitable[AgentReply]],
+) -> AgentReply | None:
+    """Grading is the sandbox's job, never a model's opinion: checks never reach the model."""
+    from learnflow_agents.tutors.exercise.agent import checked_exercise
+
+    try:
+        graded = await grade_generated(tutor, request, ctx)
+    except Exception:
+        log.exception("grading a generated exercise failed")
+        graded = None
+    if graded is not None:
+        return graded
+    if checked_exercise(request.query) is not None:
+        tutor.stats.answered["offline-grading"] += 1
+        return await offline()
+    return None
+
+
+async def grade_generated(
+    tutor: "LLMTutor", request: AgentRequest, ctx: "HandlerContext"
+) -> AgentReply | None:
+    """`check gen-...` with code: grade against a generated exercise's hidden tests, offline."""
+    from learnflow_agents.tutors.exercise.agent import checked_exercise
+
+    exercise_id = checked_exercise(request.query)
+    if not (exercise_id and exercise_id.startswith(GENERATED_PREFIX)) or ctx.store is None:
+        return None
+    record = await asyncio.to_thread(ctx.store.cache_get, STORE_PREFIX + exercise_id)
+    if record is None:
+        return None
+    bank = Bank([from_record(record)])
+    tutor.stats.answered["offline-grading"] += 1
+    return await asyncio.to_thread(check_reply, request.query, exercise_id, bank=bank)
+
+
+async def generated_reply(
+    tutor: "LLMTutor",
+    payload: ExerciseOut,
+    request: AgentRequest,
+    ctx: "HandlerContext",
+    provenance: Provenance,
+) -> AgentReply:
+    """The model's exercise, proved in the sandbox and kept for grading, or a fallback."""
+    from learnflow_agents.llm.tutor import Fallback
+
+    exercise = build_exercise(payload)
+    problem = await asyncio.to_thread(validation_problem, exercise)
+    if problem is not None:
+        tutor.stats.generated_exercises["rejected"] += 1
+        raise Fallback("exercise-invalid", f"generated exercise rejected: {problem}")
+    tutor.stats.generated_exercises["accepted"] += 1
+    if ctx.store is not None:
+        record = to_record(exercise)
+        await asyncio.to_thread(
+            ctx.store.cache_put, STORE_PREFIX + exercise.id, "exercise", record, STORE_TTL_SECONDS
+        )
+    return exercise_reply(exercise, request.query, provenance)
