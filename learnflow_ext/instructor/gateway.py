@@ -1,18 +1,17 @@
 """Hub mode: the dashboard reads the LearnFlow gateway's instructor API.
 
 Every call carries the instructor's own hub token; the gateway checks the instructor
-role on each one (403 otherwise). The JSON it serves is the store's analytics records
-(dataclasses.asdict / pydantic model_dump(mode="json")):
+role on each one (403 otherwise). The JSON is learnflow_agents.api.instructor's, the same
+the local source reads, decoded by shape.py:
 
-    GET api/instructor/class[?course=]   {"course", "matrix": MasteryMatrix, "topics": [TopicSummary],
-                                          "courses"?: [str], "groups"?: {name: [student]}}
+    GET api/instructor/class[?course=]   {"course", "courses", "groups", "matrix", "topics"}
     GET api/instructor/struggles?since=  {"struggling": [StrugglingStudent]}
     GET api/instructor/errors?since=     {"errors": [ErrorCount]}
-    GET api/instructor/exercises?since=  {"exercises": [ExercisePassRate]}  (optional: 404 -> none)
+    GET api/instructor/exercises?since=  {"exercises": [ExercisePassRate]}  (404: none)
     GET api/instructor/students/{id}/queries  {"queries": [{"query": QueryRecord, "replies": [AgentReply]}]}
     GET api/instructor/health            {"agents": [heartbeat entries as in `learnflow-agents health`]}
 
-A bare list instead of the one-key object is accepted too.
+Errors are the API's `Error` ({"message", "reason", "field"}).
 """
 
 import json
@@ -23,23 +22,19 @@ import urllib.request
 from datetime import datetime
 from typing import Any
 
-from learnflow_agents.contracts import AgentReply
-from learnflow_agents.store.records import QueryRecord
-
+from learnflow_ext.instructor import shape
 from learnflow_ext.instructor.data import (
     AgentStatus,
     ClassView,
     ErrorCount,
     ExercisePassRate,
-    MasteryMatrix,
     QueryWithReplies,
     StrugglingStudent,
-    TopicSummary,
-    agent_statuses,
 )
 
 TIMEOUT_S = 15.0
 MAX_BODY = 20 * 1024 * 1024
+MAX_PAGE = 1_000
 
 
 class GatewayError(RuntimeError):
@@ -51,18 +46,6 @@ class GatewayError(RuntimeError):
 def default_gateway_url() -> str | None:
     """$LEARNFLOW_GATEWAY_URL (set for students' servers by the hub's values)."""
     return os.environ.get("LEARNFLOW_GATEWAY_URL") or None
-
-
-def _items(doc: Any, key: str) -> list[Any]:
-    if isinstance(doc, list):
-        return doc
-    if isinstance(doc, dict) and isinstance(doc.get(key), list):
-        return list(doc[key])
-    raise GatewayError(200, f"expected a list under {key!r}")
-
-
-def _when(value: Any) -> datetime:
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 class GatewaySource:
@@ -87,36 +70,19 @@ class GatewaySource:
         except urllib.error.HTTPError as err:
             body = err.read(2_000).decode("utf-8", "replace")
             try:
-                # The gateway says {"error": ...}; other servers (a proxy) may say "message".
-                data = json.loads(body)
-                message = str(data.get("error") or data.get("message") or body)
-            except (ValueError, AttributeError):
-                message = body or err.reason
+                message = str(json.loads(body)["message"])
+            except (ValueError, KeyError, TypeError):
+                message = body or err.reason  # not the API's answer: a proxy's page
             raise GatewayError(err.code, message) from None
 
     def class_view(self, course: str | None) -> ClassView:
-        doc = self._get("api/instructor/class", course=course, limit=1000)
-        matrix = doc.get("matrix", doc)
-        summary = doc.get("topics") if "matrix" in doc else doc.get("summary")
-        cells = {
-            str(s): {str(t): float(p) for t, p in row.items()} for s, row in matrix.get("cells", {}).items()
-        }
-        return ClassView(
-            matrix=MasteryMatrix(list(matrix.get("students", [])), list(matrix.get("topics", [])), cells),
-            summary=[TopicSummary(**s) for s in summary or []],
-            courses=list(doc.get("courses", [])),
-            groups={str(k): list(v) for k, v in (doc.get("groups") or {}).items()},
-        )
+        return shape.class_view(self._get("api/instructor/class", course=course, limit=MAX_PAGE))
 
     def struggles(self, since: datetime, course: str | None) -> list[StrugglingStudent]:
-        doc = self._get("api/instructor/struggles", since=since.isoformat(), course=course)
-        return [
-            StrugglingStudent(**{**s, "latest_at": _when(s["latest_at"])}) for s in _items(doc, "struggling")
-        ]
+        return shape.struggles(self._get("api/instructor/struggles", since=since.isoformat(), course=course))
 
     def errors(self, since: datetime, course: str | None) -> list[ErrorCount]:
-        doc = self._get("api/instructor/errors", since=since.isoformat(), course=course)
-        return [ErrorCount(**e) for e in _items(doc, "errors")]
+        return shape.errors(self._get("api/instructor/errors", since=since.isoformat(), course=course))
 
     def pass_rates(self, since: datetime | None, course: str | None) -> list[ExercisePassRate]:
         try:
@@ -124,26 +90,17 @@ class GatewaySource:
                 "api/instructor/exercises", since=since.isoformat() if since else None, course=course
             )
         except GatewayError as err:
-            if err.status == 404:  # a gateway without the endpoint: no pass rates, not an error
+            if err.status == 404:  # a gateway older than the endpoint: no pass rates, not an error
                 return []
             raise
-        fields = ExercisePassRate.__dataclass_fields__
-        return [
-            ExercisePassRate(**{k: v for k, v in e.items() if k in fields}) for e in _items(doc, "exercises")
-        ]
+        return shape.pass_rates(doc)
 
     def agents(self) -> list[AgentStatus]:
-        return agent_statuses(_items(self._get("api/instructor/health"), "agents"))
+        return shape.agents(self._get("api/instructor/health"))
 
     def student_queries(self, student_id: str, limit: int = 20) -> list[QueryWithReplies]:
         path = f"api/instructor/students/{urllib.parse.quote(student_id, safe='')}/queries"
-        return [
-            QueryWithReplies(
-                QueryRecord.model_validate(item["query"]),
-                [AgentReply.model_validate(r) for r in item.get("replies", [])],
-            )
-            for item in _items(self._get(path, limit=limit), "queries")
-        ]
+        return shape.student_queries(self._get(path, limit=limit))
 
     def close(self) -> None:
         """Nothing held between calls."""

@@ -1,13 +1,27 @@
-"""Single-user mode: the dashboard reads the local store directly."""
+"""Single-user mode: the dashboard reads the local store through the instructor API's
+functions (learnflow_agents.api.instructor), as the gateway serves them on a hub."""
 
-from datetime import UTC, datetime
+import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, TypeVar
 
+from learnflow_agents.api import ApiError
+from learnflow_agents.api import instructor as api
 from learnflow_agents.store import Store
-from learnflow_agents.store import analytics as an
 
-from learnflow_ext.instructor.data import AgentStatus, ClassView, agent_statuses
+from learnflow_ext.instructor import shape
+from learnflow_ext.instructor.data import (
+    AgentStatus,
+    ClassView,
+    ErrorCount,
+    ExercisePassRate,
+    QueryWithReplies,
+    StrugglingStudent,
+)
 
-STALE_AFTER_S = 60.0
+T = TypeVar("T")
 
 
 def default_db_url() -> str:
@@ -15,6 +29,12 @@ def default_db_url() -> str:
     from learnflow_ext.config import LearnFlow
 
     return LearnFlow().resolved_db_url()
+
+
+def _run(call: Coroutine[Any, Any, T]) -> T:
+    # On a thread of its own: the dashboard is called from a kernel, whose loop is running.
+    with ThreadPoolExecutor(1, thread_name_prefix="learnflow-dashboard") as pool:
+        return pool.submit(asyncio.run, call).result()
 
 
 class LocalStoreSource:
@@ -27,36 +47,32 @@ class LocalStoreSource:
         self.store = store or Store.open(url, upgrade=url.startswith("sqlite"))
         self._owned = store is None
         self.name = f"local store ({self.store.url})"
+        # Whoever reads a single-user store sees all of it.
+        self.who = api.Instructor.everything()
 
     def class_view(self, course: str | None) -> ClassView:
-        return ClassView(
-            matrix=an.class_mastery_matrix(self.store, course, limit=an.MAX_PAGE),
-            summary=an.topic_summary(self.store, course),
-            courses=an.course_ids(self.store),
-        )
+        return shape.class_view(_run(api.class_view(self.store, self.who, course, limit=api.MAX_PAGE)))
 
-    def struggles(self, since: datetime, course: str | None) -> list[an.StrugglingStudent]:
-        return an.struggling_now(self.store, since=since, course_id=course)
+    def struggles(self, since: datetime, course: str | None) -> list[StrugglingStudent]:
+        return shape.struggles(_run(api.struggles(self.store, self.who, since, course=course)))
 
-    def errors(self, since: datetime, course: str | None) -> list[an.ErrorCount]:
-        return an.frequent_errors(self.store, since=since, course_id=course)
+    def errors(self, since: datetime, course: str | None) -> list[ErrorCount]:
+        return shape.errors(_run(api.errors(self.store, self.who, since, course=course)))
 
-    def pass_rates(self, since: datetime | None, course: str | None) -> list[an.ExercisePassRate]:
-        return an.exercise_pass_rates(self.store, since=since, course_id=course)
+    def pass_rates(self, since: datetime | None, course: str | None) -> list[ExercisePassRate]:
+        return shape.pass_rates(_run(api.exercises(self.store, self.who, since, course=course)))
 
     def agents(self) -> list[AgentStatus]:
-        now = datetime.now(UTC)
-        return agent_statuses(
-            {
-                "agent": b.agent,
-                "fresh": (now - b.seen_at).total_seconds() <= STALE_AFTER_S,
-                "stats": b.stats,
-            }
-            for b in self.store.list_heartbeats()
-        )
+        return shape.agents(_run(api.health(self.store)))
 
-    def student_queries(self, student_id: str, limit: int = 20) -> list[an.QueryWithReplies]:
-        return an.student_recent_queries(self.store, student_id, limit=limit)
+    def student_queries(self, student_id: str, limit: int = 20) -> list[QueryWithReplies]:
+        try:
+            doc = _run(api.student_queries(self.store, self.who, student_id, limit))
+        except ApiError as err:
+            if err.status == 404:  # a student who never asked anything
+                return []
+            raise
+        return shape.student_queries(doc)
 
     def close(self) -> None:
         if self._owned:

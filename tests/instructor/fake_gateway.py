@@ -1,29 +1,29 @@
-"""A FAKE LearnFlow gateway: a tornado app serving the instructor API's documented JSON,
-built from a real store's analytics, with the gateway's token and role checks reduced
-to two fixed tokens. It stands in for the real gateway, which is written separately."""
+"""A FAKE LearnFlow gateway: a tornado app serving the instructor API's functions
+(learnflow_agents.api.instructor) over a real store, with the gateway's token and role
+checks reduced to two fixed tokens and the hub's groups to one fixed group."""
 
 import asyncio
-import dataclasses
-import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import tornado.web
+from learnflow_agents.api import instructor as api
 from learnflow_agents.store import Store
-from learnflow_agents.store import analytics as an
 
 INSTRUCTOR_TOKEN = "fake-instructor-token"
 STUDENT_TOKEN = "fake-student-token"
 GROUPS = {"tuesday-lab": ["alice", "carol"]}
 
 
-def _json(value: Any) -> Any:
-    return json.loads(
-        json.dumps(value, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v))
-    )
+async def _groups() -> dict[str, list[str]]:
+    return GROUPS
+
+
+# The class as a hub instructor who may see every course sees it, with one hub group.
+WHO = api.Instructor("teacher", api.CourseAccess(every=True, courses=frozenset()), groups=_groups)
 
 
 class Base(tornado.web.RequestHandler):
@@ -40,79 +40,46 @@ class Base(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(401)
         if token != f"token {INSTRUCTOR_TOKEN}":
             self.set_status(403)
-            self.finish({"message": "instructor role required"})
+            self.finish({"message": "instructor role required", "reason": "Forbidden", "field": None})
+
+    def arg(self, name: str) -> str | None:
+        return self.get_query_argument(name, None)
 
     def since(self) -> datetime | None:
-        raw = self.get_query_argument("since", None)
-        return datetime.fromisoformat(raw).astimezone(UTC) if raw else None
+        return api.since_param(self.arg("since"))
 
 
 class ClassHandler(Base):
-    def get(self) -> None:
-        course = self.get_query_argument("course", None)
-        matrix = an.class_mastery_matrix(self.store, course)
-        self.finish(
-            _json(
-                {
-                    "course": course,
-                    "matrix": dataclasses.asdict(matrix),
-                    "topics": [dataclasses.asdict(s) for s in an.topic_summary(self.store, course)],
-                    "courses": an.course_ids(self.store),
-                    "groups": GROUPS,
-                }
-            )
-        )
+    async def get(self) -> None:
+        self.finish(await api.class_view(self.store, WHO, self.arg("course")))
 
 
 class StrugglesHandler(Base):
-    def get(self) -> None:
-        rows = an.struggling_now(
-            self.store, since=self.since(), course_id=self.get_query_argument("course", None)
-        )
-        self.finish(_json({"struggling": [dataclasses.asdict(s) for s in rows]}))
+    async def get(self) -> None:
+        self.finish(await api.struggles(self.store, WHO, self.since(), course=self.arg("course")))
 
 
 class ErrorsHandler(Base):
-    def get(self) -> None:
-        rows = an.frequent_errors(
-            self.store, since=self.since(), course_id=self.get_query_argument("course", None)
-        )
-        self.finish(_json({"errors": [dataclasses.asdict(e) for e in rows]}))
+    async def get(self) -> None:
+        self.finish(await api.errors(self.store, WHO, self.since(), course=self.arg("course")))
 
 
 class ExercisesHandler(Base):
-    def get(self) -> None:
+    async def get(self) -> None:
         if not self.exercises:
             raise tornado.web.HTTPError(404)
-        rows = an.exercise_pass_rates(self.store, self.since(), self.get_query_argument("course", None))
-        self.finish(_json({"exercises": [{**dataclasses.asdict(r), "pass_rate": r.pass_rate} for r in rows]}))
+        self.finish(await api.exercises(self.store, WHO, self.since(), course=self.arg("course")))
 
 
 class QueriesHandler(Base):
-    def get(self, student: str) -> None:
-        items = an.student_recent_queries(
-            self.store, student, limit=int(self.get_query_argument("limit", "20"))
-        )
-        self.finish(
-            {
-                "queries": [
-                    {
-                        "query": i.query.model_dump(mode="json"),
-                        "replies": [r.model_dump(mode="json") for r in i.replies],
-                    }
-                    for i in items
-                ]
-            }
-        )
+    async def get(self, student: str) -> None:
+        limit = api.limit_param(self.arg("limit"), 20)
+        self.finish(await api.student_queries(self.store, WHO, student, limit))
 
 
 class HealthHandler(Base):
-    def get(self) -> None:
-        beats = [
-            {"agent": b.agent, "instance": b.instance, "fresh": True, "stats": b.stats}
-            for b in self.store.list_heartbeats()
-        ]
-        self.finish(_json({"healthy": True, "agents": beats}))
+    async def get(self) -> None:
+        self.finish(await api.health(self.store))
 
 
 @contextmanager
