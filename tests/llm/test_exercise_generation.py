@@ -59,10 +59,11 @@ async def test_attempts_at_a_generated_exercise_are_graded_offline_with_its_hidd
     failed = await ask(tutor, sqlite_store, f"check {exercise_id}", code=MISSES_CAPITALS)
 
     assert fake_anthropic.hits == 1
-    assert passed.data["passed"] is True and passed.data["max_points"] == 3
-    assert failed.data["passed"] is False
-    hidden = [t for t in failed.data["tests"] if t["hidden"]]
-    assert hidden and hidden[0]["passed"] is False and hidden[0]["name"] == "hidden test"
+    assert passed.check is not None and failed.check is not None
+    assert passed.check.passed is True and passed.check.max_points == 3
+    assert failed.check.passed is False
+    hidden = [t for t in failed.check.tests if t.hidden]
+    assert hidden and hidden[0].passed is False and hidden[0].name == "hidden test"
     assert passed.provenance.provider == "offline"
 
 
@@ -109,7 +110,8 @@ async def test_checking_a_bank_exercise_never_asks_the_model(
     reply = await ask(tutor, sqlite_store, "check bank-account", code="class BankAccount:\n    pass\n")
 
     assert fake_anthropic.hits == 0
-    assert reply.data["passed"] is False and reply.data["exercise_id"] == "bank-account"
+    assert reply.check is not None
+    assert reply.check.passed is False and reply.check.exercise_id == "bank-account"
 
 
 @pytest.mark.asyncio

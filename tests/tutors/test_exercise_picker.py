@@ -144,7 +144,8 @@ def test_exercise_reply_infers_the_topic_and_explains_when_nothing_fits() -> Non
 def test_check_reply_passes_a_correct_attempt() -> None:
     code = "def sum_evens(numbers):\n    return sum(n for n in numbers if n % 2 == 0)\n"
     reply = check_reply(_query(code=code), "sum-of-evens")
-    assert reply.data["passed"] is True and reply.data["score"] == 1.0
+    assert reply.check is not None and reply.check.passed is True and reply.check.score == 1.0
+    assert reply.check.exercise_id == "sum-of-evens" and reply.check.topic == reply.data["topic"]
     assert reply.data["exercise_id"] == "sum-of-evens" and reply.data["difficulty"] == "beginner"
     assert reply.hints == []
     assert ActionKind.ASK_AGENT in [a.kind for a in reply.actions]
@@ -153,10 +154,12 @@ def test_check_reply_passes_a_correct_attempt() -> None:
 def test_check_reply_explains_failures_without_revealing_hidden_tests() -> None:
     code = "def sum_evens(numbers):\n    return sum(n for n in numbers if n % 2 == 0 and n > 0) + 1\n"
     reply = check_reply(_query(code=code), "sum-of-evens")
-    assert reply.data["passed"] is False
+    assert reply.check is not None and reply.check.passed is False
     assert "expected: `12`" in reply.explanation and "got: `13`" in reply.explanation
-    hidden = [t for t in reply.data["tests"] if t["hidden"]]
-    assert hidden and all(t["expected"] is None and t["check"] is None for t in hidden)
+    hidden = [t for t in reply.check.tests if t.hidden]
+    assert hidden and all(t.expected is None and t.check is None for t in hidden)
+    # The check is not flattened into the free-form data any more.
+    assert "passed" not in reply.data and "tests" not in reply.data
     exercise = load_bank().get("sum-of-evens")
     dumped = reply.model_dump_json()
     hidden_lines = [line.strip() for line in exercise.hidden_tests[0].source.splitlines() if line.strip()]
@@ -167,3 +170,21 @@ def test_check_reply_explains_failures_without_revealing_hidden_tests() -> None:
 def test_check_reply_for_an_unknown_exercise_is_an_error_reply() -> None:
     reply = check_reply(_query(code="x = 1"), "no-such-exercise")
     assert reply.status is ReplyStatus.ERROR and "no-such-exercise" in reply.summary
+
+
+def test_the_agent_grades_the_exercise_the_query_names_in_its_typed_field() -> None:
+    from learnflow_agents.contracts import AgentRequest
+    from learnflow_agents.runtime.handler import HandlerContext
+    from learnflow_agents.tutors.exercise import TUTOR
+
+    code = "def sum_evens(numbers):\n    return sum(n for n in numbers if n % 2 == 0)\n"
+    # 1.1: the exercise is a field of the query; the text is whatever the student wrote.
+    query = StudentQuery(text="is this right?", code=code, exercise_id="sum-of-evens")
+    ctx = HandlerContext(student_id="s", trace_id="t", message_id="m")
+    assert TUTOR.answer is not None
+    reply = TUTOR.answer(AgentRequest(query=query), ctx)
+    assert reply.check is not None and reply.check.passed and reply.check.exercise_id == "sum-of-evens"
+    # Without code there is nothing to grade: the student gets an exercise instead.
+    asked = query.model_copy(update={"code": None, "text": "an exercise on loops"})
+    offered = TUTOR.answer(AgentRequest(query=asked), ctx)
+    assert offered.check is None and offered.summary != reply.summary

@@ -9,7 +9,6 @@ import contextvars
 import functools
 import math
 import os
-import re
 import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,16 +25,12 @@ if TYPE_CHECKING:
 
 AGENT = "exercise"
 
-# "check ex-lists-01" (with the student's code) grades an attempt; anything else asks for one.
-CHECK = re.compile(r"^\s*check\b(?:\s+(?:exercise\s+)?(?P<exercise>[A-Za-z0-9_.\-]+))?", re.IGNORECASE)
-
-
 def checked_exercise(query: StudentQuery) -> str | None:
-    """The exercise a query asks to check (with code), or None for any other request."""
-    match = CHECK.match(query.text)
-    if match and match.group("exercise") and query.code:
-        return match.group("exercise")
-    return None
+    """The exercise a query asks to grade its code against, or None for any other request.
+
+    A 1.0 query ("check <id>" in the text) arrives with `exercise_id` already set (contracts/legacy.py).
+    """
+    return query.exercise_id if query.exercise_id and query.code else None
 
 
 def answer(request: AgentRequest, ctx: HandlerContext) -> AgentReply:

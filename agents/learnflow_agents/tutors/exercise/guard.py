@@ -57,7 +57,9 @@ EXERCISE_MENTION = re.compile(r"\b(?:exercise|check)\s+(?P<id>[a-z0-9]+(?:-[a-z0
 
 
 def exercise_ids(query: StudentQuery) -> list[str]:
-    return [m.group("id").lower() for m in EXERCISE_MENTION.finditer(query.text)]
+    """The exercises a query is about: the one it asks to grade, and any its text names."""
+    named = [m.group("id").lower() for m in EXERCISE_MENTION.finditer(query.text)]
+    return list(dict.fromkeys([query.exercise_id.lower(), *named] if query.exercise_id else named))
 
 
 def defined_names(code: str) -> set[str]:

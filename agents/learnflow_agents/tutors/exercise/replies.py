@@ -106,14 +106,6 @@ def _describe_outcome(outcome: TestOutcome) -> str:
     return "\n".join(lines)
 
 
-def public_outcome(outcome: TestOutcome) -> dict[str, object]:
-    """An outcome as shown to the student: hidden tests lose their values and source."""
-    data = outcome.model_dump(mode="json")
-    if outcome.hidden:
-        data.update(name="hidden test", expected=None, actual=None, check=None, output="")
-    return data
-
-
 def check_explanation(result: CheckResult) -> str:
     parts = [f"**{result.summary}**"]
     if result.load_error:
@@ -137,7 +129,7 @@ def check_reply(
             status=ReplyStatus.ERROR,
             summary=str(exc),
             provenance=_provenance(started),
-            data=_data(None, None, passed=False),
+            data=_data(None, None),
         )
     result = check_code(exercise, query.code or "", limits=limits)
     if result.passed:
@@ -171,15 +163,9 @@ def check_reply(
         actions=actions,
         concepts=[exercise.topic.value],
         provenance=_provenance(started),
-        # Enough for the progress agent to record the attempt as evidence.
-        data=_data(
-            exercise,
-            None,
-            passed=result.passed,
-            score=result.score,
-            hints_used=query.hints_used,
-            points=result.points,
-            max_points=result.max_points,
-            tests=[public_outcome(o) for o in result.tests],
-        ),
+        # The graded attempt, hidden tests scrubbed: what progress records and renderers list.
+        check=result.model_copy(
+            update={"exercise_id": exercise.id, "topic": exercise.topic.value, "hints_used": query.hints_used}
+        ).public(),
+        data=_data(exercise, None),
     )
