@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from learnflow_agents.contracts import StudentQuery
+from learnflow_agents.contracts import AgentReply, StudentQuery
 
 from learnflow_ext.client.embedded import EmbeddedClient
 from learnflow_ext.client.factory import create_client
@@ -46,6 +46,28 @@ async def test_listener_hears_routing_logs_and_the_reply(client: ServerClient) -
     assert {log.agent for log in listener.logs} >= {"debug"}
     assert [r.agent for r in listener.replies] == ["debug"]
     assert listener.replies[0].query_id == query.query_id
+
+
+class WithRelated(Recorder):
+    """A listener that also takes a helper's reply, as the kernel's cards do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.related: list[AgentReply] = []
+
+    def on_related_reply(self, reply: AgentReply) -> None:
+        self.related.append(reply)
+
+
+async def test_a_helpers_reply_follows_the_answer_that_announced_it(client: ServerClient) -> None:
+    listener = WithRelated()
+    client.submit(StudentQuery(**DEBUG_QUERY), listener)
+    assert await asyncio.to_thread(client.wait_idle, 60)
+    [answer] = listener.replies
+    assert answer.agent == "debug" and answer.follow_up is not None and not answer.is_helper
+    [helper] = listener.related
+    assert helper.agent == answer.follow_up.agent == "concepts"
+    assert helper.helps is not None and helper.helps.reply_id == answer.reply_id
 
 
 async def test_feedback_is_stored_and_another_students_reply_refused(
