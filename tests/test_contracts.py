@@ -168,6 +168,7 @@ def test_a_1_0_check_query_names_its_exercise() -> None:
         {"text": "check", "code": "x = 1"},  # no id: 1.0 asked for an exercise
         {"text": "please check ex-lists-01", "code": "x = 1"},  # not at the start
         {"text": "why does this fail?", "code": "x = 1"},
+        {"text": "check this function", "code": "x = 1", "target_agent": "code-review"},  # never graded
     ],
 )
 def test_only_1_0_check_grammar_names_an_exercise(payload: dict[str, object]) -> None:

@@ -31,8 +31,14 @@ _PROGRESS_KEYS = (
 
 
 def upgrade_query(raw: Any) -> Any:
-    """A 1.0 query whose text asks to check an exercise gets `exercise_id`."""
+    """A 1.0 query whose text asks to check an exercise gets `exercise_id`.
+
+    1.0 graded such a text whenever it reached the exercise agent (sent there, or routed
+    there by triage); a query sent to another agent never did, so it is left alone.
+    """
     if not isinstance(raw, dict) or raw.get("exercise_id") or not raw.get("code"):
+        return raw
+    if raw.get("target_agent") not in (None, "exercise"):
         return raw
     text = raw.get("text")
     match = LEGACY_CHECK.match(text) if isinstance(text, str) else None
