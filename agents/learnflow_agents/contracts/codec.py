@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from learnflow_agents.contracts.envelope import Envelope
-from learnflow_agents.contracts.topics import TOPIC_PAYLOADS, Topic
+from learnflow_agents.contracts.topics import Topic, payload_model
 
 
 class ContractError(ValueError):
@@ -24,7 +24,7 @@ def _describe(err: ValidationError) -> str:
 @cache
 def envelope_type(topic: Topic | str) -> type[Envelope[Any]]:
     # Parametrising a generic model builds a new class each time; one per topic is enough.
-    return Envelope[TOPIC_PAYLOADS[Topic(topic)]]  # type: ignore[misc]
+    return Envelope[payload_model(topic)]  # type: ignore[misc]
 
 
 def make_envelope(
@@ -37,7 +37,7 @@ def make_envelope(
     try:
         return model.model_validate(fields)
     except ValidationError as err:
-        raise ContractError(f"invalid {Topic(topic)} message: {_describe(err)}") from None
+        raise ContractError(f"invalid {topic} message: {_describe(err)}") from None
 
 
 def encode(envelope: Envelope[Any]) -> bytes:
@@ -47,9 +47,10 @@ def encode(envelope: Envelope[Any]) -> bytes:
 def decode(topic: Topic | str, data: bytes | str) -> Envelope[Any]:
     """Validate raw bytes for `topic`; raises ContractError naming the bad fields."""
     try:
-        topic = Topic(topic)
-    except ValueError:
+        payload_model(topic)
+    except (KeyError, ValueError):
         raise ContractError(f"unknown topic {topic!r}") from None
+    topic = Topic(topic) if topic in Topic._value2member_map_ else str(topic)
     try:
         return envelope_type(topic).model_validate_json(data)
     except ValidationError as err:

@@ -82,15 +82,14 @@ class StudentQuery(Contract):
         if "\x00" in self.text or "\x00" in (self.code or ""):
             raise ValueError("query contains NUL bytes: binary data is not accepted")
         if self.target_agent is not None:
-            from learnflow_agents.contracts.topics import AgentName
+            # The built-ins and every installed tutor whose declaration was loaded.
+            from learnflow_agents.contracts.topics import AGENT_REQUEST_TOPIC, AgentName
 
-            try:
-                agent = AgentName(self.target_agent)
-            except ValueError:
-                valid = ", ".join(a.value for a in AgentName if a is not AgentName.TRIAGE)
-                raise ValueError(f"target_agent {self.target_agent!r} is not one of: {valid}") from None
-            if agent is AgentName.TRIAGE:
+            if self.target_agent == AgentName.TRIAGE:
                 raise ValueError("target_agent cannot be triage; leave it empty to route")
+            if self.target_agent not in AGENT_REQUEST_TOPIC:
+                valid = ", ".join(str(a) for a in AGENT_REQUEST_TOPIC)
+                raise ValueError(f"target_agent {self.target_agent!r} is not one of: {valid}")
         return self
 
 

@@ -39,13 +39,33 @@ class AgentName(StrEnum):
     PROGRESS = "progress"
 
 
-AGENT_REQUEST_TOPIC: dict[AgentName, Topic] = {
+# Agent -> its request topic. The six built-ins' names and topics are the wire protocol's;
+# an installed tutor adds its own from its declaration (register_request_topic, called by
+# runtime/registry.py), so a new agent needs no edit here.
+AGENT_REQUEST_TOPIC: dict[AgentName | str, Topic | str] = {
     AgentName.CONCEPTS: Topic.CONCEPTS_REQUESTS,
     AgentName.CODE_REVIEW: Topic.CODE_REVIEW_REQUESTS,
     AgentName.DEBUG: Topic.DEBUG_REQUESTS,
     AgentName.EXERCISE: Topic.EXERCISE_REQUESTS,
     AgentName.PROGRESS: Topic.PROGRESS_REQUESTS,
 }
+_DECLARED_REQUEST_TOPICS: set[str] = set()
+
+
+def register_request_topic(agent: str, topic: str) -> None:
+    """Declare an installed agent's request topic (its payload is an AgentRequest)."""
+    taken = topic in TOPIC_PAYLOADS and TOPIC_PAYLOADS[Topic(topic)] is not AgentRequest
+    if agent == AgentName.TRIAGE or taken:
+        raise ValueError(f"{topic!r} cannot be the request topic of {agent!r}")
+    AGENT_REQUEST_TOPIC.setdefault(agent, topic)
+    _DECLARED_REQUEST_TOPICS.add(str(AGENT_REQUEST_TOPIC[agent]))
+
+
+def payload_model(topic: Topic | str) -> type[BaseModel]:
+    """The payload model of `topic`; KeyError for a topic nobody declared."""
+    if topic in _DECLARED_REQUEST_TOPICS:
+        return AgentRequest
+    return TOPIC_PAYLOADS[Topic(topic)]
 
 TOPIC_PAYLOADS: dict[Topic, type[BaseModel]] = {
     Topic.STUDENT_QUERIES: StudentQuery,

@@ -16,7 +16,6 @@ from uuid import UUID
 from learnflow_agents.bus import Bus, Consumer, create_bus
 from learnflow_agents.contracts import (
     AGENT_REQUEST_TOPIC,
-    AgentName,
     AgentReply,
     AgentRequest,
     ContractError,
@@ -58,7 +57,7 @@ def explicit_routing(query_id: UUID, target_agent: str) -> RoutingDecision:
     """The routing of a query whose student named the agent (triage is skipped)."""
     return RoutingDecision(
         query_id=query_id,
-        target_agent=AgentName(target_agent).value,
+        target_agent=str(target_agent),
         confidence=1.0,
         reasoning=f"asked for the {target_agent} agent directly",
         router="explicit",
@@ -69,7 +68,8 @@ def first_query_fields(query: StudentQuery) -> tuple[Topic, Any]:
     """Where a new query goes: straight to its agent when named, else to triage."""
     if query.target_agent:
         routing = explicit_routing(query.query_id, query.target_agent)
-        return AGENT_REQUEST_TOPIC[AgentName(query.target_agent)], AgentRequest(query=query, routing=routing)
+        # The built-ins' topics, or an installed tutor's from its declaration (runtime/registry.py).
+        return AGENT_REQUEST_TOPIC[query.target_agent], AgentRequest(query=query, routing=routing)
     return Topic.STUDENT_QUERIES, query
 
 

@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
-from learnflow_agents.contracts import AGENT_REQUEST_TOPIC, AgentName, Topic
+from learnflow_agents.contracts import AgentName, Topic
+from learnflow_agents.contracts.topics import register_request_topic
 from learnflow_agents.runtime.declaration import TutorSpec
 from learnflow_agents.runtime.handler import Agent
 
@@ -78,7 +79,7 @@ def tutors() -> dict[str, TutorSpec]:
     for spec in specs.values():
         # The topic map: built-ins keep their wire names; a new agent brings its own.
         if spec.topic != Topic.STUDENT_QUERIES:
-            AGENT_REQUEST_TOPIC.setdefault(spec.name, spec.topic)  # type: ignore[call-overload]
+            register_request_topic(spec.name, spec.topic)
     return specs
 
 

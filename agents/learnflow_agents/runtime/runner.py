@@ -245,7 +245,7 @@ class AgentRunner:
     # -- lifecycle -------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._consumer = self.bus.consumer(self.group, [t.value for t in self.agent.topics])
+        self._consumer = self.bus.consumer(self.group, [str(t) for t in self.agent.topics])
         await self._consumer.start()
         self._last_turn = time.monotonic()
         self._task = asyncio.create_task(self._loop(), name=f"learnflow-runner-{self.agent.name}")
