@@ -1,0 +1,110 @@
+"""The statistical half of triage: a linear model over word and character n-grams.
+
+Trained at build time with scikit-learn (scripts/build_triage_model.py: TF-IDF over the
+features below, then a multinomial logistic regression) and shipped as `model.json`, a table of
+n-gram → (idf, one weight per intent). Inference here is plain Python: the same features, the
+same sublinear TF-IDF with an l2 norm per block, a dot product and a softmax. No numpy, no
+scikit-learn at run time.
+
+The build passes `word_features` and `char_features` to scikit-learn as its analyzers, so the
+features it trained on are, by construction, the ones computed here.
+"""
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+
+MODEL_FILE = Path(__file__).with_name("model.json")
+# Longer texts add nothing a router needs; capping keeps the worst case fast.
+MAX_CHARS = 2_000
+CHAR_NGRAMS = (2, 5)
+_WORD = re.compile(r"\w+|\?")
+_SPACES = re.compile(r"\s+")
+
+
+def word_features(text: str) -> list[str]:
+    """Words and word pairs of the (already canonical, lowercased) text."""
+    tokens = _WORD.findall(text[:MAX_CHARS].lower())
+    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
+
+
+def char_features(text: str) -> list[str]:
+    """Character 2- to 5-grams inside words, padded with a space at each end (scikit-learn's char_wb)."""
+    grams: list[str] = []
+    low, high = CHAR_NGRAMS
+    for word in _SPACES.sub(" ", text[:MAX_CHARS].lower()).split():
+        padded = f" {word} "
+        length = len(padded)
+        for n in range(low, high + 1):
+            if length < n:
+                grams.append(padded)  # a short word counts once, whole
+                break
+            grams.extend(padded[i : i + n] for i in range(length - n + 1))
+    return grams
+
+
+ANALYZERS: dict[str, Callable[[str], list[str]]] = {"word": word_features, "char": char_features}
+
+
+@dataclass(frozen=True)
+class Block:
+    """One vectorizer's features: n-gram → (idf, weight per intent)."""
+
+    analyzer: Callable[[str], list[str]]
+    table: dict[str, tuple[float, tuple[float, ...]]]
+
+    def add_scores(self, text: str, scores: list[float]) -> None:
+        counts = Counter(self.analyzer(text))
+        values: list[tuple[float, tuple[float, ...]]] = []
+        norm = 0.0
+        for gram, count in counts.items():
+            entry = self.table.get(gram)
+            if entry is None:
+                continue
+            value = (1.0 + math.log(count)) * entry[0]
+            values.append((value, entry[1]))
+            norm += value * value
+        if not values:
+            return
+        norm = math.sqrt(norm)
+        for value, weights in values:
+            share = value / norm
+            for i, weight in enumerate(weights):
+                scores[i] += share * weight
+
+
+@dataclass(frozen=True)
+class TextModel:
+    intents: tuple[str, ...]
+    intercepts: tuple[float, ...]
+    blocks: tuple[Block, ...]
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        scores = list(self.intercepts)
+        for block in self.blocks:
+            block.add_scores(text, scores)
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps)
+        return {intent: e / total for intent, e in zip(self.intents, exps, strict=True)}
+
+
+def from_dict(data: dict) -> TextModel:
+    intents = tuple(data["intents"])
+    blocks = []
+    for block in data["blocks"]:
+        table = {gram: (row[0], tuple(row[1:])) for gram, row in block["features"].items()}
+        blocks.append(Block(ANALYZERS[block["analyzer"]], table))
+    return TextModel(intents, tuple(data["intercepts"]), tuple(blocks))
+
+
+@cache
+def load(path: Path = MODEL_FILE) -> TextModel:
+    with path.open(encoding="utf-8") as fh:
+        return from_dict(json.load(fh))
