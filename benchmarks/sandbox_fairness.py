@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from learnflow_agents.contracts import StudentQuery  # noqa: E402
+from learnflow_agents.contracts import check_query  # noqa: E402
 from learnflow_agents.runtime.engine import Engine  # noqa: E402
 from learnflow_agents.sandbox import Limits, detect_isolation  # noqa: E402
 from learnflow_agents.sandbox.run import run_python  # noqa: E402
@@ -50,18 +50,14 @@ def slow_code(solution: str, seconds: float) -> str:
     return f"{solution}\n\n{loop}"
 
 
-def check_query(code: str) -> StudentQuery:
-    return StudentQuery(text=f"check {EXERCISE}", code=code, target_agent="exercise")
-
-
 async def timed_check(engine: Engine, student: str, code: str) -> tuple[float, float, bool]:
     """(latency from submit, the check's own run time, passed) in seconds."""
     started = time.perf_counter()
-    qid = await engine.submit(student, check_query(code))
+    qid = await engine.submit(student, check_query(EXERCISE, code))
     reply = await engine.wait(qid, timeout=300)
     latency = time.perf_counter() - started
     own = (reply.provenance.latency_ms or 0.0) / 1000
-    return latency, own, bool(reply.data.get("passed"))
+    return latency, own, reply.check is not None and reply.check.passed
 
 
 async def fairness(slow_seconds: float, others: int) -> None:
