@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test install services lint schemas notebooks evals bench frontend-test e2e clean
+.PHONY: lab test test-fast install services lint schemas notebooks evals bench frontend-test e2e clean
 
 # The frontend's toolchain (jlpm, jupyter labextension build) comes from the venv;
 # Playwright drives Debian's Chromium and must never download a browser of its own.
@@ -80,6 +80,10 @@ test: install services build/chp/node_modules/.bin/configurable-http-proxy
 	$(MAKE) --no-print-directory evals
 	$(BIN)/python benchmarks/pipeline.py --quick
 	$(BIN)/python benchmarks/sandbox_fairness.py --repeat 5
+
+## Day-to-day: the tests that start no servers, kernels, brokers or browsers (PostgreSQL still runs).
+test-fast: install services
+	$(BIN)/python -m pytest -p no:cacheprovider -m "not slow" -q
 
 clean:
 	rm -rf $(VENV) build labextension/node_modules labextension/lib learnflow_ext/labextension
