@@ -18,6 +18,7 @@ from pathlib import Path
 
 from learnflow_agents.contracts.query import StudentQuery
 from learnflow_agents.tutors.triage import classify
+from learnflow_agents.tutors.triage.choices import LOW_CONFIDENCE
 from learnflow_agents.tutors.triage.lexicon import INTENTS
 
 DATA = Path(__file__).parent / "data" / "outside_triage" / "cs1qa_questions.jsonl"
@@ -31,8 +32,8 @@ def load(split: str, path: Path = DATA) -> list[dict]:
     return [r for r in rows if r["split"] == split and r["label"] != NOT_SCORED]
 
 
-def route(rows: list[dict]) -> tuple[list[str], list[float]]:
-    """The routed intent for each row and the time each classification took, in milliseconds."""
+def route(rows: list[dict]) -> tuple[list[tuple[str, float]], list[float]]:
+    """(routed intent, confidence) for each row and the time each classification took, in ms."""
     queries = [StudentQuery(text=r["text"]) for r in rows]
     for q in queries:  # warm-up: a long-running agent has its caches filled
         classify(q)
@@ -41,7 +42,7 @@ def route(rows: list[dict]) -> tuple[list[str], list[float]]:
         started = time.perf_counter()
         decision = classify(q)
         times.append((time.perf_counter() - started) * 1000)
-        predicted.append(decision.target_agent)
+        predicted.append((decision.target_agent, decision.confidence))
     return predicted, times
 
 
@@ -49,9 +50,10 @@ def accuracy(pairs: list[tuple[str, str]]) -> float:
     return sum(g == p for g, p in pairs) / len(pairs) if pairs else 0.0
 
 
-def report(split: str, rows: list[dict], predicted: list[str], times: list[float]) -> float:
-    pairs = [(r["label"], p) for r, p in zip(rows, predicted) if r["label"] != OTHER]
-    others = Counter(p for r, p in zip(rows, predicted) if r["label"] == OTHER)
+def report(split: str, rows: list[dict], routed: list[tuple[str, float]], times: list[float]) -> float:
+    scored = [(r["label"], p, c) for r, (p, c) in zip(rows, routed, strict=True) if r["label"] != OTHER]
+    pairs = [(g, p) for g, p, _ in scored]
+    others = Counter(p for r, (p, _) in zip(rows, routed, strict=True) if r["label"] == OTHER)
     overall = accuracy(pairs)
     print(f"outside triage set (CS1QA), split {split}: {len(pairs)} scored questions")
     if split == "holdout":
@@ -68,6 +70,13 @@ def report(split: str, rows: list[dict], predicted: list[str], times: list[float
     for gold in INTENTS:
         print(f"{gold:<12}" + "".join(f"{counts[(gold, p)]:>9}" for p in INTENTS))
     routed = ", ".join(f"{k} {v}" for k, v in others.most_common())
+    sure = [(g, p) for g, p, c in scored if c >= LOW_CONFIDENCE]
+    unsure = [(g, p) for g, p, c in scored if c < LOW_CONFIDENCE]
+    print(
+        f"\nunsure (confidence < {LOW_CONFIDENCE}: the reply offers a choice of tutors): "
+        f"{len(unsure)} ({len(unsure) / len(scored):.0%}), right {accuracy(unsure):.3f}; "
+        f"the rest right {accuracy(sure):.3f}"
+    )
     print(f"\nother (logistics, fragments; not in the accuracy): {sum(others.values())} → {routed}")
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
