@@ -16,7 +16,7 @@ LAB_ENV := PATH=$(abspath $(BIN)):$$PATH
 $(STAMP): constraints.txt pyproject.toml agents/pyproject.toml agents/bank/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -c constraints.txt -e "./agents[broker,course,gateway]" -e ./agents/bank -e ".[test]"
+	$(PIP) install --quiet -c constraints.txt -e "./agents[broker,course,gateway]" -e ./agents/bank -e ".[test,dev]"
 	# Helm's library for `helm lint` in the chart tests; the wheel declares Python >= 3.12
 	# but its lint works on 3.11.
 	$(PIP) install --quiet --ignore-requires-python -c constraints.txt helm-sdkpy
@@ -63,6 +63,7 @@ e2e: labextension/node_modules services
 ## The evaluations print their figures and fail below their floors.
 evals: install
 	$(BIN)/python benchmarks/triage_eval.py --min-accuracy 0.95
+	$(BIN)/python benchmarks/triage_outside_eval.py --split dev --min-accuracy 0.95
 	$(BIN)/python benchmarks/debug_eval.py --min-correct 0.90
 	$(BIN)/python benchmarks/debug_outside_eval.py --set cpython --split dev --min-correct 0.95 --max-generic 0.10
 	$(BIN)/python benchmarks/review_eval.py --min-match 0.90
