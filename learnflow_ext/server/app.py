@@ -13,9 +13,9 @@ from traitlets import Bool, Enum, Int, List, Unicode, default
 
 from learnflow_ext.config import _login_name as login_name
 from learnflow_ext.server import cluster
-from learnflow_ext.server.attempts import AttemptsHandler
 from learnflow_ext.server.events import EventsHandler
 from learnflow_ext.server.handlers import (
+    AttemptsHandler,
     FeedbackHandler,
     OpenAPIHandler,
     ProgressHandler,
@@ -103,12 +103,13 @@ class LearnFlowExtension(ExtensionApp):
         if self.cluster:
             self.handlers.extend(
                 [
-                    (rf"{API}/queries", cluster.QueriesHandler),
-                    (rf"{API}/queries/([^/]+)", cluster.QueryHandler),
-                    (rf"{API}/feedback", cluster.FeedbackHandler),
+                    # The gateway serves these: forwarded as they came (the path under api/).
+                    (rf"{API}/(queries)", cluster.ForwardPost),
+                    (rf"{API}/(queries/[^/]+)", cluster.ForwardGet),
+                    (rf"{API}/(feedback)", cluster.ForwardPost),
+                    (rf"{API}/(progress)", cluster.ForwardGet),
+                    (rf"{API}/(attempts)", cluster.ForwardGetPost),
                     (rf"{API}/status", cluster.StatusHandler),
-                    (rf"{API}/progress", cluster.ProgressHandler),
-                    (rf"{API}/attempts", cluster.AttemptsHandler),
                     (rf"{API}/events", cluster.EventsHandler),
                     (rf"{API}/openapi.json", OpenAPIHandler),
                 ]

@@ -1,7 +1,9 @@
-"""What every LearnFlow handler shares: the engine, the caller's id, JSON errors."""
+"""The server extension's side of every call: Jupyter's authentication and authorization,
+bodies within the size limit (decided before a byte is kept), the caller's id, and
+`ApiError` as the document's `Error`. What a call does is learnflow_agents.api's."""
 
 import json
-import re
+import logging
 from typing import TYPE_CHECKING, Any
 
 from jupyter_core.utils import ensure_async
@@ -9,12 +11,13 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.utils import HTTP_METHOD_TO_AUTH_ACTION
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
+from learnflow_agents.api import ApiError, Caller, int_param, json_object, seconds_param
 from learnflow_agents.runtime.engine import Engine
+from pydantic import BaseModel
 from tornado import web
 
 from learnflow_ext.server.host import EngineHost, EngineUnavailableError
 from learnflow_ext.server.identity import student_id_for
-from learnflow_ext.server.payloads import BadRequestError, json_object
 
 if TYPE_CHECKING:
     from learnflow_ext.server.app import LearnFlowExtension
@@ -31,15 +34,7 @@ DRAIN_FACTOR = 8
 # The methods a handler can serve (tornado answers the others with 405 by itself).
 HANDLER_METHODS = ("get", "post", "put", "patch", "delete")
 
-
-class ApiError(web.HTTPError):
-    """An error whose message is written verbatim (tornado would %-format it); `field`
-    names the offending request field or query parameter, when there is one."""
-
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
-        super().__init__(status)
-        self.message = message
-        self.field = field
+log = logging.getLogger("learnflow.server")
 
 
 def allowed_methods(handler: type) -> list[str]:
@@ -64,9 +59,25 @@ class MethodsMixin:
         return method in allowed_methods(type(self))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, ApiError):
+            # Raised by the API, it reaches tornado as an unexpected exception (a 500).
+            status_code = exc.status
+            self.set_status(status_code)  # type: ignore[attr-defined]
         if status_code == 405:
             self.set_header("Allow", ", ".join(allowed_methods(type(self))))  # type: ignore[attr-defined]
+        if isinstance(exc, ApiError):
+            self.set_header("Content-Type", "application/json")  # type: ignore[attr-defined]
+            self.finish(json.dumps(exc.body()))  # type: ignore[attr-defined]
+            return
         super().write_error(status_code, **kwargs)  # type: ignore[misc]
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        # A refused request is expected traffic, not a traceback in the log.
+        if isinstance(value, ApiError) and value.status < 500:
+            log.info("%s %s -> %d: %s", self.request.method, self.request.path, value.status, value.message)
+            return
+        super().log_exception(typ, value, tb)  # type: ignore[misc]
 
     async def prepare(self, *args: Any, **kwargs: Any) -> None:
         # Before authentication (and Jupyter's XSRF check): which methods a route serves
@@ -103,6 +114,9 @@ class LearnFlowMixin:
         app = self.learnflow
         return student_id_for(self.current_user, self.identity_provider, app.owner_id(), app.identity)
 
+    def caller(self) -> Caller:
+        return Caller(self.student_id())
+
     async def engine(self) -> Engine:
         try:
             return await self.host.get()
@@ -119,7 +133,7 @@ class LearnFlowHandler(MethodsMixin, LearnFlowMixin, ExtensionHandlerMixin, APIH
     auth_resource = AUTH_RESOURCE
     _chunks: list[bytes]
     _size: int
-    _refused: web.HTTPError | None = None
+    _refused: web.HTTPError | ApiError | None = None
 
     async def prepare(self) -> None:  # type: ignore[override]
         self._chunks, self._size, self._refused = [], 0, None
@@ -138,7 +152,7 @@ class LearnFlowHandler(MethodsMixin, LearnFlowMixin, ExtensionHandlerMixin, APIH
             await super().prepare()  # identity: sets current_user
             if has_body:
                 await self._admit(limit, length)
-        except web.HTTPError as err:
+        except (web.HTTPError, ApiError) as err:
             if not has_body or (length or 0) > limit * DRAIN_FACTOR:
                 # Answered at once; tornado closes the connection after it (body unread).
                 raise
@@ -176,51 +190,19 @@ class LearnFlowHandler(MethodsMixin, LearnFlowMixin, ExtensionHandlerMixin, APIH
         if self._refused is None and self._size <= self.learnflow.max_body_bytes:
             self._chunks.append(chunk)
 
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        if status_code == 405:
-            self.set_header("Allow", ", ".join(allowed_methods(type(self))))
-        if isinstance(exc, ApiError):
-            self.set_header("Content-Type", "application/json")
-            self.finish(json.dumps({"message": exc.message, "reason": exc.reason, "field": exc.field}))
-            return
-        super(MethodsMixin, self).write_error(status_code, **kwargs)
-
     def json_body(self) -> dict[str, Any]:
         if self._refused is not None:
             raise self._refused
         limit = self.learnflow.max_body_bytes
         if self._size > limit:
             raise self._too_large(self._size, limit)
-        try:
-            return json_object(b"".join(self._chunks))
-        except BadRequestError as err:
-            raise ApiError(400, str(err)) from None
+        return json_object(b"".join(self._chunks))
 
     def int_argument(self, name: str, default: int, low: int, high: int) -> int:
-        """An integer query parameter within `low..high`; anything else is a 400 naming it
-        (never clamped: the document says what is accepted, the code refuses the rest)."""
-        raw = self.get_argument(name, None)
-        if raw is None:
-            return default
-        if not re.fullmatch(r"[+-]?[0-9]{1,18}", raw.strip()):
-            raise ApiError(400, f"{name} must be an integer {low}..{high}, got {raw[:40]!r}", name)
-        value = int(raw)
-        if not low <= value <= high:
-            raise ApiError(400, f"{name} must be {low}..{high}, got {value}", name)
-        return value
+        return int_param(self.get_argument(name, None), name, default, low, high)
 
     def number_argument(self, name: str, default: float, low: float, high: float) -> float:
-        """A number query parameter within `low..high` (a finite decimal); else a 400 naming it."""
-        raw = self.get_argument(name, None)
-        if raw is None:
-            return default
-        if not re.fullmatch(r"[+-]?([0-9]{1,18}(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?", raw.strip()):
-            raise ApiError(400, f"{name} must be a number {low:g}..{high:g}, got {raw[:40]!r}", name)
-        value = float(raw)
-        if not low <= value <= high:
-            raise ApiError(400, f"{name} must be {low:g}..{high:g} seconds, got {raw.strip()[:40]}", name)
-        return value
+        return seconds_param(self.get_argument(name, None), name, default, low, high)
 
     @allow_unauthenticated
     def options(self, *args: Any, **kwargs: Any) -> None:
@@ -229,6 +211,7 @@ class LearnFlowHandler(MethodsMixin, LearnFlowMixin, ExtensionHandlerMixin, APIH
         super().options(*args, **kwargs)
 
     def write_json(self, data: Any, status: int = 200) -> None:
+        """`data`: a response model of the API, or plain JSON."""
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(data))
+        self.finish(data.model_dump_json() if isinstance(data, BaseModel) else json.dumps(data))

@@ -1,4 +1,4 @@
-"""WebSocket `/learnflow/api/events`: the caller's envelopes, live, as JSON.
+"""WebSocket `/learnflow/api/events`: the caller's events (learnflow_agents.api.student.events).
 
 Each message is an envelope's JSON plus `type` (routing, log, reply, struggle); a log
 carries `payload.delta` while a provider streams. Events are not replayed: a client
@@ -7,7 +7,6 @@ connects before it submits, and reads stored replies over REST after a reconnect
 
 import asyncio
 import contextlib
-import json
 from typing import Any
 
 from jupyter_core.utils import ensure_async
@@ -15,11 +14,11 @@ from jupyter_server.auth.decorator import ws_authenticated
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.extension.handler import ExtensionHandlerMixin
+from learnflow_agents.api import student as api
 from tornado import web, websocket
 
 from learnflow_ext.server.base import AUTH_RESOURCE, LearnFlowMixin, MethodsMixin
 from learnflow_ext.server.host import EngineUnavailableError
-from learnflow_ext.server.payloads import event_view
 
 
 class EventsHandler(
@@ -47,7 +46,7 @@ class EventsHandler(
     @ws_authenticated
     async def get(self, *args: Any, **kwargs: Any) -> None:
         await self.pre_get()
-        self._events = self._engine.events(self.student_id())
+        self._events = api.events(self._engine, self.caller())
         self._first = asyncio.ensure_future(anext(self._events))
         # One loop turn runs the generator up to its queue: the caller is subscribed before
         # the handshake completes, so nothing published after it sees the socket is missed.
@@ -67,12 +66,10 @@ class EventsHandler(
 
     async def _forward(self, events: Any, first: "asyncio.Future[Any]") -> None:
         try:
-            envelope = await first
+            message = await first
             while True:
-                view = event_view(envelope)
-                if view is not None:
-                    await self.write_message(json.dumps(view))
-                envelope = await anext(events)
+                await self.write_message(message)
+                message = await anext(events)
         except websocket.WebSocketClosedError:
             pass
         finally:

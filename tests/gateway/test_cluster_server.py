@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import learnflow_agents.api
 import nbformat
 import pytest
 import requests
@@ -29,7 +30,6 @@ from openapi_core.testing import MockRequest, MockResponse
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-import learnflow_ext.server
 from learnflow_ext.client.server_client import ServerClient, ServerInfo
 from learnflow_ext.instructor import cli
 from learnflow_ext.instructor.data import Filters, take_snapshot
@@ -41,7 +41,7 @@ from tests.gateway.test_hub_gateway import WRONG_CAN_RIDE, call
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.usefixtures("agents_ready")]
 
-DOCUMENT = Path(learnflow_ext.server.__file__).with_name("openapi.yaml")
+DOCUMENT = Path(learnflow_agents.api.__file__).with_name("openapi.yaml")
 OPENAPI = OpenAPI.from_file_path(str(DOCUMENT))
 EVENT = Draft202012Validator(
     {"$ref": "urn:learnflow-openapi#/components/schemas/Event"},
@@ -156,7 +156,7 @@ def test_a_query_through_alices_server_is_answered_and_stored_as_hers(
     query_id = r.json()["query_id"]
     view = answer(alices_server, query_id)
     assert view["routing"]["target_agent"] == "debug"
-    reply = next(r for r in view["replies"] if not r["data"].get("saga_of"))
+    reply = next(r for r in view["replies"] if not r.get("helps"))
     assert reply["agent"] == "debug" and "IndexError" in reply["summary"] + reply["explanation"]
 
     with Store.open(classroom_db, upgrade=False) as store:
@@ -192,11 +192,15 @@ def test_gateway_errors_keep_their_status_and_message(hub: Hub, alices_server: S
     bad = alices_server.call("POST", "queries", {"text": 5})
     assert bad.status_code == 400 and bad.json()["message"].startswith("text:")
     not_an_id = alices_server.call("GET", "queries/not-a-uuid")
-    assert not_an_id.status_code == 400 and "not a UUID" in not_an_id.json()["message"]
+    assert not_an_id.status_code == 404 and not_an_id.json()["message"] == "no query not-a-uuid"
     bobs = call(hub, "bob", "POST", "api/queries", {"text": "what is a set?"}).json()["query_id"]
     hidden = alices_server.call("GET", f"queries/{bobs}")
-    assert hidden.status_code == 404 and hidden.json()["message"] == "no such query"
-    assert alices_server.call("GET", "attempts").status_code == 501
+    assert hidden.status_code == 404 and hidden.json()["message"] == f"no query {bobs}"
+    too_many = alices_server.call("GET", "progress", limit="101")
+    assert too_many.status_code == 400 and too_many.json()["field"] == "limit"
+    # The gateway serves every student route the server does, attempts included.
+    listed = alices_server.call("GET", "attempts")
+    assert listed.status_code == 200 and listed.json()["student_id"] == "alice"
 
 
 def test_events_arrive_over_the_servers_websocket(alices_server: StudentServer) -> None:
@@ -239,7 +243,7 @@ def alice_struggles(hub: Hub, alices_server: StudentServer) -> None:
         r = alices_server.call("POST", "attempts", {"exercise_id": "can-ride", "code": WRONG_CAN_RIDE})
         assert r.status_code == 202, r.text
         checked = answer(alices_server, r.json()["query_id"])
-        assert checked["replies"][0]["data"]["passed"] is False
+        assert checked["replies"][0]["check"]["passed"] is False
 
     def alert() -> bool:
         r = call(hub, "teacher", "GET", "api/instructor/struggles")

@@ -37,12 +37,12 @@ def test_a_feedback_comment_is_masked_before_it_is_stored(hub: Hub, classroom_db
     for snippet in secrets:
         comment = f"this did not help, my setup is:\n{snippet}"
         r = call(hub, "erin", "POST", "api/feedback", {"reply_id": reply_id, "rating": 2, "comment": comment})
-        assert r.status_code == 201, r.text
+        assert r.status_code == 204, r.text
     lookalike = LOOKALIKES[0]
     r = call(
         hub, "erin", "POST", "api/feedback", {"reply_id": reply_id, "helpful": True, "comment": lookalike}
     )
-    assert r.status_code == 201, r.text
+    assert r.status_code == 204, r.text
 
     comments = stored_comments(classroom_db, reply_id)
     assert len(comments) == len(secrets) + 1

@@ -8,18 +8,18 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import learnflow_agents.api
 import pytest
 import sqlalchemy as sa
 import yaml
 from learnflow_agents.contracts import StudentQuery
 
-import learnflow_ext.server
 from tests.jupyter_server.conftest import OWNER
 from tests.jupyter_server.support import DEBUG_QUERY, body, post_json
 from tests.privacy.corpus import LOOKALIKES, SECRETS
 from tests.privacy.support import leaks
 
-DOCUMENT = Path(learnflow_ext.server.__file__).with_name("openapi.yaml")
+DOCUMENT = Path(learnflow_agents.api.__file__).with_name("openapi.yaml")
 STRANGER = {"Authorization": "token not-the-token"}
 
 

@@ -33,15 +33,15 @@ async def submit_and_wait(jp_fetch: Any, code: str) -> tuple[str, dict[str, Any]
     assert posted.code == 202, body(posted)
     query_id = body(posted)["query_id"]
     view = body(await jp_fetch("learnflow", "api", "queries", query_id, params={"wait": "60"}))
-    (reply,) = [r for r in view["replies"] if not r["data"].get("saga_of")]
+    (reply,) = [r for r in view["replies"] if not r.get("helps")]
     return query_id, reply
 
 
 async def test_a_passing_attempt_is_graded_and_listed(jp_fetch: Any) -> None:
     query_id, reply = await submit_and_wait(jp_fetch, SOLUTION)
     assert reply["agent"] == "exercise"
-    assert reply["data"]["passed"] is True
-    assert reply["data"]["exercise_id"] == "sum-of-evens"
+    assert reply["check"]["passed"] is True
+    assert reply["check"]["exercise_id"] == "sum-of-evens"
 
     (attempt,) = await attempts_once_recorded(jp_fetch, 1)
     assert attempt["exercise_id"] == "sum-of-evens"
@@ -55,7 +55,7 @@ async def test_a_failing_attempt_lists_the_failed_tests_newest_first(jp_fetch: A
     await submit_and_wait(jp_fetch, SOLUTION)
     await attempts_once_recorded(jp_fetch, 1)
     query_id, reply = await submit_and_wait(jp_fetch, WRONG)
-    assert reply["data"]["passed"] is False
+    assert reply["check"]["passed"] is False
 
     newest, oldest = await attempts_once_recorded(jp_fetch, 2)
     assert (newest["query_id"], newest["passed"], oldest["passed"]) == (query_id, False, True)
@@ -70,8 +70,8 @@ async def test_hints_revealed_before_a_check_are_recorded_with_the_attempt(jp_fe
     view = body(
         await jp_fetch("learnflow", "api", "queries", body(posted)["query_id"], params={"wait": "60"})
     )
-    (reply,) = [r for r in view["replies"] if not r["data"].get("saga_of")]
-    assert reply["data"]["hints_used"] == 2
+    (reply,) = [r for r in view["replies"] if not r.get("helps")]
+    assert reply["check"]["hints_used"] == 2
     (attempt,) = await attempts_once_recorded(jp_fetch, 1)
     assert (attempt["hints_used"], attempt["passed"]) == (2, False)
 

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import learnflow_agents.api
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
@@ -17,11 +18,10 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from tornado import web
 
-import learnflow_ext.server
 from tests.jupyter_server.support import DEBUG_QUERY
 from tests.jupyter_server.test_attempts import SOLUTION, attempts_once_recorded
 
-DOCUMENT = Path(learnflow_ext.server.__file__).with_name("openapi.yaml")
+DOCUMENT = Path(learnflow_agents.api.__file__).with_name("openapi.yaml")
 CONTRACTS = Path(__file__).resolve().parents[2] / "agents" / "learnflow_agents" / "contracts" / "schemas"
 METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -19,7 +19,7 @@ async def test_debug_query_is_answered_and_read_back(jp_fetch: Any) -> None:
     assert view["query_id"] == query_id
     assert view["status"] == "answered"
     assert view["routing"]["target_agent"] == "debug"
-    main = [r for r in view["replies"] if not r["data"].get("saga_of")]
+    main = [r for r in view["replies"] if not r.get("helps")]
     assert main[0]["agent"] == "debug"
     assert "IndexError" in json.dumps(main[0])
 

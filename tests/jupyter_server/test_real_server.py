@@ -164,7 +164,7 @@ def test_a_failing_cell_is_answered_through_the_server(real_server: RealServer) 
     try:
         (query,) = store.recent_queries(STUDENT)
         assert "scores[2]" in (query.code or "")
-        assert [r.agent for r in store.get_replies(query.query_id) if not r.data.get("saga_of")] == ["debug"]
+        assert [r.agent for r in store.get_replies(query.query_id) if not r.is_helper] == ["debug"]
     finally:
         store.close()
     assert os.path.exists(real_server.db_url.removeprefix("sqlite:///"))

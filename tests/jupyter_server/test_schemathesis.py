@@ -31,6 +31,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,56 +48,67 @@ EXAMPLES_PER_OPERATION = 400
 MAX_SECONDS = 300
 
 
-@pytest.mark.timeout(MAX_SECONDS + 90)
-def test_schemathesis_finds_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@dataclass
+class Run:
+    """What one `st run` did: its exit code and output, its JSON report, the hooks' counts."""
+
+    returncode: int
+    output: str
+    summary: dict[str, Any]
+    seen: dict[str, Any]
+    elapsed: float
+
+
+def run_schemathesis(
+    document_url: str, token: str, tmp_path: Path, *, exclude: str, examples: int, max_seconds: float
+) -> Run:
+    """`st run` against the served document at `document_url`, every phase and check."""
     report, counts = tmp_path / "schemathesis.json", tmp_path / "counts.json"
-    with start_real_server(tmp_path, monkeypatch) as server:
-        command = [
-            str(Path(sys.executable).with_name("st")),
-            "run",
-            server.url + "learnflow/api/openapi.json",
-            "--header",
-            f"Authorization: token {TOKEN}",
-            "--checks",
-            "all",
-            "--phases",
-            "examples,coverage,fuzzing,stateful",
-            "--exclude-path",
-            "/learnflow/api/events",
-            "--max-examples",
-            str(EXAMPLES_PER_OPERATION),
-            "--workers",
-            "1",
-            "--request-timeout",
-            "30",
-            "--seed",
-            os.environ.get("LEARNFLOW_ST_SEED", "20261207"),
-            "--generation-allow-x00",
-            "false",
-            "--generation-codec",
-            "utf-8",
-            "--generation-database",
-            "none",
-            "--suppress-health-check",
-            "large_base_example",
-            "--report",
-            "json",
-            "--report-json-path",
-            str(report),
-            "--no-color",
-        ]
-        env = {
-            **os.environ,
-            "SCHEMATHESIS_HOOKS": "tests.jupyter_server.schemathesis_hooks",
-            "LEARNFLOW_ST_COUNTS": str(counts),
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-        }
-        started = time.monotonic()
-        run = subprocess.run(
-            command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=MAX_SECONDS
-        )
-        elapsed = time.monotonic() - started
-    output = run.stdout + run.stderr
+    command = [
+        str(Path(sys.executable).with_name("st")),
+        "run",
+        document_url,
+        "--header",
+        f"Authorization: token {token}",
+        "--checks",
+        "all",
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
+        "--exclude-path",
+        exclude,
+        "--max-examples",
+        str(examples),
+        "--workers",
+        "1",
+        "--request-timeout",
+        "30",
+        "--seed",
+        os.environ.get("LEARNFLOW_ST_SEED", "20261207"),
+        "--generation-allow-x00",
+        "false",
+        "--generation-codec",
+        "utf-8",
+        "--generation-database",
+        "none",
+        "--suppress-health-check",
+        "large_base_example",
+        "--report",
+        "json",
+        "--report-json-path",
+        str(report),
+        "--no-color",
+    ]
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "tests.jupyter_server.schemathesis_hooks",
+        "LEARNFLOW_ST_COUNTS": str(counts),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
+    started = time.monotonic()
+    run = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=max_seconds
+    )
+    elapsed = time.monotonic() - started
     summary: dict[str, Any] = json.loads(report.read_text())
     seen: dict[str, Any] = json.loads(counts.read_text())
     print(
@@ -105,6 +117,11 @@ def test_schemathesis_finds_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         f"(schema violations included), {len(summary['errors'])} errors; "
         f"{summary['test_cases']['generated']} test cases; statuses {seen['statuses']}"
     )
+    return Run(run.returncode, run.stdout + run.stderr, summary, seen, elapsed)
+
+
+def assert_found_nothing(run: Run, min_requests: int) -> None:
+    output, summary, seen = run.output, run.summary, run.seen
     assert run.returncode == 0, output[-6000:]
     assert summary["failures"] == [] and summary["errors"] == [], output[-6000:]
     assert seen["server_errors"] == 0
@@ -115,9 +132,24 @@ def test_schemathesis_finds_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         "fuzzing": "success",
         "stateful": "success",
     }
-    assert seen["requests"] >= MIN_REQUESTS, seen
+    assert seen["requests"] >= min_requests, seen
+    assert seen["statuses"].get("405", 0) > 0
+
+
+@pytest.mark.timeout(MAX_SECONDS + 90)
+def test_schemathesis_finds_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with start_real_server(tmp_path, monkeypatch) as server:
+        run = run_schemathesis(
+            server.url + "learnflow/api/openapi.json",
+            TOKEN,
+            tmp_path,
+            exclude="/learnflow/api/events",
+            examples=EXAMPLES_PER_OPERATION,
+            max_seconds=MAX_SECONDS,
+        )
+    assert_found_nothing(run, MIN_REQUESTS)
     # Every documented HTTP operation but the document's own was exercised, wrong methods too.
-    operations = seen["operations"]
+    operations = run.seen["operations"]
     for operation in (
         "POST /learnflow/api/queries",
         "GET /learnflow/api/queries/{query_id}",
@@ -128,4 +160,3 @@ def test_schemathesis_finds_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         "GET /learnflow/api/attempts",
     ):
         assert operations.get(operation, 0) > 0, operation
-    assert seen["statuses"].get("405", 0) > 0

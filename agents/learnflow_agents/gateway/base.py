@@ -1,4 +1,5 @@
-"""The request plumbing every endpoint shares: authentication, JSON in and out, errors."""
+"""The gateway's side of every call: the hub token, bodies within the size limit, and
+`ApiError` as the document's `Error`. What a call does is learnflow_agents.api's."""
 
 import json
 import logging
@@ -7,10 +8,12 @@ from typing import Any
 
 from tornado import httputil, web
 
-from learnflow_agents.gateway.auth import Caller, HubIdentity, HubLookupError
+from learnflow_agents.api import ApiError, Caller, json_object
+from learnflow_agents.api.instructor import CourseAccess
+from learnflow_agents.gateway import auth
+from learnflow_agents.gateway.auth import HubIdentity, HubLookupError
 from learnflow_agents.gateway.config import GatewayConfig
-from learnflow_agents.gateway.courses import CourseAccess, instructor_access
-from learnflow_agents.gateway.encoding import to_json
+from learnflow_agents.gateway.courses import course_for_query, instructor_access
 from learnflow_agents.runtime.engine import Engine
 from learnflow_agents.store import Store
 
@@ -20,6 +23,8 @@ log = logging.getLogger("learnflow.gateway")
 DRAIN_CEILING = 64 * 1024 * 1024
 # Seconds a client is told to wait (`Retry-After`) when the hub cannot be asked.
 HUB_RETRY_AFTER = 5
+# The methods a handler can serve (tornado answers the others with 405 by itself).
+HANDLER_METHODS = ("get", "post", "put", "patch", "delete")
 
 
 @dataclass
@@ -32,18 +37,6 @@ class GatewayContext:
     def store(self) -> Store:
         assert self.engine.store is not None, "the engine is started before the app serves"
         return self.engine.store
-
-
-class ApiError(web.HTTPError):
-    """A 4xx/5xx with a message (and the offending field) for the client."""
-
-    def __init__(
-        self, status: int, message: str, field: str | None = None, retry_after: int | None = None
-    ) -> None:
-        super().__init__(status, message.replace("%", "%%"))
-        self.message = message
-        self.field = field
-        self.retry_after = retry_after
 
 
 def hub_unavailable(err: HubLookupError, what: str) -> ApiError:
@@ -60,9 +53,23 @@ def token_from(request: httputil.HTTPServerRequest) -> str:
     return value.strip() if scheme.lower() in ("token", "bearer") else ""
 
 
+def allowed_methods(handler: type) -> list[str]:
+    """The verbs a handler class overrides: the `Allow` header of its 405s."""
+    return [m.upper() for m in HANDLER_METHODS if getattr(handler, m) is not getattr(web.RequestHandler, m)]
+
+
+def error_body(status: int, exc: BaseException | None, reason: str) -> ApiError:
+    """What any failure is answered with: an `ApiError` as raised, anything else by its status."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, web.HTTPError) and exc.log_message and exc.status_code < 500:
+        return ApiError(status, exc.log_message % exc.args if exc.args else exc.log_message)
+    return ApiError(status, reason)
+
+
 class ApiHandler(web.RequestHandler):
     ctx: GatewayContext
-    caller: Caller
+    caller: auth.Caller
     # Set for instructor endpoints: the caller's courses, and their hub groups.
     access: CourseAccess
     caller_groups: list[str]
@@ -106,42 +113,59 @@ class ApiHandler(web.RequestHandler):
             raise ApiError(403, "instructor role required")
         self.access, self.caller_groups = access, groups
 
+    def student(self) -> Caller:
+        """The caller as the API sees a student: the hub's name, the hub's course groups."""
+        enrol = self.enrolled_course if self.ctx.config.course_group_prefix else None
+        return Caller(self.caller.name, enrol=enrol)
+
+    async def enrolled_course(self, claimed: str | None) -> str | None:
+        """The course the hub's groups put the student in (see gateway/courses.py)."""
+        prefix = self.ctx.config.course_group_prefix
+        try:
+            groups = await self.ctx.identity.user_groups(self.caller.name)
+        except HubLookupError as err:
+            # The question still gets its answer; the student keeps the course stored before.
+            log.warning("course look-up failed, query filed without a course: %s", err)
+            return None
+        return course_for_query(claimed, groups, prefix, self.caller.name)
+
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
-        self.finish(to_json(data))
+        if status == 204:
+            self.clear_header("Content-Type")
+            self.finish()
+            return
+        self.finish(data.model_dump_json() if hasattr(data, "model_dump_json") else json.dumps(data))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
-        body: dict[str, Any] = {"status": status_code}
+        error = error_body(status_code, exc, self._reason)
+        # An ApiError raised by the API reaches tornado as an unexpected exception (500).
+        self.set_status(error.status)
         # Set here: send_error clears the headers set before the error was raised.
-        if status_code == 401:
+        if error.status == 401:
             self.set_header("WWW-Authenticate", "token")
-        if status_code == 413:
+        if error.status == 405:
+            self.set_header("Allow", ", ".join(allowed_methods(type(self))))
+        if error.status == 413:
             # The body is left unread, so this connection cannot carry another request.
             self.set_header("Connection", "close")
-        if isinstance(exc, ApiError) and exc.retry_after is not None:
-            self.set_header("Retry-After", str(exc.retry_after))
-        if isinstance(exc, ApiError):
-            body["error"] = exc.message
-            if exc.field:
-                body["field"] = exc.field
-        else:
-            body["error"] = self._reason
-        self.finish(json.dumps(body))
+        if error.retry_after is not None:
+            self.set_header("Retry-After", str(error.retry_after))
+        self.finish(json.dumps(error.body()))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         # Client errors are expected traffic, not tracebacks in the log.
-        if isinstance(value, ApiError) and value.status_code < 500:
-            log.info(
-                "%s %s -> %d: %s", self.request.method, self.request.path, value.status_code, value.message
-            )
+        status = value.status if isinstance(value, ApiError) else getattr(value, "status_code", 500)
+        if isinstance(value, ApiError | web.HTTPError) and status < 500:
+            log.info("%s %s -> %d: %s", self.request.method, self.request.path, status, value)
             return
         super().log_exception(typ, value, tb)
 
 
 @web.stream_request_body
 class JsonBodyHandler(ApiHandler):
-    """A POST with a JSON object body, never buffered past the size limit."""
+    """Handlers whose POST carries a JSON object body, never buffered past the size limit."""
 
     _chunks: list[bytes]
     _size: int
@@ -150,6 +174,9 @@ class JsonBodyHandler(ApiHandler):
     async def prepare(self) -> None:
         limit = self.ctx.config.max_body_bytes
         self._chunks, self._size, self._refused = [], 0, None
+        if self.request.method != "POST":
+            await super().prepare()
+            return
         declared = self.request.headers.get("Content-Length")
         length = int(declared) if declared is not None and declared.isdigit() else None
         if length is not None and length > DRAIN_CEILING:
@@ -178,12 +205,4 @@ class JsonBodyHandler(ApiHandler):
         limit = self.ctx.config.max_body_bytes
         if self._size > limit:
             raise ApiError(413, f"request body is larger than {limit} bytes")
-        try:
-            data = json.loads(b"".join(self._chunks) or b"null")
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise ApiError(400, f"body is not valid JSON: {err}") from None
-        except RecursionError:
-            raise ApiError(400, "body is nested too deeply to be a LearnFlow request") from None
-        if not isinstance(data, dict):
-            raise ApiError(400, "body must be a JSON object")
-        return data
+        return json_object(b"".join(self._chunks))

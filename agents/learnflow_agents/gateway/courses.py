@@ -16,36 +16,14 @@ changes take effect at once.
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from learnflow_agents.api.instructor import CourseAccess
 from learnflow_agents.gateway.auth import Caller
 from learnflow_agents.gateway.config import GatewayConfig
 
 log = logging.getLogger("learnflow.gateway.courses")
 
-
-@dataclass(frozen=True)
-class CourseAccess:
-    """Which students' data an instructor may read."""
-
-    every: bool
-    courses: frozenset[str]
-
-    @property
-    def unassigned(self) -> bool:
-        """Whether students enrolled in no course are visible."""
-        return self.every or not self.courses
-
-    def allows(self, course_id: str | None) -> bool:
-        if self.every:
-            return True
-        return course_id in self.courses if course_id is not None else self.unassigned
-
-    def within(self) -> list[str | None] | None:
-        """The analytics filter: None for every course, else the visible courses (None = no course)."""
-        if self.every:
-            return None
-        return [*sorted(self.courses), *([None] if self.unassigned else [])]
+__all__ = ["CourseAccess", "course_for_query", "courses_of", "instructor_access"]
 
 
 def courses_of(groups: Iterable[str], prefix: str | None) -> frozenset[str]:

@@ -1,12 +1,17 @@
-"""`api/events`: a WebSocket carrying the caller's own routing, logs, replies and alerts."""
+"""`api/events`: a WebSocket carrying the caller's own events (learnflow_agents.api.student.events)."""
 
 import asyncio
+import contextlib
+import json
 import logging
+from collections.abc import AsyncIterator
 
 from tornado import websocket
 
+from learnflow_agents.api import ApiError, Caller
+from learnflow_agents.api import student as api
 from learnflow_agents.gateway.auth import HubLookupError
-from learnflow_agents.gateway.base import HUB_RETRY_AFTER, GatewayContext, token_from
+from learnflow_agents.gateway.base import GatewayContext, hub_unavailable, token_from
 
 log = logging.getLogger("learnflow.gateway.events")
 
@@ -24,32 +29,38 @@ class EventsHandler(websocket.WebSocketHandler):
         try:
             caller = await self.ctx.identity.authenticate(token_from(self.request))
         except HubLookupError as err:
-            log.error("cannot check an event-stream token with the hub: %s", err)
-            self.set_status(503)
-            self.set_header("Retry-After", str(HUB_RETRY_AFTER))
-            self.finish('{"status": 503, "error": "the hub cannot be reached right now, retry shortly"}')
+            self._refuse(hub_unavailable(err, "cannot check an event-stream token with the hub"))
             return
         if caller is None:
-            self.set_status(401)
-            self.set_header("WWW-Authenticate", "token")
-            self.finish('{"status": 401, "error": "missing or unrecognised token"}')
+            self._refuse(ApiError(401, "missing or unrecognised token"))
             return
         self.student_id = caller.name
         await super().get(*args, **kwargs)
+
+    def _refuse(self, error: ApiError) -> None:
+        self.set_status(error.status)
+        self.set_header("Content-Type", "application/json")
+        if error.status == 401:
+            self.set_header("WWW-Authenticate", "token")
+        if error.retry_after is not None:
+            self.set_header("Retry-After", str(error.retry_after))
+        self.finish(json.dumps(error.body()))
 
     def check_origin(self, origin: str) -> bool:
         # Token-authenticated, never cookie-authenticated: a foreign page has no token to send.
         return True
 
     def open(self, *args: str, **kwargs: str) -> None:
-        self._pump = asyncio.create_task(self._forward(), name=f"events-{self.student_id}")
+        stream = api.events(self.ctx.engine, Caller(self.student_id))
+        self._pump = asyncio.create_task(self._forward(stream), name=f"events-{self.student_id}")
 
-    async def _forward(self) -> None:
+    async def _forward(self, stream: AsyncIterator[str]) -> None:
         # Each replica's engine has its own feed group, so every replica sees every event
         # and delivers the ones for the users connected to it.
         try:
-            async for envelope in self.ctx.engine.events(self.student_id):
-                await self.write_message(envelope.model_dump_json())
+            async with contextlib.aclosing(stream):  # type: ignore[type-var]
+                async for message in stream:
+                    await self.write_message(message)
         except websocket.WebSocketClosedError:
             pass
 
