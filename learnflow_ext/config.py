@@ -51,7 +51,9 @@ class LearnFlow(Configurable):
     extra_agents = List(
         Unicode(),
         [],
-        help="More agents as 'module:factory' import paths; one named like a built-in replaces it.",
+        help="Deprecated: install a tutor with a 'learnflow.tutors' entry point instead (it runs in"
+        " every mode). Agents as 'module:factory' (or 'module:TUTOR' declaration) import paths for"
+        " the embedded engine only; one named like a built-in replaces it (test doubles).",
     ).tag(config=True)
     known_topics = List(
         Unicode(),
@@ -158,10 +160,14 @@ def _login_name() -> str:
 
 
 def load_agent_factories(paths: Iterable[str]) -> list[Callable[[], Agent]]:
-    factories = []
+    """The deprecated `extra_agents`: factories (or tutor declarations) by import path."""
+    from learnflow_agents.runtime.declaration import TutorSpec
+
+    factories: list[Callable[[], Agent]] = []
     for path in paths:
         module_name, _, attribute = path.partition(":")
         if not attribute:
             raise ValueError(f"extra agent {path!r} must look like 'package.module:factory'")
-        factories.append(getattr(importlib.import_module(module_name), attribute))
+        found = getattr(importlib.import_module(module_name), attribute)
+        factories.append(found.build if isinstance(found, TutorSpec) else found)
     return factories

@@ -32,6 +32,9 @@ def embedded_client(config: LearnFlow) -> EmbeddedClient:
     extra = [factory() for factory in load_agent_factories(config.extra_agents)]
     agents = None
     if extra:
+        # Kept for test doubles; a real agent registers a `learnflow.tutors` entry point, which
+        # the engine picks up in every mode (kernel, Jupyter server, `learnflow-agents run`).
+        log.info("extra_agents is deprecated: register tutors with a learnflow.tutors entry point")
         from learnflow_agents.runtime.registry import build_agents
 
         builtin = build_agents(config.agents) if config.agents else []

@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("learnflow.outbox")
 
 
-def outbox_event(topic: Topic, student_id: str, payload: BaseModel, trace_id: str) -> "OutboxEvent":
+def outbox_event(topic: Topic | str, student_id: str, payload: BaseModel, trace_id: str) -> "OutboxEvent":
     from learnflow_agents.store import OutboxEvent
 
     envelope = make_envelope(topic, student_id, payload, trace_id)
-    return OutboxEvent(topic=topic.value, key=student_id, value=encode(envelope))
+    return OutboxEvent(topic=str(topic), key=student_id, value=encode(envelope))
 
 
 async def publish_rows(
