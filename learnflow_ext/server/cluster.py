@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import json
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized, ws_authenticated
@@ -52,7 +52,7 @@ class Gateway:
         self, method: str, path: str, query: str, body: bytes | None
     ) -> httpclient.HTTPResponse:
         """`method api/<path>?<query>` with `body`, answered whatever its status."""
-        url = urljoin(self.url, f"api/{path}") + (f"?{query}" if query else "")
+        url = self.url + api_path(path) + (f"?{query}" if query else "")
         headers = self._headers()
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -111,6 +111,23 @@ class Gateway:
 
     def unreachable(self, err: BaseException) -> ApiError:
         return ApiError(502, f"the LearnFlow gateway at {self.url} is unreachable: {err}")
+
+
+def api_path(path: str) -> str:
+    """`api/<resource>[/<id>]` for the gateway, the id one encoded path segment.
+
+    Tornado hands the route's captures over decoded, so an id sent as `..%2f..%2fhub%2fapi`
+    arrives as `../../hub/api`: pasted into the URL it would reach the hub's API (or any
+    host, as `//host/...`) with this server's hub token. Every character that could end or
+    climb out of the segment (`/`, `\\`, `?`, `#`, `%`, control characters) is encoded;
+    `.` and `..` are no id at all.
+    """
+    resource, _, rest = path.partition("/")
+    if not rest:
+        return f"api/{resource}"
+    if rest in (".", ".."):
+        raise ApiError(404, f"no {resource} {rest}")
+    return f"api/{resource}/{quote(rest, safe='')}"
 
 
 def _message(body: bytes | None) -> str:
