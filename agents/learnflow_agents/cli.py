@@ -353,7 +353,7 @@ def cmd_sandbox_serve(args: argparse.Namespace) -> int:
 
 def _add_course(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     try:
-        from learnflow_agents.tutors.exercise.course_cli import add_course_commands
+        from learnflow_agents.course.cli import add_course_commands
     except ImportError:
         return
     add_course_commands(sub)

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from learnflow_agents.course.release import secret_lines
 from learnflow_agents.tutors.exercise.bank import (
     BANK_ENV,
     RELEASED_DIR,
@@ -30,7 +31,6 @@ from learnflow_agents.tutors.exercise.bank import (
     load_directory,
 )
 from learnflow_agents.tutors.exercise.checker import check_code
-from learnflow_agents.tutors.exercise.course_release import secret_lines
 from learnflow_exercise_bank import NOTEBOOK_DIR
 
 ROOT = Path(__file__).resolve().parents[2]

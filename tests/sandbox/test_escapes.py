@@ -653,8 +653,8 @@ class _Class:
         codes: dict[str, str] | None = None,
         raw_files: dict[str, bytes] | None = None,
     ) -> None:
+        from learnflow_agents.course import release_course
         from learnflow_agents.tutors.exercise.bank import cell_role
-        from learnflow_agents.tutors.exercise.course import release_course
         from learnflow_agents.tutors.exercise.notebooks import read_notebook, write_notebook
 
         self.source = root / "source"

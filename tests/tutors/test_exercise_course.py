@@ -10,14 +10,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from learnflow_agents.tutors.exercise.bank import BANK_DIR, cell_role, load_bank, load_exercise
-from learnflow_agents.tutors.exercise.course import (
+from learnflow_agents.course import (
     grade_submissions,
     helper_source,
     release_course,
     validate_course,
 )
-from learnflow_agents.tutors.exercise.course_cli import main as course_main
+from learnflow_agents.course.cli import main as course_main
+from learnflow_agents.tutors.exercise.bank import BANK_DIR, cell_role, load_bank, load_exercise
 from learnflow_agents.tutors.exercise.notebooks import read_notebook, write_notebook
 from learnflow_exercise_bank.build import SOURCE_DIR, build_notebook, load_spec
 from nbclient import NotebookClient
@@ -255,7 +255,7 @@ def test_course_cli_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_exercise_modules_import_no_jupyter_packages() -> None:
     code = (
         "import sys\n"
-        "import learnflow_agents.tutors.exercise.course_cli\n"
+        "import learnflow_agents.course.cli\n"
         "import learnflow_agents.tutors.exercise.replies\n"
         "jupyter = {'nbformat', 'nbclient', 'jupyter_client', 'jupyter_server', 'jupyterlab',\n"
         "           'ipykernel', 'notebook'}\n"

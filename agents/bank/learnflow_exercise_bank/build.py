@@ -19,8 +19,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from learnflow_agents.course.release import released_notebook
 from learnflow_agents.tutors.exercise.bank import RELEASED_DIR, parse_exercise
-from learnflow_agents.tutors.exercise.course_release import released_notebook
 from learnflow_agents.tutors.exercise.format import SCHEMA_VERSION, ExerciseMetadata
 from learnflow_agents.tutors.exercise.notebooks import code_cell, markdown_cell, new_notebook, render_notebook
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from learnflow_agents.course.common import CourseToolError
 from learnflow_agents.tutors.exercise.bank import (
     Bank,
     UnknownExerciseError,
@@ -20,7 +21,6 @@ from learnflow_agents.tutors.exercise.bank import (
     load_directory,
 )
 from learnflow_agents.tutors.exercise.checker import check_code
-from learnflow_agents.tutors.exercise.course_common import CourseToolError
 from learnflow_agents.tutors.exercise.notebooks import (
     read_notebook,
 )

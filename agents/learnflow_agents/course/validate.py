@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from learnflow_agents.course.common import CourseToolError, has_multiline_string, require
 from learnflow_agents.tutors.exercise.bank import (
     Exercise,
     ExerciseFormatError,
@@ -16,7 +17,6 @@ from learnflow_agents.tutors.exercise.bank import (
     parse_exercise,
 )
 from learnflow_agents.tutors.exercise.checker import CheckResult, check_code
-from learnflow_agents.tutors.exercise.course_common import CourseToolError, has_multiline_string, require
 from learnflow_agents.tutors.exercise.hint_safety import hint_leaks
 from learnflow_agents.tutors.exercise.notebooks import (
     code_cell,

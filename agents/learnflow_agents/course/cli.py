@@ -1,20 +1,20 @@
-"""`learnflow-agents course validate|release|grade`: argparse glue over course.py.
+"""`learnflow-agents course validate|release|grade`: argparse glue over the course package.
 
 The main CLI calls `add_course_commands(subparsers)` and dispatches to `main_course(args)`;
-``python -m learnflow_agents.tutors.exercise.course_cli ...`` runs the same commands alone.
+``python -m learnflow_agents.course.cli ...`` runs the same commands alone.
 """
 
 import argparse
 import sys
 from pathlib import Path
 
-from learnflow_agents.tutors.exercise.bank import ExerciseFormatError
-from learnflow_agents.tutors.exercise.course import (
+from learnflow_agents.course import (
     CourseToolError,
     grade_submissions,
     release_course,
     validate_course,
 )
+from learnflow_agents.tutors.exercise.bank import ExerciseFormatError
 
 
 def add_course_commands(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

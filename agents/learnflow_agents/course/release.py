@@ -6,6 +6,8 @@ Standard library only; the written notebooks need nothing but Python in the kern
 from pathlib import Path
 from typing import Any
 
+import learnflow_agents.tutors.exercise as exercise_package
+from learnflow_agents.course.common import CourseToolError, has_multiline_string
 from learnflow_agents.tutors.exercise.bank import (
     Exercise,
     cell_role,
@@ -13,7 +15,6 @@ from learnflow_agents.tutors.exercise.bank import (
     load_exercise,
     notebook_paths,
 )
-from learnflow_agents.tutors.exercise.course_common import CourseToolError, has_multiline_string
 from learnflow_agents.tutors.exercise.notebooks import (
     code_cell,
     markdown_cell,
@@ -29,7 +30,8 @@ class ReleaseLeakError(CourseToolError):
 
 
 def helper_source() -> str:
-    here = Path(__file__).parent
+    # The runtime the released notebooks embed is the exercise tutor's (its checker runs it too).
+    here = Path(exercise_package.__file__).parent
     body = "\n\n".join((here / name).read_text(encoding="utf-8").strip() for name in _RUNTIME_FILES)
     return (
         "# LearnFlow test helper: run this cell first (Run All does).\n"

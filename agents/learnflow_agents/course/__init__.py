@@ -1,13 +1,14 @@
 """Course tooling over exercise notebooks: validate a bank, release it to students, grade submissions.
 
-One module per command (course_validate, course_release, course_grade); this module
-gathers their public API. `validate` needs the optional ``course`` extra (nbformat,
-nbclient, ipykernel, jsonschema); `release` and `grade` need only the standard library
-and the sandbox.
+One module per command (validate, release, grade; `cli` wires them into
+`learnflow-agents course`); this package gathers their public API. The notebook format they
+read is the exercise tutor's (tutors/exercise: bank, notebooks, checker). `validate` needs
+the optional ``course`` extra (nbformat, nbclient, ipykernel, jsonschema); `release` and
+`grade` need only the standard library and the sandbox.
 """
 
-from learnflow_agents.tutors.exercise.course_common import CourseToolError, has_multiline_string
-from learnflow_agents.tutors.exercise.course_grade import (
+from learnflow_agents.course.common import CourseToolError, has_multiline_string
+from learnflow_agents.course.grade import (
     CSV_FIELDS,
     GradeReport,
     GradeRow,
@@ -15,7 +16,7 @@ from learnflow_agents.tutors.exercise.course_grade import (
     grade_submissions,
     student_code,
 )
-from learnflow_agents.tutors.exercise.course_release import (
+from learnflow_agents.course.release import (
     ReleaseLeakError,
     helper_source,
     release_course,
@@ -23,7 +24,7 @@ from learnflow_agents.tutors.exercise.course_release import (
     secret_lines,
     student_notebook,
 )
-from learnflow_agents.tutors.exercise.course_validate import (
+from learnflow_agents.course.validate import (
     NotebookReport,
     ValidationReport,
     execute_notebook,
