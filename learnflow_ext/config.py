@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from learnflow_agents.contracts import LearningStyle, SkillLevel, StudentContext
+from learnflow_agents.contracts.curriculum import CurriculumTopic, normalise_topic
 from learnflow_agents.runtime.handler import Agent
 from learnflow_agents.settings import default_data_dir, default_db_url
-from learnflow_agents.tutors.exercise.format import Topic
-from learnflow_agents.tutors.exercise.picker import normalise_topic
 from traitlets import Bool, Float, Int, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
@@ -87,7 +86,7 @@ class LearnFlow(Configurable):
         if unknown:
             raise TraitError(
                 f"known_topics: not curriculum topics: {', '.join(unknown)}."
-                f" Known topics: {', '.join(t.value for t in Topic)}"
+                f" Known topics: {', '.join(t.value for t in CurriculumTopic)}"
             )
         return topics
 

@@ -67,9 +67,9 @@ def test_topic_is_complete(slug: str) -> None:
 
 def test_practice_topics_are_exercise_topics() -> None:
     # "Practise X" becomes an ask-agent action for the exercise agent, which only knows its own topics.
-    from learnflow_agents.tutors.exercise.format import Topic
+    from learnflow_agents.contracts.curriculum import CurriculumTopic
 
-    exercise_topics = {t.value for t in Topic}
+    exercise_topics = {t.value for t in CurriculumTopic}
     assert {get_concept(s).practice for s in SLUGS} <= exercise_topics
 
 

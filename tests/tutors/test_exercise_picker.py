@@ -2,19 +2,17 @@
 
 import pytest
 from learnflow_agents.contracts import AgentReply, StudentContext, StudentQuery
+from learnflow_agents.contracts.curriculum import CurriculumTopic, Difficulty, infer_topic, normalise_topic
 from learnflow_agents.contracts.reply import ActionKind, CodeRole, ReplyStatus
 from learnflow_agents.tutors.exercise.bank import load_bank
-from learnflow_agents.tutors.exercise.format import Difficulty, Topic
 from learnflow_agents.tutors.exercise.picker import (
     NoExerciseFitsError,
-    infer_topic,
-    normalise_topic,
     pick,
     unmet_prerequisites,
 )
 from learnflow_agents.tutors.exercise.replies import check_reply, exercise_reply
 
-EVERYTHING = [t.value for t in Topic]
+EVERYTHING = [t.value for t in CurriculumTopic]
 RECURSION_BASICS = ["lists", "functions", "conditionals", "sets", "tuples"]
 
 
@@ -82,21 +80,21 @@ def test_unknown_topics_are_rejected_clearly() -> None:
 @pytest.mark.parametrize(
     ("name", "slug"),
     [
-        ("Dictionaries", Topic.DICTS),
-        ("list comprehensions", Topic.COMPREHENSIONS),
-        ("While_Loops", Topic.WHILE_LOOPS),
-        ("f-strings", Topic.F_STRINGS),
-        ("generators", Topic.GENERATORS),
+        ("Dictionaries", CurriculumTopic.DICTS),
+        ("list comprehensions", CurriculumTopic.COMPREHENSIONS),
+        ("While_Loops", CurriculumTopic.WHILE_LOOPS),
+        ("f-strings", CurriculumTopic.F_STRINGS),
+        ("generators", CurriculumTopic.GENERATORS),
         ("quantum", None),
     ],
 )
-def test_topic_names_are_normalised(name: str, slug: Topic | None) -> None:
+def test_topic_names_are_normalised(name: str, slug: CurriculumTopic | None) -> None:
     assert normalise_topic(name) == slug
 
 
 def test_topic_inferred_from_text_prefers_two_word_names() -> None:
-    assert infer_topic("Can I practise while loops please?") is Topic.WHILE_LOOPS
-    assert infer_topic("an exercise on recursion") is Topic.RECURSION
+    assert infer_topic("Can I practise while loops please?") is CurriculumTopic.WHILE_LOOPS
+    assert infer_topic("an exercise on recursion") is CurriculumTopic.RECURSION
     assert infer_topic("hello there") is None
 
 

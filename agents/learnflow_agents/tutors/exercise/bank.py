@@ -26,11 +26,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from learnflow_agents.tutors.exercise.format import (
+    CurriculumTopic,
     Difficulty,
     ExerciseMetadata,
     ExerciseNotebookDoc,
     TestCell,
-    Topic,
 )
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class Exercise:
         return self.meta.title
 
     @property
-    def topic(self) -> Topic:
+    def topic(self) -> CurriculumTopic:
         return self.meta.topic
 
     @property
@@ -90,7 +90,7 @@ class Exercise:
         return self.meta.difficulty
 
     @property
-    def prerequisites(self) -> list[Topic]:
+    def prerequisites(self) -> list[CurriculumTopic]:
         return list(self.meta.prerequisites)
 
     @property
@@ -247,11 +247,11 @@ class Bank:
         except KeyError:
             raise UnknownExerciseError(exercise_id) from None
 
-    def for_topic(self, topic: Topic | str) -> list[Exercise]:
+    def for_topic(self, topic: CurriculumTopic | str) -> list[Exercise]:
         return [e for e in self if e.topic == topic]
 
     @property
-    def topics(self) -> set[Topic]:
+    def topics(self) -> set[CurriculumTopic]:
         return {e.topic for e in self._by_id.values()}
 
 

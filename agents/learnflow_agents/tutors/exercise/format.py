@@ -19,68 +19,15 @@ Unlike nbgrader, solutions and hidden tests are never shipped to students hidden
 metadata: the release step removes them from the file.
 """
 
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from learnflow_agents.contracts.curriculum import DIFFICULTY_ORDER, CurriculumTopic, Difficulty
+
 SCHEMA_VERSION = 1
+__all__ = ["DIFFICULTY_ORDER", "SCHEMA_VERSION", "CurriculumTopic", "Difficulty", "ExerciseMetadata"]
 
-
-class Topic(StrEnum):
-    """The curriculum's topic slugs; prerequisites and the picker speak these."""
-
-    VARIABLES = "variables"
-    NUMBERS = "numbers"
-    TYPE_CONVERSION = "type-conversion"
-    STRINGS = "strings"
-    F_STRINGS = "f-strings"
-    STRING_METHODS = "string-methods"
-    INDEXING = "indexing"
-    SLICING = "slicing"
-    LISTS = "lists"
-    TUPLES = "tuples"
-    DICTS = "dicts"
-    SETS = "sets"
-    MUTABILITY = "mutability"
-    NONE = "none"
-    CONDITIONALS = "conditionals"
-    BOOLEAN_LOGIC = "boolean-logic"
-    COMPARISON = "comparison"
-    FOR_LOOPS = "for-loops"
-    WHILE_LOOPS = "while-loops"
-    RANGE = "range"
-    BREAK_CONTINUE = "break-continue"
-    COMPREHENSIONS = "comprehensions"
-    ENUMERATE_ZIP = "enumerate-zip"
-    UNPACKING = "unpacking"
-    FUNCTIONS = "functions"
-    PARAMETERS = "parameters"
-    RETURN_VALUES = "return-values"
-    SCOPE = "scope"
-    RECURSION = "recursion"
-    LAMBDA = "lambda"
-    MODULES_IMPORTS = "modules-imports"
-    EXCEPTIONS = "exceptions"
-    FILE_IO = "file-io"
-    CLASSES = "classes"
-    INHERITANCE = "inheritance"
-    DUNDER_METHODS = "dunder-methods"
-    ITERATORS = "iterators"
-    GENERATORS = "generators"
-    DECORATORS = "decorators"
-    SORTING = "sorting"
-    BIG_O = "big-o"
-    TESTING_ASSERT = "testing-assert"
-
-
-class Difficulty(StrEnum):
-    BEGINNER = "beginner"
-    INTERMEDIATE = "intermediate"
-    ADVANCED = "advanced"
-
-
-DIFFICULTY_ORDER = (Difficulty.BEGINNER, Difficulty.INTERMEDIATE, Difficulty.ADVANCED)
 
 ExerciseId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -98,15 +45,15 @@ class ExerciseMetadata(_Strict):
     schema_version: Literal[1] = SCHEMA_VERSION
     exercise_id: ExerciseId
     title: ShortText
-    topic: Topic
+    topic: CurriculumTopic
     difficulty: Difficulty
-    prerequisites: list[Topic] = Field(default_factory=list, max_length=10)
+    prerequisites: list[CurriculumTopic] = Field(default_factory=list, max_length=10)
     hints: list[HintText] = Field(min_length=1, max_length=6, description="Ordered: gentlest first.")
     released: bool = Field(False, description="True in student notebooks written by `course release`.")
 
     @field_validator("prerequisites")
     @classmethod
-    def _unique(cls, value: list[Topic]) -> list[Topic]:
+    def _unique(cls, value: list[CurriculumTopic]) -> list[CurriculumTopic]:
         if len(set(value)) != len(value):
             raise ValueError("prerequisites must not repeat")
         return value

@@ -25,12 +25,12 @@ from learnflow_agents.contracts import (
     Provenance,
     StudentQuery,
 )
+from learnflow_agents.contracts.curriculum import CurriculumTopic, Difficulty, infer_topic, normalise_topic
 from learnflow_agents.llm.prompting import NoTopicError
 from learnflow_agents.llm.schemas import Code, Line, Out
 from learnflow_agents.tutors.exercise.bank import Bank, Exercise, ExerciseTest
 from learnflow_agents.tutors.exercise.checker import check_code
-from learnflow_agents.tutors.exercise.format import Difficulty, ExerciseMetadata, Topic
-from learnflow_agents.tutors.exercise.picker import infer_topic, normalise_topic
+from learnflow_agents.tutors.exercise.format import ExerciseMetadata
 from learnflow_agents.tutors.exercise.replies import check_reply, visible_tests_code
 from learnflow_agents.tutors.exercise.sandbox import Limits
 
@@ -60,7 +60,7 @@ class ExerciseOut(Out):
 
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     statement: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
-    topic: Topic
+    topic: CurriculumTopic
     difficulty: Difficulty
     starter: Code
     solution: Code = Field(description="Reference solution; never shown to the student.")

@@ -1,68 +1,18 @@
 """Choose an exercise for a topic that fits the student's level and what they already know."""
 
-import re
 from collections.abc import Iterable, Mapping
-from itertools import pairwise
 
+from learnflow_agents.contracts.curriculum import (
+    DIFFICULTY_ORDER,
+    CurriculumTopic,
+    Difficulty,
+    normalise_topic,
+)
 from learnflow_agents.contracts.query import SkillLevel
 from learnflow_agents.tutors.exercise.bank import Bank, Exercise, load_bank
-from learnflow_agents.tutors.exercise.format import DIFFICULTY_ORDER, Difficulty, Topic
 
 # A prerequisite counts as met when covered, or when mastery evidence reaches this.
 MASTERY_THRESHOLD = 0.6
-
-# Words students and other agents use for a topic, mapped to the curriculum slug.
-_ALIASES: dict[str, Topic] = {
-    "variable": Topic.VARIABLES,
-    "int": Topic.NUMBERS,
-    "float": Topic.NUMBERS,
-    "integers": Topic.NUMBERS,
-    "arithmetic": Topic.NUMBERS,
-    "casting": Topic.TYPE_CONVERSION,
-    "string": Topic.STRINGS,
-    "str": Topic.STRINGS,
-    "fstrings": Topic.F_STRINGS,
-    "f-string": Topic.F_STRINGS,
-    "formatting": Topic.F_STRINGS,
-    "list": Topic.LISTS,
-    "tuple": Topic.TUPLES,
-    "dict": Topic.DICTS,
-    "dictionary": Topic.DICTS,
-    "dictionaries": Topic.DICTS,
-    "set": Topic.SETS,
-    "if": Topic.CONDITIONALS,
-    "if-statements": Topic.CONDITIONALS,
-    "loops": Topic.FOR_LOOPS,
-    "loop": Topic.FOR_LOOPS,
-    "for-loop": Topic.FOR_LOOPS,
-    "while-loop": Topic.WHILE_LOOPS,
-    "list-comprehensions": Topic.COMPREHENSIONS,
-    "comprehension": Topic.COMPREHENSIONS,
-    "function": Topic.FUNCTIONS,
-    "arguments": Topic.PARAMETERS,
-    "closures": Topic.SCOPE,
-    "lambdas": Topic.LAMBDA,
-    "imports": Topic.MODULES_IMPORTS,
-    "modules": Topic.MODULES_IMPORTS,
-    "errors": Topic.EXCEPTIONS,
-    "error-handling": Topic.EXCEPTIONS,
-    "try-except": Topic.EXCEPTIONS,
-    "files": Topic.FILE_IO,
-    "oop": Topic.CLASSES,
-    "class": Topic.CLASSES,
-    "objects": Topic.CLASSES,
-    "magic-methods": Topic.DUNDER_METHODS,
-    "iterator": Topic.ITERATORS,
-    "generator": Topic.GENERATORS,
-    "yield": Topic.GENERATORS,
-    "decorator": Topic.DECORATORS,
-    "sort": Topic.SORTING,
-    "complexity": Topic.BIG_O,
-    "performance": Topic.BIG_O,
-    "testing": Topic.TESTING_ASSERT,
-    "assert": Topic.TESTING_ASSERT,
-    "none-type": Topic.NONE,
-}
 
 _LEVEL_TO_DIFFICULTY = {
     SkillLevel.BEGINNER: Difficulty.BEGINNER,
@@ -80,42 +30,11 @@ class NoExerciseFitsError(LookupError):
         self.learn_first = learn_first or []
 
 
-def normalise_topic(name: str) -> Topic | None:
-    """The curriculum slug for a topic name ("List Comprehensions" -> comprehensions), or None."""
-    key = re.sub(r"[\s_]+", "-", name.strip().lower())
-    try:
-        return Topic(key)
-    except ValueError:
-        pass
-    if key in _ALIASES:
-        return _ALIASES[key]
-    singular = key.removesuffix("s")
-    try:
-        return Topic(singular)
-    except ValueError:
-        return _ALIASES.get(singular)
-
-
-def infer_topic(text: str) -> Topic | None:
-    """The first topic named in free text ("give me a recursion exercise" -> recursion)."""
-    words = re.findall(r"[a-z][a-z-]*", text.lower())
-    # Two-word phrases first, so "while loops" wins over "loops".
-    for first, second in pairwise(words):
-        topic = normalise_topic(f"{first}-{second}")
-        if topic is not None:
-            return topic
-    for word in words:
-        topic = normalise_topic(word)
-        if topic is not None:
-            return topic
-    return None
-
-
 def unmet_prerequisites(
     exercise: Exercise, topics_covered: Iterable[str], mastery: Mapping[str, float] | None = None
-) -> list[Topic]:
+) -> list[CurriculumTopic]:
     covered = {normalise_topic(t) for t in topics_covered}
-    known_mastery: dict[Topic, float] = {}
+    known_mastery: dict[CurriculumTopic, float] = {}
     for name, value in (mastery or {}).items():
         topic = normalise_topic(name)
         if topic is not None:
@@ -154,7 +73,7 @@ def pick(
     bank = bank or load_bank()
     slug = normalise_topic(topic)
     if slug is None:
-        known = ", ".join(t.value for t in Topic)
+        known = ", ".join(t.value for t in CurriculumTopic)
         raise NoExerciseFitsError(f"{topic!r} is not a topic I know. Try one of: {known}.", topic)
     candidates = [e for e in bank.for_topic(slug) if e.id not in set(exclude)]
     if not candidates:

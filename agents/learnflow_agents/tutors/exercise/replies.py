@@ -2,6 +2,7 @@
 
 import time
 
+from learnflow_agents.contracts.curriculum import infer_topic
 from learnflow_agents.contracts.query import StudentQuery
 from learnflow_agents.contracts.reply import (
     Action,
@@ -14,7 +15,7 @@ from learnflow_agents.contracts.reply import (
 )
 from learnflow_agents.tutors.exercise.bank import Bank, Exercise, UnknownExerciseError, load_bank
 from learnflow_agents.tutors.exercise.checker import CheckResult, TestOutcome, check_code
-from learnflow_agents.tutors.exercise.picker import NoExerciseFitsError, infer_topic, pick
+from learnflow_agents.tutors.exercise.picker import NoExerciseFitsError, pick
 from learnflow_agents.tutors.exercise.sandbox import Limits
 
 AGENT = "exercise"
