@@ -381,6 +381,7 @@ def apply(store: Store, student: str, *outcomes: Outcome) -> None:
                 struggle=o.struggle,
                 struggle_key=o.struggle_key,
                 mastery=o.mastery,
+                attempt=o.attempt,
             )
             for o in outcomes
         ]
@@ -393,7 +394,11 @@ async def test_a_failed_check_lowers_mastery_and_records_the_attempt_once(store:
     assert agent.name == "progress" and set(agent.topics) == {Topic.PROGRESS_REQUESTS, Topic.AGENT_RESPONSES}
     reply = check("fizzbuzz", "conditionals", passed=False, failed=["multiples of 15"])
     first = await agent.handle(reply, ctx(store))
-    again = await agent.handle(reply, ctx(store))  # redelivery
+    # The handler stores nothing itself: the attempt is an effect the runner stores.
+    assert store.recent_attempts("alice") == [] and first.attempt is not None
+    apply(store, "alice", first)
+    again = await agent.handle(reply, ctx(store))  # redelivery, after the first was stored
+    apply(store, "alice", again)
     assert first.reply is None and first.struggle is None
     assert first.mastery is not None and first.mastery["conditionals"] < BKTParams().p_init
     assert again.mastery == first.mastery

@@ -13,7 +13,8 @@ from pydantic import BaseModel
 from learnflow_agents.contracts import AgentReply, LogStatus, RoutingDecision, StruggleAlert, Topic
 
 if TYPE_CHECKING:
-    from learnflow_agents.store import Store
+    from learnflow_agents.runtime.history import StudentHistory
+    from learnflow_agents.store import AttemptRecord, Store
 
 
 @dataclass
@@ -21,10 +22,20 @@ class HandlerContext:
     student_id: str
     trace_id: str
     message_id: str
-    # Read access for agents that need history (progress, exercise); None in pure unit tests.
+    # The runner's store: reads only (the exercise tutor's generated exercises, the LLM
+    # cache); history goes through `history`, writes through the Outcome. None in unit tests.
     store: "Store | None" = None
     # Emits an `agent-logs` event for the live activity feed (best effort).
     log: Callable[..., Awaitable[None]] | None = None
+
+    @property
+    def history(self) -> "StudentHistory | None":
+        """This student's history, read-only (None without a store)."""
+        if self.store is None:
+            return None
+        from learnflow_agents.runtime.history import StudentHistory
+
+        return StudentHistory(self.store, self.student_id)
 
     async def note(self, message: str) -> None:
         if self.log is not None:
@@ -49,6 +60,8 @@ class Outcome:
     struggle_key: str | None = None
     mastery: dict[str, float] | None = None
     query_status: str | None = None
+    # An exercise attempt to record (progress, from a check reply); unique per its source_id.
+    attempt: "AttemptRecord | None" = None
 
 
 class Agent(Protocol):

@@ -812,6 +812,7 @@ class AgentRunner:
             struggle=outcome.struggle,
             struggle_key=outcome.struggle_key,
             mastery=outcome.mastery,
+            attempt=outcome.attempt,
             events=events,
             struggle_events=struggle_events,
         )

@@ -16,7 +16,14 @@ from learnflow_agents.store.errors import InvalidDataError
 from learnflow_agents.store.outbox import insert_events
 from learnflow_agents.store.records import Effects, OutboxEvent, OutboxRow
 from learnflow_agents.store.rows import check_event, check_row, reply_row
-from learnflow_agents.store.schema import mastery, processed_messages, queries, replies, struggle_alerts
+from learnflow_agents.store.schema import (
+    exercise_attempts,
+    mastery,
+    processed_messages,
+    queries,
+    replies,
+    struggle_alerts,
+)
 
 ROUTING_COLUMNS = ("routed_to", "confidence", "reasoning", "secondary_agent", "router")
 # A status only moves forward; "answered" may follow "failed" (a retry that worked).
@@ -95,6 +102,20 @@ class _Prepared:
             if not 0.0 <= p <= 1.0:
                 raise InvalidDataError(f"mastery for {topic!r} must be within [0, 1], got {p}")
             self.mastery.append({"student_id": item.student_id, "topic": topic.strip(), "p": p})
+        self.attempt: dict[str, Any] | None = None
+        if item.attempt is not None:
+            a = item.attempt
+            self.attempt = {
+                "student_id": item.student_id,
+                "exercise_id": a.exercise_id,
+                "topic": a.topic,
+                "passed": a.passed,
+                "hints_used": a.hints_used,
+                "details": a.details,
+                "created_at": a.created_at,
+                "source_id": a.source_id,
+            }
+            check_row(exercise_attempts, self.attempt)
         check_row(processed_messages, self.inbox)
         if self.reply:
             check_row(replies, self.reply)
@@ -137,6 +158,7 @@ class EffectsMixin(StoreBase):
             self._update_queries(conn, [prepared[i] for i in live], now)
             stored_alerts = self._insert_struggles(conn, prepared, live)
             self._upsert_mastery(conn, [prepared[i] for i in live], now)
+            self._insert_attempts(conn, [prepared[i] for i in live])
             groups: list[list[OutboxEvent]] = []
             for i in live:
                 p = prepared[i]
@@ -244,6 +266,18 @@ class EffectsMixin(StoreBase):
         stmt = self._insert(struggle_alerts).on_conflict_do_nothing().returning(struggle_alerts.c.dedupe_key)
         stored = set(conn.execute(stmt, [first[key][1] for key in sorted(first)]).scalars())
         return {i for key, (i, _) in first.items() if key in stored}
+
+    def _insert_attempts(self, conn: Connection, live: list[_Prepared]) -> None:
+        """Record attempts; one per source (a check reply seen twice records one attempt)."""
+        rows = [p.attempt for p in live if p.attempt is not None]
+        first = {r["source_id"]: r for r in reversed(rows) if r["source_id"] is not None}
+        if first:
+            stmt = self._insert(exercise_attempts).on_conflict_do_nothing(
+                index_elements=[exercise_attempts.c.source_id]
+            )
+            conn.execute(stmt, [first[key] for key in sorted(first)])
+        if any(r["source_id"] is None for r in rows):
+            conn.execute(sa.insert(exercise_attempts), [r for r in rows if r["source_id"] is None])
 
     def _upsert_mastery(self, conn: Connection, live: list[_Prepared], now: datetime) -> None:
         # One row per (student, topic): PostgreSQL refuses to upsert a row twice in one statement.

@@ -87,6 +87,8 @@ class Effects:
     events: list[OutboxEvent] = field(default_factory=list)
     # Written only if `struggle` is stored (not a repeat of an alert under the same key).
     struggle_events: list[OutboxEvent] = field(default_factory=list)
+    # An exercise attempt to record (its `id` is ignored); one per `source_id`, the check reply.
+    attempt: "AttemptRecord | None" = None
 
 
 class QueryRecord(BaseModel):

@@ -4,6 +4,10 @@
 - `agent-responses` (AgentReply): no reply; updates mastery for the topics the reply is
   evidence about, records exercise checks as attempts, and raises at most one struggle
   alert per message.
+
+It never touches the store: history comes in through the context (`ctx.history`, read
+only) and everything to store (mastery, the alert, the attempt) goes out on the Outcome,
+which the runner writes in one transaction with the message's inbox entry.
 """
 
 import asyncio
@@ -21,12 +25,11 @@ from learnflow_agents.contracts import (
     Topic,
 )
 from learnflow_agents.runtime.handler import HandlerContext, Outcome
-from learnflow_agents.store import AttemptRecord, Store
+from learnflow_agents.store import AttemptRecord
 from learnflow_agents.store.base import utc_now
 from learnflow_agents.tutors.progress.bkt import replay
 from learnflow_agents.tutors.progress.config import ProgressConfig
 from learnflow_agents.tutors.progress.evidence import (
-    Evidence,
     Kind,
     attempt_details,
     check_of,
@@ -40,20 +43,21 @@ from learnflow_agents.tutors.progress.struggle import choose, detect
 log = logging.getLogger("learnflow.progress")
 
 
-def record_once(store: Store, student_id: str, reply: AgentReply, check: CheckResult) -> AttemptRecord:
-    """Record the attempt once per check reply: a redelivered reply (or one handled by two
-    consumers during a rebalance) gets the attempt its first delivery stored."""
+def attempt_of(student_id: str, reply: AgentReply, check: CheckResult) -> AttemptRecord:
+    """The attempt a check reply is, to store once per reply (its source): a redelivered
+    reply, or one handled by two consumers during a rebalance, records no second one."""
     assert check.exercise_id and check.topic  # check_of's promise
-    attempt_id = store.record_attempt(
-        student_id,
-        check.exercise_id,
-        check.topic,
-        check.passed,
-        check.hints_used,
-        attempt_details(reply, check),
+    return AttemptRecord(
+        id=0,
+        student_id=student_id,
+        exercise_id=check.exercise_id,
+        topic=check.topic,
+        passed=check.passed,
+        hints_used=check.hints_used,
+        details=attempt_details(reply, check),
+        created_at=utc_now(),
         source_id=str(reply.reply_id),
     )
-    return store.get_attempt(attempt_id)
 
 
 class ProgressAgent:
@@ -79,22 +83,29 @@ class ProgressAgent:
         return reply.agent != self.name and not reply.is_helper and not failed
 
     def observe(self, reply: AgentReply, ctx: HandlerContext) -> Outcome:
-        """Mastery and struggle effects of one reply (synchronous: it reads the store)."""
-        new = self._evidence(reply, ctx)
+        """Mastery, struggle and attempt effects of one reply (synchronous: it reads history)."""
+        check = check_of(reply)
+        attempt = None
+        if check is not None and check.exercise_id and check.topic:
+            attempt = attempt_of(ctx.student_id, reply, check)
+            new = from_attempt(attempt)
+        else:
+            item = from_reply(reply)
+            new = [item] if item is not None else []
         if not new:
             return Outcome()
-        cfg, store = self.config, ctx.store
-        history = merge(load_history(store, ctx.student_id, cfg.history_limit) if store else [], new)
-        # Use the stored versions of the new items (their stored timestamps).
+        cfg, stored = self.config, ctx.history
+        history = merge(load_history(stored, cfg.history_limit) if stored else [], new)
+        # An item already in the history (a redelivered reply) counts as it was stored.
         wanted = {(e.source, e.seq) for e in new}
         new = [e for e in history if (e.source, e.seq) in wanted]
         traces = replay(history, cfg.bkt)
         mastery = {e.topic: round(traces[e.topic].p, 6) for e in new if e.kind is not Kind.EXPLAIN}
         findings = detect(ctx.student_id, new, history, traces, cfg)
         already: set[str] = set()
-        if findings and store is not None:
+        if findings and stored is not None:
             since = min(e.at for e in new) - timedelta(hours=cfg.alert_window_hours)
-            already = {a.dedupe_key for a in store.list_struggles(ctx.student_id, since=since)}
+            already = {a.dedupe_key for a in stored.struggles(since)}
         chosen = choose(findings, already)
         if chosen is not None:
             log.info(
@@ -105,24 +116,5 @@ class ProgressAgent:
             mastery=mastery or None,
             struggle=chosen.alert if chosen else None,
             struggle_key=chosen.key if chosen else None,
+            attempt=attempt,
         )
-
-    def _evidence(self, reply: AgentReply, ctx: HandlerContext) -> list[Evidence]:
-        check = check_of(reply)
-        if check is None or not check.exercise_id or not check.topic:
-            item = from_reply(reply)
-            return [item] if item is not None else []
-        if ctx.store is not None:
-            attempt = record_once(ctx.store, ctx.student_id, reply, check)
-        else:
-            attempt = AttemptRecord(
-                id=0,
-                student_id=ctx.student_id,
-                exercise_id=check.exercise_id,
-                topic=check.topic,
-                passed=check.passed,
-                hints_used=check.hints_used,
-                details=attempt_details(reply, check),
-                created_at=reply.created_at or utc_now(),
-            )
-        return from_attempt(attempt)

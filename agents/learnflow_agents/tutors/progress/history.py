@@ -1,22 +1,21 @@
-"""A student's evidence, read back from the store (attempts and reply facts)."""
+"""A student's evidence, read back from their history (attempts and reply facts)."""
 
 from collections.abc import Iterable
 
-from learnflow_agents.store import Store
-from learnflow_agents.store.analytics import student_reply_facts
+from learnflow_agents.runtime.history import StudentHistory
 from learnflow_agents.tutors.progress.evidence import Evidence, from_attempt, from_reply_fields
 
 
-def load_history(store: Store, student_id: str, limit: int = 1_000) -> list[Evidence]:
+def load_history(history: StudentHistory, limit: int = 1_000) -> list[Evidence]:
     """Every piece of evidence on record for the student, oldest first.
 
     Only the newest `limit` attempts and replies are read: BKT forgets its prior within a
     few observations, so older evidence no longer moves the estimate noticeably.
     """
     items: list[Evidence] = []
-    for attempt in store.recent_attempts(student_id, limit=limit):
+    for attempt in history.attempts(limit):
         items.extend(from_attempt(attempt))
-    for facts in student_reply_facts(store, student_id, limit=limit):
+    for facts in history.reply_facts(limit):
         item = from_reply_fields(
             facts.reply_id,
             facts.agent,

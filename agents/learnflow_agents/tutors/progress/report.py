@@ -27,7 +27,7 @@ from learnflow_agents.tutors.progress.recommend import Recommendation, recommend
 
 if TYPE_CHECKING:
     from learnflow_agents.runtime.handler import HandlerContext
-    from learnflow_agents.store import Store
+    from learnflow_agents.runtime.history import StudentHistory
 
 AGENT = AgentName.PROGRESS.value
 TOP = 3
@@ -53,20 +53,18 @@ class Snapshot:
 
 
 def take_snapshot(
-    student_id: str, store: "Store | None", context: StudentContext, cfg: ProgressConfig
+    student_id: str, stored: "StudentHistory | None", context: StudentContext, cfg: ProgressConfig
 ) -> Snapshot:
     history: list[Evidence] = []
     days: list[date] = []
     struggling: list[str] = []
-    if store is not None:
-        from learnflow_agents.store.analytics import student_activity_days
-
-        history = load_history(store, student_id, cfg.history_limit)
+    if stored is not None:
+        history = load_history(stored, cfg.history_limit)
         # The mastery table is the agent's own record; a client's context is not trusted over it.
-        mastery = store.get_mastery(student_id)
-        days = student_activity_days(store, student_id)
+        mastery = stored.mastery()
+        days = stored.activity_days()
         since = utc_now() - timedelta(days=STRUGGLE_DAYS)
-        struggling = list(dict.fromkeys(a.topic for a in store.list_struggles(student_id, since=since)))
+        struggling = list(dict.fromkeys(a.topic for a in stored.struggles(since)))
     else:
         mastery = dict(context.mastery)
     traces: dict[str, Trace] = replay(history, cfg.bkt)
@@ -193,5 +191,5 @@ def report(request: AgentRequest, ctx: "HandlerContext", cfg: ProgressConfig | N
     """The progress report for the student asking (synchronous: run it off the event loop)."""
     started = time.perf_counter()
     cfg = cfg or ProgressConfig()
-    snap = take_snapshot(ctx.student_id, ctx.store, request.query.context, cfg)
+    snap = take_snapshot(ctx.student_id, ctx.history, request.query.context, cfg)
     return render(request.query.query_id, snap, started)
