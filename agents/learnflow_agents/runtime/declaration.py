@@ -53,7 +53,7 @@ class ModelPolicy:
     """How a model answers for this tutor; absent on a declaration that never asks one."""
 
     reply_schema: type[BaseModel]
-    # The versioned prompt next to the tutor, e.g. tutors/debug/prompt.v1.md; its template
+    # The versioned prompt next to the tutor, e.g. tutors/<name>/prompt.v1.md; its template
     # reference is `<tutor name>.v<N>` (what cache keys and replies record).
     prompt: Path
     tool_name: str = "give_reply"

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from learnflow_agents.llm import LLMTutor
     from learnflow_agents.runtime.declaration import TutorSpec
 
-TutorName = Literal["concepts", "code-review", "debug", "exercise", "progress"]
+# The tutors a query can be routed to: the built-ins but the router itself (the wire's names).
+TutorName = Literal[tuple(a.value for a in AgentName if a is not AgentName.TRIAGE)]  # type: ignore[valid-type]
 
 
 class TriageOut(Out):
