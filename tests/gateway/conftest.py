@@ -69,13 +69,16 @@ def hub(
     classroom_bus: tuple[str, str],
     agents: Process,
     tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Hub]:
     tmp = tmp_path_factory.mktemp("hub")
     ports = {name: free_port() for name in ("public", "hub", "proxy_api", "gateway")}
     bus, prefix = classroom_bus
     gateway = [sys.executable, "-m", "learnflow_agents.gateway", "--ip", "127.0.0.1"]
     gateway += ["--port", str(ports["gateway"]), "--bus", bus, "--prefix", prefix, "--db", classroom_db]
-    gateway += ["--max-body", str(MAX_BODY), "--log-level", "DEBUG"]
+    # A module may serve bigger bodies (GATEWAY_MAX_BODY), e.g. to reach the schemas' own limits.
+    max_body = getattr(request.module, "GATEWAY_MAX_BODY", MAX_BODY)
+    gateway += ["--max-body", str(max_body), "--log-level", "DEBUG"]
     hub = start_hub(tmp, ports, gateway)
     try:
         hub.admin("POST", "users", {"usernames": list(STUDENTS)})

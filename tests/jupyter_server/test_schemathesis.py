@@ -60,7 +60,14 @@ class Run:
 
 
 def run_schemathesis(
-    document_url: str, token: str, tmp_path: Path, *, exclude: str, examples: int, max_seconds: float
+    document_url: str,
+    token: str,
+    tmp_path: Path,
+    *,
+    exclude: str,
+    examples: int,
+    max_seconds: float,
+    seed: str = "20261207",
 ) -> Run:
     """`st run` against the served document at `document_url`, every phase and check."""
     report, counts = tmp_path / "schemathesis.json", tmp_path / "counts.json"
@@ -83,7 +90,7 @@ def run_schemathesis(
         "--request-timeout",
         "30",
         "--seed",
-        os.environ.get("LEARNFLOW_ST_SEED", "20261207"),
+        os.environ.get("LEARNFLOW_ST_SEED", seed),
         "--generation-allow-x00",
         "false",
         "--generation-codec",
@@ -109,6 +116,8 @@ def run_schemathesis(
         command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=max_seconds
     )
     elapsed = time.monotonic() - started
+    # The whole log, for a failure whose request body fills the assertion's tail.
+    (tmp_path / "schemathesis.log").write_text(run.stdout + run.stderr, encoding="utf-8")
     summary: dict[str, Any] = json.loads(report.read_text())
     seen: dict[str, Any] = json.loads(counts.read_text())
     print(

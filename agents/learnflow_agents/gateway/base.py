@@ -147,12 +147,17 @@ class ApiHandler(web.RequestHandler):
             self.set_header("WWW-Authenticate", "token")
         if error.status == 405:
             self.set_header("Allow", ", ".join(allowed_methods(type(self))))
-        if error.status == 413:
-            # The body is left unread, so this connection cannot carry another request.
+        if self.closes_connection():
+            # The request is left unread, so tornado drops this connection after the answer;
+            # said in it, so that the hub's proxy does not send the next request on it.
             self.set_header("Connection", "close")
         if error.retry_after is not None:
             self.set_header("Retry-After", str(error.retry_after))
         self.finish(json.dumps(error.body()))
+
+    def closes_connection(self) -> bool:
+        """Whether this answer goes out before the request was read (see JsonBodyHandler)."""
+        return False
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         # Client errors are expected traffic, not tracebacks in the log.
@@ -165,34 +170,47 @@ class ApiHandler(web.RequestHandler):
 
 @web.stream_request_body
 class JsonBodyHandler(ApiHandler):
-    """Handlers whose POST carries a JSON object body, never buffered past the size limit."""
+    """Handlers whose POST carries a JSON object body, never buffered past the size limit.
+
+    A refusal decided in `prepare` (no token, a body over the limit) is answered once the
+    body is read: answering before the request is read makes tornado drop the connection,
+    which the hub's proxy may already be reusing (a 503 for the next client)."""
 
     _chunks: list[bytes]
     _size: int
     _refused: ApiError | None
+    _prepared = False
 
     async def prepare(self) -> None:
         limit = self.ctx.config.max_body_bytes
         self._chunks, self._size, self._refused = [], 0, None
-        if self.request.method != "POST":
-            await super().prepare()
-            return
         declared = self.request.headers.get("Content-Length")
         length = int(declared) if declared is not None and declared.isdigit() else None
         if length is not None and length > DRAIN_CEILING:
             raise ApiError(413, f"request body is larger than {limit} bytes")
         # Up to the ceiling an oversized body is read and thrown away (data_received keeps
-        # nothing past the limit): answering before the body is read makes tornado drop the
-        # connection, which the hub's proxy may already be reusing (a 503 for the client).
-        # A chunked body has no length up front: tornado cuts it off at the limit.
+        # nothing past the limit). A chunked body has no length up front: tornado cuts it off.
         self.request.connection.set_max_body_size(max(length or 0, limit))  # type: ignore[union-attr]
         if length is not None and length > limit:
             self._refused = ApiError(413, f"request body is larger than {limit} bytes")
-            return
-        try:
-            await super().prepare()
-        except ApiError as err:
-            self._refused = err  # answered once the body is read, for the same reason
+        else:
+            try:
+                await super().prepare()
+            except ApiError as err:
+                self._refused = err
+        if self._refused is not None:
+            # Tornado calls the request's method once the body is in: make it the refusal.
+            setattr(self, (self.request.method or "post").lower(), self._answer_refused)
+        self._prepared = True
+
+    async def _answer_refused(self, *args: Any, **kwargs: Any) -> None:
+        assert self._refused is not None
+        raise self._refused
+
+    def closes_connection(self) -> bool:
+        # Answered before `prepare` finished (a 405 from tornado, a body over the ceiling):
+        # the request was not read.
+        return not self._prepared
 
     def data_received(self, chunk: bytes) -> None:
         self._size += len(chunk)
