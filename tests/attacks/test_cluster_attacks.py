@@ -386,3 +386,62 @@ def test_the_relay_carries_only_alices_events_whatever_she_sends(
     finally:
         alice.close()
         bob.close()
+
+
+# -- another web page in alice's browser: her cookies must not carry requests to the gateway ---
+
+EVIL = "http://evil.example"
+
+
+def login_cookies(server: Server) -> dict[str, str]:
+    r = requests.get(server.url + f"lab?token={server.token}", allow_redirects=False, timeout=30)
+    cookies = dict(r.cookies)
+    assert any(name.startswith("username-") for name in cookies), r.headers
+    return cookies
+
+
+def test_another_site_cannot_use_alices_cookies_to_reach_the_gateway(
+    alices_server: Server, classroom_db: str
+) -> None:
+    cookies = login_cookies(alices_server)
+    before = query_ids(classroom_db, "alice")
+    body = json.dumps({"text": "posted by another site", "target_agent": "concepts"})
+    for headers in (
+        {"Origin": EVIL, "Content-Type": "application/json"},
+        {"Origin": EVIL, "Content-Type": "text/plain"},
+        {"Content-Type": "text/plain"},
+    ):
+        for path in ("queries", "attempts", "feedback"):
+            r = requests.post(
+                alices_server.url + "learnflow/api/" + path,
+                data=body,
+                headers=headers,
+                cookies=cookies,
+                timeout=30,
+            )
+            assert r.status_code in (403, 404), (path, headers, r.status_code, r.text[:200])
+    read = requests.get(
+        alices_server.url + "learnflow/api/progress", headers={"Origin": EVIL}, cookies=cookies, timeout=30
+    )
+    assert read.headers.get("Access-Control-Allow-Origin") not in (EVIL, "*")
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(
+            alices_server.url.replace("http://", "ws://") + "learnflow/api/events",
+            header=[f"Cookie: {cookie}"],
+            origin=EVIL,
+            timeout=30,
+        )
+    assert refused.value.status_code in (403, 404)
+    time.sleep(1)
+    assert query_ids(classroom_db, "alice") == before
+    # Her own page (cookies plus Jupyter's XSRF token) does get through: the refusals above
+    # are the CSRF defence, not a bad cookie.
+    r = requests.post(
+        alices_server.url + "learnflow/api/queries",
+        data=body,
+        headers={"Content-Type": "application/json", "X-XSRFToken": cookies.get("_xsrf", "")},
+        cookies=cookies,
+        timeout=30,
+    )
+    assert r.status_code == 202, r.text

@@ -383,3 +383,129 @@ async def test_the_owners_socket_never_carries_bobs_events(
         ws.close()
     assert {e["student_id"] for e in seen} == {OWNER}
     assert all(e["payload"].get("query_id") != str(bobs.query_id) for e in seen)
+
+
+# -- another web page in the student's browser (CSRF, cross-site WebSocket hijacking) -----------
+
+EVIL = "http://evil.example"
+
+
+async def login_cookies(port: int, base: str, token: str) -> dict[str, str]:
+    """The cookies a browser holds once the student has opened their server with its token."""
+    from tornado.httpclient import AsyncHTTPClient
+
+    r = await AsyncHTTPClient().fetch(
+        f"http://127.0.0.1:{port}{base}lab?token={token}", raise_error=False, follow_redirects=False
+    )
+    cookies = {}
+    for header in r.headers.get_list("Set-Cookie"):
+        name, _, rest = header.partition("=")
+        cookies[name] = rest.split(";", 1)[0]
+    assert any(name.startswith("username-") for name in cookies), r.headers
+    return cookies
+
+
+async def browser(
+    port: int,
+    base: str,
+    method: str,
+    path: str,
+    cookies: dict[str, str],
+    headers: dict[str, str],
+    body: bytes | None,
+) -> Any:
+    from tornado.httpclient import AsyncHTTPClient
+
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    return await AsyncHTTPClient().fetch(
+        f"http://127.0.0.1:{port}{base}learnflow/api/{path}",
+        method=method,
+        headers={"Cookie": cookie, **headers},
+        body=body,
+        raise_error=False,
+        follow_redirects=False,
+        allow_nonstandard_methods=True,
+    )
+
+
+async def test_another_site_cannot_post_with_the_students_cookies(
+    http_server: Any,
+    jp_http_port: int,
+    jp_base_url: str,
+    jp_auth_header: dict[str, str],
+    learnflow: Any,
+    db_url: str,
+) -> None:
+    await learnflow.host.get()
+    token = jp_auth_header["Authorization"].split(" ", 1)[1]
+    cookies = await login_cookies(jp_http_port, jp_base_url, token)
+    ask = json.dumps({"text": "posted by another site", "target_agent": "concepts"}).encode()
+    for headers in (
+        {"Origin": EVIL, "Content-Type": "application/json"},
+        {"Origin": EVIL, "Content-Type": "text/plain"},  # a "simple" request: no preflight
+        {"Content-Type": "text/plain"},
+        {"Origin": EVIL, "Referer": EVIL + "/page", "Content-Type": "application/x-www-form-urlencoded"},
+    ):
+        for path in ("queries", "attempts", "feedback"):
+            r = await browser(jp_http_port, jp_base_url, "POST", path, cookies, headers, ask)
+            assert r.code in (403, 404), (path, headers, r.code, r.body[:200])
+    assert query_ids(db_url, OWNER) == set()
+    # The same cookies with Jupyter's XSRF token (what the student's own pages send) work:
+    # the refusals above are the CSRF defence, not a bad cookie.
+    xsrf = cookies.get("_xsrf", "")
+    r = await browser(
+        jp_http_port,
+        jp_base_url,
+        "POST",
+        "queries",
+        cookies,
+        {"X-XSRFToken": xsrf, "Content-Type": "application/json"},
+        ask,
+    )
+    assert r.code == 202, r.body
+
+
+async def test_another_site_cannot_read_the_students_data(
+    http_server: Any, jp_http_port: int, jp_base_url: str, jp_auth_header: dict[str, str]
+) -> None:
+    token = jp_auth_header["Authorization"].split(" ", 1)[1]
+    cookies = await login_cookies(jp_http_port, jp_base_url, token)
+    preflight = await browser(
+        jp_http_port,
+        jp_base_url,
+        "OPTIONS",
+        "progress",
+        cookies,
+        {
+            "Origin": EVIL,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "content-type",
+        },
+        None,
+    )
+    for r in (
+        preflight,
+        await browser(jp_http_port, jp_base_url, "GET", "progress", cookies, {"Origin": EVIL}, None),
+    ):
+        allowed = r.headers.get("Access-Control-Allow-Origin")
+        assert allowed not in (EVIL, "*"), (r.code, dict(r.headers))
+
+
+async def test_another_site_cannot_open_the_students_event_socket(
+    http_server: Any, jp_http_port: int, jp_base_url: str, jp_auth_header: dict[str, str], learnflow: Any
+) -> None:
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    await learnflow.host.get()
+    token = jp_auth_header["Authorization"].split(" ", 1)[1]
+    cookies = await login_cookies(jp_http_port, jp_base_url, token)
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    url = f"ws://127.0.0.1:{jp_http_port}{jp_base_url}learnflow/api/events"
+    with pytest.raises(HTTPClientError) as refused:
+        await websocket_connect(HTTPRequest(url, headers={"Cookie": cookie, "Origin": EVIL}))
+    assert refused.value.code in (403, 404)
+    # The student's own page (same origin) may.
+    same = f"http://127.0.0.1:{jp_http_port}"
+    ws = await websocket_connect(HTTPRequest(url, headers={"Cookie": cookie, "Origin": same}))
+    ws.close()
