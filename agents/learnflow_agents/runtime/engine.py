@@ -107,6 +107,11 @@ class Engine:
 
     async def start(self) -> "Engine":
         s = self.settings
+        # Installed tutors' request topics join the topic map here too, where no agent may
+        # run (a gateway submits queries for agents that run elsewhere).
+        from learnflow_agents.runtime.registry import tutors
+
+        await asyncio.to_thread(tutors)
         self.store = await asyncio.to_thread(Store.open, s.db_url, s.auto_upgrade)
         self.bus = create_bus(s.bus_url, prefix=s.topic_prefix, partitions=s.partitions)
         # Outbox rows carry this deployment's prefix; its relay publishes only those.
