@@ -17,7 +17,7 @@ import importlib
 import logging
 import pkgutil
 from collections.abc import Iterable
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING
 
 from learnflow_agents.contracts import AgentName, Topic
@@ -48,14 +48,25 @@ def _builtin_specs() -> list[TutorSpec]:
 
 @functools.cache
 def tutors() -> dict[str, TutorSpec]:
-    """Every declared tutor by name, built-ins first, then the installed ones."""
+    """Every declared tutor by name, built-ins first, then the installed ones; their
+    request topics join the contracts' topic map."""
+    specs = load_declarations(entry_points(group=GROUP))
+    for spec in specs.values():
+        # The topic map: built-ins keep their wire names; a new agent brings its own.
+        if spec.topic != Topic.STUDENT_QUERIES:
+            register_request_topic(spec.name, spec.topic)
+    return specs
+
+
+def load_declarations(found: Iterable[EntryPoint]) -> dict[str, TutorSpec]:
+    """The declarations behind `found` entry points; a broken one is logged and skipped."""
     specs: dict[str, TutorSpec] = {}
     builtin_seen = False
     # Built-ins first, in the wire protocol's order (metadata sorts entry points by name);
     # then the installed ones; a later declaration of a name replaces it.
     order = {name.value: index for index, name in enumerate(AgentName)}
     points = sorted(
-        entry_points(group=GROUP),
+        found,
         key=lambda p: (not p.value.startswith("learnflow_agents."), order.get(p.name, len(order)), p.name),
     )
     for point in points:
@@ -76,10 +87,6 @@ def tutors() -> dict[str, TutorSpec]:
         log.warning("no built-in tutors among the %s entry points: reinstall learnflow-agents", GROUP)
         builtin = sorted(_builtin_specs(), key=lambda s: order.get(s.name, len(order)))
         specs = {**{s.name: s for s in builtin}, **specs}
-    for spec in specs.values():
-        # The topic map: built-ins keep their wire names; a new agent brings its own.
-        if spec.topic != Topic.STUDENT_QUERIES:
-            register_request_topic(spec.name, spec.topic)
     return specs
 
 
