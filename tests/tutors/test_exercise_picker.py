@@ -137,6 +137,7 @@ def test_exercise_reply_infers_the_topic_and_explains_when_nothing_fits() -> Non
     assert blocked.data["exercise_id"] is None and blocked.data["topic"] == "dicts"
     assert [a.args["concept"] for a in blocked.actions] == ["functions", "strings", "for-loops"]
     assert all(a.kind is ActionKind.EXPLAIN_CONCEPT for a in blocked.actions)
+    assert blocked.explanation != blocked.summary
 
 
 def test_check_reply_passes_a_correct_attempt() -> None:
@@ -153,7 +154,9 @@ def test_check_reply_explains_failures_without_revealing_hidden_tests() -> None:
     code = "def sum_evens(numbers):\n    return sum(n for n in numbers if n % 2 == 0 and n > 0) + 1\n"
     reply = check_reply(_query(code=code), "sum-of-evens")
     assert reply.check is not None and reply.check.passed is False
-    assert "expected: `12`" in reply.explanation and "got: `13`" in reply.explanation
+    assert any(t.expected == "12" and t.actual == "13" for t in reply.check.tests if not t.hidden)
+    # The explanation repeats neither the summary nor the per-test list (renderers list reply.check).
+    assert reply.summary not in reply.explanation and "12" not in reply.explanation
     hidden = [t for t in reply.check.tests if t.hidden]
     assert hidden and all(t.expected is None and t.check is None for t in hidden)
     # The check is not flattened into the free-form data any more.

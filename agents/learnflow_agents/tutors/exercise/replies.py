@@ -14,7 +14,7 @@ from learnflow_agents.contracts.reply import (
     ReplyStatus,
 )
 from learnflow_agents.tutors.exercise.bank import Bank, Exercise, UnknownExerciseError, load_bank
-from learnflow_agents.tutors.exercise.checker import CheckResult, TestOutcome, check_code
+from learnflow_agents.tutors.exercise.checker import CheckResult, check_code
 from learnflow_agents.tutors.exercise.picker import NoExerciseFitsError, pick
 from learnflow_agents.tutors.exercise.sandbox import Limits
 
@@ -61,7 +61,7 @@ def exercise_reply(query: StudentQuery, topic: str | None = None, *, bank: Bank 
             agent=AGENT,
             status=ReplyStatus.PARTIAL,
             summary=str(exc),
-            explanation=str(exc),
+            explanation=_learn_first_text(exc.learn_first),
             actions=actions,
             concepts=list(exc.learn_first),
             provenance=_provenance(started),
@@ -91,29 +91,25 @@ def exercise_reply(query: StudentQuery, topic: str | None = None, *, bank: Bank 
     )
 
 
-def _describe_outcome(outcome: TestOutcome) -> str:
-    mark = "✅" if outcome.passed else "❌"
-    name = "hidden test" if outcome.hidden else f"`{outcome.name}`"
-    lines = [f"- {mark} {name}: {outcome.message}"]
-    # Hidden tests say *that* and *why* they failed, never their inputs or expected values.
-    if not outcome.passed and not outcome.hidden:
-        if outcome.check:
-            lines.append(f"  - check: `{outcome.check}`")
-        if outcome.expected is not None:
-            lines.append(f"  - expected: `{outcome.expected}`")
-            lines.append(f"  - got: `{outcome.actual}`")
-        if outcome.line:
-            lines.append(f"  - see line {outcome.line} of your code")
-    return "\n".join(lines)
+def _learn_first_text(names: list[str]) -> str:
+    """The topics to learn first, as a list (the summary already says why)."""
+    if not names:
+        return ""
+    return "Learn these first:\n\n" + "\n".join(f"- {name}" for name in names)
 
 
 def check_explanation(result: CheckResult) -> str:
-    parts = [f"**{result.summary}**"]
-    if result.load_error:
-        return "\n\n".join(parts)
-    parts.append("\n".join(_describe_outcome(o) for o in result.tests))
-    parts.append(f"Score: {result.points}/{result.max_points}")
-    return "\n\n".join(parts)
+    """What the summary and the per-test results (`AgentReply.check`) do not already say.
+
+    The renderers list every test from the typed result, so the explanation repeats neither
+    the summary nor the tests: it gives the score when points are weighted, else nothing.
+    """
+    if result.load_error or not result.tests:
+        return ""
+    passed = sum(t.passed for t in result.tests)
+    if (result.points, result.max_points) == (passed, len(result.tests)):
+        return ""
+    return f"Score: {result.points}/{result.max_points} points"
 
 
 def check_reply(
