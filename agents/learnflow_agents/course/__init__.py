@@ -1,4 +1,5 @@
-"""Course tooling over exercise notebooks: validate a bank, release it to students, grade submissions.
+"""Course tooling over exercise notebooks: validate a bank, release it to students, grade submissions,
+import nbgrader and otter-grader assignments.
 
 One module per command (validate, release, grade; `cli` wires them into
 `learnflow-agents course`); this package gathers their public API. The notebook format they
@@ -16,6 +17,7 @@ from learnflow_agents.course.grade import (
     grade_submissions,
     student_code,
 )
+from learnflow_agents.course.importing import ImportReport, import_assignments
 from learnflow_agents.course.release import (
     ReleaseLeakError,
     helper_source,
@@ -37,6 +39,7 @@ __all__ = [
     "CourseToolError",
     "GradeReport",
     "GradeRow",
+    "ImportReport",
     "NotebookReport",
     "ReleaseLeakError",
     "ValidationReport",
@@ -45,6 +48,7 @@ __all__ = [
     "grade_submissions",
     "has_multiline_string",
     "helper_source",
+    "import_assignments",
     "release_course",
     "released_test_source",
     "secret_lines",

@@ -1,4 +1,4 @@
-"""`learnflow-agents course validate|release|grade`: argparse glue over the course package.
+"""`learnflow-agents course validate|release|grade|import`: argparse glue over the course package.
 
 The main CLI calls `add_course_commands(subparsers)` and dispatches to `main_course(args)`;
 ``python -m learnflow_agents.course.cli ...`` runs the same commands alone.
@@ -8,9 +8,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from learnflow_agents.contracts.curriculum import Difficulty, normalise_topic
 from learnflow_agents.course import (
     CourseToolError,
     grade_submissions,
+    import_assignments,
     release_course,
     validate_course,
 )
@@ -36,6 +38,19 @@ def add_course_commands(subparsers: "argparse._SubParsersAction[argparse.Argumen
     grade.add_argument("--source", type=Path, required=True, help="the course source notebooks")
     grade.add_argument("--out", type=Path, required=True, help="directory for report.csv and report.json")
 
+    importer = commands.add_parser(
+        "import", help="convert nbgrader or otter-grader assignments into exercise notebooks"
+    )
+    importer.add_argument("format", choices=("nbgrader", "otter"))
+    importer.add_argument("source", type=Path, help="a source notebook or a directory of them")
+    importer.add_argument("destination", type=Path)
+    importer.add_argument(
+        "--difficulty", choices=[str(d) for d in Difficulty], default="beginner", help="for every exercise"
+    )
+    importer.add_argument(
+        "--topic", help="curriculum topic for every exercise (default: guessed per question)"
+    )
+
     course.set_defaults(func=main_course)
 
 
@@ -45,6 +60,22 @@ def main_course(args: argparse.Namespace) -> int:
             report = validate_course(args.directory, execute=not args.no_execute)
             print(report.render())
             return 0 if report.ok else 1
+        if args.course_command == "import":
+            topic = None
+            if args.topic:
+                topic = normalise_topic(args.topic)
+                if topic is None:
+                    raise CourseToolError(f"unknown topic {args.topic!r}")
+            imported = import_assignments(
+                args.format,
+                args.source,
+                args.destination,
+                difficulty=Difficulty(args.difficulty),
+                topic=topic,
+            )
+            print(imported.render())
+            print(f"next: learnflow-agents course validate {args.destination}")
+            return 0 if imported.written else 1
         if args.course_command == "release":
             written = release_course(args.source, args.destination)
             print(f"released {len(written)} notebooks into {args.destination}")
