@@ -103,19 +103,30 @@ def encouragement(snap: Snapshot) -> str:
         return f"**{latest.title}.** {latest.detail} That is real progress: keep that rhythm going."
     if snap.attempts:
         return (
-            f"You have made {snap.attempts} attempt(s) so far; every failed check shows you exactly "
+            f"You have made {plural(snap.attempts, 'attempt')} so far; every failed check shows you exactly "
             "what to fix. Your first passed exercise is one fix away."
         )
     nxt = snap.recommendations[0].topic if snap.recommendations else "your first topic"
     return f"Your first achievement is within reach: pass one exercise. {nxt} is a good place to start."
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 attempt`, `2 attempts`."""
+    return f"{count} {noun if count == 1 else noun + 's'}"
+
+
 def _summary(snap: Snapshot) -> str:
     if not snap.covered:
         return "No learning evidence yet: ask a question, debug a cell or try an exercise to get started."
+    # The count is of the topics with an estimate: the ones the report draws a bar for.
+    estimated = [t for t in snap.covered if t in snap.mastery]
+    mastered = [t for t in snap.mastered if t in snap.mastery]
+    if estimated:
+        lead = f"You have mastered {len(mastered)} of {plural(len(estimated), 'topic')}"
+    else:
+        lead = "No topic has a mastery estimate yet"
     return (
-        f"You have mastered {len(snap.mastered)} of the {len(snap.covered)} topics you have worked on "
-        f"and passed {snap.passed} exercise(s) in {snap.attempts} attempt(s). "
+        f"{lead}, and passed {plural(snap.passed, 'exercise')} in {plural(snap.attempts, 'attempt')}. "
         f"Skill level: {snap.level.value}."
     )
 
@@ -132,16 +143,13 @@ def _sections(snap: Snapshot) -> list[str]:
         + (" (you found this hard recently)" if t in snap.struggling else "")
         for t in snap.growth
     ]
-    nxt = [f"**{r.topic}**: {r.reason}" for r in snap.recommendations[:TOP]]
+    # The summary, the mastery bars, the recommendations and the achievements are the reply's
+    # own fields (summary, progress): every renderer shows them, so the prose does not repeat them.
     return [
-        "## Summary",
-        _summary(snap),
         "## Strengths",
         _bullets(strengths, "none yet: a topic shows here from 80% mastery"),
         "## Growth areas",
         _bullets(growth, "nothing stands out: every topic you have worked on is on track"),
-        "## Recommended next",
-        _bullets(nxt, "you have covered the whole curriculum"),
         "## Keep going",
         encouragement(snap),
     ]
