@@ -37,6 +37,67 @@ def refactor_of(reply: AgentReply) -> str | None:
 # --- the learner checks (one per check) ----------------------------------------------
 
 
+def test_a_function_that_forgets_return_is_the_first_finding() -> None:
+    reply = run(
+        """
+        def add(a, b):
+            total = a + b
+
+        print(add(1, 2))
+        """
+    )
+    [finding] = findings(reply, "missing-return")
+    assert finding["line"] == 2 and finding["category"] == "correctness"
+    # One mistake, one finding: not also "variable assigned but never used".
+    assert not findings(reply, "F841")
+    assert reply.data["findings"][0]["rule"] == "missing-return"
+    assert "forgets return" in reply.summary
+    assert "`print(add(1, 2))` on line 4 gets `None`" in reply.explanation
+    assert "Add `return total` as the last line of `add`" in reply.explanation
+    assert reply.hints[-1] == "Add `return total` at the end of `add`."
+
+
+def test_a_dropped_expression_and_a_used_call_are_found() -> None:
+    reply = run(
+        """
+        def average(xs):
+            s = sum(xs)
+            s / len(xs)
+
+        result = average([1, 2])
+        """
+    )
+    [finding] = findings(reply, "missing-return")
+    assert finding["line"] == 3 and "`s / len(xs)`" in finding["message"]
+
+
+def test_functions_that_return_yield_or_only_print_are_left_alone() -> None:
+    reply = run(
+        """
+        def greet(name):
+            print("hi", name)
+
+        def double(x):
+            return x * 2
+
+        def count_up(n):
+            i = 0
+            while i < n:
+                yield i
+                i += 1
+
+        greet("Ana")
+        print(double(3), list(count_up(2)))
+        """
+    )
+    assert not findings(reply, "missing-return")
+
+
+def test_the_review_footer_is_markdown_not_a_raw_tag() -> None:
+    reply = run("x = 1\nprint(x)\n")
+    assert "<sub>" not in reply.explanation and "learner checks" in reply.explanation
+
+
 def test_range_len_direct_iteration_is_found_and_rewritten() -> None:
     reply = run(
         """

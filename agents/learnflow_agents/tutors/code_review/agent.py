@@ -158,8 +158,9 @@ def _explanation(
     counts = Counter(f.category.value for f in findings)
     tally = ", ".join(f"{counts[c.value]} {c.value}" for c in Category if counts[c.value]) or "none"
     parts.append(
-        f"\n<sub>Checked with ruff ({', '.join(SELECT)}){ruff_note} and {len(CHECKS)} learner checks; "
-        f"findings: {tally}.</sub>"
+        # Plain markdown: the renderers escape raw HTML, so a tag would be shown as text.
+        f"\n_Checked with ruff ({', '.join(SELECT)}){ruff_note} and {len(CHECKS)} learner checks; "
+        f"findings: {tally}._"
     )
     return "\n".join(parts)
 

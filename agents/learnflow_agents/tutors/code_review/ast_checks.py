@@ -205,6 +205,85 @@ def check_deep_nesting(an: Analysis) -> list[Finding]:
     return found
 
 
+# --- a function that forgets `return` ------------------------------------------------
+
+
+def _returns_or_yields(func: ast.AST) -> bool:
+    return any(
+        (isinstance(node, ast.Return) and node.value is not None)
+        or isinstance(node, ast.Yield | ast.YieldFrom)
+        for node in own_nodes(func)
+    )
+
+
+def _calls_used_as_values(an: Analysis, name: str) -> list[ast.Call]:
+    """Calls of `name` whose result is used (assigned, printed, compared...), not thrown away."""
+    used = []
+    for call in an.nodes(ast.Call):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == name):
+            continue
+        if not isinstance(an.parents.get(call), ast.Expr):
+            used.append(call)
+    return used
+
+
+def _forgotten_value(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ast.AST] | None:
+    """The value the function's last statement computes and drops: a local assigned last, or an expression."""
+    last = func.body[-1]
+    if isinstance(last, ast.Assign) and len(last.targets) == 1 and isinstance(last.targets[0], ast.Name):
+        return last.targets[0].id, last
+    if isinstance(last, ast.AugAssign | ast.AnnAssign) and isinstance(last.target, ast.Name):
+        return last.target.id, last
+    if isinstance(last, ast.Expr) and not isinstance(last.value, ast.Call | ast.Constant | ast.Await):
+        return ast.unparse(last.value), last
+    return None
+
+
+def check_missing_return(an: Analysis) -> list[Finding]:
+    """A function that works out a value and drops it: its callers get `None`."""
+    found = []
+    for func in an.nodes(*FUNCS):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef) or func.name.startswith("__"):
+            continue
+        if _returns_or_yields(func):
+            continue
+        forgotten = _forgotten_value(func)
+        calls = _calls_used_as_values(an, func.name)
+        if forgotten is None and not calls:
+            continue
+        if forgotten is None:
+            # Used as a value, but nothing obvious to return: name the function's last local.
+            locals_ = [
+                n.id for n in own_nodes(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            ]
+            if not locals_:
+                continue
+            value, node = locals_[-1], func
+        else:
+            value, node = forgotten
+        if calls:
+            call_src = short(an.smap.segment(calls[0]), 40)
+            use = f"`{short(an.smap.segment(an.parents[calls[0]]), 50)}` on line {calls[0].lineno}"
+        else:
+            call_src = f"{func.name}(...)"
+            use = f"every call of `{func.name}`"
+        found.append(
+            an.finding(
+                "missing-return",
+                node,
+                f"`{func.name}` computes `{short(value, 30)}` but never returns it",
+                details={
+                    "func": func.name,
+                    "value": short(value, 40),
+                    "what": f"`{short(value, 40)}`",
+                    "use": use,
+                    "call": call_src,
+                },
+            )
+        )
+    return found
+
+
 # --- long functions ------------------------------------------------------------------
 
 
@@ -406,6 +485,7 @@ def check_debug_prints(an: Analysis) -> list[Finding]:
 
 
 CHECKS = (
+    check_missing_return,
     check_range_len,
     check_singleton_comparisons,
     check_mutable_defaults,

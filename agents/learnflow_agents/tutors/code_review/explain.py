@@ -38,6 +38,19 @@ TEACHING: dict[str, Teaching] = {
         "Find the line of the function where the value first differs from what the test expects, and fix "
         "that.",
     ),
+    "missing-return": _t(
+        "`{func}` computes {what} but never returns it, so {use} gets `None`. Add `return {value}` as the "
+        "last line of `{func}`.",
+        "A function hands its result back only with `return`; without it Python gives back `None`, "
+        "whatever the function worked out inside.",
+        "Names created inside a function disappear when it ends: the only way out for a result is `return` "
+        "(printing shows it but the caller cannot use it).",
+        "A function without a `return` statement implicitly returns `None`; the value computed in its "
+        "local scope is discarded when the frame is popped.",
+        "Run `print({call})`: what does it show, and what did you expect?",
+        "What happens to `{value}` when `{func}` finishes?",
+        "Add `return {value}` at the end of `{func}`.",
+    ),
     "mutable-default": _t(
         "In `def {func}(...)`, give `{param}` the default `None` instead of `{default}`, and create a fresh "
         "one inside: `if {param} is None: {param} = {default}`.",

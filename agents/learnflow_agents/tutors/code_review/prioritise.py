@@ -94,6 +94,8 @@ def merge(
 ) -> list[Finding]:
     last_line = tree.body[-1].lineno if tree.body else 0
     taken = {(f.rule, f.line) for f in ast_findings}
+    # A local computed and then dropped is one mistake, the forgotten `return`, not also an unused variable.
+    taken |= {("F841", f.line) for f in ast_findings if f.rule == "missing-return"}
     merged = list(ast_findings)
     for diag in ruff_diagnostics:
         if _notebook_noise(diag, last_line, known_names):

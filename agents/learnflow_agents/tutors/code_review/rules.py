@@ -55,6 +55,7 @@ C, L, S = Category.CORRECTNESS, Category.CLARITY, Category.STYLE
 RULES: dict[str, RuleInfo] = {
     # The learner checks ruff does not have (ast_checks.py).
     "failing-test": RuleInfo(C, 100, "your own tests fail", ("return-values", "functions")),
+    "missing-return": RuleInfo(C, 92, "function that forgets return", ("return-values", "functions")),
     "mutable-default": RuleInfo(C, 90, "mutable default argument", ("mutability", "parameters", "functions")),
     "bare-except": RuleInfo(C, 85, "bare except", ("exceptions",)),
     "shadowed-builtin": RuleInfo(C, 75, "name hides a built-in", ("scope", "variables")),
