@@ -8,7 +8,7 @@ the runtime wrapper itself must call the graded guard. This drives the real debu
 import pytest
 from learnflow_agents.contracts import AgentRequest, StudentQuery
 from learnflow_agents.llm import graded
-from learnflow_agents.tutors.debug import DebugAgent
+from learnflow_agents.tutors.debug import TUTOR
 from learnflow_agents.tutors.exercise.bank import load_bank
 
 from tests.llm.support import make_ctx
@@ -29,7 +29,7 @@ async def test_the_offline_debug_agent_hands_out_no_solution(graded_mode: None, 
     exercise = load_bank().get(exercise_id)
     attempt = exercise.solution.replace("return", "retrun", 1)
     query = StudentQuery(text=f"why does exercise {exercise_id} fail?", code=attempt)
-    outcome = await DebugAgent(llm=None).handle(AgentRequest(query=query), make_ctx(None))
+    outcome = await TUTOR.build().handle(AgentRequest(query=query), make_ctx(None))
     assert outcome.reply is not None
     assert outcome.reply.data.get("graded_guard"), "the offline reply did not pass the graded guard"
     assert running_leaks(outcome.reply, exercise_id, attempt) == []

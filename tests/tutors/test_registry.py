@@ -114,3 +114,24 @@ def test_a_declared_request_topic_is_on_the_wire_and_an_undeclared_one_is_not() 
         topics._DECLARED_REQUEST_TOPICS.discard("registry-test-requests")
     with pytest.raises(ContractError):
         decode("registry-test-requests", raw)
+
+
+@pytest.mark.asyncio
+async def test_the_generic_agent_asks_a_declared_helper_once_and_links_the_replies() -> None:
+    from learnflow_agents.contracts import FollowUp
+
+    def ask(request: AgentRequest, reply: AgentReply) -> FollowUp | None:
+        return FollowUp(agent="concepts", concept="for-loops") if "loop" in request.query.text else None
+
+    agent = TutorSpec(name="echo-test", answer=_echo, ask_helper=ask).build()
+    ctx = HandlerContext(student_id="s", trace_id="t", message_id="m")
+    outcome = await agent.handle(AgentRequest(query=StudentQuery(text="my loop")), ctx)
+    reply = outcome.reply
+    assert reply is not None and reply.follow_up == FollowUp(agent="concepts", concept="for-loops")
+    [(topic, sent)] = outcome.forward
+    assert topic == Topic.CONCEPTS_REQUESTS and isinstance(sent, AgentRequest)
+    assert (sent.requested_by, sent.for_reply, sent.concept) == ("echo-test", reply.reply_id, "for-loops")
+    # No helper for another question, and a helper's own answer asks none (one step deep).
+    assert (await agent.handle(AgentRequest(query=StudentQuery(text="hi")), ctx)).forward == []
+    helping = await agent.handle(sent.model_copy(update={"requested_by": "debug"}), ctx)
+    assert helping.forward == [] and helping.reply is not None and helping.reply.helps is not None

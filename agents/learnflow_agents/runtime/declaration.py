@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from learnflow_agents.contracts import AgentReply, AgentRequest, Provenance, RoutingDecision
+from learnflow_agents.contracts import AgentReply, AgentRequest, FollowUp, Provenance, RoutingDecision
 
 if TYPE_CHECKING:
     from learnflow_agents.llm.student_context import StudentFacts
@@ -42,6 +42,9 @@ ToReply = Callable[
 ]
 # Builds the graded-mode guard over a course's exercises directory (None: the shipped bank only).
 GradedGuardFactory = Callable[[Path | None], Any]
+# A helper to ask about this reply (the saga: debug asks concepts to explain the concept
+# behind an error), or None; the helper's answer comes as a reply that `helps` this one.
+AskHelper = Callable[[AgentRequest, AgentReply], FollowUp | None]
 # Builds the agent for a declaration (default: the generic TutorAgent).
 AgentFactory = Callable[["TutorSpec", "LLMTutor | None"], "Agent"]
 
@@ -85,6 +88,7 @@ class TutorSpec:
     model: ModelPolicy | None = None
     # Graded mode: a guard every reply of every tutor passes (the exercise tutor has one).
     graded_guard: GradedGuardFactory | None = None
+    ask_helper: AskHelper | None = None
     # An agent class with more than the generic behaviour (rate limits, saga asks, routing).
     agent: AgentFactory | None = None
     # Text this tutor adds to every tutor's system prompt (the concepts tutor's concept map).

@@ -7,7 +7,7 @@ answer runs in a worker thread to keep the event loop, and other partitions, mov
 import asyncio
 from typing import TYPE_CHECKING
 
-from learnflow_agents.contracts import AgentReply, AgentRequest, HelperRelation
+from learnflow_agents.contracts import AGENT_REQUEST_TOPIC, AgentReply, AgentRequest, HelperRelation
 from learnflow_agents.runtime.handler import HandlerContext, Outcome
 
 if TYPE_CHECKING:
@@ -41,7 +41,21 @@ class TutorAgent:
         reply = await guard_graded_reply(reply, request)
         if request.requested_by:
             reply.helps = HelperRelation(agent=request.requested_by, reply_id=request.for_reply)
-        return Outcome(reply=reply)
+        outcome = Outcome(reply=reply)
+        # A helper's own answer asks no further helper: a saga is one step deep.
+        follow_up = self.spec.ask_helper(request, reply) if self.spec.ask_helper else None
+        if follow_up is not None and not request.requested_by:
+            await ctx.note(f"asking the {follow_up.agent} agent to explain {follow_up.concept}")
+            ask = AgentRequest(
+                query=request.query,
+                routing=request.routing,
+                requested_by=self.name,
+                for_reply=reply.reply_id,
+                concept=follow_up.concept,
+            )
+            outcome.forward.append((AGENT_REQUEST_TOPIC[follow_up.agent], ask))
+            reply.follow_up = follow_up
+        return outcome
 
     async def _offline(self, request: AgentRequest, ctx: HandlerContext) -> AgentReply:
         return await asyncio.to_thread(self._answer, request, ctx)
