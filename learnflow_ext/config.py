@@ -46,7 +46,9 @@ class LearnFlow(Configurable):
     student_id = Unicode(
         "", help="Who is asking; default: $LEARNFLOW_STUDENT_ID, $JUPYTERHUB_USER, else the login name."
     ).tag(config=True)
-    agents = List(Unicode(), ["all"], help="Built-in agents the embedded engine runs.").tag(config=True)
+    agents = List(
+        Unicode(), ["all"], help="Agents the embedded engine runs: built-ins and installed learnflow.tutors."
+    ).tag(config=True)
     extra_agents = List(
         Unicode(),
         [],
