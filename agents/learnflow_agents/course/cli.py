@@ -36,7 +36,15 @@ def add_course_commands(subparsers: "argparse._SubParsersAction[argparse.Argumen
     grade = commands.add_parser("grade", help="grade SUBMISSIONS/<student>/<exercise>.ipynb")
     grade.add_argument("submissions", type=Path)
     grade.add_argument("--source", type=Path, required=True, help="the course source notebooks")
-    grade.add_argument("--out", type=Path, required=True, help="directory for report.csv and report.json")
+    grade.add_argument(
+        "--out", type=Path, required=True, help="directory for the reports, gradebook and feedback/"
+    )
+    grade.add_argument(
+        "--roster",
+        type=Path,
+        help="student ids, one a line or a CSV with an id column (non-submitters get 0)",
+    )
+    grade.add_argument("--no-feedback", action="store_true", help="skip the per-student feedback notebooks")
 
     importer = commands.add_parser(
         "import", help="convert nbgrader or otter-grader assignments into exercise notebooks"
@@ -81,10 +89,16 @@ def main_course(args: argparse.Namespace) -> int:
             print(f"released {len(written)} notebooks into {args.destination}")
             return 0
         if args.course_command == "grade":
-            report = grade_submissions(args.submissions, args.source, args.out)
+            report = grade_submissions(
+                args.submissions, args.source, args.out, roster=args.roster, feedback=not args.no_feedback
+            )
             passed = sum(1 for row in report.rows if row.passed)
-            print(f"graded {len(report.rows)} notebooks ({passed} fully passed)")
+            students = len(report.students)
+            print(f"graded {len(report.rows)} notebooks ({passed} fully passed) of {students} students")
             print(f"reports: {report.csv_path} {report.json_path}")
+            print(f"gradebook: {report.gradebook_path} {report.gradebook_json_path}")
+            if report.feedback:
+                print(f"feedback: {len(report.feedback)} notebooks under {args.out / 'feedback'}")
             return 0
     except (CourseToolError, ExerciseFormatError) as exc:
         print(f"error: {exc}", file=sys.stderr)

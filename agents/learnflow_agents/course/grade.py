@@ -1,4 +1,7 @@
-"""`course grade`: run every test, hidden ones included, on each submission; write CSV and JSON.
+"""`course grade`: run every test, hidden ones included, on each submission; write the reports.
+
+The long format (report.csv/json, a row per submission), the wide gradebook and the
+feedback notebooks (course/gradebook.py) are all written from the same rows.
 
 Each test runs through the exercise harness (checker.check_code): the submission's code
 in a sandboxed child, the tests and the verdict here. A submission is untrusted input
@@ -53,6 +56,8 @@ class GradeRow:
     tests_total: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
     error: str = ""
+    # Every test's outcome, in the exercise's order (the wide gradebook and feedback read it).
+    tests: list[dict[str, Any]] = field(default_factory=list)
 
     def csv_row(self) -> dict[str, Any]:
         return {key: _cell(value) for key, value in self.fields().items()}
@@ -124,6 +129,20 @@ def grade_notebook(student: str, path: Path, bank: Bank, limits: Limits | None =
     row.points, row.max_points = result.points, result.max_points
     row.tests_total = len(result.tests)
     row.tests_passed = sum(1 for t in result.tests if t.passed)
+    row.tests = [
+        {
+            "name": t.name,
+            "hidden": t.hidden,
+            "status": t.status.value,
+            "passed": t.passed,
+            "points": t.points if t.passed else 0,
+            "max_points": t.points,
+            "message": t.message,
+            "expected": t.expected,
+            "actual": t.actual,
+        }
+        for t in result.tests
+    ]
     row.failures = [
         {
             "name": t.name,
@@ -144,18 +163,38 @@ class GradeReport:
     rows: list[GradeRow]
     csv_path: Path
     json_path: Path
+    gradebook_path: Path | None = None
+    gradebook_json_path: Path | None = None
+    feedback: list[Path] = field(default_factory=list)
+    students: list[str] = field(default_factory=list)
 
 
 def grade_submissions(
-    submissions: Path | str, source: Path | str, out: Path | str, *, limits: Limits | None = None
+    submissions: Path | str,
+    source: Path | str,
+    out: Path | str,
+    *,
+    limits: Limits | None = None,
+    roster: Path | str | None = None,
+    feedback: bool = True,
 ) -> GradeReport:
-    """Grade SUBMISSIONS/<student>/<exercise>.ipynb against the course source; write CSV and JSON."""
+    """Grade SUBMISSIONS/<student>/<exercise>.ipynb against the course source.
+
+    Writes the long format (report.csv, report.json: one row per submitted notebook), the wide
+    gradebook (gradebook.csv, gradebook.json: one row per student of the roster, and of the
+    submissions, non-submitters at zero) and, unless told not to, one feedback notebook per
+    graded submission under feedback/<student>/.
+    """
+    # Imported here: gradebook imports this module's GradeRow.
+    from learnflow_agents.course.gradebook import read_roster, write_feedback, write_gradebook
+
     submissions, out = Path(submissions), Path(out)
     if not submissions.is_dir():
         raise CourseToolError(f"{submissions} is not a directory")
     bank = load_directory(source)
     if not len(bank):
         raise CourseToolError(f"no exercises under {source}")
+    listed = read_roster(roster) if roster is not None else []
     students = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     rows = [
         grade_notebook(student_dir.name, path, bank, limits)
@@ -175,10 +214,14 @@ def grade_submissions(
             "score": row.score,
             "notebook": row.notebook,
             "failures": row.failures,
+            "tests": row.tests,
         }
         for row in rows
     ]
     json_path.write_text(
         json.dumps({"results": json_rows}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    return GradeReport(rows, csv_path, json_path)
+    names = listed + sorted({d.name for d in students} - set(listed))
+    gradebook_path, gradebook_json_path = write_gradebook(out, bank, names, rows)
+    written = write_feedback(out / "feedback", bank, rows) if feedback else []
+    return GradeReport(rows, csv_path, json_path, gradebook_path, gradebook_json_path, written, names)
