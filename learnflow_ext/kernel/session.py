@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
-from learnflow_agents.contracts import AgentReply, CodeRole, StudentQuery, check_query
+from learnflow_agents.api.errors import validation_message
+from learnflow_agents.contracts import Action, AgentReply, CodeRole, StudentQuery, check_query
 from learnflow_agents.privacy import scrub_text
 from pydantic import ValidationError
 
@@ -17,6 +18,7 @@ from learnflow_ext.kernel.capture import LEARNFLOW_PREFIXES, CapturedError, Capt
 from learnflow_ext.kernel.questions import keep_question_marks
 from learnflow_ext.widgets import reply_data
 from learnflow_ext.widgets.card import FeedbackCard, RepeatNotice
+from learnflow_ext.widgets.document import agent_title, plain
 from learnflow_ext.widgets.panels import CheckListener, Done, Followups
 
 log = logging.getLogger("learnflow.kernel")
@@ -100,7 +102,7 @@ class KernelSession:
         try:
             query = build(self.config.student_context(skill_level))
         except ValidationError as err:
-            print(f"LearnFlow cannot send this: {_validation_message(err)}")
+            print(f"LearnFlow cannot send this: {validation_message(err)}")
             return None
         card = FeedbackCard(agent, self, heading=heading)
         card.show()
@@ -208,6 +210,18 @@ class KernelSession:
         self.sent += 1
         self.client.submit(query, card)
 
+    def ask_agent(self, action: Action, reply: AgentReply, parent: Followups) -> None:
+        """Re-ask with the tutor an ASK_AGENT action names, with its text, code and traceback."""
+        query = ask_agent_query(action, reply, self.config.student_context())
+        if query is None:
+            return
+        agent = str(action.args["agent"])
+        card = FeedbackCard(agent, self, parent=parent if isinstance(parent, FeedbackCard) else None)
+        card.view.heading = f"Asked the {agent_title(agent)}: {plain(action.label)}"
+        parent.add_followup(card)
+        self.sent += 1
+        self.client.submit(query, card)
+
     def rate(self, reply: AgentReply, helpful: bool, done: Done) -> None:
         self.client.record_feedback(reply.reply_id, helpful, done=done)
 
@@ -221,9 +235,37 @@ class KernelSession:
         self.client.submit(query, listener)
 
 
+def ask_agent_query(action: Action, reply: AgentReply, context: Any) -> StudentQuery | None:
+    """The query an ASK_AGENT action stands for: its text, code and traceback, to the agent it names.
+
+    Triage's low-confidence choice carries the student's own question (`text`, `code`,
+    `traceback`); "Next exercise" and "Practise <topic>" carry a `topic` instead.
+    """
+    args = action.args
+    agent = str(args.get("agent") or "")
+    text = str(args.get("text") or "").strip()
+    topic = str(args.get("topic") or "").strip()
+    if not text and topic:
+        text = f"Give me an exercise on {topic}" if agent == "exercise" else f"Explain {topic}"
+    code = args.get("code") if isinstance(args.get("code"), str) else None
+    traceback = args.get("traceback") if isinstance(args.get("traceback"), str) else None
+    if not text and not code and not traceback:
+        text = plain(action.label or reply.summary)
+    try:
+        return StudentQuery(
+            text=scrub_text(text),
+            code=scrub_text(code) if code else None,
+            traceback=scrub_text(traceback) if traceback else None,
+            target_agent=agent or None,
+            context=context,
+            source="kernel-widget",
+        )
+    except ValidationError as err:
+        log.warning("cannot re-ask %r: %s", agent, err)
+        return None
+
+
 def _has_starter(reply: AgentReply) -> bool:
     return any(block.role is CodeRole.STARTER for block in reply.code_blocks)
 
 
-def _validation_message(err: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'query'}: {e['msg']}" for e in err.errors())

@@ -14,7 +14,7 @@ import ipywidgets as widgets
 from IPython.display import display, update_display
 from learnflow_agents.contracts import AgentLog, AgentReply, LogStatus, RoutingDecision
 
-from learnflow_ext.widgets.document import STATE_COLOURS, CardState, ReplyView, agent_title
+from learnflow_ext.widgets.document import STATE_COLOURS, CardState, ReplyView, agent_title, plain
 from learnflow_ext.widgets.highlight import escape
 from learnflow_ext.widgets.panels import CardActions, HintsBox, panel_for
 
@@ -228,7 +228,7 @@ def _related_widget(reply: AgentReply) -> widgets.Widget:
     view = ReplyView.of(reply)
     body = widgets.HTML(view.html())
     box = widgets.Accordion([body], selected_index=None)
-    box.set_title(0, f"{agent_title(reply.agent)}: {reply.summary}"[:120])
+    box.set_title(0, plain(f"{agent_title(reply.agent)}: {reply.summary}")[:120])
     return box
 
 
@@ -240,7 +240,8 @@ class RepeatNotice(widgets.VBox):
         self.message = f"Same error as {where}: not sent again. The earlier answer:"
         self.display_id = f"learnflow-{uuid.uuid4().hex}"
         earlier = widgets.Accordion([original], selected_index=None)
-        earlier.set_title(0, original.view.reply.summary[:120] if original.view.reply else "Earlier answer")
+        summary = original.view.reply.summary if original.view.reply else "Earlier answer"
+        earlier.set_title(0, plain(summary)[:120])
         super().__init__([widgets.HTML(f"<em>{escape(self.message)}</em>"), earlier])
 
     def show(self) -> None:

@@ -5,6 +5,7 @@ these as fallbacks, so an HTML export, nbconvert, terminal IPython or a frontend
 without widgets still shows the whole answer.
 """
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -64,6 +65,45 @@ def code_title(block: CodeBlock) -> str:
     return block.title or CODE_TITLES.get(block.role, block.role.value)
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 hint`, `2 hints`: never `1 hints` or `hint(s)`."""
+    return f"{count} {noun if count == 1 else (many or noun + 's')}"
+
+
+_INLINE_MARKUP = re.compile(r"\*\*|__|`")
+
+
+def plain(markdown: str) -> str:
+    """Inline markdown as plain text (titles, labels, text/plain): no `**` or backticks left."""
+    return _INLINE_MARKUP.sub("", markdown)
+
+
+def _same_text(a: str, b: str) -> bool:
+    def norm(text: str) -> str:
+        return " ".join(plain(text).replace("#", " ").split()).strip(" .:!").casefold()
+
+    return norm(a) == norm(b)
+
+
+def without_repeats(summary: str, explanation: str) -> str:
+    """The explanation without paragraphs that repeat the summary or each other."""
+    kept: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", explanation.strip()):
+        if not paragraph.strip():
+            continue
+        if "```" not in paragraph and (
+            _same_text(paragraph, summary) or any(_same_text(paragraph, k) for k in kept)
+        ):
+            continue
+        kept.append(paragraph)
+    return "\n\n".join(kept)
+
+
+def _outcome_message(message: str) -> str:
+    # A mark in the message as well as the row's own would be a doubled ✅.
+    return message.strip().removeprefix("✅").removeprefix("❌").strip()
+
+
 @dataclass
 class ReplyView:
     """A reply, or the wait for one, as readable text in every format."""
@@ -106,8 +146,9 @@ class ReplyView:
         if reply is None:
             return self.streamed
         parts = [f"**{reply.summary.strip()}**"] if reply.summary.strip() else []
-        if reply.explanation.strip():
-            parts.append(reply.explanation.strip())
+        explanation = without_repeats(reply.summary, reply.explanation)
+        if explanation:
+            parts.append(explanation)
         return "\n\n".join(parts)
 
     def visible_hints(self) -> list[str]:
@@ -138,13 +179,14 @@ class ReplyView:
                 hints = "\n".join(f"{n}. {hint}" for n, hint in enumerate(self.visible_hints(), 1))
                 out.append(f"**Hints**\n\n{hints}")
             if self.hidden_hint_count():
-                out.append(f"_{self.hidden_hint_count()} more hint(s): `%learnflow hint`_")
+                out.append(f"_{plural(self.hidden_hint_count(), 'more hint')}: `%learnflow hint`_")
             if reply.concepts:
                 out.append("**Related concepts:** " + ", ".join(f"`{c}`" for c in reply.concepts))
         for related in self.related:
             out.append(f"---\n\n**{agent_title(related.agent)}: {related.summary.strip()}**")
-            if related.explanation.strip():
-                out.append(related.explanation.strip())
+            explanation = without_repeats(related.summary, related.explanation)
+            if explanation:
+                out.append(explanation)
         return "\n\n".join(out) + "\n"
 
     # -- HTML ----------------------------------------------------------------------------
@@ -177,10 +219,8 @@ class ReplyView:
                 out.append(f"<div><strong>Related concepts:</strong> {names}</div>")
         for related in self.related:
             out.append('<hr style="margin:6px 0">')
-            out.append(
-                f"<div><strong>{escape(agent_title(related.agent))}: {escape(related.summary)}</strong></div>"
-            )
-            out.append(markdown_html(related.explanation))
+            out.append(markdown_html(f"**{agent_title(related.agent)}: {related.summary.strip()}**"))
+            out.append(markdown_html(without_repeats(related.summary, related.explanation)))
         out.append("</div>")
         return "\n".join(part for part in out if part)
 
@@ -193,23 +233,24 @@ class ReplyView:
         if self.status_line():
             out.append(self.status_line())
         if self.body_markdown():
-            out.append(self.body_markdown().replace("**", ""))
+            out.append(plain(self.body_markdown()))
         reply = self.reply
         if reply is not None:
             for block in reply.code_blocks:
                 indented = "\n".join(f"    {line}" for line in block.code.rstrip().splitlines())
                 out.append(f"{code_title(block)}:\n{indented}")
-            out.extend(
-                line.replace("**", "") for line in _results_markdown(reply) + _progress_markdown(reply)
-            )
+            out.extend(plain(line) for line in _results_markdown(reply) + _progress_markdown(reply))
             for number, hint in enumerate(self.visible_hints(), 1):
                 out.append(f"Hint {number}: {hint}")
             if self.hidden_hint_count():
-                out.append(f"{self.hidden_hint_count()} more hint(s): %learnflow hint")
+                out.append(f"{plural(self.hidden_hint_count(), 'more hint')}: %learnflow hint")
             if reply.concepts:
                 out.append("Related concepts: " + ", ".join(reply.concepts))
         out.extend(
-            f"{agent_title(related.agent)}: {related.summary}\n{related.explanation}".rstrip()
+            plain(
+                f"{agent_title(related.agent)}: {related.summary}\n"
+                f"{without_repeats(related.summary, related.explanation)}"
+            ).rstrip()
             for related in self.related
         )
         return "\n\n".join(out)
@@ -235,7 +276,7 @@ def hints_html(visible: list[str], hidden: int) -> str:
     items = "".join(f"<li>{markdown_html(hint)}</li>" for hint in visible)
     out = f"<div><strong>Hints</strong><ol>{items}</ol></div>" if visible else ""
     if hidden:
-        out += f"<div><em>{hidden} more hint(s) available.</em></div>"
+        out += f"<div><em>{plural(hidden, 'more hint')} available.</em></div>"
     return out
 
 
@@ -247,13 +288,25 @@ def _results_markdown(reply: AgentReply) -> list[str]:
     for result in results:
         mark = "✅" if result.passed else "❌"
         line = f"- {mark} {result.name}"
-        if result.message:
-            line += f": {result.message}"
+        message = _outcome_message(result.message)
+        if message:
+            line += f": {message}"
         if not result.passed and (result.expected is not None or result.actual is not None):
             line += f" (expected `{result.expected}`, got `{result.actual}`)"
+        if not result.passed and result.line:
+            line += f", line {result.line} of your code"
         lines.append(line)
+    return [f"**{_tests_title(reply)}**\n\n" + "\n".join(lines)]
+
+
+def _tests_title(reply: AgentReply) -> str:
+    results = reply_data.test_results(reply)
     passed = sum(r.passed for r in results)
-    return [f"**Tests: {passed}/{len(results)} passed**\n\n" + "\n".join(lines)]
+    title = f"Tests: {passed}/{len(results)} passed"
+    check = reply.check
+    if check is not None and (check.points, check.max_points) != (passed, len(results)):
+        title += f" · {check.points}/{check.max_points} points"
+    return title
 
 
 def results_html(reply: AgentReply) -> str:
@@ -263,7 +316,7 @@ def results_html(reply: AgentReply) -> str:
     rows = []
     for result in results:
         mark = "✅" if result.passed else "❌"
-        detail = escape(result.message)
+        detail = escape(_outcome_message(result.message))
         if not result.passed and (result.expected is not None or result.actual is not None):
             detail += (
                 f" <span style='color:#6b7280'>expected <code>{escape(result.expected or '')}</code>, "
@@ -272,9 +325,8 @@ def results_html(reply: AgentReply) -> str:
         rows.append(
             f"<tr><td>{mark}</td><td><strong>{escape(result.name)}</strong></td><td>{detail}</td></tr>"
         )
-    passed = sum(r.passed for r in results)
     return (
-        f"<div><strong>Tests: {passed}/{len(results)} passed</strong></div>"
+        f"<div><strong>{escape(_tests_title(reply))}</strong></div>"
         f"<table style='border-collapse:collapse'>{''.join(rows)}</table>"
     )
 

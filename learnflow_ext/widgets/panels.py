@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 import ipywidgets as widgets
-from learnflow_agents.contracts import ActionKind, AgentLog, AgentReply, CodeRole, RoutingDecision
+from learnflow_agents.contracts import Action, ActionKind, AgentLog, AgentReply, CodeRole, RoutingDecision
 
 from learnflow_ext.widgets import reply_data
 from learnflow_ext.widgets.code_view import CodeView
@@ -17,6 +17,7 @@ from learnflow_ext.widgets.document import (
     code_title,
     hints_html,
     mastery_bars_html,
+    plain,
     progress_html,
     results_html,
 )
@@ -43,6 +44,8 @@ class CardActions(Protocol):
 
     def check_exercise(self, exercise: AgentReply, listener: CheckListener) -> None: ...
 
+    def ask_agent(self, action: Action, reply: AgentReply, parent: "Followups") -> None: ...
+
 
 class Followups(Protocol):
     def add_followup(self, card: widgets.Widget) -> None: ...
@@ -58,6 +61,35 @@ def concept_names(reply: AgentReply) -> list[str]:
     return list(dict.fromkeys(names))[:4]
 
 
+def button(description: str, icon: str = "", **extra: object) -> widgets.Button:
+    """A button as wide as its label: the default fixed width cuts long labels off."""
+    return widgets.Button(
+        description=description, icon=icon, tooltip=description, layout=widgets.Layout(width="auto"), **extra
+    )
+
+
+def ask_agent_actions(reply: AgentReply) -> list[Action]:
+    """The reply's "ask this tutor" choices (triage's low-confidence choice, "Next exercise")."""
+    return [a for a in reply.actions if a.kind is ActionKind.ASK_AGENT and a.args.get("agent")]
+
+
+def action_buttons(
+    reply: AgentReply, actions: CardActions, card: Followups, concepts: list[str]
+) -> widgets.Widget | None:
+    """One row: the tutors to ask instead (with the same question, code and traceback), then concepts."""
+    buttons = []
+    for action in ask_agent_actions(reply):
+        ask = button(plain(action.label), "share")
+        ask.add_class("learnflow-ask-agent")
+        ask.on_click(lambda _b, a=action: actions.ask_agent(a, reply, card))
+        buttons.append(ask)
+    for concept in concepts:
+        explain = button(f"Explain {concept.replace('-', ' ')}", "book")
+        explain.on_click(lambda _b, c=concept: actions.explain(c, card))
+        buttons.append(explain)
+    return widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap")) if buttons else None
+
+
 class HintsBox(widgets.VBox):
     """Hints one at a time: a student who wants to work it out alone sees none."""
 
@@ -65,7 +97,7 @@ class HintsBox(widgets.VBox):
         self._view = view
         self._on_change = on_change
         self._text = widgets.HTML()
-        self._button = widgets.Button(description="Show next hint", icon="lightbulb-o")
+        self._button = button("Show next hint", "lightbulb-o")
         self._button.on_click(lambda _button: self.reveal())
         super().__init__([self._text, self._button])
         self._draw()
@@ -101,14 +133,9 @@ class AnswerPanel(widgets.VBox):
         if reply.hints:
             self.hints = HintsBox(view, on_change)
             children.append(self.hints)
-        concepts = concept_names(reply)
-        if concepts:
-            buttons = []
-            for concept in concepts:
-                button = widgets.Button(description=f"Explain {concept.replace('-', ' ')}", icon="book")
-                button.on_click(lambda _b, c=concept: actions.explain(c, card))
-                buttons.append(button)
-            children.append(widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap")))
+        row = action_buttons(reply, actions, card, concept_names(reply))
+        if row is not None:
+            children.append(row)
         super().__init__(children)
 
 
@@ -143,7 +170,7 @@ class ExercisePanel(widgets.VBox):
         self.hints = HintsBox(view, on_change) if reply.hints else None
         if self.hints is not None:
             children.append(self.hints)
-        self.check_button = widgets.Button(description="Check my code", button_style="primary", icon="check")
+        self.check_button = button("Check my code", "check", button_style="primary")
         self.check_button.on_click(lambda _b: self.check())
         note = widgets.HTML(
             "<em>Checks the last cell you ran; or run <code>%%learnflow check</code> "
@@ -193,6 +220,9 @@ class ProgressPanel(widgets.VBox):
         if rest:
             children.append(widgets.HTML(rest))
         children.extend(_code_views(reply, actions))
+        row = action_buttons(reply, actions, card, [])
+        if row is not None:
+            children.append(row)
         super().__init__(children)
 
 

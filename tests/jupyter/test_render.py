@@ -53,7 +53,7 @@ def test_markdown_has_every_part_of_the_reply() -> None:
 def test_hints_stay_hidden_until_revealed() -> None:
     hidden = ReplyView.of(sample_reply())
     assert "What type does input() return?" not in hidden.markdown()
-    assert "2 more hint(s)" in hidden.markdown()
+    assert "2 more hints" in hidden.markdown()
     one = ReplyView.of(sample_reply(), hints_shown=1)
     assert "1. What type does input() return?" in one.markdown()
     assert "Convert before adding." not in one.markdown()

@@ -203,6 +203,58 @@ def test_explain_concept_asks_the_concepts_agent_beneath_the_card(session: Kerne
     assert "gnixedni nialpxE" in card.fallback()["text/markdown"]  # the echo's answer, under the card
 
 
+def test_ask_agent_actions_are_buttons_that_re_ask_with_the_code_and_traceback(
+    session: KernelSession,
+) -> None:
+    from learnflow_agents.contracts import Action, ActionKind
+
+    choice = Action(
+        kind=ActionKind.ASK_AGENT,
+        label="Review my code",
+        args={
+            "agent": "code-review",
+            "text": "is this ok",
+            "code": "def f(x):\n    y = x",
+            "traceback": "NameError: name 'z' is not defined",
+            "choice": "low-confidence routing",
+        },
+    )
+    card = FeedbackCard("concepts", session)
+    card.on_reply(reply(agent="concepts", actions=[choice], concepts=[]))
+    buttons = [b for b in find(card, widgets.Button) if "learnflow-ask-agent" in b._dom_classes]
+    assert [b.description for b in buttons] == ["Review my code"]
+    assert buttons[0].layout.width == "auto"  # long labels are not cut off
+    sent: list[StudentQuery] = []
+    submit = session.client.submit
+    session.client.submit = lambda query, listener: sent.append(query) or uuid4()  # type: ignore[method-assign]
+    try:
+        buttons[0].click()
+    finally:
+        session.client.submit = submit  # type: ignore[method-assign]
+    [query] = sent
+    assert (query.target_agent, query.text) == ("code-review", "is this ok")
+    assert query.code == "def f(x):\n    y = x"
+    assert query.traceback == "NameError: name 'z' is not defined"
+    [followup] = card.followup_cards
+    assert followup.view.agent == "code-review" and "Review my code" in followup.view.heading
+
+
+def test_next_exercise_re_asks_the_exercise_agent_for_the_topic() -> None:
+    from learnflow_agents.contracts import Action, ActionKind
+
+    from learnflow_ext.kernel.session import ask_agent_query
+
+    action = Action(
+        kind=ActionKind.ASK_AGENT,
+        label="Next exercise",
+        args={"agent": "exercise", "topic": "variables", "exclude": ["swap-two-values"]},
+    )
+    query = ask_agent_query(action, reply(agent="exercise"), StudentContext())
+    assert query is not None
+    assert (query.target_agent, query.code) == ("exercise", None)
+    assert query.text == "Give me an exercise on variables"
+
+
 def test_exercise_panel_inserts_the_starter_and_checks_the_last_cell(session: KernelSession) -> None:
     card = FeedbackCard("exercise", session)
     exercise = reply(
