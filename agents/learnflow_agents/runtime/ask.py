@@ -10,6 +10,7 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
+from learnflow_agents.api.errors import validation_message
 from learnflow_agents.contracts import SkillLevel, StudentContext, StudentQuery
 from learnflow_agents.runtime.engine import Engine, QueryTimeoutError, explicit_routing
 from learnflow_agents.settings import Settings
@@ -30,10 +31,6 @@ def _read(path: str | None) -> str | None:
         return Path(path).read_text()
     except OSError as err:
         raise AskError(f"cannot read {path}: {err.strerror}") from None
-
-
-def _describe(err: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'query'}: {e['msg']}" for e in err.errors())
 
 
 def _queries(args: argparse.Namespace) -> list[tuple[str, str, StudentQuery | str]]:
@@ -63,7 +60,7 @@ def _queries(args: argparse.Namespace) -> list[tuple[str, str, StudentQuery | st
                     source="cli",
                 )
             except ValidationError as err:
-                items.append((ident, str(raw.get("student", args.student)), _describe(err)))
+                items.append((ident, str(raw.get("student", args.student)), validation_message(err)))
                 continue
             items.append((ident, str(raw.get("student", args.student)), query))
         if not items:
@@ -81,7 +78,7 @@ def _queries(args: argparse.Namespace) -> list[tuple[str, str, StudentQuery | st
             source="cli",
         )
     except ValidationError as err:
-        raise AskError(_describe(err)) from None
+        raise AskError(validation_message(err)) from None
     return [("1", args.student, query)]
 
 
