@@ -491,3 +491,108 @@ def test_path_tricks_do_not_reach_instructor_data(hub: Hub, bob_untouched: dict[
     r = raw_request(port, "GET", prefix + tail, {"Authorization": f"token {hub.tokens['alice']}"})
     assert r.status is not None and 400 <= r.status < 500, (tail, r.head)
     assert "matrix" not in r.text() and "dictionary" not in r.text(), (tail, r.text()[:300])
+
+
+# -- instructors: one course's instructor reads nothing of another course's students ----------
+
+
+@pytest.fixture(scope="module")
+def carol(hub: Hub, classroom_db: str) -> str:
+    """carol (course py102 only) has made an error no one in py101 makes."""
+    query_id = ask(
+        hub,
+        "carol",
+        {
+            "text": "why?",
+            "code": "total = 10\nprint(total / 0)",
+            "traceback": "Traceback (most recent call last):\nZeroDivisionError: division by zero",
+            "course_id": "py101",  # a claim to a course she is not in: ignored
+        },
+    )
+    stored_answer(classroom_db, query_id)
+    return query_id
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["carol", "CAROL", "carol%20", "%63arol", "..%2fcarol", "carol%2f..%2fcarol", "carol%00", " carol"],
+)
+def test_a_teacher_cannot_read_another_courses_student(hub: Hub, carol: str, name: str) -> None:
+    port, prefix = gateway_port_and_path(hub)
+    r = raw_request(
+        port,
+        "GET",
+        prefix + f"api/instructor/students/{name.replace(' ', '%20')}/queries",
+        {"Authorization": f"token {hub.tokens['teacher']}", **FORGED_HEADERS},
+    )
+    assert r.status in (400, 404), (name, r.head, r.text()[:300])
+    assert "division" not in r.text() and carol not in r.text()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        [("course", "py102")],
+        [("course", "py101"), ("course", "py102")],
+        [("course", "py102"), ("course", "py101")],
+        [("course", "py102 ")],
+        [("course", "PY102")],
+        [("course", "py10%")],
+        [("course", "py101"), ("student_id", "carol"), ("within", "py102")],
+    ],
+)
+def test_course_parameter_tricks_show_a_teacher_only_their_course(
+    hub: Hub, carol: str, params: list[tuple[str, str]]
+) -> None:
+    for path in (
+        "api/instructor/class",
+        "api/instructor/errors",
+        "api/instructor/struggles",
+        "api/instructor/exercises",
+    ):
+        r = send(hub, "teacher", "GET", path, params=params, headers=FORGED_HEADERS)
+        assert r.status_code in (200, 400, 403), (path, params, r.status_code, r.text[:300])
+        if r.status_code == 200:
+            assert "carol" not in r.text and "ZeroDivisionError" not in r.text, (path, params, r.text[:500])
+
+
+def test_an_instructor_by_a_course_scope_sees_only_that_course(hub: Hub, carol: str) -> None:
+    """tom holds the instructor scope filtered to course-py102: py101 is refused, and his
+    views of his own course hold no py101 student."""
+    r = send(hub, "tom", "GET", "api/instructor/class", params={"course": "py101"})
+    assert r.status_code == 403, r.text
+    r = send(hub, "tom", "GET", "api/instructor/students/alice/queries")
+    assert r.status_code == 404, r.text
+    r = send(hub, "tom", "GET", "api/instructor/class", params={"limit": "1000"})
+    assert r.status_code == 200, r.text
+    students = set(r.json()["matrix"]["students"])
+    assert not students & {"alice", "bob", "teacher"}, students
+
+
+@pytest.mark.parametrize(
+    ("user", "path"),
+    [
+        ("alice", "api/attempts?topic=%00"),
+        ("alice", "api/attempts?topic=loops%00x"),
+        ("alice", "api/progress?limit=5&x%00=1"),
+        ("alice", "api/queries/%00"),
+        ("tara", "api/instructor/class?course=%00"),
+        ("tara", "api/instructor/class?after=%00"),
+        ("tara", "api/instructor/errors?course=py101%00"),
+        ("tara", "api/instructor/students/%00/queries"),
+        ("teacher", "api/instructor/students/carol%00/queries"),
+        ("alice", "api/attempts?topic=%ED%A0%80"),
+        ("alice", "api/attempts?topic=%ff"),
+        ("tara", "api/instructor/students/%ED%A0%80/queries"),
+    ],
+)
+def test_nul_and_invalid_text_in_parameters_is_a_400(hub: Hub, carol: str, user: str, path: str) -> None:
+    """PostgreSQL refuses NUL in text: a parameter carrying one must be refused at the door,
+    not reach the database and come back as a 500. Sent to the gateway's own port: the hub's
+    proxy (configurable-http-proxy) answers a URL with an encoded surrogate 500 by itself."""
+    _, prefix = gateway_port_and_path(hub)
+    r = raw_request(
+        gateway_direct_port(hub), "GET", prefix + path, {"Authorization": f"token {hub.tokens[user]}"}
+    )
+    assert r.status in (400, 404), (path, r.head, r.text()[:300])
+    assert json.loads(r.body), r.text()

@@ -3,6 +3,7 @@
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,23 @@ def hub_unavailable(err: HubLookupError, what: str) -> ApiError:
     )
 
 
+# PostgreSQL refuses NUL in text and Python's drivers refuse lone surrogates: a parameter
+# carrying either would fail in the database (a 500), so it is refused at the door.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable_parameter(handler: web.RequestHandler) -> ApiError | None:
+    """A 400 naming the path or query parameter that holds a NUL or a lone surrogate."""
+    for value in [*handler.path_args, *handler.path_kwargs.values()]:
+        if isinstance(value, str) and _UNSTORABLE.search(value):
+            return ApiError(400, "the path contains a NUL or invalid character")
+    for name, values in handler.request.query_arguments.items():
+        texts = [name, *(v.decode("utf-8", "surrogateescape") for v in values)]
+        if any(_UNSTORABLE.search(text) for text in texts):
+            return ApiError(400, f"{name[:40]}: contains a NUL or invalid character", name[:40])
+    return None
+
+
 def token_from(request: httputil.HTTPServerRequest) -> str:
     """`Authorization: token T` (or `Bearer T`); the only place a token is read."""
     scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
@@ -84,6 +102,8 @@ class ApiHandler(web.RequestHandler):
         self.set_header("Cache-Control", "no-store")
 
     async def prepare(self) -> None:
+        if (bad := unstorable_parameter(self)) is not None:
+            raise bad
         token = token_from(self.request)
         if not token:
             raise ApiError(401, "missing token: send 'Authorization: token <your JupyterHub token>'")
