@@ -19,7 +19,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # ipywidgets and plotly load only when the dashboard itself is used.
+    # ipywidgets and anywidget load only when the dashboard itself is used.
     if name == "ClassDashboard":
         from learnflow_ext.instructor.dashboard import ClassDashboard
 

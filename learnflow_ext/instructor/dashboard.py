@@ -17,6 +17,8 @@ from learnflow_ext.instructor.render import agents_html, conversation_html, stru
 log = logging.getLogger("learnflow.instructor")
 
 ALL = "(all)"
+TAB_TITLES = ("Errors this week", "Exercises", "Agents & cost", "Student", "Export")
+STUDENT_TAB = TAB_TITLES.index("Student")
 DEFAULT_INTERVAL_S = 5.0
 
 
@@ -68,7 +70,7 @@ class ClassDashboard(widgets.VBox):
         self.export_button = widgets.Button(description="Export CSV", icon="download")
         self.export_result = widgets.HTML()
 
-        tabs = widgets.Tab(
+        self.tabs = tabs = widgets.Tab(
             children=[
                 widgets.VBox([self.errors]),
                 widgets.VBox([self.pass_rates]),
@@ -77,21 +79,28 @@ class ClassDashboard(widgets.VBox):
                 widgets.VBox([widgets.HBox([self.export_dir, self.export_button]), self.export_result]),
             ]
         )
-        for i, title in enumerate(["Errors this week", "Exercises", "Agents & cost", "Student", "Export"]):
+        for i, title in enumerate(TAB_TITLES):
             tabs.set_title(i, title)
+        # Heatmap and alerts side by side when the notebook is wide, one above the other when
+        # it is not (JupyterLab's default layout): each scrolls within its box, nothing is clipped.
+        wrap = widgets.Layout(display="flex", flex_flow="row wrap", align_items="flex-start", width="100%")
         super().__init__(
             [
                 widgets.HTML(f"<h3>LearnFlow · class dashboard</h3><small>{self.source.name}</small>"),
                 widgets.HBox([self.course, self.group, self.refresh_button, self.live]),
                 self.status,
-                widgets.HBox(
+                widgets.Box(
                     [
-                        widgets.Box([self.heatmap], layout=widgets.Layout(width="60%")),
+                        widgets.Box(
+                            [self.heatmap],
+                            layout=widgets.Layout(flex="3 1 420px", min_width="0", overflow="auto"),
+                        ),
                         widgets.VBox(
                             [widgets.HTML("<b>Struggle alerts</b>"), self.alerts],
-                            layout=widgets.Layout(width="40%", max_height="600px", overflow="auto"),
+                            layout=widgets.Layout(flex="2 1 300px", max_height="600px", overflow="auto"),
                         ),
-                    ]
+                    ],
+                    layout=wrap,
                 ),
                 tabs,
             ]
@@ -188,7 +197,11 @@ class ClassDashboard(widgets.VBox):
             return
         if self.student.value != student_id and student_id in self.student.options:
             self.student.value = student_id
+        if self.heatmap.selected != student_id:
+            self.heatmap.selected = student_id
         self.conversation.value = conversation_html(student_id, items)
+        # A click on the heatmap shows the student at once, not only selects them.
+        self.tabs.selected_index = STUDENT_TAB
 
     def export(self, directory: str | Path | None = None) -> list[Path]:
         snapshot = self.snapshot or self.refresh()

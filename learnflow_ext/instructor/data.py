@@ -72,6 +72,11 @@ class AgentStatus:
     def healthy(self) -> bool:
         return self.fresh > 0
 
+    @property
+    def stale(self) -> int:
+        """Instances whose last heartbeat is too old (restarted pods, old runs): not counted."""
+        return self.instances - self.fresh
+
 
 class DataSource(Protocol):
     """Where the dashboard reads from: the local store or the hub's gateway."""

@@ -41,7 +41,7 @@ def agents_html(agents: list[AgentStatus]) -> str:
         for h in (
             "agent",
             "health",
-            "instances",
+            "live instances",
             "handled",
             "lag",
             "dead-lettered",
@@ -57,7 +57,7 @@ def agents_html(agents: list[AgentStatus]) -> str:
         cells = (
             a.agent,
             health,
-            f"{a.fresh}/{a.instances}",
+            a.fresh,
             a.handled,
             a.lag,
             a.dead_lettered,
@@ -66,9 +66,14 @@ def agents_html(agents: list[AgentStatus]) -> str:
             a.tokens_out,
             f"{a.cost_usd:.4f}",
         )
-        rows.append(
-            "<tr>" + "".join(f"<td style='padding:2px 8px'>{escape(str(c))}</td>" for c in cells) + "</tr>"
-        )
+        tds = [f"<td style='padding:2px 8px'>{escape(str(c))}</td>" for c in cells]
+        if a.stale:
+            # Live instances only: old heartbeats (restarts, earlier runs) are not instances now.
+            tds[2] = (
+                f"<td style='padding:2px 8px'>{a.fresh} <span style='color:#999' title='heartbeats too old "
+                f"to count'>({a.stale} stale)</span></td>"
+            )
+        rows.append("<tr>" + "".join(tds) + "</tr>")
     total = sum(a.cost_usd for a in agents)
     return f"<table><tr>{head}</tr>{''.join(rows)}</table><p>Total LLM cost: <b>${total:.4f}</b></p>"
 

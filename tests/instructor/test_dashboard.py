@@ -2,30 +2,37 @@
 
 import asyncio
 import csv
+import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from ipywidgets.embed import dependency_state
 from learnflow_agents.contracts import StruggleAlert, StruggleLevel
+from learnflow_agents.store.schema import agent_heartbeats
 
 from learnflow_ext.instructor import ClassDashboard, LocalStoreSource
+from learnflow_ext.instructor.dashboard import STUDENT_TAB
 from tests.instructor.stack import STRUGGLER
 
 
 def test_the_dashboard_draws_the_class(local_source: LocalStoreSource) -> None:
     dash = ClassDashboard(local_source, live=False)
-    heat = dash.heatmap.data[0]
-    assert list(heat.y) == ["alice", "bob", "carol", "dave"]
-    assert list(heat.x) == ["boolean-logic", "dicts", "indexing"]
+    heat = dash.heatmap
+    assert list(heat.students) == ["alice", "bob", "carol", "dave"]
+    assert list(heat.topics) == ["boolean-logic", "dicts", "indexing"]
     carol = list(heat.z[2])
     assert carol[0] is not None and carol[0] < 0.2 and carol[1] is None  # no evidence is blank, not 0
     assert STRUGGLER in dash.alerts.value and "Recommendation:" in dash.alerts.value
     assert "3 failed attempts on exercise can-ride" in dash.alerts.value
     assert "NEW" not in dash.alerts.value  # what was there when it opened is not news
-    assert list(dash.errors.data[0].y) == ["IndexError", "KeyError"]
-    assert list(dash.errors.data[0].x) == [2, 1]
-    assert list(dash.pass_rates.data[0].y) == ["can-ride"]
-    assert list(dash.pass_rates.data[0].x) == [pytest.approx(1 / 5)]
-    assert "solved by 1/2 students" in dash.pass_rates.data[0].text[0]
+    assert dash.errors.labels == ["IndexError", "KeyError"]
+    assert dash.errors.values == [2, 1]
+    assert "IndexError" in dash.errors.value and "2 students" in dash.errors.value
+    assert dash.pass_rates.labels == ["can-ride"]
+    assert dash.pass_rates.values == [pytest.approx(1 / 5)]
+    assert "solved by 1/2 students" in dash.pass_rates.texts[0] and "20%" in dash.pass_rates.value
     for agent in ("triage", "debug", "exercise", "progress"):
         assert f">{agent}<" in dash.agents.value
     assert list(dash.course.options) == ["(all)", "py101", "py202"]
@@ -37,11 +44,11 @@ def test_the_dashboard_draws_the_class(local_source: LocalStoreSource) -> None:
 def test_filtering_by_course(local_source: LocalStoreSource) -> None:
     dash = ClassDashboard(local_source, live=False)
     dash.course.value = "py202"  # observing the dropdown refreshes
-    assert list(dash.heatmap.data[0].y) == ["dave"]
-    assert list(dash.errors.data[0].y) == [] and list(dash.pass_rates.data[0].y) == []
+    assert dash.heatmap.students == ["dave"]
+    assert dash.errors.labels == [] and dash.pass_rates.labels == []
     assert "No struggle alerts" in dash.alerts.value
     dash.course.value = "(all)"
-    assert len(dash.heatmap.data[0].y) == 4
+    assert len(dash.heatmap.students) == 4
     dash.close()
 
 
@@ -75,9 +82,9 @@ def test_llm_usage_comes_from_the_heartbeats(local_source: LocalStoreSource) -> 
     debug = next(a for a in dash.snapshot.agents if a.agent == "debug")  # type: ignore[union-attr]
     assert (debug.instances, debug.provider) == (2, "claude")
     assert (debug.handled, debug.lag) == (engine.handled + 7, engine.lag + 3)
-    names = list(dash.usage.data[0].x)
-    assert dash.usage.data[0].y[names.index("debug")] == 1200
-    assert dash.usage.data[1].y[names.index("debug")] == 300
+    names = dash.usage.labels
+    assert dash.usage.series["tokens in"][names.index("debug")] == 1200
+    assert dash.usage.series["tokens out"][names.index("debug")] == 300
     assert "$0.0200" in dash.agents.value
     dash.close()
 
@@ -141,4 +148,42 @@ def test_without_an_event_loop_live_stays_off(local_source: LocalStoreSource) ->
     dash = ClassDashboard(local_source)  # a plain script: nothing to poll on
     assert dash.live.value is False and dash._task is None
     assert dash.snapshot is not None
+    dash.close()
+
+
+def test_clicking_the_heatmap_shows_the_student(local_source: LocalStoreSource) -> None:
+    dash = ClassDashboard(local_source, live=False)
+    assert dash.tabs.selected_index != STUDENT_TAB
+    dash.heatmap.selected = "bob"  # what the browser syncs back when a cell or a name is clicked
+    assert dash.tabs.selected_index == STUDENT_TAB and dash.student.value == "bob"
+    assert "Recent queries from bob" in dash.conversation.value
+    dash.student.value = "alice"  # and the other way round: the heatmap marks who is shown
+    assert dash.heatmap.selected == "alice"
+    dash.close()
+
+
+def test_the_agents_table_counts_live_instances_only(local_source: LocalStoreSource) -> None:
+    for old in range(12):
+        local_source.store.heartbeat("debug", f"old-pod-{old}", {"handled": 1})
+    with local_source.store._engine.begin() as conn:
+        conn.execute(
+            sa.update(agent_heartbeats)
+            .where(agent_heartbeats.c.instance.like("old-pod-%"))
+            .values(seen_at=datetime.now(UTC) - timedelta(days=2))
+        )
+    dash = ClassDashboard(local_source, live=False)
+    debug = next(a for a in dash.snapshot.agents if a.agent == "debug")  # type: ignore[union-attr]
+    assert (debug.fresh, debug.stale) == (debug.instances - 12, 12)
+    row = dash.agents.value.split(">debug<", 1)[1].split("</tr>", 1)[0]
+    assert f">{debug.fresh} <span" in row and "(12 stale)" in row
+    assert f"{debug.fresh}/{debug.instances}" not in dash.agents.value
+    dash.close()
+
+
+def test_the_dashboard_is_light_to_open(local_source: LocalStoreSource) -> None:
+    """What a browser receives on open: the widget state (plotly put ~5 MB of JS in each chart)."""
+    dash = ClassDashboard(local_source, live=False)
+    state = json.dumps(dependency_state(dash, drop_defaults=True))
+    assert len(state) < 100_000, len(state)
+    assert "plotly" not in state.lower()
     dash.close()

@@ -32,7 +32,7 @@ def test_a_dashboard_on_the_gateway_filters_by_hub_group_and_drills_down(
         dash = ClassDashboard(GatewaySource(url, INSTRUCTOR_TOKEN), live=False)
         assert list(dash.group.options) == ["(all)", "tuesday-lab"]
         dash.group.value = "tuesday-lab"
-        assert list(dash.heatmap.data[0].y) == ["alice", STRUGGLER]
+        assert dash.heatmap.students == ["alice", STRUGGLER]
         dash.course.value = "py101"
         assert any("class?course=py101" in uri for uri in seen)
         dash.show_student("bob")
