@@ -3,6 +3,7 @@
 import asyncio
 import csv
 import json
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from ipywidgets.embed import dependency_state
 from learnflow_agents.contracts import StruggleAlert, StruggleLevel
 from learnflow_agents.store.schema import agent_heartbeats
 
-from learnflow_ext.instructor import ClassDashboard, LocalStoreSource
+from learnflow_ext.instructor import ClassDashboard, LocalStoreSource, charts
 from learnflow_ext.instructor.dashboard import STUDENT_TAB
 from tests.instructor.stack import STRUGGLER
 
@@ -187,3 +188,24 @@ def test_the_dashboard_is_light_to_open(local_source: LocalStoreSource) -> None:
     assert len(state) < 100_000, len(state)
     assert "plotly" not in state.lower()
     dash.close()
+
+
+def test_the_heatmap_module_draws_and_reports_clicks(tmp_path: Path) -> None:
+    """The heatmap's ES module in Node against a minimal DOM: what it draws, what a click syncs."""
+    module = tmp_path / "heatmap.mjs"
+    module.write_text(charts.MasteryHeatmap._esm.default_value, encoding="utf-8")
+    harness = Path(__file__).with_name("heatmap_harness.mjs")
+    done = subprocess.run(["node", str(harness), str(module)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["before"]["headers"] == ["", "dicts", "lists", "alice", "bob"]
+    assert result["before"]["titles"] == [
+        "alice · dicts: 0.10",
+        "alice · lists: no evidence",
+        "bob · dicts: 0.90",
+        "bob · lists: 0.50",
+    ]
+    assert result["before"]["colours"][1] == "transparent"  # no evidence is blank, not red
+    assert "overflow:auto" in result["before"]["scroll"] and "max-width:100%" in result["before"]["scroll"]
+    assert result["afterCell"] == {"selected": "bob", "saved": ["bob"]}
+    assert result["afterName"] == {"selected": "alice", "saved": ["bob", "alice"]}
