@@ -95,12 +95,13 @@ class LearnFlowMagics(Magics):
             Mode (kernel-only: the engine runs inside this kernel), provider
             (offline or Claude), agents running, database, pending answers.
         config [skill_level=LEVEL] [learning_style=STYLE] [auto_capture=on|off]
-               [known_topics=TOPIC,TOPIC,...]
+               [known_topics=TOPIC,...] [known_topics+=TOPIC,...] [known_topics-=TOPIC,...]
             Show or change your preferences; changes are saved for your user and
             apply to every kernel. LEVEL: beginner, intermediate, advanced;
             STYLE: visual, step-by-step, example-driven. known_topics: what you
             already know (e.g. lists,functions), so exercises that build on it are
-            offered; known_topics= (empty) clears it.
+            offered; known_topics+= adds to it, known_topics-= removes from it,
+            known_topics= (empty) clears it.
         auto on|off
             Turn automatic error capture on or off for this kernel only.
         wait [SECONDS]
@@ -280,10 +281,18 @@ class LearnFlowMagics(Magics):
             changes: dict[str, Any] = {}
             for arg in args:
                 name, sep, value = arg.partition("=")
-                name = name.strip().replace("-", "_")
+                name = name.strip()
+                # known_topics+=a,b adds to what is declared, known_topics-=a removes.
+                op = name[-1] if name.endswith(("+", "-")) else ""
+                name = (name[:-1] if op else name).strip().replace("-", "_")
+                if op and name != "known_topics":
+                    raise ArgumentError("only known_topics takes += and -=")
                 if not sep or name not in PREFERENCES:
                     raise ArgumentError(f"config takes NAME=VALUE with NAME one of {', '.join(PREFERENCES)}")
-                changes[name] = _parse_preference(name, value.strip())
+                value = _parse_preference(name, value.strip())
+                if op:
+                    value = _changed_topics(changes.get(name, list(config.known_topics)), value, op)
+                changes[name] = value
             try:
                 for name, value in changes.items():
                     setattr(config, name, value)
@@ -335,6 +344,20 @@ def _shown(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(value) or "(none)"
     return str(value)
+
+
+def _changed_topics(current: list[str], given: list[str], op: str) -> list[str]:
+    """`+`: the declared topics plus these (in order, once); `-`: without these."""
+    from learnflow_agents.contracts.curriculum import normalise_topic
+
+    def key(topic: str) -> str:
+        slug = normalise_topic(topic)
+        return slug.value if slug is not None else topic
+
+    if op == "+":
+        return [*current, *given]  # the trait normalises and drops repeats
+    removed = {key(t) for t in given}
+    return [t for t in current if key(t) not in removed]
 
 
 def _parse_preference(name: str, value: str) -> Any:

@@ -70,7 +70,8 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
     return f"{count} {noun if count == 1 else (many or noun + 's')}"
 
 
-_INLINE_MARKUP = re.compile(r"\*\*|__|`")
+# Bold markers and the backticks of code spans; a fence (```) is code and stays.
+_INLINE_MARKUP = re.compile(r"\*\*|__|(?<!`)`(?!`)")
 
 
 def plain(markdown: str) -> str:
@@ -79,10 +80,13 @@ def plain(markdown: str) -> str:
 
 
 def _same_text(a: str, b: str) -> bool:
+    """The same words, or one is the other behind a short lead ("In one sentence: ...")."""
+
     def norm(text: str) -> str:
         return " ".join(plain(text).replace("#", " ").split()).strip(" .:!").casefold()
 
-    return norm(a) == norm(b)
+    first, second = sorted((norm(a), norm(b)), key=len)
+    return bool(first) and second.endswith(first) and len(second) - len(first) <= 24
 
 
 def without_repeats(summary: str, explanation: str) -> str:

@@ -162,7 +162,16 @@ def test_config_is_saved_for_the_user_and_read_by_the_next_kernel(jupyter_env: J
         "auto_capture": False,
         "known_topics": ["lists", "functions"],
     }
-    second = run_notebook([LOAD_WITH_ECHO, "%learnflow config", "1 / 0"], jupyter_env.workdir)
+    second = run_notebook(
+        [
+            LOAD_WITH_ECHO,
+            "%learnflow config",
+            "1 / 0",
+            "%learnflow config known_topics+=strings,lists",
+            "%learnflow config known_topics-=list",
+        ],
+        jupyter_env.workdir,
+    )
     shown = output_text(second.cells[1])
     assert "skill_level     advanced" in shown
     assert "learning_style  visual" in shown
@@ -170,3 +179,7 @@ def test_config_is_saved_for_the_user_and_read_by_the_next_kernel(jupyter_env: J
     assert "known_topics    lists, functions" in shown
     assert widget_displays(second.cells[2]) == []  # auto-capture stayed off in the new kernel
     assert jupyter_env.queries() == []
+    # += adds to what was declared (no repeats), -= takes a topic away.
+    assert "known_topics    lists, functions, strings" in output_text(second.cells[3])
+    assert "known_topics    functions, strings" in output_text(second.cells[4])
+    assert json.loads(saved.read_text())["known_topics"] == ["functions", "strings"]

@@ -101,7 +101,8 @@ def pick(
             f"Every {slug.value!r} exercise builds on topics you haven't covered yet. "
             f"Learn {_join(missing)} first, then come back to {slug.value}. Already know "
             f"{'it' if len(missing) == 1 else 'them'}? Say so in your preferences "
-            f"(`%learnflow config known_topics={','.join(missing)}`) and ask again.",
+            f"(`%learnflow config known_topics+={','.join(missing)}`, which adds to what you "
+            "declared before) and ask again.",
             slug.value,
             learn_first=missing,
         )

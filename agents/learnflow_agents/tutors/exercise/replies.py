@@ -61,7 +61,8 @@ def exercise_reply(query: StudentQuery, topic: str | None = None, *, bank: Bank 
             agent=AGENT,
             status=ReplyStatus.PARTIAL,
             summary=str(exc),
-            explanation=_learn_first_text(exc.learn_first),
+            # The summary says what to learn first; the actions offer to explain each.
+            explanation="",
             actions=actions,
             concepts=list(exc.learn_first),
             provenance=_provenance(started),
@@ -89,13 +90,6 @@ def exercise_reply(query: StudentQuery, topic: str | None = None, *, bank: Bank 
         provenance=_provenance(started),
         data=_data(exercise, None, title=exercise.title),
     )
-
-
-def _learn_first_text(names: list[str]) -> str:
-    """The topics to learn first, as a list (the summary already says why)."""
-    if not names:
-        return ""
-    return "Learn these first:\n\n" + "\n".join(f"- {name}" for name in names)
 
 
 def check_explanation(result: CheckResult) -> str:

@@ -125,10 +125,11 @@ def _summary(snap: Snapshot) -> str:
         lead = f"You have mastered {len(mastered)} of {plural(len(estimated), 'topic')}"
     else:
         lead = "No topic has a mastery estimate yet"
-    return (
-        f"{lead}, and passed {plural(snap.passed, 'exercise')} in {plural(snap.attempts, 'attempt')}. "
-        f"Skill level: {snap.level.value}."
-    )
+    if snap.attempts:
+        done = f"passed {plural(snap.passed, 'exercise')} in {plural(snap.attempts, 'attempt')}"
+    else:
+        done = "have not checked an exercise yet"
+    return f"{lead}, and {done}. Skill level: {snap.level.value}."
 
 
 def _bullets(lines: list[str], empty: str) -> str:

@@ -95,7 +95,8 @@ def _repeated(scope: _Scope, history: Sequence[Evidence]) -> list[Finding]:
                 0.2 * n,
                 f"asked about {now.topic} {n} times in {minutes} min",
                 same_topic,
-                f"Asked about {now.topic} {n} times in {minutes} minutes: the explanations are not "
+                f"Asked about {now.topic} {n} times in {minutes} minute{'' if minutes == 1 else 's'}: "
+                "the explanations are not "
                 f"landing. Try a short one-to-one on {now.topic} with a different worked example, "
                 "and check the topics it builds on first.",
             )
@@ -113,7 +114,8 @@ def _repeated(scope: _Scope, history: Sequence[Evidence]) -> list[Finding]:
                     0.2 * n,
                     f"hit {now.error_type} {n} times within {cfg.repeat_minutes:g} min",
                     same_error,
-                    f"Hit {now.error_type} {n} times within {cfg.repeat_minutes:g} minutes (linked to "
+                    f"Hit {now.error_type} {n} times within {cfg.repeat_minutes:g} "
+                    f"minute{'' if cfg.repeat_minutes == 1 else 's'} (linked to "
                     f"{topic}). Read one of these tracebacks together: where it points, what the "
                     "message means, and which line really caused it.",
                 )
