@@ -25,7 +25,7 @@ def _problems(report, name: str) -> list[str]:
 @pytest.fixture(scope="module")
 def nbgrader_course(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     out = tmp_path_factory.mktemp("nbgrader")
-    return out, import_assignments("nbgrader", DATA / "nbgrader", out)
+    return out, import_assignments("nbgrader", DATA / "nbgrader" / "ps1", out)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def otter_course(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object
 
 def test_nbgrader_ps1_converts_its_autograded_questions_with_points(nbgrader_course) -> None:
     out, report = nbgrader_course
-    assert report.questions == [("ps1/problem1.ipynb", "squares"), ("ps1/problem1.ipynb", "sum_of_squares")]
+    assert report.questions == [("problem1.ipynb", "squares"), ("problem1.ipynb", "sum_of_squares")]
     # Part B calls Part A's squares(): one exercise, so Part A's solution is not handed out.
     assert [p.relative_to(out).as_posix() for p in report.written] == ["problem1/problem1-squares.ipynb"]
     assert {s.question for s in report.skipped} == {
@@ -55,7 +55,7 @@ def test_nbgrader_ps1_converts_its_autograded_questions_with_points(nbgrader_cou
     ]
     notebook = json.loads(report.written[0].read_text())
     provenance = notebook["metadata"][IMPORT_KEY]
-    assert provenance["format"] == "nbgrader" and provenance["source"] == "ps1/problem1.ipynb"
+    assert provenance["format"] == "nbgrader" and provenance["source"] == "problem1.ipynb"
     # nbgrader's 1 + 1 + 0.5 + 0.5 points, scaled by 2 to whole numbers and kept as they were.
     assert provenance["points"] == {
         "correct_squares": 1.0,
@@ -143,6 +143,29 @@ def test_released_imports_hold_no_solution(nbgrader_course, otter_course, tmp_pa
                 cell_role(c) not in ("solution", "hidden-tests")
                 for c in json.loads(path.read_text())["cells"]
             )
+
+
+def test_nbgrader_hidden_tests_in_nbgraders_own_fixture(tmp_path: Path) -> None:
+    """nbgrader's test-hidden-tests.ipynb: its "solution" hard-codes n = 1, 2, 10; hidden tests catch it."""
+    report = import_assignments("nbgrader", DATA / "nbgrader" / "hidden", tmp_path)
+    (path,) = report.written
+    exercise = load_exercise(path)
+    assert [(t.name, t.points) for t in exercise.hidden_tests] == [
+        ("correct_squares (hidden)", 2),
+        ("correct_sum_of_squares (hidden)", 1),
+    ]
+    assert "assert squares(11) ==" in exercise.hidden_tests[0].source
+    # The visible part stays visible (worth nothing: the hidden test carries the cell's points).
+    visible = {t.name: t for t in exercise.visible_tests}
+    assert visible["correct_squares"].points == 0 and "squares(11)" not in visible["correct_squares"].source
+    problems = _problems(validate_course(tmp_path, execute=False), path.name)
+    assert problems == [
+        "reference solution fails: sum_of_squares_uses_squares (failed: Not quite. sum_of_squares does not "
+        "use squares); correct_squares (hidden) (failed: Not quite.); "
+        "correct_sum_of_squares (hidden) (failed: Not quite.)"
+    ]
+    released = release_course(tmp_path, tmp_path / "released")
+    assert "squares(11)" not in released[0].read_text(encoding="utf-8")
 
 
 def test_nbgrader_hidden_tests_become_a_hidden_test_worth_the_points() -> None:
