@@ -4,10 +4,13 @@ import json
 from pathlib import Path
 
 import pytest
-from learnflow_agents.course import import_assignments, release_course, validate_course
+from learnflow_agents.course import CourseToolError, import_assignments, release_course, validate_course
 from learnflow_agents.course.cli import main as course_main
 from learnflow_agents.course.importing import (
     IMPORT_KEY,
+    _mini_yaml,
+    _otter_points,
+    _OtterTest,
     nbgrader_split,
     nbgrader_tests,
     otter_split,
@@ -204,3 +207,33 @@ def test_import_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert code == 0 and "3 questions imported into 3 exercises, 2 skipped" in out
     assert course_main(["course", "import", "nbgrader", str(tmp_path / "nothing"), str(tmp_path)]) == 2
+
+
+@pytest.mark.parametrize(
+    ("question", "tests", "expected"),
+    [
+        ({}, [{}, {}, {"hidden": True}], ["1/3", "1/3", "1/3"]),  # an unscored question is worth 1
+        ({"points": 2}, [{"points": 1}, {}, {}], ["1", "1/2", "1/2"]),
+        ({}, [{"points": 2}, {}], ["2", "0"]),  # beside scored tests, unscored ones are worth 0
+        ({"points": [10, 2]}, [{}, {}], ["10", "2"]),
+        ({"points": {"each": 3}}, [{}, {}], ["3", "3"]),
+    ],
+)
+def test_otter_points_resolve_as_otter_does(question: dict, tests: list[dict], expected: list[str]) -> None:
+    cases = [_OtterTest(f"t{i}", "", "True", config, False) for i, config in enumerate(tests)]
+    assert [str(p) for p in _otter_points(question, cases)] == expected
+
+
+def test_otter_config_cells_parse() -> None:
+    assert _mini_yaml("name: q8\npoints:\n    - 10\n    - 2\nmanual: false") == {
+        "name": "q8",
+        "points": [10, 2],
+        "manual": False,
+    }
+    assert _mini_yaml("points:\n  each: 2\nname: q1")["points"] == {"each": 2}
+
+
+def test_import_refuses_to_write_into_its_source(tmp_path: Path) -> None:
+    (tmp_path / "a.ipynb").write_text((DATA / "otter" / "demo.ipynb").read_text(encoding="utf-8"))
+    with pytest.raises(CourseToolError, match="another destination"):
+        import_assignments("otter", tmp_path, tmp_path)

@@ -295,7 +295,9 @@ def nbgrader_tests(grade_id: str, source: str, points: Fraction) -> list[Importe
     return tests
 
 
-def parse_nbgrader(notebook: dict[str, Any], where: str, report: ImportReport) -> list[Question]:
+def parse_nbgrader(
+    notebook: dict[str, Any], where: str, report: ImportReport, folder: Path | None = None
+) -> list[Question]:
     questions: list[Question] = []
     setup: list[str] = []
     pending: list[str] = []
@@ -360,6 +362,11 @@ def _mini_yaml(text: str) -> dict[str, Any]:
                 if not isinstance(result.get(key), list):
                     result[key] = []
                 result[key].append(_scalar(item[2:]))
+            elif key is not None and ":" in item:  # one level of mapping (points: {each: 2})
+                if not isinstance(result.get(key), dict):
+                    result[key] = {}
+                name, _, value = item.partition(":")
+                result[key][name.strip()] = _scalar(value)
             continue
         name, _, value = raw.partition(":")
         key = name.strip()
@@ -533,11 +540,15 @@ print(json.dumps({"values": out}))
 """
 
 
-def _expected_values(program: str, tests: list[tuple[str, str]], timeout: float = 60) -> dict[str, Any]:
-    """Run the instructor's solution once (a child Python) and each test's last expression after it."""
+def _expected_values(
+    program: str, tests: list[tuple[str, str]], cwd: Path | None = None, timeout: float = 60
+) -> dict[str, Any]:
+    """Run the instructor's solution once (a child Python, in the assignment's folder for its data
+    files) and each test's last expression after it."""
     try:
         done = subprocess.run(
             [sys.executable, "-c", _EXPECTED_RUNNER],
+            cwd=cwd,
             input=json.dumps({"program": program, "tests": tests}),
             capture_output=True,
             text=True,
@@ -549,7 +560,9 @@ def _expected_values(program: str, tests: list[tuple[str, str]], timeout: float 
         return {"error": str(exc)[:300]}
 
 
-def parse_otter(notebook: dict[str, Any], where: str, report: ImportReport) -> list[Question]:
+def parse_otter(
+    notebook: dict[str, Any], where: str, report: ImportReport, folder: Path | None = None
+) -> list[Question]:
     questions: list[Question] = []
     setup: list[str] = []
     current: Question | None = None
@@ -575,7 +588,9 @@ def parse_otter(notebook: dict[str, Any], where: str, report: ImportReport) -> l
             elif word.startswith("END ") and word != "END QUESTION":
                 state = "question" if current is not None else "outside"
             elif word == "END QUESTION" and current is not None:
-                _finish_otter_question(current, config, tests, manual_solution, where, report, questions)
+                _finish_otter_question(
+                    current, config, tests, manual_solution, where, report, questions, folder
+                )
                 current, state = None, "outside"
             continue
         if state == "outside":
@@ -606,18 +621,23 @@ def parse_otter(notebook: dict[str, Any], where: str, report: ImportReport) -> l
 
 
 def _otter_points(config: dict[str, Any], tests: list[_OtterTest]) -> list[Fraction]:
+    """Each test's points, resolved as otter does (otter/test_files/abstract_test.py)."""
     given = config.get("points")
-    if isinstance(given, list):
-        values = [Fraction(str(p)) for p in given] + [Fraction(0)] * len(tests)
-        return values[: len(tests)]
     explicit = [t.config.get("points") for t in tests]
-    total = Fraction(str(given)) if given is not None else Fraction(1)
-    rest = total - sum((Fraction(str(p)) for p in explicit if p is not None), Fraction(0))
-    shared = [i for i, p in enumerate(explicit) if p is None]
-    each = max(rest, Fraction(0)) / len(shared) if shared else Fraction(0)
-    if given is None and all(p is not None for p in explicit):
-        each = Fraction(0)
-    return [Fraction(str(p)) if p is not None else each for p in explicit]
+    if isinstance(given, dict):  # points: {each: N}
+        given = (given.get("each") or 1) * len(tests)
+    if isinstance(given, list):
+        explicit = [*given, *([None] * len(tests))][: len(tests)]
+        given = None
+    fixed = sum((Fraction(str(p)) for p in explicit if p is not None), Fraction(0))
+    shared = sum(1 for p in explicit if p is None)
+    if given is not None:
+        each = (Fraction(str(given)) - fixed) / shared if shared else Fraction(0)
+    elif fixed == 0:
+        each = Fraction(1) / shared if shared else Fraction(0)  # an unscored question is worth 1 point
+    else:
+        each = Fraction(0)  # tests without points are worth nothing beside ones that have them
+    return [Fraction(str(p)) if p is not None else max(each, Fraction(0)) for p in explicit]
 
 
 def _finish_otter_question(
@@ -628,6 +648,7 @@ def _finish_otter_question(
     where: str,
     report: ImportReport,
     questions: list[Question],
+    folder: Path | None = None,
 ) -> None:
     if config.get("manual") or manual_solution:
         report.skipped.append(
@@ -649,7 +670,7 @@ def _finish_otter_question(
         earlier = [s for q in questions for s in q.solution]
         code = earlier + question.solution + [t.body + "\n" + (t.expr or "") for t in tests]
         program = "\n\n".join(relevant_setup(question.setup, code) + earlier + question.solution)
-        result = _expected_values(program, [(t.body, t.expr or "") for t in needs_value])
+        result = _expected_values(program, [(t.body, t.expr or "") for t in needs_value], folder)
         if "error" in result:
             report.skipped.append(
                 Skipped(where, question.name, f"the solution does not run here: {result['error']}")
@@ -817,6 +838,8 @@ def import_assignments(
     )
     if not paths:
         raise CourseToolError(f"no .ipynb files under {source}")
+    if destination.resolve() == (source if source.is_dir() else source.parent).resolve():
+        raise CourseToolError("import would write into the assignments' folder: choose another destination")
     report = ImportReport()
     parse = parse_nbgrader if source_format == "nbgrader" else parse_otter
     for path in paths:
@@ -826,7 +849,7 @@ def import_assignments(
         except (OSError, ValueError) as exc:
             report.skipped.append(Skipped(where, "*", f"cannot read notebook JSON: {exc}"))
             continue
-        questions = parse(notebook, where, report)
+        questions = parse(notebook, where, report, path.parent)
         if not questions:
             report.notes.append(f"{where}: no autograded question")
         stem = path.stem
