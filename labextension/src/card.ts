@@ -1,6 +1,6 @@
 /** A reply drawn as DOM from the rendering model: used by the sidebar and under cells. */
 import { button, copyText, h } from './dom';
-import { percent, sections } from './model';
+import { percent, plain, sections } from './model';
 import type { AgentReply } from './types';
 
 export interface CardHandlers {
@@ -22,7 +22,7 @@ export function renderReply(reply: AgentReply, handlers: CardHandlers, options: 
   const s = sections(reply, handlers.hintsShown(reply));
   const card = h('article', {
     class: `lf-card lf-state-${s.state}${options.compact ? ' lf-compact' : ''}`,
-    'aria-label': `${s.header}: ${s.summary}`,
+    'aria-label': `${s.header}: ${plain(s.summary)}`,
     'data-agent': reply.agent,
     'data-reply-id': reply.reply_id ?? ''
   });
@@ -74,9 +74,15 @@ export function renderReply(reply: AgentReply, handlers: CardHandlers, options: 
     card.append(
       h('section', { class: 'lf-tests', 'aria-label': 'Test results' },
         h('div', { class: 'lf-section-title' }, `Tests: ${passed}/${s.tests.length} passed`),
-        h('ul', {}, s.tests.map(t =>
-          h('li', { class: t.passed ? 'lf-pass' : 'lf-fail' }, `${t.passed ? '✔' : '✘'} ${t.hidden ? 'hidden test' : t.name}${t.message ? ': ' + t.message : ''}`)
-        ))
+        h('ul', {}, s.tests.map(t => {
+          const item = h('li', { class: t.passed ? 'lf-pass' : 'lf-fail' }, `${t.passed ? '✔' : '✘'} ${t.hidden ? 'hidden test' : t.name}`);
+          if (t.message) {
+            const message = h('span', { class: 'lf-test-message' });
+            handlers.renderMarkdown(message, t.message);
+            item.append(': ', message);
+          }
+          return item;
+        }))
       )
     );
   }
@@ -93,7 +99,12 @@ export function renderReply(reply: AgentReply, handlers: CardHandlers, options: 
     const hints = h('section', { class: 'lf-hints', 'aria-label': 'Hints' });
     hints.append(h('div', { class: 'lf-section-title' }, 'Hints'));
     if (s.hints.visible.length) {
-      hints.append(h('ol', { 'aria-live': 'polite' }, s.hints.visible.map(hint => h('li', {}, hint))));
+      hints.append(h('ol', { 'aria-live': 'polite' }, s.hints.visible.map(hint => {
+        // Hints are markdown (`code` in backticks), like the explanation.
+        const item = h('li', {});
+        handlers.renderMarkdown(item, hint);
+        return item;
+      })));
     }
     if (s.hints.remaining > 0) {
       hints.append(button(`Show next hint (${s.hints.remaining} left)`, () => handlers.revealHint(reply)));
@@ -103,7 +114,7 @@ export function renderReply(reply: AgentReply, handlers: CardHandlers, options: 
   if (s.concepts.length || s.actions.length) {
     const row = h('div', { class: 'lf-actions', role: 'group', 'aria-label': 'Follow-up actions' });
     for (const action of s.actions) {
-      row.append(button(action.label, () => handlers.runAction(action.kind, action.args, reply), { 'data-kind': action.kind }));
+      row.append(button(plain(action.label), () => handlers.runAction(action.kind, action.args, reply), { 'data-kind': action.kind }));
     }
     const asked = new Set(
       s.actions.filter(a => a.kind === 'explain-concept').map(a => String(a.args['concept'] ?? a.args['topic'] ?? ''))

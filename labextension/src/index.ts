@@ -8,7 +8,7 @@ import { LabIcon } from '@jupyterlab/ui-components';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { LearnFlowApi } from './api';
 import type { CardHandlers } from './card';
-import { bestCode } from './model';
+import { askAgentQuery, bestCode } from './model';
 import { NotebookIntegration, cellError, insertBelow, registerKernelBridge, replaceCell } from './notebook';
 import { LearnFlowSidebar } from './sidebar';
 import { DEFAULT_PREFERENCES, LearnFlowStore, Preferences } from './store';
@@ -121,9 +121,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
           break;
         }
         case 'ask-agent': {
-          const agent = String(args.agent ?? args.target_agent ?? '');
-          const text = String(args.text ?? args.question ?? reply.summary);
-          void sidebar.ask(text, agent || null);
+          // The same question, code and traceback, to the tutor the action names.
+          const { query, label } = askAgentQuery(args, reply);
+          void store.ask(query, label).catch(() => undefined);
+          openSidebar();
           break;
         }
         case 'show-hint':

@@ -3,7 +3,7 @@
  * show (learnflow_ext/widgets/document.py), as plain data. The sidebar and the inline
  * card draw these; keeping them pure makes them unit-testable without a DOM.
  */
-import type { AgentReply, CodeBlock, CodeRole } from './types';
+import type { AgentReply, CodeBlock, CodeRole, StudentQuery } from './types';
 
 export type CardState = 'working' | 'streaming' | 'done' | 'error';
 
@@ -132,7 +132,7 @@ export function sections(reply: AgentReply, hintsShown = 0): ReplySections {
     header: header(reply.agent, state, reply),
     state,
     summary: (reply.summary ?? '').trim(),
-    explanation: (reply.explanation ?? '').trim(),
+    explanation: withoutRepeats(reply.summary ?? '', reply.explanation ?? ''),
     code: (reply.code_blocks ?? [])
       .filter(block => block.code.trim() !== '')
       .map(block => ({
@@ -145,8 +145,10 @@ export function sections(reply: AgentReply, hintsShown = 0): ReplySections {
     hints: { total: hints.length, visible: hints.slice(0, shown), remaining: hints.length - shown },
     concepts: reply.concepts ?? [],
     // Hint and rate actions have their own controls in every card.
+    // "Insert starter code" is already the starter block's own button.
     actions: (reply.actions ?? [])
       .filter(a => a.kind !== 'show-hint' && a.kind !== 'rate')
+      .filter(a => !(a.kind === 'insert-starter' && (reply.code_blocks ?? []).some(b => b.role === 'starter')))
       .map(a => ({ kind: a.kind, label: a.label, args: a.args ?? {} })),
     tests: testResults(reply),
     mastery: masteryOf(reply),
@@ -210,9 +212,73 @@ function testResults(reply: AgentReply): TestResult[] {
   return (reply.check?.tests ?? []).map(t => ({
     name: t.name,
     passed: t.passed,
-    message: t.message ?? '',
+    // The row has its own mark: a ✅ in the message too would be a doubled one.
+    message: (t.message ?? '').trim().replace(/^[✅❌]\s*/u, ''),
     hidden: t.hidden ?? false
   }));
+}
+
+/** Inline markdown as plain text (labels, titles): no `**` or code-span backticks. */
+export function plain(markdown: string): string {
+  return markdown.replace(/\*\*|__|(?<!`)`(?!`)/g, '');
+}
+
+function sameText(a: string, b: string): boolean {
+  const norm = (text: string) =>
+    plain(text).replace(/#/g, ' ').split(/\s+/).join(' ').replace(/^[\s.:!]+|[\s.:!]+$/g, '').toLowerCase();
+  const [first, second] = [norm(a), norm(b)].sort((x, y) => x.length - y.length);
+  return first.length > 0 && second.endsWith(first) && second.length - first.length <= 24;
+}
+
+/** The explanation without paragraphs that repeat the summary or each other (as the kernel card). */
+export function withoutRepeats(summary: string, explanation: string): string {
+  const kept: string[] = [];
+  for (const paragraph of explanation.trim().split(/\n\s*\n/)) {
+    if (!paragraph.trim()) {
+      continue;
+    }
+    if (!paragraph.includes('```') && (sameText(paragraph, summary) || kept.some(k => sameText(paragraph, k)))) {
+      continue;
+    }
+    kept.push(paragraph);
+  }
+  return kept.join('\n\n');
+}
+
+/** `1 hint`, `2 hints`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${count === 1 ? noun : noun + 's'}`;
+}
+
+/**
+ * The query an `ask-agent` action stands for: the agent it names, with its text, code and
+ * traceback (triage's low-confidence choice re-asks the student's own question); an action
+ * with a `topic` instead (Next exercise, Practise <topic>) asks for that topic.
+ */
+export function askAgentQuery(
+  args: Record<string, unknown>,
+  reply: AgentReply
+): { query: StudentQuery; label: string } {
+  const agent = String(args.agent ?? args.target_agent ?? '') || null;
+  const str = (value: unknown) => (typeof value === 'string' && value.trim() ? value : null);
+  const topic = str(args.topic);
+  let text = str(args.text) ?? str(args.question) ?? '';
+  if (!text && topic) {
+    text = agent === 'exercise' ? `Give me an exercise on ${topic}` : `Explain ${topic}`;
+  }
+  const code = str(args.code);
+  const traceback = str(args.traceback);
+  if (!text && !code && !traceback) {
+    text = plain(reply.summary ?? '');
+  }
+  const query: StudentQuery = { text, target_agent: agent };
+  if (code) {
+    query.code = code;
+  }
+  if (traceback) {
+    query.traceback = traceback;
+  }
+  return { query, label: text || (code ?? '').split('\n')[0] || 'question' };
 }
 
 /** Mastery as a percentage label, e.g. 0.734 -> "73%". */
@@ -224,4 +290,91 @@ export function percent(value: number): string {
 export function stripAnsi(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+}
+
+const CODE_LINE = new RegExp(
+  [
+    String.raw`^\s*(def|class|for|while|if|elif|else|try|except|finally|with|return|import|from|print|raise|yield|lambda|assert|pass|break|continue)\b.*`,
+    String.raw`^\s*[A-Za-z_][\w.\[\]'"]*\s*(=|\+=|-=|\*=|/=)\s*\S.*$`,
+    String.raw`^\s*[A-Za-z_][\w.]*\(.*\)\s*$`,
+    String.raw`^\s*[\]\)\}]\s*$`,
+    String.raw`^\s*#.*$`,
+    String.raw`^( {4}|\t)\S.*$`
+  ].join('|')
+);
+const PROSE_WORDS = /\b(why|what|how|does|doesn't|don't|is|isn't|can|could|should|please|help|my|me|I|it|this|the)\b/gi;
+
+function looksLikeCode(line: string): boolean {
+  if (!CODE_LINE.test(line)) {
+    return false;
+  }
+  // "if I run this, why does it fail?" starts like code but is a sentence.
+  const words = line.trim().split(/\s+/).length;
+  const prose = (line.match(PROSE_WORDS) ?? []).length;
+  return !(words >= 5 && prose >= 3 && !/[:=()\[\]]\s*$/.test(line.trim()));
+}
+
+/**
+ * A question typed in the ask box with code or a traceback pasted into it (no fences): the
+ * code and the traceback go into their own fields, so triage and the debug / code-review
+ * tutors see them as code. Fenced blocks count as code too. Plain questions are unchanged.
+ */
+export function splitPastedCode(input: string): { text: string; code: string | null; traceback: string | null } {
+  let rest = input.replace(/\r\n/g, '\n');
+  const code: string[] = [];
+  rest = rest.replace(/```[\w-]*\n([\s\S]*?)```/g, (_m, body: string) => {
+    code.push(body.replace(/\s+$/, ''));
+    return '\n';
+  });
+  let traceback: string | null = null;
+  const lines = rest.split('\n');
+  const start = lines.findIndex(l => l.startsWith('Traceback (most recent call last):'));
+  if (start >= 0) {
+    let end = start + 1;
+    while (end < lines.length && (/^\s/.test(lines[end]) || lines[end].trim() === '')) {
+      end++;
+    }
+    // The exception line ("NameError: name 'x' is not defined") closes the traceback.
+    if (end < lines.length) {
+      end++;
+    }
+    traceback = lines.slice(start, end).join('\n').replace(/\s+$/, '');
+    lines.splice(start, end - start);
+  }
+  // The longest run of code-looking lines (blank lines inside a run are kept). One line alone
+  // counts only when it is plainly code (`def f(x):`, `total = sum(xs)`, `print(x)`).
+  const runs: [number, number, number][] = [];
+  let runStart = -1;
+  let count = 0;
+  const close = (endExclusive: number) => {
+    let end = endExclusive;
+    while (runStart >= 0 && end > runStart && lines[end - 1].trim() === '') {
+      end--;
+    }
+    if (runStart >= 0) {
+      runs.push([runStart, end, count]);
+    }
+    runStart = -1;
+    count = 0;
+  };
+  lines.forEach((line, index) => {
+    if (looksLikeCode(line)) {
+      runStart = runStart < 0 ? index : runStart;
+      count++;
+    } else if (line.trim() !== '' || runStart < 0) {
+      close(index);
+    }
+  });
+  close(lines.length);
+  const plainly = /^\s*(def|class|for|while|import|from|return|print)\b|^\s*[\w.\[\]]+\s*=\s*\S|^\s*[\w.]+\(.*\)\s*$/;
+  const candidates = runs.filter(([from, , n]) => n >= 2 || plainly.test(lines[from]));
+  candidates.sort((a, b) => b[1] - b[0] - (a[1] - a[0]));
+  const best = candidates[0];
+  if (best) {
+    const [from, to] = best;
+    code.push(lines.slice(from, to).join('\n'));
+    lines.splice(from, to - from);
+  }
+  const text = lines.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return { text, code: code.length ? code.join('\n\n') : null, traceback };
 }

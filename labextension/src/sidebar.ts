@@ -3,9 +3,9 @@ import { Widget } from '@lumino/widgets';
 import { CardHandlers, masteryBars, renderReply } from './card';
 import { button, h } from './dom';
 import { QueryActivity, isMainReply, pipeline } from './events';
-import { achievementsOf, agentTitle, percent, recommendationsOf } from './model';
+import { achievementsOf, agentTitle, percent, recommendationsOf, splitPastedCode } from './model';
 import type { LearnFlowStore } from './store';
-import type { AgentReply } from './types';
+import type { AgentReply, StudentQuery } from './types';
 
 export const AGENT_CHOICES: [string, string][] = [
   ['', 'Let LearnFlow decide'],
@@ -33,6 +33,7 @@ export class LearnFlowSidebar extends Widget {
   private agentSelect: HTMLSelectElement;
   private askButton: HTMLButtonElement;
   private pendingRender = false;
+  private tabs: { name: string; tab: HTMLButtonElement; panel: HTMLElement }[] = [];
 
   constructor(
     private readonly store: LearnFlowStore,
@@ -66,20 +67,52 @@ export class LearnFlowSidebar extends Widget {
     this.progressEl = h('div', { class: 'lf-progress' });
     this.agentsEl = h('div', { class: 'lf-agents' });
 
+    // Activity, Progress and Agents are tabs: each is one click away, not far down one scroll.
+    const panels: [string, HTMLElement][] = [
+      ['Activity', h('section', { class: 'lf-section', 'aria-label': 'Activity' }, this.activityEl)],
+      ['Progress', h('section', { class: 'lf-section', 'aria-label': 'Progress' },
+        h('div', { class: 'lf-section-tools' },
+          button('Progress report', () => void this.ask('How am I doing? What should I learn next?', 'progress'), { 'aria-label': 'Ask the progress agent for a report' })),
+        this.progressEl)],
+      ['Agents', h('section', { class: 'lf-section', 'aria-label': 'Agents' },
+        h('div', { class: 'lf-section-tools' },
+          button('Refresh', () => void store.refreshStatus(), { 'aria-label': 'Refresh agents status' })),
+        this.agentsEl)]
+    ];
+    const tablist = h('div', { class: 'lf-tabs', role: 'tablist', 'aria-label': 'LearnFlow sections' });
+    this.tabs = panels.map(([name, panel], index) => {
+      const id = `lf-tab-${name.toLowerCase()}`;
+      panel.id = `${id}-panel`;
+      panel.setAttribute('role', 'tabpanel');
+      panel.setAttribute('aria-labelledby', id);
+      const tab = button(name, () => this.showTab(name), {
+        class: 'jp-Button lf-button lf-tab',
+        role: 'tab',
+        id,
+        'aria-controls': panel.id,
+        'data-tab': name.toLowerCase()
+      });
+      tab.addEventListener('keydown', ev => {
+        if (ev.key === 'ArrowRight' || ev.key === 'ArrowLeft') {
+          const next = panels[(index + (ev.key === 'ArrowRight' ? 1 : panels.length - 1)) % panels.length][0];
+          this.showTab(next);
+          this.tabs.find(t => t.tab.dataset.tab === next.toLowerCase())?.tab.focus();
+        }
+      });
+      tablist.append(tab);
+      return { name, tab, panel };
+    });
+
     this.node.append(
       h('header', { class: 'lf-header' }, h('h2', {}, 'LearnFlow'), this.statusEl,
         button('Reconnect', () => store.reconnect(), { class: 'jp-Button lf-button lf-reconnect', 'aria-label': 'Reconnect to LearnFlow' })),
       h('section', { class: 'lf-ask', 'aria-label': 'Ask LearnFlow' },
         h('h3', {}, 'Ask LearnFlow'), this.input,
         h('div', { class: 'lf-ask-row' }, this.agentSelect, this.askButton), this.errorEl),
-      h('section', { class: 'lf-section', 'aria-label': 'Activity' }, h('h3', {}, 'Activity'), this.activityEl),
-      h('section', { class: 'lf-section', 'aria-label': 'Progress' },
-        h('h3', {}, 'Progress ', button('Report', () => void this.ask('How am I doing? What should I learn next?', 'progress'), { 'aria-label': 'Ask the progress agent for a report' })),
-        this.progressEl),
-      h('section', { class: 'lf-section', 'aria-label': 'Agents' },
-        h('h3', {}, 'Agents ', button('Refresh', () => void store.refreshStatus(), { 'aria-label': 'Refresh agents status' })),
-        this.agentsEl)
+      tablist,
+      ...this.tabs.map(t => t.panel)
     );
+    this.showTab('Activity');
     store.changed.connect(this.scheduleRender, this);
     this.render();
   }
@@ -88,7 +121,19 @@ export class LearnFlowSidebar extends Widget {
     this.input.focus();
   }
 
+  /** Show one of the Activity / Progress / Agents tabs. */
+  showTab(name: string): void {
+    for (const t of this.tabs) {
+      const selected = t.name.toLowerCase() === name.toLowerCase();
+      t.tab.setAttribute('aria-selected', selected ? 'true' : 'false');
+      t.tab.tabIndex = selected ? 0 : -1;
+      t.tab.classList.toggle('lf-selected', selected);
+      t.panel.hidden = !selected;
+    }
+  }
+
   async ask(text: string, agent: string | null): Promise<void> {
+    this.showTab('Activity');
     try {
       await this.store.ask({ text, target_agent: agent || null }, text);
     } catch {
@@ -103,8 +148,18 @@ export class LearnFlowSidebar extends Widget {
       return;
     }
     this.askButton.disabled = true;
+    // Code or a traceback pasted into the question goes in its own field (the tutors read it as code).
+    const split = splitPastedCode(text);
+    const query: StudentQuery = { text: split.text, target_agent: this.agentSelect.value || null };
+    if (split.code) {
+      query.code = split.code;
+    }
+    if (split.traceback) {
+      query.traceback = split.traceback;
+    }
+    this.showTab('Activity');
     try {
-      await this.store.ask({ text, target_agent: this.agentSelect.value || null }, text);
+      await this.store.ask(query, text);
       this.input.value = '';
     } catch {
       /* shown in errorEl */

@@ -93,3 +93,78 @@ describe('reply rendering model', () => {
     expect(stripAnsi('\u001b[0;31mNameError\u001b[0m: x')).toBe('NameError: x');
   });
 });
+
+describe('code pasted into a question', () => {
+  it('takes pasted code (no fences) out of the text into the code field', async () => {
+    const { splitPastedCode } = await import('../src/model');
+    const typed = 'why does this print None?\ndef add(a, b):\n    total = a + b\n\nprint(add(1, 2))';
+    expect(splitPastedCode(typed)).toEqual({
+      text: 'why does this print None?',
+      code: 'def add(a, b):\n    total = a + b\n\nprint(add(1, 2))',
+      traceback: null
+    });
+  });
+
+  it('takes a pasted traceback into the traceback field', async () => {
+    const { splitPastedCode } = await import('../src/model');
+    const typed = [
+      'I get this:',
+      'Traceback (most recent call last):',
+      '  File "<cell>", line 2, in <module>',
+      '    numbers[3]',
+      'IndexError: list index out of range',
+      'what is wrong?'
+    ].join('\n');
+    const split = splitPastedCode(typed);
+    expect(split.traceback).toBe(typed.split('\n').slice(1, 5).join('\n'));
+    expect(split.text).toBe('I get this:\nwhat is wrong?');
+  });
+
+  it('leaves plain questions alone, single code lines in prose too', async () => {
+    const { splitPastedCode } = await import('../src/model');
+    for (const question of [
+      'What is the difference between a list and a tuple?',
+      'If I run this loop twice, why does it print the items again?',
+      'how do for loops work'
+    ]) {
+      expect(splitPastedCode(question)).toEqual({ text: question, code: null, traceback: null });
+    }
+    expect(splitPastedCode('fix this\n```python\nx = 1\nprint(x\n```').code).toBe('x = 1\nprint(x');
+    expect(splitPastedCode('numbers = [1, 2, 3]').code).toBe('numbers = [1, 2, 3]');
+  });
+});
+
+describe('ask-agent actions', () => {
+  it('re-ask with the text, code and traceback the action carries', async () => {
+    const { askAgentQuery } = await import('../src/model');
+    const { query } = askAgentQuery(
+      { agent: 'debug', text: 'it breaks', code: 'x = [1]\nx[3]', traceback: 'IndexError: list index out of range' },
+      sampleReply()
+    );
+    expect(query).toEqual({
+      text: 'it breaks',
+      target_agent: 'debug',
+      code: 'x = [1]\nx[3]',
+      traceback: 'IndexError: list index out of range'
+    });
+    expect(askAgentQuery({ agent: 'exercise', topic: 'variables' }, sampleReply()).query).toEqual({
+      text: 'Give me an exercise on variables',
+      target_agent: 'exercise'
+    });
+  });
+
+  it('drop a paragraph repeating the summary, and a doubled mark in a test message', () => {
+    const s = sections(
+      sampleReply({
+        summary: 'All 3 tests passed.',
+        explanation: '**All 3 tests passed.**\n\nScore: 3/3 points',
+        check: {
+          passed: true, score: 1, points: 1, max_points: 1, summary: 'All 3 tests passed.',
+          tests: [{ name: 't1', passed: true, status: 'passed', message: '✅ Passed.' }]
+        }
+      })
+    );
+    expect(s.explanation).toBe('Score: 3/3 points');
+    expect(s.tests[0].message).toBe('Passed.');
+  });
+});
