@@ -97,3 +97,23 @@ def test_an_installed_tutor_answers_through_the_embedded_engine(installed: Path,
     assert '"""TODO: say what average does.' in documented and "rounding: TODO" in documented
     compile(documented, "<documented>", "exec")
     assert result["stored"] == ["docs"]
+
+
+def test_the_cli_asks_an_installed_tutor_by_name(installed: Path, tmp_path: Path) -> None:
+    """`learnflow-agents ask --agent docs`: the in-process bus, so the agents run in the command."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(installed), os.environ.get("PYTHONPATH", "")])}
+    code = tmp_path / "cell.py"
+    code.write_text(STUDENT_CODE, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "learnflow_agents", "ask", "are my docstrings good?", "--agent", "docs",
+         "--code", str(code), "--bus", "memory://", "--db", f"sqlite:///{tmp_path / 'cli.sqlite3'}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-4000:] + done.stdout[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["routing"]["target_agent"] == "docs" and out["routing"]["router"] == "explicit"
+    assert out["reply"]["agent"] == "docs" and "`average`" in out["reply"]["summary"]

@@ -104,6 +104,10 @@ async def _answer(engine: Engine, ident: str, query_id: UUID, timeout: float) ->
 
 
 async def run_ask(args: argparse.Namespace, settings: Settings) -> int:
+    # Installed tutors are valid targets once their declarations are loaded (topic map).
+    from learnflow_agents.runtime.registry import tutors
+
+    await asyncio.to_thread(tutors)
     items = _queries(args)
     # With the in-process bus nobody else will answer, so the agents run here too.
     engine = Engine(settings, run_agents=settings.bus_url.startswith("memory"))
