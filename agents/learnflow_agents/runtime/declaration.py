@@ -12,7 +12,7 @@ Hooks are plain callables so a tutor keeps its special behaviour in its own pack
 """
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from learnflow_agents.contracts import AgentReply, AgentRequest, FollowUp, Provenance, RoutingDecision
 
 if TYPE_CHECKING:
+    from learnflow_agents.llm.graded import ReplyGuard
     from learnflow_agents.llm.student_context import StudentFacts
     from learnflow_agents.llm.tutor import LLMTutor
     from learnflow_agents.runtime.handler import Agent, HandlerContext
@@ -41,7 +42,7 @@ ToReply = Callable[
     ["LLMTutor", Any, AgentRequest, "HandlerContext", Provenance], Awaitable[AgentReply | RoutingDecision]
 ]
 # Builds the graded-mode guard over a course's exercises directory (None: the shipped bank only).
-GradedGuardFactory = Callable[[Path | None], Any]
+GradedGuardFactory = Callable[[Path | None], "ReplyGuard"]
 # A helper to ask about this reply (the saga: debug asks concepts to explain the concept
 # behind an error), or None; the helper's answer comes as a reply that `helps` this one.
 AskHelper = Callable[[AgentRequest, AgentReply], FollowUp | None]
@@ -94,7 +95,6 @@ class TutorSpec:
     # Text this tutor adds to every tutor's system prompt (the concepts tutor's concept map).
     course_context: Callable[[], str] | None = None
     description: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def topic(self) -> str:
