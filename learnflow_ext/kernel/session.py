@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from learnflow_ext.client import LearnFlowClient
 from learnflow_ext.config import LearnFlow
 from learnflow_ext.kernel.capture import LEARNFLOW_PREFIXES, CapturedError, CaptureHook, capture_error
+from learnflow_ext.kernel.frontend import INSERT, REPLACE, FrontendBridge, current_cell_id
 from learnflow_ext.kernel.questions import keep_question_marks
 from learnflow_ext.widgets import reply_data
 from learnflow_ext.widgets.card import FeedbackCard, RepeatNotice
@@ -42,18 +43,21 @@ class KernelSession:
         self.hints_reported: dict[str, int] = {}
         self.sent = 0
         self.collapsed = 0
+        self.frontend = FrontendBridge()
 
     # -- lifecycle --------------------------------------------------------------------
 
     def install(self) -> None:
         self.shell.events.register("post_run_cell", self.hook)
         self.shell.input_transformers_cleanup.append(keep_question_marks)
+        self.frontend.open()
 
     def uninstall(self) -> None:
         with contextlib.suppress(ValueError):  # already gone
             self.shell.events.unregister("post_run_cell", self.hook)
         with contextlib.suppress(ValueError):
             self.shell.input_transformers_cleanup.remove(keep_question_marks)
+        self.frontend.close()
         self.client.close()
 
     # -- automatic capture ------------------------------------------------------------
@@ -105,6 +109,7 @@ class KernelSession:
             print(f"LearnFlow cannot send this: {validation_message(err)}")
             return None
         card = FeedbackCard(agent, self, heading=heading)
+        card.cell_id = current_cell_id(self.shell)
         card.show()
         self._keep(card)
         self.sent += 1
@@ -188,11 +193,45 @@ class KernelSession:
 
     # -- CardActions: what the cards' buttons do --------------------------------------
 
-    def insert_code(self, code: str) -> str:
-        # Kernel-only mode can only queue the cell: the frontend inserts it with the reply
-        # to the next execution. The server/labextension mode can insert immediately.
+    def frontend_ready(self) -> bool:
+        """True when the notebook frontend has the LearnFlow extension (it answered the comm)."""
+        return self.frontend.available
+
+    def insert_code(
+        self,
+        code: str,
+        *,
+        cell_id: str | None = None,
+        replace: bool = False,
+        done: Callable[[str], None] | None = None,
+    ) -> str:
+        """Put code in the notebook: at once through the labextension, else queued.
+
+        With the extension the frontend inserts a new cell below the card's cell (or replaces
+        that cell's code) and `done` hears how it went. Without it a widget can only queue the
+        cell with `set_next_input`, which the frontend applies with the reply to the next
+        execution: the returned text says exactly that.
+        """
+        command = REPLACE if replace else INSERT
+        args: dict[str, Any] = {"code": code, **({"cell_id": cell_id} if cell_id else {})}
+
+        def answered(data: dict[str, Any]) -> None:
+            if done is None:
+                return
+            if data.get("ok"):
+                done("Replaced the cell's code." if replace else "Inserted as a new cell below this cell.")
+            else:
+                done(f"Not inserted: {data.get('error') or 'the notebook refused'}. Copy the code instead.")
+
+        if self.frontend.send(command, args, answered):
+            return "Replacing the cell's code…" if replace else "Inserting a new cell below this cell…"
+        if replace:
+            return "Replacing needs the LearnFlow JupyterLab extension: copy the code instead."
         self.shell.set_next_input(code, replace=False)
-        return "Queued: it appears as a new cell below the next cell you run."
+        return (
+            "Queued: this notebook has no LearnFlow extension to insert it now, so the code will "
+            "appear in a new cell below the next cell you run."
+        )
 
     def explain(self, concept: str, parent: Followups) -> None:
         try:

@@ -19,6 +19,9 @@ from learnflow_ext.widgets.highlight import escape
 from learnflow_ext.widgets.panels import CardActions, HintsBox, panel_for
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# Output metadata that marks a LearnFlow card: the labextension's "Explain this error" finds
+# the kernel's answer by it and shows that card instead of asking a second time.
+CARD_METADATA = {"learnflow": {"card": True}}
 
 
 class FeedbackCard(widgets.VBox):
@@ -32,6 +35,8 @@ class FeedbackCard(widgets.VBox):
         self.view = ReplyView(agent=agent, heading=heading)
         self.actions = actions
         self.parent_card = parent
+        # The notebook cell this card is under: where "Insert as new cell" puts the code.
+        self.cell_id: str | None = parent.cell_id if parent is not None else None
         self.display_id = f"learnflow-{uuid.uuid4().hex}"
         self.shown = False
         self._printed_final = False
@@ -60,7 +65,7 @@ class FeedbackCard(widgets.VBox):
     def show(self) -> None:
         """Display under the current cell's output, with text fallbacks beside the widget."""
         self.shown = True
-        display(self.bundle(), raw=True, display_id=self.display_id)
+        display(self.bundle(), raw=True, display_id=self.display_id, metadata=CARD_METADATA)
 
     def bundle(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -85,7 +90,7 @@ class FeedbackCard(widgets.VBox):
         elif not self.shown:
             return
         elif self.live:
-            update_display(self.bundle(), raw=True, display_id=self.display_id)
+            update_display(self.bundle(), raw=True, display_id=self.display_id, metadata=CARD_METADATA)
             for mirror in self.mirrors:
                 mirror.refresh()
         elif self.finished and not self._printed_final:
@@ -246,10 +251,10 @@ class RepeatNotice(widgets.VBox):
 
     def show(self) -> None:
         self.original.mirrors.append(self)
-        display(self.bundle(), raw=True, display_id=self.display_id)
+        display(self.bundle(), raw=True, display_id=self.display_id, metadata=CARD_METADATA)
 
     def refresh(self) -> None:
-        update_display(self.bundle(), raw=True, display_id=self.display_id)
+        update_display(self.bundle(), raw=True, display_id=self.display_id, metadata=CARD_METADATA)
 
     def publish_state(self) -> None:
         for widget in _models(self):

@@ -36,9 +36,11 @@ function render({ model, el }) {
   const copy = document.createElement("button");
   copy.textContent = "Copy";
   const insert = document.createElement("button");
+  const replace = document.createElement("button");
   const status = document.createElement("span");
   status.className = "learnflow-code-status";
-  head.append(title, copy, insert, status);
+  status.setAttribute("aria-live", "polite");
+  head.append(title, copy, insert, replace, status);
   const body = document.createElement("div");
   el.append(head, body);
 
@@ -46,6 +48,8 @@ function render({ model, el }) {
     title.textContent = model.get("title");
     insert.textContent = model.get("insert_label");
     insert.style.display = model.get("insert_label") ? "" : "none";
+    replace.textContent = model.get("replace_label");
+    replace.style.display = model.get("replace_label") ? "" : "none";
     body.innerHTML = model.get("html");
     status.textContent = model.get("status");
   };
@@ -56,6 +60,7 @@ function render({ model, el }) {
     );
   });
   insert.addEventListener("click", () => model.send({ event: "insert" }));
+  replace.addEventListener("click", () => model.send({ event: "replace" }));
   model.on("change", draw);
   draw();
 }
@@ -81,6 +86,7 @@ class CodeView(anywidget.AnyWidget):
     title = Unicode("").tag(sync=True)
     html = Unicode("").tag(sync=True)
     insert_label = Unicode("Insert as new cell").tag(sync=True)
+    replace_label = Unicode("").tag(sync=True)
     status = Unicode("").tag(sync=True)
 
     def __init__(
@@ -100,11 +106,29 @@ class CodeView(anywidget.AnyWidget):
             insert_label=insert_label if inserter else "",
         )
         self._inserter = inserter
+        self._replacer: Inserter | None = None
         self.on_msg(self._on_frontend_message)
+
+    def set_inserter(self, inserter: Inserter) -> None:
+        self._inserter = inserter
+
+    def set_replacer(self, replacer: Inserter, label: str = "Replace cell") -> None:
+        self._replacer = replacer
+        self.replace_label = label
+
+    def report(self, status: str) -> None:
+        """What happened to an insert or replace, when the frontend answers later."""
+        self.status = status
 
     def _on_frontend_message(self, _widget: object, content: object, _buffers: object) -> None:
         if isinstance(content, dict) and content.get("event") == "insert":
             self.insert()
+        elif isinstance(content, dict) and content.get("event") == "replace":
+            self.replace()
+
+    def replace(self) -> None:
+        if self._replacer is not None:
+            self.status = self._replacer(self.code)
 
     def insert(self) -> None:
         """What the "Insert" button does; the inserter says what the student should expect."""

@@ -36,7 +36,16 @@ class CheckListener(Protocol):
 class CardActions(Protocol):
     """What buttons ask of the kernel session; each returns at once."""
 
-    def insert_code(self, code: str) -> str: ...
+    def insert_code(
+        self,
+        code: str,
+        *,
+        cell_id: str | None = None,
+        replace: bool = False,
+        done: Callable[[str], None] | None = None,
+    ) -> str: ...
+
+    def frontend_ready(self) -> bool: ...
 
     def explain(self, concept: str, parent: "Followups") -> None: ...
 
@@ -126,7 +135,7 @@ class AnswerPanel(widgets.VBox):
         assert reply is not None
         self.hints: HintsBox | None = None
         children: list[widgets.Widget] = [widgets.HTML(markdown_html(view.body_markdown()))]
-        children.extend(_code_views(reply, actions))
+        children.extend(_code_views(reply, actions, card))
         extra = results_html(reply) + progress_html(reply)
         if extra:
             children.append(widgets.HTML(extra))
@@ -151,13 +160,7 @@ class ExercisePanel(widgets.VBox):
         for block in reply.code_blocks:
             if block.role is CodeRole.STARTER:
                 children.append(
-                    CodeView(
-                        block.code,
-                        language=block.language,
-                        title=code_title(block),
-                        insert_label="Insert starter",
-                        inserter=actions.insert_code,
-                    )
+                    _code_view(block.code, block.language, code_title(block), actions, card, "Insert starter")
                 )
             elif block.role is CodeRole.TESTS:
                 tests = widgets.Accordion(
@@ -166,7 +169,7 @@ class ExercisePanel(widgets.VBox):
                 tests.set_title(0, code_title(block))
                 children.append(tests)
             else:
-                children.append(_code_view(block.code, block.language, code_title(block), actions))
+                children.append(_code_view(block.code, block.language, code_title(block), actions, card))
         self.hints = HintsBox(view, on_change) if reply.hints else None
         if self.hints is not None:
             children.append(self.hints)
@@ -219,7 +222,7 @@ class ProgressPanel(widgets.VBox):
             children.append(widgets.HTML(chart))
         if rest:
             children.append(widgets.HTML(rest))
-        children.extend(_code_views(reply, actions))
+        children.extend(_code_views(reply, actions, card))
         row = action_buttons(reply, actions, card, [])
         if row is not None:
             children.append(row)
@@ -240,9 +243,31 @@ def panel_for(
     return kind(view, actions, card, on_change)
 
 
-def _code_views(reply: AgentReply, actions: CardActions) -> list[CodeView]:
-    return [_code_view(b.code, b.language, code_title(b), actions) for b in reply.code_blocks]
+def _code_views(reply: AgentReply, actions: CardActions, card: Followups) -> list[CodeView]:
+    return [
+        _code_view(b.code, b.language, code_title(b), actions, card, replace=b.role in REPLACEABLE)
+        for b in reply.code_blocks
+    ]
 
 
-def _code_view(code: str, language: str, title: str, actions: CardActions) -> CodeView:
-    return CodeView(code, language=language, title=title, inserter=actions.insert_code)
+REPLACEABLE = (CodeRole.FIX, CodeRole.REFACTOR)
+
+
+def _code_view(
+    code: str,
+    language: str,
+    title: str,
+    actions: CardActions,
+    card: Followups,
+    insert_label: str = "Insert as new cell",
+    *,
+    replace: bool = False,
+) -> CodeView:
+    """A code block whose Insert (and, with the labextension, Replace) acts on the card's cell."""
+    view = CodeView(code, language=language, title=title, insert_label=insert_label, inserter=lambda _c: "")
+    cell_id = getattr(card, "cell_id", None)
+    view.set_inserter(lambda c: actions.insert_code(c, cell_id=cell_id, done=view.report))
+    ready = getattr(actions, "frontend_ready", None)
+    if replace and callable(ready) and ready():
+        view.set_replacer(lambda c: actions.insert_code(c, cell_id=cell_id, replace=True, done=view.report))
+    return view

@@ -40,6 +40,9 @@ def test_debug_and_review_agents_answer_under_the_cells(jupyter_env: JupyterSand
     assert "numbers" in diagnosis.summary  # it read the captured code and variables
     [card] = widget_displays(notebook.cells[1])
     assert "Debug agent · done · offline" in card["text/plain"]
+    # The output is marked as LearnFlow's card: "Explain this error" shows it instead of asking again.
+    [shown] = [o for o in notebook.cells[1].outputs if o["output_type"] == "display_data"]
+    assert shown["metadata"] == {"learnflow": {"card": True}}
     assert diagnosis.summary in card["text/plain"]
     # Debug asked the concepts agent (saga); that answer is shown beneath the diagnosis.
     assert diagnosis.follow_up is not None and diagnosis.follow_up.agent == "concepts"

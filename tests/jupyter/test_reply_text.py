@@ -32,8 +32,11 @@ KINDS = sorted(REPLIES)
 class NoActions:
     """The card's buttons are not clicked here."""
 
-    def insert_code(self, code: str) -> str:
+    def insert_code(self, code: str, **where: object) -> str:
         return ""
+
+    def frontend_ready(self) -> bool:
+        return True  # draw "Replace cell" too
 
     def explain(self, concept: str, parent: object) -> None: ...
 

@@ -167,6 +167,56 @@ def test_insert_as_new_cell_queues_the_code_with_set_next_input(session: KernelS
     assert fix.status.startswith("Queued")
 
 
+class FakeComm:
+    """The labextension's end of `learnflow.commands`: records what the kernel sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    def send(self, data: dict) -> None:
+        self.sent.append(data)
+
+
+def test_with_the_labextension_insert_and_replace_act_on_the_cards_cell(session: KernelSession) -> None:
+    bridge = session.frontend
+    comm, saved = FakeComm(), (bridge.comm, bridge.available)
+    bridge._on_msg({"content": {"data": {"command": "hello", "ok": True}}})
+    bridge.comm = comm
+    try:
+        assert session.frontend_ready()
+        card = FeedbackCard("debug", session)
+        card.cell_id = "cell-7"
+        card.on_reply(reply())
+        [fix] = find(card, CodeView)
+        assert fix.replace_label == "Replace cell"
+        session.shell.rl_next_input = None
+        fix.insert()
+        [sent] = comm.sent
+        assert sent["command"] == "learnflow:insert-fix-below"
+        assert sent["args"] == {"code": "numbers[2]", "cell_id": "cell-7"}
+        assert fix.status == "Inserting a new cell below this cell…"
+        assert session.shell.rl_next_input is None  # nothing queued for the next run
+        bridge._on_msg({"content": {"data": {"ok": True, "request_id": sent["request_id"]}}})
+        assert fix.status == "Inserted as a new cell below this cell."
+        fix.replace()
+        assert comm.sent[1]["command"] == "learnflow:replace-cell-with-fix"
+        refused = {"ok": False, "error": "no cell", "request_id": comm.sent[1]["request_id"]}
+        bridge._on_msg({"content": {"data": refused}})
+        assert fix.status.startswith("Not inserted: no cell.")
+    finally:
+        bridge.comm, bridge.available = saved
+
+
+def test_without_the_labextension_insert_says_exactly_what_will_happen(session: KernelSession) -> None:
+    assert not session.frontend_ready()  # nbclient-like: nobody answered the hello
+    card = FeedbackCard("debug", session)
+    card.on_reply(reply())
+    [fix] = find(card, CodeView)
+    assert fix.replace_label == ""  # replacing needs the extension
+    fix.insert()
+    assert "no LearnFlow extension" in fix.status and "below the next cell you run" in fix.status
+
+
 def test_rating_is_stored_as_feedback(session: KernelSession) -> None:
     card = session.ask(lambda context: StudentQuery(text="rate me", context=context))
     assert card is not None

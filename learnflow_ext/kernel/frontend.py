@@ -1,0 +1,93 @@
+"""Ask the notebook frontend to insert or replace a cell at once, over a comm.
+
+A widget callback cannot put a cell in the notebook: `set_next_input` only rides on the
+reply to the *next* execution. The LearnFlow labextension registers the comm target
+`learnflow.commands` on every notebook kernel (docs/labextension.md). When this kernel
+loads LearnFlow it opens that comm with a `hello`; a frontend with the extension answers,
+and from then on "Insert as new cell" / "Replace cell" are sent to it and act at once on
+the cell that shows the card. Without an answer (Notebook without the extension, VS Code,
+nbclient) nothing is sent and the caller falls back to `set_next_input`, saying so.
+"""
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger("learnflow.kernel")
+
+TARGET = "learnflow.commands"
+INSERT = "learnflow:insert-fix-below"
+REPLACE = "learnflow:replace-cell-with-fix"
+Answer = Callable[[dict[str, Any]], None]
+
+
+def current_cell_id(shell: Any) -> str | None:
+    """The frontend's id of the cell being run (JupyterLab and Notebook 7 send `cellId`)."""
+    kernel = getattr(shell, "kernel", None)
+    if kernel is None:
+        return None
+    try:
+        parent = kernel.get_parent("shell")
+    except Exception:  # an old ipykernel, or no request being handled
+        parent = getattr(kernel, "_parent", None) or {}
+    metadata = (parent or {}).get("metadata") or {}
+    cell_id = metadata.get("cellId")
+    return str(cell_id) if cell_id else None
+
+
+class FrontendBridge:
+    """The comm to the labextension; `available` once the frontend answered the hello."""
+
+    def __init__(self) -> None:
+        self.available = False
+        self.comm: Any = None
+        self._waiting: dict[str, Answer] = {}
+
+    def open(self) -> None:
+        try:
+            from comm import create_comm
+
+            self.comm = create_comm(target_name=TARGET, data={"command": "hello"})
+        except Exception:  # no kernel (terminal IPython), or no comm support
+            log.debug("no frontend comm", exc_info=True)
+            self.comm = None
+            return
+        self.comm.on_msg(self._on_msg)
+        self.comm.on_close(self._on_close)
+
+    def close(self) -> None:
+        if self.comm is not None:
+            try:
+                self.comm.close()
+            except Exception:
+                log.debug("closing the frontend comm failed", exc_info=True)
+        self.comm = None
+        self.available = False
+
+    def _on_close(self, _msg: Any) -> None:
+        self.available = False
+        self.comm = None
+
+    def _on_msg(self, msg: dict[str, Any]) -> None:
+        data = (msg.get("content") or {}).get("data") or {}
+        if data.get("command") == "hello":
+            self.available = bool(data.get("ok"))
+            return
+        answer = self._waiting.pop(str(data.get("request_id")), None)
+        if answer is not None:
+            answer(data)
+
+    def send(self, command: str, args: dict[str, Any], answer: Answer) -> bool:
+        """Ask the frontend to run `command`; False (nothing sent) when it has no extension."""
+        if not self.available or self.comm is None:
+            return False
+        request_id = uuid.uuid4().hex
+        self._waiting[request_id] = answer
+        try:
+            self.comm.send({"command": command, "args": args, "request_id": request_id})
+        except Exception:
+            self._waiting.pop(request_id, None)
+            log.warning("could not reach the frontend", exc_info=True)
+            return False
+        return True
