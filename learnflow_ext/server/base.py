@@ -12,6 +12,7 @@ from jupyter_server.auth.utils import HTTP_METHOD_TO_AUTH_ACTION
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from learnflow_agents.api import ApiError, Caller, int_param, json_object, seconds_param
+from learnflow_agents.api.errors import unstorable_parameter
 from learnflow_agents.runtime.engine import Engine
 from pydantic import BaseModel
 from tornado import web
@@ -150,6 +151,9 @@ class LearnFlowHandler(MethodsMixin, LearnFlowMixin, ExtensionHandlerMixin, APIH
             if not self.method_allowed():  # before authentication, see MethodsMixin
                 raise self.method_not_allowed()
             await super().prepare()  # identity: sets current_user
+            # Text no database can store (NUL, lone surrogates) in the path or a parameter.
+            if (bad := unstorable_parameter(self.path_args, self.request.query_arguments)) is not None:
+                raise bad
             if has_body:
                 await self._admit(limit, length)
         except (web.HTTPError, ApiError) as err:

@@ -3,6 +3,7 @@ pydantic's `ValidationError` as a message naming the field."""
 
 import json
 import re
+from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
 
@@ -33,6 +34,26 @@ class ApiError(Exception):
     def body(self) -> dict[str, Any]:
         """The document's `Error` schema."""
         return {"message": self.message, "reason": self.reason, "field": self.field}
+
+
+# PostgreSQL refuses NUL in text and Python's drivers refuse lone surrogates: a parameter
+# carrying either would fail in the database (a 500), so every door refuses it first.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable_parameter(
+    path_args: Iterable[Any], query_arguments: dict[str, list[bytes]]
+) -> ApiError | None:
+    """A 400 naming the path or query parameter that holds a NUL or a lone surrogate (or
+    bytes that are not UTF-8); None when every one is storable text."""
+    for value in path_args:
+        if isinstance(value, str) and _UNSTORABLE.search(value):
+            return ApiError(400, "the path contains a NUL or invalid character")
+    for name, values in query_arguments.items():
+        texts = [name, *(v.decode("utf-8", "surrogateescape") for v in values)]
+        if any(_UNSTORABLE.search(text) for text in texts):
+            return ApiError(400, f"{name[:40]}: contains a NUL or invalid character", name[:40])
+    return None
 
 
 def _phrase(status: int) -> str | None:

@@ -3,13 +3,13 @@
 
 import json
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from tornado import httputil, web
 
 from learnflow_agents.api import ApiError, Caller, json_object
+from learnflow_agents.api.errors import unstorable_parameter
 from learnflow_agents.api.instructor import CourseAccess
 from learnflow_agents.gateway import auth
 from learnflow_agents.gateway.auth import HubIdentity, HubLookupError
@@ -46,23 +46,6 @@ def hub_unavailable(err: HubLookupError, what: str) -> ApiError:
     return ApiError(
         503, f"{what}: the hub cannot be reached right now, retry shortly", retry_after=HUB_RETRY_AFTER
     )
-
-
-# PostgreSQL refuses NUL in text and Python's drivers refuse lone surrogates: a parameter
-# carrying either would fail in the database (a 500), so it is refused at the door.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-def unstorable_parameter(handler: web.RequestHandler) -> ApiError | None:
-    """A 400 naming the path or query parameter that holds a NUL or a lone surrogate."""
-    for value in [*handler.path_args, *handler.path_kwargs.values()]:
-        if isinstance(value, str) and _UNSTORABLE.search(value):
-            return ApiError(400, "the path contains a NUL or invalid character")
-    for name, values in handler.request.query_arguments.items():
-        texts = [name, *(v.decode("utf-8", "surrogateescape") for v in values)]
-        if any(_UNSTORABLE.search(text) for text in texts):
-            return ApiError(400, f"{name[:40]}: contains a NUL or invalid character", name[:40])
-    return None
 
 
 def token_from(request: httputil.HTTPServerRequest) -> str:
@@ -102,7 +85,7 @@ class ApiHandler(web.RequestHandler):
         self.set_header("Cache-Control", "no-store")
 
     async def prepare(self) -> None:
-        if (bad := unstorable_parameter(self)) is not None:
+        if (bad := unstorable_parameter(self.path_args, self.request.query_arguments)) is not None:
             raise bad
         token = token_from(self.request)
         if not token:
