@@ -70,8 +70,10 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_topics(args: argparse.Namespace) -> int:
     from learnflow_agents.bus import create_bus
+    from learnflow_agents.runtime.registry import tutors
 
     settings = _settings(args)
+    tutors()  # installed tutors' request topics are created with the built-ins'
 
     async def create() -> dict[str, Any]:
         bus = create_bus(settings.bus_url, prefix=settings.topic_prefix, partitions=settings.partitions)

@@ -19,7 +19,7 @@ from learnflow_agents.contracts import (
     encode,
     make_envelope,
 )
-from learnflow_agents.contracts.topics import register_request_topic
+from learnflow_agents.contracts.topics import register_request_topic, topic_specs
 from learnflow_agents.runtime.declaration import TutorSpec
 from learnflow_agents.runtime.handler import HandlerContext
 from learnflow_agents.runtime.handlers import TutorAgent
@@ -102,6 +102,10 @@ def test_a_declared_request_topic_is_on_the_wire_and_an_undeclared_one_is_not() 
         raw = encode(make_envelope("registry-test-requests", "s1", request))
         assert decode("registry-test-requests", raw).payload == request
         assert StudentQuery(text="hi", target_agent="registry-test").target_agent == "registry-test"
+        # `topics create` makes it on Kafka like a built-in request topic.
+        specs = {t.value: spec for t, spec in topic_specs(8).items()}
+        assert specs["registry-test-requests"] == specs[Topic.DEBUG_REQUESTS.value]
+        assert list(specs)[: len(Topic)] == [t.value for t in Topic]
         # A built-in topic keeps its payload: it cannot become another agent's request topic.
         with pytest.raises(ValueError, match="cannot be the request topic"):
             register_request_topic("sneaky", Topic.AGENT_RESPONSES)
@@ -114,6 +118,7 @@ def test_a_declared_request_topic_is_on_the_wire_and_an_undeclared_one_is_not() 
         topics._DECLARED_REQUEST_TOPICS.discard("registry-test-requests")
     with pytest.raises(ContractError):
         decode("registry-test-requests", raw)
+    assert "registry-test-requests" not in {t.value for t in topic_specs()}
 
 
 @pytest.mark.asyncio

@@ -91,11 +91,24 @@ class TopicSpec:
     retention_ms: int
 
 
-def topic_specs(partitions: int = 12) -> dict[Topic, TopicSpec]:
-    """The seed's retention per topic; `partitions` applies to the per-student topics."""
+class DeclaredTopic(str):
+    """An installed tutor's request topic: a name, not one of the protocol's Topic members."""
+
+    __slots__ = ()
+
+    @property
+    def value(self) -> str:
+        # Read like a Topic member's by the buses and `topics create`.
+        return str(self)
+
+
+def topic_specs(partitions: int = 12) -> dict[Topic | DeclaredTopic, TopicSpec]:
+    """The seed's retention per topic; `partitions` applies to the per-student topics.
+    Installed tutors' request topics (register_request_topic) are sized like the built-ins'."""
     week = 7 * DAY_MS
     small = max(1, min(partitions, 6))
-    return {
+    declared = sorted(t for t in _DECLARED_REQUEST_TOPICS if t not in Topic._value2member_map_)
+    specs: dict[Topic | DeclaredTopic, TopicSpec] = {
         Topic.STUDENT_QUERIES: TopicSpec(partitions, week),
         Topic.TRIAGE_ROUTING: TopicSpec(partitions, DAY_MS),
         Topic.CONCEPTS_REQUESTS: TopicSpec(partitions, week),
@@ -108,6 +121,8 @@ def topic_specs(partitions: int = 12) -> dict[Topic, TopicSpec]:
         Topic.STUDENT_STRUGGLE: TopicSpec(small, DAY_MS),
         Topic.DEAD_LETTER: TopicSpec(small, 14 * DAY_MS),
     }
+    specs.update({DeclaredTopic(t): TopicSpec(partitions, week) for t in declared})
+    return specs
 
 
 TOPIC_SPECS = topic_specs()
