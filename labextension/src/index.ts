@@ -1,7 +1,7 @@
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import type { Cell } from '@jupyterlab/cells';
-import { INotebookTracker } from '@jupyterlab/notebook';
+import { INotebookTracker, Notebook } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabIcon } from '@jupyterlab/ui-components';
@@ -80,7 +80,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         if (kernel) {
           registerKernelBridge(kernel, (command, args) => {
             tracker.currentWidget !== panel && app.shell.activateById(panel.id);
-            return commands.execute(command, args as any);
+            // The notebook whose kernel asked, whichever one has the focus.
+            return commands.execute(command, { ...args, _panel: panel } as any);
           });
         }
       };
@@ -182,12 +183,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const applyFix =
       (place: typeof insertBelow) =>
       (args: ReadonlyPartialJSONObject): void => {
-        const nb = currentNotebook();
+        const nb = ((args._panel as any)?.content as Notebook | undefined) ?? currentNotebook();
         const code = typeof args.code === 'string' ? args.code : bestCode(lastReply() ?? ({} as AgentReply))?.code;
         if (!nb || !code) {
-          return;
+          throw new Error(nb ? 'no code to insert' : 'no notebook is open');
         }
-        place(nb, code, (args._cell as unknown as Cell) ?? cellById(nb, args.cell_id));
+        const cell = (args._cell as unknown as Cell) ?? cellById(nb, args.cell_id);
+        if (args.cell_id && !cell) {
+          // The card's cell was deleted: say so rather than act on whichever cell is active.
+          throw new Error('the cell that showed this card is no longer in the notebook');
+        }
+        place(nb, code, cell);
       };
     commands.addCommand(CommandIDs.insertFixBelow, {
       label: 'Insert LearnFlow Fix as New Cell',

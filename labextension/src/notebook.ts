@@ -6,7 +6,7 @@
 import type { Cell, CodeCell } from '@jupyterlab/cells';
 import { INotebookTracker, Notebook, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
-import { Panel, Widget } from '@lumino/widgets';
+import { Panel } from '@lumino/widgets';
 import { CardHandlers, renderReply } from './card';
 import { button, h } from './dom';
 import { latestReply } from './events';
@@ -36,6 +36,31 @@ export function cellError(cell: Cell): CellError | null {
     }
   }
   return null;
+}
+
+/** A kernel card's plain text starts with its header: "🩺 Debug agent · done · …". */
+const CARD_HEADER = /^\S+ [\w -]+ · (working|streaming|done|error)\b/u;
+
+/**
+ * The index among the cell's outputs of the LearnFlow card the kernel showed for its error
+ * (marked `metadata.learnflow.card`; older kernels by their header), or -1.
+ */
+export function kernelCardIndex(cell: Cell): number {
+  if (cell.model.type !== 'code') {
+    return -1;
+  }
+  const outputs = (cell as CodeCell).model.outputs;
+  for (let i = 0; i < outputs.length; i++) {
+    const out = outputs.get(i).toJSON() as any;
+    if (out.output_type !== 'display_data') {
+      continue;
+    }
+    const text = Array.isArray(out.data?.['text/plain']) ? out.data['text/plain'].join('') : String(out.data?.['text/plain'] ?? '');
+    if (out.metadata?.learnflow?.card || CARD_HEADER.test(text)) {
+      return i;
+    }
+  }
+  return -1;
 }
 
 export class NotebookIntegration {
@@ -84,7 +109,12 @@ export class NotebookIntegration {
       return;
     }
     this.hooked.add(cell);
-    (cell as CodeCell).model.outputs.changed.connect(() => setTimeout(() => this.decorate(cell), 0));
+    (cell as CodeCell).model.outputs.changed.connect(() =>
+      setTimeout(() => {
+        this.removeStaleBars(cell);
+        this.decorate(cell);
+      }, 0)
+    );
     this.decorate(cell);
   }
 
@@ -97,8 +127,12 @@ export class NotebookIntegration {
     }
     const area = (cell as CodeCell).outputArea;
     const child = area?.widgets[error.index] as Panel | undefined;
-    const output: Widget | undefined = child?.widgets?.[1] ?? child;
-    if (!output || output.node.querySelector(`.${EXPLAIN_CLASS}`)) {
+    if (!area || !child) {
+      return;
+    }
+    // The bar goes right after the error output, outside the traceback's (pink) box.
+    const next = child.node.nextElementSibling;
+    if (next?.classList.contains('lf-explain-bar')) {
       return;
     }
     const host = h('div', { class: 'lf-inline', 'aria-live': 'polite' });
@@ -107,7 +141,50 @@ export class NotebookIntegration {
       'aria-label': `Explain this error with LearnFlow: ${error.ename}`,
       title: 'Ask LearnFlow why this failed and how to fix it (Alt+Shift+E)'
     });
-    output.node.append(h('div', { class: 'lf-explain-bar' }, explain, host));
+    child.node.insertAdjacentElement('afterend', h('div', { class: 'lf-explain-bar' }, explain, host));
+  }
+
+  /** Bars left behind by outputs that are gone (the cell ran again, outputs cleared). */
+  private removeStaleBars(cell: Cell): void {
+    const area = (cell as CodeCell).outputArea;
+    if (!area) {
+      return;
+    }
+    const error = cellError(cell);
+    const keep = error ? (area.widgets[error.index]?.node.nextElementSibling ?? null) : null;
+    area.node.querySelectorAll(':scope > .lf-explain-bar').forEach(bar => {
+      if (bar !== keep) {
+        bar.remove();
+      }
+    });
+  }
+
+  /**
+   * The answer this error already has: the kernel's card among the outputs, or the one an
+   * earlier click put under it. One error, one answer.
+   */
+  existingAnswer(cell: Cell): HTMLElement | null {
+    const index = kernelCardIndex(cell);
+    const area = (cell as CodeCell).outputArea;
+    if (index >= 0 && area?.widgets[index]) {
+      return area.widgets[index].node;
+    }
+    for (const { host, cell: owner } of this.inline.values()) {
+      if (owner === cell && host.isConnected && host.querySelector('.lf-card, .lf-working')) {
+        return host;
+      }
+    }
+    return null;
+  }
+
+  /** Scroll to an answer and make it stand out for a moment. */
+  private showAnswer(answer: HTMLElement, host?: HTMLElement): void {
+    answer.scrollIntoView?.({ block: 'center', behavior: 'smooth' });
+    answer.classList.add('lf-flash');
+    setTimeout(() => answer.classList.remove('lf-flash'), 2000);
+    if (host && host !== answer) {
+      host.replaceChildren(h('em', { class: 'lf-already' }, 'LearnFlow already answered this error: the answer is below.'));
+    }
   }
 
   /** Send the cell's error; the answer fills the sidebar and the inline host. */
@@ -119,6 +196,11 @@ export class NotebookIntegration {
     if (!host) {
       this.decorate(cell);
       host = cell.node.querySelector('.lf-inline') as HTMLElement | undefined;
+    }
+    const answered = this.existingAnswer(cell);
+    if (answered) {
+      this.showAnswer(answered, host);
+      return null;
     }
     this.openSidebar();
     const label = `${error.ename}: ${error.evalue}`.slice(0, 300);
@@ -228,21 +310,41 @@ export function registerKernelBridge(
   kernel: Kernel.IKernelConnection,
   run: (command: string, args: Record<string, unknown>) => Promise<unknown>
 ): void {
+  const serve = (comm: Kernel.IComm) => {
+    const handle = (data: any) => {
+      // Every answer names the request it answers (the kernel may have several in flight).
+      const answer = (reply: Record<string, unknown>) =>
+        comm.send({ command: data.command, ...(data.request_id ? { request_id: data.request_id } : {}), ...reply });
+      if (data && data.command === 'hello') {
+        // The kernel asks whether this frontend can insert and replace cells at once.
+        answer({ ok: true, commands: KERNEL_COMMANDS });
+      } else if (data && KERNEL_COMMANDS.includes(data.command)) {
+        void run(data.command, (data.args ?? {}) as Record<string, unknown>)
+          .then(() => answer({ ok: true }))
+          .catch(err => answer({ ok: false, error: String(err instanceof Error ? err.message : err) }));
+      } else if (data && data.command) {
+        answer({ ok: false, error: 'not allowed' });
+      }
+    };
+    comm.onMsg = msg => handle(msg.content.data);
+    return handle;
+  };
   try {
+    // A kernel that loads LearnFlow after this opens the comm itself, with a hello.
     kernel.registerCommTarget('learnflow.commands', (comm: Kernel.IComm, open: KernelMessage.ICommOpenMsg) => {
-      const handle = (data: any) => {
-        if (data && KERNEL_COMMANDS.includes(data.command)) {
-          void run(data.command, (data.args ?? {}) as Record<string, unknown>)
-            .then(() => comm.send({ ok: true, command: data.command }))
-            .catch(err => comm.send({ ok: false, command: data.command, error: String(err) }));
-        } else if (data && data.command) {
-          comm.send({ ok: false, command: data.command, error: 'not allowed' });
-        }
-      };
-      comm.onMsg = msg => handle(msg.content.data);
-      handle(open.content.data);
+      serve(comm)(open.content.data);
     });
   } catch {
     /* already registered on this kernel */
+  }
+  try {
+    // A kernel that already has LearnFlow (the LearnFlow kernel preloads it) learns of this
+    // frontend now; a kernel without it closes the comm, which is harmless.
+    const comm = kernel.createComm('learnflow.commands');
+    serve(comm);
+    comm.onClose = () => undefined;
+    void Promise.resolve(comm.open({ command: 'frontend-hello', commands: KERNEL_COMMANDS })).catch(() => undefined);
+  } catch {
+    /* the kernel is gone or has no comms */
   }
 }

@@ -45,16 +45,30 @@ class FrontendBridge:
         self._waiting: dict[str, Answer] = {}
 
     def open(self) -> None:
-        try:
-            from comm import create_comm
+        """Say hello to a frontend already there, and listen for one that comes later.
 
-            self.comm = create_comm(target_name=TARGET, data={"command": "hello"})
+        A frontend with the extension that connects after this (the LearnFlow kernel loads
+        it at start-up, before any frontend) opens the comm itself (`frontend-hello`).
+        """
+        try:
+            from comm import create_comm, get_comm_manager
+
+            get_comm_manager().register_target(TARGET, self._on_frontend_open)
+            self._use(create_comm(target_name=TARGET, data={"command": "hello"}))
         except Exception:  # no kernel (terminal IPython), or no comm support
             log.debug("no frontend comm", exc_info=True)
             self.comm = None
-            return
-        self.comm.on_msg(self._on_msg)
-        self.comm.on_close(self._on_close)
+
+    def _use(self, comm: Any) -> None:
+        self.comm = comm
+        comm.on_msg(self._on_msg)
+        comm.on_close(self._on_close)
+
+    def _on_frontend_open(self, comm: Any, msg: dict[str, Any]) -> None:
+        data = (msg.get("content") or {}).get("data") or {}
+        self._use(comm)
+        # Only the labextension opens this target, and it says which commands it runs.
+        self.available = set(data.get("commands") or ()) >= {INSERT, REPLACE}
 
     def close(self) -> None:
         if self.comm is not None:
@@ -65,7 +79,10 @@ class FrontendBridge:
         self.comm = None
         self.available = False
 
-    def _on_close(self, _msg: Any) -> None:
+    def _on_close(self, msg: Any) -> None:
+        closed = (msg.get("content") or {}).get("comm_id") if isinstance(msg, dict) else None
+        if self.comm is not None and closed not in (None, getattr(self.comm, "comm_id", None)):
+            return  # an older comm closed; the one in use is still open
         self.available = False
         self.comm = None
 

@@ -207,6 +207,29 @@ def test_with_the_labextension_insert_and_replace_act_on_the_cards_cell(session:
         bridge.comm, bridge.available = saved
 
 
+def test_a_frontend_that_opens_the_comm_itself_is_used() -> None:
+    from learnflow_ext.kernel.frontend import FrontendBridge
+
+    class OpenedByFrontend(FakeComm):
+        comm_id = "c1"
+
+        def on_msg(self, callback: object) -> None: ...
+
+        def on_close(self, callback: object) -> None: ...
+
+    bridge = FrontendBridge()
+    commands = ["learnflow:insert-fix-below", "learnflow:replace-cell-with-fix"]
+    bridge._on_frontend_open(OpenedByFrontend(), {"content": {"data": {"commands": commands}}})
+    assert bridge.available
+    answers: list[dict] = []
+    assert bridge.send("learnflow:insert-fix-below", {"code": "x = 1"}, answers.append)
+    request = bridge.comm.sent[0]["request_id"]
+    bridge._on_msg({"content": {"data": {"ok": True, "request_id": request}}})
+    assert answers == [{"ok": True, "request_id": request}]
+    bridge._on_close({"content": {"comm_id": "c1"}})
+    assert not bridge.available and not bridge.send("learnflow:insert-fix-below", {}, answers.append)
+
+
 def test_without_the_labextension_insert_says_exactly_what_will_happen(session: KernelSession) -> None:
     assert not session.frontend_ready()  # nbclient-like: nobody answered the hello
     card = FeedbackCard("debug", session)
