@@ -14,30 +14,41 @@ from typing import Any
 from learnflow_agents.api.errors import ApiError
 
 OPENAPI_DOCUMENT = Path(__file__).with_name("openapi.yaml")
+# The instructor API's paths and schemas: the gateway serves them, a student's server does not.
+INSTRUCTOR_DOCUMENT = Path(__file__).with_name("instructor.yaml")
 SERVER_PREFIX = "/learnflow/api/"
 # Answered by the student's own server only: its mode, engine and database (in cluster
 # mode it reports the gateway's reachability, which the gateway cannot report about itself).
 SERVER_ONLY = ("/learnflow/api/status",)
 
 
-@functools.cache
-def openapi_document() -> dict[str, Any]:
-    """openapi.yaml, parsed once."""
+def _load(path: Path) -> dict[str, Any]:
     import yaml  # the wrappers' dependency (jupyter_server, jupyterhub), not every agent's
 
-    document = yaml.safe_load(OPENAPI_DOCUMENT.read_text(encoding="utf-8"))
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(document, dict)
     return document
 
 
 @functools.cache
+def openapi_document() -> dict[str, Any]:
+    """openapi.yaml, parsed once."""
+    return _load(OPENAPI_DOCUMENT)
+
+
+@functools.cache
 def _gateway_document(prefix: str) -> dict[str, Any]:
     document = copy.deepcopy(openapi_document())
+    instructor = _load(INSTRUCTOR_DOCUMENT)
+    document["paths"].update(instructor["paths"])
+    for section, entries in instructor["components"].items():
+        document["components"].setdefault(section, {}).update(entries)
     document["info"]["title"] = "LearnFlow gateway API"
     document["info"]["description"] = (
         "The LearnFlow student API as the gateway (a JupyterHub service) serves it: the same "
         "resources and shapes as a student's Jupyter server under /learnflow/api/, here under "
-        f"{prefix}api/. Every call needs `Authorization: token <JupyterHub token>`; the caller is "
+        f"{prefix}api/, and the instructor API under {prefix}api/instructor/. Every call needs "
+        "`Authorization: token <JupyterHub token>`; the caller is "
         "whoever the hub says the token belongs to (401 without a token the hub recognises, 503 "
         "with Retry-After while the hub cannot be asked). A student's server in cluster mode "
         "forwards its /learnflow/api/ calls here unchanged."

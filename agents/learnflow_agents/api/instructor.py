@@ -8,6 +8,7 @@ whole (`Instructor.everything()`). Every answer is limited to `Instructor.access
 
 import asyncio
 import dataclasses
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -16,7 +17,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from learnflow_agents.api.errors import ApiError
+from learnflow_agents.api.errors import ApiError, int_param
 from learnflow_agents.runtime.health import store_health
 from learnflow_agents.store import Store, analytics
 
@@ -95,21 +96,27 @@ def plain(value: Any) -> Any:
 
 
 def since_param(raw: str | None) -> datetime | None:
-    if not raw:
+    """An RFC 3339 time (or ISO 8601 without a zone, meaning UTC); else a 400 naming `since`
+    (an empty one too: it is no time, and leaving it out means no limit)."""
+    if raw is None:
         return None
+    # RFC 3339 allows a lower-case t and z, and a leap second (read as the second before it).
+    text = re.sub(r"(T\d\d:\d\d:)60", r"\g<1>59", raw.strip().upper())
     try:
-        value = datetime.fromisoformat(raw)
+        value = datetime.fromisoformat(text)
     except ValueError:
         raise ApiError(400, "since: not an ISO 8601 time", "since") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # Within a day of the calendar's ends: before everything, or after it.
+        return datetime.min.replace(tzinfo=UTC) if value.year == 1 else datetime.max.replace(tzinfo=UTC)
 
 
 def limit_param(raw: str | None, default: int, top: int = MAX_PAGE) -> int:
-    if raw is None:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= top:
-        raise ApiError(400, f"limit: an integer 1..{top}", "limit")
-    return int(raw)
+    return int_param(raw, "limit", default, 1, top)
 
 
 def _course(who: Instructor, course: str | None) -> str | None:
