@@ -10,7 +10,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_the_launcher_finds_the_learnflow_kernels_logos() -> None:
     specs = KernelSpecManager(kernel_dirs=[str(REPO / "kernels")]).get_all_specs()
-    resources = specs["learnflow-python3"]["resources"]
+    # jupyter_server lists a spec's resources from the logo-* files of its directory.
+    directory = Path(specs["learnflow-python3"]["resource_dir"])
+    resources = {p.stem if p.suffix == ".png" else "logo-svg": str(p) for p in directory.glob("logo-*")}
     assert {"logo-32x32", "logo-64x64", "logo-svg"} <= set(resources)
     for name, size in (("logo-32x32", 32), ("logo-64x64", 64)):
         data = Path(resources[name]).read_bytes()
