@@ -596,3 +596,40 @@ def test_nul_and_invalid_text_in_parameters_is_a_400(hub: Hub, carol: str, user:
     )
     assert r.status in (400, 404), (path, r.head, r.text()[:300])
     assert json.loads(r.body), r.text()
+
+
+BAD_TEXT = ["\u0000", "\ud800", "a\udfffb"]
+STRING_FIELDS = [
+    ("api/queries", lambda bad: {"text": "hi " + bad}),
+    ("api/queries", lambda bad: {"text": "hi", "code": "x = 1  # " + bad}),
+    ("api/queries", lambda bad: {"text": "hi", "traceback": "Traceback\n" + bad}),
+    (
+        "api/queries",
+        lambda bad: {"text": "hi", "variables": [{"name": "x" + bad, "type": "int", "repr": bad}]},
+    ),
+    ("api/queries", lambda bad: {"text": "hi", "course_id": "py101" + bad}),
+    ("api/queries", lambda bad: {"text": "hi", "source": bad}),
+    ("api/queries", lambda bad: {"text": "hi", "target_agent": "concepts" + bad}),
+    ("api/queries", lambda bad: {"text": "hi", "context": {"topics_covered": ["loops" + bad]}}),
+    ("api/queries", lambda bad: {"text": "hi", "context": {"mastery": {"loops" + bad: 0.5}}}),
+    ("api/queries", lambda bad: {"text": "hi", "exercise_id": "can-ride" + bad, "code": "x = 1"}),
+    ("api/attempts", lambda bad: {"exercise_id": "can-ride", "code": "def f():\n    return '" + bad + "'"}),
+    ("api/attempts", lambda bad: {"exercise_id": "can-ride", "code": "x = 1", "course_id": bad}),
+    ("api/feedback", lambda bad: {"reply_id": str(uuid.uuid4()), "comment": "nice " + bad}),
+]
+
+
+@pytest.mark.parametrize("bad", BAD_TEXT, ids=["nul", "surrogate", "low-surrogate"])
+@pytest.mark.parametrize(("path", "build"), STRING_FIELDS)
+def test_escaped_nul_and_surrogates_in_any_field_are_never_a_500(
+    hub: Hub, classroom_db: str, path: str, build: Any, bad: str
+) -> None:
+    """JSON escapes (`\\u0000`, `\\ud800`) put text PostgreSQL cannot store into any field;
+    each door must answer 4xx (or accept it cleaned), never fail in the database."""
+    before = query_ids(classroom_db, "alice")
+    body = json.dumps(build(bad))  # ensure_ascii: the bad characters travel as escapes
+    r = send(hub, "alice", "POST", path, body, headers={"Content-Type": "application/json"})
+    assert r.status_code in (202, 400, 403), (path, r.status_code, r.text[:300])
+    assert r.json() is not None
+    if r.status_code != 202:
+        assert query_ids(classroom_db, "alice") == before

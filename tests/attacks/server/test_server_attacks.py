@@ -509,3 +509,33 @@ async def test_another_site_cannot_open_the_students_event_socket(
     same = f"http://127.0.0.1:{jp_http_port}"
     ws = await websocket_connect(HTTPRequest(url, headers={"Cookie": cookie, "Origin": same}))
     ws.close()
+
+
+ESCAPED_BODIES = [
+    ("queries", {"text": "hi \u0000"}),
+    ("queries", {"text": "hi \ud800"}),
+    ("queries", {"text": "hi", "traceback": "Traceback\n\u0000"}),
+    ("queries", {"text": "hi", "traceback": "Traceback\n\udfff"}),
+    ("queries", {"text": "hi", "variables": [{"name": "x\ud800", "type": "int", "repr": "\u0000"}]}),
+    ("queries", {"text": "hi", "course_id": "py101\u0000"}),
+    ("queries", {"text": "hi", "course_id": "py101\ud800"}),
+    ("queries", {"text": "hi", "source": "\ud800"}),
+    ("queries", {"text": "hi", "context": {"topics_covered": ["loops\u0000"]}}),
+    ("queries", {"text": "hi", "context": {"mastery": {"loops\ud800": 0.5}}}),
+    ("attempts", {"exercise_id": "can-ride", "code": "def f():\n    return '\ud800'"}),
+    ("attempts", {"exercise_id": "can-ride", "code": "x = 1", "course_id": "\u0000"}),
+    ("feedback", {"reply_id": str(uuid.uuid4()), "comment": "nice \ud800"}),
+    ("feedback", {"reply_id": str(uuid.uuid4()), "comment": "nice \u0000"}),
+]
+
+
+@pytest.mark.parametrize(("path", "data"), ESCAPED_BODIES)
+async def test_escaped_nul_and_surrogates_are_never_a_500(
+    jp_fetch: Any, learnflow: Any, db_url: str, path: str, data: dict[str, Any]
+) -> None:
+    await learnflow.host.get()
+    r = await call(jp_fetch, "POST", path, body=json.dumps(data).encode())
+    assert r.code in (202, 400, 403), (path, r.code, r.body[:300])
+    assert loads(r)
+    if r.code != 202:
+        assert query_ids(db_url, OWNER) == set()
