@@ -13,8 +13,12 @@ from learnflow_agents.store.base import StoreBase, chunks, utc_now
 from learnflow_agents.store.records import OutboxEvent, OutboxRow, Redrive
 from learnflow_agents.store.schema import outbox, queries
 
-# The events that move a query forward (to triage, to an agent): what a re-drive re-sends.
-DRIVE_TOPICS = tuple(sorted({Topic.STUDENT_QUERIES.value, *(t.value for t in AGENT_REQUEST_TOPIC.values())}))
+
+def drive_topics() -> tuple[str, ...]:
+    """The events that move a query forward (to triage, to an agent): what a re-drive
+    re-sends. Read when needed: installed tutors add their request topics at run time."""
+    return tuple(sorted({str(Topic.STUDENT_QUERIES), *(str(t) for t in AGENT_REQUEST_TOPIC.values())}))
+
 OPEN_STATUSES = ("pending", "routed")
 
 MAX_ERROR = 4_000
@@ -214,7 +218,7 @@ class OutboxMixin(StoreBase):
                     .where(
                         outbox.c.query_id.in_(part),
                         outbox.c.topic_prefix == mine,
-                        outbox.c.topic.in_(DRIVE_TOPICS),
+                        outbox.c.topic.in_(drive_topics()),
                     )
                     .values(sent_at=None, lease_until=None)
                 )
