@@ -237,13 +237,16 @@ class ReplyView:
         if self.status_line():
             out.append(self.status_line())
         if self.body_markdown():
-            out.append(plain(self.body_markdown()))
+            # Plain text keeps `code` in backticks (a plain-text convention); bold markers go.
+            out.append(self.body_markdown().replace("**", ""))
         reply = self.reply
         if reply is not None:
             for block in reply.code_blocks:
                 indented = "\n".join(f"    {line}" for line in block.code.rstrip().splitlines())
                 out.append(f"{code_title(block)}:\n{indented}")
-            out.extend(plain(line) for line in _results_markdown(reply) + _progress_markdown(reply))
+            out.extend(
+                line.replace("**", "") for line in _results_markdown(reply) + _progress_markdown(reply)
+            )
             for number, hint in enumerate(self.visible_hints(), 1):
                 out.append(f"Hint {number}: {hint}")
             if self.hidden_hint_count():
@@ -251,10 +254,10 @@ class ReplyView:
             if reply.concepts:
                 out.append("Related concepts: " + ", ".join(reply.concepts))
         out.extend(
-            plain(
+            (
                 f"{agent_title(related.agent)}: {related.summary}\n"
                 f"{without_repeats(related.summary, related.explanation)}"
-            ).rstrip()
+            ).replace("**", "").rstrip()
             for related in self.related
         )
         return "\n\n".join(out)

@@ -36,13 +36,30 @@ def test_every_notebook_has_a_test() -> None:
     assert {name for name in shipped if f'run("{name}")' not in source} == set()
 
 
+# Shipped without outputs: a newcomer's cards must not read "done" before anything ran.
+CLEAN = {"welcome.ipynb"}
+
+
 def test_only_tagged_cells_fail() -> None:
-    # Untagged failing cells would stop nbclient and nbval; tagged ones must really fail.
+    # Untagged failing cells would stop nbclient and nbval; tagged ones must really fail
+    # (checked on the stored outputs here, and on a fresh run for the notebooks shipped clean).
     for path in NOTEBOOKS.rglob("*.ipynb"):
+        if str(path.relative_to(NOTEBOOKS)) in CLEAN:
+            continue
         notebook = nbformat.read(path, as_version=4)
         for cell in notebook.cells:
             if "raises-exception" in cell.metadata.get("tags", []):
                 assert any(o["output_type"] == "error" for o in cell.outputs), (path, cell.source)
+
+
+def test_welcome_ships_without_outputs() -> None:
+    for name in CLEAN:
+        notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+        code = [c for c in notebook.cells if c.cell_type == "code"]
+        assert code and all(c.outputs == [] and c.execution_count is None for c in code), name
+        # nbval compares the outputs of cells tagged nbval-check-output: none to compare here.
+        assert not [c for c in code if "nbval-check-output" in c.metadata.get("tags", [])], name
+        assert "widgets" not in notebook.metadata, name
 
 
 def test_welcome(student: Path) -> None:
@@ -58,19 +75,24 @@ def test_welcome(student: Path) -> None:
     asked = outputs_of(notebook, "%learnflow ask what is the difference")
     assert "Concepts agent · done" in asked and "tuple" in asked
     loops = outputs_of(notebook, "%learnflow exercise loops")
-    assert "Learn 'lists' and 'functions' first" in loops
-    assert "known_topics=lists,functions" in loops
-    declared = outputs_of(notebook, "%learnflow config known_topics=lists,functions")
-    assert "known_topics    lists, functions" in declared
+    assert "Learn 'functions' and 'conditionals' first" in loops
+    assert "known_topics+=functions,conditionals" in loops
+    declared = outputs_of(notebook, "%learnflow config known_topics+=functions,conditionals")
+    assert "known_topics    functions, conditionals" in declared
     assert "Exercise: " in declared and "for-loops)" in declared
     assert "Exercise: Swap two variables" in outputs_of(notebook, "%learnflow exercise variables")
     assert outputs_of(notebook, "%learnflow hint").startswith("Hint 1: ")
     assert "Alan Grace" in outputs_of(notebook, 'left = "Grace"')
     checked = outputs_of(notebook, "%learnflow check")
-    assert "All 3 tests passed" in checked and "Score: 3/3" in checked
+    assert "All 3 tests passed" in checked and "Tests: 3/3 passed" in checked
+    assert checked.count("All 3 tests passed") == 1  # the summary is not repeated
     progress = outputs_of(notebook, "%learnflow progress")
     assert "Progress agent · done" in progress
-    assert "passed 1 exercise(s) in 1 attempt(s)" in progress
+    assert "passed 1 exercise in 1 attempt" in progress
+    # The deliberate errors really fail (the notebook ships without outputs to show it).
+    for cell in notebook.cells:
+        if "raises-exception" in cell.metadata.get("tags", []):
+            assert any(o["output_type"] == "error" for o in cell.outputs), cell.source
     assert " · working" not in "".join(cell_text(c) for c in notebook.cells)
 
 
