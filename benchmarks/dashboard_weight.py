@@ -36,7 +36,8 @@ from pathlib import Path
 
 import nbformat
 import sqlalchemy as sa
-from learnflow_agents.contracts import StruggleAlert, StruggleLevel, StudentQuery
+from learnflow_agents.contracts import AgentReply, StruggleAlert, StruggleLevel, StudentQuery
+from learnflow_agents.contracts.reply import Provenance
 from learnflow_agents.store import Store
 from learnflow_agents.store.base import utc_now
 from learnflow_agents.store.schema import agent_heartbeats, queries, replies
@@ -54,6 +55,19 @@ ERRORS = ["NameError", "TypeError", "IndexError", "KeyError", "AttributeError", 
 AGENTS = ["triage", "concepts", "code-review", "debug", "exercise", "progress"]
 TARGET_BYTES = 2_000_000
 TARGET_SECONDS = 3.0
+
+
+def _reply(query_id: uuid.UUID, error_type: str) -> dict:
+    """A debug reply as the agents store it (the drill-down reads it back as an AgentReply)."""
+    reply = AgentReply(
+        query_id=query_id,
+        agent="debug",
+        summary=f"{error_type}: the list has no item at that index",
+        explanation="`x[3]` asks for the fourth item of a one-item list. " * 8,
+        provenance=Provenance(agent="debug", provider="offline"),
+        data={"error_type": error_type},
+    )
+    return reply.model_dump(mode="json")
 
 
 def seed(url: str, students: int, topics: int, seed_value: int = 18) -> None:
@@ -98,7 +112,7 @@ def seed(url: str, students: int, topics: int, seed_value: int = 18) -> None:
                         "query_id": qid,
                         "agent": "debug",
                         "student_id": sid,
-                        "reply": {"data": {"error_type": rng.choice(ERRORS)}},
+                        "reply": _reply(qid, rng.choice(ERRORS)),
                         "provider": "offline",
                         "latency_ms": 12.0,
                         "created_at": now - timedelta(hours=rng.randint(1, 100)),

@@ -13,6 +13,7 @@ from learnflow_ext.instructor import charts
 from learnflow_ext.instructor.data import DataSource, Filters, Snapshot, take_snapshot
 from learnflow_ext.instructor.export import export_csv
 from learnflow_ext.instructor.render import agents_html, conversation_html, struggles_html
+from learnflow_ext.widgets.highlight import escape
 
 log = logging.getLogger("learnflow.instructor")
 
@@ -52,6 +53,7 @@ class ClassDashboard(widgets.VBox):
         self.snapshot: Snapshot | None = None
         self._seen_alerts: set[tuple[str, datetime]] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._showing: str | None = None
 
         self.course = widgets.Dropdown(options=[ALL], value=ALL, description="Course")
         self.group = widgets.Dropdown(options=[ALL], value=ALL, description="Group")
@@ -190,18 +192,27 @@ class ClassDashboard(widgets.VBox):
 
     def show_student(self, student_id: str) -> None:
         """Drill into one student: their recent queries and the replies they received."""
+        if self._showing == student_id:
+            return  # the dropdown and the heatmap echo the selection back: load once
+        self._showing = student_id
+        try:
+            if self.student.value != student_id and student_id in self.student.options:
+                self.student.value = student_id
+            if self.heatmap.selected != student_id:
+                self.heatmap.selected = student_id
+        finally:
+            self._showing = None
+        # A click on the heatmap shows the student at once (or why they cannot be shown).
+        self.tabs.selected_index = STUDENT_TAB
         try:
             items = self.source.student_queries(student_id)
         except Exception as err:
-            self.conversation.value = f"<span style='color:#d73027'>Could not load {student_id}: {err}</span>"
+            self.conversation.value = (
+                f"<span style='color:#d73027'>Could not load {escape(student_id)}: "
+                f"{escape(type(err).__name__)}: {escape(str(err)[:300])}</span>"
+            )
             return
-        if self.student.value != student_id and student_id in self.student.options:
-            self.student.value = student_id
-        if self.heatmap.selected != student_id:
-            self.heatmap.selected = student_id
         self.conversation.value = conversation_html(student_id, items)
-        # A click on the heatmap shows the student at once, not only selects them.
-        self.tabs.selected_index = STUDENT_TAB
 
     def export(self, directory: str | Path | None = None) -> list[Path]:
         snapshot = self.snapshot or self.refresh()

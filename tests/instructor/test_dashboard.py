@@ -209,3 +209,27 @@ def test_the_heatmap_module_draws_and_reports_clicks(tmp_path: Path) -> None:
     assert "overflow:auto" in result["before"]["scroll"] and "max-width:100%" in result["before"]["scroll"]
     assert result["afterCell"] == {"selected": "bob", "saved": ["bob"]}
     assert result["afterName"] == {"selected": "alice", "saved": ["bob", "alice"]}
+
+
+def test_a_click_loads_the_student_once_and_shows_why_it_failed(local_source: LocalStoreSource) -> None:
+    dash = ClassDashboard(local_source, live=False)
+    calls: list[str] = []
+    real = local_source.student_queries
+
+    def counting(student_id: str, limit: int = 20):  # type: ignore[no-untyped-def]
+        calls.append(student_id)
+        return real(student_id, limit)
+
+    local_source.student_queries = counting  # type: ignore[method-assign]
+    dash.heatmap.selected = "bob"
+    assert calls == ["bob"]  # the dropdown and the heatmap echo the choice; it is loaded once
+
+    def broken(student_id: str, limit: int = 20):  # type: ignore[no-untyped-def]
+        raise RuntimeError("<gateway down>")
+
+    local_source.student_queries = broken  # type: ignore[method-assign]
+    dash.tabs.selected_index = 0
+    dash.heatmap.selected = "alice"
+    assert dash.tabs.selected_index == STUDENT_TAB  # shown even when loading fails, with the reason
+    assert "Could not load alice: RuntimeError: &lt;gateway down&gt;" in dash.conversation.value
+    dash.close()
