@@ -66,9 +66,8 @@ class TriageAgent:
             decision = classify(query)
         else:
             decision = await self.llm.route(query, ctx, lambda: asyncio.to_thread(classify, query))
-        target = AgentName(decision.target_agent)
-        await ctx.note(
-            f"routed to the {target.value} agent ({decision.confidence:.0%}): {decision.reasoning}"
-        )
+        target = decision.target_agent
+        await ctx.note(f"routed to the {target} agent ({decision.confidence:.0%}): {decision.reasoning}")
         request = AgentRequest(query=query, routing=decision)
+        # The target's topic from the map its declaration joined (the built-ins' wire names).
         return Outcome(routing=decision, forward=[(AGENT_REQUEST_TOPIC[target], request)])
