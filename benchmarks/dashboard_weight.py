@@ -12,16 +12,21 @@ and prints:
 * the time to execute the dashboard cell (the kernel's side of the first view) and the
   whole notebook, kernel start included.
 
-    python benchmarks/dashboard_weight.py [--students 60] [--topics 15] [--keep DIR]
+    python benchmarks/dashboard_weight.py [--students 60] [--topics 15] [--keep DIR] [--browser]
+
+With ``--browser`` it also starts ``jupyter lab`` on the seeded store and, in Chromium through
+Playwright (the labextension's node_modules), times "run the dashboard cell" -> "heatmap
+drawn" and counts the bytes the kernel's websocket delivered meanwhile.
 
 Targets (issue 18): < 2 MB per open, < 3 s to first view. Exit status 1 if over.
 
 To measure another version of the dashboard, put its package first on the kernel's path:
 ``git archive <commit> learnflow_ext | tar -x -C /tmp/old`` then ``PYTHONPATH=/tmp/old python
 benchmarks/dashboard_weight.py``. On 2 shared cores (60 students x 15 topics), plotly charts
-(093f883): 20,461,112 bytes saved, 20,399,241 of widget state, dashboard cell 2.7-7.6 s;
-HTML charts and one anywidget heatmap: 127,221 bytes saved, 93,596 of widget state, 0.9-1.6 s.
-The browser's side is not timed here: it no longer parses four copies of plotly.js.
+(093f883): 20,461,112 bytes saved, 20,399,241 of widget state, dashboard cell 2.7-7.6 s, in
+the browser 9.0-19.8 s to the heatmap and 20.5 MB over the websocket; HTML charts and one
+anywidget heatmap: 127,221 bytes saved, 93,596 of widget state, 0.6-2.6 s, in the browser
+0.9-1.4 s and 150 KB.
 """
 
 import argparse
@@ -178,11 +183,94 @@ def measure(url: str, workdir: Path) -> dict[str, float]:
     }
 
 
+# Chromium through Playwright (the labextension's dev dependency): open the notebook in JupyterLab,
+# run the dashboard cell, wait until the heatmap is drawn (the HTML table, or plotly's for older
+# versions); bytes are what the kernel's websocket delivered meanwhile.
+_BROWSER_JS = r"""
+const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+const [, , url] = process.argv;
+(async () => {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  let bytes = 0;
+  page.on('websocket', (ws) => ws.on('framereceived', (f) => { bytes += (f.payload || '').length; }));
+  await page.goto(url);
+  await page.waitForSelector('.jp-Notebook .jp-Cell', { timeout: 120000 });
+  await page.waitForTimeout(3000);
+  await page.locator('.jp-Notebook .jp-Cell').nth(1).click();
+  await page.keyboard.press('Escape');
+  const before = bytes, started = Date.now();
+  await page.keyboard.press('Shift+Enter');
+  await page.waitForSelector('.lf-heatmap table, .js-plotly-plot', { timeout: 180000, state: 'visible' });
+  console.log(JSON.stringify({ first_view_ms: Date.now() - started, bytes: bytes - before }));
+  await browser.close();
+})().catch((e) => { console.error(e); process.exit(1); });
+"""
+
+
+def measure_browser(url: str, workdir: Path) -> dict[str, float]:
+    """Time to first view and bytes per open in JupyterLab on Chromium (needs node and the
+    labextension's node_modules: `cd labextension && jlpm install`)."""
+    import os
+    import shutil
+    import socket
+    import subprocess
+
+    repo = Path(__file__).resolve().parent.parent
+    core = repo / "labextension" / "node_modules" / "playwright-core"
+    if not core.is_dir() or shutil.which("node") is None:
+        raise SystemExit(f"--browser needs node and {core} (cd labextension && jlpm install)")
+    lab = workdir / "lab"
+    (lab / "nb").mkdir(parents=True, exist_ok=True)
+    cli.create_dashboard(lab / "nb" / "dashboard.ipynb", force=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(
+        os.environ,
+        LEARNFLOW_DB_URL=url,
+        JUPYTERLAB_WORKSPACES_DIR=str(lab / "workspaces"),
+        JUPYTERLAB_SETTINGS_DIR=str(lab / "settings"),
+        JUPYTER_RUNTIME_DIR=str(lab / "runtime"),
+        PLAYWRIGHT_CORE=str(core),
+    )
+    env.pop("LEARNFLOW_GATEWAY_URL", None)
+    command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", f"--port={port}"]
+    command += ["--ServerApp.token=bench", f"--notebook-dir={lab / 'nb'}", "--allow-root"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        import urllib.request
+
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token=bench", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        script = lab / "first_view.js"
+        script.write_text(_BROWSER_JS, encoding="utf-8")
+        page = f"http://127.0.0.1:{port}/lab/workspaces/bench/tree/dashboard.ipynb?reset&token=bench"
+        done = subprocess.run(
+            ["node", str(script), page], env=env, capture_output=True, text=True, timeout=600
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"browser run failed: {done.stderr[-2000:]}")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        return {"browser_first_view_s": result["first_view_ms"] / 1000, "browser_bytes": result["bytes"]}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=60)
     parser.add_argument("--topics", type=int, default=15)
     parser.add_argument("--keep", type=Path, help="keep the store and the executed notebook here")
+    parser.add_argument(
+        "--browser", action="store_true", help="also open it in JupyterLab on Chromium (node + Playwright)"
+    )
     args = parser.parse_args(argv)
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="learnflow-dashboard-weight-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -198,6 +286,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"dashboard cell:     {result['first_view_s']:>12.2f} s  (kernel side of the first view)")
     print(f"whole notebook:     {result['total_s']:>12.2f} s  (kernel start included)")
     ok = result["widget_state_bytes"] < TARGET_BYTES and result["first_view_s"] < TARGET_SECONDS
+    if args.browser:
+        browser = measure_browser(url, workdir)
+        print(
+            f"browser first view: {browser['browser_first_view_s']:>12.2f} s  (run the cell -> heatmap drawn)"
+        )
+        print(f"browser received:   {browser['browser_bytes']:>12,} bytes over the kernel websocket")
+        ok = (
+            ok
+            and browser["browser_first_view_s"] < TARGET_SECONDS
+            and browser["browser_bytes"] < TARGET_BYTES
+        )
     verdict = "met" if ok else "NOT met"
     print(f"targets: < {TARGET_BYTES:,} bytes of widget state, < {TARGET_SECONDS} s: {verdict}")
     return 0 if ok else 1
