@@ -290,7 +290,9 @@ def struggling_now(
                 latest_at=latest_at,
                 topics=list(dict.fromkeys(a.topic for a in alerts)),
                 recommendation=alerts[0].recommendation if alerts else "",
-                evidence=list(alerts[0].evidence) if alerts else [],
+                # Every alert's evidence, newest first and once each: an earlier alert's
+                # reason is still part of why the student is struggling now.
+                evidence=list(dict.fromkeys(e for a in alerts for e in a.evidence)),
             )
         )
     return out
