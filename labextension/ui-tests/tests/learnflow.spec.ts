@@ -46,11 +46,15 @@ async function waitIdle(page: Page): Promise<void> {
 
 test.describe.configure({ mode: 'serial' });
 
-test('a failing cell: kernel card, sidebar triage → debug, insert the fix, it passes', async ({ page }) => {
+test('a failing cell: one answer (Explain shows the kernel card), insert at once below, it passes', async ({ page }) => {
   await openNotebook(page, 'welcome.ipynb');
   const sidebar = page.locator('#learnflow-sidebar');
-  // The agents' health is shown.
+  // Progress and Agents are tabs, not far down one scroll; the agents' health is one click away.
+  await sidebar.getByRole('tab', { name: 'Agents' }).click();
   await expect(sidebar.locator('.lf-agent.lf-healthy')).toHaveCount(6);
+  await expect(sidebar.getByRole('tabpanel', { name: 'Activity' })).toBeHidden();
+  await shot(page, '00-sidebar-agents-tab');
+  await sidebar.getByRole('tab', { name: 'Activity' }).click();
 
   await runCell(page, 1);
   const failing = cell(page, 1);
@@ -63,34 +67,44 @@ test('a failing cell: kernel card, sidebar triage → debug, insert the fix, it 
   await expect(kernelQuery.locator('.lf-step[data-agent="debug"]')).toHaveClass(/lf-step-done/);
   await shot(page, '01-kernel-capture-and-sidebar');
 
-  // One click under the traceback: triage routes it to debug, the answer lands in both places.
+  // One error, one answer: Explain this error shows the kernel's card instead of asking again.
+  const asked = await sidebar.locator('.lf-query').count();
+  await expect(failing.locator('.jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"] .lf-explain')).toHaveCount(0);
   await failing.getByRole('button', { name: /Explain this error/ }).click();
-  const explained = sidebar.locator('.lf-query').first();
-  await expect(explained.locator('.lf-query-label')).toContainText("NameError: name 'numbrs' is not defined");
-  await expect(explained.locator('.lf-step[data-agent="triage"]')).toHaveClass(/lf-step-done/);
-  await expect(explained.locator('.lf-step[data-agent="debug"]')).toHaveClass(/lf-step-done/);
-  await expect(explained.locator('.lf-pipeline')).toHaveAttribute('aria-label', 'Agents: triage → debug');
-  await expect(explained.locator('.lf-card .lf-summary')).toContainText('numbrs');
-  await expect(explained.locator('.lf-card .lf-explanation')).toContainText('Why it happened');
-  const inline = failing.locator('.lf-inline .lf-card');
-  await expect(inline).toContainText('numbrs');
-  // Hints are revealed one at a time.
-  await explained.getByRole('button', { name: /Show next hint \(3 left\)/ }).click();
-  await expect(explained.locator('.lf-hints li')).toHaveCount(1);
-  await shot(page, '02-explain-this-error-triage-debug');
+  await expect(failing.locator('.lf-already')).toContainText('already answered');
+  await expect(sidebar.locator('.lf-query')).toHaveCount(asked);
+  await expect(failing.locator('.lf-inline .lf-card')).toHaveCount(0);
+  const kernelCard = failing.locator('.jp-OutputArea-child').filter({ hasText: 'you probably meant numbers' });
+  await expect(kernelCard).toHaveCount(1);
+  await expect(kernelCard).toBeInViewport();
+  await shot(page, '02-one-error-one-answer');
 
-  // Insert the fix as a new cell right below the failing one, run it: it passes.
+  // The kernel card's Insert acts at once (the kernel asks the frontend over the comm): the fix
+  // lands right below the failing cell, before any other cell runs.
+  const fix = failing.locator('.learnflow-code').filter({ hasText: 'sum(numbers)' }).first();
+  await expect(fix.getByRole('button', { name: 'Replace cell' })).toBeVisible();
   const cellsBefore = await page.locator('.jp-NotebookPanel:visible .jp-Cell').count();
-  await inline.getByRole('button', { name: 'Insert fix as new cell' }).click();
+  await fix.getByRole('button', { name: 'Insert as new cell' }).click();
   await expect(page.locator('.jp-NotebookPanel:visible .jp-Cell')).toHaveCount(cellsBefore + 1);
+  await expect(fix.locator('.learnflow-code-status')).toHaveText('Inserted as a new cell below this cell.');
   const fixed = cell(page, 2);
   await expect(fixed.locator('.jp-InputArea-editor')).toContainText('total = sum(numbers)');
-  await page.keyboard.press('Shift+Enter');
+  await runCell(page, 2);
   await waitIdle(page);
   await expect(fixed.locator('.jp-OutputArea')).toContainText('total: 6', { timeout: 30_000 });
   await expect(fixed.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')).toHaveCount(0);
   await expect(fixed.getByRole('button', { name: /Explain this error/ })).toHaveCount(0);
-  await shot(page, '03-fix-inserted-and-passing');
+  await shot(page, '03-fix-inserted-at-once-and-passing');
+});
+
+test('the launcher shows the LearnFlow kernel with its logo', async ({ page }) => {
+  await page.goto(`/lab?token=${TOKEN}&reset`);
+  const card = page.locator('.jp-LauncherCard[title*="LearnFlow"]').first();
+  await expect(card).toBeVisible({ timeout: 60_000 });
+  const logo = card.locator('img');
+  await expect(logo).toHaveAttribute('src', /kernelspecs\/learnflow-python3\/logo-(64x64\.png|svg\.svg)/);
+  expect(await logo.evaluate(img => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+  await shot(page, '09-launcher-learnflow-kernel-logo');
 });
 
 test('ask a question in the sidebar and get an answer', async ({ page }) => {
@@ -110,6 +124,17 @@ test('ask a question in the sidebar and get an answer', async ({ page }) => {
   await expect(sidebar.locator('.lf-query').first().locator('.lf-query-label')).toContainText('How am I doing?');
   await expect(sidebar.locator('.lf-query').first().locator('.lf-card')).toBeVisible({ timeout: 60_000 });
   await shot(page, '04-ask-learnflow');
+
+  // Code pasted into the question (no fences) is read as code: the tutor sees the function.
+  await box.fill('why does this print None?\ndef add(a, b):\n    total = a + b\n\nprint(add(1, 2))');
+  await sidebar.getByRole('button', { name: 'Ask', exact: true }).click();
+  const pasted = sidebar.locator('.lf-query').first();
+  await expect(pasted.locator('.lf-query-label')).toContainText('why does this print None?');
+  const answer = pasted.locator('.lf-card .lf-summary').first();
+  await expect(answer).not.toBeEmpty({ timeout: 60_000 });
+  await expect(answer).toContainText('return');
+  await expect(pasted.locator('.lf-card').first()).not.toContainText('no code');
+  await shot(page, '10-ask-with-pasted-code');
 });
 
 test('Explain this error with auto-capture off', async ({ page, request }) => {
@@ -135,7 +160,20 @@ test('Explain this error with auto-capture off', async ({ page, request }) => {
   await expect(explained.locator('.lf-query-label')).toContainText('KeyError');
   await expect(explained.locator('.lf-card[data-agent="debug"]')).toBeVisible({ timeout: 60_000 });
   await expect(failing.locator('.lf-inline .lf-card')).toBeVisible();
+  // The card's text: the summary once, no markdown shown raw, no doubled marks.
+  const card = explained.locator('.lf-card[data-agent="debug"]');
+  const summary = (await card.locator('.lf-summary').innerText()).trim();
+  const text = await card.innerText();
+  expect(summary.length).toBeGreaterThan(10);
+  expect(text.split(summary).length - 1).toBe(1);
+  expect(text).not.toMatch(/\*\*|<\/?(sub|b|code)>|✅.*✅/);
   await shot(page, '05-explain-with-auto-capture-off');
+
+  // A second click shows that answer again instead of asking a second time.
+  const count = await sidebar.locator('.lf-query').count();
+  await failing.getByRole('button', { name: /Explain this error/ }).click();
+  await expect(failing.locator('.lf-inline .lf-card')).toHaveCount(1);
+  await expect(sidebar.locator('.lf-query')).toHaveCount(count);
 });
 
 test('dark theme, keyboard shortcut and command palette', async ({ page, request }) => {
@@ -181,4 +219,25 @@ test('Notebook 7: Explain this error answers under the cell', async ({ page }) =
   await expect(card).toBeVisible({ timeout: 60_000 });
   await expect(card).toContainText('KeyError');
   await shot(page, '08-notebook7-explain-this-error');
+});
+
+test('Notebook 7: one error, one answer, and the fix inserted at once', async ({ page, request }) => {
+  const put = await request.put(`/lab/api/settings/learnflow-jupyterlab:plugin?token=${TOKEN}`, {
+    data: { raw: JSON.stringify({ autoCapture: true }) }
+  });
+  expect(put.ok()).toBeTruthy();
+  await page.goto(`/notebooks/notebook7.ipynb?token=${TOKEN}`);
+  await expect(page.locator('.jp-NotebookPanel .jp-Notebook .jp-Cell').nth(1)).toBeVisible({ timeout: 60_000 });
+  await runCell(page, 1);
+  const failing = cell(page, 1);
+  await expect(failing.locator('.jp-OutputArea')).toContainText('you probably meant numbers', { timeout: 60_000 });
+  await failing.getByRole('button', { name: /Explain this error/ }).click();
+  await expect(failing.locator('.lf-already')).toContainText('already answered');
+  await expect(failing.locator('.lf-inline .lf-card')).toHaveCount(0);
+  const fix = failing.locator('.learnflow-code').filter({ hasText: 'sum(numbers)' }).first();
+  const cellsBefore = await page.locator('.jp-NotebookPanel:visible .jp-Cell').count();
+  await fix.getByRole('button', { name: 'Insert as new cell' }).click();
+  await expect(page.locator('.jp-NotebookPanel:visible .jp-Cell')).toHaveCount(cellsBefore + 1);
+  await expect(cell(page, 2).locator('.jp-InputArea-editor')).toContainText('total = sum(numbers)');
+  await shot(page, '11-notebook7-one-answer-insert-at-once');
 });
