@@ -88,7 +88,7 @@ def _outcome(case: ExerciseTest, facts: dict | None, limits: Limits) -> TestOutc
             **base, status=status, passed=True, message=case.success or "", output=output
         )
     if status is Status.FAILED:
-        lead = case.failure or "Not quite."
+        lead = case.failure or "❌ Not quite."
         detail = facts.get("message") or ""
         message = f"{lead} {detail}".strip()
         return TestOutcome(
