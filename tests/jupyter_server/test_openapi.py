@@ -157,7 +157,7 @@ async def test_real_responses_match_the_documented_schemas(
         "query_id"
     ]
     checked = await api.call("GET", one, query_id=attempt_id, params={"wait": "60"})
-    assert checked["replies"][0]["data"]["passed"] is True
+    assert checked["replies"][0]["check"]["passed"] is True
     await attempts_once_recorded(jp_fetch, 1)
     listed = await api.call("GET", attempts, params={"limit": "5", "topic": "for-loops"})
     assert len(listed["attempts"]) == 1
