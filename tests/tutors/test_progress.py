@@ -489,6 +489,22 @@ async def test_mastery_falling_is_alerted_through_the_agent(store: Store) -> Non
 
 
 @pytest.mark.asyncio
+async def test_a_first_clean_pass_is_seen_to_move_mastery(store: Store) -> None:
+    agent = ProgressAgent()
+    passed = await agent.handle(check("swap-two-values", "variables", True), ctx(store, "carol"))
+    apply(store, "carol", passed)
+    query = StudentQuery(text="how am I doing?")
+    reply = (await agent.handle(AgentRequest(query=query), ctx(store, "carol"))).reply
+    assert reply is not None and reply.progress is not None
+    after = reply.progress.mastery["variables"]
+    assert after >= 0.5  # from 20%: a clean first pass is a big step, and the report says so
+    moved = f"Passing exercise swap-two-values moved **variables** from 20% to {after:.0%}."
+    assert moved in reply.explanation
+    assert reply.summary.startswith("You have mastered 0 of 1 topic,")
+    assert "passed 1 exercise in 1 attempt" in reply.summary
+
+
+@pytest.mark.asyncio
 async def test_the_report_is_grounded_in_the_stored_data(store: Store) -> None:
     agent = ProgressAgent()
     for topic, passed in [
@@ -524,6 +540,10 @@ async def test_the_report_is_grounded_in_the_stored_data(store: Store) -> None:
         assert heading in text
     # The summary and the recommendations are fields of their own: the prose does not repeat them.
     assert reply.summary not in text and "## Recommended next" not in text
+    # The newest check (dicts, failed) is shown with how it moved its topic; "after" is the bar.
+    assert "## Your latest check" in text
+    moved = f"The failed check of exercise ex-dicts moved **dicts** from 20% to {facts.mastery['dicts']:.0%}."
+    assert moved in text
     # Encouragement names the latest achievement itself.
     assert "Mastered lists" in text and "Your mastery of lists reached 95%" in text
     assert [a.kind.value for a in reply.actions] == ["ask-agent", "explain-concept"]

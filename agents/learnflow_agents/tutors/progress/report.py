@@ -50,6 +50,20 @@ class Snapshot:
     passed: int = 0
     streak: int = 0
     struggling: list[str] = field(default_factory=list)
+    # The newest graded attempt and how it moved its topic: (evidence, before, after).
+    latest_check: tuple[Evidence, float, float] | None = None
+
+
+def latest_check(traces: dict[str, Trace], p_init: float) -> tuple[Evidence, float, float] | None:
+    """The newest pass or fail, with its topic's estimate just before and just after it."""
+    found: tuple[Evidence, float, float] | None = None
+    for trace in traces.values():
+        before = p_init
+        for item, after in trace.steps:
+            if item.kind in (Kind.PASS, Kind.FAIL) and (found is None or item.sort_key > found[0].sort_key):
+                found = (item, before, after)
+            before = after
+    return found
 
 
 def take_snapshot(
@@ -92,6 +106,7 @@ def take_snapshot(
         passed=len({e.exercise_id for e in graded if e.kind is Kind.PASS}),
         streak=current_streak(days, utc_now().date()),
         struggling=struggling,
+        latest_check=latest_check(traces, cfg.bkt.p_init),
     )
 
 
@@ -132,6 +147,19 @@ def _summary(snap: Snapshot) -> str:
     return f"{lead}, and {done}. Skill level: {snap.level.value}."
 
 
+def _latest_check_lines(snap: Snapshot) -> list[str]:
+    """How the newest check moved its topic, so a pass is seen to count (e.g. 9% → 38%)."""
+    if snap.latest_check is None:
+        return []
+    item, before, after = snap.latest_check
+    what = f"exercise {item.exercise_id}" if item.exercise_id else "your last exercise"
+    verb = "Passing" if item.kind is Kind.PASS else "The failed check of"
+    return [
+        "## Your latest check",
+        f"{verb} {what} moved **{item.topic}** from {before:.0%} to {after:.0%}.",
+    ]
+
+
 def _bullets(lines: list[str], empty: str) -> str:
     return "\n".join(f"- {line}" for line in lines) if lines else f"- {empty}"
 
@@ -147,6 +175,7 @@ def _sections(snap: Snapshot) -> list[str]:
     # The summary, the mastery bars, the recommendations and the achievements are the reply's
     # own fields (summary, progress): every renderer shows them, so the prose does not repeat them.
     return [
+        *_latest_check_lines(snap),
         "## Strengths",
         _bullets(strengths, "none yet: a topic shows here from 80% mastery"),
         "## Growth areas",
