@@ -1,6 +1,7 @@
 """The runner end to end on every bus x store pair: real broker, real databases."""
 
 import asyncio
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
@@ -225,3 +226,28 @@ async def test_queries_can_carry_the_students_learning_record(settings: Settings
         assert await engine.with_learning_record("nobody", asked) == asked
     finally:
         await engine.stop()
+
+
+@pytest.mark.asyncio
+async def test_an_unsure_routing_reaches_the_student_with_a_choice(tmp_path: Path) -> None:
+    """Through the real engine and the real tutors: a question triage can only guess at comes
+    back answered by the guessed tutor and offering the others (ASK_AGENT actions)."""
+    from learnflow_agents.contracts import Action, ActionKind, AgentReply
+
+    settings = Settings(bus_url="memory://", db_url=f"sqlite:///{tmp_path}/lf.db", emit_logs=False)
+    engine = Engine(settings)
+    await engine.start()
+    try:
+        unsure = await engine.submit("amy", StudentQuery(text="I don't know what to do"))
+        clear = await engine.submit("amy", StudentQuery(text="what is a dictionary in python?"))
+        unsure_reply = await engine.wait(unsure, timeout=60)
+        clear_reply = await engine.wait(clear, timeout=60)
+    finally:
+        await engine.stop()
+    def choices(reply: AgentReply) -> list[Action]:
+        return [a for a in reply.actions if a.kind is ActionKind.ASK_AGENT and a.args.get("choice")]
+
+    offered = [a.args["agent"] for a in choices(unsure_reply)]
+    assert offered and unsure_reply.agent not in offered
+    assert {a.args["text"] for a in choices(unsure_reply)} == {"I don't know what to do"}
+    assert choices(clear_reply) == []

@@ -39,6 +39,11 @@ class TutorAgent:
         from learnflow_agents.llm.graded import guard_graded_reply
 
         reply = await guard_graded_reply(reply, request)
+        # Routing is the runtime's business: when triage guessed, whichever tutor answered
+        # also offers the student the other likely tutors (tutors/triage/choices.py).
+        from learnflow_agents.tutors.triage.choices import with_choices
+
+        reply = with_choices(reply, request)
         if request.requested_by:
             reply.helps = HelperRelation(agent=request.requested_by, reply_id=request.for_reply)
         outcome = Outcome(reply=reply)
