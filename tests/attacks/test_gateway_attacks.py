@@ -633,3 +633,39 @@ def test_escaped_nul_and_surrogates_in_any_field_are_never_a_500(
     assert r.json() is not None
     if r.status_code != 202:
         assert query_ids(classroom_db, "alice") == before
+
+
+FLOOD = 16
+
+
+def test_one_students_flood_of_maximal_queries_does_not_stall_the_others(hub: Hub, classroom_db: str) -> None:
+    """alice sends 16 bodies at the size limit at once, each made of `key:key:...` (the
+    scrubber's costliest shape: a candidate secret every 4 characters); bob's progress
+    must still come back promptly, however many she sends. Before: every scrub ran on the
+    gateway's event loop, twice per query, all of hers at once, and bob's wait grew with
+    her flood (6-15 s for 8 on a busy 2-core machine); now her queries are filed one at a
+    time, scrubbed off the loop, and the scrubber's per-value test is a few regex searches."""
+    body = json.dumps({"text": "key:" * 2000, "code": ("key:" * 20000)[: MAX_BODY - 9_000]})
+    assert len(body) < MAX_BODY
+    answers: list[int] = []
+
+    def flood() -> None:
+        r = send(hub, "alice", "POST", "api/queries", body, headers={"Content-Type": "application/json"})
+        answers.append(r.status_code)
+
+    import threading
+
+    threads = [threading.Thread(target=flood) for _ in range(FLOOD)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(0.3)
+        started = time.monotonic()
+        r = send(hub, "bob", "GET", "api/progress")
+        waited = time.monotonic() - started
+    finally:
+        for thread in threads:
+            thread.join(timeout=120)
+    assert r.status_code == 200 and r.json()["student_id"] == "bob"
+    assert waited < 6, f"bob waited {waited:.1f} s behind alice's flood"
+    assert answers == [202] * FLOOD  # and alice's queries were all taken, none lost

@@ -1,0 +1,49 @@
+"""The scrubber's cost is not the attacker's to choose, and its speed-up changed no answer.
+
+`_secretish` runs for every candidate value in a text (one per name in `key:key:key:...`,
+each value up to 300 characters). It used to walk each value in Python four times; a
+maximal query of that shape cost seconds of CPU per scrub. The fast path must answer
+exactly as the per-character definition for every string, ASCII or not.
+"""
+
+import random
+import string
+import time
+
+from learnflow_agents.privacy import scrub, scrubber
+
+
+def reference_kinds(value: str) -> tuple[bool, bool, bool, bool]:
+    return (
+        any(c.islower() for c in value),
+        any(c.isupper() for c in value),
+        any(c.isdigit() for c in value),
+        any(not c.isalnum() for c in value),
+    )
+
+
+def test_the_fast_kinds_answer_as_the_per_character_definition() -> None:
+    rng = random.Random(20261207)
+    alphabet = string.printable + "ßǅⅫ١٢٣éÉ漢字²ﬁİıΣσς\u00a0\u2028_-"
+    values = ["", "a", "A", "1", "_", "ǅ", "²", "١", "ß" * 9 + "1", "ABCdef_ghij", "aB3$"]
+    values += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(20_000)]
+    for value in values:
+        assert scrubber._kinds_present(value) == reference_kinds(value), repr(value)
+
+
+def test_a_text_of_candidate_names_costs_about_what_ordinary_text_costs() -> None:
+    """60 kB of `key:key:...` against 60 kB of ordinary code: with the per-character walk
+    the former cost 13 to 18 times the latter, now about 5 (best of three of each, so a
+    busy machine does not decide)."""
+    hostile = ("key:" * 15_000)[:60_000]
+    ordinary = ("def total(prices):\n    return sum(p * 1.2 for p in prices)\n" * 2000)[:60_000]
+
+    def cost(text: str) -> float:
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            scrub(text)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    assert cost(hostile) < 10 * cost(ordinary)
