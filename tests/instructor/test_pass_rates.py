@@ -8,7 +8,7 @@ from learnflow_agents.store import analytics as an
 from learnflow_agents.store.base import utc_now
 from learnflow_agents.store.schema import exercise_attempts
 
-from tests.test_store_analytics import backdate
+from tests.store.test_analytics import backdate
 
 
 def enrol(store: Store, student: str, course: str | None) -> None:

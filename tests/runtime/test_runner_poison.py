@@ -36,8 +36,8 @@ from sqlalchemy.engine import make_url
 from tests.fixtures.echo_agent import EchoAgent
 from tests.fixtures.kafka_broker import free_port
 from tests.fixtures.tcp_proxy import TcpProxy
-from tests.test_runner_fairness import wait_for
-from tests.test_runtime import TopicReader, started
+from tests.runtime.test_engine_and_runner import TopicReader, started
+from tests.runtime.test_runner_fairness import wait_for
 
 STUDENTS = ("ana", "bo", "cy", "di", "ed")
 

@@ -20,7 +20,7 @@ from learnflow_agents.runtime.handler import HandlerContext, Outcome
 from learnflow_agents.runtime.runner import AgentRunner
 from learnflow_agents.settings import Settings
 
-from tests.test_runtime import TopicReader, started
+from tests.runtime.test_engine_and_runner import TopicReader, started
 
 
 def same_partition_students(partitions: int, count: int = 2) -> list[str]:
