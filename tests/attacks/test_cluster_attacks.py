@@ -445,3 +445,30 @@ def test_another_site_cannot_use_alices_cookies_to_reach_the_gateway(
         timeout=30,
     )
     assert r.status_code == 202, r.text
+
+
+def test_no_answer_ever_carries_a_hub_token(hub: Hub, alices_server: Server, bob: dict[str, str]) -> None:
+    """Whatever alice's server answers (its status, errors from the gateway, refusals of
+    its own), neither her hub token nor the gateway's service token is in it."""
+    secrets_ = [hub.tokens["alice"], hub.service_token, hub.admin_token]
+    texts = []
+    for method, path, body in [
+        ("GET", "status", None),
+        ("GET", "openapi.json", None),
+        ("GET", f"queries/{bob['query']}", None),
+        ("GET", "queries/not-a-uuid", None),
+        ("GET", "queries/%2e%2e", None),
+        ("POST", "queries", b"{junk"),
+        ("POST", "feedback", {"reply_id": bob["reply"]}),
+        ("GET", "progress", None),
+        ("GET", "attempts?limit=0", None),
+        ("GET", "instructor/class", None),
+        ("DELETE", "queries", None),
+    ]:
+        r = alices_server.call(method, path, body)
+        texts.append(f"{r.status_code} {dict(r.headers)} {r.text}")
+    r = requests.get(alices_server.url + "learnflow/api/status", timeout=30)  # no token at all
+    texts.append(f"{r.status_code} {dict(r.headers)} {r.text}")
+    leaked = [t[:200] for t in texts if any(s in t for s in secrets_)]
+    assert leaked == []
+    assert all(not t.startswith("5") or t.startswith("501") for t in texts), texts
