@@ -669,3 +669,23 @@ def test_one_students_flood_of_maximal_queries_does_not_stall_the_others(hub: Hu
     assert r.status_code == 200 and r.json()["student_id"] == "bob"
     assert waited < 6, f"bob waited {waited:.1f} s behind alice's flood"
     assert answers == [202] * FLOOD  # and alice's queries were all taken, none lost
+
+
+def test_a_long_poll_on_bobs_pending_query_is_a_404_at_once(hub: Hub, classroom_db: str) -> None:
+    """alice long-polls bob's query while it is still being graded: she gets the same 404 as
+    for a missing id, at once; a wait until bob's answer would tell her it exists (and hold
+    her request for as long as she likes)."""
+    slow = "import time\ntime.sleep(4)\n" + WRONG_CAN_RIDE
+    bobs = ask(hub, "bob", {"text": "check can-ride", "code": slow, "target_agent": "exercise"})
+    started = time.monotonic()
+    r = send(hub, "alice", "GET", f"api/queries/{bobs}", params={"wait": "30"})
+    waited = time.monotonic() - started
+    row = query_row(classroom_db, bobs)
+    assert r.status_code == 404 and "can-ride" not in r.text, r.text
+    assert waited < 3, f"alice's long poll on bob's query was held {waited:.1f} s"
+    assert row is not None and row["status"] != "answered", "bob's check finished too soon to tell"
+    missing = send(hub, "alice", "GET", f"api/queries/{uuid.uuid4()}", params={"wait": "30"})
+    assert (
+        missing.status_code == 404 and missing.json()["message"].split()[0] == r.json()["message"].split()[0]
+    )
+    stored_answer(classroom_db, bobs)
