@@ -16,12 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field, StringConstraints
 
 from learnflow_agents.contracts import (
-    Action,
-    ActionKind,
     AgentReply,
     AgentRequest,
-    CodeBlock,
-    CodeRole,
     Provenance,
     StudentQuery,
 )
@@ -31,7 +27,7 @@ from learnflow_agents.llm.schemas import Code, Line, Out
 from learnflow_agents.tutors.exercise.bank import Bank, Exercise, ExerciseTest
 from learnflow_agents.tutors.exercise.checker import check_code
 from learnflow_agents.tutors.exercise.format import ExerciseMetadata
-from learnflow_agents.tutors.exercise.replies import check_reply, visible_tests_code
+from learnflow_agents.tutors.exercise.replies import check_reply, offer_reply
 from learnflow_agents.tutors.exercise.sandbox import Limits
 
 if TYPE_CHECKING:
@@ -144,25 +140,11 @@ def from_record(record: dict[str, Any]) -> Exercise:
 
 def exercise_reply(exercise: Exercise, query: StudentQuery, provenance: Provenance) -> AgentReply:
     """The generated exercise presented like a bank exercise; solution and hidden tests stay out."""
-    hints = exercise.hints
-    return AgentReply(
-        query_id=query.query_id,
-        agent="exercise",
-        summary=f"Exercise: {exercise.title} ({exercise.difficulty.value}, {exercise.topic.value})",
-        explanation=exercise.statement,
-        code_blocks=[
-            CodeBlock(role=CodeRole.STARTER, code=exercise.starter.strip() + "\n", title="Starter code"),
-            CodeBlock(role=CodeRole.TESTS, code=visible_tests_code(exercise), title="Tests you can run"),
-        ],
-        hints=hints,
-        actions=[
-            Action(kind=ActionKind.INSERT_STARTER, label="Insert starter code", args={"code_block": 0}),
-            Action(
-                kind=ActionKind.SHOW_HINT, label="Show a hint", args={"hint_index": 0, "total": len(hints)}
-            ),
-        ],
+    return offer_reply(
+        exercise,
+        query,
+        provenance,
         concepts=[exercise.topic.value],
-        provenance=provenance,
         data={
             "exercise_id": exercise.id,
             "topic": exercise.topic.value,

@@ -68,6 +68,25 @@ def exercise_reply(query: StudentQuery, topic: str | None = None, *, bank: Bank 
             provenance=_provenance(started),
             data=_data(None, exc.topic or None, learn_first=exc.learn_first),
         )
+    return offer_reply(
+        exercise,
+        query,
+        _provenance(started),
+        concepts=[exercise.topic.value, *(p.value for p in exercise.prerequisites)],
+        data=_data(exercise, None, title=exercise.title),
+    )
+
+
+def offer_reply(
+    exercise: Exercise,
+    query: StudentQuery,
+    provenance: Provenance,
+    *,
+    concepts: list[str],
+    data: dict[str, object],
+) -> AgentReply:
+    """An exercise presented to the student, from the bank or generated: statement, starter,
+    visible tests and hints; the solution and hidden tests never enter the reply."""
     hints = exercise.hints
     return AgentReply(
         query_id=query.query_id,
@@ -86,9 +105,9 @@ def exercise_reply(query: StudentQuery, topic: str | None = None, *, bank: Bank 
                 kind=ActionKind.SHOW_HINT, label="Show a hint", args={"hint_index": 0, "total": len(hints)}
             ),
         ],
-        concepts=[exercise.topic.value, *(p.value for p in exercise.prerequisites)],
-        provenance=_provenance(started),
-        data=_data(exercise, None, title=exercise.title),
+        concepts=concepts,
+        provenance=provenance,
+        data=data,
     )
 
 
