@@ -689,3 +689,35 @@ def test_a_long_poll_on_bobs_pending_query_is_a_404_at_once(hub: Hub, classroom_
         missing.status_code == 404 and missing.json()["message"].split()[0] == r.json()["message"].split()[0]
     )
     stored_answer(classroom_db, bobs)
+
+
+def test_a_chunked_body_without_a_length_is_cut_off_at_the_limit(hub: Hub, classroom_db: str) -> None:
+    """No Content-Length to judge: the gateway reads at most its limit, then refuses or hangs
+    up; nothing is stored and the next caller is served."""
+    import socket
+
+    _, prefix = gateway_port_and_path(hub)
+    port = gateway_direct_port(hub)
+    before = query_ids(classroom_db, "alice")
+    head = (
+        f"POST {prefix}api/queries HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Authorization: token {hub.tokens['alice']}\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    ).encode()
+    chunk = b'{"text": "' + b"x" * (256 * 1024)
+    sent = 0
+    answer = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        sock.sendall(head)
+        try:
+            while sent < 16 * 1024 * 1024:
+                sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                sent += len(chunk)
+                chunk = b"x" * (256 * 1024)
+            sock.sendall(b"0\r\n\r\n")
+            answer = sock.recv(65536)
+        except OSError:
+            pass  # cut off: the connection was closed while we were still sending
+    assert sent < 16 * 1024 * 1024 or answer.startswith((b"HTTP/1.1 413", b"HTTP/1.1 400")), answer[:200]
+    assert query_ids(classroom_db, "alice") == before
+    assert send(hub, "bob", "GET", "api/progress").status_code == 200
