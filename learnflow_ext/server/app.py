@@ -18,6 +18,7 @@ from learnflow_ext.server.handlers import (
     AttemptsHandler,
     FeedbackHandler,
     OpenAPIHandler,
+    PreferencesHandler,
     ProgressHandler,
     QueriesHandler,
     QueryHandler,
@@ -109,6 +110,7 @@ class LearnFlowExtension(ExtensionApp):
                     (rf"{API}/(feedback)", cluster.ForwardPost),
                     (rf"{API}/(progress)", cluster.ForwardGet),
                     (rf"{API}/(attempts)", cluster.ForwardGetPost),
+                    (rf"{API}/(preferences)", cluster.ForwardGetPut),
                     (rf"{API}/status", cluster.StatusHandler),
                     (rf"{API}/events", cluster.EventsHandler),
                     (rf"{API}/openapi.json", OpenAPIHandler),
@@ -122,6 +124,7 @@ class LearnFlowExtension(ExtensionApp):
             (rf"{API}/status", StatusHandler),
             (rf"{API}/progress", ProgressHandler),
             (rf"{API}/attempts", AttemptsHandler),
+            (rf"{API}/preferences", PreferencesHandler),
             (rf"{API}/events", EventsHandler),
             (rf"{API}/openapi.json", OpenAPIHandler),
         ]

@@ -150,7 +150,7 @@ class ForwardHandler(ClusterMixin, LearnFlowHandler):
 
     async def forward(self, path: str) -> None:
         body = None
-        if self.request.method == "POST":
+        if self.request.method in ("POST", "PUT"):
             raw = self.raw_body()
             resource = path.split("/", 1)[0]
             try:
@@ -192,6 +192,13 @@ class ForwardPost(ForwardHandler):
 
 class ForwardGetPost(ForwardGet, ForwardPost):
     pass
+
+
+class ForwardGetPut(ForwardGet):
+    @web.authenticated
+    @authorized
+    async def put(self, path: str) -> None:
+        await self.forward(path)
 
 
 class StatusHandler(ClusterMixin, LearnFlowHandler):

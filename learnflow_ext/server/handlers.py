@@ -69,6 +69,21 @@ class AttemptsHandler(LearnFlowHandler):
         self.write_json(await api.list_attempts(await self.engine(), self.caller(), limit, topic))
 
 
+class PreferencesHandler(LearnFlowHandler):
+    """The student's preferences: the one record the lab settings and `%learnflow config` share."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.write_json(await api.get_preferences(await self.engine(), self.caller()))
+
+    @web.authenticated
+    @authorized
+    async def put(self) -> None:
+        data = self.json_body()
+        self.write_json(await api.put_preferences(await self.engine(), self.caller(), data))
+
+
 class OpenAPIHandler(LearnFlowHandler):
     """`GET openapi.json`: the API's OpenAPI document (learnflow_agents/api/openapi.yaml) as
     JSON, behind the same authentication as every other route, in both modes."""

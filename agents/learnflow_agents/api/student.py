@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from learnflow_agents.api.document import check_document
 from learnflow_agents.api.errors import ApiError, validation_error
@@ -23,12 +31,15 @@ from learnflow_agents.contracts import (
     AgentLog,
     AgentReply,
     Envelope,
+    LearningStyle,
     RoutingDecision,
+    SkillLevel,
     StruggleAlert,
     StudentContext,
     StudentQuery,
     check_query,
 )
+from learnflow_agents.contracts.curriculum import CurriculumTopic, normalise_topic
 from learnflow_agents.contracts.query import MAX_CODE, MAX_HINTS_USED
 from learnflow_agents.privacy import scrub, scrub_query, scrub_query_fields, scrub_text
 from learnflow_agents.runtime.engine import Engine, QueryTimeoutError, explicit_routing
@@ -84,6 +95,57 @@ class AttemptIn(BaseModel):
         if not code.strip():
             raise ValueError("the solution is empty: send the code to check")
         return code
+
+
+# The student's preferences: one record per student, in the store. The lab settings and
+# `%learnflow config` both read and write it through this API.
+
+
+def _known_topics(names: list[str]) -> list[str]:
+    """Curriculum slugs for `names` (aliases accepted, duplicates dropped); unknown ones refused."""
+    topics: list[str] = []
+    unknown: list[str] = []
+    for name in names:
+        topic = normalise_topic(name)
+        if topic is None:
+            unknown.append(name[:40])
+        elif topic.value not in topics:
+            topics.append(topic.value)
+    if unknown:
+        raise ValueError(
+            f"not curriculum topics: {', '.join(unknown)}."
+            f" Known topics: {', '.join(t.value for t in CurriculumTopic)}"
+        )
+    return topics
+
+
+TopicNames = Annotated[list[Annotated[str, StringConstraints(max_length=64)]], Field(max_length=64)]
+
+
+class PreferencesIn(BaseModel):
+    """PUT preferences: the fields to change; those left out keep their saved values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    skill_level: SkillLevel | None = None
+    learning_style: LearningStyle | None = None
+    auto_capture: StrictBool | None = None
+    known_topics: TopicNames | None = None
+
+    @field_validator("known_topics")
+    @classmethod
+    def _topics(cls, names: list[str] | None) -> list[str] | None:
+        return None if names is None else _known_topics(names)
+
+
+class Preferences(BaseModel):
+    """The student's preferences; `saved` is false while they are the defaults, never saved."""
+
+    skill_level: SkillLevel = SkillLevel.BEGINNER
+    learning_style: LearningStyle = LearningStyle.EXAMPLE_DRIVEN
+    auto_capture: bool = True
+    known_topics: list[str] = Field(default_factory=list)
+    saved: bool = False
 
 
 # -- responses ------------------------------------------------------------------------------
@@ -357,6 +419,43 @@ async def list_attempts(
     student = caller.student_id
     attempts = await asyncio.to_thread(_store(engine).recent_attempts, student, topic or None, limit)
     return Attempts(student_id=student, attempts=[attempt_view(a) for a in attempts])
+
+
+async def get_preferences(engine: Engine, caller: Caller) -> Preferences:
+    """GET preferences: the caller's saved preferences, else the defaults (`saved` false)."""
+    stored = await asyncio.to_thread(_store(engine).get_preferences, caller.student_id)
+    return _preferences(stored)
+
+
+def _preferences(stored: dict[str, Any] | None) -> Preferences:
+    if stored is None:
+        return Preferences()
+    try:
+        # Checked as a request would be: a value that is no longer valid falls back to its default.
+        valid = PreferencesIn.model_validate(
+            {k: v for k, v in stored.items() if k in PreferencesIn.model_fields}
+        )
+    except ValidationError:
+        log.warning("ignored stored preferences that are no longer valid")
+        return Preferences(saved=True)
+    return Preferences(**valid.model_dump(exclude_none=True), saved=True)
+
+
+async def put_preferences(engine: Engine, caller: Caller, data: dict[str, Any]) -> Preferences:
+    """PUT preferences: change the fields given (a 400 naming a bad one), return them all."""
+    drop_claimed_identity(data, caller)
+    try:
+        body = PreferencesIn.model_validate(data)
+    except ValidationError as err:
+        raise validation_error(err) from None
+    check_document("PreferencesIn", data)
+    store = _store(engine)
+    async with _filing.turn(caller.student_id):  # two writers of one student: neither change is lost
+        current = _preferences(await asyncio.to_thread(store.get_preferences, caller.student_id))
+        merged = current.model_copy(update=body.model_dump(exclude_none=True))
+        saved = merged.model_dump(mode="json", exclude={"saved"})
+        await asyncio.to_thread(store.set_preferences, caller.student_id, saved)
+    return merged.model_copy(update={"saved": True})
 
 
 def scrub_body(resource: str, data: dict[str, Any]) -> dict[str, Any]:

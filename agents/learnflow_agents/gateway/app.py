@@ -69,6 +69,7 @@ def make_app(
         (rf"{p}api/feedback", student.FeedbackHandler, {"ctx": ctx}),
         (rf"{p}api/progress", student.ProgressHandler, {"ctx": ctx}),
         (rf"{p}api/attempts", student.AttemptsHandler, {"ctx": ctx}),
+        (rf"{p}api/preferences", student.PreferencesHandler, {"ctx": ctx}),
         (rf"{p}api/openapi.json", student.OpenAPIHandler, {"ctx": ctx}),
         (rf"{p}api/events", MeteredEventsHandler, {"ctx": ctx, "metrics": metrics}),
         (rf"{p}api/instructor/class", instructor.ClassHandler, {"ctx": ctx}),

@@ -1,5 +1,6 @@
 """A student's endpoints, as learnflow_agents.api serves them: ask, read their queries,
-rate replies, check exercise solutions, see their progress, the OpenAPI document."""
+rate replies, check exercise solutions, see their progress, keep their preferences, the
+OpenAPI document."""
 
 from learnflow_agents.api import gateway_document, int_param, seconds_param
 from learnflow_agents.api import student as api
@@ -44,6 +45,15 @@ class AttemptsHandler(JsonBodyHandler):
         )
         topic = self.get_query_argument("topic", None)
         self.reply(await api.list_attempts(self.ctx.engine, self.student(), limit, topic))
+
+
+class PreferencesHandler(JsonBodyHandler):
+    async def get(self) -> None:
+        self.reply(await api.get_preferences(self.ctx.engine, self.student()))
+
+    async def put(self) -> None:
+        data = self.json_body()
+        self.reply(await api.put_preferences(self.ctx.engine, self.student(), data))
 
 
 class OpenAPIHandler(ApiHandler):

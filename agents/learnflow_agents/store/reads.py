@@ -1,12 +1,14 @@
-"""Reading queries, replies and a student's context back, and searching query history."""
+"""Reading queries, replies and a student's context back, searching query history, and the
+student's preferences (read and written here: one small document per student)."""
 
 import re
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 
 from learnflow_agents.contracts import AgentReply, StudentContext
-from learnflow_agents.store.base import StoreBase
+from learnflow_agents.store.base import StoreBase, utc_now
 from learnflow_agents.store.records import QueryRecord
 from learnflow_agents.store.rows import query_record
 from learnflow_agents.store.schema import SEARCH_TABLE, mastery, queries, replies, students
@@ -84,3 +86,27 @@ class ReadMixin(StoreBase):
         context = StudentContext.model_validate(doc)
         context.mastery.update(dict(levels))
         return context
+
+    def get_preferences(self, student_id: str) -> dict[str, Any] | None:
+        """What the student saved with `set_preferences`, or None if they never did."""
+        with self._read() as conn:
+            doc = conn.execute(sa.select(students.c.preferences).where(students.c.id == student_id)).scalar()
+        return dict(doc) if isinstance(doc, dict) else None
+
+    def set_preferences(self, student_id: str, preferences: dict[str, Any]) -> None:
+        """Replace the student's preferences (a student not seen before is created)."""
+        now = utc_now()
+        stmt = self._insert(students).values(
+            id=student_id,
+            context=StudentContext().model_dump(mode="json"),
+            preferences=preferences,
+            created_at=now,
+            updated_at=now,
+        )
+        with self._write() as conn:
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[students.c.id],
+                    set_={"preferences": stmt.excluded.preferences, "updated_at": stmt.excluded.updated_at},
+                )
+            )

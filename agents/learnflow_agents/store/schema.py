@@ -30,6 +30,8 @@ students = sa.Table(
     sa.Column("course_id", sa.String(128)),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
+    # What the student chose (the preferences API); NULL until they first save some.
+    sa.Column("preferences", JSONDoc),
     sa.Index("ix_students_course", "course_id", "id"),
 )
 
