@@ -1,6 +1,9 @@
 """Kernel-side configuration: traitlets (`c.LearnFlow.*` in ipython_config.py) plus the
-student's own preferences, which `%learnflow config` persists per user."""
+student's own preferences, whose one record lives behind the API (GET/PUT preferences:
+the Jupyter server's, or the embedded store in kernel-only mode); `apply_preferences` puts
+the saved ones over the configured defaults."""
 
+import contextlib
 import getpass
 import importlib
 import json
@@ -17,7 +20,8 @@ from learnflow_agents.settings import default_data_dir, default_db_url
 from traitlets import Bool, Float, Int, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
-# What `%learnflow config` may change and persist; everything else is deployment config.
+# What `%learnflow config` and the lab settings change (the preferences API); everything else
+# is deployment config.
 PREFERENCES = ("skill_level", "learning_style", "auto_capture", "known_topics")
 
 _STUDENT_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.@+\-]")
@@ -64,9 +68,12 @@ class LearnFlow(Configurable):
     ).tag(config=True)
     max_variables = Int(12, help="Variables described per captured error.").tag(config=True)
     max_repr = Int(120, help="Characters of each variable's repr.").tag(config=True)
-    preferences_file = Unicode("", help="Where preferences persist; default: the LearnFlow data dir.").tag(
-        config=True
-    )
+    preferences_file = Unicode(
+        "",
+        help="Deprecated: preferences are kept by the LearnFlow server (or the embedded store). A file"
+        " here (default: preferences.json in the LearnFlow data dir) left by an older version is"
+        " imported once, then renamed to *.imported.",
+    ).tag(config=True)
 
     @validate("skill_level")
     def _valid_level(self, proposal: dict[str, Any]) -> str:
@@ -122,14 +129,8 @@ class LearnFlow(Configurable):
             else learnflow_data_dir() / "preferences.json"
         )
 
-    def load_preferences(self) -> None:
-        """Apply the saved preferences over the configured defaults; a broken file is ignored."""
-        try:
-            saved = json.loads(self.preferences_path().read_text())
-        except (OSError, ValueError):
-            return
-        if not isinstance(saved, dict):
-            return
+    def apply_preferences(self, saved: dict[str, Any]) -> None:
+        """Put saved preferences over the configured defaults; a value refused is skipped."""
         for name in PREFERENCES:
             if name in saved:
                 try:
@@ -137,13 +138,20 @@ class LearnFlow(Configurable):
                 except TraitError:
                     continue
 
-    def save_preferences(self) -> Path:
+    def legacy_preferences(self) -> dict[str, Any] | None:
+        """What an older version saved in preferences.json, if anything (to import once)."""
+        try:
+            saved = json.loads(self.preferences_path().read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(saved, dict):
+            return None
+        return {name: saved[name] for name in PREFERENCES if name in saved}
+
+    def retire_legacy_preferences(self) -> None:
         path = self.preferences_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps({name: getattr(self, name) for name in PREFERENCES}, indent=2))
-        temporary.replace(path)  # atomic, so two kernels saving at once never leave half a file
-        return path
+        with contextlib.suppress(OSError):
+            path.replace(path.with_name(path.name + ".imported"))
 
 
 def _choice(kind: type[SkillLevel] | type[LearningStyle], value: str, name: str) -> str:

@@ -9,6 +9,7 @@ the few documented as blocking (`wait_idle`, `status`, `close`): a student's cel
 waits for an agent.
 """
 
+import asyncio
 import logging
 import threading
 from abc import ABC, abstractmethod
@@ -61,6 +62,19 @@ class ClientStatus:
 
 
 FeedbackDone = Callable[[str | None], None]
+# Hears the student's saved preferences (the API's `Preferences`; None when they could not
+# be read), from the client's thread.
+PreferencesListener = Callable[[dict[str, Any] | None], None]
+
+
+class LegacyPreferences(Protocol):
+    """Where an older version kept the preferences (the kernel's LearnFlow config)."""
+
+    def preferences_path(self) -> Any: ...
+
+    def legacy_preferences(self) -> dict[str, Any] | None: ...
+
+    def retire_legacy_preferences(self) -> None: ...
 
 
 class LearnFlowClient(ABC):
@@ -76,6 +90,10 @@ class LearnFlowClient(ABC):
         self._pending: set[UUID] = set()
         self._idle = threading.Condition()
         self.submitted = 0
+        # Told the saved preferences once the client can read them (see `_announce_preferences`).
+        self.on_preferences: PreferencesListener | None = None
+        self.legacy_preferences: LegacyPreferences | None = None
+        self._loop: Any = None
 
     @property
     @abstractmethod
@@ -118,6 +136,44 @@ class LearnFlowClient(ABC):
     def close(self, timeout: float = 10.0) -> None:
         """Stop background work; pending queries stay stored and may be answered later."""
 
+    # -- the student's preferences: one record, behind the API (GET/PUT preferences) ------
+
+    @abstractmethod
+    async def _read_preferences(self) -> dict[str, Any]: ...
+
+    @abstractmethod
+    async def _write_preferences(self, changes: dict[str, Any]) -> dict[str, Any]: ...
+
+    def preferences(self, timeout: float = 10.0) -> dict[str, Any]:
+        """Blocking: the student's preferences as the API answers them (`saved` false: defaults)."""
+        self.start()
+        return asyncio.run_coroutine_threadsafe(self._read_preferences(), self._loop).result(timeout)
+
+    def save_preferences(self, changes: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
+        """Blocking: change the preferences given; every preference as saved. A value the API
+        refuses raises `PreferencesError` with its message."""
+        self.start()
+        return asyncio.run_coroutine_threadsafe(self._write_preferences(changes), self._loop).result(timeout)
+
+    async def _announce_preferences(self) -> None:
+        """Once started: the saved preferences to `on_preferences` (None when they could not
+        be read). Preferences an older version left in preferences.json (`legacy_preferences`)
+        are saved first when the student has none yet, then that file is retired."""
+        values: dict[str, Any] | None = None
+        try:
+            values = await self._read_preferences()
+            legacy = self.legacy_preferences
+            older = legacy.legacy_preferences() if legacy is not None else None
+            if older is not None and legacy is not None:
+                if not values.get("saved"):
+                    values = await self._write_preferences(older)
+                    log.info("imported the preferences of %s", legacy.preferences_path())
+                legacy.retire_legacy_preferences()
+        except Exception:
+            log.warning("could not read the student's preferences", exc_info=True)
+        if self.on_preferences is not None:
+            safely(self.on_preferences, values)
+
     # -- shared by the clients' delivery --------------------------------------------------
 
     def _track(self, query_id: UUID, listener: QueryListener) -> None:
@@ -153,6 +209,10 @@ class LearnFlowClient(ABC):
         related = await helper()
         if related is not None:
             safely(on_related, related)
+
+
+class PreferencesError(ValueError):
+    """The API refused a preference (its message says which and why)."""
 
 
 def safely(callback: Callable[..., None], *args: Any) -> None:

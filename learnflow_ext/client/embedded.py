@@ -26,6 +26,7 @@ from learnflow_ext.client.base import (
     ClientStatus,
     FeedbackDone,
     LearnFlowClient,
+    PreferencesError,
     QueryListener,
     safely,
 )
@@ -117,6 +118,8 @@ class EmbeddedClient(LearnFlowClient):
             log.exception("LearnFlow engine failed to start")
             self._ready.set()
             self._started.set()
+            if self.on_preferences is not None:
+                safely(self.on_preferences, None)
             await self._stop.wait()
             return
         self.engine = engine
@@ -126,12 +129,14 @@ class EmbeddedClient(LearnFlowClient):
         await asyncio.sleep(0)
         self._ready.set()
         self._started.set()
+        announce = asyncio.create_task(self._announce_preferences(), name="learnflow-preferences")
         try:
             await self._stop.wait()
         finally:
-            feed.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await feed
+            for task in (announce, feed):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await engine.stop()
 
     def close(self, timeout: float = 10.0) -> None:
@@ -236,6 +241,26 @@ class EmbeddedClient(LearnFlowClient):
 
         self.start()
         asyncio.run_coroutine_threadsafe(store_it(), self._loop)
+
+    # -- preferences: the API's functions over the embedded store ---------------------
+
+    async def _read_preferences(self) -> dict[str, Any]:
+        from learnflow_agents.api import student as api
+
+        engine = await self._engine()
+        found = await api.get_preferences(engine, api.Caller(self.student_id))
+        return found.model_dump(mode="json")
+
+    async def _write_preferences(self, changes: dict[str, Any]) -> dict[str, Any]:
+        from learnflow_agents.api import ApiError
+        from learnflow_agents.api import student as api
+
+        engine = await self._engine()
+        try:
+            saved = await api.put_preferences(engine, api.Caller(self.student_id), dict(changes))
+        except ApiError as err:
+            raise PreferencesError(err.message) from None
+        return saved.model_dump(mode="json")
 
     # -- observing -------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from learnflow_ext.client.base import (
     ClientStatus,
     FeedbackDone,
     LearnFlowClient,
+    PreferencesError,
     QueryListener,
     safely,
 )
@@ -180,13 +181,15 @@ class ServerClient(LearnFlowClient):
         self._stop = asyncio.Event()
         self._http = AsyncHTTPClient(force_instance=True)
         events = asyncio.create_task(self._follow_events(), name="learnflow-server-events")
+        announce = asyncio.create_task(self._announce_preferences(), name="learnflow-preferences")
         ready.set()
         try:
             await self._stop.wait()
         finally:
-            events.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await events
+            for task in (announce, events):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             self._http.close()
 
     def close(self, timeout: float = 10.0) -> None:
@@ -347,6 +350,35 @@ class ServerClient(LearnFlowClient):
         self.start()
         asyncio.run_coroutine_threadsafe(send(), self._loop)
 
+    # -- preferences: the server's GET/PUT preferences ---------------------------------
+
+    async def _read_preferences(self) -> dict[str, Any]:
+        found = await self._request("GET", "preferences")
+        assert isinstance(found, dict)
+        return found
+
+    async def _write_preferences(self, changes: dict[str, Any]) -> dict[str, Any]:
+        from tornado.httpclient import HTTPClientError
+
+        try:
+            response = await self._http.fetch(
+                self.server.api("preferences"),
+                method="PUT",
+                headers={**self.server.headers(), "Content-Type": "application/json"},
+                body=json.dumps(changes),
+                request_timeout=self.request_timeout,
+                connect_timeout=10,
+            )
+        except HTTPClientError as err:
+            if err.code == 400:
+                raise PreferencesError(_error_message(err)) from None
+            raise ServerError(_message(err)) from None
+        except OSError as err:
+            raise ServerError(f"the LearnFlow server at {self.server.url} is unreachable: {err}") from None
+        saved = json.loads(response.body)
+        assert isinstance(saved, dict)
+        return saved
+
     # -- observing -------------------------------------------------------------------
 
     def status(self, timeout: float = 5.0) -> ClientStatus:
@@ -382,6 +414,13 @@ class ServerClient(LearnFlowClient):
             sandbox=remote.get("sandbox"),
         )
         return status
+
+
+def _error_message(err: Any) -> str:
+    """The server's JSON error message alone."""
+    with contextlib.suppress(Exception):
+        return str(json.loads(err.response.body)["message"])
+    return f"HTTP {err.code} {err.message}"
 
 
 def _message(err: Any) -> str:

@@ -25,7 +25,6 @@ def load(shell: InteractiveShell) -> KernelSession:
         return existing
     _log_to_file()
     config = LearnFlow(parent=shell)
-    config.load_preferences()
     client = create_client(config)
     session = KernelSession(shell, config, client)
     # Without a kernel (terminal IPython) there is no frontend to update a display in place.

@@ -7,6 +7,11 @@ loads LearnFlow it opens that comm with a `hello`; a frontend with the extension
 and from then on "Insert as new cell" / "Replace cell" are sent to it and act at once on
 the cell that shows the card. Without an answer (Notebook without the extension, VS Code,
 nbclient) nothing is sent and the caller falls back to `set_next_input`, saying so.
+
+The student's preferences travel over the same comm: the frontend sends `preferences`
+(the record it just saved through the API) to every kernel, and a kernel whose
+`%learnflow config` saved a change sends `preferences-changed`, so the frontend re-reads
+the API and tells the other kernels. Neither carries code: nothing is executed.
 """
 
 import logging
@@ -19,6 +24,7 @@ log = logging.getLogger("learnflow.kernel")
 TARGET = "learnflow.commands"
 INSERT = "learnflow:insert-fix-below"
 REPLACE = "learnflow:replace-cell-with-fix"
+PREFERENCES_CHANGED = "preferences-changed"
 Answer = Callable[[dict[str, Any]], None]
 
 
@@ -43,6 +49,8 @@ class FrontendBridge:
         self.available = False
         self.comm: Any = None
         self._waiting: dict[str, Answer] = {}
+        # Hears the preferences the frontend saved (the API's `Preferences`).
+        self.on_preferences: Callable[[dict[str, Any]], None] | None = None
 
     def open(self) -> None:
         """Say hello to a frontend already there, and listen for one that comes later.
@@ -91,6 +99,11 @@ class FrontendBridge:
         if data.get("command") == "hello":
             self.available = bool(data.get("ok"))
             return
+        if data.get("command") == "preferences":
+            values = data.get("preferences")
+            if isinstance(values, dict) and self.on_preferences is not None:
+                self.on_preferences(values)
+            return
         answer = self._waiting.pop(str(data.get("request_id")), None)
         if answer is not None:
             answer(data)
@@ -108,3 +121,12 @@ class FrontendBridge:
             log.warning("could not reach the frontend", exc_info=True)
             return False
         return True
+
+    def preferences_changed(self) -> None:
+        """Tell the frontend this kernel saved preferences (it re-reads them from the API)."""
+        if self.comm is None:
+            return
+        try:
+            self.comm.send({"command": PREFERENCES_CHANGED})
+        except Exception:
+            log.debug("could not tell the frontend about the preferences", exc_info=True)

@@ -10,7 +10,8 @@ from learnflow_agents.privacy import scrub_text
 from traitlets import TraitError
 
 from learnflow_ext import __version__
-from learnflow_ext.config import PREFERENCES
+from learnflow_ext.client.base import PreferencesError
+from learnflow_ext.config import PREFERENCES, LearnFlow
 from learnflow_ext.kernel.session import KernelSession
 
 USAGE = """\
@@ -96,8 +97,9 @@ class LearnFlowMagics(Magics):
             (offline or Claude), agents running, database, pending answers.
         config [skill_level=LEVEL] [learning_style=STYLE] [auto_capture=on|off]
                [known_topics=TOPIC,...] [known_topics+=TOPIC,...] [known_topics-=TOPIC,...]
-            Show or change your preferences; changes are saved for your user and
-            apply to every kernel. LEVEL: beginner, intermediate, advanced;
+            Show or change your preferences: the same record as the LearnFlow
+            settings in JupyterLab (kept by the LearnFlow server, or the LearnFlow
+            database in kernel-only mode), applied to every kernel. LEVEL: beginner, intermediate, advanced;
             STYLE: visual, step-by-step, example-driven. known_topics: what you
             already know (e.g. lists,functions), so exercises that build on it are
             offered; known_topics+= adds to it, known_topics-= removes from it,
@@ -263,7 +265,7 @@ class LearnFlowMagics(Magics):
             f"  learning style: {config.learning_style}",
             f"  pending:        {status.pending} answer(s)",
             f"  sent:           {self.session.sent} quer(ies), {self.session.collapsed} repeat(s) collapsed",
-            f"  preferences:    {config.preferences_path()}",
+            f"  preferences:    {preferences_home(self.session.client.mode)}",
         ]
         if llm:
             lines.append(f"  model:          {llm_summary(llm)}")
@@ -275,8 +277,12 @@ class LearnFlowMagics(Magics):
         print("\n".join(lines))
 
     def _config(self, rest: str, cell: str | None) -> None:
-        config = self.session.config
+        session = self.session
+        config = session.config
         args = _words(rest)
+        # The saved record first (the lab may have changed it since): what is shown, and what
+        # += and -= change.
+        problem = session.refresh_preferences()
         if rest:
             changes: dict[str, Any] = {}
             for arg in args:
@@ -293,13 +299,23 @@ class LearnFlowMagics(Magics):
                 if op:
                     value = _changed_topics(changes.get(name, list(config.known_topics)), value, op)
                 changes[name] = value
+            probe = LearnFlow()  # the traits' own checks and messages, before anything is sent
             try:
                 for name, value in changes.items():
-                    setattr(config, name, value)
+                    setattr(probe, name, value)
             except TraitError as err:
                 raise ArgumentError(str(err)) from None
-            path = config.save_preferences()
-            print(f"Saved to {path}")
+            try:
+                saved = session.client.save_preferences({name: getattr(probe, name) for name in changes})
+            except PreferencesError as err:
+                raise ArgumentError(str(err)) from None
+            except Exception as err:
+                raise ArgumentError(f"your preferences could not be saved: {err}") from None
+            config.apply_preferences(saved)
+            session.frontend.preferences_changed()
+            print(f"Saved for {session.client.student_id} ({preferences_home(session.client.mode)})")
+        elif problem:
+            print(f"(the saved preferences could not be read: {problem}; this kernel's are shown)")
         for name in PREFERENCES:
             print(f"  {name:<15} {_shown(getattr(config, name))}")
 
@@ -371,6 +387,13 @@ def _parse_preference(name: str, value: str) -> Any:
     if name == "skill_level":
         return _parse_choice(SkillLevel, value, name)
     return _parse_choice(LearningStyle, value, name)
+
+
+def preferences_home(mode: str) -> str:
+    """Where the student's preferences are kept, for `status` and `config`."""
+    if mode == "kernel-only":
+        return "kept in the LearnFlow database"
+    return "kept by the LearnFlow server, shared with the lab settings"
 
 
 def llm_summary(llm: dict[str, Any]) -> str:

@@ -2,6 +2,7 @@
 
 import contextlib
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +28,8 @@ log = logging.getLogger("learnflow.kernel")
 KEPT_CARDS = 64
 KEPT_ERRORS = 64
 # Cells that are about LearnFlow rather than the student's own work.
+# How long the first failing cell waits for the saved preferences (is auto-capture on?).
+PREFERENCES_WAIT = 10.0
 NOT_STUDENT_CODE = (*LEARNFLOW_PREFIXES, "%load_ext", "%reload_ext", "%unload_ext")
 
 
@@ -44,6 +47,12 @@ class KernelSession:
         self.sent = 0
         self.collapsed = 0
         self.frontend = FrontendBridge()
+        # The saved preferences (the API's record) reach this kernel when the client has read
+        # them at start, when the frontend pushes a change, and at every `%learnflow config`.
+        self._preferences_known = threading.Event()
+        client.legacy_preferences = config
+        client.on_preferences = self._preferences_read
+        self.frontend.on_preferences = self._preferences_pushed
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -60,6 +69,28 @@ class KernelSession:
         self.frontend.close()
         self.client.close()
 
+    # -- preferences --------------------------------------------------------------------
+
+    def _preferences_read(self, values: dict[str, Any] | None) -> None:
+        if values is not None and values.get("saved"):
+            self.config.apply_preferences(values)
+        self._preferences_known.set()
+
+    def _preferences_pushed(self, values: dict[str, Any]) -> None:
+        self.config.apply_preferences(values)
+        self._preferences_known.set()
+
+    def refresh_preferences(self, timeout: float = 10.0) -> str | None:
+        """Read the saved preferences now (blocking); the problem when they could not be read."""
+        # After the client's first read, which may import an older version's file first.
+        self._preferences_known.wait(PREFERENCES_WAIT)
+        try:
+            values = self.client.preferences(timeout)
+        except Exception as err:
+            return str(err) or type(err).__name__
+        self._preferences_read(values)
+        return None
+
     # -- automatic capture ------------------------------------------------------------
 
     def _on_failed_cell(self, result: ExecutionResult, error: BaseException) -> None:
@@ -75,6 +106,10 @@ class KernelSession:
             log.exception("LearnFlow could not capture the error")  # never add a second traceback
             return
         self.last_error = captured
+        if not self._preferences_known.is_set():
+            # The first error of a fresh kernel: auto-capture may be off in the saved preferences.
+            self._preferences_known.wait(PREFERENCES_WAIT)
+            self._preferences_known.set()
         if not self.config.auto_capture:
             return
         earlier = self._answered_errors.get(captured.key)

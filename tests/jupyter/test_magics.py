@@ -2,6 +2,9 @@
 auto-capture off, status, the docstring, and preferences that outlive the kernel."""
 
 import json
+from typing import Any
+
+from learnflow_agents.store import Store
 
 from tests.jupyter.conftest import STUDENT, JupyterSandbox
 from tests.jupyter.notebooks import LOAD_WITH_ECHO, errors, output_text, run_notebook, widget_displays
@@ -117,7 +120,7 @@ def test_status_describes_the_kernel_only_engine(jupyter_env: JupyterSandbox) ->
     assert "agents:         debug (running)" in text
     assert f"database:       {jupyter_env.db_url.removeprefix('sqlite:///')}" in text
     assert "bus:            memory://" in text
-    assert f"preferences:    {jupyter_env.data_dir / 'learnflow' / 'preferences.json'}" in text
+    assert "preferences:    kept in the LearnFlow database" in text
     # CI runs with bubblewrap: the status names the isolation student code gets.
     assert "code sandbox:   isolated (namespaces, no-network" in text
 
@@ -145,6 +148,15 @@ def test_the_magic_documents_every_command(jupyter_env: JupyterSandbox) -> None:
         assert command in doc
 
 
+def saved_preferences(env: JupyterSandbox) -> dict[str, Any] | None:
+    """The student's one preferences record, as the store keeps it (kernel-only mode)."""
+    store = Store.open(env.db_url, upgrade=True)
+    try:
+        return store.get_preferences(STUDENT)
+    finally:
+        store.close()
+
+
 def test_config_is_saved_for_the_user_and_read_by_the_next_kernel(jupyter_env: JupyterSandbox) -> None:
     first = run_notebook(
         [
@@ -154,14 +166,14 @@ def test_config_is_saved_for_the_user_and_read_by_the_next_kernel(jupyter_env: J
         ],
         jupyter_env.workdir,
     )
-    saved = jupyter_env.data_dir / "learnflow" / "preferences.json"
-    assert f"Saved to {saved}" in output_text(first.cells[1])
-    assert json.loads(saved.read_text()) == {
+    assert f"Saved for {STUDENT} (kept in the LearnFlow database)" in output_text(first.cells[1])
+    assert saved_preferences(jupyter_env) == {
         "skill_level": "advanced",
         "learning_style": "visual",
         "auto_capture": False,
         "known_topics": ["lists", "functions"],
     }
+    assert not (jupyter_env.data_dir / "learnflow" / "preferences.json").exists()
     second = run_notebook(
         [
             LOAD_WITH_ECHO,
@@ -182,4 +194,29 @@ def test_config_is_saved_for_the_user_and_read_by_the_next_kernel(jupyter_env: J
     # += adds to what was declared (no repeats), -= takes a topic away.
     assert "known_topics    lists, functions, strings" in output_text(second.cells[3])
     assert "known_topics    functions, strings" in output_text(second.cells[4])
-    assert json.loads(saved.read_text())["known_topics"] == ["functions", "strings"]
+    saved = saved_preferences(jupyter_env)
+    assert saved is not None and saved["known_topics"] == ["functions", "strings"]
+
+
+def test_a_fresh_kernel_with_auto_capture_saved_off_sends_nothing(jupyter_env: JupyterSandbox) -> None:
+    """The first failing cell waits for the saved record rather than guessing."""
+    run_notebook([LOAD_WITH_ECHO, "%learnflow config auto_capture=off"], jupyter_env.workdir)
+    notebook = run_notebook([LOAD_WITH_ECHO, "1 / 0"], jupyter_env.workdir)
+    assert widget_displays(notebook.cells[1]) == []
+    assert jupyter_env.queries() == []
+
+
+def test_preferences_an_older_version_left_in_a_file_are_imported_once(jupyter_env: JupyterSandbox) -> None:
+    legacy = jupyter_env.data_dir / "learnflow" / "preferences.json"
+    legacy.parent.mkdir(parents=True, exist_ok=True)
+    legacy.write_text(json.dumps({"skill_level": "intermediate", "auto_capture": False}))
+    notebook = run_notebook([LOAD_WITH_ECHO, "%learnflow config"], jupyter_env.workdir)
+    shown = output_text(notebook.cells[1])
+    assert "skill_level     intermediate" in shown and "auto_capture    off" in shown
+    assert saved_preferences(jupyter_env) == {
+        "skill_level": "intermediate",
+        "learning_style": "example-driven",
+        "auto_capture": False,
+        "known_topics": [],
+    }
+    assert not legacy.exists() and legacy.with_name("preferences.json.imported").exists()

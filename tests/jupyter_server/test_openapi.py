@@ -163,6 +163,11 @@ async def test_real_responses_match_the_documented_schemas(
     assert len(listed["attempts"]) == 1
     progress = await api.call("GET", "/learnflow/api/progress", params={"limit": "5"})
     assert len(progress["recent_queries"]) == 2
+    prefs = "/learnflow/api/preferences"
+    assert (await api.call("GET", prefs))["saved"] is False
+    changed = await api.call("PUT", prefs, data={"skill_level": "advanced", "known_topics": ["lists"]})
+    assert (changed["skill_level"], changed["saved"]) == ("advanced", True)
+    assert (await api.call("PUT", prefs, data={"auto_capture": "off"}))["field"] == "auto_capture"
 
     # The documented errors, as the handlers really send them.
     await api.call("POST", queries, raw=b"[1]")

@@ -162,7 +162,7 @@ def test_status_and_config(student: Path) -> None:
     assert f"database:       {student / 'learnflow.sqlite3'}" in status
     saved = outputs_of(notebook, "%learnflow config skill_level=intermediate")
     assert "skill_level     intermediate" in saved
-    assert f"Saved to {student / 'data'}" in saved
+    assert "(kept in the LearnFlow database)" in saved
     assert "learnflow: config takes NAME=VALUE" in outputs_of(notebook, "%learnflow config colour=blue")
     assert "Usage: %learnflow COMMAND" in outputs_of(notebook, "%learnflow help")
 
