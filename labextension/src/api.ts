@@ -1,6 +1,7 @@
 /** The server extension's API under /learnflow/api/, with Jupyter's auth (token, XSRF). */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
+import type { ServerPreferences } from './preferences';
 import type { ProgressView, QueryView, ServerStatus, StudentQuery } from './types';
 
 export const API_PATH = 'learnflow/api';
@@ -63,6 +64,16 @@ export class LearnFlowApi {
 
   progress(limit = 10): Promise<ProgressView> {
     return this.request(`progress?limit=${limit}`);
+  }
+
+  /** The student's preferences: the one record the kernel's `%learnflow config` shares. */
+  preferences(): Promise<ServerPreferences> {
+    return this.request('preferences');
+  }
+
+  /** Change the preferences given; answers every preference as saved. */
+  savePreferences(changes: Partial<Omit<ServerPreferences, 'saved'>>): Promise<ServerPreferences> {
+    return this.request('preferences', { method: 'PUT', body: JSON.stringify(changes) });
   }
 
   /** The events WebSocket URL, with the token when the server uses one. */

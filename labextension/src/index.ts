@@ -9,7 +9,9 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { LearnFlowApi } from './api';
 import type { CardHandlers } from './card';
 import { askAgentQuery, bestCode } from './model';
-import { NotebookIntegration, cellError, insertBelow, registerKernelBridge, replaceCell } from './notebook';
+import { KernelComms, registerKernelBridge } from './kernelbridge';
+import { NotebookIntegration, cellError, insertBelow, replaceCell } from './notebook';
+import { PreferencesSync, SettingsView, fromServer } from './preferences';
 import { LearnFlowSidebar } from './sidebar';
 import { DEFAULT_PREFERENCES, LearnFlowStore, Preferences } from './store';
 import type { AgentReply } from './types';
@@ -73,16 +75,23 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const notebooks = new NotebookIntegration(tracker, store, handlers, openSidebar);
     store.start();
 
-    // The kernel widgets' "Insert as new cell" reaches these commands through a comm.
+    // The kernel widgets' "Insert as new cell" reaches these commands through a comm, which
+    // also carries the student's saved preferences to the kernel.
+    const kernelComms = new KernelComms();
+    let preferences: PreferencesSync | null = null;
     const bridge = (panel: any) => {
       const hook = () => {
         const kernel = panel.sessionContext.session?.kernel;
         if (kernel) {
-          registerKernelBridge(kernel, (command, args) => {
-            tracker.currentWidget !== panel && app.shell.activateById(panel.id);
-            // The notebook whose kernel asked, whichever one has the focus.
-            return commands.execute(command, { ...args, _panel: panel } as any);
-          });
+          registerKernelBridge(
+            kernel,
+            (command, args) => {
+              tracker.currentWidget !== panel && app.shell.activateById(panel.id);
+              // The notebook whose kernel asked, whichever one has the focus.
+              return commands.execute(command, { ...args, _panel: panel } as any);
+            },
+            { comms: kernelComms, preferencesChanged: () => void preferences?.reload() }
+          );
         }
       };
       panel.sessionContext.kernelChanged.connect(hook);
@@ -228,18 +237,44 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     if (settingRegistry) {
       void settingRegistry.load(PLUGIN_ID).then(settings => {
-        const read = () => {
-          const prefs: Preferences = {
+        // The settings editor shows the API's record (preferences.ts); changes go through the API.
+        const view: SettingsView = {
+          read: () => ({
             autoCapture: (settings.get('autoCapture').composite as boolean) ?? DEFAULT_PREFERENCES.autoCapture,
             skillLevel: (settings.get('skillLevel').composite as Preferences['skillLevel']) ?? DEFAULT_PREFERENCES.skillLevel,
             learningStyle:
               (settings.get('learningStyle').composite as Preferences['learningStyle']) ?? DEFAULT_PREFERENCES.learningStyle
-          };
-          store.preferences = prefs;
-          notebooks.applyToAllKernels();
+          }),
+          // One save, so the editor never holds half of the record.
+          write: prefs =>
+            settings.save(
+              JSON.stringify(
+                {
+                  ...settings.user,
+                  autoCapture: prefs.autoCapture,
+                  skillLevel: prefs.skillLevel,
+                  learningStyle: prefs.learningStyle
+                },
+                null,
+                2
+              )
+            )
         };
-        read();
-        settings.changed.connect(read);
+        const sync = new PreferencesSync(
+          store.api,
+          view,
+          saved => {
+            store.preferences = fromServer(saved);
+            kernelComms.pushPreferences(saved);
+            store.changed.emit();
+          },
+          problem => {
+            store.lastError = `LearnFlow preferences: ${problem}`;
+            store.changed.emit();
+          }
+        );
+        preferences = sync;
+        void sync.start().then(() => settings.changed.connect(() => void sync.settingsChanged()));
         // Provider status is shown read-only in the settings editor (the schema marks it readOnly).
         store.changed.connect(() => {
           const status = store.status;

@@ -1,17 +1,17 @@
 /**
  * Notebook integration: the "Explain this error" button under every error output (it
  * does not depend on the kernel's auto-capture), the inline answer under the cell, the
- * insert/replace commands' cell edits, and kernel-side preferences.
+ * insert/replace commands' cell edits, and the comm to each LearnFlow kernel (which also
+ * carries the student's saved preferences to it, see preferences.ts).
  */
 import type { Cell, CodeCell } from '@jupyterlab/cells';
 import { INotebookTracker, Notebook, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
-import type { Kernel, KernelMessage } from '@jupyterlab/services';
 import { Panel } from '@lumino/widgets';
 import { CardHandlers, renderReply } from './card';
 import { button, h } from './dom';
 import { latestReply } from './events';
 import { stripAnsi } from './model';
-import type { LearnFlowStore, Preferences } from './store';
+import type { LearnFlowStore } from './store';
 
 export const EXPLAIN_CLASS = 'lf-explain';
 
@@ -69,7 +69,7 @@ export class NotebookIntegration {
   private hooked = new WeakSet<Cell>();
 
   constructor(
-    private readonly tracker: INotebookTracker,
+    tracker: INotebookTracker,
     private readonly store: LearnFlowStore,
     private readonly handlers: CardHandlers,
     private readonly openSidebar: () => void
@@ -88,20 +88,6 @@ export class NotebookIntegration {
       panel.content.model?.cells.changed.connect(() => setTimeout(hookAll, 0));
       setTimeout(hookAll, 0);
     });
-    // Kernel-side preferences (auto-capture, level, style) follow the settings.
-    const apply = () => void applyPreferences(panel.sessionContext.session?.kernel ?? null, this.store.preferences);
-    let last = '';
-    panel.sessionContext.statusChanged.connect((_, status) => {
-      if (status === 'idle' && last !== 'idle' && last !== 'busy') {
-        apply();
-      }
-      last = status;
-    });
-    void panel.sessionContext.ready.then(apply);
-  }
-
-  applyToAllKernels(): void {
-    this.tracker.forEach(panel => void applyPreferences(panel.sessionContext.session?.kernel ?? null, this.store.preferences));
   }
 
   private hookCell(cell: Cell): void {
@@ -272,79 +258,4 @@ export function replaceCell(notebook: Notebook, code: string, cell?: Cell | null
   target?.model.sharedModel.setSource(code);
 }
 
-/** Tell a LearnFlow kernel about the preferences (quietly; a kernel without LearnFlow ignores it). */
-export async function applyPreferences(kernel: Kernel.IKernelConnection | null, prefs: Preferences): Promise<void> {
-  if (!kernel) {
-    return;
-  }
-  const code = [
-    'def __learnflow_prefs():',
-    '    try:',
-    '        from learnflow_ext.kernel.extension import current_session',
-    '    except Exception:',
-    '        return',
-    '    session = current_session()',
-    '    if session is None:',
-    '        return',
-    `    session.config.auto_capture = ${prefs.autoCapture ? 'True' : 'False'}`,
-    '    try:',
-    `        session.config.skill_level = ${JSON.stringify(prefs.skillLevel)}`,
-    `        session.config.learning_style = ${JSON.stringify(prefs.learningStyle)}`,
-    '    except Exception:',
-    '        pass',
-    '__learnflow_prefs()',
-    'del __learnflow_prefs'
-  ].join('\n');
-  try {
-    const future = kernel.requestExecute({ code, silent: true, store_history: false, stop_on_error: false });
-    await future.done;
-  } catch {
-    /* a dead kernel: applied again when the next one is ready */
-  }
-}
-
-/** Commands the kernel may run through the `learnflow.commands` comm. */
-export const KERNEL_COMMANDS = ['learnflow:insert-fix-below', 'learnflow:replace-cell-with-fix'];
-
-export function registerKernelBridge(
-  kernel: Kernel.IKernelConnection,
-  run: (command: string, args: Record<string, unknown>) => Promise<unknown>
-): void {
-  const serve = (comm: Kernel.IComm) => {
-    const handle = (data: any) => {
-      // Every answer names the request it answers (the kernel may have several in flight).
-      const answer = (reply: Record<string, unknown>) =>
-        comm.send({ command: data.command, ...(data.request_id ? { request_id: data.request_id } : {}), ...reply });
-      if (data && data.command === 'hello') {
-        // The kernel asks whether this frontend can insert and replace cells at once.
-        answer({ ok: true, commands: KERNEL_COMMANDS });
-      } else if (data && KERNEL_COMMANDS.includes(data.command)) {
-        void run(data.command, (data.args ?? {}) as Record<string, unknown>)
-          .then(() => answer({ ok: true }))
-          .catch(err => answer({ ok: false, error: String(err instanceof Error ? err.message : err) }));
-      } else if (data && data.command) {
-        answer({ ok: false, error: 'not allowed' });
-      }
-    };
-    comm.onMsg = msg => handle(msg.content.data);
-    return handle;
-  };
-  try {
-    // A kernel that loads LearnFlow after this opens the comm itself, with a hello.
-    kernel.registerCommTarget('learnflow.commands', (comm: Kernel.IComm, open: KernelMessage.ICommOpenMsg) => {
-      serve(comm)(open.content.data);
-    });
-  } catch {
-    /* already registered on this kernel */
-  }
-  try {
-    // A kernel that already has LearnFlow (the LearnFlow kernel preloads it) learns of this
-    // frontend now; a kernel without it closes the comm, which is harmless.
-    const comm = kernel.createComm('learnflow.commands');
-    serve(comm);
-    comm.onClose = () => undefined;
-    void Promise.resolve(comm.open({ command: 'frontend-hello', commands: KERNEL_COMMANDS })).catch(() => undefined);
-  } catch {
-    /* the kernel is gone or has no comms */
-  }
-}
+export { KERNEL_COMMANDS, KernelComms, PREFERENCES_CHANGED, registerKernelBridge } from './kernelbridge';

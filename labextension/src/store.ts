@@ -17,16 +17,19 @@ import {
 } from './events';
 import type { AgentReply, LearnFlowEvent, ProgressView, ServerStatus, StudentQuery } from './types';
 
+/** The student's preferences as the LearnFlow API keeps them (see preferences.ts). */
 export interface Preferences {
   autoCapture: boolean;
   skillLevel: 'beginner' | 'intermediate' | 'advanced';
   learningStyle: 'visual' | 'step-by-step' | 'example-driven';
+  knownTopics: string[];
 }
 
 export const DEFAULT_PREFERENCES: Preferences = {
   autoCapture: true,
   skillLevel: 'beginner',
-  learningStyle: 'example-driven'
+  learningStyle: 'example-driven',
+  knownTopics: []
 };
 
 export class LearnFlowStore {
@@ -95,7 +98,12 @@ export class LearnFlowStore {
   }
 
   context(): StudentQuery['context'] {
-    return { skill_level: this.preferences.skillLevel, learning_style: this.preferences.learningStyle };
+    const { skillLevel, learningStyle, knownTopics } = this.preferences;
+    return {
+      skill_level: skillLevel,
+      learning_style: learningStyle,
+      ...(knownTopics.length ? { topics_covered: [...knownTopics] } : {})
+    };
   }
 
   /** Send a query; resolves with its id once accepted (the answer arrives later). */
