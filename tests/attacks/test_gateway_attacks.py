@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 import websocket
 
 from tests.attacks.classroom import (
@@ -721,3 +722,31 @@ def test_a_chunked_body_without_a_length_is_cut_off_at_the_limit(hub: Hub, class
     assert sent < 16 * 1024 * 1024 or answer.startswith((b"HTTP/1.1 413", b"HTTP/1.1 400")), answer[:200]
     assert query_ids(classroom_db, "alice") == before
     assert send(hub, "bob", "GET", "api/progress").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "scopes",
+    [["read:users:name!user=alice"], ["read:users:groups!user=alice"], ["access:servers!user=alice"]],
+    ids=["name", "groups", "her-servers"],
+)
+def test_a_token_alice_made_for_something_else_cannot_act_for_her_here(
+    hub: Hub, classroom_db: str, scopes: list[str]
+) -> None:
+    """A token without `access:services!service=learnflow` (one she made for another tool,
+    or the OAuth token another hub service got when she logged into it) is not hers to
+    spend at LearnFlow: no reading her queries, no asking in her name, no event stream."""
+    narrow = hub.admin("POST", "users/alice/tokens", {"note": "another tool", "scopes": scopes})["token"]
+    auth = {"Authorization": f"token {narrow}"}
+    before = query_ids(classroom_db, "alice")
+    assert requests.get(hub.gateway + "api/progress", headers=auth, timeout=30).status_code == 401
+    posted = requests.post(hub.gateway + "api/queries", data='{"text": "as alice"}', headers=auth, timeout=30)
+    assert posted.status_code == 401, posted.text
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        websocket.create_connection(
+            hub.gateway.replace("http://", "ws://") + "api/events",
+            header=[f"Authorization: {auth['Authorization']}"],
+        )
+    assert refused.value.status_code == 401
+    assert query_ids(classroom_db, "alice") == before
+    # Her own token (holding the access scope, as the hub grants it to users) still works.
+    assert send(hub, "alice", "GET", "api/progress").status_code == 200

@@ -165,6 +165,8 @@ def hub_config(
         },
     ]
     roles = [
+        # As the Zero to JupyterHub values grant it: users' tokens may call the gateway.
+        {"name": "user", "scopes": ["self", f"access:services!service={SERVICE}"]},
         # The test driver: creates users, groups and tokens (also for the custom scope's holder).
         {
             "name": "test-admin",

@@ -66,6 +66,13 @@ class HubIdentity:
             # A service token has no student behind it; services use their own APIs.
             log.warning("rejected a non-user token", extra={"kind": model.get("kind")})
             return None
+        access = self.hub_auth.access_scopes  # access:services!service=<this service>
+        if access and not self.hub_auth.check_scopes(access, model):
+            # A token the user made for something else (`read:users:name` only), or the
+            # OAuth token another hub service got when they logged into it: it may act for
+            # them there, not here.
+            log.warning("rejected a token without access to this service", extra={"user": model.get("name")})
+            return None
         return Caller(name=model["name"], scopes=frozenset(model.get("scopes") or ()), token=token)
 
     async def user_groups(self, name: str, *, fresh: bool = False) -> list[str]:
