@@ -37,6 +37,7 @@ from tests.attacks.classroom import (
     ask,
     drain,
     events_socket,
+    send,
     stored_answer,
     verdict,
 )
@@ -472,3 +473,63 @@ def test_no_answer_ever_carries_a_hub_token(hub: Hub, alices_server: Server, bob
     leaked = [t[:200] for t in texts if any(s in t for s in secrets_)]
     assert leaked == []
     assert all(not t.startswith("5") or t.startswith("501") for t in texts), texts
+
+
+# -- preferences: one record per student, written with PUT ------------------------------------
+
+
+def test_preferences_cannot_be_written_or_read_as_another_student(hub: Hub, alices_server: Server) -> None:
+    def bobs() -> Any:
+        return send(hub, "bob", "GET", "api/preferences").json()
+
+    assert send(hub, "bob", "PUT", "api/preferences", {"skill_level": "advanced"}).status_code == 200
+    before = bobs()
+    forged = {"student_id": "bob", "owner": "bob", "skill_level": "beginner", "learning_style": "visual"}
+    r = send(hub, "alice", "PUT", "api/preferences", forged, headers=FORGED_HEADERS, params=FORGED_PARAMS)
+    assert r.status_code in (200, 400), r.text
+    r = alices_server.call("PUT", "preferences", forged, headers=FORGED_HEADERS, params=FORGED_PARAMS)
+    assert r.status_code in (200, 400), r.text
+    for read in (
+        send(hub, "alice", "GET", "api/preferences", headers=FORGED_HEADERS, params=FORGED_PARAMS),
+        alices_server.call("GET", "preferences", headers=FORGED_HEADERS, params=FORGED_PARAMS),
+    ):
+        assert read.status_code == 200 and read.json()["skill_level"] != "advanced", read.text
+    assert bobs() == before
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\xff\xfe\x00junk",
+        b'{"skill_level": "caf\xe9"}',
+        b"[" * 50_000,
+        b'{"known_topics": ["loops\\u0000"]}',
+        b'{"known_topics": ["\\ud800"]}',
+        b'{"known_topics": "loops"}',
+        b'{"auto_capture": "yes"}',
+        b'{"skill_level": "advanced", "student_id": "bob", "is_instructor": true, "extra": 1}',
+        b"null",
+        b"",
+    ],
+)
+def test_bad_preferences_are_a_400_at_both_doors(hub: Hub, alices_server: Server, raw: bytes) -> None:
+    before = send(hub, "alice", "GET", "api/preferences").json()
+    for r in (
+        send(hub, "alice", "PUT", "api/preferences", raw, headers={"Content-Type": "application/json"}),
+        alices_server.call("PUT", "preferences", raw, headers={"Content-Type": "application/json"}),
+    ):
+        assert r.status_code == 400, (r.status_code, r.text[:300])
+        assert r.json()
+    assert send(hub, "alice", "GET", "api/preferences").json() == before
+
+
+def test_a_huge_declared_preferences_body_is_refused_before_it_is_sent(alices_server: Server) -> None:
+    headers = {
+        "Authorization": f"token {alices_server.token}",
+        "Content-Type": "application/json",
+        "Content-Length": str(100 * 1024 * 1024),
+    }
+    r = raw_request(
+        alices_server.port, "PUT", "/learnflow/api/preferences", headers, b"{", send_body=False, timeout=20
+    )
+    assert r.status == 413 and r.seconds < 15, (r.head, r.seconds)
