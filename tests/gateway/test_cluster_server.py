@@ -303,3 +303,20 @@ def test_an_unreachable_gateway_is_a_502_that_says_so(tmp_path: Path, hub: Hub) 
         assert refused.value.status_code == 502
     finally:
         server.process.stop()
+
+
+def test_preferences_pass_through_to_the_gateway(hub: Hub, alices_server: StudentServer) -> None:
+    """Cluster mode: the kernel's and the lab's preferences are the gateway's one record."""
+    change = {"learning_style": "visual", "known_topics": ["strings"]}
+    saved = alices_server.call("PUT", "preferences", change)
+    assert saved.status_code == 200, saved.text
+    at_gateway = call(hub, "alice", "GET", "api/preferences").json()
+    assert (at_gateway["learning_style"], at_gateway["known_topics"], at_gateway["saved"]) == (
+        "visual",
+        ["strings"],
+        True,
+    )
+    call(hub, "alice", "PUT", "api/preferences", {"skill_level": "intermediate"})
+    assert alices_server.call("GET", "preferences").json()["skill_level"] == "intermediate"
+    bad = alices_server.call("PUT", "preferences", {"skill_level": "wizard"})
+    assert bad.status_code == 400 and bad.json()["field"] == "skill_level"
