@@ -146,7 +146,15 @@ class LearnFlow(Configurable):
             return None
         if not isinstance(saved, dict):
             return None
-        return {name: saved[name] for name in PREFERENCES if name in saved}
+        probe, valid = LearnFlow(), {}
+        for name in PREFERENCES:
+            if name in saved:
+                try:
+                    setattr(probe, name, saved[name])
+                except TraitError:
+                    continue  # as before: a value no longer valid is dropped, the rest kept
+                valid[name] = getattr(probe, name)
+        return valid
 
     def retire_legacy_preferences(self) -> None:
         path = self.preferences_path()

@@ -5,8 +5,8 @@ Kernel-only mode implements it with the engine running in the kernel
 server's REST/WebSocket API. Capture, magics and widgets only ever see this.
 
 Every method is called from the kernel's main thread and must return at once, except
-the few documented as blocking (`wait_idle`, `status`, `close`): a student's cell never
-waits for an agent.
+the few documented as blocking (`wait_idle`, `status`, `close`, `preferences`,
+`save_preferences`): a student's cell never waits for an agent.
 """
 
 import asyncio

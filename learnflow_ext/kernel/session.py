@@ -27,9 +27,9 @@ log = logging.getLogger("learnflow.kernel")
 
 KEPT_CARDS = 64
 KEPT_ERRORS = 64
-# Cells that are about LearnFlow rather than the student's own work.
 # How long the first failing cell waits for the saved preferences (is auto-capture on?).
 PREFERENCES_WAIT = 10.0
+# Cells that are about LearnFlow rather than the student's own work.
 NOT_STUDENT_CODE = (*LEARNFLOW_PREFIXES, "%load_ext", "%reload_ext", "%unload_ext")
 
 

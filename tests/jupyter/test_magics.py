@@ -209,7 +209,10 @@ def test_a_fresh_kernel_with_auto_capture_saved_off_sends_nothing(jupyter_env: J
 def test_preferences_an_older_version_left_in_a_file_are_imported_once(jupyter_env: JupyterSandbox) -> None:
     legacy = jupyter_env.data_dir / "learnflow" / "preferences.json"
     legacy.parent.mkdir(parents=True, exist_ok=True)
-    legacy.write_text(json.dumps({"skill_level": "intermediate", "auto_capture": False}))
+    # A value no longer valid is dropped, the others imported.
+    legacy.write_text(
+        json.dumps({"skill_level": "intermediate", "learning_style": "sideways", "auto_capture": False})
+    )
     notebook = run_notebook([LOAD_WITH_ECHO, "%learnflow config"], jupyter_env.workdir)
     shown = output_text(notebook.cells[1])
     assert "skill_level     intermediate" in shown and "auto_capture    off" in shown
