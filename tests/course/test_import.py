@@ -80,7 +80,7 @@ def test_nbgrader_import_validates_except_the_test_that_deletes_a_global(nbgrade
     # student's module (tests run on the trusted side): the one nbgrader test that cannot hold.
     assert _problems(report, "problem1-squares.ipynb") == [
         "reference solution fails: sum_of_squares_uses_squares "
-        "(failed: Not quite. sum_of_squares does not use squares)"
+        "(failed: ❌ Not quite. sum_of_squares does not use squares)"
     ]
 
 
@@ -163,9 +163,9 @@ def test_nbgrader_hidden_tests_in_nbgraders_own_fixture(tmp_path: Path) -> None:
     assert visible["correct_squares"].points == 0 and "squares(11)" not in visible["correct_squares"].source
     problems = _problems(validate_course(tmp_path, execute=False), path.name)
     assert problems == [
-        "reference solution fails: sum_of_squares_uses_squares (failed: Not quite. sum_of_squares does not "
-        "use squares); correct_squares (hidden) (failed: Not quite.); "
-        "correct_sum_of_squares (hidden) (failed: Not quite.)"
+        "reference solution fails: sum_of_squares_uses_squares (failed: ❌ Not quite. sum_of_squares does not "
+        "use squares); correct_squares (hidden) (failed: ❌ Not quite.); "
+        "correct_sum_of_squares (hidden) (failed: ❌ Not quite.)"
     ]
     released = release_course(tmp_path, tmp_path / "released")
     assert "squares(11)" not in released[0].read_text(encoding="utf-8")

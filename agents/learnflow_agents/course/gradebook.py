@@ -212,19 +212,22 @@ def feedback_notebook(row: GradeRow, exercise: Exercise, submission: dict[str, A
             ),
         ]
     cells = [markdown_cell("\n".join(summary), "feedback-summary", extra={"learnflow_feedback": True})]
-    for index, cell in enumerate((submission or {}).get("cells") or []):
+    # A submission is student input: its cells may be anything, and feedback is still written.
+    found = submission.get("cells") if isinstance(submission, dict) else None
+    for index, cell in enumerate(found if isinstance(found, list) else []):
         if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown"):
             continue
+        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
         kept = {
             "cell_type": cell["cell_type"],
             "id": f"cell-{index}",
-            "metadata": {k: v for k, v in (cell.get("metadata") or {}).items() if k == "learnflow"},
+            "metadata": {k: v for k, v in metadata.items() if k == "learnflow"},
             "source": cell_source(cell),
         }
         if cell["cell_type"] == "code":
             kept.update(execution_count=None, outputs=[])
         cells.append(kept)
-        meta = (cell.get("metadata") or {}).get("learnflow")
+        meta = metadata.get("learnflow")
         name = meta.get("name") if isinstance(meta, dict) else None
         if cell_role(cell) == "visible-tests" and name in outcomes:
             result = _verdict(outcomes[name], earned[name], worth[name])
