@@ -163,8 +163,8 @@ def test_nbgrader_hidden_tests_in_nbgraders_own_fixture(tmp_path: Path) -> None:
     assert visible["correct_squares"].points == 0 and "squares(11)" not in visible["correct_squares"].source
     problems = _problems(validate_course(tmp_path, execute=False), path.name)
     assert problems == [
-        "reference solution fails: sum_of_squares_uses_squares (failed: ❌ Not quite. sum_of_squares does not "
-        "use squares); correct_squares (hidden) (failed: ❌ Not quite.); "
+        "reference solution fails: sum_of_squares_uses_squares (failed: ❌ Not quite. sum_of_squares "
+        "does not use squares); correct_squares (hidden) (failed: ❌ Not quite.); "
         "correct_sum_of_squares (hidden) (failed: ❌ Not quite.)"
     ]
     released = release_course(tmp_path, tmp_path / "released")
