@@ -19,6 +19,7 @@ import ipywidgets as widgets
 import traitlets
 
 from learnflow_ext.instructor.data import AgentStatus, ErrorCount, ExercisePassRate, MasteryMatrix
+from learnflow_ext.widgets.document import plural
 from learnflow_ext.widgets.highlight import escape
 
 _HEATMAP_ESM = """
@@ -233,7 +234,7 @@ def update_errors(figure: BarChart, errors: list[ErrorCount]) -> None:
     figure.update(
         [e.error_type for e in errors],
         {"occurrences": [e.occurrences for e in errors]},
-        [f"{e.students} student{'s' if e.students != 1 else ''}" for e in errors],
+        [plural(e.students, "student") for e in errors],
     )
 
 
@@ -252,7 +253,8 @@ def update_pass_rates(figure: BarChart, rates: list[ExercisePassRate]) -> None:
         [r.exercise_id for r in rates],
         {"pass rate": [r.pass_rate for r in rates]},
         [
-            f"{r.passed}/{r.attempts} attempts · solved by {r.students_passed}/{r.students} students"
+            f"{r.passed}/{plural(r.attempts, 'attempt')} · solved by {r.students_passed}/"
+            f"{plural(r.students, 'student')}"
             for r in rates
         ],
     )

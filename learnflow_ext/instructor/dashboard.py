@@ -13,6 +13,7 @@ from learnflow_ext.instructor import charts
 from learnflow_ext.instructor.data import DataSource, Filters, Snapshot, take_snapshot
 from learnflow_ext.instructor.export import export_csv
 from learnflow_ext.instructor.render import agents_html, conversation_html, struggles_html
+from learnflow_ext.widgets.document import plural
 from learnflow_ext.widgets.highlight import escape
 
 log = logging.getLogger("learnflow.instructor")
@@ -177,7 +178,8 @@ class ClassDashboard(widgets.VBox):
             self.student.value = current if current in students else None
         alerts = f"{len(snapshot.struggles)} struggling" + (f", {len(new)} new" if new else "")
         self.status.value = (
-            f"{len(view.matrix.students)} students · {len(view.matrix.topics)} topics · {alerts} · "
+            f"{plural(len(view.matrix.students), 'student')} · {plural(len(view.matrix.topics), 'topic')}"
+            f" · {alerts} · "
             f"updated {snapshot.taken_at:%H:%M:%S} UTC"
         )
 

@@ -233,3 +233,17 @@ def test_a_click_loads_the_student_once_and_shows_why_it_failed(local_source: Lo
     assert dash.tabs.selected_index == STUDENT_TAB  # shown even when loading fails, with the reason
     assert "Could not load alice: RuntimeError: &lt;gateway down&gt;" in dash.conversation.value
     dash.close()
+
+
+def test_a_count_of_one_is_singular() -> None:
+    """"1 students" and "1/1 attempts" read wrong to an instructor: the charts say "1 student"."""
+    from learnflow_agents.store.analytics import ErrorCount, ExercisePassRate
+
+    from learnflow_ext.instructor import charts
+
+    rates = charts.BarChart("pass rates", ["#000"], ("pass rate",), percent=True)
+    charts.update_pass_rates(rates, [ExercisePassRate("ex-1", "loops", 1, 1, 1, 1)])
+    assert rates.texts == ["1/1 attempt · solved by 1/1 student"]
+    errors = charts.BarChart("errors", ["#000"], ("occurrences",))
+    charts.update_errors(errors, [ErrorCount("NameError", 3, 1)])
+    assert errors.texts == ["1 student"]
