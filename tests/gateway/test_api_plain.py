@@ -42,7 +42,9 @@ async def test_the_functions_serve_a_caller_and_refuse_with_one_error(tmp_path: 
         # A claimed identity in the body is dropped: the caller is who the wrapper says.
         body = {"text": "what is a list?", "target_agent": "concepts", "student_id": "ben"}
         accepted = await api.submit_query(engine, ana, body)
-        view = await api.view_query(engine, ana, str(accepted.query_id), wait=30)
+        # The longest long poll: the first answer of a fresh engine on a loaded machine can
+        # take a while, and this test is about shapes and refusals, not speed.
+        view = await api.view_query(engine, ana, str(accepted.query_id), wait=api.MAX_WAIT)
         assert view.status == "answered" and api.answered(view.replies)
         assert view.replies[0].agent == "concepts"
 

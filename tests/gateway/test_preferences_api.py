@@ -53,7 +53,8 @@ async def test_preferences_are_one_record_per_student(tmp_path: Path) -> None:
         accepted = await api.submit_query(
             engine, ana, {"text": "what is a list?", "target_agent": "concepts"}
         )
-        await api.view_query(engine, ana, str(accepted.query_id), wait=30)
+        view = await api.view_query(engine, ana, str(accepted.query_id), wait=api.MAX_WAIT)
+        assert view.status == "answered"  # else the check below would pass without a query stored
         assert (await api.get_preferences(engine, ana)).model_dump() == again.model_dump()
 
         for body, field in (
