@@ -138,8 +138,10 @@ test('ask a question in the sidebar and get an answer', async ({ page }) => {
 });
 
 test('Explain this error with auto-capture off', async ({ page, request }) => {
-  const put = await request.put(`/lab/api/settings/learnflow-jupyterlab:plugin?token=${TOKEN}`, {
-    data: { raw: JSON.stringify({ autoCapture: false }) }
+  // The student's record (GET/PUT learnflow/api/preferences) is the one source: the lab's
+  // settings editor and every kernel read it, so the test sets it there.
+  const put = await request.put(`/learnflow/api/preferences?token=${TOKEN}`, {
+    data: { auto_capture: false }
   });
   expect(put.ok()).toBeTruthy();
   await openNotebook(page, 'no-capture.ipynb');
@@ -222,8 +224,10 @@ test('Notebook 7: Explain this error answers under the cell', async ({ page }) =
 });
 
 test('Notebook 7: one error, one answer, and the fix inserted at once', async ({ page, request }) => {
-  const put = await request.put(`/lab/api/settings/learnflow-jupyterlab:plugin?token=${TOKEN}`, {
-    data: { raw: JSON.stringify({ autoCapture: true }) }
+  // The student's record (GET/PUT learnflow/api/preferences) is the one source: the lab's
+  // settings editor and every kernel read it, so the test sets it there.
+  const put = await request.put(`/learnflow/api/preferences?token=${TOKEN}`, {
+    data: { auto_capture: true }
   });
   expect(put.ok()).toBeTruthy();
   await page.goto(`/notebooks/notebook7.ipynb?token=${TOKEN}`);
