@@ -33,8 +33,28 @@ def test_the_api_imports_no_web_framework() -> None:
     assert proc.stdout.strip() == "[]"
 
 
-@pytest.mark.asyncio
-async def test_the_functions_serve_a_caller_and_refuse_with_one_error(tmp_path: Path) -> None:
+def test_the_functions_serve_a_caller_and_refuse_with_one_error(tmp_path: Path) -> None:
+    # In a fresh interpreter: in CI's one long pytest process (2,400 tests before it) this
+    # scenario's fresh engine twice left the query pending for 60 s, while the same test
+    # passes alone and after each folder that runs before it. Until that is understood,
+    # the API's behaviour is checked where no earlier test's leftovers can reach it.
+    code = (
+        "import asyncio, pathlib, sys\n"
+        "from tests.gateway.test_api_plain import serve_and_refuse\n"
+        "asyncio.run(serve_and_refuse(pathlib.Path(sys.argv[1])))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+
+
+async def serve_and_refuse(tmp_path: Path) -> None:
     engine = Engine(Settings(bus_url="memory://", db_url=f"sqlite:///{tmp_path / 'api.sqlite3'}"))
     await engine.start()
     try:
