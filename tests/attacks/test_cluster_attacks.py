@@ -13,9 +13,6 @@ the relay carries alice's events only, whatever frames she sends.
 """
 
 import json
-import secrets
-import shutil
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -50,8 +47,8 @@ from tests.attacks.support import (
     settled_rows,
     student_rows,
 )
-from tests.fixtures.kafka_broker import free_port
-from tests.gateway.hub import REPO, Hub, Process, clean_env, wait_until
+from tests.gateway.hub import Hub, Process
+from tests.gateway.test_cluster_server import start_student_server
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.usefixtures("agents_ready")]
 
@@ -82,41 +79,11 @@ class Server:
 
 
 def start_server(tmp: Path, gateway_url: str, hub_token: str) -> Server:
-    """`jupyter server` as the hub spawns it: the shipped config enables LearnFlow; the
-    environment holds the user's hub token and the gateway URL, nothing else of ours."""
-    config = tmp / "config" / "jupyter_server_config.d"
-    config.mkdir(parents=True)
-    shutil.copy(REPO / "jupyter-config" / "server-config" / "learnflow_ext.json", config)
-    (tmp / "work").mkdir()
-    env = {k: v for k, v in clean_env().items() if not k.startswith("LEARNFLOW_")}
-    env |= {
-        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
-        "JUPYTER_DATA_DIR": str(tmp / "data"),
-        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-        "IPYTHONDIR": str(tmp / "ipython"),
-        "JUPYTERHUB_API_TOKEN": hub_token,
-        "LEARNFLOW_GATEWAY_URL": gateway_url,
-    }
-    token, port = secrets.token_hex(16), free_port()
-    argv = [str(Path(sys.executable).with_name("jupyter")), "server", f"--port={port}", "--ip=127.0.0.1"]
-    argv += ["--no-browser", "--ServerApp.allow_root=True", f"--IdentityProvider.token={token}"]
-    argv += [f"--ServerApp.root_dir={tmp / 'work'}"]
-    process = Process(argv, tmp / "server.log", env, tmp).start()
-    server = Server(port, token, process)
-
-    def up() -> bool:
-        assert process.alive(), process.log.read_text(errors="replace")[-4000:]
-        try:
-            return requests.get(server.url + "api/status", params={"token": token}, timeout=5).ok
-        except requests.RequestException:
-            return False
-
-    try:
-        wait_until(up, "alice's jupyter server", log=process.log)
-    except BaseException:
-        process.stop()
-        raise
-    return server
+    """Alice's `jupyter server` as the hub spawns it (the cluster tests' launcher)."""
+    student = start_student_server(tmp, gateway_url, hub_token)
+    port = urlsplit(student.url).port
+    assert port is not None
+    return Server(port, student.token, student.process)
 
 
 @pytest.fixture(scope="module")
