@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from pydantic import (
@@ -46,6 +46,7 @@ from learnflow_agents.runtime.engine import Engine, QueryTimeoutError, explicit_
 from learnflow_agents.store import AttemptRecord, FeedbackRejectedError, InvalidDataError, QueryRecord, Store
 
 log = logging.getLogger("learnflow.api")
+B = TypeVar("B", bound=BaseModel)
 
 MAX_WAIT = 60.0
 # `?limit=` of the list endpoints (progress, attempts): 1..MAX_LIMIT, refused outside.
@@ -268,6 +269,18 @@ def drop_claimed_identity(data: dict[str, Any], caller: Caller) -> None:
         )
 
 
+def read_body(model: type[B], document: str, data: dict[str, Any], caller: Caller) -> B:
+    """A request body as `model`, the caller's identity never taken from it; a 400 naming
+    the bad field, else the served document's own check of `document`."""
+    drop_claimed_identity(data, caller)
+    try:
+        body = model.model_validate(data)
+    except ValidationError as err:
+        raise validation_error(err) from None
+    check_document(document, data)
+    return body
+
+
 class _OneAtATime:
     """Each student's submissions are filed one after another (others' run alongside).
 
@@ -325,12 +338,7 @@ async def _file_now(engine: Engine, caller: Caller, query: StudentQuery, chosen_
 
 async def submit_query(engine: Engine, caller: Caller, data: dict[str, Any]) -> Accepted:
     """POST queries: 202 with the query's id."""
-    drop_claimed_identity(data, caller)
-    try:
-        query = StudentQuery.model_validate(data)
-    except ValidationError as err:
-        raise validation_error(err) from None
-    check_document("QueryIn", data)
+    query = read_body(StudentQuery, "QueryIn", data, caller)
     return await _file(engine, caller, query, "query_id" in data)
 
 
@@ -361,12 +369,7 @@ async def view_query(engine: Engine, caller: Caller, query_id: str, wait: float 
 
 async def record_feedback(engine: Engine, caller: Caller, data: dict[str, Any]) -> None:
     """POST feedback: 204."""
-    drop_claimed_identity(data, caller)
-    try:
-        body = FeedbackIn.model_validate(data)
-    except ValidationError as err:
-        raise validation_error(err) from None
-    check_document("Feedback", data)
+    body = read_body(FeedbackIn, "Feedback", data, caller)
     try:
         await asyncio.to_thread(
             _store(engine).record_feedback,
@@ -443,12 +446,7 @@ def _preferences(stored: dict[str, Any] | None) -> Preferences:
 
 async def put_preferences(engine: Engine, caller: Caller, data: dict[str, Any]) -> Preferences:
     """PUT preferences: change the fields given (a 400 naming a bad one), return them all."""
-    drop_claimed_identity(data, caller)
-    try:
-        body = PreferencesIn.model_validate(data)
-    except ValidationError as err:
-        raise validation_error(err) from None
-    check_document("PreferencesIn", data)
+    body = read_body(PreferencesIn, "PreferencesIn", data, caller)
     store = _store(engine)
     async with _filing.turn(caller.student_id):  # two writers of one student: neither change is lost
         current = _preferences(await asyncio.to_thread(store.get_preferences, caller.student_id))
