@@ -16,7 +16,7 @@ from learnflow_agents.contracts import (
     StudentContext,
     StudentQuery,
 )
-from learnflow_agents.store import Effects, OutboxEvent, Store
+from learnflow_agents.store import Effects, OutboxEvent, Store, UsageCall
 from learnflow_agents.store.erasure import ERASED_TABLES, forget_student
 from learnflow_agents.store.schema import outbox
 
@@ -57,6 +57,10 @@ def seed(store: Store, student: str) -> None:
     assert store.record_struggle(student, alert)
     store.cache_put(f"cache-{student}", "debug", {"reply": {"summary": f"for {student}"}}, ttl_seconds=None)
     store.heartbeat("debug", "pod-1", {"handled": 1})
+    usage = UsageCall(
+        datetime.now(UTC).date(), "py101", student, "debug", "anthropic", "m", True, 10, 5, 0.001
+    )
+    store.record_llm_usage(usage)
 
 
 def mentions(store: Store, student: str) -> dict[str, int]:
@@ -97,6 +101,7 @@ def test_forget_erases_one_student_everywhere_and_keeps_the_others(store: Store)
         "struggle_alerts",
         "outbox",
         "llm_cache",
+        "llm_usage",
     }
 
     counts = forget_student(store, GONE)

@@ -27,6 +27,7 @@ TABLES = {
     "struggle_alerts",
     "agent_heartbeats",
     "llm_cache",
+    "llm_usage",
     "processed_messages",
     "outbox",
 }
@@ -51,7 +52,7 @@ def test_empty_to_head(bare: Store) -> None:
     assert bare.current_revision() is None
     assert table_names(bare) == set()
     bare.upgrade()
-    assert bare.current_revision() == Store.head_revision() == "0005"
+    assert bare.current_revision() == Store.head_revision() == "0006"
     assert table_names(bare) >= TABLES
 
 

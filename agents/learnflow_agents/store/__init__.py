@@ -16,6 +16,7 @@ from learnflow_agents.store.records import (
     Submission,
 )
 from learnflow_agents.store.store import Store
+from learnflow_agents.store.usage import StudentUsage, UsageCall, UsageTotals
 
 __all__ = [
     "AttemptRecord",
@@ -31,6 +32,9 @@ __all__ = [
     "Store",
     "StoreError",
     "StruggleRecord",
+    "StudentUsage",
     "Submission",
+    "UsageCall",
+    "UsageTotals",
     "normalize_url",
 ]

@@ -3,9 +3,10 @@
 For erasure requests (`learnflow-agents forget --student ID`). Every table keyed by a
 student goes: the student row, their queries (SQLite's full-text index follows through its
 trigger), the replies to them and the feedback on those, exercise attempts, mastery,
-struggle alerts, the outbox events keyed by the student or carrying their id (as a JSON
-string) or one of their queries, and LLM cache entries whose stored value contains the id. Agent heartbeats
-and the consumer inbox (`processed_messages`: group + message id) hold no student data.
+struggle alerts, their LLM usage rows (a course's usage that day drops by theirs), the
+outbox events keyed by the student or carrying their id (as a JSON string) or one of their
+queries, and LLM cache entries whose stored value contains the id. Agent heartbeats and
+the consumer inbox (`processed_messages`: group + message id) hold no student data.
 
 What the store cannot reach: records already published to Kafka stay until the topics'
 retention drops them, and backups keep what they kept.
@@ -22,6 +23,7 @@ from learnflow_agents.store.schema import (
     exercise_attempts,
     feedback,
     llm_cache,
+    llm_usage,
     mastery,
     outbox,
     queries,
@@ -40,6 +42,7 @@ ERASED_TABLES = (
     "mastery",
     "struggle_alerts",
     "llm_cache",
+    "llm_usage",
     "students",
 )
 
@@ -87,6 +90,7 @@ def _deletes(conn: Connection, student_id: str) -> dict[str, sa.Delete]:
         "mastery": sa.delete(mastery).where(mastery.c.student_id == student_id),
         "struggle_alerts": sa.delete(struggle_alerts).where(struggle_alerts.c.student_id == student_id),
         "llm_cache": sa.delete(llm_cache).where(in_cache_value),
+        "llm_usage": sa.delete(llm_usage).where(llm_usage.c.student_id == student_id),
         "students": sa.delete(students).where(students.c.id == student_id),
     }
     assert tuple(deletes) == ERASED_TABLES

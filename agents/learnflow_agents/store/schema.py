@@ -224,3 +224,28 @@ outbox = sa.Table(
     sa.Index("ix_outbox_sent_at", "sent_at"),
     sa.Index("ix_outbox_query", "query_id"),
 )
+
+# LLM usage per UTC day, course, student, agent, provider and model: what the budgets are
+# checked against across processes and replicas, and what instructors see. Counters only
+# grow (one upsert per provider call). `course_id` is '' for a query filed under no course
+# (a key column cannot be NULL). `asked`: the student asked for this call, so it counts
+# against their own budget (routing their question does not; it counts for the course).
+llm_usage = sa.Table(
+    "llm_usage",
+    metadata,
+    sa.Column("day", sa.Date(), primary_key=True),
+    sa.Column("course_id", sa.String(128), primary_key=True),
+    sa.Column("student_id", StudentId, primary_key=True),
+    sa.Column("agent", AgentCol, primary_key=True),
+    sa.Column("provider", sa.String(64), primary_key=True),
+    sa.Column("model", sa.String(128), primary_key=True),
+    sa.Column("asked", sa.Boolean(), nullable=False),
+    sa.Column("requests", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    sa.Column("input_tokens", sa.BigInteger(), nullable=False, server_default=sa.text("0")),
+    sa.Column("cache_read_tokens", sa.BigInteger(), nullable=False, server_default=sa.text("0")),
+    sa.Column("cache_write_tokens", sa.BigInteger(), nullable=False, server_default=sa.text("0")),
+    sa.Column("output_tokens", sa.BigInteger(), nullable=False, server_default=sa.text("0")),
+    sa.Column("cost_usd", sa.Float(), nullable=False, server_default=sa.text("0")),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_llm_usage_student_day", "student_id", "day"),
+)

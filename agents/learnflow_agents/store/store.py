@@ -14,9 +14,10 @@ from learnflow_agents.store.outbox import OutboxMixin
 from learnflow_agents.store.reads import ReadMixin
 from learnflow_agents.store.schema import SEARCH_TABLE
 from learnflow_agents.store.submit import SubmitMixin
+from learnflow_agents.store.usage import UsageMixin
 
 
-class Store(SubmitMixin, EffectsMixin, OutboxMixin, ReadMixin, LearningMixin, OpsMixin):
+class Store(SubmitMixin, EffectsMixin, OutboxMixin, ReadMixin, LearningMixin, OpsMixin, UsageMixin):
     """`sqlite:///path` or `postgresql://...`; every method is one short transaction.
 
     Safe to share between threads (asyncio callers use asyncio.to_thread): each call
