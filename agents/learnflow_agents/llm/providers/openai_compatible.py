@@ -4,8 +4,15 @@ Through the `openai` SDK rather than hand-written HTTP: it is the client these s
 test against, and it brings the same retry policy as the anthropic SDK (both honour
 `retry-after`), streaming and tool-call accumulation. Local models are less strict
 about forced tool calls, so JSON written as plain content is accepted too.
+
+Prompt caching: OpenAI (and vLLM's prefix caching) cache the longest prompt prefix seen
+before, with no breakpoints to set. The prompt builder already puts what is the same for
+every request (tool, system prompt, course context) first, so the request only adds a
+`prompt_cache_key` naming that prefix, which keeps requests sharing it on one cache, and
+reads `usage.prompt_tokens_details.cached_tokens` back as cache reads.
 """
 
+import hashlib
 import json
 import time
 from typing import Any
@@ -68,6 +75,8 @@ class OpenAICompatibleProvider:
             params["temperature"] = call.temperature
         if call.user_ref:
             params["user"] = call.user_ref
+        if call.cache_prefix:
+            params["prompt_cache_key"] = prefix_key(call.system, params["tools"])
         return params
 
     async def complete(self, call: LLMCall, on_delta: OnDelta | None = None) -> LLMResult:
@@ -105,6 +114,7 @@ class OpenAICompatibleProvider:
             model=completion.model or call.model,
             tokens_in=usage.prompt_tokens if usage else 0,
             tokens_out=usage.completion_tokens if usage else 0,
+            cached=cached_tokens(usage),
             stop_reason=choice.finish_reason,
         )
 
@@ -115,7 +125,7 @@ class OpenAICompatibleProvider:
         arguments: list[str] = []
         content: list[str] = []
         tool_seen = False
-        tokens_in = tokens_out = 0
+        tokens_in = tokens_out = cached = 0
         model = call.model
         finish: str | None = None
         stream = await self.client.chat.completions.create(
@@ -125,6 +135,7 @@ class OpenAICompatibleProvider:
             model = chunk.model or model
             if chunk.usage is not None:
                 tokens_in, tokens_out = chunk.usage.prompt_tokens, chunk.usage.completion_tokens
+                cached = cached_tokens(chunk.usage)
             for choice in chunk.choices:
                 finish = choice.finish_reason or finish
                 delta = choice.delta
@@ -150,10 +161,24 @@ class OpenAICompatibleProvider:
             model=model,
             tokens_in=tokens_in,
             tokens_out=tokens_out,
+            cached=cached,
             stop_reason=finish,
         )
         result.ttft_ms = None if first_token is None else round((first_token - started) * 1000, 2)
         return result
+
+
+def prefix_key(system: str, tools: list[dict[str, Any]]) -> str:
+    """Names the stable prefix: equal for every request whose tool and system prompt are equal."""
+    digest = hashlib.sha256(json.dumps(tools, sort_keys=True).encode())
+    digest.update(b"\x00" + system.encode())
+    return f"learnflow-{digest.hexdigest()[:32]}"
+
+
+def cached_tokens(usage: Any) -> int:
+    """Prompt tokens read from the provider's cache; servers without caching report none."""
+    details = getattr(usage, "prompt_tokens_details", None) if usage is not None else None
+    return int(getattr(details, "cached_tokens", None) or 0)
 
 
 def _parse(
@@ -164,6 +189,7 @@ def _parse(
     model: str,
     tokens_in: int,
     tokens_out: int,
+    cached: int = 0,
     stop_reason: str | None,
 ) -> LLMResult:
     raw = arguments if arguments is not None else content
@@ -173,6 +199,8 @@ def _parse(
         model=model,
         tokens_in=tokens_in,
         tokens_out=tokens_out,
+        # prompt_tokens counts the cached ones too, as the Anthropic provider's tokens_in does.
+        cache_read_tokens=cached,
         stop_reason=stop_reason,
     )
     if stop_reason == "length":
