@@ -62,8 +62,14 @@ class LLMSettings(BaseSettings):
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
     timeout_seconds: float = Field(default=60.0, gt=0)
     connect_timeout_seconds: float = Field(default=5.0, gt=0)
-    # Wall clock for one answer, retries and the repair included; then the offline tutor answers.
-    deadline_seconds: float = Field(default=120.0, gt=0)
+    # The whole chain's budget: how long the kernel waits for an answer (its reply_timeout
+    # defaults to this). The model's deadlines are shares of it (llm/deadlines.py), so the
+    # offline answer always arrives before the kernel stops waiting.
+    answer_seconds: float = Field(default=120.0, gt=0)
+    # Optional caps, below their shares of answer_seconds only: the whole answer (retries and
+    # the repair included) and its first streamed words; then the offline tutor answers.
+    deadline_seconds: float | None = Field(default=None, gt=0)
+    soft_deadline_seconds: float | None = Field(default=None, gt=0)
     max_retries: int = Field(default=2, ge=0, le=10)
     stream: bool = True
     # Anthropic prompt caching of the stable prefix (tool definition, system prompt, course
@@ -86,7 +92,12 @@ class LLMSettings(BaseSettings):
     breaker_reset_seconds: float = Field(default=30.0, gt=0)
     student_requests_per_minute: int = Field(default=10, ge=1)
     global_requests_per_minute: int = Field(default=300, ge=1)
+    # Daily budgets (UTC), kept in the store and enforced across processes (llm/budgets.py);
+    # 0 means no limit. A student's count what they asked; a course's count every call.
     student_daily_tokens: int = Field(default=200_000, ge=0)
+    student_daily_usd: float = Field(default=0.0, ge=0)
+    course_daily_tokens: int = Field(default=0, ge=0)
+    course_daily_usd: float = Field(default=0.0, ge=0)
     # Student profile and recent history, in (estimated) tokens; the query has its own cap.
     context_tokens: int = Field(default=600, ge=50)
     query_tokens: int = Field(default=6_000, ge=200)

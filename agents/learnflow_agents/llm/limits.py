@@ -1,8 +1,9 @@
-"""Per-student and global request rates, and a per-student daily token budget.
+"""Per-student and global request rates, and a per-process daily token budget.
 
-In memory, per process: with Kafka a student's messages are keyed to one partition, so
-one agent instance sees all of that student's traffic for its agent. A class-wide
-budget across all agents would need the store; see the report for that trade-off.
+Rates are in memory, per process: with Kafka a student's messages are keyed to one
+partition, so one agent instance sees all of that student's traffic for its agent. The
+daily budgets live in the store (llm/budgets.py); `TokenBudget` here serves only a tutor
+that runs without a store.
 """
 
 import time

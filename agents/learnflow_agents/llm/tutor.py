@@ -9,6 +9,7 @@ Anything that goes wrong on the way ends in the agent's offline answer, marked w
 """
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
@@ -19,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from learnflow_agents.contracts import AgentReply, AgentRequest, Provenance, RoutingDecision, StudentQuery
+from learnflow_agents.llm import budgets
 from learnflow_agents.llm.breaker import CircuitBreaker
 from learnflow_agents.llm.cache import ReplyCache, cache_key
 from learnflow_agents.llm.config import LLMSettings, ModelNotAllowedError
+from learnflow_agents.llm.deadlines import deadlines_for
 from learnflow_agents.llm.graded import ReplyGuard, guard_for, guard_reply_sync
 from learnflow_agents.llm.limits import RateLimiter, TokenBudget, utc_today
 from learnflow_agents.llm.mapping import parse_output, to_reply
@@ -31,21 +34,33 @@ from learnflow_agents.llm.providers.base import LLMCall, LLMResult, OnDelta, Pro
 from learnflow_agents.llm.schemas import input_schema
 from learnflow_agents.llm.stats import LLMStats
 from learnflow_agents.llm.student_context import estimate_tokens
+from learnflow_agents.store.usage import UsageCall
 
 if TYPE_CHECKING:
     from learnflow_agents.runtime.declaration import ModelPolicy, TutorSpec
     from learnflow_agents.runtime.handler import HandlerContext
+    from learnflow_agents.store import Store
 
 log = logging.getLogger("learnflow.llm")
 
 
 class Fallback(Exception):  # noqa: N818 - a control-flow signal, not an error to report
-    """Answer offline; `kind` is the stats label, `detail` what the reply records."""
+    """Answer offline; `kind` is the stats label, `detail` what the reply records, `notice`
+    what the student reads above the offline answer (None: nothing to tell them)."""
 
-    def __init__(self, kind: str, detail: str) -> None:
+    def __init__(self, kind: str, detail: str, notice: str | None = None) -> None:
         super().__init__(detail)
         self.kind = kind
         self.detail = detail
+        self.notice = notice
+
+
+class LateModelError(TimeoutError):
+    """The model had not begun its answer by the soft deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no streamed text within {seconds:g} s")
+        self.seconds = seconds
 
 
 @dataclass
@@ -56,6 +71,9 @@ class Job:
     prompt: Prompt
     call: LLMCall
     cache_key: str | None
+    # Where usage is recorded and budgets read (None: in memory, this process only).
+    store: "Store | None" = None
+    course_id: str | None = None
     tokens_in: int = 0
     tokens_out: int = 0
     cost: float = 0.0
@@ -103,7 +121,10 @@ class LLMTutor:
         self.limiter = RateLimiter(
             settings.student_requests_per_minute, settings.global_requests_per_minute, clock=clock
         )
+        # Without a store (unit tests) the student's token budget is kept here, per process.
         self.budget = TokenBudget(settings.student_daily_tokens, today)
+        self.budgets = budgets.DailyBudgets.of(settings)
+        self._today = today
         self.cache = ReplyCache(settings.cache_ttl_seconds, self.stats)
         # Graded mode's guard; by default every declared tutor's (llm/graded.py).
         self._guard = guard
@@ -228,7 +249,7 @@ class LLMTutor:
         if cached is not None and "routing" in cached:
             self.stats.answered["cache"] += 1
             return RoutingDecision.model_validate({**cached["routing"], "query_id": str(query.query_id)})
-        payload = await self._ask(job, None)
+        payload = await self._ask(job, None, routing=True)
         if job.policy.to_reply is None:
             raise TypeError(f"the {agent} agent declares no mapping from its output to a routing")
         model = job.result_model or self.settings.model
@@ -282,16 +303,35 @@ class LLMTutor:
             }
             key = cache_key(agent, request.query, context)
         return Job(
-            agent=agent, policy=policy, student_id=ctx.student_id, prompt=prompt, call=call, cache_key=key
+            agent=agent,
+            policy=policy,
+            student_id=ctx.student_id,
+            prompt=prompt,
+            call=call,
+            cache_key=key,
+            store=ctx.store,
+            course_id=request.query.course_id,
         )
 
+    async def _check_budget(self, job: Job) -> None:
+        """The student's and the course's daily budgets (llm/budgets.py); Fallback when used up."""
+        if job.store is None:
+            if self.budget.exhausted(job.student_id):
+                reason = f"your daily budget of {self.budget.daily_tokens:,} tokens is used up"
+                raise Fallback("daily-budget", reason, budgets.notice(reason))
+            return
+        mine, course = await asyncio.to_thread(
+            job.store.llm_usage_for_budget, self._today(), job.student_id, job.course_id
+        )
+        reason = self.budgets.refusal(mine, course)
+        if reason is not None:
+            raise Fallback("daily-budget", reason, budgets.notice(reason))
+
     def _admit(self, student_id: str, *, asked: bool = True) -> None:
-        """Budget, circuit and rates, cheapest refusal first; raises Fallback when refused.
+        """Circuit and rates, cheapest refusal first; raises Fallback when refused.
 
         Only what the student asked counts against their per-minute limit: routing their
         question (triage) counts against the global limit alone."""
-        if self.budget.exhausted(student_id):
-            raise Fallback("daily-budget", f"daily token budget of {self.budget.daily_tokens} used up")
         if not self.breaker.allow():
             raise Fallback("breaker-open", "the LLM provider is failing; answering offline for now")
         refused = self.limiter.acquire(student_id, count_student=asked)
@@ -299,11 +339,15 @@ class LLMTutor:
             self.breaker.release()
             raise Fallback("rate-limited", refused)
 
-    async def _ask(self, job: Job, on_delta: OnDelta | None) -> Any:
+    async def _ask(self, job: Job, on_delta: OnDelta | None, *, routing: bool = False) -> Any:
+        await self._check_budget(job)
         self._admit(job.student_id, asked=job.policy.counts_for_student)
+        # Shares of the one budget the kernel waits (llm/deadlines.py).
+        limits = deadlines_for(self.settings)
+        hard = limits.route if routing else limits.hard
         try:
-            async with asyncio.timeout(self.settings.deadline_seconds):
-                return await self._call_with_repair(job, on_delta)
+            async with asyncio.timeout(hard):
+                return await self._call_in_time(job, on_delta, None if routing else limits.soft)
         except ProviderError as err:
             self.stats.provider_errors[err.reason[:80]] += 1
             if err.trips_breaker:
@@ -311,13 +355,43 @@ class LLMTutor:
             else:
                 self.breaker.record_success()
             raise Fallback("timeout" if err.reason == "timeout" else "provider-error", err.reason) from err
+        except LateModelError as err:
+            self.breaker.record_failure()
+            raise Fallback("soft-deadline", f"the model said nothing within {err.seconds:g} s") from err
         except TimeoutError as err:
             self.breaker.record_failure()
-            raise Fallback("deadline", f"no answer within {self.settings.deadline_seconds:g} s") from err
+            raise Fallback("deadline", f"no answer within {hard:g} s") from err
         except BaseException:
             # Cancelled, or a bug: no verdict on the provider, but a half-open probe must end.
             self.breaker.release()
             raise
+
+    async def _call_in_time(self, job: Job, on_delta: OnDelta | None, soft: float | None) -> Any:
+        """The answer, given up on (LateModelError) when the model has not begun to stream it by
+        `soft`; once it has, it may go on to the hard deadline. Unstreamed calls give no sign
+        of life before they end: only the hard deadline applies to them."""
+        if soft is None or not job.call.stream:
+            return await self._call_with_repair(job, on_delta)
+        heard = asyncio.Event()
+
+        async def first_words(delta: str) -> None:
+            heard.set()
+            if on_delta is not None:  # None in graded mode: nothing reaches the student
+                await on_delta(delta)
+
+        work = asyncio.ensure_future(self._call_with_repair(job, first_words))
+        sign = asyncio.ensure_future(heard.wait())
+        try:
+            await asyncio.wait({work, sign}, timeout=soft, return_when=asyncio.FIRST_COMPLETED)
+            if not work.done() and not heard.is_set():
+                raise LateModelError(soft)
+            return await work
+        finally:
+            sign.cancel()
+            if not work.done():
+                work.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await work
 
     async def _call_with_repair(self, job: Job, on_delta: OnDelta | None) -> Any:
         first = await self._complete(job, job.call, on_delta)
@@ -347,10 +421,36 @@ class LLMTutor:
         job.attempts += 1
         result = await self.provider.complete(call, on_delta)
         self.breaker.record_success()
-        self._account(job, call, result)
+        await self._record(job, result, *self._account(job, call, result))
         return result
 
-    def _account(self, job: Job, call: LLMCall, result: LLMResult) -> None:
+    async def _record(
+        self, job: Job, result: LLMResult, tokens_in: int, tokens_out: int, cost: float
+    ) -> None:
+        """Add the call to the store's daily usage, which every process's budget check reads."""
+        if job.store is None:
+            return
+        call = UsageCall(
+            day=self._today(),
+            course_id=job.course_id,
+            student_id=job.student_id,
+            agent=job.agent,
+            provider=self.provider.name,
+            model=(result.model or job.call.model)[:128],
+            asked=job.policy.counts_for_student,
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+            cost_usd=cost,
+            cache_read_tokens=result.cache_read_tokens,
+            cache_write_tokens=result.cache_write_tokens,
+        )
+        try:
+            await asyncio.to_thread(job.store.record_llm_usage, call)
+        except Exception:
+            # The answer is paid for and on its way; a store hiccup must not lose it.
+            log.exception("llm usage not recorded", extra={"agent": job.agent})
+
+    def _account(self, job: Job, call: LLMCall, result: LLMResult) -> tuple[int, int, float]:
         tokens_in, tokens_out = result.tokens_in, result.tokens_out
         if not tokens_in and not tokens_out:
             # Servers that report no usage are still charged, by estimate.
@@ -374,8 +474,10 @@ class LLMTutor:
         if job.ttft_ms is None and result.ttft_ms is not None:
             job.ttft_ms = result.ttft_ms
             self.stats.ttft_ms.append(result.ttft_ms)
-        self.budget.charge(job.student_id, tokens_in + tokens_out)
+        if job.policy.counts_for_student:
+            self.budget.charge(job.student_id, tokens_in + tokens_out)
         self.stats.record_usage(tokens_in, tokens_out, cost)
+        return tokens_in, tokens_out, cost
 
     async def _to_reply(
         self, job: Job, payload: Any, request: AgentRequest, ctx: "HandlerContext", started: float
@@ -444,6 +546,11 @@ class LLMTutor:
         self._count_fallback(fallback)
         reply = await offline()
         reply.data["llm_fallback"] = {"reason": fallback.kind, "detail": fallback.detail[:1_000]}
+        if fallback.notice:
+            # In the prose every renderer shows (card, sidebar, HTML export), not only in data.
+            reply.data["llm_fallback"]["notice"] = fallback.notice
+            shown = f"> **{fallback.notice}**\n\n{reply.explanation}".strip()
+            reply.explanation = shown[: AgentReply.model_fields["explanation"].metadata[0].max_length]
         return reply
 
 
