@@ -5,12 +5,19 @@ table, so the two are compared under the same machine load. Simulated students s
 at a fixed offered rate (open loop); latency is from `submit` to the reply reaching the
 engine's live feed.
 
-    python benchmarks/pipeline.py [--rate 1000] [--seconds 10] [--students 200] [--quick]
+    python benchmarks/pipeline.py [--rate 1000] [--seconds 10] [--students 200] [--quick] [--profile]
+
+`--profile` also prints the CPU each query costs, by stage (runtime/cpu_account.py), in
+microseconds per answered query, summed over this process and the agent's own process;
+then each process's CPU as the OS counts it (the broker's and PostgreSQL's backends
+included), so what the stages do not cover shows.
 """
 
 import argparse
 import asyncio
+import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -23,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from learnflow_agents.contracts import StudentQuery  # noqa: E402
+from learnflow_agents.runtime import cpu_account  # noqa: E402
 from learnflow_agents.runtime.engine import Engine  # noqa: E402
 from learnflow_agents.settings import Settings  # noqa: E402
 from learnflow_agents.store import normalize_url  # noqa: E402
@@ -41,9 +49,91 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """Seconds of CPU (user + system) `pid` has used, from /proc; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def postgres_backends(database: str) -> list[int]:
+    """PostgreSQL server processes serving `database` (their title names it)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres:") and f" {database} " in title:
+            pids.append(int(entry.name))
+    return pids
+
+
+class Probe:
+    """CPU counters of the processes taking part, read when measuring starts and ends."""
+
+    def __init__(
+        self,
+        agent: subprocess.Popen[bytes] | None,
+        account: Path | None,
+        broker: int | None,
+        database: str | None,
+    ) -> None:
+        self.agent = agent
+        self.account = account
+        self.broker = broker
+        self.database = database
+        self._start: dict[str, float] = {}
+        self._backends: list[int] = []
+
+    def _read(self) -> dict[str, float]:
+        times = {"this process": time.process_time()}
+        if self.agent is not None:
+            times["agent process"] = process_cpu(self.agent.pid)
+        if self.broker is not None:
+            times["broker (Tansu)"] = process_cpu(self.broker)
+        if self._backends:
+            times["PostgreSQL backends"] = sum(process_cpu(pid) for pid in self._backends)
+        return times
+
+    def start(self) -> None:
+        if self.database is not None:
+            self._backends = postgres_backends(self.database)
+        cpu_account.reset()
+        if self.agent is not None:
+            self.agent.send_signal(signal.SIGUSR1)  # the agent process resets its account
+        self._start = self._read()
+
+    def stop(self) -> tuple[dict[str, int], dict[str, float]]:
+        spent = {k: v - self._start.get(k, 0.0) for k, v in self._read().items()}
+        stages = cpu_account.totals()
+        if self.agent is not None and self.account is not None:
+            self.account.unlink(missing_ok=True)
+            self.agent.send_signal(signal.SIGUSR2)  # ... and writes it out
+            deadline = time.monotonic() + 10
+            while not self.account.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.1)
+            for name, nanos in json.loads(self.account.read_text() or "{}").items():
+                stages[name] = stages.get(name, 0) + nanos
+        return stages, spent
+
+
 async def drive(
-    settings: Settings, rate: int, seconds: float, students: int, in_process: bool
-) -> dict[str, float]:
+    settings: Settings,
+    rate: int,
+    seconds: float,
+    students: int,
+    in_process: bool,
+    probe: Probe | None = None,
+) -> dict[str, object]:
     # In-process: one process does everything (the embedded mode). Otherwise the agent runs
     # as its own `learnflow-agents run`-style process, as it does in a cluster.
     engine = Engine(settings, agents=[EchoAgent()] if in_process else [])
@@ -62,6 +152,9 @@ async def drive(
     try:
         # Warm up connections, consumer groups and caches before measuring.
         await engine.ask("warmup", StudentQuery(text="warm up"), timeout=60)
+        if probe is not None:
+            await asyncio.sleep(0.5)  # the warm-up's stragglers (logs, marks) settle first
+            probe.start()
         tick = 0.01
         per_tick = max(1, round(rate * tick))
         total = int(rate * seconds)
@@ -79,9 +172,11 @@ async def drive(
             await asyncio.sleep(max(0.0, next_tick - time.perf_counter()))
         await asyncio.gather(*pending)
         elapsed = time.perf_counter() - begin
+        profile = probe.stop() if probe is not None else None
     finally:
         await engine.stop()
     return {
+        "profile": profile,
         "queries": len(latencies),
         "throughput": len(latencies) / elapsed,
         "p50": statistics.median(latencies) * 1000,
@@ -149,6 +244,9 @@ async def main() -> None:
         default="",
         help="bus URL query for Kafka, e.g. fetch_max_wait=0.01 (see bus/kafka.py)",
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="also print CPU microseconds per query by stage"
+    )
     parser.add_argument("--serve-echo", nargs=2, metavar=("BUS", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_echo:
@@ -156,8 +254,15 @@ async def main() -> None:
 
         bus, db = args.serve_echo
         settings = Settings(bus_url=bus, db_url=db, metrics_port=0, log_level="WARNING")
+        account = os.environ.get("LEARNFLOW_CPU_ACCOUNT")
+        if account:
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGUSR1, cpu_account.reset)
+            loop.add_signal_handler(signal.SIGUSR2, write_account, Path(account))
         await run_service(settings, agents=[EchoAgent()])
         return
+    if args.profile:
+        cpu_account.enable()
     if args.quick:
         args.rate, args.seconds = 500, 3.0
 
@@ -179,12 +284,24 @@ async def main() -> None:
             for name, settings in setups.items():
                 in_process = settings.bus_url.startswith("memory")
                 agent = None
+                account = Path(tmp) / f"account-{len(rows)}.json" if args.profile else None
                 if not in_process:
+                    env = dict(os.environ)
+                    if account is not None:
+                        env["LEARNFLOW_CPU_ACCOUNT"] = str(account)
                     agent = subprocess.Popen(
-                        [sys.executable, __file__, "--serve-echo", settings.bus_url, settings.db_url]
+                        [sys.executable, __file__, "--serve-echo", settings.bus_url, settings.db_url], env=env
+                    )
+                probe = None
+                if args.profile:
+                    probe = Probe(
+                        agent,
+                        account,
+                        broker=None if in_process else broker.pid,
+                        database=None if in_process else database,
                     )
                 try:
-                    result = await drive(settings, args.rate, args.seconds, args.students, in_process)
+                    result = await drive(settings, args.rate, args.seconds, args.students, in_process, probe)
                 finally:
                     if agent is not None:
                         agent.terminate()
@@ -211,6 +328,34 @@ async def main() -> None:
             f"{name} / {rows[0][0]}: throughput x{r['throughput'] / base['throughput']:.2f}, "
             f"p99 x{r['p99'] / base['p99']:.2f}"
         )
+    if args.profile:
+        print_profile(rows)
+
+
+def write_account(path: Path) -> None:
+    part = path.with_suffix(".part")
+    part.write_text(json.dumps(cpu_account.totals()))
+    part.replace(path)
+
+
+def print_profile(rows: list[tuple[str, dict[str, object]]]) -> None:
+    tables = []
+    for _, r in rows:
+        stages, spent = r["profile"]  # type: ignore[misc]
+        queries = int(r["queries"])  # type: ignore[call-overload]
+        tables.append(
+            (cpu_account.per_query(stages, queries), {k: v * 1e6 / queries for k, v in spent.items()})
+        )
+    names = [name for name, _ in rows]
+    print("\nCPU per answered query, µs, by stage (thread CPU time; this process + the agent's process)")
+    print(f"{'stage':<28}" + "".join(f"{n:>22}" for n in names))
+    for stage_name in (*cpu_account.STAGES, "other", "total"):
+        print(f"{stage_name:<28}" + "".join(f"{t[0][stage_name]:>22.1f}" for t in tables))
+    print("\nCPU per answered query, µs, by process (from the OS)")
+    processes = list(dict.fromkeys(k for t in tables for k in t[1]))
+    for process in processes:
+        print(f"{process:<28}" + "".join(f"{t[1].get(process, 0.0):>22.1f}" for t in tables))
+    print(f"{'all of them':<28}" + "".join(f"{sum(t[1].values()):>22.1f}" for t in tables))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from learnflow_agents.contracts import (
 )
 from learnflow_agents.privacy import scrub_query
 from learnflow_agents.runtime.batching import GroupCommit, SentMarker
+from learnflow_agents.runtime.cpu_account import charged, stage
 from learnflow_agents.runtime.handler import Agent
 from learnflow_agents.runtime.metrics import Metrics
 from learnflow_agents.runtime.publishing import outbox_event, publish_rows
@@ -116,7 +117,8 @@ class Engine:
         self.bus = create_bus(s.bus_url, prefix=s.topic_prefix, partitions=s.partitions)
         # Outbox rows carry this deployment's prefix; its relay publishes only those.
         self.store.outbox_prefix = self.bus.prefix
-        await self.bus.start()
+        with stage("publish"):  # the producer's background sending is publishing
+            await self.bus.start()
         self.marker = SentMarker(self._mark_sent)
         self._submitter = GroupCommit(self._write_submissions)
         self.relay = OutboxRelay(self.bus, self.store, self.metrics)
@@ -133,7 +135,8 @@ class Engine:
         await self.sweeper.start()
         # A private group reading from "now": each engine (or gateway replica) sees every event.
         self._feed = self.bus.consumer(f"learnflow-feed-{uuid.uuid4().hex[:12]}", FEED_TOPICS, "latest")
-        await self._feed.start()
+        with stage("consume"):  # the consumer's background fetching is consuming
+            await self._feed.start()
         self._feed_task = asyncio.create_task(self._dispatch_feed(), name="learnflow-feed")
         # Until the feed has joined its group and fixed its "latest" positions, events would
         # slip past it: a client that subscribes right after start() must not miss them.
@@ -206,19 +209,22 @@ class Engine:
         stored, published or sent to a model unmasked, whoever called.
         """
         self._require()
-        items = list(items)
-        # Off the event loop: scrubbing a maximal query costs about a second of CPU, which
-        # on the loop would stall every other caller of this engine (a gateway's students).
-        scrubbed = await asyncio.to_thread(lambda: [scrub_query(raw) for _, raw in items])
-        batch = []
-        for (student_id, _), query in zip(items, scrubbed, strict=True):
-            topic, payload = first_query_fields(query)
-            trace = trace_id or uuid.uuid4().hex
-            event = outbox_event(topic, student_id, payload, trace)
-            batch.append(Submission(student_id, trace, query, query.context, [event]))
-        assert self._submitter is not None
-        await self._submitter.submit_many(batch)
-        return [item.query.query_id for item in batch]
+        with stage("submit"):
+            items = list(items)
+            # Off the event loop: scrubbing a maximal query costs about a second of CPU, which
+            # on the loop would stall every other caller of this engine (a gateway's students).
+            scrubbed = await asyncio.to_thread(
+                charged("submit", lambda: [scrub_query(raw) for _, raw in items])
+            )
+            batch = []
+            for (student_id, _), query in zip(items, scrubbed, strict=True):
+                topic, payload = first_query_fields(query)
+                trace = trace_id or uuid.uuid4().hex
+                event = outbox_event(topic, student_id, payload, trace)
+                batch.append(Submission(student_id, trace, query, query.context, [event]))
+            assert self._submitter is not None
+            await self._submitter.submit_many(batch)
+            return [item.query.query_id for item in batch]
 
     async def _write_submissions(self, batch: list[Submission]) -> list[object]:
         store, bus = self._require()
@@ -229,7 +235,7 @@ class Engine:
         lease = 0.0 if relay.failures else 30.0
         results: list[object] = [None] * len(batch)
         try:
-            inserted = await asyncio.to_thread(store.submit_queries, batch, lease)
+            inserted = await asyncio.to_thread(charged("outbox", store.submit_queries), batch, lease)
         except InvalidDataError:
             # Find the culprit(s) one by one so the other students' queries still go in.
             inserted = []
@@ -240,7 +246,9 @@ class Engine:
                     inserted.append(None)
                     results[i] = err
         rows = [row for written in inserted if written for row in written]
-        if relay.failures or not await publish_rows(bus, store, rows, self.marker):
+        with stage("publish"):
+            published = not relay.failures and await publish_rows(bus, store, rows, self.marker)
+        if not published:
             relay.wake()
         return results
 
@@ -340,7 +348,7 @@ class Engine:
 
     async def _mark_sent(self, ids: list[int]) -> None:
         store, _ = self._require()
-        await asyncio.to_thread(store.mark_sent, ids)
+        await asyncio.to_thread(charged("outbox", store.mark_sent), ids)
 
     def _require(self) -> tuple[Store, Bus]:
         if self.store is None or self.bus is None:
@@ -352,33 +360,40 @@ class Engine:
     async def _dispatch_feed(self) -> None:
         assert self._feed is not None
         while True:
-            records = await self._feed.getmany(timeout=1.0, max_records=500)
+            with stage("consume"):
+                records = await self._feed.getmany(timeout=1.0, max_records=500)
             if records:
                 # Committing lets the in-process bus trim what every group has read.
                 offsets = {r.tp: r.offset + 1 for r in records}
-                with contextlib.suppress(Exception):
+                with contextlib.suppress(Exception), stage("commit"):
                     await self._feed.commit(offsets)
-            for record in records:
-                # Activity logs matter only to a student someone is watching: skip the decode.
-                if record.topic == Topic.AGENT_LOGS and not self._subscribers.get(record.key or ""):
-                    continue
-                try:
+            with stage("feed"):
+                self._feed_records(records)
+
+    def _feed_records(self, records: list[Any]) -> None:
+        """Wake the waiters of replies and the subscribers of students on the feed."""
+        for record in records:
+            # Activity logs matter only to a student someone is watching: skip the decode.
+            if record.topic == Topic.AGENT_LOGS and not self._subscribers.get(record.key or ""):
+                continue
+            try:
+                with stage("decode"):
                     envelope = decode(record.topic, record.value)
-                except ContractError:
-                    continue  # the owning agent dead-letters it; the feed just skips
-                payload = envelope.payload
-                if isinstance(payload, AgentReply):
-                    key = (payload.query_id, payload.is_helper)
-                    self._recent.setdefault(key, payload)  # the first one, as `wait` reads the store
-                    if len(self._recent) > RECENT_REPLIES:
-                        self._recent.popitem(last=False)
-                    for future in self._waiters.get(key, []):
-                        if not future.done():
-                            future.set_result(payload)
-                for queue in list(self._subscribers.get(envelope.student_id, ())):
-                    if queue.full():
-                        queue.get_nowait()  # a slow reader loses the oldest event, not the newest
-                    queue.put_nowait(envelope)
+            except ContractError:
+                continue  # the owning agent dead-letters it; the feed just skips
+            payload = envelope.payload
+            if isinstance(payload, AgentReply):
+                key = (payload.query_id, payload.is_helper)
+                self._recent.setdefault(key, payload)  # the first one, as `wait` reads the store
+                if len(self._recent) > RECENT_REPLIES:
+                    self._recent.popitem(last=False)
+                for future in self._waiters.get(key, []):
+                    if not future.done():
+                        future.set_result(payload)
+            for queue in list(self._subscribers.get(envelope.student_id, ())):
+                if queue.full():
+                    queue.get_nowait()  # a slow reader loses the oldest event, not the newest
+                queue.put_nowait(envelope)
 
 
 def load_agents(names: Iterable[str], llm: "LLMTutor | None" = None) -> list[Agent]:

@@ -87,6 +87,7 @@ from learnflow_agents.contracts import (
     make_envelope,
 )
 from learnflow_agents.runtime.batching import GroupCommit, SentMarker
+from learnflow_agents.runtime.cpu_account import charged, stage
 from learnflow_agents.runtime.handler import Agent, HandlerContext, Outcome
 from learnflow_agents.runtime.metrics import Metrics
 from learnflow_agents.runtime.publishing import outbox_event
@@ -246,7 +247,8 @@ class AgentRunner:
 
     async def start(self) -> None:
         self._consumer = self.bus.consumer(self.group, [str(t) for t in self.agent.topics])
-        await self._consumer.start()
+        with stage("consume"):  # the consumer's background fetching is consuming
+            await self._consumer.start()
         self._last_turn = time.monotonic()
         self._task = asyncio.create_task(self._loop(), name=f"learnflow-runner-{self.agent.name}")
         self._task.add_done_callback(self._task_ended)
@@ -332,9 +334,10 @@ class AgentRunner:
                 room = self.max_in_flight - self._in_flight
                 if room > 0:
                     try:
-                        records = await self._consumer.getmany(
-                            timeout=0.2, max_records=min(room, self.batch_size)
-                        )
+                        with stage("consume"):
+                            records = await self._consumer.getmany(
+                                timeout=0.2, max_records=min(room, self.batch_size)
+                            )
                     except Exception as err:
                         if not is_outage(err):
                             raise
@@ -481,7 +484,8 @@ class AgentRunner:
         if not offsets:
             return
         try:
-            await self._consumer.commit(offsets)
+            with stage("commit"):
+                await self._consumer.commit(offsets)
         except Exception as err:
             if not is_outage(err):
                 raise  # not a broker outage (consumers drop those themselves): a bug
@@ -506,21 +510,25 @@ class AgentRunner:
 
     async def _process(self, record: Record) -> bool:
         try:
-            envelope = decode(record.topic, record.value)
+            with stage("decode"):
+                envelope = decode(record.topic, record.value)
         except ContractError as err:
             await self._give_up(record, None, RecordFailedError("decode", err, 1))
             return True
         outcome: Outcome | None = None
         try:
-            outcome, elapsed = await self._handle_stage(envelope)
-            try:
-                effects = self._effects(envelope, outcome, elapsed)
-            except Exception as err:  # an outcome that cannot be turned into rows and events
-                self._stage_failed("store", envelope, 1, err)
-                raise RecordFailedError("store", err, 1) from err
-            rows = await self._store_stage(effects, envelope)
+            with stage("handle"):
+                outcome, elapsed = await self._handle_stage(envelope)
+            with stage("effects"):
+                try:
+                    effects = self._effects(envelope, outcome, elapsed)
+                except Exception as err:  # an outcome that cannot be turned into rows and events
+                    self._stage_failed("store", envelope, 1, err)
+                    raise RecordFailedError("store", err, 1) from err
+                rows = await self._store_stage(effects, envelope)
             if rows:
-                await self._publish_stage(rows, envelope)
+                with stage("publish"):
+                    await self._publish_stage(rows, envelope)
         except RecordFailedError as failure:
             # A publish failure comes after the effects were stored, the agent's reply too.
             stored_reply = failure.stage == "publish" and outcome is not None and outcome.reply is not None
@@ -566,7 +574,7 @@ class AgentRunner:
         )
 
     async def _write_effects(self, batch: list[Effects]) -> list[list[OutboxRow] | None]:
-        return await asyncio.to_thread(self.store.apply_effects, batch)
+        return await asyncio.to_thread(charged("effects", self.store.apply_effects), batch)
 
     async def _store_stage(
         self, effects: Effects, envelope: Envelope[Any] | None, max_attempts: int | None = None
@@ -697,7 +705,7 @@ class AgentRunner:
             self.marker.add(ids)
             return
         try:
-            await asyncio.to_thread(self.store.mark_sent, ids)
+            await asyncio.to_thread(charged("outbox", self.store.mark_sent), ids)
         except Exception as err:
             # Published: at worst the relay publishes them again once their lease expires.
             log.warning("could not mark outbox rows sent", extra={"error": repr(err)[:300]})
@@ -923,7 +931,8 @@ class AgentRunner:
             return
         batch, self._pending_logs = self._pending_logs, []
         try:
-            await self.bus.publish_many(batch)
+            with stage("publish"):
+                await self.bus.publish_many(batch)
         except Exception as err:
             log.debug("dropped activity-feed events", extra={"count": len(batch), "error": str(err)})
 

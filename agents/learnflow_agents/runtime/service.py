@@ -9,6 +9,7 @@ import time
 from learnflow_agents.bus import BusUnavailable, create_bus
 from learnflow_agents.llm import LLMCollector, build_llm
 from learnflow_agents.runtime.batching import SentMarker
+from learnflow_agents.runtime.cpu_account import charged, stage
 from learnflow_agents.runtime.handler import Agent
 from learnflow_agents.runtime.health import heartbeat_extras
 from learnflow_agents.runtime.logs import configure_json_logging
@@ -102,7 +103,8 @@ async def run_service(
     agents = agents if agents is not None else build_agents(settings.agents, llm)
     refuse_memory_bus(settings, allow_memory_bus)  # before touching any database
     store = await asyncio.to_thread(Store.open, settings.db_url, bool(settings.auto_upgrade))
-    bus = await _connect(settings)
+    with stage("publish"):  # the producer's background sending is publishing
+        bus = await _connect(settings)
     # Outbox rows carry this deployment's prefix; its relay publishes only those.
     store.outbox_prefix = bus.prefix
     metrics = Metrics()
@@ -110,7 +112,7 @@ async def run_service(
         metrics.registry.register(LLMCollector(llm.stats))
 
     async def mark_sent(ids: list[int]) -> None:
-        await asyncio.to_thread(store.mark_sent, ids)
+        await asyncio.to_thread(charged("outbox", store.mark_sent), ids)
 
     marker = SentMarker(mark_sent)
     runners = [
