@@ -89,6 +89,8 @@ def test_welcome(student: Path) -> None:
     progress = outputs_of(notebook, "%learnflow progress")
     assert "Progress agent · done" in progress
     assert "passed 1 exercise in 1 attempt" in progress
+    # The clean 3/3 pass after the NameError and the hint moves variables visibly (BKTParams).
+    assert "Passing exercise swap-two-values moved variables from 11% to 58%." in progress
     # The deliberate errors really fail (the notebook ships without outputs to show it).
     for cell in notebook.cells:
         if "raises-exception" in cell.metadata.get("tags", []):

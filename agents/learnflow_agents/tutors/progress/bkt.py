@@ -12,38 +12,38 @@ from learnflow_agents.tutors.progress.config import BKTParams
 from learnflow_agents.tutors.progress.evidence import GRADED, Evidence, Kind
 
 
-def posterior(p: float, correct: bool, params: BKTParams) -> float:
-    """P(known | one observation), before any learning from that opportunity."""
-    if correct:
-        known = p * (1 - params.p_slip)
-        return known / (known + (1 - p) * params.p_guess)
-    known = p * params.p_slip
-    return known / (known + (1 - p) * (1 - params.p_guess))
+def update(p: float, if_known: float, if_unknown: float) -> float:
+    """Bayes' rule: P(known | an observation seen with these probabilities)."""
+    known = p * if_known
+    return known / (known + (1 - p) * if_unknown)
 
 
 def learn(p: float, params: BKTParams) -> float:
     return p + (1 - p) * params.p_transit
 
 
-def observe(p: float, correct: bool, params: BKTParams, weight: float = 1.0, practice: bool = True) -> float:
-    """The estimate after one observation.
+def observe(p: float, correct: bool, params: BKTParams, first: bool = True) -> float:
+    """The estimate after one graded check: the BKT posterior, then the learning step.
 
-    `weight` < 1 moves only part of the way to the posterior (weak evidence); `practice`
-    adds BKT's learning step, which only a graded attempt earns.
+    `first` says whether it is the exercise's first check (guess `p_guess_first`) or a later
+    one (`p_guess`): see BKTParams.
     """
-    moved = p + weight * (posterior(p, correct, params) - p)
-    return min(1.0, max(0.0, learn(moved, params) if practice else moved))
+    guess = params.p_guess_first if first else params.p_guess
+    moved = update(p, 1 - params.p_slip, guess) if correct else update(p, params.p_slip, 1 - guess)
+    return min(1.0, max(0.0, learn(moved, params)))
 
 
-def step(p: float, item: Evidence, params: BKTParams) -> float:
+def step(p: float, item: Evidence, params: BKTParams, first: bool = True) -> float:
+    """One item's effect; `first` matters only to a graded check."""
     if item.kind is Kind.PASS:
-        return observe(p, True, params)
+        return observe(p, True, params, first)
     if item.kind is Kind.FAIL:
-        return observe(p, False, params)
+        return observe(p, False, params, first)
+    # Weak evidence is an observation but not a practice opportunity: no learning step.
     if item.kind is Kind.HINT:
-        return observe(p, False, params, params.hint_weight, practice=False)
+        return update(p, params.hint_if_known, params.hint_if_unknown)
     if item.kind is Kind.ERROR:
-        return observe(p, False, params, params.error_weight, practice=False)
+        return update(p, params.error_if_known, params.error_if_unknown)
     return p  # EXPLAIN: see evidence.py for why asking does not lower mastery
 
 
@@ -69,11 +69,16 @@ class Trace:
 def replay(history: Iterable[Evidence], params: BKTParams) -> dict[str, Trace]:
     """Every topic's trace from p_init through the evidence, in time order."""
     traces: dict[str, Trace] = {}
+    # Exercises checked so far: their later checks are retries (BKTParams.p_guess).
+    checked: set[str] = set()
     for item in sorted(history, key=lambda e: e.sort_key):
         trace = traces.setdefault(item.topic, Trace(item.topic, params.p_init))
         trace.evidence += 1
         if item.kind is Kind.EXPLAIN:
             continue
-        trace.p = step(trace.p, item, params)
+        first = item.exercise_id is None or item.exercise_id not in checked
+        trace.p = step(trace.p, item, params, first)
         trace.steps.append((item, trace.p))
+        if item.kind in GRADED and item.exercise_id is not None:
+            checked.add(item.exercise_id)
     return traces

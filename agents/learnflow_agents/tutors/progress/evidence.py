@@ -1,12 +1,18 @@
 """What counts as evidence of learning, and how replies and attempts become evidence.
 
-| source                                   | kind    | effect on mastery                  |
-|------------------------------------------|---------|------------------------------------|
-| exercise check passed                    | PASS    | full BKT update (strong)           |
-| exercise check failed                    | FAIL    | full BKT update (strong)           |
-| each hint used on an attempt             | HINT    | weak negative (`hint_weight`)      |
-| debug reply naming an error and concept  | ERROR   | negative (`error_weight`)          |
-| explanation request (concepts reply)     | EXPLAIN | none: covered, and counts as asking|
+| source                                   | kind    | P(seen given known / not known), BKTParams        |
+|------------------------------------------|---------|---------------------------------------------------|
+| exercise check passed                    | PASS    | 1-slip / guess: 0.9 / 0.1 the exercise's first    |
+|                                          |         | check, 0.9 / 0.2 a later one; then learning step  |
+| exercise check failed                    | FAIL    | slip / 1-guess (the same guess); learning step    |
+| each hint used on an attempt             | HINT    | 0.6 / 0.8 (`hint_if_*`): weak, no learning step   |
+| debug reply naming an error and concept  | ERROR   | 0.5 / 0.75 (`error_if_*`): weak, no learning step |
+| explanation request (concepts reply)     | EXPLAIN | none: covered, and counts as asking               |
+
+A graded check is strong evidence (likelihood ratio 9 for a first-check pass, 1/9 for a
+failed first check); a hint (3/4) or a debugged error (2/3) only nudges the estimate, since
+people who know a topic still mistype a name or peek at a hint. Only a graded check is a
+practice opportunity with BKT's learning step.
 
 Explanation requests do not lower mastery: asking is how students learn, says nothing about
 whether they could write the code, and penalising it would teach them not to ask. They
