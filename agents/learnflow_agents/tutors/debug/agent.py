@@ -196,7 +196,7 @@ def _reply(
     return AgentReply(
         query_id=query.query_id,
         agent=AGENT_NAME,
-        status=ReplyStatus.OK if sit.error_type else ReplyStatus.PARTIAL,
+        status=ReplyStatus.OK if sit.error_type or diag.extra.get("likely_cause") else ReplyStatus.PARTIAL,
         summary=diag.summary,
         explanation=_explanation(sit, diag, verification),
         code_blocks=code_blocks,

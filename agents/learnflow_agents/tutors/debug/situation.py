@@ -53,6 +53,8 @@ class Situation:
     # What the cell printed when it ran cleanly in the sandbox (a wrong-result question).
     run_stdout: str = ""
     known_lines: dict[int, str] = field(default_factory=dict)
+    # Whether the student's code may be run in the sandbox at all (diagnose(run_code=...)).
+    allow_run: bool = True
 
     @property
     def tree(self) -> ast.Module | None:
@@ -192,6 +194,7 @@ def build_situation(query: StudentQuery, *, allow_run: bool = True) -> Situation
         suggestion=tb.suggestion if tb else None,
         reproduced=reproduced,
         run_stdout=run_stdout,
+        allow_run=allow_run,
     )
     if tb is None:
         return sit

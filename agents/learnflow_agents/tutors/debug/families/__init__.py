@@ -27,6 +27,7 @@ from learnflow_agents.tutors.debug.families import (
     unbound_local,
     unexpected_none,
     value_errors,
+    wrong_behaviour,
     zero_division,
 )
 from learnflow_agents.tutors.debug.situation import Situation
@@ -58,13 +59,17 @@ ANALYSERS: dict[str, Analyser] = {
 
 
 def no_error(sit: Situation) -> Diagnosis:
-    """No exception: a `None` the student did not expect, else an honest "no error here"."""
-    try:
-        found = unexpected_none.analyse(sit)
-    except Exception:  # an analyser bug must not cost the student their answer
-        log.exception("debug analyser unexpected_none failed; falling back")
-        found = None
-    return found if found is not None else generic.no_error(sit)
+    """No exception: a `None` the student did not expect, else what the code did when run
+    (traced, with the likely cause), else an honest "no error here"."""
+    for analyser in (unexpected_none, wrong_behaviour):
+        try:
+            found = analyser.analyse(sit)
+        except Exception:  # an analyser bug must not cost the student their answer
+            log.exception("debug analyser %s failed; falling back", analyser.__name__)
+            found = None
+        if found is not None:
+            return found
+    return generic.no_error(sit)
 
 
 def _lineage(error_type: str) -> list[str]:
