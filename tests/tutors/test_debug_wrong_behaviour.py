@@ -59,7 +59,8 @@ def test_a_function_that_prints_instead_of_returning() -> None:
     code = "def add(a, b):\n    print(a + b)\n\nresult = add(1, 2)\n"
     reply = _ask("why can't I use the result later?", code)
     assert reply.data["likely_cause"] == "print-instead-of-return"
-    returned = [s["returned"] for s in reply.data["trace"]["steps"] if s["function"] == "add" and s["returned"]]
+    steps = reply.data["trace"]["steps"]
+    returned = [s["returned"] for s in steps if s["function"] == "add" and s["returned"]]
     assert returned == ["None"]
 
 
