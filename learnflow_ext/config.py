@@ -17,7 +17,7 @@ from learnflow_agents.contracts import LearningStyle, SkillLevel, StudentContext
 from learnflow_agents.contracts.curriculum import CurriculumTopic, normalise_topic
 from learnflow_agents.runtime.handler import Agent
 from learnflow_agents.settings import default_data_dir, default_db_url
-from traitlets import Bool, Float, Int, List, TraitError, Unicode, validate
+from traitlets import Bool, Float, Int, List, TraitError, Unicode, default, validate
 from traitlets.config import Configurable
 
 # What `%learnflow config` and the lab settings change (the preferences API); everything else
@@ -31,6 +31,17 @@ def learnflow_data_dir() -> Path:
     return default_data_dir()
 
 
+def chain_budget_seconds() -> float:
+    """LEARNFLOW_LLM_ANSWER_SECONDS, as the LLM settings read it (120 when unset or invalid)."""
+    from learnflow_agents.llm.config import LLMSettings
+    from pydantic import ValidationError
+
+    try:
+        return LLMSettings().answer_seconds
+    except ValidationError:
+        return LLMSettings.model_fields["answer_seconds"].default
+
+
 class LearnFlow(Configurable):
     """LearnFlow in the kernel: error capture, magics and widgets."""
 
@@ -41,9 +52,10 @@ class LearnFlow(Configurable):
     learning_style = Unicode(
         LearningStyle.EXAMPLE_DRIVEN.value, help="visual, step-by-step or example-driven."
     ).tag(config=True)
-    reply_timeout = Float(120.0, help="Seconds to wait for an agent before showing a timeout.").tag(
-        config=True
-    )
+    reply_timeout = Float(
+        help="Seconds to wait for an agent before showing a timeout; default: the whole chain's"
+        " budget, $LEARNFLOW_LLM_ANSWER_SECONDS (120), whose shares bound the model's deadlines."
+    ).tag(config=True)
     db_url = Unicode(
         "", help="Database URL; default: $LEARNFLOW_DB_URL, else SQLite in the Jupyter data dir."
     ).tag(config=True)
@@ -74,6 +86,12 @@ class LearnFlow(Configurable):
         " here (default: preferences.json in the LearnFlow data dir) left by an older version is"
         " imported once, then renamed to *.imported.",
     ).tag(config=True)
+
+    @default("reply_timeout")
+    def _chain_budget(self) -> float:
+        # The number the Jupyter server's (or the embedded engine's) model deadlines are cut
+        # from (llm/deadlines.py): waiting as long keeps the offline answer in time.
+        return chain_budget_seconds()
 
     @validate("skill_level")
     def _valid_level(self, proposal: dict[str, Any]) -> str:

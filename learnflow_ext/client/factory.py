@@ -29,6 +29,8 @@ def create_client(config: LearnFlow) -> LearnFlowClient:
 
 def embedded_client(config: LearnFlow) -> EmbeddedClient:
     settings = Settings(bus_url="memory://", db_url=config.resolved_db_url(), agents=list(config.agents))
+    # One budget for the chain: the engine's model deadlines are shares of what this kernel waits.
+    settings.llm = settings.llm.model_copy(update={"answer_seconds": config.reply_timeout})
     extra = [factory() for factory in load_agent_factories(config.extra_agents)]
     agents = None
     if extra:

@@ -331,7 +331,7 @@ class LearnFlowMagics(Magics):
 
     def _wait(self, rest: str, cell: str | None) -> None:
         try:
-            timeout = float(rest) if rest else 60.0
+            timeout = float(rest) if rest else self.session.config.reply_timeout
         except ValueError:
             raise ArgumentError(f"wait needs a number of seconds, not {rest!r}") from None
         if self.session.wait(timeout):

@@ -347,7 +347,7 @@ class LLMTutor:
         hard = limits.route if routing else limits.hard
         try:
             async with asyncio.timeout(hard):
-                return await self._call_in_time(job, on_delta, None if routing else limits.soft)
+                return await self._call_in_time(job, on_delta, None if routing else limits.soft_before(hard))
         except ProviderError as err:
             self.stats.provider_errors[err.reason[:80]] += 1
             if err.trips_breaker:
