@@ -23,6 +23,7 @@ from learnflow_ext.server.handlers import (
     QueriesHandler,
     QueryHandler,
     StatusHandler,
+    UsageHandler,
 )
 from learnflow_ext.server.host import EngineHost
 
@@ -111,6 +112,7 @@ class LearnFlowExtension(ExtensionApp):
                     (rf"{API}/(progress)", cluster.ForwardGet),
                     (rf"{API}/(attempts)", cluster.ForwardGetPost),
                     (rf"{API}/(preferences)", cluster.ForwardGetPut),
+                    (rf"{API}/(usage)", cluster.ForwardGet),
                     (rf"{API}/status", cluster.StatusHandler),
                     (rf"{API}/events", cluster.EventsHandler),
                     (rf"{API}/openapi.json", OpenAPIHandler),
@@ -125,6 +127,7 @@ class LearnFlowExtension(ExtensionApp):
             (rf"{API}/progress", ProgressHandler),
             (rf"{API}/attempts", AttemptsHandler),
             (rf"{API}/preferences", PreferencesHandler),
+            (rf"{API}/usage", UsageHandler),
             (rf"{API}/events", EventsHandler),
             (rf"{API}/openapi.json", OpenAPIHandler),
         ]

@@ -84,6 +84,15 @@ class PreferencesHandler(LearnFlowHandler):
         self.write_json(await api.put_preferences(await self.engine(), self.caller(), data))
 
 
+class UsageHandler(LearnFlowHandler):
+    """The caller's own LLM usage today against their daily budget."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.write_json(await api.usage(await self.engine(), self.caller()))
+
+
 class OpenAPIHandler(LearnFlowHandler):
     """`GET openapi.json`: the API's OpenAPI document (learnflow_agents/api/openapi.yaml) as
     JSON, behind the same authentication as every other route, in both modes."""

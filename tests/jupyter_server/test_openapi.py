@@ -168,6 +168,9 @@ async def test_real_responses_match_the_documented_schemas(
     changed = await api.call("PUT", prefs, data={"skill_level": "advanced", "known_topics": ["lists"]})
     assert (changed["skill_level"], changed["saved"]) == ("advanced", True)
     assert (await api.call("PUT", prefs, data={"auto_capture": "off"}))["field"] == "auto_capture"
+    usage = await api.call("GET", "/learnflow/api/usage")
+    # Offline tutors here: nothing asked of a model, the default budget of 200 000 tokens untouched.
+    assert (usage["used"]["requests"], usage["remaining_tokens"], usage["over_budget"]) == (0, 200_000, None)
 
     # The documented errors, as the handlers really send them.
     await api.call("POST", queries, raw=b"[1]")

@@ -18,8 +18,10 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from learnflow_agents.api.errors import ApiError, int_param
+from learnflow_agents.llm.budgets import DailyBudgets, Spent, limit
 from learnflow_agents.runtime.health import store_health
 from learnflow_agents.store import Store, analytics
+from learnflow_agents.store.usage import UsageTotals, add_totals
 
 MAX_PAGE = analytics.MAX_PAGE
 
@@ -208,6 +210,55 @@ async def student_queries(store: Store, who: Instructor, student_id: str, limit:
         raise ApiError(404, "no such student in your courses")
     items = await asyncio.to_thread(analytics.student_recent_queries, store, student_id, limit=limit)
     return {"student_id": student_id, "queries": plain(items)}
+
+
+async def usage(
+    store: Store, who: Instructor, budgets: DailyBudgets, course: str | None = None
+) -> dict[str, Any]:
+    """{"day", "course", "budget": {"student", "course"}, "courses": [{course_id, used,
+    over_budget}], "students": [{student_id, course_id, asked, routing, total}]}: LLM tokens
+    and cost today (UTC) per student and per course, for the courses the instructor may see.
+    `asked` counts against the student's budget; `routing` (triage) for the course only.
+    Students are listed under the course their queries were filed under."""
+    course = _course(who, course)
+    within = [course] if course is not None else who.access.within()
+    day = datetime.now(UTC).date()
+    found = await asyncio.to_thread(store.llm_usage_by_student, day, within)
+    per_course: dict[str | None, UsageTotals] = {}
+    for row in found:
+        per_course[row.course_id] = add_totals(per_course.get(row.course_id, UsageTotals()), row.total)
+    nothing = UsageTotals()
+    return plain(
+        {
+            "day": day,
+            "course": course,
+            "budget": {
+                "student": limit(budgets.student_tokens, budgets.student_usd),
+                "course": limit(budgets.course_tokens, budgets.course_usd),
+            },
+            "courses": [
+                {
+                    "course_id": course_id,
+                    "used": Spent.of(totals),
+                    # Only the course's own budgets: a student's is theirs, listed per student.
+                    "over_budget": DailyBudgets(
+                        course_tokens=budgets.course_tokens, course_usd=budgets.course_usd
+                    ).refusal(nothing, totals),
+                }
+                for course_id, totals in sorted(per_course.items(), key=lambda item: item[0] or "")
+            ],
+            "students": [
+                {
+                    "student_id": row.student_id,
+                    "course_id": row.course_id,
+                    "asked": Spent.of(row.asked),
+                    "routing": Spent.of(row.routing),
+                    "total": Spent.of(row.total),
+                }
+                for row in found
+            ],
+        }
+    )
 
 
 async def health(store: Store) -> dict[str, Any]:

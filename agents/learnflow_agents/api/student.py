@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -41,9 +42,11 @@ from learnflow_agents.contracts import (
 )
 from learnflow_agents.contracts.curriculum import CurriculumTopic, normalise_topic
 from learnflow_agents.contracts.query import MAX_CODE, MAX_HINTS_USED
+from learnflow_agents.llm.budgets import DailyBudgets, StudentUsageToday, student_view
 from learnflow_agents.privacy import scrub, scrub_query, scrub_query_fields, scrub_text
 from learnflow_agents.runtime.engine import Engine, QueryTimeoutError, explicit_routing
 from learnflow_agents.store import AttemptRecord, FeedbackRejectedError, InvalidDataError, QueryRecord, Store
+from learnflow_agents.store.analytics import student_enrolment
 
 log = logging.getLogger("learnflow.api")
 B = TypeVar("B", bound=BaseModel)
@@ -454,6 +457,18 @@ async def put_preferences(engine: Engine, caller: Caller, data: dict[str, Any]) 
         saved = merged.model_dump(mode="json", exclude={"saved"})
         await asyncio.to_thread(store.set_preferences, caller.student_id, saved)
     return merged.model_copy(update={"saved": True})
+
+
+async def usage(engine: Engine, caller: Caller) -> StudentUsageToday:
+    """GET usage: the caller's own LLM usage today (UTC) against their daily budget, and
+    why a model would not answer now (their budget or their course's used up). Always the
+    authenticated caller's: there is no parameter naming a student."""
+    store, student = _store(engine), caller.student_id
+    enrolment = await asyncio.to_thread(student_enrolment, store, student)
+    course = enrolment.course_id if enrolment is not None else None
+    day = datetime.now(UTC).date()
+    mine, course_usage = await asyncio.to_thread(store.llm_usage_for_budget, day, student, course)
+    return student_view(DailyBudgets.of(engine.settings.llm), student, course, day, mine, course_usage)
 
 
 def scrub_body(resource: str, data: dict[str, Any]) -> dict[str, Any]:

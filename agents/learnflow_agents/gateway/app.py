@@ -70,6 +70,7 @@ def make_app(
         (rf"{p}api/progress", student.ProgressHandler, {"ctx": ctx}),
         (rf"{p}api/attempts", student.AttemptsHandler, {"ctx": ctx}),
         (rf"{p}api/preferences", student.PreferencesHandler, {"ctx": ctx}),
+        (rf"{p}api/usage", student.UsageHandler, {"ctx": ctx}),
         (rf"{p}api/openapi.json", student.OpenAPIHandler, {"ctx": ctx}),
         (rf"{p}api/events", MeteredEventsHandler, {"ctx": ctx, "metrics": metrics}),
         (rf"{p}api/instructor/class", instructor.ClassHandler, {"ctx": ctx}),
@@ -78,6 +79,7 @@ def make_app(
         (rf"{p}api/instructor/exercises", instructor.ExercisesHandler, {"ctx": ctx}),
         (rf"{p}api/instructor/students/([^/]+)/queries", instructor.StudentQueriesHandler, {"ctx": ctx}),
         (rf"{p}api/instructor/health", instructor.HealthHandler, {"ctx": ctx}),
+        (rf"{p}api/instructor/usage", instructor.UsageHandler, {"ctx": ctx}),
     ]
     metrics.name_routes([(pattern, handler) for pattern, handler, _ in routes], p)
     metrics.routes[LiveHandler] = "health"

@@ -10,6 +10,7 @@ import logging
 from learnflow_agents.api import instructor as api
 from learnflow_agents.gateway.auth import HubLookupError
 from learnflow_agents.gateway.base import ApiHandler
+from learnflow_agents.llm.budgets import DailyBudgets
 
 log = logging.getLogger("learnflow.gateway")
 
@@ -86,6 +87,12 @@ class ExercisesHandler(InstructorHandler):
 class StudentQueriesHandler(InstructorHandler):
     async def get(self, student_id: str) -> None:
         self.reply(await api.student_queries(self.ctx.store, self.instructor(), student_id, self.limit(20)))
+
+
+class UsageHandler(InstructorHandler):
+    async def get(self) -> None:
+        budgets = DailyBudgets.of(self.ctx.engine.settings.llm)
+        self.reply(await api.usage(self.ctx.store, self.instructor(), budgets, self.arg("course")))
 
 
 class HealthHandler(InstructorHandler):

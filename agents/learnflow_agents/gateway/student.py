@@ -56,6 +56,11 @@ class PreferencesHandler(JsonBodyHandler):
         self.reply(await api.put_preferences(self.ctx.engine, self.student(), data))
 
 
+class UsageHandler(ApiHandler):
+    async def get(self) -> None:
+        self.reply(await api.usage(self.ctx.engine, self.student()))
+
+
 class OpenAPIHandler(ApiHandler):
     """The API's document as this gateway serves it (its prefix, hub-token authentication)."""
 

@@ -78,10 +78,10 @@ class StudentUsage:
 
     @property
     def total(self) -> UsageTotals:
-        return _add(self.asked, self.routing)
+        return add_totals(self.asked, self.routing)
 
 
-def _add(a: UsageTotals, b: UsageTotals) -> UsageTotals:
+def add_totals(a: UsageTotals, b: UsageTotals) -> UsageTotals:
     return UsageTotals(**{name: getattr(a, name) + getattr(b, name) for name in COUNTERS})
 
 
