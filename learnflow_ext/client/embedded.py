@@ -300,6 +300,12 @@ class EmbeddedClient(LearnFlowClient):
                 detail["outbox_pending"] = await asyncio.to_thread(engine.store.outbox_pending_count)
         detail["llm"] = engine.llm_stats()
         detail["sandbox"] = engine.sandbox_status()
+        if engine.store is not None:
+            from learnflow_agents.api import student as api
+
+            with contextlib.suppress(Exception):
+                usage = await api.usage(engine, api.Caller(self.student_id))
+                detail["usage"] = usage.model_dump(mode="json")
         return {"agents": agents, "detail": detail}
 
     def _call(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:

@@ -413,6 +413,12 @@ class ServerClient(LearnFlowClient):
             llm=remote.get("llm"),
             sandbox=remote.get("sandbox"),
         )
+        # The student's own usage today against their budget; status stands without it.
+        usage = asyncio.run_coroutine_threadsafe(self._request("GET", "usage", timeout=timeout), self._loop)
+        try:
+            status.detail["usage"] = usage.result(timeout + 1)
+        except Exception:
+            usage.cancel()
         return status
 
 

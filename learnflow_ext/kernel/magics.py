@@ -269,6 +269,9 @@ class LearnFlowMagics(Magics):
         ]
         if llm:
             lines.append(f"  model:          {llm_summary(llm)}")
+        usage = status.detail.get("usage")
+        if usage:
+            lines.append(f"  model usage:    {usage_line(usage)}")
         sandbox = status.detail.get("sandbox")
         if sandbox:
             lines.append(f"  code sandbox:   {sandbox_summary(sandbox)}")
@@ -414,6 +417,22 @@ def llm_summary(llm: dict[str, Any]) -> str:
         f"{tokens.get('out') or 0} out, ${llm.get('cost_usd') or 0.0:.4f}; offline fallbacks {fallbacks}; "
         f"breaker {(llm.get('breaker') or {}).get('state') or 'closed'}"
     )
+
+
+def usage_line(usage: dict[str, Any]) -> str:
+    """The student's model usage today against their daily budget, for `%learnflow status`."""
+    used = usage.get("used") or {}
+    budget = usage.get("budget") or {}
+    tokens = f"{used.get('tokens') or 0:,} tokens"
+    if budget.get("tokens"):
+        tokens += f" of {budget['tokens']:,}"
+    cost = f"${used.get('cost_usd') or 0.0:.4f}"
+    if budget.get("usd"):
+        cost += f" of ${budget['usd']:.2f}"
+    line = f"{tokens}, {cost} today (UTC), {used.get('requests') or 0} model call(s)"
+    if usage.get("over_budget"):
+        line += f"; answering offline: {usage['over_budget']}"
+    return line
 
 
 def provider_line(reported: str, llm: dict[str, Any] | None, client: Any) -> str:

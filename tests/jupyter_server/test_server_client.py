@@ -101,6 +101,9 @@ async def test_status_comes_from_the_server(client: ServerClient, db_url: str) -
     assert status.provider == "offline"
     assert status.db_path == db_url.removeprefix("sqlite:///")
     assert "debug (running)" in status.agents
+    # The owner's own model usage today (GET usage), for `%learnflow status`.
+    usage = status.detail["usage"]
+    assert (usage["student_id"], usage["used"]["requests"], usage["budget"]["tokens"]) == (OWNER, 0, 200_000)
 
 
 async def test_the_kernels_server_is_found_through_the_runtime_files(server: ServerInfo) -> None:
