@@ -170,8 +170,8 @@ def progress_payload() -> dict[str, Any]:
         "summary": "You are steady on loops and lists; recursion needs practice.",
         "explanation": "### Strengths\n- loops\n### Next\n- recursion",
         "concepts": ["recursion"],
-        "strengths": ["for-loops (0.85)"],
-        "growth_areas": ["recursion (0.40): three failed attempts this week"],
+        "strengths": ["for-loops"],
+        "growth_areas": ["recursion: three failed attempts this week"],
         "recommendations": ["recursion", "generators"],
         "encouragement": "You fixed five IndexErrors on your own this week!",
     }

@@ -20,7 +20,7 @@ from learnflow_agents.tutors.progress.agent import ProgressAgent
 from learnflow_agents.tutors.progress.bkt import Trace, observe, replay
 from learnflow_agents.tutors.progress.config import BKTParams, ProgressConfig
 from learnflow_agents.tutors.progress.evidence import Evidence, Kind
-from learnflow_agents.tutors.progress.model_hooks import struggle_sections
+from learnflow_agents.tutors.progress.narrative import progress_reply, progress_sections
 from learnflow_agents.tutors.progress.recommend import Recommendation, recommendations, skill_level
 from learnflow_agents.tutors.progress.reply_schema import ProgressOut
 from learnflow_agents.tutors.progress.report import report
@@ -35,8 +35,9 @@ def answer(request: AgentRequest, ctx: HandlerContext) -> AgentReply:
 
 
 def _agent(spec: TutorSpec, llm: "LLMTutor | None" = None) -> ProgressAgent:
-    # Progress listens to replies as well as requests, and reports from its own evidence.
-    return ProgressAgent()
+    # Progress listens to replies as well as requests, and reports from its own evidence;
+    # the model, when configured, tells the report (narrative.py).
+    return ProgressAgent(llm=llm)
 
 
 TUTOR = TutorSpec(
@@ -47,11 +48,15 @@ TUTOR = TutorSpec(
     agent=_agent,
     model=ModelPolicy(
         reply_schema=ProgressOut,
-        prompt=Path(__file__).with_name("prompt.v1.md"),
+        prompt=Path(__file__).with_name("prompt.v2.md"),
         # A progress report is about today's data; it reads history, so more context.
         cached=False,
+        # Not streamed: the narrative's figures are checked against the offline ones before
+        # the student reads any of it.
+        streamed=False,
         context_scale=3,
-        prompt_sections=struggle_sections,
+        prompt_sections=progress_sections,
+        to_reply=progress_reply,
     ),
     description="Mastery per topic from the evidence, struggle alerts, the progress report.",
 )

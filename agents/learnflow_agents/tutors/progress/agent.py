@@ -13,7 +13,7 @@ which the runner writes in one transaction with the message's inbox entry.
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from learnflow_agents.contracts import (
     AgentName,
@@ -37,8 +37,12 @@ from learnflow_agents.tutors.progress.evidence import (
     from_reply,
 )
 from learnflow_agents.tutors.progress.history import load_history, merge
+from learnflow_agents.tutors.progress.narrative import remember
 from learnflow_agents.tutors.progress.report import report
 from learnflow_agents.tutors.progress.struggle import choose, detect
+
+if TYPE_CHECKING:
+    from learnflow_agents.llm import LLMTutor
 
 log = logging.getLogger("learnflow.progress")
 
@@ -64,18 +68,32 @@ class ProgressAgent:
     name = AgentName.PROGRESS.value
     topics = (Topic.PROGRESS_REQUESTS, Topic.AGENT_RESPONSES)
 
-    def __init__(self, config: ProgressConfig | None = None) -> None:
+    def __init__(self, config: ProgressConfig | None = None, llm: "LLMTutor | None" = None) -> None:
         self.config = config or ProgressConfig()
+        self.llm = llm
 
     async def handle(self, payload: Any, ctx: HandlerContext) -> Outcome:
         if isinstance(payload, AgentRequest):
-            reply = await asyncio.to_thread(report, payload, ctx, self.config)
+            reply = await self.report(payload, ctx)
             if payload.requested_by:
                 reply.helps = HelperRelation(agent=payload.requested_by, reply_id=payload.for_reply)
             return Outcome(reply=reply)
         if isinstance(payload, AgentReply) and self._is_evidence(payload):
             return await asyncio.to_thread(self.observe, payload, ctx)
         return Outcome()
+
+    async def report(self, request: AgentRequest, ctx: HandlerContext) -> AgentReply:
+        """The offline report, told by the model when one is configured (narrative.py): the
+        figures are computed here once, and stay the offline ones either way."""
+        computed = await asyncio.to_thread(report, request, ctx, self.config)
+        if self.llm is None:
+            return computed
+        remember(request, computed)
+
+        async def offline() -> AgentReply:
+            return computed.model_copy(deep=True)
+
+        return await self.llm.answer(self.name, request, ctx, offline, ctx.stream)
 
     def _is_evidence(self, reply: AgentReply) -> bool:
         # Our own reports, saga helpers' answers and failures say nothing about the student.

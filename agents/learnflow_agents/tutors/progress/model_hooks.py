@@ -1,4 +1,5 @@
-"""The progress tutor's part of a model's prompt: the student's struggle alerts."""
+"""The progress tutor's part of a model's prompt: the student's struggle alerts and their
+latest graded attempts, as stored."""
 
 import asyncio
 from typing import TYPE_CHECKING
@@ -21,3 +22,19 @@ async def struggle_sections(request: AgentRequest, ctx: "HandlerContext") -> lis
         for r in records
     ]
     return [("Struggle alerts", scrub_secrets("\n".join(lines)))]
+
+
+RECENT_ATTEMPTS = 8
+
+
+async def attempt_sections(request: AgentRequest, ctx: "HandlerContext") -> list[tuple[str, str]]:
+    if ctx.store is None:
+        return [("Recent graded attempts", "")]
+    records = await asyncio.to_thread(ctx.store.recent_attempts, ctx.student_id, None, RECENT_ATTEMPTS)
+    lines = []
+    for r in records:
+        failed = [one_line(str(name), 80) for name in (r.details.get("failed_tests") or [])[:3]]
+        outcome = "passed" if r.passed else "failed" + (f" ({'; '.join(failed)})" if failed else "")
+        hints = f", {r.hints_used} hints" if r.hints_used else ""
+        lines.append(f"- {r.exercise_id} ({r.topic}): {outcome}{hints}")
+    return [("Recent graded attempts (newest first)", scrub_secrets("\n".join(lines)))]
