@@ -17,6 +17,7 @@ from learnflow_agents.course.importing import (
     used_names,
 )
 from learnflow_agents.tutors.exercise.bank import cell_role, cell_source, load_exercise
+from learnflow_agents.tutors.exercise.checker import check_code
 
 DATA = Path(__file__).parent / "data"
 
@@ -237,3 +238,203 @@ def test_import_refuses_to_write_into_its_source(tmp_path: Path) -> None:
     (tmp_path / "a.ipynb").write_text((DATA / "otter" / "demo.ipynb").read_text(encoding="utf-8"))
     with pytest.raises(CourseToolError, match="another destination"):
         import_assignments("otter", tmp_path, tmp_path)
+
+
+# --- printed output (otter) and ### AUTOTEST (nbgrader) ------------------------------------
+
+
+def test_otter_printed_output_is_compared_as_otters_doctest_does(otter_course) -> None:
+    """Otter's example q1a-5 is `str(print(x))`: its stored output is the printed `2` and `'None'`."""
+    out, _ = otter_course
+    example = load_exercise(out / "example" / "example-q1.ipynb")
+    test = {t.name: t for t in example.all_tests}["q1a-5"]
+    assert test.hidden and test.source.rstrip().endswith(
+        "assert str(print(x)) == 'None'\nassert \"\".join(_printed) == '2\\n'"
+    )
+    # The solution passes (validated above: only q1-6's support file fails); printing 3 does not.
+    result = check_code(example, example.solution.replace("x = 2", "x = 3"))
+    assert {t.name: t.passed for t in result.tests}["q1a-5"] is False
+
+
+def _otter_notebook(answer: str, tests: list[tuple[str, str]]) -> dict:
+    """A minimal otter-assign (v1 format) master notebook: one question, its tests and their
+    stored outputs (stream text), as `otter assign` reads them."""
+
+    def raw(text: str) -> dict:
+        return {"cell_type": "raw", "metadata": {}, "source": text}
+
+    def code(text: str, printed: str = "") -> dict:
+        outputs = [{"output_type": "stream", "name": "stdout", "text": printed}] if printed else []
+        return {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": outputs, "source": text}
+
+    cells = [
+        raw("# ASSIGNMENT CONFIG\nrequirements: []"),
+        raw("# BEGIN QUESTION\nname: q1\npoints: 2"),
+        {"cell_type": "markdown", "metadata": {}, "source": "**Question 1.** Write `greet(name)`."},
+        raw("# BEGIN SOLUTION"),
+        code(answer),
+        raw("# END SOLUTION"),
+        raw("# BEGIN TESTS"),
+        *(code(source, printed) for source, printed in tests),
+        raw("# END TESTS"),
+        raw("# END QUESTION"),
+    ]
+    return {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def test_otter_printed_output_of_the_test_itself_becomes_a_checked_test(tmp_path: Path) -> None:
+    answer = 'def greet(name):\n    return f"Hello, {name}!" # SOLUTION\n'
+    notebook = _otter_notebook(
+        answer, [('for who in ["Ada", "Alan"]:\n    print(greet(who))', "Hello, Ada!\nHello, Alan!\n")]
+    )
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "hw.ipynb").write_text(json.dumps(notebook))
+    report = import_assignments("otter", tmp_path / "src", tmp_path / "out")
+    (path,) = report.written
+    exercise = load_exercise(path)
+    (test,) = exercise.visible_tests
+    assert "assert \"\".join(_printed) == 'Hello, Ada!\\nHello, Alan!\\n'" in test.source
+    assert _problems(validate_course(tmp_path / "out", execute=False), path.name) == []
+    wrong = check_code(exercise, 'def greet(name):\n    return f"Hi, {name}!"\n')
+    assert [t.passed for t in wrong.tests] == [False]
+
+
+def test_otter_output_printed_by_the_answer_itself_is_refused_naming_the_test(tmp_path: Path) -> None:
+    answer = "def greet(name):\n    print(f'Hello, {name}!') # SOLUTION\n"
+    notebook = _otter_notebook(answer, [('greet("Ada")', "Hello, Ada!\n")])
+    (tmp_path / "hw.ipynb").write_text(json.dumps(notebook))
+    report = import_assignments("otter", tmp_path / "hw.ipynb", tmp_path / "out")
+    assert report.written == [] and len(report.skipped) == 1
+    skipped = report.skipped[0]
+    assert (skipped.notebook, skipped.question) == ("hw.ipynb", "q1")
+    assert skipped.reason.startswith("test cell q1-1 expects output printed by the answer's own code")
+
+
+@pytest.fixture(scope="module")
+def autotest_course(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("autotest")
+    return out, import_assignments("nbgrader", DATA / "nbgrader" / "ps1_autotest", out)
+
+
+def test_nbgrader_autotest_user_guide_assignment(autotest_course) -> None:
+    """nbgrader's own ps1_autotest: ### AUTOTEST squares(1); squares(2) and ### HASHED AUTOTEST squares(3)."""
+    out, report = autotest_course
+    assert report.questions == [
+        ("problem1.ipynb", "squares"),
+        ("problem1.ipynb", "sum_of_squares"),
+        ("problem1.ipynb", "cell-d3df8cd59fd0eb74"),
+    ]
+    assert (
+        "problem1.ipynb: no autotests.yml; ### AUTOTEST expanded with nbgrader's default autotests.yml"
+        in (report.notes)
+    )
+    squares = load_exercise(out / "problem1" / "problem1-squares.ipynb")
+    tests = {t.name: t for t in squares.all_tests}
+    visible = tests["correct_squares"].source
+    # nbgrader's list template: type, len, sorted(map(str, ...)), the value; each str()-compared.
+    assert "assert str(type(squares(1))) == \"<class 'list'>\", 'type of squares(1) is not list." in visible
+    assert "assert str(squares(2)) == '[1, 4]', 'order of elements of squares(2) is not correct'" in visible
+    assert "### AUTOTEST" not in visible and "squares(3)" not in visible
+    # The HASHED line's checks are a hidden test worth the cell's point (scaled by 2, like 0.5s).
+    hidden = tests["correct_squares (hidden)"]
+    assert hidden.hidden and hidden.points == 2 and tests["correct_squares"].points == 0
+    assert "assert str(squares(3)) == '[1, 4, 9]'" in hidden.source
+    # test_func_throws, defined in an earlier test cell, comes along: each test runs on its own.
+    uses = tests["sum_of_squares_uses_squares"].source
+    assert uses.startswith("def test_func_throws(func, ErrorType):")
+    assert "assert str(test_func_throws(lambda : sum_of_squares(1), NameError)) == 'True'" in uses
+    # An answer cell without solution delimiters is replaced whole, as nbgrader does.
+    part_f = load_exercise(out / "problem1" / "problem1-cell-d3df8cd59fd0eb74.ipynb")
+    assert part_f.starter.strip() == "# YOUR CODE HERE\nmy_dictionary = ..."
+    assert """assert str(my_dictionary["one"]) == '1'""" in part_f.visible_tests[0].source
+
+
+def test_nbgrader_autotest_import_validates_except_the_test_that_deletes_a_global(autotest_course) -> None:
+    out, _ = autotest_course
+    report = validate_course(out, execute=False)
+    assert _problems(report, "problem1-cell-d3df8cd59fd0eb74.ipynb") == []
+    assert _problems(report, "problem1-squares.ipynb") == [
+        "reference solution fails: sum_of_squares_uses_squares (failed: ❌ Not quite. boolean value of "
+        "test_func_throws(lambda : sum_of_squares(1), NameError) is not correct)"
+    ]
+    squares = load_exercise(out / "problem1" / "problem1-squares.ipynb")
+    wrong = squares.solution.replace("range(1, n + 1)", "range(n)")
+    failed = {t.name for t in check_code(squares, wrong).tests if not t.passed}
+    assert {"correct_squares", "correct_squares (hidden)"} <= failed
+
+
+def test_nbgrader_autotest_fixtures_with_their_templates_file(tmp_path: Path) -> None:
+    """nbgrader's own autotest-{hashed,hidden,multi} fixtures and their autotests.yml."""
+    report = import_assignments("nbgrader", DATA / "nbgrader" / "autotest", tmp_path)
+    assert report.skipped == [] and not any("default autotests.yml" in n for n in report.notes)
+    hashed = load_exercise(tmp_path / "autotest-hashed" / "autotest-hashed-soln.ipynb")
+    # Only HASHED lines: everything is hidden; `# # # # HASHED AUTOTEST a` counts, as in nbgrader.
+    assert [t.name for t in hashed.hidden_tests] == ["test_hashed (hidden)"]
+    assert hashed.hidden_tests[0].source.count("assert str(a) == '5'") == 7
+    hidden = load_exercise(tmp_path / "autotest-hidden" / "autotest-hidden-soln.ipynb")
+    visible = {t.name: t.source for t in hidden.visible_tests}["test_hidden"]
+    assert "str(a) ==" not in visible and "assert str(type(c)) == \"<class 'list'>\"" in visible
+    multi = load_exercise(tmp_path / "autotest-multi" / "autotest-multi-soln.ipynb")
+    spaced = {t.name: t.source for t in multi.all_tests}["cell-f2803ba7c42d03ab"]
+    assert spaced.count("assert str(a) == '5'") == 7 and 'print("hello!")' in spaced
+    assert """assert str(a == "5") == 'False'""" in spaced  # `a == "5";` on a line of several
+    problems = validate_course(tmp_path, execute=False)
+    assert all(n.problems == [] for n in problems.notebooks), [
+        (n.path.name, n.problems) for n in problems.notebooks
+    ]
+
+
+def test_nbgrader_autotest_that_fails_on_the_solution_is_refused_naming_the_cell(tmp_path: Path) -> None:
+    def cell(kind: str, source: str, **nbgrader: object) -> dict:
+        meta = {"nbgrader": {"schema_version": 3, "locked": False, **nbgrader}} if nbgrader else {}
+        extra = {"outputs": [], "execution_count": None} if kind == "code" else {}
+        return {"cell_type": kind, "metadata": meta, "source": source, **extra}
+
+    notebook = {
+        "cells": [
+            cell("markdown", "Define `total`."),
+            cell(
+                "code",
+                "### BEGIN SOLUTION\ntotal = 3\n### END SOLUTION",
+                grade_id="answer",
+                solution=True,
+                grade=False,
+            ),
+            cell("code", "### AUTOTEST totl", grade_id="check_total", solution=False, grade=True, points=1),
+        ],
+        "metadata": {"kernelspec": {"name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (tmp_path / "hw.ipynb").write_text(json.dumps(notebook))
+    report = import_assignments("nbgrader", tmp_path / "hw.ipynb", tmp_path / "out")
+    assert report.written == []
+    (skipped,) = report.skipped
+    assert skipped.question == "answer"
+    assert skipped.reason.startswith(
+        "test cell check_total: its ### AUTOTEST could not be evaluated on the solution "
+        "(NameError: name 'totl' is not defined)"
+    )
+
+
+def test_autotest_templates_come_from_the_assignment_then_the_root_then_nbgraders_defaults(
+    tmp_path: Path,
+) -> None:
+    from learnflow_agents.course import nbgrader_autotest as autotest
+
+    folder, root = tmp_path / "ps1", tmp_path
+    folder.mkdir()
+    assert autotest.load_templates(folder, root) == (
+        autotest.DEFAULT_TEMPLATES,
+        "nbgrader's default autotests.yml",
+    )
+    yml = (DATA / "nbgrader" / "autotest" / "autotests.yml").read_text(encoding="utf-8")
+    (root / "tests.yml").write_text(yml)  # the name nbgrader's preprocessor reads
+    templates, origin = autotest.load_templates(folder, root)
+    assert origin == str(root / "tests.yml") and templates["int"][1] == (
+        "{{snippet}}",
+        "value of {{snippet}} is not correct",
+    )
+    (folder / "autotests.yml").write_text("python3:\n  templates:\n    int: []\n")
+    with pytest.raises(CourseToolError, match="'default' list"):
+        autotest.load_templates(folder, root)

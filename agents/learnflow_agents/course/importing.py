@@ -8,13 +8,17 @@ notebook (statement, starter, solution, visible and hidden tests), with its poin
   SOLUTION``/``### END SOLUTION`` regions become the starter's stub (``raise
   NotImplementedError()`` in a function, ``name = ...`` at the top level, so the starter
   still runs); ``### BEGIN HIDDEN TESTS`` regions become a hidden test holding the whole
-  cell and its points, the visible part stays a visible test worth nothing.
+  cell and its points, the visible part stays a visible test worth nothing. ``### AUTOTEST``
+  and ``### HASHED AUTOTEST`` lines become the asserts nbgrader would generate
+  (nbgrader_autotest.py); an expression that fails on the solution refuses its question.
 * otter-grader: ``# BEGIN QUESTION`` blocks (name, points, manual), their ``# BEGIN SOLUTION``
   cells (``# SOLUTION`` lines, nested solution blocks, ``# BEGIN PROMPT`` prompts, ``# IGNORE``)
   and ``# BEGIN TESTS`` cells (``# HIDDEN``, ``# BEGIN TEST CONFIG`` with points and messages).
   An otter test passes when its last expression shows what it shows for the solution: a
   boolean check becomes ``assert``; another value is compared with the solution's, computed
-  once here by running the instructor's solution in a child Python.
+  once here by running the instructor's solution in a child Python. What a test prints is
+  compared too, as otter's doctest does (with the cell's stored output); output printed by
+  the answer's own code cannot be seen by a LearnFlow test, so such a question is refused.
 
 A question that uses what an earlier question defined (Part B calling Part A's function) is
 merged with it into one exercise, so no solution is given away. Code cells outside questions
@@ -39,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from learnflow_agents.contracts.curriculum import CurriculumTopic, Difficulty, infer_topic
+from learnflow_agents.course import nbgrader_autotest as autotest
 from learnflow_agents.course.common import CourseToolError
 from learnflow_agents.tutors.exercise.notebooks import code_cell, markdown_cell, new_notebook, write_notebook
 
@@ -249,7 +254,13 @@ _NB_END_HIDDEN = re.compile(r"^\s*### END HIDDEN TESTS\s*$")
 
 
 def nbgrader_split(source: str) -> tuple[str, str]:
-    """(starter, solution) of an nbgrader answer cell."""
+    """(starter, solution) of an nbgrader answer cell.
+
+    Without solution delimiters nbgrader replaces the whole answer cell with the stub.
+    """
+    if not any(_NB_SOLUTION.match(line) for line in source.splitlines()):
+        stub = _stub("", source, function_stub="raise NotImplementedError()")
+        return "\n".join(stub).rstrip() + "\n", source.rstrip() + "\n"
     starter: list[str] = []
     solution: list[str] = []
     lines = source.splitlines()
@@ -295,13 +306,55 @@ def nbgrader_tests(grade_id: str, source: str, points: Fraction) -> list[Importe
     return tests
 
 
+def _helpers(source: str) -> dict[str, str]:
+    """Top-level functions and classes a test cell defines, by name (their source)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    return {
+        node.name: ast.get_source_segment(source, node) or ""
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+    }
+
+
+def _autotest_expansions(
+    notebook: dict[str, Any], where: str, report: ImportReport, folder: Path | None, root: Path | None
+) -> dict[str, autotest.Expansion]:
+    """Run the notebook once with its solutions to expand every ### AUTOTEST test cell."""
+    steps: list[autotest.Step] = []
+    for index, cell in enumerate(notebook.get("cells") or []):
+        if cell.get("cell_type") != "code":
+            continue
+        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        source = _strip_magics(_source(cell))
+        directive = bool(meta.get("grade")) and autotest.has_directives(source)
+        steps.append(
+            autotest.Step(source, str(meta.get("grade_id") or f"cell-{index}") if directive else None)
+        )
+    if not any(s.grade_id for s in steps):
+        return {}
+    templates, origin = autotest.load_templates(folder, root)
+    if templates is autotest.DEFAULT_TEMPLATES:
+        report.notes.append(f"{where}: no autotests.yml; ### AUTOTEST expanded with {origin}")
+    return autotest.expand(steps, templates, folder)
+
+
 def parse_nbgrader(
-    notebook: dict[str, Any], where: str, report: ImportReport, folder: Path | None = None
+    notebook: dict[str, Any],
+    where: str,
+    report: ImportReport,
+    folder: Path | None = None,
+    root: Path | None = None,
 ) -> list[Question]:
     questions: list[Question] = []
     setup: list[str] = []
     pending: list[str] = []
     current: Question | None = None
+    expansions = _autotest_expansions(notebook, where, report, folder, root)
+    refused: dict[int, str] = {}  # id(question) -> why one of its test cells cannot convert
+    helpers: dict[str, str] = {}  # functions earlier test cells define (one kernel runs them all)
     for cell in notebook.get("cells") or []:
         meta = (cell.get("metadata") or {}).get("nbgrader") or {}
         source = _source(cell)
@@ -338,12 +391,30 @@ def parse_nbgrader(
             if current is None:
                 report.skipped.append(Skipped(where, grade_id, "a test cell before any answer cell"))
                 continue
+            expansion = expansions.get(grade_id)
+            if expansion is not None and expansion.error is not None:
+                refused.setdefault(
+                    id(current),
+                    f"test cell {grade_id}: its ### AUTOTEST could not be evaluated on the solution "
+                    f"({expansion.error}), so no faithful test can be written",
+                )
+                continue
+            if expansion is not None:
+                source = expansion.source
+            # Each LearnFlow test runs on its own: bring the helpers an earlier test cell defined.
+            own = defined_names(source)
+            needed = [helpers[n] for n in sorted(used_names(source) & set(helpers) - own)]
+            if needed:
+                source = "\n\n".join([*needed, source])
+            helpers.update(_helpers(_source(cell)))
             points = Fraction(str(meta.get("points") or 0))
             current.tests.extend(nbgrader_tests(grade_id, source, points))
         elif current is None or meta.get("locked"):
             setup.append(_strip_magics(source))
         # Other free code cells ("squares(10)" to try the answer) are the student's scratch space.
-    return questions
+    for question in [q for q in questions if id(q) in refused]:
+        report.skipped.append(Skipped(where, question.name, refused[id(question)]))
+    return [q for q in questions if id(q) not in refused]
 
 
 # --- otter-grader ----------------------------------------------------------------------
@@ -483,6 +554,18 @@ class _OtterTest:
     expr: str | None  # the last expression, when the test ends with one
     config: dict[str, Any]
     hidden: bool
+    # What the master notebook's stored outputs show the cell printed (otter's expected doctest
+    # output is the cell's stored outputs); None when the cell was saved without outputs.
+    stored_printed: str | None = None
+
+
+def _stored_printed(cell: dict[str, Any]) -> str | None:
+    outputs = cell.get("outputs") or []
+    if not outputs:
+        return None
+    return "".join(
+        "".join(o["text"]) if isinstance(o.get("text"), list) else str(o.get("text") or "") for o in outputs
+    )
 
 
 def _otter_test(source: str, default_name: str) -> _OtterTest | None:
@@ -516,27 +599,55 @@ def lines_of(code: str, nodes: list[ast.stmt]) -> list[str]:
     return code.splitlines()[: nodes[-1].end_lineno]
 
 
+# Each test runs after the solution, as otter's doctest would: what the test's own print
+# calls write ("printed") is kept apart from what the solution's code prints while the test
+# calls it ("inner"), because a LearnFlow test can capture only the first (see below).
 _EXPECTED_RUNNER = r"""
-import ast, json, sys
+import ast, contextlib, io, json, sys
 data = json.loads(sys.stdin.read())
 out = []
 namespace = {"__name__": "__main__"}
 try:
-    exec(compile(data["program"], "<solution>", "exec"), namespace)
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(data["program"], "<solution>", "exec"), namespace)
 except BaseException as exc:
     print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
     raise SystemExit(0)
 for body, expr in data["tests"]:
     scope = dict(namespace)
+    printed = []
+    def test_print(*args, sep=" ", end="\n", file=None, flush=False, _printed=printed):
+        if file is not None:
+            return print(*args, sep=sep, end=end, file=file, flush=flush)
+        _printed.append((" " if sep is None else sep).join(map(str, args)) + ("\n" if end is None else end))
+    scope["print"] = test_print
+    inner = io.StringIO()
     try:
-        exec(compile(body, "<test>", "exec"), scope)
-        value = eval(compile(expr, "<test>", "eval"), scope)
-        text = repr(value)
-        ast.literal_eval(text)
-        out.append({"repr": text})
+        with contextlib.redirect_stdout(inner):
+            exec(compile(body, "<test>", "exec"), scope)
+            value = eval(compile(expr, "<test>", "eval"), scope) if expr else None
+        result = {"printed": "".join(printed), "inner": inner.getvalue()}
+        if expr:
+            text = repr(value)
+            try:
+                ast.literal_eval(text)
+                result["repr"] = text
+            except BaseException as exc:
+                result["repr_error"] = f"{type(exc).__name__}: {exc}"[:300]
+        out.append(result)
     except BaseException as exc:
         out.append({"error": f"{type(exc).__name__}: {exc}"[:300]})
 print(json.dumps({"values": out}))
+"""
+
+# What a test prints, captured in the test itself: the print calls a LearnFlow test makes run
+# in the test (the trusted side), while the student's code runs in a sandboxed child whose
+# output a test cannot read.
+PRINT_CAPTURE = """_printed = []
+
+
+def print(*args, sep=" ", end="\\n", **_):
+    _printed.append((" " if sep is None else sep).join(map(str, args)) + ("\\n" if end is None else end))
 """
 
 
@@ -561,7 +672,11 @@ def _expected_values(
 
 
 def parse_otter(
-    notebook: dict[str, Any], where: str, report: ImportReport, folder: Path | None = None
+    notebook: dict[str, Any],
+    where: str,
+    report: ImportReport,
+    folder: Path | None = None,
+    root: Path | None = None,
 ) -> list[Question]:
     questions: list[Question] = []
     setup: list[str] = []
@@ -616,6 +731,7 @@ def parse_otter(
         elif state == "tests" and kind == "code":
             test = _otter_test(source, f"{current.name}-{len(tests) + 1}")
             if test is not None:
+                test.stored_printed = _stored_printed(cell)
                 tests.append(test)
     return questions
 
@@ -662,35 +778,68 @@ def _finish_otter_question(
         report.skipped.append(Skipped(where, question.name, "no solution cell"))
         return
     points = _otter_points(config, tests)
-    needs_value = [
-        t for t in tests if t.expr is not None and not _is_boolean(ast.parse(t.expr, mode="eval").body)
-    ]
+    needs_value = {
+        t.name for t in tests if t.expr is not None and not _is_boolean(ast.parse(t.expr, mode="eval").body)
+    }
+    # Every test runs once on the solution: for the values it compares and for what it prints
+    # (otter's doctest compares the printed output too).
+    earlier = [s for q in questions for s in q.solution]
+    code = earlier + question.solution + [t.body + "\n" + (t.expr or "") for t in tests]
+    program = "\n\n".join(relevant_setup(question.setup, code) + earlier + question.solution)
+    result = _expected_values(program, [(t.body, t.expr or "") for t in tests], folder)
     values: dict[str, Any] = {}
-    if needs_value:
-        earlier = [s for q in questions for s in q.solution]
-        code = earlier + question.solution + [t.body + "\n" + (t.expr or "") for t in tests]
-        program = "\n\n".join(relevant_setup(question.setup, code) + earlier + question.solution)
-        result = _expected_values(program, [(t.body, t.expr or "") for t in needs_value], folder)
-        if "error" in result:
+    if "error" in result:
+        if needs_value or any("print" in used_names(t.body + "\n" + (t.expr or "")) for t in tests):
             report.skipped.append(
                 Skipped(where, question.name, f"the solution does not run here: {result['error']}")
             )
             return
-        values = {t.name: v for t, v in zip(needs_value, result["values"], strict=True)}
+        report.notes.append(
+            f"{where} {question.name}: printed output not checked (the solution does not run here: "
+            f"{result['error']})"
+        )
+    else:
+        values = {t.name: v for t, v in zip(tests, result["values"], strict=True)}
+    for test in tests:
+        inner = values.get(test.name, {}).get("inner")
+        if inner:
+            report.skipped.append(
+                Skipped(
+                    where,
+                    question.name,
+                    f"test cell {test.name} expects output printed by the answer's own code "
+                    f"({inner[:60]!r}); LearnFlow tests run outside the student's process and cannot "
+                    "read it, so no faithful test can be written: make the answer return the value",
+                )
+            )
+            return
     for test, worth in zip(tests, points, strict=True):
+        value = values.get(test.name, {})
+        if test.name in needs_value and ("error" in value or "repr_error" in value):
+            why = value.get("error") or value.get("repr_error")
+            report.notes.append(f"{where} {question.name}: test {test.name} dropped ({why})")
+            continue
+        lines = [test.body]
         if test.expr is None:
-            source = test.body
-        elif test.name in values:
-            value = values[test.name]
-            if "error" in value:
-                report.notes.append(f"{where} {question.name}: test {test.name} dropped ({value['error']})")
-                continue
-            if value["repr"] == "None":
-                source = "\n".join(filter(None, [test.body, test.expr]))
-            else:
-                source = "\n".join(filter(None, [test.body, f"assert {test.expr} == {value['repr']}"]))
+            pass
+        elif test.name in needs_value and value["repr"] != "None":
+            lines.append(f"assert {test.expr} == {value['repr']}")
+        elif test.name in needs_value:
+            lines.append(test.expr)
         else:
-            source = "\n".join(filter(None, [test.body, f"assert {test.expr}"]))
+            lines.append(f"assert {test.expr}")
+        printed = value.get("printed")
+        if test.stored_printed is not None and test.stored_printed != (printed or ""):
+            # otter compares the stored output: keep it, and say the solution now prints otherwise.
+            report.notes.append(
+                f"{where} {question.name}: test {test.name} checks the output stored in the notebook "
+                f"({test.stored_printed[:40]!r}), not what the solution prints here "
+                f"({(printed or '')[:40]!r})"
+            )
+            printed = test.stored_printed
+        if printed:
+            lines = [PRINT_CAPTURE, *lines, f'assert "".join(_printed) == {printed!r}']
+        source = "\n".join(filter(None, lines))
         question.tests.append(
             ImportedTest(
                 test.name,
@@ -849,7 +998,7 @@ def import_assignments(
         except (OSError, ValueError) as exc:
             report.skipped.append(Skipped(where, "*", f"cannot read notebook JSON: {exc}"))
             continue
-        questions = parse(notebook, where, report, path.parent)
+        questions = parse(notebook, where, report, path.parent, source if source.is_dir() else None)
         if not questions:
             report.notes.append(f"{where}: no autograded question")
         stem = path.stem
