@@ -8,8 +8,9 @@ import os
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
+from learnflow_agents.llm.config import DEFAULT_MODEL, LLMSettings
 from learnflow_agents.settings import Settings, default_db_url
-from traitlets import Bool, Enum, Int, List, Unicode, default
+from traitlets import Bool, Enum, Float, Int, List, Unicode, default
 
 from learnflow_ext.config import _login_name as login_name
 from learnflow_ext.server import cluster
@@ -28,6 +29,20 @@ from learnflow_ext.server.handlers import (
 from learnflow_ext.server.host import EngineHost
 
 API = "/learnflow/api"
+
+
+def _env_llm() -> LLMSettings | None:
+    """The LEARNFLOW_LLM_* variables as the agents read them; None when they do not validate
+    (the engine then reports the problem; the traitlets fall back to the built-in defaults)."""
+    try:
+        return LLMSettings()
+    except Exception:
+        return None
+
+
+def _env_default(name: str, fallback: Any) -> Any:
+    env = _env_llm()
+    return getattr(env, name) if env is not None else fallback
 
 
 class LearnFlowExtension(ExtensionApp):
@@ -67,6 +82,82 @@ class LearnFlowExtension(ExtensionApp):
         "to the gateway with the user's JUPYTERHUB_API_TOKEN; bus_url, db_url and agents are unused."
     ).tag(config=True)
 
+    # The model and the budgets, as jupyter-ai exposes its provider and allow-lists. Each
+    # defaults to its LEARNFLOW_LLM_* variable; set here, it wins over the variable for the
+    # engine this server runs (cluster mode: the agents' own settings apply instead).
+    provider = Enum(
+        ["auto", "anthropic", "openai-compatible"],
+        help="Which model provider answers: 'auto' (Claude when ANTHROPIC_API_KEY is set, else an "
+        "OpenAI-compatible endpoint when LEARNFLOW_LLM_OPENAI_BASE_URL is), 'anthropic' or "
+        "'openai-compatible'. Default: $LEARNFLOW_LLM_PROVIDER, else auto.",
+    ).tag(config=True)
+    model = Unicode(help=f"The model asked; default: $LEARNFLOW_LLM_MODEL, else {DEFAULT_MODEL}.").tag(
+        config=True
+    )
+    allowed_models = List(
+        Unicode(),
+        help="Models a request may choose (empty: only `model`); an off-list `model` keeps the "
+        "tutors offline. Default: $LEARNFLOW_LLM_ALLOWED_MODELS (comma-separated).",
+    ).tag(config=True)
+    student_daily_tokens = Int(
+        help="Tokens a student may use per UTC day (what they asked; 0: no limit). "
+        "Default: $LEARNFLOW_LLM_STUDENT_DAILY_TOKENS, else 200000."
+    ).tag(config=True)
+    student_daily_usd = Float(
+        help="USD a student may use per UTC day (0: no limit). "
+        "Default: $LEARNFLOW_LLM_STUDENT_DAILY_USD, else 0."
+    ).tag(config=True)
+    course_daily_tokens = Int(
+        help="Tokens a course may use per UTC day, routing included (0: no limit). "
+        "Default: $LEARNFLOW_LLM_COURSE_DAILY_TOKENS, else 0."
+    ).tag(config=True)
+    course_daily_usd = Float(
+        help="USD a course may use per UTC day (0: no limit). "
+        "Default: $LEARNFLOW_LLM_COURSE_DAILY_USD, else 0."
+    ).tag(config=True)
+
+    @default("provider")
+    def _default_provider(self) -> str:
+        return str(_env_default("provider", "auto"))
+
+    @default("model")
+    def _default_model(self) -> str:
+        return str(_env_default("model", DEFAULT_MODEL))
+
+    @default("allowed_models")
+    def _default_allowed_models(self) -> list[str]:
+        return list(_env_default("allowed_models", []))
+
+    @default("student_daily_tokens")
+    def _default_student_daily_tokens(self) -> int:
+        return int(
+            _env_default("student_daily_tokens", LLMSettings.model_fields["student_daily_tokens"].default)
+        )
+
+    @default("student_daily_usd")
+    def _default_student_daily_usd(self) -> float:
+        return float(_env_default("student_daily_usd", 0.0))
+
+    @default("course_daily_tokens")
+    def _default_course_daily_tokens(self) -> int:
+        return int(_env_default("course_daily_tokens", 0))
+
+    @default("course_daily_usd")
+    def _default_course_daily_usd(self) -> float:
+        return float(_env_default("course_daily_usd", 0.0))
+
+    def llm_settings(self) -> LLMSettings:
+        """The engine's LLM settings: these traitlets over the LEARNFLOW_LLM_* variables."""
+        return LLMSettings(
+            provider=self.provider,
+            model=self.model,
+            allowed_models=list(self.allowed_models),
+            student_daily_tokens=self.student_daily_tokens,
+            student_daily_usd=self.student_daily_usd,
+            course_daily_tokens=self.course_daily_tokens,
+            course_daily_usd=self.course_daily_usd,
+        )
+
     @default("gateway_url")
     def _default_gateway_url(self) -> str:
         return os.environ.get("LEARNFLOW_GATEWAY_URL", "").strip()
@@ -98,7 +189,9 @@ class LearnFlowExtension(ExtensionApp):
             self.gateway = cluster.Gateway(self.gateway_url, os.environ.get("JUPYTERHUB_API_TOKEN", ""))
             self.log.info("LearnFlow: cluster mode, forwarding to the gateway at %s", self.gateway.url)
             return
-        settings = Settings(bus_url=self.bus_url, db_url=self.db_url, agents=list(self.agents))
+        settings = Settings(
+            bus_url=self.bus_url, db_url=self.db_url, agents=list(self.agents), llm=self.llm_settings()
+        )
         self.host = EngineHost(settings, run_agents=self.run_agents)
 
     def initialize_handlers(self) -> None:
