@@ -8,6 +8,10 @@ and from then on "Insert as new cell" / "Replace cell" are sent to it and act at
 the cell that shows the card. Without an answer (Notebook without the extension, VS Code,
 nbclient) nothing is sent and the caller falls back to `set_next_input`, saying so.
 
+A card's streamed text travels over it too when the frontend says it appends (`streams`):
+`stream` messages carry only the new text and its offset, so a long answer costs its own
+length once rather than once per update (learnflow_ext/widgets/card.py).
+
 The student's preferences travel over the same comm: the frontend sends `preferences`
 (the record it just saved through the API) to every kernel, and a kernel whose
 `%learnflow config` saved a change sends `preferences-changed`, so the frontend re-reads
@@ -25,6 +29,7 @@ TARGET = "learnflow.commands"
 INSERT = "learnflow:insert-fix-below"
 REPLACE = "learnflow:replace-cell-with-fix"
 PREFERENCES_CHANGED = "preferences-changed"
+STREAM = "stream"
 Answer = Callable[[dict[str, Any]], None]
 
 
@@ -47,6 +52,8 @@ class FrontendBridge:
 
     def __init__(self) -> None:
         self.available = False
+        # The frontend appends streamed text sent as `stream` messages.
+        self.streams = False
         self.comm: Any = None
         self._waiting: dict[str, Answer] = {}
         # Hears the preferences the frontend saved (the API's `Preferences`).
@@ -77,6 +84,7 @@ class FrontendBridge:
         self._use(comm)
         # Only the labextension opens this target, and it says which commands it runs.
         self.available = set(data.get("commands") or ()) >= {INSERT, REPLACE}
+        self.streams = self.available and bool(data.get("streams"))
 
     def close(self) -> None:
         if self.comm is not None:
@@ -85,19 +93,20 @@ class FrontendBridge:
             except Exception:
                 log.debug("closing the frontend comm failed", exc_info=True)
         self.comm = None
-        self.available = False
+        self.available = self.streams = False
 
     def _on_close(self, msg: Any) -> None:
         closed = (msg.get("content") or {}).get("comm_id") if isinstance(msg, dict) else None
         if self.comm is not None and closed not in (None, getattr(self.comm, "comm_id", None)):
             return  # an older comm closed; the one in use is still open
-        self.available = False
+        self.available = self.streams = False
         self.comm = None
 
     def _on_msg(self, msg: dict[str, Any]) -> None:
         data = (msg.get("content") or {}).get("data") or {}
         if data.get("command") == "hello":
             self.available = bool(data.get("ok"))
+            self.streams = self.available and bool(data.get("streams"))
             return
         if data.get("command") == "preferences":
             values = data.get("preferences")
@@ -119,6 +128,21 @@ class FrontendBridge:
         except Exception:
             self._waiting.pop(request_id, None)
             log.warning("could not reach the frontend", exc_info=True)
+            return False
+        return True
+
+    def stream(self, card_id: str, text: str, offset: int, *, end: bool = False) -> bool:
+        """Send a card's new streamed text (no answer expected); False when the frontend
+        cannot append it and the card must redraw its text itself."""
+        if not self.streams or self.comm is None:
+            return False
+        message: dict[str, Any] = {"command": STREAM, "card": card_id, "offset": offset, "text": text}
+        if end:
+            message["end"] = True
+        try:
+            self.comm.send(message)
+        except Exception:
+            log.debug("could not stream to the frontend", exc_info=True)
             return False
         return True
 

@@ -232,6 +232,9 @@ class KernelSession:
         """True when the notebook frontend has the LearnFlow extension (it answered the comm)."""
         return self.frontend.available
 
+    def stream_text(self, card_id: str, text: str, offset: int, *, end: bool = False) -> bool:
+        return self.frontend.stream(card_id, text, offset, end=end)
+
     def insert_code(
         self,
         code: str,
@@ -341,5 +344,3 @@ def ask_agent_query(action: Action, reply: AgentReply, context: Any) -> StudentQ
 
 def _has_starter(reply: AgentReply) -> bool:
     return any(block.role is CodeRole.STARTER for block in reply.code_blocks)
-
-

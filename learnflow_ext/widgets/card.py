@@ -3,10 +3,19 @@
 It appears at once in the "working" state, follows routing and streamed text while the
 agent works, and becomes the answer (or an error) when the reply arrives. Its display
 carries the text renderer's markdown/HTML/plain fallbacks under the same display id,
-refreshed on every change, so exports and widget-less frontends stay readable.
+refreshed on every change of state, so exports and widget-less frontends stay readable.
+
+Streamed text costs the kernel little: it goes to a widget of its own (an update carries
+no header, buttons or display fallbacks), at most STREAM_UPDATES_PER_SECOND times a second,
+and with the LearnFlow labextension only the new text goes, over the `learnflow.commands`
+comm, which the frontend appends. The display fallbacks are not resent while streaming:
+widget-less frontends see the answer when it is done. `stream_mode = "whole-card"` brings
+back the old behaviour (every delta redraws and redisplays the whole card), for
+benchmarks/llm_chain.py to measure against.
 """
 
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -22,12 +31,17 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # Output metadata that marks a LearnFlow card: the labextension's "Explain this error" finds
 # the kernel's answer by it and shows that card instead of asking a second time.
 CARD_METADATA = {"learnflow": {"card": True}}
+STREAM_UPDATES_PER_SECOND = 10
 
 
 class FeedbackCard(widgets.VBox):
     # Without a kernel frontend (terminal IPython) an update would print the card again:
     # there the card prints once more, when finished, instead.
     live = True
+    # "deltas" (throttled, new text only) or "whole-card" (the old way, for benchmarks).
+    stream_mode = "deltas"
+    # When the last streamed update went out (a test gives its own clock).
+    clock = staticmethod(time.monotonic)
 
     def __init__(
         self, agent: str, actions: CardActions, *, heading: str = "", parent: "FeedbackCard | None" = None
@@ -44,6 +58,14 @@ class FeedbackCard(widgets.VBox):
         self._lock = threading.RLock()
         self._header = widgets.HTML()
         self._status = widgets.HTML()
+        # The streamed text alone, so its updates carry nothing else.
+        self._stream = widgets.HTML()
+        self._stream_shown = 0
+        self._stream_at: float | None = None
+        self._stream_timer: threading.Timer | None = None
+        self.stream_updates = 0
+        self.created_at = self.clock()
+        self.first_delta_at: float | None = None
         self._content = widgets.VBox()
         self._rating = widgets.HBox()
         self._followups = widgets.VBox()
@@ -51,7 +73,7 @@ class FeedbackCard(widgets.VBox):
         # Repeat notices showing this card elsewhere; their fallbacks follow this one's.
         self.mirrors: list[RepeatNotice] = []
         super().__init__(
-            [self._header, self._status, self._content, self._rating, self._followups],
+            [self._header, self._status, self._stream, self._content, self._rating, self._followups],
             layout=widgets.Layout(
                 border_left=f"4px solid {STATE_COLOURS[CardState.WORKING]}",
                 padding="2px 10px",
@@ -133,13 +155,72 @@ class FeedbackCard(widgets.VBox):
                 self.view.state = CardState.STREAMING
                 self.view.agent = log.agent
                 self.view.streamed += log.delta
+                if self.stream_mode == "deltas":
+                    self._stream_soon()
+                    return
+                self.first_delta_at = self.first_delta_at or self.clock()
             elif log.status is not LogStatus.ERROR and log.message:
                 self.view.note = log.message
             self._draw_header()
         self.refresh()
 
+    # -- streamed text ----------------------------------------------------------------
+
+    def _stream_soon(self) -> None:
+        """Show the new text now, or with the next update when one went out too recently."""
+        now = self.clock()
+        interval = 1 / STREAM_UPDATES_PER_SECOND
+        if self._stream_at is None or now - self._stream_at >= interval:
+            self._show_stream(now)
+        elif self._stream_timer is None:
+            self._stream_timer = threading.Timer(interval - (now - self._stream_at), self._show_stream_later)
+            self._stream_timer.daemon = True
+            self._stream_timer.start()
+
+    def _show_stream_later(self) -> None:
+        with self._lock:
+            self._stream_timer = None
+            if not self.finished:
+                self._show_stream(self.clock())
+
+    def _show_stream(self, now: float) -> None:
+        text = self.view.streamed
+        new = text[self._stream_shown :]
+        if not new:
+            return
+        first = self._stream_at is None
+        offset, self._stream_shown, self._stream_at = self._stream_shown, len(text), now
+        self.stream_updates += 1
+        if first:
+            self.first_delta_at = now
+            # The header turns to "streaming" once; the text area is drawn with what came.
+            self._draw_header()
+            self._stream.value = self._stream_html(text)
+            self.refresh()
+            return
+        if self.actions.stream_text(self.display_id, new, offset):
+            return  # the labextension appends it
+        self._stream.value = self._stream_html(text)
+
+    def _stream_html(self, text: str) -> str:
+        # The labextension finds the card's text by this attribute to append to it.
+        return (
+            f'<pre data-learnflow-stream="{self.display_id}" '
+            f'style="white-space:pre-wrap;margin:0">{escape(text)}</pre>'
+        )
+
+    def _end_stream(self) -> None:
+        if self._stream_timer is not None:
+            self._stream_timer.cancel()
+            self._stream_timer = None
+        if self._stream_at is not None:
+            self.actions.stream_text(self.display_id, "", self._stream_shown, end=True)
+        if self._stream.value:
+            self._stream.value = ""
+
     def on_reply(self, reply: AgentReply) -> None:
         with self._lock:
+            self._end_stream()
             self.view.reply = reply
             self.view.agent = reply.agent
             self.view.state = CardState.ERROR if reply.status.value == "error" else CardState.DONE
@@ -153,6 +234,7 @@ class FeedbackCard(widgets.VBox):
 
     def on_failure(self, message: str) -> None:
         with self._lock:
+            self._end_stream()
             self.view.state = CardState.ERROR
             self.view.note = message
             self._draw_header()
@@ -210,7 +292,7 @@ class FeedbackCard(widgets.VBox):
             lines.append(f"<em>{escape(self.view.heading)}</em>")
         if self.view.status_line():
             lines.append(f"<em>{escape(self.view.status_line())}</em>")
-        if self.view.state is CardState.STREAMING and self.view.streamed:
+        if self.stream_mode == "whole-card" and self.view.state is CardState.STREAMING:
             lines.append(f'<pre style="white-space:pre-wrap;margin:0">{escape(self.view.streamed)}</pre>')
         self._status.value = "<br>".join(lines)
 

@@ -123,7 +123,8 @@ def test_card_goes_from_working_through_streaming_to_done(session: KernelSession
         AgentLog(agent="debug", query_id=query_id, status=LogStatus.STREAMING, message="", delta="is past")
     )
     assert card.view.state is CardState.STREAMING
-    assert "Index 3 is past" in card._status.value
+    # Streamed text has a widget of its own, updated at most 10 times a second.
+    assert eventually(lambda: "Index 3 is past" in card._stream.value)
     card.on_reply(reply(query_id=query_id))
     assert card.view.state is CardState.DONE
     assert "done" in card._header.value
