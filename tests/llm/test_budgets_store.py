@@ -16,7 +16,7 @@ from learnflow_agents.contracts import AgentReply, AgentRequest, StudentQuery
 from learnflow_agents.llm.tutor import LLMTutor
 from learnflow_agents.store import Store
 
-from tests.fixtures.fake_anthropic import FakeMessagesAPI, tool_reply
+from tests.fixtures.fake_anthropic import FakeMessagesAPI, malformed_tool_json, tool_reply
 from tests.llm.support import (
     INDEX_ERROR_CODE,
     INDEX_ERROR_TRACEBACK,
@@ -163,8 +163,29 @@ async def test_routing_counts_for_the_course_but_not_against_the_students_budget
     mine, course = sqlite_store.llm_usage_for_budget(today(), "ada", "py101")
     assert mine.tokens == 10 * CALL_TOKENS
     assert course.tokens == 20 * CALL_TOKENS
-    # The 11th question is over her daily budget (the rate window would refuse it too).
+    # The 11th question is over her daily budget (the rate window would refuse it too), and
+    # the budget gates routing as well: it falls back to the offline classifier.
+    request = question(11)
+    ctx = make_ctx(sqlite_store, "ada")
+
+    async def offline_route() -> object:
+        return classify(request.query)
+
+    assert not (await tutor.route(request.query, ctx, offline_route)).router.startswith("llm:")
     assert_budget_notice(await ask(tutor, sqlite_store, "ada", 11), "your")
+    assert fake_anthropic.hits == 20
+
+
+@pytest.mark.asyncio
+async def test_a_repair_turn_is_a_call_of_its_own(
+    sqlite_store: Store, fake_anthropic: FakeMessagesAPI, make_tutor: Callable[..., LLMTutor]
+) -> None:
+    fake_anthropic.enqueue(malformed_tool_json(), tool_reply(debug_payload(), usage=PER_CALL))
+    tutor = make_tutor(settings_for(fake_anthropic.url))
+    reply = await ask(tutor, sqlite_store, "ada", 1)
+    assert reply.provenance.provider == "anthropic" and reply.data["llm"]["repaired"]
+    mine, _ = sqlite_store.llm_usage_for_budget(today(), "ada", "py101")
+    assert mine.requests == 2
 
 
 @pytest.mark.postgres
