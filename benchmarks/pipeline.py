@@ -29,6 +29,7 @@ from tempfile import TemporaryDirectory
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from learnflow_agents import hot_path  # noqa: E402
 from learnflow_agents.contracts import StudentQuery  # noqa: E402
 from learnflow_agents.runtime import cpu_account  # noqa: E402
 from learnflow_agents.runtime.engine import Engine  # noqa: E402
@@ -247,6 +248,11 @@ async def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="also print CPU microseconds per query by stage"
     )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="run each setup twice: on the hot path this tree replaced (before), then the current one",
+    )
     parser.add_argument("--serve-echo", nargs=2, metavar=("BUS", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_echo:
@@ -265,61 +271,49 @@ async def main() -> None:
         cpu_account.enable()
     if args.quick:
         args.rate, args.seconds = 500, 3.0
+    # --compare: each setup on the hot path this tree replaced, then on the current one.
+    paths = [("before", True), ("after", False)] if args.compare else [("", False)]
 
     port = free_port()
     broker = start_broker(port)
-    database = fresh_postgres_db()
+    databases: list[str] = []
     rows = []
     try:
         with TemporaryDirectory() as tmp:
-            setups = {
-                "memory + SQLite": Settings(bus_url="memory://", db_url=f"sqlite:///{tmp}/bench.sqlite3"),
-                "Kafka + PostgreSQL": Settings(
-                    bus_url=f"kafka://127.0.0.1:{port}"
-                    + (f"?{args.kafka_options}" if args.kafka_options else ""),
-                    db_url=POSTGRES_SERVER.set(database=database).render_as_string(hide_password=False),
-                    auto_upgrade=True,
-                ),
-            }
-            for name, settings in setups.items():
-                in_process = settings.bus_url.startswith("memory")
-                agent = None
-                account = Path(tmp) / f"account-{len(rows)}.json" if args.profile else None
-                if not in_process:
-                    env = dict(os.environ)
-                    if account is not None:
-                        env["LEARNFLOW_CPU_ACCOUNT"] = str(account)
-                    agent = subprocess.Popen(
-                        [sys.executable, __file__, "--serve-echo", settings.bus_url, settings.db_url], env=env
+            for setup in ("memory + SQLite", "Kafka + PostgreSQL"):
+                for label, legacy in paths:
+                    n = len(rows)
+                    name = f"{setup} {label}".strip()
+                    if setup.startswith("memory"):
+                        settings = Settings(bus_url="memory://", db_url=f"sqlite:///{tmp}/bench-{n}.sqlite3")
+                    else:
+                        databases.append(fresh_postgres_db())
+                        query = f"prefix=bench{n}." + (f"&{args.kafka_options}" if args.kafka_options else "")
+                        settings = Settings(
+                            bus_url=f"kafka://127.0.0.1:{port}?{query}",
+                            db_url=POSTGRES_SERVER.set(database=databases[-1]).render_as_string(
+                                hide_password=False
+                            ),
+                            auto_upgrade=True,
+                        )
+                    rows.append(
+                        (name, await run_setup(settings, args, legacy, Path(tmp), broker.pid, databases))
                     )
-                probe = None
-                if args.profile:
-                    probe = Probe(
-                        agent,
-                        account,
-                        broker=None if in_process else broker.pid,
-                        database=None if in_process else database,
-                    )
-                try:
-                    result = await drive(settings, args.rate, args.seconds, args.students, in_process, probe)
-                finally:
-                    if agent is not None:
-                        agent.terminate()
-                        agent.wait()
-                rows.append((name, result))
     finally:
         broker.terminate()
         broker.wait()
-        drop_postgres_db(database)
+        for database in databases:
+            drop_postgres_db(database)
 
     print(
         f"\npipeline: offered {args.rate} queries/s for {args.seconds:g} s, {args.students} students, "
         "trivial agent, logs on"
     )
-    print(f"{'setup':<20} {'queries':>8} {'q/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    width = max(20, *(len(name) for name, _ in rows))
+    print(f"{'setup':<{width}} {'queries':>8} {'q/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for name, r in rows:
         print(
-            f"{name:<20} {r['queries']:>8.0f} {r['throughput']:>8.0f} {r['p50']:>8.1f} {r['p95']:>8.1f} "
+            f"{name:<{width}} {r['queries']:>8.0f} {r['throughput']:>8.0f} {r['p50']:>8.1f} {r['p95']:>8.1f} "
             f"{r['p99']:>8.1f}"
         )
     base = rows[0][1]
@@ -330,6 +324,38 @@ async def main() -> None:
         )
     if args.profile:
         print_profile(rows)
+
+
+async def run_setup(
+    settings: Settings, args: argparse.Namespace, legacy: bool, tmp: Path, broker: int, databases: list[str]
+) -> dict[str, object]:
+    """One measured run: in-process for the memory bus, else with the agent in its own process."""
+    in_process = settings.bus_url.startswith("memory")
+    hot_path.legacy = legacy
+    account = tmp / f"account-{uuid.uuid4().hex}.json" if args.profile else None
+    agent = None
+    if not in_process:
+        env = dict(os.environ, LEARNFLOW_LEGACY_HOT_PATH="1" if legacy else "0")
+        if account is not None:
+            env["LEARNFLOW_CPU_ACCOUNT"] = str(account)
+        agent = subprocess.Popen(
+            [sys.executable, __file__, "--serve-echo", settings.bus_url, settings.db_url], env=env
+        )
+    probe = None
+    if args.profile:
+        probe = Probe(
+            agent,
+            account,
+            broker=None if in_process else broker,
+            database=None if in_process else databases[-1],
+        )
+    try:
+        return await drive(settings, args.rate, args.seconds, args.students, in_process, probe)
+    finally:
+        if agent is not None:
+            agent.terminate()
+            agent.wait()
+        hot_path.legacy = False
 
 
 def write_account(path: Path) -> None:
@@ -347,15 +373,20 @@ def print_profile(rows: list[tuple[str, dict[str, object]]]) -> None:
             (cpu_account.per_query(stages, queries), {k: v * 1e6 / queries for k, v in spent.items()})
         )
     names = [name for name, _ in rows]
+    w = max(len(n) for n in names) + 2
     print("\nCPU per answered query, µs, by stage (thread CPU time; this process + the agent's process)")
-    print(f"{'stage':<28}" + "".join(f"{n:>22}" for n in names))
+    print(f"{'stage':<28}" + "".join(f"{n:>{w}}" for n in names))
     for stage_name in (*cpu_account.STAGES, "other", "total"):
-        print(f"{stage_name:<28}" + "".join(f"{t[0][stage_name]:>22.1f}" for t in tables))
+        print(f"{stage_name:<28}" + "".join(f"{t[0][stage_name]:>{w}.1f}" for t in tables))
     print("\nCPU per answered query, µs, by process (from the OS)")
     processes = list(dict.fromkeys(k for t in tables for k in t[1]))
     for process in processes:
-        print(f"{process:<28}" + "".join(f"{t[1].get(process, 0.0):>22.1f}" for t in tables))
-    print(f"{'all of them':<28}" + "".join(f"{sum(t[1].values()):>22.1f}" for t in tables))
+        print(f"{process:<28}" + "".join(f"{t[1].get(process, 0.0):>{w}.1f}" for t in tables))
+    print(f"{'all of them':<28}" + "".join(f"{sum(t[1].values()):>{w}.1f}" for t in tables))
+    for i, name in enumerate(names):
+        if name.endswith(" after") and i > 0 and names[i - 1].endswith(" before"):
+            before, after = sum(tables[i - 1][1].values()), sum(tables[i][1].values())
+            print(f"{name[: -len(' after')]}: CPU per query after / before x{after / before:.2f}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from learnflow_agents.contracts import StruggleAlert
+from learnflow_agents.store import bulk
 from learnflow_agents.store.base import StoreBase, utc_now
 from learnflow_agents.store.columns import UTCDateTime
 from learnflow_agents.store.errors import InvalidDataError
@@ -186,12 +187,18 @@ class EffectsMixin(StoreBase):
         rows = sorted(
             (prepared[i].inbox for i in first.values()), key=lambda r: (r["consumer_group"], r["message_id"])
         )
-        stmt = (
-            self._insert(processed_messages)
-            .on_conflict_do_nothing()
-            .returning(processed_messages.c.consumer_group, processed_messages.c.message_id)
-        )
-        new = {(r.consumer_group, r.message_id) for r in conn.execute(stmt, rows)}
+        if bulk.applies(conn):
+            found = bulk.insert_returning(
+                conn, processed_messages, rows, ("consumer_group", "message_id"), skip_conflicts=True
+            )
+            new = {(r[0], r[1]) for r in found if r is not None}
+        else:
+            stmt = (
+                self._insert(processed_messages)
+                .on_conflict_do_nothing()
+                .returning(processed_messages.c.consumer_group, processed_messages.c.message_id)
+            )
+            new = {(r.consumer_group, r.message_id) for r in conn.execute(stmt, rows)}
         return sorted(i for key, i in first.items() if key in new)
 
     def _insert_replies(self, conn: Connection, prepared: list[_Prepared], live: list[int]) -> list[int]:
@@ -206,8 +213,12 @@ class EffectsMixin(StoreBase):
         rows = [
             row for _, row in sorted(first.values(), key=lambda e: (str(e[1]["query_id"]), e[1]["agent"]))
         ]
-        stmt = self._insert(replies).on_conflict_do_nothing().returning(replies.c.reply_id)
-        stored = set(conn.execute(stmt, rows).scalars())
+        if bulk.applies(conn):
+            found = bulk.insert_returning(conn, replies, rows, ("reply_id",), skip_conflicts=True)
+            stored = {r[0] for r in found if r is not None}
+        else:
+            stmt = self._insert(replies).on_conflict_do_nothing().returning(replies.c.reply_id)
+            stored = set(conn.execute(stmt, rows).scalars())
         keep = {i for i, row in first.values() if row["reply_id"] in stored}
         return [i for i in live if prepared[i].reply is None or i in keep]
 

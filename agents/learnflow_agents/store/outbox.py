@@ -8,7 +8,9 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from learnflow_agents import hot_path
 from learnflow_agents.contracts import AGENT_REQUEST_TOPIC, Topic
+from learnflow_agents.store import bulk
 from learnflow_agents.store.base import StoreBase, chunks, utc_now
 from learnflow_agents.store.records import OutboxEvent, OutboxRow, Redrive
 from learnflow_agents.store.schema import outbox, queries
@@ -59,7 +61,14 @@ def insert_events(
         for e in group
     ]
     stored: list[OutboxRow] = []
-    if rows:
+    if rows and bulk.applies(conn):
+        ids = bulk.insert_returning(conn, outbox, rows, ("id",))
+        stored = [
+            OutboxRow(found[0], row["topic"], row["key"], row["value"])
+            for found, row in zip(ids, rows, strict=True)
+            if found is not None
+        ]
+    elif rows:
         stmt = sa.insert(outbox).returning(
             outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value, sort_by_parameter_order=True
         )
@@ -70,6 +79,14 @@ def insert_events(
         result.append(stored[start : start + len(group)])
         start += len(group)
     return result
+
+
+_MARK_SENT_ANY = (
+    sa.update(outbox)
+    .where(outbox.c.id == sa.func.any(sa.bindparam("ids", type_=sa.ARRAY(sa.BigInteger()))))
+    .where(outbox.c.sent_at.is_(None))
+    .values(sent_at=sa.bindparam("now", type_=outbox.c.sent_at.type), lease_until=None)
+)
 
 
 class OutboxMixin(StoreBase):
@@ -110,6 +127,10 @@ class OutboxMixin(StoreBase):
         """Mark rows published; returns how many were still unsent."""
         now = utc_now()
         count = 0
+        if self.dialect == "postgresql" and not hot_path.legacy:
+            # One statement text whatever the number of ids (an IN list is a new one each time).
+            with self._write() as conn:
+                return conn.execute(_MARK_SENT_ANY, {"ids": sorted(set(ids)), "now": now}).rowcount
         with self._write() as conn:
             for part in chunks(sorted(set(ids))):
                 count += conn.execute(

@@ -1,12 +1,15 @@
 """Contracts <-> table rows, and the checks every row passes before it is written."""
 
+import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 
+from learnflow_agents import hot_path
 from learnflow_agents.contracts import AgentReply, RoutingDecision, StudentQuery, VariableSummary
 from learnflow_agents.store.errors import InvalidDataError
 from learnflow_agents.store.records import OutboxEvent, QueryRecord
@@ -30,8 +33,43 @@ def _check_value(value: Any, where: str) -> None:
             _check_value(item, f"{where}[{index}]")
 
 
+def _storable(value: Any) -> bool:
+    """`_check_value` without naming where: the common case, a row with nothing wrong.
+
+    A document is checked as its JSON text, written in C: a NUL shows as an escape, an
+    unpaired surrogate as itself. False may be a false alarm (a text that spells the
+    escape); the full check then decides.
+    """
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is None
+    if isinstance(value, Mapping | list | tuple):
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=_opaque)
+        except (TypeError, ValueError):
+            return False
+        return "\\u0000" not in text and _UNSTORABLE.search(text) is None
+    return True
+
+
+def _opaque(_value: Any) -> str:
+    return ""  # not a string, a mapping or a list: `_check_value` passes it too
+
+
+@cache
+def _lengths(table: sa.Table) -> dict[str, int | None]:
+    return {c.name: getattr(c.type, "length", None) for c in table.columns}
+
+
 def check_row(table: sa.Table, row: Mapping[str, Any]) -> None:
     """Raise InvalidDataError for what either backend would reject (or SQLite silently accept)."""
+    if not hot_path.legacy:
+        lengths = _lengths(table)
+        if all(
+            _storable(value) and not (isinstance(value, str) and (lengths[name] or len(value)) < len(value))
+            for name, value in row.items()
+        ):
+            return
+        # Something is wrong: the full check below says what and where.
     for name, value in row.items():
         where = f"{table.name}.{name}"
         _check_value(value, where)

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from learnflow_agents.contracts import StudentContext, StudentQuery
+from learnflow_agents.store import bulk
 from learnflow_agents.store.base import StoreBase, utc_now
 from learnflow_agents.store.outbox import insert_events
 from learnflow_agents.store.records import OutboxEvent, OutboxRow, Submission
@@ -61,12 +62,17 @@ class SubmitMixin(StoreBase):
         with self._write() as conn:
             # The query goes in first: whether it is new decides whether anything else is
             # written (the student FK is deferred to commit for this).
-            inserted = set(
-                conn.execute(
-                    self._insert(queries).on_conflict_do_nothing().returning(queries.c.query_id),
-                    sorted(rows, key=lambda r: str(r["query_id"])),
-                ).scalars()
-            )
+            ordered = sorted(rows, key=lambda r: str(r["query_id"]))
+            if bulk.applies(conn):
+                found = bulk.insert_returning(conn, queries, ordered, ("query_id",), skip_conflicts=True)
+                inserted = {r[0] for r in found if r is not None}
+            else:
+                inserted = set(
+                    conn.execute(
+                        self._insert(queries).on_conflict_do_nothing().returning(queries.c.query_id),
+                        ordered,
+                    ).scalars()
+                )
             fresh = [
                 i
                 for i, item in enumerate(items)

@@ -1,0 +1,95 @@
+"""Bulk INSERT ... RETURNING on PostgreSQL, one statement text and one round trip.
+
+SQLAlchemy runs an executemany INSERT ... RETURNING as one multi-row VALUES statement per
+batch. Its text changes with the batch size and is longer than psycopg caches, so psycopg
+parses every one anew, and SQLAlchemy builds and binds it row by row: together most of the
+store's CPU per query (benchmarks/pipeline.py --profile, docs/performance.md). Here the
+statement is one row's, written once per (table, columns, conflict, returning); psycopg's
+`executemany` sends all rows in pipeline mode (one round trip) and prepares the statement
+after a few uses, and each row's RETURNING comes back as its own result (empty for a row
+ON CONFLICT DO NOTHING skipped). SQLite keeps SQLAlchemy's statements.
+"""
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import psycopg
+import sqlalchemy as sa
+from psycopg.types.json import Jsonb
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection
+
+from learnflow_agents import hot_path
+
+
+def applies(conn: Connection) -> bool:
+    """Whether `insert_returning` serves this connection (PostgreSQL, current path)."""
+    return conn.dialect.name == "postgresql" and not hot_path.legacy
+
+
+@cache
+def _json_columns(table: sa.Table) -> frozenset[str]:
+    return frozenset(c.name for c in table.columns if isinstance(c.type, sa.JSON))
+
+
+@cache
+def _statement(
+    table: sa.Table, columns: tuple[str, ...], skip_conflicts: bool, returning: tuple[str, ...]
+) -> str:
+    names = ", ".join(f'"{name}"' for name in columns)
+    params = ", ".join(["%s"] * len(columns))
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({params})'
+    if skip_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    if returning:
+        sql += " RETURNING " + ", ".join(f'"{name}"' for name in returning)
+    return sql
+
+
+def insert_returning(
+    conn: Connection,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    returning: Sequence[str] = (),
+    *,
+    skip_conflicts: bool = False,
+) -> list[tuple[Any, ...] | None]:
+    """Insert `rows` (all with the same keys) in order, in `conn`'s transaction.
+
+    Returns, per row, its `returning` columns, or None for a row skipped as a conflict.
+    Database errors come as SQLAlchemy's (IntegrityError, OperationalError, ...), as
+    from `conn.execute`, so callers tell a bad row from an outage the same way.
+    """
+    if not rows:
+        return []
+    columns = tuple(rows[0])
+    json = _json_columns(table)
+    wrap = [name in json for name in columns]
+    params = [
+        tuple(
+            Jsonb(row[name]) if is_json and row[name] is not None else row[name]
+            for name, is_json in zip(columns, wrap, strict=True)
+        )
+        for row in rows
+    ]
+    sql = _statement(table, columns, skip_conflicts, tuple(returning))
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, psycopg.Connection)
+    try:
+        with raw.cursor() as cur:
+            if not returning:
+                cur.executemany(sql, params)
+                return [None] * len(rows)
+            cur.executemany(sql, params, returning=True)
+            results: list[tuple[Any, ...] | None] = []
+            while True:
+                found = cur.fetchone()
+                results.append(tuple(found) if found is not None else None)
+                if not cur.nextset():
+                    break
+    except psycopg.Error as err:
+        raise sa_exc.DBAPIError.instance(sql, None, err, psycopg.Error, dialect=conn.dialect) from err
+    if len(results) != len(rows):
+        raise RuntimeError(f"expected {len(rows)} results from {table.name}, got {len(results)}")
+    return results

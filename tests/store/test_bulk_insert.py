@@ -1,0 +1,134 @@
+"""The store's hot write path (store/bulk.py on PostgreSQL, the fast row check, mark_sent
+with ANY) against the path it replaced (learnflow_agents.hot_path.legacy): both write the
+same rows, skip the same duplicates and refuse the same bad values, on both backends."""
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from learnflow_agents import hot_path
+from learnflow_agents.contracts import AgentReply, Provenance, StudentContext, StudentQuery
+from learnflow_agents.store import Effects, InvalidDataError, OutboxEvent, Store, Submission
+from learnflow_agents.store.schema import outbox, processed_messages, queries
+
+
+@pytest.fixture(params=[False, True], ids=["current", "legacy"])
+def path(request: pytest.FixtureRequest) -> Iterator[bool]:
+    before = hot_path.legacy
+    hot_path.legacy = request.param
+    try:
+        yield request.param
+    finally:
+        hot_path.legacy = before
+
+
+def submission(student: str, text: str, events: int = 1, query: StudentQuery | None = None) -> Submission:
+    query = query or StudentQuery(text=text)
+    return Submission(
+        student,
+        "trace",
+        query,
+        StudentContext(level="beginner") if student == "bob" else None,
+        [OutboxEvent("student-queries", student, f"{text} #{n}".encode()) for n in range(events)],
+    )
+
+
+def answer(query: StudentQuery, message_id: str, student: str = "alice") -> Effects:
+    reply = AgentReply(
+        query_id=query.query_id,
+        agent="debug",
+        summary=f"answer to {query.text}",
+        provenance=Provenance(agent="debug", provider="offline", latency_ms=3.0),
+    )
+    return Effects(
+        consumer_group="learnflow-debug",
+        message_id=message_id,
+        student_id=student,
+        query_id=query.query_id,
+        reply=reply,
+        query_status="answered",
+        events=[OutboxEvent("agent-responses", student, f"reply {message_id}".encode())],
+    )
+
+
+def outbox_rows(store: Store) -> list[tuple[object, ...]]:
+    with store._engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.query_id).order_by(
+                outbox.c.id
+            )
+        ).all()
+    return [tuple(r) for r in rows]
+
+
+def test_submissions_store_new_queries_and_skip_duplicates(store: Store, path: bool) -> None:
+    old = submission("alice", "stored before")
+    assert store.submit_queries([old])[0] is not None
+    twice = StudentQuery(text="sent twice")
+    batch = [
+        submission("alice", "first", events=2),
+        submission("bob", "twice a", query=twice),
+        submission("bob", "twice b", query=twice),
+        submission("carol", "stored before", query=old.query),
+    ]
+    first, dup_a, dup_b, again = store.submit_queries(batch)
+    assert first is not None and [r.value for r in first] == [b"first #0", b"first #1"]
+    assert first[0].id < first[1].id
+    assert dup_a is not None and [r.value for r in dup_a] == [b"twice a #0"]
+    assert dup_b is None and again is None
+    stored = {row[1:] for row in outbox_rows(store)}
+    assert ("student-queries", "alice", b"first #1", batch[0].query.query_id) in stored
+    assert not any(value == b"twice b #0" for _, _, value, _ in stored)
+    record = store.get_query(twice.query_id)
+    assert record is not None and record.student_id == "bob" and record.status == "pending"
+    # Sent once: the count says how many were still unsent.
+    ids = [r.id for r in first]
+    assert store.mark_sent(ids) == 2
+    assert store.mark_sent([*ids, dup_a[0].id]) == 1
+    assert store.claim_outbox(lease_seconds=0) == []
+
+
+def test_effects_are_applied_once(store: Store, path: bool) -> None:
+    q1, q2 = StudentQuery(text="one"), StudentQuery(text="two")
+    store.submit_queries([submission("alice", "one", query=q1), submission("alice", "two", query=q2)])
+    [done] = store.apply_effects([answer(q1, "m1")])
+    assert done is not None
+    same_message, fresh, same_reply, fresh_twice = store.apply_effects(
+        [answer(q1, "m1"), answer(q2, "m2"), answer(q1, "m3"), answer(q2, "m2")]
+    )
+    assert same_message is None and same_reply is None and fresh_twice is None
+    assert fresh is not None and [r.value for r in fresh] == [b"reply m2"]
+    assert [r.summary for r in store.get_replies(q2.query_id)] == ["answer to two"]
+    record = store.get_query(q2.query_id)
+    assert record is not None and record.status == "answered"
+    with store._engine.connect() as conn:
+        inbox = set(conn.execute(sa.select(processed_messages.c.message_id)).scalars())
+    # m3 is handled (its message is marked processed) but a second reply to q1 is not stored.
+    assert inbox == {"m1", "m2", "m3"}
+
+
+def test_bad_values_are_refused_whole(store: Store, path: bool) -> None:
+    bad_trace = submission("alice", "bad")
+    bad_trace.trace_id = "trace\x00"
+    with pytest.raises(InvalidDataError, match=r"queries\.trace_id contains a NUL"):
+        store.submit_queries([submission("alice", "ok"), bad_trace])
+    with pytest.raises(InvalidDataError, match="longer than 128"):
+        store.submit_queries([submission("a" * 200, "too long a student id")])
+    query = StudentQuery(text="fine")
+    store.submit_queries([submission("alice", "fine", query=query)])
+    bad = answer(query, "m1")
+    assert bad.reply is not None
+    bad.reply.summary = "\ud800"
+    with pytest.raises(InvalidDataError, match=r"replies\.reply\.summary contains"):
+        store.apply_effects([bad])
+    with store._engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(queries)).scalar_one() == 1
+
+
+def test_a_constraint_failure_is_sqlalchemys_integrity_error(store: Store, path: bool) -> None:
+    # The runner tells a bad record from an outage by SQLAlchemy's exception classes.
+    query = StudentQuery(text="x")
+    store.submit_queries([submission("alice", "x", query=query)])
+    orphan = answer(StudentQuery(text="never submitted"), "m9")
+    with pytest.raises(sa.exc.IntegrityError):
+        store.apply_effects([orphan])
