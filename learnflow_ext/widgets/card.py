@@ -159,6 +159,7 @@ class FeedbackCard(widgets.VBox):
                     self._stream_soon()
                     return
                 self.first_delta_at = self.first_delta_at or self.clock()
+                self.stream_updates += 1
             elif log.status is not LogStatus.ERROR and log.message:
                 self.view.note = log.message
             self._draw_header()
