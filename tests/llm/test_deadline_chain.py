@@ -150,3 +150,18 @@ async def test_a_prompt_model_is_untouched_by_the_deadlines(
     reply = await _ask(tutor, DeltaSink())
 
     assert reply.provenance.provider == "anthropic" and "llm_fallback" not in reply.data
+
+
+def test_the_kernel_waits_the_chain_budget_and_its_engine_shares_it(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from learnflow_ext.client.factory import embedded_client
+    from learnflow_ext.config import LearnFlow
+
+    monkeypatch.setenv("LEARNFLOW_LLM_ANSWER_SECONDS", "45")
+    assert LearnFlow().reply_timeout == 45
+    # A kernel told to wait less: its embedded engine's model deadlines are cut from that.
+    config = LearnFlow(reply_timeout=9, db_url=f"sqlite:///{tmp_path / 'k.sqlite3'}")
+    client = embedded_client(config)
+    assert client.reply_timeout == 9
+    assert deadlines_for(client.settings.llm).hard == 9 * HARD_SHARE
