@@ -12,7 +12,7 @@ import ipywidgets as widgets
 from learnflow_ext.instructor import charts
 from learnflow_ext.instructor.data import DataSource, Filters, Snapshot, take_snapshot
 from learnflow_ext.instructor.export import export_csv
-from learnflow_ext.instructor.render import agents_html, conversation_html, struggles_html
+from learnflow_ext.instructor.render import agents_html, conversation_html, struggles_html, usage_html
 from learnflow_ext.widgets.document import plural
 from learnflow_ext.widgets.highlight import escape
 
@@ -67,6 +67,7 @@ class ClassDashboard(widgets.VBox):
         self.pass_rates = charts.pass_rate_bar()
         self.usage = charts.usage_bar()
         self.agents = widgets.HTML()
+        self.spend = widgets.HTML()
         self.student = widgets.Dropdown(options=[], description="Student")
         self.conversation = widgets.HTML()
         self.export_dir = widgets.Text(value=str(export_dir), description="Folder")
@@ -77,7 +78,7 @@ class ClassDashboard(widgets.VBox):
             children=[
                 widgets.VBox([self.errors]),
                 widgets.VBox([self.pass_rates]),
-                widgets.VBox([self.agents, self.usage]),
+                widgets.VBox([self.agents, self.usage, self.spend]),
                 widgets.VBox([self.student, self.conversation]),
                 widgets.VBox([widgets.HBox([self.export_dir, self.export_button]), self.export_result]),
             ]
@@ -171,6 +172,7 @@ class ClassDashboard(widgets.VBox):
         charts.update_pass_rates(self.pass_rates, snapshot.pass_rates)
         charts.update_usage(self.usage, snapshot.agents)
         self.agents.value = agents_html(snapshot.agents)
+        self.spend.value = usage_html(snapshot.usage)
         students = sorted(set(view.matrix.students) | {s.student_id for s in snapshot.struggles})
         if list(self.student.options) != students:
             current = self.student.value

@@ -5,7 +5,7 @@ The records are the store's analytics dataclasses, so the local store and the ga
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -30,6 +30,7 @@ __all__ = [
     "Snapshot",
     "StrugglingStudent",
     "TopicSummary",
+    "UsageToday",
     "agent_statuses",
     "take_snapshot",
 ]
@@ -51,6 +52,45 @@ class ClassView:
     courses: list[str] = field(default_factory=list)
     # Group name -> student ids (JupyterHub groups on a hub; none locally).
     groups: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Spend:
+    """LLM usage today (UTC): calls, input + output tokens, cost."""
+
+    requests: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class StudentSpend:
+    student_id: str
+    course_id: str | None
+    # What counts against the student's own budget, and everything (routing included).
+    asked: Spend
+    total: Spend
+
+
+@dataclass(frozen=True)
+class CourseSpend:
+    course_id: str | None
+    used: Spend
+    # Why the course's students are answered offline now, or None.
+    over_budget: str | None
+
+
+@dataclass(frozen=True)
+class UsageToday:
+    """The store's LLM usage today against the daily budgets (None: no limit)."""
+
+    day: str
+    student_tokens: int | None
+    student_usd: float | None
+    course_tokens: int | None
+    course_usd: float | None
+    courses: list[CourseSpend] = field(default_factory=list)
+    students: list[StudentSpend] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -95,6 +135,8 @@ class DataSource(Protocol):
 
     def student_queries(self, student_id: str, limit: int = 20) -> list[QueryWithReplies]: ...
 
+    def usage(self, course: str | None) -> UsageToday | None: ...
+
     def close(self) -> None: ...
 
 
@@ -106,6 +148,7 @@ class Snapshot:
     pass_rates: list[ExercisePassRate]
     agents: list[AgentStatus]
     taken_at: datetime
+    usage: UsageToday | None = None
 
 
 def _in_group(view: ClassView, group: str | None) -> set[str] | None:
@@ -131,6 +174,9 @@ def take_snapshot(source: DataSource, filters: Filters) -> Snapshot:
             view.groups,
         )
         struggles = [s for s in struggles if s.student_id in members]
+    usage = source.usage(filters.course)
+    if usage is not None and members is not None:
+        usage = replace(usage, students=[s for s in usage.students if s.student_id in members])
     week = now - timedelta(days=filters.errors_since_days)
     return Snapshot(
         view=view,
@@ -139,6 +185,7 @@ def take_snapshot(source: DataSource, filters: Filters) -> Snapshot:
         pass_rates=source.pass_rates(week, filters.course),
         agents=source.agents(),
         taken_at=now,
+        usage=usage,
     )
 
 

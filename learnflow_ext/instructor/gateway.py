@@ -10,6 +10,7 @@ the local source reads, decoded by shape.py:
     GET api/instructor/exercises?since=  {"exercises": [ExercisePassRate]}  (404: none)
     GET api/instructor/students/{id}/queries  {"queries": [{"query": QueryRecord, "replies": [AgentReply]}]}
     GET api/instructor/health            {"agents": [heartbeat entries as in `learnflow-agents health`]}
+    GET api/instructor/usage[?course=]   LLM usage today per course and student, and the budgets
 
 Errors are the API's `Error` ({"message", "reason", "field"}).
 """
@@ -30,6 +31,7 @@ from learnflow_ext.instructor.data import (
     ExercisePassRate,
     QueryWithReplies,
     StrugglingStudent,
+    UsageToday,
 )
 
 TIMEOUT_S = 15.0
@@ -101,6 +103,15 @@ class GatewaySource:
     def student_queries(self, student_id: str, limit: int = 20) -> list[QueryWithReplies]:
         path = f"api/instructor/students/{urllib.parse.quote(student_id, safe='')}/queries"
         return shape.student_queries(self._get(path, limit=limit))
+
+    def usage(self, course: str | None) -> UsageToday | None:
+        try:
+            doc = self._get("api/instructor/usage", course=course)
+        except GatewayError as err:
+            if err.status == 404:  # a gateway older than the endpoint: no usage, not an error
+                return None
+            raise
+        return shape.usage(doc)
 
     def close(self) -> None:
         """Nothing held between calls."""

@@ -19,6 +19,7 @@ from learnflow_ext.instructor.data import (
     ExercisePassRate,
     QueryWithReplies,
     StrugglingStudent,
+    UsageToday,
 )
 
 T = TypeVar("T")
@@ -73,6 +74,14 @@ class LocalStoreSource:
                 return []
             raise
         return shape.student_queries(doc)
+
+    def usage(self, course: str | None) -> UsageToday:
+        """Today's usage against the budgets this process's LEARNFLOW_LLM_* variables set."""
+        from learnflow_agents.llm.budgets import DailyBudgets
+        from learnflow_agents.llm.config import LLMSettings
+
+        budgets = DailyBudgets.of(LLMSettings())
+        return shape.usage(_run(api.usage(self.store, self.who, budgets, course)))
 
     def close(self) -> None:
         if self._owned:

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from learnflow_agents.contracts import AgentReply
 
-from learnflow_ext.instructor.data import AgentStatus, QueryWithReplies, StrugglingStudent
+from learnflow_ext.instructor.data import AgentStatus, QueryWithReplies, StrugglingStudent, UsageToday
 from learnflow_ext.widgets.highlight import code_html, escape, markdown_html
 
 LEVEL_COLOUR = {"high": "#d73027", "medium": "#fc8d59", "low": "#fee08b"}
@@ -76,6 +76,51 @@ def agents_html(agents: list[AgentStatus]) -> str:
         rows.append("<tr>" + "".join(tds) + "</tr>")
     total = sum(a.cost_usd for a in agents)
     return f"<table><tr>{head}</tr>{''.join(rows)}</table><p>Total LLM cost: <b>${total:.4f}</b></p>"
+
+
+def _budget(tokens: int | None, usd: float | None) -> str:
+    parts = [f"{tokens:,} tokens" if tokens else "", f"${usd:.2f}" if usd else ""]
+    return " and ".join(p for p in parts if p) or "no limit"
+
+
+def usage_html(usage: UsageToday | None) -> str:
+    """Today's model usage per course and per student, against the daily budgets."""
+    if usage is None:
+        return "<p><i>This gateway does not report LLM usage.</i></p>"
+    head = (
+        f"<h4>LLM usage today ({escape(usage.day)}, UTC)</h4>"
+        f"<p>Daily budget per student: {_budget(usage.student_tokens, usage.student_usd)}; "
+        f"per course: {_budget(usage.course_tokens, usage.course_usd)}.</p>"
+    )
+    if not usage.students:
+        return head + "<p><i>No model calls today.</i></p>"
+    courses = "".join(
+        f"<li><b>{escape(c.course_id or '(no course)')}</b>: {c.used.tokens:,} tokens, "
+        f"${c.used.cost_usd:.4f}, {c.used.requests} call(s)"
+        + (f" · <b style='color:#d73027'>{escape(c.over_budget)}</b>" if c.over_budget else "")
+        + "</li>"
+        for c in usage.courses
+    )
+    cell = "<td style='padding:2px 8px'>{}</td>"
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            cell.format(escape(str(v)))
+            for v in (
+                s.student_id,
+                s.course_id or "",
+                f"{s.asked.tokens:,}",
+                f"{s.total.tokens:,}",
+                f"{s.total.cost_usd:.4f}",
+                s.total.requests,
+            )
+        )
+        + "</tr>"
+        for s in usage.students
+    )
+    titles = ("student", "course", "own tokens", "all tokens (routing too)", "cost (USD)", "calls")
+    header = "".join(f"<th style='padding:2px 8px'>{t}</th>" for t in titles)
+    return f"{head}<ul>{courses}</ul><table class='lf-usage'><tr>{header}</tr>{rows}</table>"
 
 
 def conversation_html(student_id: str, items: list[QueryWithReplies]) -> str:

@@ -13,12 +13,16 @@ from learnflow_agents.store.records import QueryRecord
 from learnflow_ext.instructor.data import (
     AgentStatus,
     ClassView,
+    CourseSpend,
     ErrorCount,
     ExercisePassRate,
     MasteryMatrix,
     QueryWithReplies,
+    Spend,
     StrugglingStudent,
+    StudentSpend,
     TopicSummary,
+    UsageToday,
     agent_statuses,
 )
 
@@ -54,6 +58,26 @@ def pass_rates(doc: dict[str, Any]) -> list[ExercisePassRate]:
 
 def agents(doc: dict[str, Any]) -> list[AgentStatus]:
     return agent_statuses(doc["agents"])
+
+
+def _spend(doc: dict[str, Any]) -> Spend:
+    return Spend(int(doc["requests"]), int(doc["tokens"]), float(doc["cost_usd"]))
+
+
+def usage(doc: dict[str, Any]) -> UsageToday:
+    student, course = doc["budget"]["student"], doc["budget"]["course"]
+    return UsageToday(
+        day=str(doc["day"]),
+        student_tokens=student["tokens"],
+        student_usd=student["usd"],
+        course_tokens=course["tokens"],
+        course_usd=course["usd"],
+        courses=[CourseSpend(c["course_id"], _spend(c["used"]), c["over_budget"]) for c in doc["courses"]],
+        students=[
+            StudentSpend(s["student_id"], s["course_id"], _spend(s["asked"]), _spend(s["total"]))
+            for s in doc["students"]
+        ],
+    )
 
 
 def student_queries(doc: dict[str, Any]) -> list[QueryWithReplies]:

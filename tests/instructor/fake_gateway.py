@@ -11,6 +11,8 @@ from typing import Any
 
 import tornado.web
 from learnflow_agents.api import instructor as api
+from learnflow_agents.llm.budgets import DailyBudgets
+from learnflow_agents.llm.config import LLMSettings
 from learnflow_agents.store import Store
 
 INSTRUCTOR_TOKEN = "fake-instructor-token"
@@ -82,6 +84,13 @@ class HealthHandler(Base):
         self.finish(await api.health(self.store))
 
 
+class UsageHandler(Base):
+    async def get(self) -> None:
+        # The budgets from this process's LEARNFLOW_LLM_* variables, as the gateway reads its own.
+        budgets = DailyBudgets.of(LLMSettings())
+        self.finish(await api.usage(self.store, WHO, budgets, self.arg("course")))
+
+
 @contextmanager
 def fake_gateway(store: Store, *, exercises: bool = True) -> Iterator[tuple[str, list[str]]]:
     """(base URL under a hub-like service prefix, the request URIs seen), on its own thread:
@@ -102,6 +111,7 @@ def fake_gateway(store: Store, *, exercises: bool = True) -> Iterator[tuple[str,
                     (prefix + r"api/instructor/exercises", ExercisesHandler, args),
                     (prefix + r"api/instructor/students/([^/]+)/queries", QueriesHandler, args),
                     (prefix + r"api/instructor/health", HealthHandler, args),
+                    (prefix + r"api/instructor/usage", UsageHandler, args),
                 ]
             )
             server = app.listen(0, address="127.0.0.1")

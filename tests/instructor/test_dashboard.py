@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from ipywidgets.embed import dependency_state
 from learnflow_agents.contracts import StruggleAlert, StruggleLevel
+from learnflow_agents.store import UsageCall
 from learnflow_agents.store.schema import agent_heartbeats
 
 from learnflow_ext.instructor import ClassDashboard, LocalStoreSource, charts
@@ -87,6 +88,36 @@ def test_llm_usage_comes_from_the_heartbeats(local_source: LocalStoreSource) -> 
     assert dash.usage.series["tokens in"][names.index("debug")] == 1200
     assert dash.usage.series["tokens out"][names.index("debug")] == 300
     assert "$0.0200" in dash.agents.value
+    dash.close()
+
+
+def test_model_usage_today_per_course_and_student_against_the_budgets(
+    local_source: LocalStoreSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEARNFLOW_LLM_COURSE_DAILY_TOKENS", "2000")
+    today = datetime.now(UTC).date()
+    for student, agent, asked in (
+        ("alice", "debug", True),
+        ("alice", "triage", False),
+        ("bob", "concepts", True),
+    ):
+        call = UsageCall(
+            today, "py101", student, agent, "anthropic", "claude-sonnet-5-5", asked, 1_000, 100, 0.0045
+        )
+        local_source.store.record_llm_usage(call)
+    dash = ClassDashboard(local_source, live=False)
+    usage = dash.snapshot.usage  # type: ignore[union-attr]
+    assert usage is not None and usage.course_tokens == 2_000 and usage.student_tokens == 200_000
+    alice = next(s for s in usage.students if s.student_id == "alice")
+    assert (alice.asked.tokens, alice.total.tokens, alice.total.requests) == (1_100, 2_200, 2)
+    (py101,) = usage.courses
+    assert py101.used.tokens == 3_300
+    assert (
+        py101.over_budget == "your course's daily budget of 2,000 tokens is used up (3,300 tokens used today)"
+    )
+    html = dash.spend.value
+    assert "per course: 2,000 tokens" in html and "3,300 tokens" in html and "2,000 tokens is used up" in html
+    assert html.count("<tr>") == 3  # the header, alice and bob
     dash.close()
 
 
@@ -236,7 +267,7 @@ def test_a_click_loads_the_student_once_and_shows_why_it_failed(local_source: Lo
 
 
 def test_a_count_of_one_is_singular() -> None:
-    """"1 students" and "1/1 attempts" read wrong to an instructor: the charts say "1 student"."""
+    """ "1 students" and "1/1 attempts" read wrong to an instructor: the charts say "1 student"."""
     from learnflow_agents.store.analytics import ErrorCount, ExercisePassRate
 
     from learnflow_ext.instructor import charts

@@ -22,6 +22,7 @@ def test_the_gateway_feeds_the_same_snapshot_as_the_store(local_source: LocalSto
     assert remote.struggles == local.struggles
     assert remote.errors == local.errors and remote.pass_rates == local.pass_rates
     assert remote.agents == local.agents
+    assert remote.usage == local.usage and remote.usage is not None
     assert any("struggles?since=" in uri for uri in seen)
 
 
