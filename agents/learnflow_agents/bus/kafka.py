@@ -37,6 +37,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.client import AIOKafkaClient
 
+from learnflow_agents import hot_path
 from learnflow_agents.bus.base import Bus, BusUnavailable
 from learnflow_agents.bus.kafka_consumer import KafkaConsumer
 from learnflow_agents.bus.kafka_offsets import log_bounds, partitions_of
@@ -196,11 +197,20 @@ class KafkaBus(Bus):
     ) -> None:
         futures: list[asyncio.Future[Any]] = []
         try:
-            for topic, key, value in records:
-                encoded_key = key.encode("utf-8") if key is not None else None
-                # `send` only waits for metadata or buffer space; the ack is the future.
-                send = producer.send(self.prefix + topic, value, key=encoded_key)
-                futures.append(await asyncio.wait_for(send, self.request_timeout))
+            # `send` only waits for metadata or buffer space; the ack is the future. Each
+            # send gets `request_timeout` (one deadline moved along, not a task per record).
+            loop = asyncio.get_running_loop()
+            if hot_path.legacy:
+                for topic, key, value in records:
+                    encoded_key = key.encode("utf-8") if key is not None else None
+                    send = producer.send(self.prefix + topic, value, key=encoded_key)
+                    futures.append(await asyncio.wait_for(send, self.request_timeout))
+            else:
+                async with asyncio.timeout(None) as deadline:
+                    for topic, key, value in records:
+                        deadline.reschedule(loop.time() + self.request_timeout)
+                        encoded_key = key.encode("utf-8") if key is not None else None
+                        futures.append(await producer.send(self.prefix + topic, value, key=encoded_key))
             # aiokafka fails a batch it could not deliver within request_timeout; the
             # extra second lets that happen first, so a record we report as failed is
             # not delivered late by the discarded producer. `wait`, not

@@ -16,6 +16,7 @@ to "consume", a producer's sender to "publish"). What no stage claims is "other"
 
 import asyncio
 import atexit
+import gc
 import json
 import os
 import threading
@@ -24,7 +25,7 @@ from collections import defaultdict
 from contextvars import ContextVar
 from typing import Any
 
-STAGES = ("submit", "outbox", "publish", "consume", "decode", "handle", "effects", "commit", "feed")
+STAGES = ("submit", "outbox", "publish", "consume", "decode", "handle", "effects", "commit", "feed", "gc")
 
 _current: ContextVar[str] = ContextVar("learnflow_cpu_stage", default="other")
 _local = threading.local()
@@ -87,18 +88,34 @@ def _timed_run(handle: asyncio.events.Handle) -> None:
         _local.in_loop = False
 
 
+def _collecting(phase: str, _info: dict[str, Any]) -> None:
+    # The garbage collector runs inside whatever code allocated last: its time is its own.
+    if getattr(_local, "mark", None) is None:
+        return  # a thread between jobs: not accounted
+    if phase == "start":
+        _local.before_gc = _local.stage
+        _switch("gc")
+    elif getattr(_local, "before_gc", None) is not None:
+        _switch(_local.before_gc)
+        _local.before_gc = None
+
+
 def enable() -> None:
     """Start accounting (from zero) in this process."""
     global enabled
     reset()
     enabled = True
     asyncio.events.Handle._run = _timed_run  # type: ignore[method-assign]
+    if _collecting not in gc.callbacks:
+        gc.callbacks.append(_collecting)
 
 
 def disable() -> None:
     global enabled
     enabled = False
     asyncio.events.Handle._run = _original_run  # type: ignore[method-assign]
+    if _collecting in gc.callbacks:
+        gc.callbacks.remove(_collecting)
 
 
 def reset() -> None:

@@ -29,6 +29,7 @@ from learnflow_agents.contracts import (
 from learnflow_agents.privacy import scrub_query
 from learnflow_agents.runtime.batching import GroupCommit, SentMarker
 from learnflow_agents.runtime.cpu_account import charged, stage
+from learnflow_agents.runtime.gc_tuning import settle as settle_gc
 from learnflow_agents.runtime.handler import Agent
 from learnflow_agents.runtime.metrics import Metrics
 from learnflow_agents.runtime.publishing import outbox_event, publish_rows
@@ -159,6 +160,7 @@ class Engine:
                 )
                 await runner.start()
                 self.runners.append(runner)
+        settle_gc()
         return self
 
     async def stop(self) -> None:

@@ -10,6 +10,7 @@ from learnflow_agents.bus import BusUnavailable, create_bus
 from learnflow_agents.llm import LLMCollector, build_llm
 from learnflow_agents.runtime.batching import SentMarker
 from learnflow_agents.runtime.cpu_account import charged, stage
+from learnflow_agents.runtime.gc_tuning import settle as settle_gc
 from learnflow_agents.runtime.handler import Agent
 from learnflow_agents.runtime.health import heartbeat_extras
 from learnflow_agents.runtime.logs import configure_json_logging
@@ -162,6 +163,7 @@ async def run_service(
         for runner in runners:
             await runner.start()
         started = True
+        settle_gc()
         log.info(
             "agents running",
             extra={"agents": [a.name for a in agents], "bus": settings.bus_url, "health_port": health.port},
