@@ -15,7 +15,14 @@ from learnflow_agents.contracts import (
     StudentContext,
     StudentQuery,
 )
-from learnflow_agents.store import Effects, FeedbackRejectedError, InvalidDataError, OutboxEvent, Store
+from learnflow_agents.store import (
+    Effects,
+    FeedbackRejectedError,
+    InvalidDataError,
+    OutboxEvent,
+    Store,
+    UsageCall,
+)
 from learnflow_agents.store.schema import (
     agent_heartbeats,
     feedback,
@@ -36,6 +43,7 @@ PURGED = (
     "llm_cache",
     "agent_heartbeats",
     "struggle_alerts",
+    "llm_usage",
 )
 
 
@@ -194,6 +202,9 @@ def test_purge_counts(store: Store) -> None:
     store.heartbeat("debug", "new-pod", {})
     store.cache_put("expired", "debug", {}, ttl_seconds=0)
     store.cache_put("live", "debug", {}, ttl_seconds=3600)
+    today = datetime.now(UTC).date()
+    for day in (today - timedelta(days=100), today):
+        store.record_llm_usage(UsageCall(day, None, "alice", "debug", "anthropic", "m", True, 10, 5, 0.001))
     rows = store.submit_query(
         "alice", "t", StudentQuery(text="pending"), None, [OutboxEvent("x", None, b"p")]
     )
@@ -217,6 +228,7 @@ def test_purge_counts(store: Store) -> None:
     assert count(store, outbox) == len(all_ids) - 1 and store.outbox_pending_count() == 1
     assert count(store, replies) == 1 and count(store, llm_cache) == 1
     assert [s.dedupe_key for s in store.list_struggles()] == ["new"]
+    assert [u.asked.requests for u in store.llm_usage_by_student(today)] == [1]
     assert store.purge(older_than_days=90) == dict.fromkeys(PURGED, 0)
     with pytest.raises(ValueError):
         store.purge(-1)

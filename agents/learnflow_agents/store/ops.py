@@ -12,6 +12,7 @@ from learnflow_agents.store.schema import (
     agent_heartbeats,
     feedback,
     llm_cache,
+    llm_usage,
     outbox,
     processed_messages,
     queries,
@@ -100,8 +101,9 @@ class OpsMixin(StoreBase):
         """Delete what is older than the cutoff; returns rows deleted per table.
 
         Queries go with their replies and the feedback on those; outbox rows only once
-        sent; cache rows once expired (whatever their age). Students, mastery and exercise
-        attempts are the learning record and are kept.
+        sent; cache rows once expired (whatever their age); LLM usage of days before the
+        cutoff's (budgets read today's only). Students, mastery and exercise attempts are the
+        learning record and are kept.
         """
         if older_than_days < 0:
             raise ValueError(f"older_than_days must be >= 0, got {older_than_days}")
@@ -123,6 +125,7 @@ class OpsMixin(StoreBase):
             ),
             "agent_heartbeats": sa.delete(agent_heartbeats).where(agent_heartbeats.c.seen_at < cutoff),
             "struggle_alerts": sa.delete(struggle_alerts).where(struggle_alerts.c.created_at < cutoff),
+            "llm_usage": sa.delete(llm_usage).where(llm_usage.c.day < cutoff.date()),
         }
         with self._write() as conn:
             return {table: conn.execute(stmt).rowcount for table, stmt in deletes.items()}
