@@ -31,6 +31,7 @@ from learnflow_agents.llm.mapping import parse_output, to_reply
 from learnflow_agents.llm.pricing import cost_usd, prices_for
 from learnflow_agents.llm.prompting import NoTopicError, Prompt, build_prompt, policy_digest, repair_message
 from learnflow_agents.llm.providers.base import LLMCall, LLMResult, OnDelta, Provider, ProviderError, Turn
+from learnflow_agents.llm.reported_usage import checked_usage
 from learnflow_agents.llm.schemas import input_schema
 from learnflow_agents.llm.stats import LLMStats
 from learnflow_agents.llm.student_context import estimate_tokens
@@ -419,7 +420,8 @@ class LLMTutor:
     async def _complete(self, job: Job, call: LLMCall, on_delta: OnDelta | None) -> LLMResult:
         self.stats.provider_calls += 1
         job.attempts += 1
-        result = await self.provider.complete(call, on_delta)
+        # The provider's own counts are not trusted as they come (llm/reported_usage.py).
+        result = checked_usage(await self.provider.complete(call, on_delta), call)
         self.breaker.record_success()
         await self._record(job, result, *self._account(job, call, result))
         return result

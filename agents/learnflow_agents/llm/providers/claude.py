@@ -18,6 +18,7 @@ from learnflow_agents.llm.providers.base import (
     breaker_worthy,
 )
 from learnflow_agents.llm.providers.streamed_text import StreamedFields
+from learnflow_agents.llm.reported_usage import reported
 
 SERVER_SIDE_ERRORS = frozenset({"overloaded_error", "api_error", "rate_limit_error"})
 
@@ -147,15 +148,16 @@ def _error_type(err: anthropic.APIStatusError) -> str:
 
 def _result(message: Any, call: LLMCall) -> LLMResult:
     usage = message.usage
-    read = getattr(usage, "cache_read_input_tokens", None) or 0
-    written = getattr(usage, "cache_creation_input_tokens", None) or 0
+    # The SDK parses usage leniently: anything may be in it (llm/reported_usage.py).
+    read = reported(getattr(usage, "cache_read_input_tokens", None))
+    written = reported(getattr(usage, "cache_creation_input_tokens", None))
     base = LLMResult(
         tool_input=None,
         raw="",
         model=message.model or call.model,
         # `input_tokens` counts only what came after the last cache breakpoint.
-        tokens_in=(usage.input_tokens or 0) + read + written,
-        tokens_out=usage.output_tokens or 0,
+        tokens_in=reported(usage.input_tokens, read, written),
+        tokens_out=reported(usage.output_tokens),
         cache_read_tokens=read,
         cache_write_tokens=written,
         stop_reason=message.stop_reason,

@@ -27,6 +27,7 @@ from learnflow_agents.llm.providers.base import (
     breaker_worthy,
 )
 from learnflow_agents.llm.providers.streamed_text import StreamedFields
+from learnflow_agents.llm.reported_usage import reported
 
 
 class OpenAICompatibleProvider:
@@ -178,7 +179,8 @@ def prefix_key(system: str, tools: list[dict[str, Any]]) -> str:
 def cached_tokens(usage: Any) -> int:
     """Prompt tokens read from the provider's cache; servers without caching report none."""
     details = getattr(usage, "prompt_tokens_details", None) if usage is not None else None
-    return int(getattr(details, "cached_tokens", None) or 0)
+    # The SDK parses usage leniently: anything may be in it (llm/reported_usage.py).
+    return reported(getattr(details, "cached_tokens", None))
 
 
 def _parse(
