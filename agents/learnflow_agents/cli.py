@@ -49,7 +49,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     from learnflow_agents.runtime.service import run_service
 
     settings = _settings(args, agents=args.agent, metrics_port=args.metrics_port, log_level=args.log_level)
+    if args.workers > 1:
+        return _run_workers(args, settings)
     return asyncio.run(run_service(settings, allow_memory_bus=args.allow_memory_bus))
+
+
+def _run_workers(args: argparse.Namespace, settings: Settings) -> int:
+    from learnflow_agents.runtime.logs import configure_json_logging
+    from learnflow_agents.runtime.workers import run_workers
+
+    if settings.bus_url.startswith("memory:"):
+        print(
+            "--workers needs a shared bus (--bus kafka://HOST:PORT): on memory:// each worker "
+            "would only serve itself",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    options = ["--log-level", args.log_level]
+    for agent in args.agent or []:
+        options += ["--agent", agent]
+    for flag, value in (("--bus", args.bus), ("--prefix", args.prefix), ("--db", args.db)):
+        if value is not None:
+            options += [flag, value]
+    if args.partitions is not None:
+        options += ["--partitions", str(args.partitions)]
+    configure_json_logging(args.log_level)
+    return run_workers(options, args.workers, args.metrics_port)
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -221,6 +246,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--metrics-port", type=int, default=9464, help="port for /metrics, /health, /ready (0: any)"
     )
     run.add_argument("--log-level", default="INFO")
+    run.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="agent processes, each one consumer in the agents' groups (default 1); "
+        "worker i serves metrics on --metrics-port + i",
+    )
     run.add_argument(
         "--allow-memory-bus",
         action="store_true",
