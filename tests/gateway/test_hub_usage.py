@@ -2,11 +2,13 @@
 only their own, whatever a request claims."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from learnflow_agents.store import Store, UsageCall
 
 from tests.gateway.hub import Hub
+from tests.gateway.test_cluster_server import start_student_server
 from tests.gateway.test_hub_gateway import call
 from tests.gateway.test_hub_preferences import FORGED
 
@@ -82,3 +84,25 @@ def test_an_instructor_sees_usage_of_their_own_courses_only(hub: Hub, classroom_
     assert call(hub, "teacher", "GET", "api/instructor/usage", params={"course": "py102"}).status_code == 403
     # A student is no instructor.
     assert call(hub, "bob", "GET", "api/instructor/usage").status_code == 403
+
+
+def test_a_students_server_in_cluster_mode_passes_usage_through(
+    hub: Hub, classroom_db: str, tmp_path: Path
+) -> None:
+    """GET /learnflow/api/usage on alice's own Jupyter server (cluster mode) is the gateway's
+    answer for her, checked against the shipped OpenAPI document."""
+    today = datetime.now(UTC).date()
+    with Store(classroom_db) as store:
+        store.record_llm_usage(
+            UsageCall(today, None, "alice", "concepts", "anthropic", "m", True, 500, 50, 0.002)
+        )
+        expected = store.llm_usage_by_student(today, student_id="alice")
+    server = start_student_server(tmp_path / "alice", hub.gateway, hub.tokens["alice"])
+    try:
+        r = server.call("GET", "usage", student_id="bob")
+    finally:
+        server.process.stop()
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["student_id"] == "alice"
+    assert body["used"]["requests"] == sum(u.asked.requests for u in expected)
