@@ -148,7 +148,7 @@ def _summary(snap: Snapshot) -> str:
 
 
 def _latest_check_lines(snap: Snapshot) -> list[str]:
-    """How the newest check moved its topic, so a pass is seen to count (e.g. 9% → 38%)."""
+    """How the newest check moved its topic, so a pass is seen to count (e.g. 11% → 58%)."""
     if snap.latest_check is None:
         return []
     item, before, after = snap.latest_check
