@@ -5,10 +5,11 @@ table, so the two are compared under the same machine load. Simulated students s
 at a fixed offered rate (open loop); latency is from `submit` to the reply reaching the
 engine's live feed.
 
-    python benchmarks/pipeline.py [--rate 1000] [--seconds 10] [--students 200] [--quick] [--profile]
+    python benchmarks/pipeline.py [--rate 1000] [--seconds 10] [--students 200] [--quick]
+                                   [--profile] [--compare] [--workers N]
 
 `--profile` also prints the CPU each query costs, by stage (runtime/cpu_account.py), in
-microseconds per answered query, summed over this process and the agent's own process;
+microseconds per answered query, summed over this process and the agent processes;
 then each process's CPU as the OS counts it (the broker's and PostgreSQL's backends
 included), so what the stages do not cover shows.
 """
@@ -82,13 +83,11 @@ class Probe:
 
     def __init__(
         self,
-        agent: subprocess.Popen[bytes] | None,
-        account: Path | None,
+        agents: list[tuple[subprocess.Popen[bytes], Path | None]],
         broker: int | None,
         database: str | None,
     ) -> None:
-        self.agent = agent
-        self.account = account
+        self.agents = agents
         self.broker = broker
         self.database = database
         self._start: dict[str, float] = {}
@@ -96,8 +95,8 @@ class Probe:
 
     def _read(self) -> dict[str, float]:
         times = {"this process": time.process_time()}
-        if self.agent is not None:
-            times["agent process"] = process_cpu(self.agent.pid)
+        if self.agents:
+            times["agent processes"] = sum(process_cpu(agent.pid) for agent, _ in self.agents)
         if self.broker is not None:
             times["broker (Tansu)"] = process_cpu(self.broker)
         if self._backends:
@@ -108,21 +107,22 @@ class Probe:
         if self.database is not None:
             self._backends = postgres_backends(self.database)
         cpu_account.reset()
-        if self.agent is not None:
-            self.agent.send_signal(signal.SIGUSR1)  # the agent process resets its account
+        for agent, _ in self.agents:
+            agent.send_signal(signal.SIGUSR1)  # the agent process resets its account
         self._start = self._read()
 
     def stop(self) -> tuple[dict[str, int], dict[str, float]]:
         spent = {k: v - self._start.get(k, 0.0) for k, v in self._read().items()}
         stages = cpu_account.totals()
-        if self.agent is not None and self.account is not None:
-            self.account.unlink(missing_ok=True)
-            self.agent.send_signal(signal.SIGUSR2)  # ... and writes it out
+        for agent, account in self.agents:
+            if account is None:
+                continue
+            account.unlink(missing_ok=True)
+            agent.send_signal(signal.SIGUSR2)  # ... and writes it out
             deadline = time.monotonic() + 10
-            while not self.account.exists() and time.monotonic() < deadline:
+            while not account.exists() and time.monotonic() < deadline:
                 time.sleep(0.05)
-            time.sleep(0.1)
-            for name, nanos in json.loads(self.account.read_text() or "{}").items():
+            for name, nanos in json.loads(account.read_text() or "{}").items():
                 stages[name] = stages.get(name, 0) + nanos
         return stages, spent
 
@@ -253,6 +253,12 @@ async def main() -> None:
         action="store_true",
         help="run each setup twice: on the hot path this tree replaced (before), then the current one",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="agent processes for Kafka + PostgreSQL, one consumer group (as `run --workers N`)",
+    )
     parser.add_argument("--serve-echo", nargs=2, metavar=("BUS", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_echo:
@@ -307,7 +313,7 @@ async def main() -> None:
 
     print(
         f"\npipeline: offered {args.rate} queries/s for {args.seconds:g} s, {args.students} students, "
-        "trivial agent, logs on"
+        f"trivial agent, logs on, Kafka agent processes: {args.workers}"
     )
     width = max(20, *(len(name) for name, _ in rows))
     print(f"{'setup':<{width}} {'queries':>8} {'q/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
@@ -332,28 +338,28 @@ async def run_setup(
     """One measured run: in-process for the memory bus, else with the agent in its own process."""
     in_process = settings.bus_url.startswith("memory")
     hot_path.legacy = legacy
-    account = tmp / f"account-{uuid.uuid4().hex}.json" if args.profile else None
-    agent = None
-    if not in_process:
+    agents: list[tuple[subprocess.Popen[bytes], Path | None]] = []
+    # Like `learnflow-agents run --workers N`: N agent processes in one consumer group.
+    for _ in range(0 if in_process else args.workers):
+        account = tmp / f"account-{uuid.uuid4().hex}.json" if args.profile else None
         env = dict(os.environ, LEARNFLOW_LEGACY_HOT_PATH="1" if legacy else "0")
         if account is not None:
             env["LEARNFLOW_CPU_ACCOUNT"] = str(account)
-        agent = subprocess.Popen(
-            [sys.executable, __file__, "--serve-echo", settings.bus_url, settings.db_url], env=env
-        )
+        command = [sys.executable, __file__, "--serve-echo", settings.bus_url, settings.db_url]
+        agents.append((subprocess.Popen(command, env=env), account))
     probe = None
     if args.profile:
         probe = Probe(
-            agent,
-            account,
+            agents,
             broker=None if in_process else broker,
             database=None if in_process else databases[-1],
         )
     try:
         return await drive(settings, args.rate, args.seconds, args.students, in_process, probe)
     finally:
-        if agent is not None:
+        for agent, _ in agents:
             agent.terminate()
+        for agent, _ in agents:
             agent.wait()
         hot_path.legacy = False
 
@@ -374,7 +380,7 @@ def print_profile(rows: list[tuple[str, dict[str, object]]]) -> None:
         )
     names = [name for name, _ in rows]
     w = max(len(n) for n in names) + 2
-    print("\nCPU per answered query, µs, by stage (thread CPU time; this process + the agent's process)")
+    print("\nCPU per answered query, µs, by stage (thread CPU time; this process + the agent processes)")
     print(f"{'stage':<28}" + "".join(f"{n:>{w}}" for n in names))
     for stage_name in (*cpu_account.STAGES, "other", "total"):
         print(f"{stage_name:<28}" + "".join(f"{t[0][stage_name]:>{w}.1f}" for t in tables))
