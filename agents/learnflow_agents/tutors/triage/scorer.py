@@ -7,6 +7,7 @@ listing the features that fired (`Scores.evidence`).
 import re
 from dataclasses import dataclass, field
 
+from learnflow_agents.tutors.triage.behaviour import describes_behaviour
 from learnflow_agents.tutors.triage.lexicon import (
     CONCEPTS,
     CONJUNCTION,
@@ -33,6 +34,11 @@ CODE_ATTACHED = 2.5
 CODE_WITHOUT_QUESTION = 2.5
 CODE_WITH_PROBLEM = 1.5
 SHORT_TOPIC_QUESTION = 1.0
+# Wrong behaviour told in words ("it doesn't move", "prints 4 instead of 5"): with code attached the
+# student wants that code debugged, not reviewed; without code it is one cue among others.
+# Weights chosen by cross-validation on the outside set's dev split (benchmarks/triage_outside_cv.py).
+BEHAVIOUR_WITH_CODE = 5.0
+BEHAVIOUR = 5.0
 # With no evidence at all, explaining is the safest answer, so concepts wins ties.
 DEFAULT_PRIOR = 0.3
 # The first of two requests joined by "and"/"then" is the one the student asked for first.
@@ -111,13 +117,18 @@ def _structural(scores: Scores, sig: Signals) -> None:
         scores.add(Evidence(DEBUG, NAMED_EXCEPTION, f"mentions {sig.named_exception}"))
     if sig.message_fragment:
         scores.add(Evidence(DEBUG, MESSAGE_FRAGMENT, "Python error message text"))
+    behaviour = not sig.has_traceback and describes_behaviour(sig.prose)
     if not sig.has_code:
+        if behaviour:
+            scores.add(Evidence(DEBUG, BEHAVIOUR, "describes what the program does"))
         return
     if sig.has_traceback:
         # Code sent with its traceback is the failing cell, not a request for review.
         scores.add(Evidence(DEBUG, CODE_WITH_PROBLEM, "failing code attached"))
         return
     scores.add(Evidence(REVIEW, CODE_ATTACHED, "code attached"))
+    if behaviour:
+        scores.add(Evidence(DEBUG, BEHAVIOUR_WITH_CODE, "code plus what it does wrong"))
     if sig.code_only:
         scores.add(Evidence(REVIEW, CODE_WITHOUT_QUESTION, "code with no question"))
     if scores.totals[DEBUG] >= REQUEST_THRESHOLD:
