@@ -245,3 +245,28 @@ async def test_concurrent_calls_are_all_counted(
         mine, course = store.llm_usage_for_budget(today(), "ada", "py101")
     assert (mine.requests, mine.tokens) == (8, 8 * CALL_TOKENS)
     assert course.tokens == 8 * CALL_TOKENS
+
+
+@pytest.mark.asyncio
+async def test_usage_views_show_the_budgets_the_agents_report_enforcing(
+    sqlite_store: Store, fake_anthropic: FakeMessagesAPI, make_tutor: Callable[..., LLMTutor]
+) -> None:
+    """A gateway (or dashboard) whose own settings differ shows the agents' budgets, read
+    from their heartbeats; with no agent reporting, its own settings."""
+    from learnflow_agents.api import instructor
+    from learnflow_agents.llm.budgets import DailyBudgets
+
+    own = DailyBudgets(student_tokens=200_000)
+    who = instructor.Instructor.everything()
+    assert (await instructor.usage(sqlite_store, who, own))["budget"]["course"] == {
+        "tokens": None,
+        "usd": None,
+    }
+
+    tutor = make_tutor(settings_for(fake_anthropic.url, course_daily_tokens=1_234, student_daily_usd=0.5))
+    sqlite_store.heartbeat("debug", "pod-1", {"llm": tutor.stats.snapshot()})
+    view = await instructor.usage(sqlite_store, who, own)
+    assert view["budget"] == {
+        "student": {"tokens": 200_000, "usd": 0.5},
+        "course": {"tokens": 1_234, "usd": None},
+    }

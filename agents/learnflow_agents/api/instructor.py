@@ -18,7 +18,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from learnflow_agents.api.errors import ApiError, int_param
-from learnflow_agents.llm.budgets import DailyBudgets, Spent, limit
+from learnflow_agents.llm.budgets import DailyBudgets, Spent, enforced, limit
 from learnflow_agents.runtime.health import store_health
 from learnflow_agents.store import Store, analytics
 from learnflow_agents.store.usage import UsageTotals, add_totals
@@ -219,8 +219,10 @@ async def usage(
     over_budget}], "students": [{student_id, course_id, asked, routing, total}]}: LLM tokens
     and cost today (UTC) per student and per course, for the courses the instructor may see.
     `asked` counts against the student's budget; `routing` (triage) for the course only.
-    Students are listed under the course their queries were filed under."""
+    Students are listed under the course their queries were filed under. The budgets are
+    those the agents report enforcing (heartbeats), else `budgets` (the caller's settings)."""
     course = _course(who, course)
+    budgets = await asyncio.to_thread(enforced, store, budgets)
     within = [course] if course is not None else who.access.within()
     day = datetime.now(UTC).date()
     found = await asyncio.to_thread(store.llm_usage_by_student, day, within)

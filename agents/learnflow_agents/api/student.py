@@ -42,11 +42,12 @@ from learnflow_agents.contracts import (
 )
 from learnflow_agents.contracts.curriculum import CurriculumTopic, normalise_topic
 from learnflow_agents.contracts.query import MAX_CODE, MAX_HINTS_USED
-from learnflow_agents.llm.budgets import DailyBudgets, StudentUsageToday, student_view
+from learnflow_agents.llm.budgets import DailyBudgets, StudentUsageToday, enforced, student_view
 from learnflow_agents.privacy import scrub, scrub_query, scrub_query_fields, scrub_text
 from learnflow_agents.runtime.engine import Engine, QueryTimeoutError, explicit_routing
 from learnflow_agents.store import AttemptRecord, FeedbackRejectedError, InvalidDataError, QueryRecord, Store
 from learnflow_agents.store.analytics import student_enrolment
+from learnflow_agents.tutors.triage.pasted_code import with_pasted_code
 
 log = logging.getLogger("learnflow.api")
 B = TypeVar("B", bound=BaseModel)
@@ -281,6 +282,10 @@ def read_body(model: type[B], document: str, data: dict[str, Any], caller: Calle
     except ValidationError as err:
         raise validation_error(err) from None
     check_document(document, data)
+    if isinstance(body, StudentQuery):
+        # Code pasted into the question (no code field, e.g. from a plain HTTP client) is code:
+        # triage sees it and the debug tutor can run it. The labextension splits it itself.
+        return with_pasted_code(body)  # type: ignore[return-value]
     return body
 
 
@@ -468,7 +473,8 @@ async def usage(engine: Engine, caller: Caller) -> StudentUsageToday:
     course = enrolment.course_id if enrolment is not None else None
     day = datetime.now(UTC).date()
     mine, course_usage = await asyncio.to_thread(store.llm_usage_for_budget, day, student, course)
-    return student_view(DailyBudgets.of(engine.settings.llm), student, course, day, mine, course_usage)
+    budgets = await asyncio.to_thread(enforced, store, DailyBudgets.of(engine.settings.llm))
+    return student_view(budgets, student, course, day, mine, course_usage)
 
 
 def scrub_body(resource: str, data: dict[str, Any]) -> dict[str, Any]:

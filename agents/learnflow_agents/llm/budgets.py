@@ -16,13 +16,17 @@ tutors); routing their question (triage) counts for the course only. Both budget
 every call, routing included: a student or course over budget is answered offline.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from learnflow_agents.llm.config import LLMSettings
 from learnflow_agents.store.usage import UsageTotals
+
+if TYPE_CHECKING:
+    from learnflow_agents.store import Store
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,19 @@ class DailyBudgets:
 
 def _used_up(whose: str, budget: str, used: str) -> str:
     return f"{whose} daily budget of {budget} is used up ({used} used today)"
+
+
+def enforced(store: "Store", fallback: DailyBudgets) -> DailyBudgets:
+    """The budgets the agents report in their newest heartbeat (what they enforce), else
+    `fallback` (this process's settings): a gateway or dashboard need not repeat them."""
+    for beat in sorted(store.list_heartbeats(), key=lambda b: b.seen_at, reverse=True):
+        reported = (beat.stats.get("llm") or {}).get("budgets")
+        if isinstance(reported, dict) and reported:
+            try:
+                return DailyBudgets(**{f.name: reported[f.name] for f in fields(DailyBudgets)})
+            except (KeyError, TypeError):
+                continue  # an older agent's heartbeat: look further
+    return fallback
 
 
 def notice(reason: str) -> str:

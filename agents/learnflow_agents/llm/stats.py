@@ -45,6 +45,9 @@ class LLMStats:
     cost_usd: float = 0.0
     ttft_ms: deque[float] = field(default_factory=lambda: deque(maxlen=WINDOW))
     latency_ms: deque[float] = field(default_factory=lambda: deque(maxlen=WINDOW))
+    # The daily budgets this process enforces (llm/budgets.py), so readers elsewhere (the
+    # gateway's usage views) show what the agents enforce, not their own settings.
+    budgets: dict[str, float] = field(default_factory=dict)
     # Read live: the circuit turns half-open with time, not only when a call is made.
     breaker_source: Callable[[], dict[str, object]] | None = None
 
@@ -85,4 +88,5 @@ class LLMStats:
             "ttft_ms": _summary(self.ttft_ms),
             "latency_ms": _summary(self.latency_ms),
             "breaker": self.breaker_state(),
+            "budgets": dict(self.budgets),
         }

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
@@ -125,6 +125,7 @@ class LLMTutor:
         # Without a store (unit tests) the student's token budget is kept here, per process.
         self.budget = TokenBudget(settings.student_daily_tokens, today)
         self.budgets = budgets.DailyBudgets.of(settings)
+        self.stats.budgets = asdict(self.budgets)
         self._today = today
         self.cache = ReplyCache(settings.cache_ttl_seconds, self.stats)
         # Graded mode's guard; by default every declared tutor's (llm/graded.py).
