@@ -25,8 +25,6 @@ from learnflow_agents.tutors.progress.narrative import FIGURES_TITLE, numbers
 from tests.fixtures.fake_anthropic import FakeMessagesAPI, status_reply, tool_reply
 from tests.llm.support import settings_for, system_text
 
-pytestmark = pytest.mark.asyncio
-
 STUDENT = "ada"
 
 
@@ -107,6 +105,7 @@ def _grounded_payload(offline: AgentReply) -> dict[str, object]:
     }
 
 
+@pytest.mark.asyncio
 async def test_the_model_tells_the_report_over_the_offline_figures(
     fake_anthropic: FakeMessagesAPI, make_tutor, sqlite_store: Store
 ) -> None:
@@ -144,6 +143,7 @@ async def test_the_model_tells_the_report_over_the_offline_figures(
     assert "fizzbuzz" not in system_text(sent[0]) and "Progress figures" in system_text(sent[0])
 
 
+@pytest.mark.asyncio
 async def test_a_narrative_quoting_a_figure_it_was_not_given_is_not_shown(
     fake_anthropic: FakeMessagesAPI, make_tutor, sqlite_store: Store
 ) -> None:
@@ -163,6 +163,7 @@ async def test_a_narrative_quoting_a_figure_it_was_not_given_is_not_shown(
     assert reply.summary == offline.summary and reply.progress == offline.progress
 
 
+@pytest.mark.asyncio
 async def test_the_offline_report_answers_when_the_model_cannot(
     fake_anthropic: FakeMessagesAPI, make_tutor, sqlite_store: Store
 ) -> None:
