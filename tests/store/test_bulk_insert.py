@@ -1,4 +1,4 @@
-"""The store's hot write path (store/bulk.py on PostgreSQL, the fast row check, mark_sent
+"""The store's hot write path (store/bulk.py on PostgreSQL and SQLite, the fast row check, mark_sent
 with ANY) against the path it replaced (learnflow_agents.hot_path.legacy): both write the
 same rows, skip the same duplicates and refuse the same bad values, on both backends."""
 

@@ -1,15 +1,20 @@
-"""Bulk INSERT ... RETURNING on PostgreSQL, one statement text and one round trip.
+"""Bulk INSERT ... RETURNING for the hot path: one statement text, SQLAlchemy left out.
 
 SQLAlchemy runs an executemany INSERT ... RETURNING as one multi-row VALUES statement per
 batch. Its text changes with the batch size and is longer than psycopg caches, so psycopg
 parses every one anew, and SQLAlchemy builds and binds it row by row: together most of the
 store's CPU per query (benchmarks/pipeline.py --profile, docs/performance.md). Here the
-statement is one row's, written once per (table, columns, conflict, returning); psycopg's
-`executemany` sends all rows in pipeline mode (one round trip) and prepares the statement
-after a few uses, and each row's RETURNING comes back as its own result (empty for a row
-ON CONFLICT DO NOTHING skipped). SQLite keeps SQLAlchemy's statements.
+statement is one row's, written once per (table, columns, conflict, returning).
+
+- PostgreSQL: psycopg's `executemany` sends all rows in pipeline mode (one round trip)
+  and prepares the statement after a few uses; each row's RETURNING comes back as its own
+  result (empty for a row ON CONFLICT DO NOTHING skipped).
+- SQLite: the stdlib driver runs the cached statement once per row (no network: a row
+  costs microseconds), with the values converted by the columns' own SQLAlchemy type
+  processors, so what is stored is exactly what SQLAlchemy would store.
 """
 
+import sqlite3
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -24,8 +29,8 @@ from learnflow_agents import hot_path
 
 
 def applies(conn: Connection) -> bool:
-    """Whether `insert_returning` serves this connection (PostgreSQL, current path)."""
-    return conn.dialect.name == "postgresql" and not hot_path.legacy
+    """Whether `insert_returning` serves this connection (not on the legacy path)."""
+    return conn.dialect.name in ("postgresql", "sqlite") and not hot_path.legacy
 
 
 @cache
@@ -35,10 +40,14 @@ def _json_columns(table: sa.Table) -> frozenset[str]:
 
 @cache
 def _statement(
-    table: sa.Table, columns: tuple[str, ...], skip_conflicts: bool, returning: tuple[str, ...]
+    table: sa.Table,
+    columns: tuple[str, ...],
+    skip_conflicts: bool,
+    returning: tuple[str, ...],
+    mark: str = "%s",
 ) -> str:
     names = ", ".join(f'"{name}"' for name in columns)
-    params = ", ".join(["%s"] * len(columns))
+    params = ", ".join([mark] * len(columns))
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({params})'
     if skip_conflicts:
         sql += " ON CONFLICT DO NOTHING"
@@ -63,6 +72,8 @@ def insert_returning(
     """
     if not rows:
         return []
+    if conn.dialect.name == "sqlite":
+        return _sqlite_insert(conn, table, rows, tuple(returning), skip_conflicts)
     columns = tuple(rows[0])
     json = _json_columns(table)
     wrap = [name in json for name in columns]
@@ -92,4 +103,51 @@ def insert_returning(
         raise sa_exc.DBAPIError.instance(sql, None, err, psycopg.Error, dialect=conn.dialect) from err
     if len(results) != len(rows):
         raise RuntimeError(f"expected {len(rows)} results from {table.name}, got {len(results)}")
+    return results
+
+
+@cache
+def _processors(
+    table: sa.Table, columns: tuple[str, ...], returning: tuple[str, ...], dialect: sa.Dialect
+) -> tuple[list[Any], list[Any]]:
+    """The columns' SQLAlchemy bind processors (values in) and result processors (RETURNING out)."""
+    binds = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+    results = [table.c[name].type._cached_result_processor(dialect, None) for name in returning]
+    return binds, results
+
+
+def _sqlite_insert(
+    conn: Connection,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    returning: tuple[str, ...],
+    skip_conflicts: bool,
+) -> list[tuple[Any, ...] | None]:
+    columns = tuple(rows[0])
+    binds, outs = _processors(table, columns, returning, conn.dialect)
+    sql = _statement(table, columns, skip_conflicts, returning, "?")
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    results: list[tuple[Any, ...] | None] = []
+    cur = raw.cursor()
+    try:
+        for row in rows:
+            params = [
+                value if bind is None else bind(value)
+                for value, bind in zip((row[name] for name in columns), binds, strict=True)
+            ]
+            cur.execute(sql, params)
+            if not returning:
+                results.append(None)
+                continue
+            found = cur.fetchone()
+            results.append(
+                None
+                if found is None
+                else tuple(v if out is None else out(v) for v, out in zip(found, outs, strict=True))
+            )
+    except sqlite3.Error as err:
+        raise sa_exc.DBAPIError.instance(sql, None, err, sqlite3.Error, dialect=conn.dialect) from err
+    finally:
+        cur.close()
     return results
