@@ -37,6 +37,14 @@ ON = {"on", "true", "yes", "1"}
 OFF = {"off", "false", "no", "0"}
 
 
+def _compiles(source: str) -> bool:
+    try:
+        compile(source, "<cell>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
 class ArgumentError(ValueError):
     """Bad arguments: the message and the usage are printed, nothing is sent."""
 
@@ -132,16 +140,32 @@ class LearnFlowMagics(Magics):
     # -- asking -----------------------------------------------------------------------
 
     def _ask(self, rest: str, cell: str | None) -> None:
+        # Imported here: only asking needs it, and kernels load this module at start-up.
+        from learnflow_agents.tutors.triage.pasted_code import split_pasted_code, with_pasted_code
+
         question = rest
         code = cell if cell and cell.strip() else None
         if not question and not code:
             raise ArgumentError("ask needs a question, e.g. %learnflow ask why does my loop never end?")
+        text, traceback = question, None
+        if code is not None and not _compiles(code):
+            # A cell of words and code ("why does this print one too few?" above the loop): the
+            # sidebar's rule finds the code in it. Only taken when what it finds is whole code, so
+            # a cell that fails to compile for its own reasons is still sent as the student wrote it.
+            split = split_pasted_code(code)
+            whole = split.code is None or _compiles(split.code)
+            if split.text and whole and (split.code or split.traceback):
+                text = "\n".join(part for part in (question, split.text) if part)
+                code, traceback = split.code, split.traceback
         self.session.ask(
-            lambda context: StudentQuery(
-                text=scrub_text(question),
-                code=scrub_text(code) if code else None,
-                context=context,
-                source="kernel-magic",
+            lambda context: with_pasted_code(
+                StudentQuery(
+                    text=scrub_text(text),
+                    code=scrub_text(code) if code else None,
+                    traceback=scrub_text(traceback) if traceback else None,
+                    context=context,
+                    source="kernel-magic",
+                )
             ),
             heading=f"You asked: {question}" if question else "You asked about this code",
         )
