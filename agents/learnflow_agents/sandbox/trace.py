@@ -106,6 +106,8 @@ _state = {"steps": [], "total": 0, "stopped": "finished", "input_line": None, "i
 _frames = {}  # id(frame) -> (last line, last snapshot)
 
 _SCALARS = (int, float, bool, complex, type(None))
+# A type's own name, read past any metaclass: a `__name__` property there is student code.
+_type_name = type.__dict__["__name__"].__get__
 _DEFINITIONS = ("module", "function", "type", "builtin_function_or_method")
 
 
@@ -126,18 +128,18 @@ def _show(value, depth=0):
             return "[" + inner + more + "]"
         if kind is tuple:
             return "(" + inner + ("," if len(value) == 1 else "") + more + ")"
-        return "{" + inner + more + "}" if value else kind.__name__ + "()"
+        return "{" + inner + more + "}" if value else _type_name(kind) + "()"
     if kind is dict and depth < 2:
         pairs = list(value.items())[:6]
         inner = ", ".join(_show(k, depth + 1) + ": " + _show(v, depth + 1) for k, v in pairs)
         return "{" + inner + (", …" if len(value) > 6 else "") + "}"
     if kind in (list, tuple, set, frozenset, dict):
-        return "<%s of %d>" % (kind.__name__, len(value))
+        return "<%s of %d>" % (_type_name(kind), len(value))
     if kind is range:
         return repr(value)
     if callable(value):
-        return "<function>" if kind.__name__ == "function" else "<" + kind.__name__ + ">"
-    return "<" + kind.__name__ + " object>"
+        return "<function>" if _type_name(kind) == "function" else "<" + _type_name(kind) + ">"
+    return "<" + _type_name(kind) + " object>"
 
 
 def _clip(text):
@@ -146,9 +148,12 @@ def _clip(text):
 
 def _snapshot(frame):
     snap = {}
-    for name, value in list(frame.f_locals.items()):
+    scope = frame.f_locals
+    if type(scope) is not dict:
+        return snap  # a class body run in a metaclass's own mapping: reading it runs its code
+    for name, value in list(dict.items(scope)):
         # Private names (the runner's own, dunders) and definitions are not the student's data.
-        if name.startswith("_") or type(value).__name__ in _DEFINITIONS:
+        if type(name) is not str or name.startswith("_") or _type_name(type(value)) in _DEFINITIONS:
             continue
         snap[name] = _clip(_show(value))
     return snap
@@ -239,7 +244,7 @@ except BaseException as exc:
     lines = [f.lineno for f in _tb.extract_tb(exc.__traceback__) if f.filename == _CELL]
     if _state["stopped"] == "finished":
         _state["stopped"] = "error"
-    _error = {"error_type": type(exc).__name__[:64], "error_message": _clip(str(exc)),
+    _error = {"error_type": _type_name(type(exc))[:64], "error_message": _clip(str(exc)),
               "error_line": lines[-1] if lines else None}
 signal.setitimer(signal.ITIMER_REAL, 0)
 sys.stdout = sys.__stdout__

@@ -8,6 +8,7 @@ telling changes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # The concept slugs shared with the concepts agent; a diagnosis may only link to these.
@@ -49,9 +50,14 @@ class Diagnosis:
 
 
 def code(text: object) -> str:
-    """Inline code for markdown, safe for text that itself contains backticks."""
-    s = str(text)
-    return f"`` {s} ``" if "`" in s else f"`{s}`"
+    """Inline code for markdown, safe for text that itself contains backticks: the span's
+    fence is longer than any run of backticks inside, and line breaks (shown as spaces in a
+    span anyway) cannot end its paragraph, so no text a student controls escapes it."""
+    s = str(text).replace("\r", " ").replace("\n", " ")
+    if "`" not in s:
+        return f"`{s}`"
+    fence = "`" * (max(len(run) for run in re.findall("`+", s)) + 1)
+    return f"{fence} {s} {fence}"
 
 
 def short(text: str, limit: int = 60) -> str:

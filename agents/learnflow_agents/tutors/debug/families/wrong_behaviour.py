@@ -451,6 +451,23 @@ def _no_print(tree: ast.Module, source: str, question: str, report: TraceReport 
 
 # ---- the reply ---------------------------------------------------------------------------------
 
+# What the program printed, its values and its error are the student's program's words: they
+# are shown as text, never as markup, so they cannot pose as the tutor's prose or add links.
+_MARKUP = re.compile(r"([\\`*_\[\]<>|!#~:])")
+
+
+def _as_text(text: str) -> str:
+    """Inline text with every markdown metacharacter escaped (links, emphasis, HTML, table
+    cells, autolinked URLs) and on one line."""
+    return _MARKUP.sub(r"\\\1", " ".join(text.split()))
+
+
+def _fenced(text: str, language: str = "text") -> str:
+    """A fenced block that no run of backticks inside can close."""
+    runs = [len(run) for run in re.findall("`+", text)]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    return f"{fence}{language}\n{text}\n{fence}"
+
 
 def _rows(sit: Situation, report: TraceReport, names: tuple[str, ...]) -> list[str]:
     """The steps worth reading: where the named variables (or, without names, any) change or output "
@@ -476,7 +493,7 @@ def _rows(sit: Situation, report: TraceReport, names: tuple[str, ...]) -> list[s
             rows.append("| … | | | … |")
             continue
         text = short(line_at(sit.code, step.line).strip(), 40).replace("|", "\\|")
-        rows.append(f"| {number} | {step.line} | {code(text)} | {what.replace('|', chr(92) + '|')} |")
+        rows.append(f"| {number} | {step.line} | {code(text)} | {_as_text(what)} |")
     return rows
 
 
@@ -488,7 +505,7 @@ def _what_it_did(sit: Situation, report: TraceReport, names: tuple[str, ...]) ->
             if report.output_total <= len(report.output)
             else f"\n… ({report.output_total:,} characters in all)"
         )
-        parts.append("**What it printed:**\n\n```text\n" + report.output.rstrip("\n") + more + "\n```")
+        parts.append("**What it printed:**\n\n" + _fenced(report.output.rstrip("\n") + more))
     else:
         parts.append("**What it printed:** nothing.")
     if report.stopped == "input":
@@ -506,7 +523,8 @@ def _what_it_did(sit: Situation, report: TraceReport, names: tuple[str, ...]) ->
         )
     elif report.stopped == "error" and report.error_type:
         parts.append(
-            f"It stopped with {report.error_type} on line {report.error_line}: {report.error_message}"
+            f"It stopped with {code(report.error_type)} on line {report.error_line}: "
+            f"{_as_text(report.error_message or '')}"
         )
     rows = _rows(sit, report, names)
     if len(rows) > 2:

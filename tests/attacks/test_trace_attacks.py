@@ -1,0 +1,122 @@
+"""Attacks on the debug tutor's traced run of a student's program (a logic bug with no
+error: sandbox/trace.py, tutors/debug/families/wrong_behaviour.py), through the debug
+tutor's public entry point and the real sandbox.
+
+The program's printed output, its variables' values and its error message are words the
+program chose. Code is shared between students (a notebook passed around, a snippet from a
+forum), so whoever runs it and asks the tutor must not be shown those words as the tutor's
+own prose: no breaking out of the "What it printed" block, no links, no emphasis, no HTML.
+The reply is judged as the kernel's card renders it (`ReplyView.html()`), and its markdown
+(what the lab's markdown renderer gets) is checked for links outside code.
+"""
+
+import re
+
+import pytest
+from learnflow_agents.contracts import AgentReply
+from learnflow_agents.contracts.query import StudentQuery
+from learnflow_agents.sandbox.trace import trace_program
+from learnflow_agents.tutors.debug import diagnose
+
+from learnflow_ext.widgets.document import ReplyView
+
+QUESTION = "my code prints the wrong thing"
+EVIL = "https://evil.example/login"
+PROSE = "LearnFlow: your session expired"
+
+HOSTILE = {
+    "output-closes-the-printed-block": (f'print("```\\n\\n**{PROSE}** [log in again]({EVIL})\\n\\n```")\n'),
+    "output-with-a-longer-fence": f'print("~~~~\\n`````\\n**{PROSE}** [log in]({EVIL})")\n',
+    "value-with-a-link": (
+        f'total = 0\nfor i in range(3):\n    total = "**{PROSE}** [log in]({EVIL})"\nprint(total)\n'
+    ),
+    "value-with-html": 'x = 0\nfor i in range(2):\n    x = "<img src=x onerror=alert(1)>"\nprint(x)\n',
+    "error-named-by-type()": (
+        f'E = type("[{PROSE}]({EVIL})", (Exception,), {{}})\n'
+        f'print("start")\nraise E("**{PROSE}** [log in]({EVIL})")\n'
+    ),
+    "backticks-close-the-summary-span": f'print("`` **{PROSE}** [log in]({EVIL}) ``")\n',
+}
+
+
+def traced(code: str) -> AgentReply:
+    reply = diagnose(StudentQuery(text=QUESTION, code=code))
+    assert reply.data["analysis"] == "wrong-behaviour" and reply.data["traced"], reply.data
+    return reply
+
+
+def outside_code(markdown: str) -> str:
+    """The markdown with fenced blocks and code spans removed, as a renderer would not read them as markup."""
+    text = re.sub(r"^(`{3,})[^\n]*\n.*?\n\1\s*$", "", markdown, flags=re.S | re.M)
+    return re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", text, flags=re.S)
+
+
+@pytest.mark.parametrize("code", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_a_programs_words_are_never_shown_as_the_tutors_markup(code: str) -> None:
+    reply = traced(code)
+    view = ReplyView.of(reply)
+    html = view.html()
+    # Rendered by the kernel's card: no link, no emphasis and no element came from the program.
+    assert "<a " not in html, html
+    assert "<img" not in html
+    assert not re.search(r"<(strong|em|b|h\d)>[^<]*(session expired|log in)", html), html
+    # What the lab's markdown renderer gets: no link syntax or bare URL outside code.
+    markdown = view.markdown()
+    loose = outside_code(markdown)
+    assert "](" not in loose.replace("\\](", "").replace("\\]\\(", ""), loose
+    assert EVIL not in loose, loose
+
+
+def test_the_error_is_still_shown_as_text() -> None:
+    reply = traced(HOSTILE["error-named-by-type()"])
+    assert "It stopped with" in reply.explanation and "log in" in ReplyView.of(reply).html()
+
+
+def test_the_printed_block_still_shows_what_was_printed() -> None:
+    reply = traced(HOSTILE["output-closes-the-printed-block"])
+    assert reply.data["trace"]["output"].startswith("```\n\n**" + PROSE)
+    html = ReplyView.of(reply).html()
+    # Inside the block, as text: the words are there, escaped, in a <pre>.
+    block = re.search(r"<pre><code[^>]*>(.*?)</code></pre>", html, re.S)
+    assert block is not None and PROSE in block.group(1) and "[log in again]" in block.group(1)
+
+
+def test_a_metaclass_name_property_runs_no_student_code_when_a_value_is_shown() -> None:
+    code = (
+        "class Meta(type):\n"
+        "    @property\n"
+        "    def __name__(cls):\n"
+        "        print('NAME RAN')\n"
+        "        return 'Forged'\n"
+        "class Thing(metaclass=Meta):\n"
+        "    pass\n"
+        "thing = Thing()\n"
+        "things = {Thing(): 1}\n"
+        "done = True\n"
+    )
+    report = trace_program(code)
+    assert report.output == "" and report.stopped == "finished"
+    shown = {k: v for step in report.steps for k, v in step.changed.items()}
+    assert shown["thing"] == "<Thing object>"
+
+
+def test_a_class_body_in_a_hostile_namespace_runs_no_student_code() -> None:
+    code = (
+        "class Spy(dict):\n"
+        "    def items(self):\n"
+        "        print('ITEMS RAN')\n"
+        "        return dict.items(self)\n"
+        "    def keys(self):\n"
+        "        print('KEYS RAN')\n"
+        "        return dict.keys(self)\n"
+        "class Meta(type):\n"
+        "    @classmethod\n"
+        "    def __prepare__(mcs, name, bases):\n"
+        "        return Spy()\n"
+        "class Body(metaclass=Meta):\n"
+        "    a = 1\n"
+        "    b = 2\n"
+        "done = True\n"
+    )
+    report = trace_program(code)
+    assert report.stopped == "finished" and report.output == ""
