@@ -68,6 +68,14 @@ def test_only_a_query_without_fields_of_its_own_is_split() -> None:
     assert with_pasted_code(plain) is plain
 
 
+def test_words_that_merely_start_like_code_stay_the_question() -> None:
+    question = StudentQuery(text="print(x) gives the wrong output")
+    assert split_pasted_code(question.text).code == question.text  # the shared rule alone says code
+    assert with_pasted_code(question) is question
+    whole = with_pasted_code(StudentQuery(text="numbers = [1, 2, 3]\nprint(numbers[3])"))
+    assert (whole.text, whole.code) == ("", "numbers = [1, 2, 3]\nprint(numbers[3])")
+
+
 def test_a_split_never_breaks_the_contracts_limits() -> None:
     query = StudentQuery(text="a" * (MAX_TEXT - 20) + "\nx = 1")
     moved = with_pasted_code(query)

@@ -133,6 +133,10 @@ def with_pasted_code(query: StudentQuery) -> StudentQuery:
     split = split_pasted_code(query.text)
     if split.code is None and split.traceback is None:
         return query
+    if not split.text and split.traceback is None and not _compiles(split.code or ""):
+        # All of it "looks like code" but is not ("print(x) gives the wrong output"): one line
+        # of words that starts like code is still the student's question.
+        return query
     if (
         len(split.text) > MAX_TEXT
         or len(split.code or "") > MAX_CODE
@@ -140,3 +144,11 @@ def with_pasted_code(query: StudentQuery) -> StudentQuery:
     ):
         return query
     return query.model_copy(update={"text": split.text, "code": split.code, "traceback": split.traceback})
+
+
+def _compiles(source: str) -> bool:
+    try:
+        compile(source, "<pasted>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
