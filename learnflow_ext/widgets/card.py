@@ -34,6 +34,20 @@ CARD_METADATA = {"learnflow": {"card": True}}
 STREAM_UPDATES_PER_SECOND = 10
 
 
+def js_length(text: str) -> int:
+    """`text.length` in the browser (UTF-16 code units): the offsets the labextension checks
+    its appended text against. Counted in code points, one emoji or 𝑥 in a reply would
+    desync them and freeze the card's text for the rest of the answer."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def as_parsed_text(text: str) -> str:
+    """`text` escaped so the browser's HTML parser shows exactly its characters: CR (which
+    the parser turns into LF) and NUL (which it drops) are character references, so the
+    text shown is as long as the offsets say."""
+    return escape(text).replace("\r", "&#13;").replace("\x00", "&#0;")
+
+
 class FeedbackCard(widgets.VBox):
     # Without a kernel frontend (terminal IPython) an update would print the card again:
     # there the card prints once more, when finished, instead.
@@ -199,7 +213,7 @@ class FeedbackCard(widgets.VBox):
             self._stream.value = self._stream_html(text)
             self.refresh()
             return
-        if self.actions.stream_text(self.display_id, new, offset):
+        if self.actions.stream_text(self.display_id, new, js_length(text[:offset])):
             return  # the labextension appends it
         self._stream.value = self._stream_html(text)
 
@@ -207,7 +221,7 @@ class FeedbackCard(widgets.VBox):
         # The labextension finds the card's text by this attribute to append to it.
         return (
             f'<pre data-learnflow-stream="{self.display_id}" '
-            f'style="white-space:pre-wrap;margin:0">{escape(text)}</pre>'
+            f'style="white-space:pre-wrap;margin:0">{as_parsed_text(text)}</pre>'
         )
 
     def _end_stream(self) -> None:
@@ -215,7 +229,9 @@ class FeedbackCard(widgets.VBox):
             self._stream_timer.cancel()
             self._stream_timer = None
         if self._stream_at is not None:
-            self.actions.stream_text(self.display_id, "", self._stream_shown, end=True)
+            self.actions.stream_text(
+                self.display_id, "", js_length(self.view.streamed[: self._stream_shown]), end=True
+            )
         if self._stream.value:
             self._stream.value = ""
 
