@@ -23,13 +23,20 @@ from learnflow_agents.tutors.debug.situation import Situation
 
 # Questions about an unexpected None belong to unexpected_none (it found nothing if we are here).
 _ABOUT_NONE = re.compile(r"\bnone\b", re.IGNORECASE)
+# Counting words specific enough to point at a loop's bounds ("the last one is missing", not
+# "I'm missing something").
 _COUNT_WORDS = re.compile(
-    r"one (?:too )?(?:few|less|short|many|more|extra)|too (?:few|many)|off.by.one|\blast\b"
-    r"|\bmiss(?:es|ing)?\b|\bskip|doesn'?t (?:include|reach|get to|print the)|never (?:reaches|gets to)"
-    r"|stops? (?:early|before|one)"
-    r"|\bextra\b|\b(?:4|four) instead of (?:5|five)|\bonly (?:goes|prints|counts)",
+    r"one (?:too )?(?:few|less|short|many|more|extra)|too (?:few|many)|off.by.one"
+    r"|(?:miss(?:es|ing)?|skip(?:s|ping|ped)?|without|not|never|doesn'?t (?:print|show|include)) (?:the )?"
+    r"(?:last|first|final)\b"
+    r"|\b(?:last|first|final) (?:one|number|item|element|value|line|row|step|index)s?\b.{0,40}"
+    r"\b(?:missing|skipped|not|never|isn'?t|doesn'?t)"
+    r"|doesn'?t (?:include|reach|get to)|never (?:reaches|gets to)|stops? (?:early|before|one|too soon)"
+    r"|\b(?:\d+|four|nine) instead of (?:\d+|five|ten)\b|\bonly (?:goes|prints|counts) (?:up )?to\b",
     re.IGNORECASE,
 )
+# Accumulators: `total = n` in a loop is a slip when a running total was meant.
+_ACCUMULATE_WORDS = re.compile(r"\b(?:total|sum|add|adds|added|count|counts|accumulat\w*|running)\b", re.I)
 _FRACTION_WORDS = re.compile(
     r"decimal|fraction|average|\bmean\b|\.5\b|float|round|percent|divi(?:de|sion)|exact|precise|\b0\b|zero"
     r"|\bodd\b|\beven\b|\bhalf\b|remainder",
@@ -128,6 +135,8 @@ def _stuck_while(tree: ast.Module, source: str, question: str, report: TraceRepo
             continue
         if any(isinstance(n, ast.Call) for n in ast.walk(loop.test)):
             continue  # a call in the condition can change its answer on its own
+        if report is not None and report.stopped == "finished":
+            continue  # it did end: something (a function, a global) changed the condition
         listed = ", ".join(code(n) for n in sorted(names))
         return Cause(
             "loop-variable-not-updated",
@@ -173,6 +182,10 @@ def _accumulate(tree: ast.Module, source: str, question: str, report: TraceRepor
                 continue
             initial = _initial_value(tree, name, loop.lineno)
             if initial is None or not (targets & _names(stmt.value) or isinstance(loop, ast.While)):
+                continue
+            # `last = line` keeps the last value on purpose; a zero or empty start, or a question
+            # about totals, says a running total was meant.
+            if initial not in ("0", "0.0", "''", '""') and not _ACCUMULATE_WORDS.search(question):
                 continue
             value = segment(source, stmt.value)
             return Cause(
