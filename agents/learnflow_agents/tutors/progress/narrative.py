@@ -37,6 +37,10 @@ _given: ContextVar[tuple[UUID, str] | None] = ContextVar("progress_evidence_give
 # a Markdown list marker at the start of a line.
 _NUMBER = re.compile(r"(?<![\w.\-])\d+(?:\.\d+)?(?![\w\-])")
 _LIST_MARKER = re.compile(r"^\s*\d+[.)]\s", re.MULTILINE)
+# A score as written in prose: 15/15, 3 out of 4. Each of its numbers may be among the
+# figures (a test named "multiples of 15"), so the pair itself must be: a narrative talked
+# into "final grade 15/15" by the student's question is not shown.
+_RATIO = re.compile(r"(?<![\w.\-])(\d+(?:\.\d+)?)\s*(?:/|out of)\s*(\d+(?:\.\d+)?)(?![\w\-])", re.IGNORECASE)
 
 
 def remember(request: AgentRequest, computed: AgentReply) -> None:
@@ -96,11 +100,23 @@ def numbers(text: str) -> set[float]:
     return {float(n) for n in _NUMBER.findall(_LIST_MARKER.sub("", text))}
 
 
+def ratios(text: str) -> set[tuple[float, float]]:
+    return {(float(a), float(b)) for a, b in _RATIO.findall(text)}
+
+
+def _prose(out: ProgressOut) -> str:
+    parts = [out.summary, out.explanation, *out.strengths, *out.growth_areas, *out.recommendations]
+    return "\n".join([*parts, out.encouragement])
+
+
 def invented(out: ProgressOut, given: str) -> set[float]:
     """Numbers in the model's prose that are not among the figures it was given."""
-    parts = [out.summary, out.explanation, *out.strengths, *out.growth_areas, *out.recommendations]
-    prose = "\n".join([*parts, out.encouragement])
-    return numbers(prose) - numbers(given)
+    return numbers(_prose(out)) - numbers(given)
+
+
+def invented_scores(out: ProgressOut, given: str) -> set[tuple[float, float]]:
+    """Scores ("15/15", "3 out of 4") in the model's prose that the figures do not state."""
+    return ratios(_prose(out)) - ratios(given)
 
 
 async def progress_reply(
@@ -115,10 +131,15 @@ async def progress_reply(
 
     computed = await offline_report(request, ctx)
     given = _given.get()
-    extra = invented(out, given[1] if given and given[0] == request.query.query_id else figures(computed))
+    evidence = given[1] if given and given[0] == request.query.query_id else figures(computed)
+    extra = invented(out, evidence)
     if extra:
         shown = ", ".join(f"{n:g}" for n in sorted(extra))
         raise Fallback("ungrounded", f"the narrative quoted figures it was not given: {shown}")
+    scores = invented_scores(out, evidence)
+    if scores:
+        shown = ", ".join(f"{a:g}/{b:g}" for a, b in sorted(scores))
+        raise Fallback("ungrounded", f"the narrative stated scores it was not given: {shown}")
     steps = ["## Next steps", "\n".join(f"- {line}" for line in out.recommendations)]
     explanation = "\n\n".join([out.explanation.strip(), *steps, out.encouragement.strip()])
     reply = computed.model_copy(
