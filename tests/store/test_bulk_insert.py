@@ -132,3 +132,21 @@ def test_a_constraint_failure_is_sqlalchemys_integrity_error(store: Store, path:
     orphan = answer(StudentQuery(text="never submitted"), "m9")
     with pytest.raises(sa.exc.IntegrityError):
         store.apply_effects([orphan])
+
+
+def test_a_write_marks_published_rows_sent_in_its_own_transaction(store: Store, path: bool) -> None:
+    [first] = store.submit_queries([submission("alice", "one", events=2)])
+    assert first is not None
+    ids = [row.id for row in first]
+    # A failed write marks nothing: its transaction is rolled back, the ids go back to the marker.
+    orphan = answer(StudentQuery(text="never submitted"), "m0")
+    with pytest.raises(sa.exc.IntegrityError):
+        store.apply_effects([orphan], sent=ids)
+    assert store.claim_outbox(lease_seconds=0) == []  # still leased, and still unsent:
+    with store._engine.connect() as conn:
+        unsent = conn.execute(sa.select(sa.func.count()).where(outbox.c.sent_at.is_(None))).scalar_one()
+    assert unsent == 2
+    [second] = store.submit_queries([submission("bob", "two")], sent=ids)
+    assert second is not None
+    assert store.mark_sent(ids) == 0  # the submission's transaction marked them
+    assert store.mark_sent([second[0].id]) == 1

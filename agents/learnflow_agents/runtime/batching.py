@@ -17,6 +17,8 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
+from learnflow_agents import hot_path
+
 log = logging.getLogger("learnflow.outbox")
 
 T = TypeVar("T")
@@ -118,13 +120,32 @@ class SentMarker:
 
     Fire and forget: if the process dies before a flush, those rows are published
     again after their lease expires, which at-least-once consumers already tolerate.
+
+    A busy process writes anyway (submissions, effects): such a write `take`s the ids
+    waiting here and marks them in its own transaction, so marking costs no transaction
+    of its own. The marker's own flush waits `linger` seconds for that to happen, and
+    marks what is left (an idle process, the last rows before a pause).
     """
 
-    def __init__(self, mark: Callable[[list[int]], Awaitable[object]]) -> None:
+    def __init__(self, mark: Callable[[list[int]], Awaitable[object]], linger: float = 0.05) -> None:
         self._mark = mark
+        self._linger = linger
         self._ids: list[int] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+
+    def give_back(self, ids: Sequence[int]) -> None:
+        """Ids a write took and could not mark (its transaction failed)."""
+        if ids:
+            self.add(ids)
+
+    def take(self) -> list[int]:
+        """The ids waiting to be marked, for a write about to start: it marks them in its
+        transaction, or hands them back with `add` if that transaction fails."""
+        if hot_path.legacy:
+            return []
+        ids, self._ids = self._ids, []
+        return ids
 
     def add(self, ids: Sequence[int]) -> None:
         if self._task is None or self._task.done():
@@ -148,6 +169,8 @@ class SentMarker:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            if self._linger and not hot_path.legacy:
+                await asyncio.sleep(self._linger)  # a write may take them meanwhile
             try:
                 await self.flush()
             except Exception as err:

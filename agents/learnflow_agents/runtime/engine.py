@@ -236,9 +236,15 @@ class Engine:
         # the rows are durable and the relay delivers them when the broker is back.
         lease = 0.0 if relay.failures else 30.0
         results: list[object] = [None] * len(batch)
+        assert self.marker is not None
+        # Rows published meanwhile are marked sent in this transaction (no one of their own).
+        sent = self.marker.take()
         try:
-            inserted = await asyncio.to_thread(charged("outbox", store.submit_queries), batch, lease)
+            inserted = await asyncio.to_thread(
+                charged("outbox", store.submit_queries), batch, lease, sent=sent
+            )
         except InvalidDataError:
+            self.marker.give_back(sent)
             # Find the culprit(s) one by one so the other students' queries still go in.
             inserted = []
             for i, item in enumerate(batch):
@@ -247,6 +253,9 @@ class Engine:
                 except InvalidDataError as err:
                     inserted.append(None)
                     results[i] = err
+        except BaseException:
+            self.marker.give_back(sent)  # not marked: the marker's own flush does it
+            raise
         rows = [row for written in inserted if written for row in written]
         with stage("publish"):
             published = not relay.failures and await publish_rows(bus, store, rows, self.marker)

@@ -574,7 +574,14 @@ class AgentRunner:
         )
 
     async def _write_effects(self, batch: list[Effects]) -> list[list[OutboxRow] | None]:
-        return await asyncio.to_thread(charged("effects", self.store.apply_effects), batch)
+        # Rows published meanwhile are marked sent in this transaction (no one of their own).
+        sent = self.marker.take() if self.marker is not None else []
+        try:
+            return await asyncio.to_thread(charged("effects", self.store.apply_effects), batch, sent=sent)
+        except BaseException:
+            if self.marker is not None:
+                self.marker.give_back(sent)
+            raise
 
     async def _store_stage(
         self, effects: Effects, envelope: Envelope[Any] | None, max_attempts: int | None = None

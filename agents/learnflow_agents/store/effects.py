@@ -14,7 +14,7 @@ from learnflow_agents.store import bulk
 from learnflow_agents.store.base import StoreBase, utc_now
 from learnflow_agents.store.columns import UTCDateTime
 from learnflow_agents.store.errors import InvalidDataError
-from learnflow_agents.store.outbox import insert_events
+from learnflow_agents.store.outbox import insert_events, mark_sent_in
 from learnflow_agents.store.records import Effects, OutboxEvent, OutboxRow
 from learnflow_agents.store.rows import check_event, check_row, reply_row
 from learnflow_agents.store.schema import (
@@ -140,20 +140,22 @@ class _Prepared:
 
 class EffectsMixin(StoreBase):
     def apply_effects(
-        self, batch: Sequence[Effects], lease_seconds: float = 30
+        self, batch: Sequence[Effects], lease_seconds: float = 30, sent: Sequence[int] = ()
     ) -> list[list[OutboxRow] | None]:
         """Apply every item's effects in ONE transaction; returns per item the stored (leased)
         outbox rows to publish, or None for a duplicate, of which nothing is written.
 
         An item is a duplicate when its (consumer_group, message_id) was processed before
         (or earlier in this batch), or when its reply's (query_id, agent) is already stored:
-        a query never gets two replies from one agent, nor their events twice.
+        a query never gets two replies from one agent, nor their events twice. `sent`:
+        outbox ids published meanwhile, marked sent in the same transaction.
         """
         if not batch:
             return []
         now = utc_now()
         prepared = [_Prepared(item, i, now) for i, item in enumerate(batch)]
         with self._write() as conn:
+            mark_sent_in(conn, sent, now)
             live = self._claim_messages(conn, prepared)
             live = self._insert_replies(conn, prepared, live)
             self._update_queries(conn, [prepared[i] for i in live], now)

@@ -21,6 +21,7 @@ def drive_topics() -> tuple[str, ...]:
     re-sends. Read when needed: installed tutors add their request topics at run time."""
     return tuple(sorted({str(Topic.STUDENT_QUERIES), *(str(t) for t in AGENT_REQUEST_TOPIC.values())}))
 
+
 OPEN_STATUSES = ("pending", "routed")
 
 MAX_ERROR = 4_000
@@ -89,6 +90,23 @@ _MARK_SENT_ANY = (
 )
 
 
+def mark_sent_in(conn: Connection, ids: Sequence[int], now: datetime) -> int:
+    """`mark_sent` inside a transaction the caller writes in anyway."""
+    if not ids:
+        return 0
+    if conn.dialect.name == "postgresql" and not hot_path.legacy:
+        # One statement text whatever the number of ids (an IN list is a new one each time).
+        return int(conn.execute(_MARK_SENT_ANY, {"ids": sorted(set(ids)), "now": now}).rowcount)
+    count = 0
+    for part in chunks(sorted(set(ids))):
+        count += conn.execute(
+            sa.update(outbox)
+            .where(outbox.c.id.in_(part), outbox.c.sent_at.is_(None))
+            .values(sent_at=now, lease_until=None)
+        ).rowcount
+    return count
+
+
 class OutboxMixin(StoreBase):
     def claim_outbox(
         self, limit: int = 500, lease_seconds: float = 30, prefix: str | None = None
@@ -125,20 +143,8 @@ class OutboxMixin(StoreBase):
 
     def mark_sent(self, ids: Sequence[int]) -> int:
         """Mark rows published; returns how many were still unsent."""
-        now = utc_now()
-        count = 0
-        if self.dialect == "postgresql" and not hot_path.legacy:
-            # One statement text whatever the number of ids (an IN list is a new one each time).
-            with self._write() as conn:
-                return conn.execute(_MARK_SENT_ANY, {"ids": sorted(set(ids)), "now": now}).rowcount
         with self._write() as conn:
-            for part in chunks(sorted(set(ids))):
-                count += conn.execute(
-                    sa.update(outbox)
-                    .where(outbox.c.id.in_(part), outbox.c.sent_at.is_(None))
-                    .values(sent_at=now, lease_until=None)
-                ).rowcount
-        return count
+            return mark_sent_in(conn, ids, utc_now())
 
     def release_outbox(self, ids: Sequence[int], error: str, retry_after_seconds: float = 0.0) -> int:
         """Give rows back after a failed publish: attempts += 1, error kept.

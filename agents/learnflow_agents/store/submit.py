@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from learnflow_agents.contracts import StudentContext, StudentQuery
 from learnflow_agents.store import bulk
 from learnflow_agents.store.base import StoreBase, utc_now
-from learnflow_agents.store.outbox import insert_events
+from learnflow_agents.store.outbox import insert_events, mark_sent_in
 from learnflow_agents.store.records import OutboxEvent, OutboxRow, Submission
 from learnflow_agents.store.rows import check_event, check_row, query_row
 from learnflow_agents.store.schema import queries, students
@@ -36,11 +36,16 @@ class SubmitMixin(StoreBase):
         return self.submit_queries([item], lease_seconds)[0]
 
     def submit_queries(
-        self, batch: Sequence[Submission | SubmissionTuple], lease_seconds: float = 30
+        self,
+        batch: Sequence[Submission | SubmissionTuple],
+        lease_seconds: float = 30,
+        sent: Sequence[int] = (),
     ) -> list[list[OutboxRow] | None]:
         """`submit_query` for many queries in one transaction, with bulk inserts.
 
         Items are Submissions or plain (student_id, trace_id, query, context, events) tuples.
+        `sent`: outbox ids published meanwhile, marked sent in the same transaction
+        (see `mark_sent`; the caller's marking costs no transaction of its own).
         """
         if not batch:
             return []
@@ -60,6 +65,7 @@ class SubmitMixin(StoreBase):
             check_row(students, row)
 
         with self._write() as conn:
+            mark_sent_in(conn, sent, now)
             # The query goes in first: whether it is new decides whether anything else is
             # written (the student FK is deferred to commit for this).
             ordered = sorted(rows, key=lambda r: str(r["query_id"]))
