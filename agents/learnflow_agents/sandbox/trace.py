@@ -6,10 +6,12 @@ The tracer is part of the program handed to the jail (`sys.settrace`, stdlib onl
 runs with the student's code, under the same limits, and never on the trusted side.
 
 Trust: the child reports the trace itself, so student code can send a report of its own
-(it can reach the channel). That only changes the reply to *its own* question: the report
-carries no identities and no ids, and the parent decodes it strictly (`TraceReport`: exact
-types, every string and list capped, unknown fields refused), so a forged or oversized
-report is "could not trace", never data about anyone else. Values are shown by the
+(it reaches the channel by walking frames, no import needed). That only changes the reply to
+*its own* question: the report carries no identities and no ids (the reply's come from the
+trusted side), and the parent decodes it strictly (`TraceReport`: exact types, every string
+and list capped, unknown fields refused), so a malformed or oversized report is "could not
+trace", and a well-formed forgery is a lie told to the forger alone
+(tests/tutors/test_debug_trace_forgery.py). Values are shown by the
 tracer's own bounded formatter for built-in types only: it never calls a student's
 `__repr__`, so showing a variable runs no student code.
 
