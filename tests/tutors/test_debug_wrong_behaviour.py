@@ -211,7 +211,7 @@ def test_switching_the_tracer_and_the_alarm_off_is_still_stopped() -> None:
         "    pass\n"
     )
     # The wall clock or the CPU limit ends it, whichever comes first on a busy machine.
-    with pytest.raises(TraceUnavailableError, match="still running|resource limit"):
+    with pytest.raises(TraceUnavailableError, match=r"still running|resource limit"):
         trace_program(code, seconds=0.5)
 
 
