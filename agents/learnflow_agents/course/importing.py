@@ -44,7 +44,7 @@ from typing import Any
 
 from learnflow_agents.contracts.curriculum import CurriculumTopic, Difficulty, infer_topic
 from learnflow_agents.course import nbgrader_autotest as autotest
-from learnflow_agents.course.common import CourseToolError
+from learnflow_agents.course.common import CourseToolError, child_environment
 from learnflow_agents.tutors.exercise.notebooks import code_cell, markdown_cell, new_notebook, write_notebook
 
 FORMATS = ("nbgrader", "otter")
@@ -660,6 +660,7 @@ def _expected_values(
         done = subprocess.run(
             [sys.executable, "-c", _EXPECTED_RUNNER],
             cwd=cwd,
+            env=child_environment(),
             input=json.dumps({"program": program, "tests": tests}),
             capture_output=True,
             text=True,

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from learnflow_agents.course.common import CourseToolError
+from learnflow_agents.course.common import CourseToolError, child_environment
 
 DELIMITER = "AUTOTEST"
 
@@ -254,6 +254,7 @@ def expand(
         done = subprocess.run(
             [sys.executable, "-c", _RUNNER],
             cwd=cwd,
+            env=child_environment(),
             input=json.dumps(payload),
             capture_output=True,
             text=True,
