@@ -17,8 +17,8 @@ from learnflow_agents.store import Store
 
 from tests.fixtures.fake_anthropic import FakeMessagesAPI, Scripted, tool_reply
 from tests.llm.fake_openai import FakeChatCompletionsAPI
-from tests.llm.support import debug_payload, settings_for
-from tests.llm.test_budgets_store import ask
+from tests.llm.support import ManualClock, debug_payload, make_ctx, settings_for, triage_payload
+from tests.llm.test_budgets_store import ask, question
 
 HOSTILE_COUNTS = [
     pytest.param((10**20, 5), id="beyond-bigint"),
@@ -176,3 +176,34 @@ async def test_an_openai_compatible_server_reporting_junk_usage_is_charged_by_es
     assert_sane(sqlite_store, "ada", 2)
     mine, _ = sqlite_store.llm_usage_for_budget(today(), "ada", "py101")
     assert 0 <= mine.cache_read_tokens <= mine.input_tokens
+
+
+@pytest.mark.asyncio
+async def test_a_flood_of_questions_cannot_spend_everyones_rate_on_routing(
+    sqlite_store: Store, fake_anthropic: FakeMessagesAPI, make_tutor: Callable[..., LLMTutor]
+) -> None:
+    """Routing a student's question counts for the course, not against what the student may
+    ask; a student sending question after question (each answered offline, e.g. a check)
+    must still not use up the global rate that every student's answers share."""
+    from learnflow_agents.tutors.triage import classify
+
+    fake_anthropic.default = tool_reply(triage_payload("debug", 0.9), usage=(1_000, 100))
+    settings = settings_for(fake_anthropic.url, student_requests_per_minute=10, global_requests_per_minute=25)
+    tutor = make_tutor(settings, clock=ManualClock())
+
+    async def route(student: str, i: int) -> bool:
+        request = question(i)
+
+        async def offline() -> object:
+            return classify(request.query)
+
+        decision = await tutor.route(request.query, make_ctx(sqlite_store, student), offline)
+        return decision.router.startswith("llm:")
+
+    flooded = [await route("mallory", i) for i in range(40)]
+    # Her own questions' routing has her rate: the rest is routed offline, at no one's cost.
+    assert sum(flooded) == 10
+    # Within the same minute another student's question is still routed by the model.
+    assert await route("ada", 99)
+    mine, course = sqlite_store.llm_usage_for_budget(today(), "mallory", "py101")
+    assert mine.requests == 0 and course.requests == 11

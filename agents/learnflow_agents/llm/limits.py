@@ -50,23 +50,36 @@ class RateLimiter:
         self._clock = clock
         self._global = SlidingWindow(global_limit, window_seconds, clock)
         self._students: dict[str, SlidingWindow] = {}
+        # Routing a student's questions, apart from what they asked: at the same rate, so a
+        # flood of questions cannot spend the global rate (everyone's answers) on routing.
+        self._routing: dict[str, SlidingWindow] = {}
+
+    def _window_of(self, windows: dict[str, SlidingWindow], student_id: str) -> SlidingWindow:
+        window = windows.get(student_id)
+        if window is None:
+            if len(windows) > 10_000:
+                # Forget idle students so a long-running agent's memory stays bounded.
+                for idle in [k for k, v in windows.items() if v.idle()]:
+                    del windows[idle]
+            window = windows[student_id] = SlidingWindow(self._per_student, self._window, self._clock)
+        return window
 
     def acquire(self, student_id: str, *, count_student: bool = True) -> str | None:
         """Record a request and return None, or return which limit refused it.
 
         `count_student=False` is for calls the student did not ask for (triage routing
-        their question): they count against the global limit only."""
+        their question): they do not count against what the student may ask, but have a
+        per-student window of their own (beyond it the offline classifier routes)."""
         if not count_student:
+            routing = self._window_of(self._routing, student_id)
+            if not routing.available():
+                return "student routing rate limit"
             if not self._global.available():
                 return "global rate limit"
+            routing.record()
             self._global.record()
             return None
-        student = self._students.get(student_id)
-        if student is None:
-            if len(self._students) > 10_000:
-                # Forget idle students so a long-running agent's memory stays bounded.
-                self._students = {k: v for k, v in self._students.items() if not v.idle()}
-            student = self._students[student_id] = SlidingWindow(self._per_student, self._window, self._clock)
+        student = self._window_of(self._students, student_id)
         if not student.available():
             return "student rate limit"
         if not self._global.available():
