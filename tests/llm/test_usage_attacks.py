@@ -5,6 +5,7 @@ call from the accounting nor poison the totals every later check reads. The real
 `anthropic` SDK talks to the fake Messages API (tests/fixtures/fake_anthropic.py), the
 store is real SQLite."""
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from learnflow_agents.llm.reported_usage import MAX_CALL_TOKENS
 from learnflow_agents.llm.tutor import LLMTutor
 from learnflow_agents.store import Store
 
-from tests.fixtures.fake_anthropic import FakeMessagesAPI, Scripted, tool_reply
+from tests.fixtures.fake_anthropic import FakeMessagesAPI, Scripted, hang, slow_tool_reply, tool_reply
 from tests.llm.fake_openai import FakeChatCompletionsAPI
 from tests.llm.support import ManualClock, debug_payload, make_ctx, settings_for, triage_payload
 from tests.llm.test_budgets_store import ask, question
@@ -207,3 +208,36 @@ async def test_a_flood_of_questions_cannot_spend_everyones_rate_on_routing(
     assert await route("ada", 99)
     mine, course = sqlite_store.llm_usage_for_budget(today(), "mallory", "py101")
     assert mine.requests == 0 and course.requests == 11
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("stalls", ["silent-past-the-soft-deadline", "streaming-past-the-hard-deadline"])
+async def test_a_call_given_up_at_a_deadline_is_still_charged(
+    sqlite_store: Store, fake_anthropic: FakeMessagesAPI, make_tutor: Callable[..., LLMTutor], stalls: str
+) -> None:
+    """The request reached the provider, which bills what it read: a model that is slow for
+    a question (a maximal prompt, an answer asked to be long) must not answer it for free."""
+    gate = threading.Event()  # never set
+    fake_anthropic.default = (
+        hang(60) if stalls.startswith("silent") else slow_tool_reply(debug_payload(), gate)
+    )
+    settings = settings_for(
+        fake_anthropic.url,
+        answer_seconds=60,
+        soft_deadline_seconds=1,
+        deadline_seconds=2,
+        student_daily_tokens=1,
+    )
+    tutor = make_tutor(settings)
+    try:
+        reply = await ask(tutor, sqlite_store, "ada", 1)
+    finally:
+        gate.set()
+    assert reply.provenance.provider == "offline"
+    assert reply.data["llm_fallback"]["reason"] in ("soft-deadline", "deadline")
+    mine, course = sqlite_store.llm_usage_for_budget(today(), "ada", "py101")
+    assert mine.requests == 1 and mine.input_tokens > 0 and course.requests == 1
+    # It counts: her budget of one token is used up, so the next question is not sent.
+    refused = await ask(tutor, sqlite_store, "ada", 2)
+    assert refused.data["llm_fallback"]["reason"] == "daily-budget"
+    assert fake_anthropic.hits == 1

@@ -31,7 +31,7 @@ from learnflow_agents.llm.mapping import parse_output, to_reply
 from learnflow_agents.llm.pricing import cost_usd, prices_for
 from learnflow_agents.llm.prompting import NoTopicError, Prompt, build_prompt, policy_digest, repair_message
 from learnflow_agents.llm.providers.base import LLMCall, LLMResult, OnDelta, Provider, ProviderError, Turn
-from learnflow_agents.llm.reported_usage import checked_usage
+from learnflow_agents.llm.reported_usage import UNREPORTED, checked_usage
 from learnflow_agents.llm.schemas import input_schema
 from learnflow_agents.llm.stats import LLMStats
 from learnflow_agents.llm.student_context import estimate_tokens
@@ -421,8 +421,16 @@ class LLMTutor:
     async def _complete(self, job: Job, call: LLMCall, on_delta: OnDelta | None) -> LLMResult:
         self.stats.provider_calls += 1
         job.attempts += 1
-        # The provider's own counts are not trusted as they come (llm/reported_usage.py).
-        result = checked_usage(await self.provider.complete(call, on_delta), call)
+        try:
+            # The provider's own counts are not trusted as they come (llm/reported_usage.py).
+            result = checked_usage(await self.provider.complete(call, on_delta), call)
+        except (asyncio.CancelledError, ProviderError) as err:
+            if isinstance(err, asyncio.CancelledError) or err.reason == "timeout":
+                # Given up at a deadline after it was sent: the provider read (and bills) the
+                # prompt, so it is charged by estimate, or slow answers would be free.
+                abandoned = checked_usage(LLMResult(None, "", call.model, tokens_in=UNREPORTED), call)
+                await self._record(job, abandoned, *self._account(job, call, abandoned))
+            raise
         self.breaker.record_success()
         await self._record(job, result, *self._account(job, call, result))
         return result
