@@ -323,7 +323,8 @@ export function splitPastedCode(input: string): { text: string; code: string | n
   let rest = input.replace(/\r\n/g, '\n');
   const code: string[] = [];
   rest = rest.replace(/```[\w-]*\n([\s\S]*?)```/g, (_m, body: string) => {
-    code.push(body.replace(/\s+$/, ''));
+    // trimEnd, not replace(/\s+$/): that regex is quadratic in a run of spaces that does not end the text.
+    code.push(body.trimEnd());
     return '\n';
   });
   let traceback: string | null = null;
@@ -338,7 +339,7 @@ export function splitPastedCode(input: string): { text: string; code: string | n
     if (end < lines.length) {
       end++;
     }
-    traceback = lines.slice(start, end).join('\n').replace(/\s+$/, '');
+    traceback = lines.slice(start, end).join('\n').trimEnd();
     lines.splice(start, end - start);
   }
   // The longest run of code-looking lines (blank lines inside a run are kept). One line alone

@@ -11,12 +11,17 @@ suite's own timeout (pyproject's `timeout`) if the work is quadratic again
 (`python benchmarks/pasted_code_cost.py` prints the cost against ordinary text).
 """
 
+import json
+import subprocess
+
 import pytest
 from learnflow_agents.api.errors import ApiError
 from learnflow_agents.api.student import Caller, read_body
 from learnflow_agents.contracts import StudentQuery
 from learnflow_agents.contracts.query import MAX_TEXT
 from learnflow_agents.tutors.triage.pasted_code import split_pasted_code
+
+from tests.tutors.test_pasted_code import _NODE, LABEXTENSION
 
 MB = 1_000_000
 
@@ -70,3 +75,18 @@ def test_nul_in_a_question_is_a_400_before_any_splitting(text: str) -> None:
     with pytest.raises(ApiError) as refused:
         read_body(StudentQuery, "StudentQuery", {"text": text}, Caller("ada"))
     assert refused.value.status == 400
+
+
+def test_the_labextensions_ask_box_splits_the_same_shapes_in_linear_work() -> None:
+    """The ask box runs the same rule in the student's browser (`splitPastedCode`); node runs
+    the real TypeScript on the 1 MB shapes, and its answers match this side's."""
+    shapes = [HOSTILE["spaces-inside-a-fence"], HOSTILE["spaces-inside-a-traceback"]]
+    done = subprocess.run(
+        ["node", "-e", _NODE, str(LABEXTENSION)],
+        input=json.dumps(shapes),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert json.loads(done.stdout) == [split_pasted_code(s).__dict__ for s in shapes]
