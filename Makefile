@@ -79,7 +79,8 @@ test: install services build/chp/node_modules/.bin/configurable-http-proxy
 	$(MAKE) --no-print-directory notebooks
 	$(MAKE) --no-print-directory frontend-test e2e
 	$(MAKE) --no-print-directory evals
-	$(BIN)/python benchmarks/pipeline.py --quick
+	$(BIN)/python benchmarks/pipeline.py --quick --profile --compare
+	$(BIN)/python benchmarks/cell_to_card.py --cases 10
 	$(BIN)/python benchmarks/sandbox_fairness.py --repeat 5
 
 ## Day-to-day: the tests that start no servers, kernels, brokers or browsers (PostgreSQL still runs).

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from learnflow_agents import hot_path
 from learnflow_agents.contracts import AgentReply, Provenance, StudentContext, StudentQuery
 from learnflow_agents.store import Effects, InvalidDataError, OutboxEvent, Store, Submission
-from learnflow_agents.store.schema import outbox, processed_messages, queries
+from learnflow_agents.store.schema import outbox, processed_messages, queries, students
 
 
 @pytest.fixture(params=[False, True], ids=["current", "legacy"])
@@ -28,7 +28,7 @@ def submission(student: str, text: str, events: int = 1, query: StudentQuery | N
         student,
         "trace",
         query,
-        StudentContext(level="beginner") if student == "bob" else None,
+        StudentContext(skill_level="beginner") if student == "bob" else None,
         [OutboxEvent("student-queries", student, f"{text} #{n}".encode()) for n in range(events)],
     )
 
@@ -150,3 +150,18 @@ def test_a_write_marks_published_rows_sent_in_its_own_transaction(store: Store, 
     assert second is not None
     assert store.mark_sent(ids) == 0  # the submission's transaction marked them
     assert store.mark_sent([second[0].id]) == 1
+
+
+def test_a_students_context_is_replaced_and_its_course_kept(store: Store, path: bool) -> None:
+    first = StudentQuery(text="one", course_id="py101")
+    store.submit_queries([Submission("dana", "t", first, StudentContext(skill_level="beginner"), [])])
+    second = StudentQuery(text="two")  # no course named this time
+    store.submit_queries([Submission("dana", "t", second, StudentContext(skill_level="advanced"), [])])
+    context = store.get_student_context("dana")
+    assert context is not None and context.skill_level == "advanced"
+    third = StudentQuery(text="three", course_id="py102")
+    store.submit_queries([Submission("erin", "t", third, None, [])])  # a new student, kept as is
+    store.submit_queries([Submission("erin", "t", StudentQuery(text="four"), None, [])])
+    with store._engine.connect() as conn:
+        courses = dict(conn.execute(sa.select(students.c.id, students.c.course_id)).all())
+    assert courses == {"dana": "py101", "erin": "py102"}

@@ -42,15 +42,15 @@ def _json_columns(table: sa.Table) -> frozenset[str]:
 def _statement(
     table: sa.Table,
     columns: tuple[str, ...],
-    skip_conflicts: bool,
+    conflict: str,
     returning: tuple[str, ...],
     mark: str = "%s",
 ) -> str:
     names = ", ".join(f'"{name}"' for name in columns)
     params = ", ".join([mark] * len(columns))
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({params})'
-    if skip_conflicts:
-        sql += " ON CONFLICT DO NOTHING"
+    if conflict:
+        sql += " " + conflict
     if returning:
         sql += " RETURNING " + ", ".join(f'"{name}"' for name in returning)
     return sql
@@ -63,8 +63,12 @@ def insert_returning(
     returning: Sequence[str] = (),
     *,
     skip_conflicts: bool = False,
+    upsert: str = "",
 ) -> list[tuple[Any, ...] | None]:
     """Insert `rows` (all with the same keys) in order, in `conn`'s transaction.
+
+    `skip_conflicts` adds ON CONFLICT DO NOTHING; `upsert` is an ON CONFLICT ... DO UPDATE
+    clause instead (SQL both backends read alike).
 
     Returns, per row, its `returning` columns, or None for a row skipped as a conflict.
     Database errors come as SQLAlchemy's (IntegrityError, OperationalError, ...), as
@@ -72,8 +76,9 @@ def insert_returning(
     """
     if not rows:
         return []
+    conflict = "ON CONFLICT DO NOTHING" if skip_conflicts else upsert
     if conn.dialect.name == "sqlite":
-        return _sqlite_insert(conn, table, rows, tuple(returning), skip_conflicts)
+        return _sqlite_insert(conn, table, rows, tuple(returning), conflict)
     columns = tuple(rows[0])
     json = _json_columns(table)
     wrap = [name in json for name in columns]
@@ -84,7 +89,7 @@ def insert_returning(
         )
         for row in rows
     ]
-    sql = _statement(table, columns, skip_conflicts, tuple(returning))
+    sql = _statement(table, columns, conflict, tuple(returning))
     raw = conn.connection.driver_connection
     assert isinstance(raw, psycopg.Connection)
     try:
@@ -121,11 +126,11 @@ def _sqlite_insert(
     table: sa.Table,
     rows: Sequence[dict[str, Any]],
     returning: tuple[str, ...],
-    skip_conflicts: bool,
+    conflict: str,
 ) -> list[tuple[Any, ...] | None]:
     columns = tuple(rows[0])
     binds, outs = _processors(table, columns, returning, conn.dialect)
-    sql = _statement(table, columns, skip_conflicts, returning, "?")
+    sql = _statement(table, columns, conflict, returning, "?")
     raw = conn.connection.driver_connection
     assert isinstance(raw, sqlite3.Connection)
     results: list[tuple[Any, ...] | None] = []
@@ -151,3 +156,37 @@ def _sqlite_insert(
     finally:
         cur.close()
     return results
+
+
+def execute_many(
+    conn: Connection, table: sa.Table, sql: str, names: tuple[str, ...], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Run `sql` once per row of values, in `conn`'s transaction: placeholders are written
+    `?`, one per value, and each value is converted as `table`'s column of the same place
+    in `names` (SQLite: by the column's SQLAlchemy processor; PostgreSQL: by psycopg,
+    in pipeline mode)."""
+    if not rows:
+        return
+    raw = conn.connection.driver_connection
+    try:
+        if conn.dialect.name == "sqlite":
+            assert isinstance(raw, sqlite3.Connection)
+            binds, _ = _processors(table, names, (), conn.dialect)
+            converted = [
+                [value if bind is None else bind(value) for value, bind in zip(row, binds, strict=True)]
+                for row in rows
+            ]
+            raw.executemany(sql, converted)
+            return
+        assert isinstance(raw, psycopg.Connection)
+        json = _json_columns(table)
+        wrap = [name in json for name in names]
+        params = [
+            tuple(Jsonb(v) if is_json and v is not None else v for v, is_json in zip(row, wrap, strict=True))
+            for row in rows
+        ]
+        with raw.cursor() as cur:
+            cur.executemany(sql.replace("?", "%s"), params)
+    except (sqlite3.Error, psycopg.Error) as err:
+        base = sqlite3.Error if isinstance(err, sqlite3.Error) else psycopg.Error
+        raise sa_exc.DBAPIError.instance(sql, None, err, base, dialect=conn.dialect) from err

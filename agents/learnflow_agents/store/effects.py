@@ -40,6 +40,18 @@ def _status_in(statuses: tuple[str, ...]) -> sa.ColumnElement[bool]:
     return sa.or_(*(queries.c.status == sa.literal_column(f"'{s}'") for s in statuses))
 
 
+def _status_sql(statuses: tuple[str, ...]) -> str:
+    return "(" + " OR ".join(f"\"status\" = '{s}'" for s in statuses) + ")"
+
+
+# The status updates below as SQL both backends read alike (store/bulk.py), for the hot path.
+_SET_STATUS = 'UPDATE "queries" SET "status" = ? WHERE "query_id" = ? AND {allowed}'
+_ANSWERED = (
+    'UPDATE "queries" SET "status" = ?, "answered_at" = COALESCE("answered_at", ?) '
+    'WHERE "query_id" = ? AND ' + _status_sql(STATUS_FROM["answered"])
+)
+
+
 def struggle_key(student_id: str, alert: StruggleAlert, now: datetime) -> str:
     """Default dedupe key: one alert per student, topic and level per UTC day."""
     key = f"{student_id}|{alert.topic}|{alert.struggle_level.value}|{now.date().isoformat()}"
@@ -254,6 +266,18 @@ class EffectsMixin(StoreBase):
             if status is None or p.query_id is None:
                 continue
             by_status.setdefault(status, []).append({"qid": p.query_id})
+        if bulk.applies(conn):
+            for status, rows in by_status.items():
+                ordered = [r["qid"] for r in sorted(rows, key=lambda r: str(r["qid"]))]
+                if status == "answered":
+                    names: tuple[str, ...] = ("status", "answered_at", "query_id")
+                    params: list[tuple[Any, ...]] = [(status, now, qid) for qid in ordered]
+                    bulk.execute_many(conn, queries, _ANSWERED, names, params)
+                else:
+                    sql = _SET_STATUS.format(allowed=_status_sql(STATUS_FROM[status]))
+                    params = [(status, qid) for qid in ordered]
+                    bulk.execute_many(conn, queries, sql, ("status", "query_id"), params)
+            return
         for status, rows in by_status.items():
             values: dict[str, Any] = {"status": status}
             if status == "answered":

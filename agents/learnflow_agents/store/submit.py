@@ -17,6 +17,14 @@ from learnflow_agents.store.schema import queries, students
 SubmissionTuple = tuple[str, str, StudentQuery, StudentContext | None, Sequence[OutboxEvent]]
 
 
+# What the SQLAlchemy upsert below says, as SQL both backends read alike (store/bulk.py).
+_STUDENT_UPSERT = (
+    'ON CONFLICT ("id") DO UPDATE SET "context" = excluded."context", '
+    '"course_id" = COALESCE(excluded."course_id", "students"."course_id"), '
+    '"updated_at" = excluded."updated_at"'
+)
+
+
 class SubmitMixin(StoreBase):
     def submit_query(
         self,
@@ -104,7 +112,9 @@ class SubmitMixin(StoreBase):
         rows = sorted(_student_rows(fresh, now), key=lambda r: r["id"])
         replace = [r for r in rows if r["id"] in explicit]
         keep = [r for r in rows if r["id"] not in explicit]
-        if replace:
+        if replace and bulk.applies(conn):
+            bulk.insert_returning(conn, students, replace, upsert=_STUDENT_UPSERT)
+        elif replace:
             stmt = self._insert(students)
             conn.execute(
                 stmt.on_conflict_do_update(
@@ -117,7 +127,9 @@ class SubmitMixin(StoreBase):
                 ),
                 replace,
             )
-        if keep:
+        if keep and bulk.applies(conn):
+            bulk.insert_returning(conn, students, keep, skip_conflicts=True)
+        elif keep:
             conn.execute(self._insert(students).on_conflict_do_nothing(), keep)
 
 
