@@ -15,7 +15,7 @@ import re
 import pytest
 from learnflow_agents.contracts import AgentReply
 from learnflow_agents.contracts.query import StudentQuery
-from learnflow_agents.sandbox.trace import trace_program
+from learnflow_agents.sandbox.trace import TraceUnavailableError, trace_program
 from learnflow_agents.tutors.debug import diagnose
 
 from learnflow_ext.widgets.document import ReplyView
@@ -120,3 +120,29 @@ def test_a_class_body_in_a_hostile_namespace_runs_no_student_code() -> None:
     )
     report = trace_program(code)
     assert report.stopped == "finished" and report.output == ""
+
+
+# The runner's globals are a frame walk away (no import), and with them its `sys` and the
+# channel's file descriptor: a raw frame that is valid JSON syntax but holds an integer of
+# more than 4300 digits made the parent's json.loads raise a plain ValueError, which escaped
+# the sandbox's "junk frame" handling and the tracer's contract.
+GIANT_INTEGER_FRAME = """\
+def peek():
+    yield walker.gi_frame.f_back.f_back.f_globals
+walker = peek()
+runner = next(walker)
+os = runner["sys"].modules["os"]
+body = b'{"steps": ' + b"1" * 5000 + b"}"
+os.write(4, len(body).to_bytes(4, "big") + body)
+total = 0
+for n in [1, 2]:
+    total = n
+print(total)
+"""
+
+
+def test_a_frame_holding_a_giant_integer_is_junk_not_a_crash() -> None:
+    with pytest.raises(TraceUnavailableError):
+        trace_program(GIANT_INTEGER_FRAME)
+    reply = diagnose(StudentQuery(text="the total is wrong", code=GIANT_INTEGER_FRAME))
+    assert reply.data["analysis"] == "wrong-behaviour" and reply.data["traced"] is False

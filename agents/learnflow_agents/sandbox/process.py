@@ -287,7 +287,9 @@ class SandboxProcess:
         body = self._read_exactly(size, timeout)
         try:
             message = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:
+            # ValueError, not only JSONDecodeError: an integer of more than 4300 digits in an
+            # otherwise valid frame raises plain ValueError (int_max_str_digits).
             raise SandboxProtocolError("a frame that is not JSON") from exc
         if not isinstance(message, dict):
             raise SandboxProtocolError("a frame that is not a JSON object")
