@@ -30,6 +30,9 @@ HOSTILE = {
     "value-with-a-link": (
         f'total = 0\nfor i in range(3):\n    total = "**{PROSE}** [log in]({EVIL})"\nprint(total)\n'
     ),
+    "value-with-a-bare-link": (
+        'x = ""\nfor part in ["log in at ", "www.evil.example/login"]:\n    x = x + part\nprint(x)\n'
+    ),
     "value-with-html": 'x = 0\nfor i in range(2):\n    x = "<img src=x onerror=alert(1)>"\nprint(x)\n',
     "error-named-by-type()": (
         f'E = type("[{PROSE}]({EVIL})", (Exception,), {{}})\n'
@@ -64,7 +67,8 @@ def test_a_programs_words_are_never_shown_as_the_tutors_markup(code: str) -> Non
     markdown = view.markdown()
     loose = outside_code(markdown)
     assert "](" not in loose.replace("\\](", "").replace("\\]\\(", ""), loose
-    assert EVIL not in loose, loose
+    # Bare URLs too: the lab's GFM renderer links them without any brackets.
+    assert EVIL not in loose and "www.evil.example" not in loose, loose
 
 
 def test_the_error_is_still_shown_as_text() -> None:

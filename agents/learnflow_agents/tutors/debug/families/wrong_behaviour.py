@@ -466,13 +466,16 @@ def _no_print(tree: ast.Module, source: str, question: str, report: TraceReport 
 
 # What the program printed, its values and its error are the student's program's words: they
 # are shown as text, never as markup, so they cannot pose as the tutor's prose or add links.
-_MARKUP = re.compile(r"([\\`*_\[\]<>|!#~:])")
+_MARKUP = re.compile(r"([\\`*_\[\]<>|~])")
+# What GFM's renderers (the lab's) turn into links without any brackets: `https://…`, `www.…`.
+_BARE_LINK = re.compile(r"(?<=[A-Za-z])(:)(?=//)|(?<=\bwww)(\.)", re.IGNORECASE)
 
 
 def _as_text(text: str) -> str:
-    """Inline text with every markdown metacharacter escaped (links, emphasis, HTML, table
-    cells, autolinked URLs) and on one line."""
-    return _MARKUP.sub(r"\\\1", " ".join(text.split()))
+    """Inline text on one line, with the markdown that would act escaped: links (bracketed
+    or bare), emphasis, HTML, code spans and table cells."""
+    escaped = _MARKUP.sub(r"\\\1", " ".join(text.split()))
+    return _BARE_LINK.sub(lambda m: "\\" + m.group(0), escaped)
 
 
 def _fenced(text: str, language: str = "text") -> str:
