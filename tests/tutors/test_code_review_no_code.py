@@ -43,3 +43,28 @@ async def test_review_without_code_asks_for_it(tmp_path: Path, body: dict) -> No
     offered = [a.args["agent"] for a in reply.actions if a.kind is ActionKind.ASK_AGENT]
     assert offered == ["concepts", "exercise"]
     assert all(a.args["text"] == body["text"] for a in reply.actions)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("magic", ["bash", "html", "sh"])
+async def test_a_cell_in_another_language_is_answered_not_failed(tmp_path: Path, magic: str) -> None:
+    engine = Engine(Settings(bus_url="memory://", db_url=f"sqlite:///{tmp_path / 'review.sqlite3'}"))
+    await engine.start()
+    try:
+        ana = Caller("ana")
+        body = {"text": "review this", "code": f"%%{magic}\necho hi\nls -la\n", "target_agent": "code-review"}
+        accepted = await api.submit_query(engine, ana, body)
+        view = await api.view_query(engine, ana, str(accepted.query_id), wait=api.MAX_WAIT)
+        for _ in range(200):
+            if view.status != "pending":
+                break
+            await asyncio.sleep(0.05)
+            view = await api.view_query(engine, ana, str(accepted.query_id))
+    finally:
+        await engine.stop()
+    assert view.status == "answered"
+    [reply] = view.replies
+    assert (reply.agent, reply.status) == ("code-review", ReplyStatus.PARTIAL)
+    assert reply.data == {"not_python": magic}
+    assert f"%%{magic} cell, not Python" in reply.summary
+    assert [a.args["agent"] for a in reply.actions if a.kind is ActionKind.ASK_AGENT] == ["concepts"]

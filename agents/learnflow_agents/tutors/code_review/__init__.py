@@ -11,8 +11,8 @@ from learnflow_agents.contracts import AgentReply, AgentRequest, Topic
 from learnflow_agents.runtime.declaration import ModelPolicy, TutorSpec
 from learnflow_agents.runtime.handler import HandlerContext
 from learnflow_agents.tutors.code_review.agent import review
-from learnflow_agents.tutors.code_review.cell import code_from_query
-from learnflow_agents.tutors.code_review.no_code import ask_for_code
+from learnflow_agents.tutors.code_review.cell import NotPythonCellError, code_from_query
+from learnflow_agents.tutors.code_review.no_code import ask_for_code, not_python
 from learnflow_agents.tutors.code_review.reply_schema import ReviewOut
 
 
@@ -21,7 +21,10 @@ def answer(request: AgentRequest, ctx: HandlerContext) -> AgentReply:
         code_from_query(request.query)
     except ValueError:
         return ask_for_code(request.query)
-    return review(request.query)
+    try:
+        return review(request.query)
+    except NotPythonCellError as err:
+        return not_python(request.query, err.magic)
 
 
 TUTOR = TutorSpec(

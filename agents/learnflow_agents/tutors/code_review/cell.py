@@ -107,13 +107,19 @@ def _mask_magics(source: str) -> tuple[str, dict[int, str]]:
     return "".join(lines), magic
 
 
+class NotPythonCellError(ValueError):
+    """The cell runs another language (%%bash, %%html, ...): nothing here can review it."""
+
+    def __init__(self, magic: str) -> None:
+        super().__init__(f"this is a %%{magic} cell, not Python: code review covers Python cells")
+        self.magic = magic
+
+
 def prepare_cell(query: StudentQuery) -> Cell:
     original = code_from_query(query)
     cell_magic = _CELL_MAGIC_RE.match(original.lstrip())
     if cell_magic and cell_magic.group(1) not in PYTHON_CELL_MAGICS:
-        raise ValueError(
-            f"this is a %%{cell_magic.group(1)} cell, not Python: code review covers Python cells"
-        )
+        raise NotPythonCellError(cell_magic.group(1))
     try:
         return Cell(original, original, SourceMap(original), parse(original))
     except SyntaxError as first_error:

@@ -1,4 +1,4 @@
-"""A review asked for with no code to review: ask for the code, never fail.
+"""A review asked for with no Python to review: ask for the code, never fail.
 
 Triage sends "can you review my code?" here whether or not code came with it, and a student can
 pick this tutor by name. Failing would leave the student with an error card (and the message on
@@ -32,4 +32,28 @@ def ask_for_code(query: StudentQuery) -> AgentReply:
         ],
         provenance=Provenance(agent=AGENT, provider="offline"),
         data={"needs_code": True},
+    )
+
+
+def not_python(query: StudentQuery, magic: str) -> AgentReply:
+    """A %%bash (or %%html, %%sql, ...) cell: say what the review covers instead of failing."""
+    return AgentReply(
+        query_id=query.query_id,
+        agent=AGENT,
+        status=ReplyStatus.PARTIAL,
+        summary=f"This is a %%{magic} cell, not Python: code review reads Python only.",
+        explanation=(
+            f"The first line, `%%{magic}`, hands the whole cell to another language, so the Python "
+            "checks have nothing to read. Ask for a review of a Python cell, or ask the concepts tutor "
+            f"about `%%{magic}` itself."
+        ),
+        actions=[
+            Action(
+                kind=ActionKind.ASK_AGENT,
+                label="Explain the idea",
+                args={"text": query.text or f"What does %%{magic} do?", "agent": "concepts"},
+            ),
+        ],
+        provenance=Provenance(agent=AGENT, provider="offline"),
+        data={"not_python": magic},
     )
