@@ -22,7 +22,7 @@ from learnflow_agents.contracts.reply import (
     ReplyStatus,
 )
 from learnflow_agents.tutors.debug.code_facts import compile_error
-from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, short
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, message_text, short
 from learnflow_agents.tutors.debug.families import analyse, no_error
 from learnflow_agents.tutors.debug.families.syntax_repair import progress
 from learnflow_agents.tutors.debug.families.syntax_tokens import complete_line, line_compiles
@@ -219,7 +219,7 @@ def _fix_title(sit: Situation, verification: Verification | None) -> str:
 def _explanation(sit: Situation, diag: Diagnosis, verification: Verification | None) -> str:
     parts: list[str] = []
     if sit.error_type:
-        message = f": {short(sit.message, 160)}" if sit.message else ""
+        message = f": {message_text(sit.message, 160)}" if sit.message else ""
         parts.append(f"**{sit.error_type}**{message}")
         where = sit.line if sit.line is not None else sit.raised_line
         text = sit.text(where).strip()

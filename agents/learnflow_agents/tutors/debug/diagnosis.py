@@ -60,6 +60,27 @@ def code(text: object) -> str:
     return f"{fence} {s} {fence}"
 
 
+# A program's own words (its output, its values, an exception message it chose, a pasted
+# traceback) are shown as text, never as markup, so they cannot pose as the tutor's prose or
+# add links.
+_MARKUP = re.compile(r"([\\`*_\[\]<>|~])")
+# What GFM's renderers (the lab's) turn into links without any brackets: `https://…`, `www.…`.
+_BARE_LINK = re.compile(r"(?<=[A-Za-z])(:)(?=//)|(?<=\bwww)(\.)", re.IGNORECASE)
+
+
+def as_text(text: str) -> str:
+    """Inline text on one line, with the markdown that would act escaped: links (bracketed
+    or bare), emphasis, HTML, code spans and table cells."""
+    escaped = _MARKUP.sub(r"\\\1", " ".join(text.split()))
+    return _BARE_LINK.sub(lambda m: "\\" + m.group(0), escaped)
+
+
+def message_text(message: str, limit: int = 120) -> str:
+    """An exception message, shortened, as text: the program (or whoever pasted the
+    traceback) chose its words."""
+    return as_text(short(message, limit))
+
+
 def short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

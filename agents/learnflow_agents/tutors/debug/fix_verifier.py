@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from learnflow_agents.tutors.debug.code_facts import code_only, compile_error, parse
+from learnflow_agents.tutors.debug.diagnosis import message_text
 from learnflow_agents.tutors.debug.sandbox import RunResult, none_shown, run_cell
 
 SAFE_MODULES = frozenset(
@@ -182,15 +183,25 @@ def verify_fix(
     if error_type == "KeyboardInterrupt" and not result.completed:
         return Verification("compiled", "compiles, but still runs without stopping")
     if not result.completed:
-        return Verification("compiled", f"compiles; the trial run was stopped ({result.message})")
+        return Verification("compiled", f"compiles; the trial run was stopped ({_said(result)})")
     if result.clean:
         return Verification("ran", "compiles and runs without an error")
     if same_error(result, error_type, line, message):
-        return Verification("compiled", f"compiles, but still raises {result.error_type}: {result.message}")
+        return Verification("compiled", f"compiles, but still raises {_raised(result)}")
     return Verification(
         "ran",
-        f"compiles and runs past the {error_type}; later it raises {result.error_type}: {result.message}",
+        f"compiles and runs past the {error_type}; later it raises {_raised(result)}",
     )
+
+
+def _said(result: RunResult) -> str:
+    return message_text(result.message)
+
+
+def _raised(result: RunResult) -> str:
+    """What the trial run raised, as text: the fixed cell is still the student's program, and
+    its exception (even its class's name) says what that program chose."""
+    return f"{message_text(result.error_type or '')}: {_said(result)}"
 
 
 def verify_none_fix(
@@ -203,7 +214,7 @@ def verify_none_fix(
         return result
     if not result.clean:
         # Worse than the question it answers: a cell that ran now fails or hangs.
-        return Verification(None, f"the fix no longer runs cleanly ({result.error_type}: {result.message})")
+        return Verification(None, f"the fix no longer runs cleanly ({_raised(result)})")
     before, after = none_shown(stdout_before), none_shown(result.stdout)
     if after < before:
         return Verification("ran", f"runs and prints `None` {after} time(s) instead of {before}")

@@ -7,7 +7,7 @@ import ast
 import re
 
 from learnflow_agents.tutors.debug.code_facts import lines_of, segment
-from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, message_text
 from learnflow_agents.tutors.debug.families.common import fragment_nodes, place, raise_site
 from learnflow_agents.tutors.debug.fix_verifier import is_safe_to_run
 from learnflow_agents.tutors.debug.sandbox import run_cell
@@ -43,11 +43,11 @@ def analyse(sit: Situation) -> Diagnosis | None:
     if expected is not None and actual is not None:
         outcome = f"it expected {code(expected)} but got {code(actual)}"
     elif sit.message:
-        outcome = f"its message says: {sit.message.strip()}"
+        outcome = f"its message says: {message_text(sit.message)}"
     else:
         outcome = f"{code(test)} was false"
     blame = f" — the bug is most likely in {under_test}, not in the test" if subject else ""
-    said = f' The test\'s own message: "{sit.message.strip()}".' if sit.message.strip() else ""
+    said = f' The test\'s own message: "{message_text(sit.message)}".' if sit.message.strip() else ""
     return Diagnosis(
         summary=f"The check on {place(line, other, function)} failed: {code(test)} is not true — "
         f"{outcome}{blame}.",

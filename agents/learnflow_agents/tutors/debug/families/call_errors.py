@@ -15,7 +15,7 @@ from learnflow_agents.tutors.debug.code_facts import (
     replace_nodes,
     segment,
 )
-from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap, code
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap, code, message_text
 from learnflow_agents.tutors.debug.families.common import called_from, fragment_nodes, place, raise_site
 from learnflow_agents.tutors.debug.situation import Situation
 from learnflow_agents.tutors.debug.value_guess import name_type
@@ -267,14 +267,14 @@ def _wrong_count(
             f"{about.split(' ', 1)[1]}.",
             plain=f"`{func}()` needs a certain number of inputs, and the call on line {line} gives a "
             "different number.",
-            precise=f"Argument binding failed: {sit.message}.",
+            precise=f"Argument binding failed: {message_text(sit.message)}.",
             fix_steps=f"Look up `help({short_name})` and pass exactly the arguments it expects.",
             prevention="Check a function's parameters (Shift+Tab in Jupyter shows the signature) before "
             "calling it.",
             concepts=["parameters"],
             hints=[
                 f"How many values does line {line} pass to `{func}`?",
-                sit.message,
+                message_text(sit.message),
                 f"Match the call to `{func}`'s parameters.",
             ],
             culprit_line=line,

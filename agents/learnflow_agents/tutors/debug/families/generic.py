@@ -8,7 +8,7 @@ import ast
 import builtins
 
 from learnflow_agents.tutors.debug.code_facts import name_tokens, nodes_on_line
-from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap, code, short
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap, code, message_text, short
 from learnflow_agents.tutors.debug.families.common import called_from, place, raise_site
 from learnflow_agents.tutors.debug.fix_verifier import is_safe_to_run
 from learnflow_agents.tutors.debug.situation import Situation
@@ -31,7 +31,7 @@ def analyse(sit: Situation) -> Diagnosis:
     names = sorted(
         {t.name for t in name_tokens(stripped) if not t.after_dot and t.name.isidentifier()} - _KEYWORDS
     )
-    message = f": {short(sit.message, 120)}" if sit.message else ""
+    message = f": {message_text(sit.message)}" if sit.message else ""
     if raised_by_student:
         condition = _guarding_condition(sit, line)
         who = f"Your own code raises `{error}` on {place(line, other, function)}" + (
@@ -73,7 +73,7 @@ def analyse(sit: Situation) -> Diagnosis:
             + " just before it runs, and compare them with what the operation needs."
         )
     hints = [
-        f"Read the last line of the error: {short(sit.message, 80) or error}.",
+        f"Read the last line of the error: {message_text(sit.message, 80) or error}.",
         f"Print the values used on line {line}"
         + (f": {', '.join(code(n) for n in names[:3])}." if names else "."),
         f"Ask which of those values is not what line {line} expects.",

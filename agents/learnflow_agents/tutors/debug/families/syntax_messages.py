@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from learnflow_agents.tutors.debug.code_facts import compile_error, replace_line
-from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, short
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, message_text, short
 from learnflow_agents.tutors.debug.families.syntax_repair import progress
 from learnflow_agents.tutors.debug.situation import Situation
 
@@ -75,14 +75,14 @@ def _diagnosis(sit: Situation, said: Said, lineno: int, text: str) -> Diagnosis:
     return Diagnosis(
         summary=said.summary,
         plain=said.why,
-        precise=f"{said.why} (Python's message: {short(sit.message, 120)}.)",
+        precise=f"{said.why} (Python's message: {message_text(sit.message)}.)",
         fix_steps=said.fix_steps,
         prevention="Read Python's message word by word: since Python 3.10 it usually names the rule that was "
         "broken, and the `^` marks the exact spot.",
         concepts=said.concepts,
         hints=[
             f"Look at the spot the `^` marks on line {lineno}: {code(short(text.strip(), 60))}.",
-            f"Python's message names the rule: {short(sit.message, 90)}.",
+            f"Python's message names the rule: {message_text(sit.message, 90)}.",
             said.fix_steps,
         ],
         fix_code=fix,
@@ -1160,7 +1160,7 @@ def _fs_unterminated(sit: Situation, m: re.Match[str], lineno: int, text: str) -
 def _fs_brackets(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     return Said(
         summary=f"{_fstring(sit, lineno)} has brackets inside a placeholder that do not match: "
-        f"{short(sit.message, 80)}.",
+        f"{message_text(sit.message, 80)}.",
         why="The expression between `{` and `}` must have its brackets balanced, each `(`/`[` closed by the "
         "matching `)`/`]`.",
         fix_steps="Close every bracket inside the braces with its matching partner.",
@@ -1197,7 +1197,7 @@ def _fs_other(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
         "between "
         "`{` and `}` must be a valid Python expression.",
         why="Python compiles the expression in each placeholder like normal code; here it could not "
-        f"({short(sit.message, 80)}). Literal braces are written `{{{{` and `}}}}`.",
+        f"({message_text(sit.message, 80)}). Literal braces are written `{{{{` and `}}}}`.",
         fix_steps="Check the expression inside each `{…}` on its own, as if it were a line of code.",
         concepts=["f-strings"],
     )

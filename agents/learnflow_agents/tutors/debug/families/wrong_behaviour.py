@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from learnflow_agents.sandbox.trace import Step, TraceReport, TraceUnavailableError, trace_program
 from learnflow_agents.tutors.debug.code_facts import line_at, segment
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, short
+from learnflow_agents.tutors.debug.diagnosis import as_text as _as_text
 from learnflow_agents.tutors.debug.fix_verifier import is_safe_to_run
 from learnflow_agents.tutors.debug.situation import Situation
 
@@ -463,19 +464,6 @@ def _no_print(tree: ast.Module, source: str, question: str, report: TraceReport 
 
 
 # ---- the reply ---------------------------------------------------------------------------------
-
-# What the program printed, its values and its error are the student's program's words: they
-# are shown as text, never as markup, so they cannot pose as the tutor's prose or add links.
-_MARKUP = re.compile(r"([\\`*_\[\]<>|~])")
-# What GFM's renderers (the lab's) turn into links without any brackets: `https://…`, `www.…`.
-_BARE_LINK = re.compile(r"(?<=[A-Za-z])(:)(?=//)|(?<=\bwww)(\.)", re.IGNORECASE)
-
-
-def _as_text(text: str) -> str:
-    """Inline text on one line, with the markdown that would act escaped: links (bracketed
-    or bare), emphasis, HTML, code spans and table cells."""
-    escaped = _MARKUP.sub(r"\\\1", " ".join(text.split()))
-    return _BARE_LINK.sub(lambda m: "\\" + m.group(0), escaped)
 
 
 def _fenced(text: str, language: str = "text") -> str:
