@@ -82,12 +82,16 @@ class Engine:
         *,
         agents: Sequence[Agent] | None = None,
         run_agents: bool = True,
+        tune_gc: bool = False,
         metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self.metrics = metrics or Metrics()
         self._agents = agents
         self.run_agents = run_agents
+        # Only for a process that is the engine's own (a gateway, a benchmark): in a kernel
+        # the garbage collector is the student's (runtime/gc_tuning.py).
+        self.tune_gc = tune_gc
         self.bus: Bus | None = None
         self.store: Store | None = None
         self.relay: OutboxRelay | None = None
@@ -160,7 +164,8 @@ class Engine:
                 )
                 await runner.start()
                 self.runners.append(runner)
-        settle_gc()
+        if self.tune_gc:
+            settle_gc()
         return self
 
     async def stop(self) -> None:

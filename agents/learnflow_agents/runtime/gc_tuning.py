@@ -6,6 +6,10 @@ walk every object the process imported at start (SQLAlchemy, pydantic, aiokafka)
 are never garbage. After start-up those objects are frozen (moved out of the collector's
 generations: still freed by reference counting, only no longer traversed), and young
 objects are collected in larger sweeps, so fewer survive into the older generations.
+
+Only for processes that are LearnFlow's own: `learnflow-agents run` settles itself; an
+embedded Engine only when its owner asks (`Engine(tune_gc=True)`), never in a kernel,
+whose garbage collector is the student's.
 """
 
 import gc
