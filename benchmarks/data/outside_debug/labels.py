@@ -193,7 +193,86 @@ RUNTIME_RULES: list[tuple[str, str, list[str]]] = [
     ("TypeError", r"^exceptions must derive from BaseException", ["exception", "class|baseexception"]),
     ("ZeroDivisionError", r"zero", ["zero", "`%`|modulo|remainder|divid|division"]),
     ("Exception", r".", ["raise"]),
+    # --- added for cases_runtime.jsonl (DidYouMean-Python's snippets), written before any reply
+    # on that set was read: each names what the message is about (the name, the type and the
+    # attribute, the key, the types and the operation) plus the idea the student needs.
+    ("NameError", r"^cannot access free variable '(\w+)'", ["`{1}`", "assign|value|before|defined"]),
+    ("UnboundLocalError", r"^cannot access local variable '(\w+)'", ["`{1}`", "local|assign|before"]),
+    ("AttributeError", r"^module '([\w.]+)' has no attribute '(\w+)'", ["{1}", "`{2}`|{2}"]),
+    ("AttributeError", r"^type object '(\w+)' has no attribute '(\w+)'", ["{1}", "`{2}`|{2}"]),
+    ("AttributeError", r"^'(\w+)' object has no attribute '(\w+)'", ["{1}", "`{2}`|{2}"]),
+    ("KeyError", r"^'?(.+?)'?$", ["key", "{1}"]),
+    ("KeyError", r"^$", ["key"]),
+    ("IndexError", r"index out of range", ["index", "range|length|len(|long|items|elements|empty"]),
+    (
+        "ModuleNotFoundError",
+        r"^No module named '([\w.]+)'",
+        ["{1}", "install|spell|misspel|typo|exist|found|named|pip"],
+    ),
+    ("ImportError", r"^cannot import name '(\w+)' from '([\w.]+)'", ["{1}", "{2}"]),
+    ("TypeError", r"\(\) got an unexpected keyword argument '(\w+)'", ["{1}", "keyword|argument|parameter"]),
+    (
+        "TypeError",
+        r"\(\) missing \d+ required (?:positional|keyword-only) arguments?: '(\w+)'",
+        ["{1}", "missing|required|needs|pass|argument"],
+    ),
+    (
+        "TypeError",
+        r"\(\) takes (\d+) positional arguments? but (\d+) (?:was|were) given",
+        ["argument|parameter", "{1}", "{2}"],
+    ),
+    ("TypeError", r"^'(\w+)' is an invalid keyword argument for (\w+)\(\)", ["{1}", "keyword|argument"]),
+    ("TypeError", r"^([\w.]+)\(\) takes no keyword arguments", ["{1}", "keyword"]),
+    ("TypeError", r"^([\w.]+)\(\) takes no arguments", ["{1}", "argument"]),
+    ("TypeError", r"^(\w+) expected at (?:least|most) (\d+) arguments?, got (\d+)", ["{1}", "argument"]),
+    (
+        "TypeError",
+        r"^'(\S+)' not supported between instances of '(\w+)' and '(\w+)'",
+        ["{2}", "{3}", "compar|`{1}`|{1}"],
+    ),
+    ("TypeError", r"^'(\w+)' object is not callable", ["{1}", "call|parenthes|`(`"]),
+    ("TypeError", r"^'(\w+)' object does not support item assignment", ["{1}", "change|assign|immutable"]),
+    ("TypeError", r"^'(\w+)' object doesn't support item deletion", ["{1}", "delet|`del`|remov"]),
+    ("TypeError", r"^unhashable type: '(\w+)'", ["{1}", "hash|key|set|immutable|tuple"]),
+    ("TypeError", r"^argument of type '(\w+)' is not iterable", ["{1}", "iterat|contain|`in`"]),
+    ("TypeError", r"^bad operand type for (?:unary )?(\S+?)(?:\(\))?: '(\w+)'", ["{2}", "`{1}`|{1}"]),
+    ("TypeError", r'^can only concatenate (\w+) \(not "(\w+)"\) to', ["{1}", "{2}"]),
+    (
+        "TypeError",
+        r"^(\w+) indices must be integers or slices, not (\w+)",
+        ["{1}", "{2}", "integer|`int`|whole"],
+    ),
+    (
+        "TypeError",
+        r"^descriptor '(\w+)' for '(\w+)' objects doesn't apply to a '(\w+)' object",
+        ["{1}", "{2}", "instance|object|method|self"],
+    ),
+    (
+        "ValueError",
+        r"^invalid literal for int\(\) with base \d+: '(.*)'",
+        ["int(", "{1}", "number|digit|convert"],
+    ),
+    ("ValueError", r"^math domain error", ["domain|negative|outside|not defined for|valid input"]),
+    (
+        "ValueError",
+        r"^not enough values to unpack \(expected (\d+), got (\d+)\)",
+        ["unpack|names|variables", "{1}", "{2}"],
+    ),
+    (
+        "ValueError",
+        r"^too many values to unpack \(expected (\d+)\)",
+        ["unpack|names|variables|too many", "{1}"],
+    ),
+    ("ValueError", r"^time data '.*' does not match format", ["format", "match"]),
+    ("RuntimeError", r"changed size during iteration", ["loop|iterat", "size|add|remov|modif|chang"]),
+    ("RecursionError", r"^maximum recursion depth", ["recurs|calls itself", "base case|stop|end|never"]),
+    ("FileNotFoundError", r"No such file or directory: '(.*)'", ["{1}", "path|folder|directory|exist"]),
+    ("MemoryError", r"^$", ["memory"]),
 ]
+
+# A program that raises the error itself (`raise NameError("…")`): the fact is that the code
+# raised it on purpose, whatever the message says.
+_OWN_RAISE = re.compile(r"^\s*raise\s+\w+\s*\(", re.MULTILINE)
 
 _TOKEN = re.compile(r"[A-Za-z_]\w*|\d[\w.]*|\*\*|//|->|:=|[=!<>]=|[^\s\w]")
 
@@ -237,6 +316,8 @@ def invalid_syntax_facts(code: str) -> tuple[str, list[str]]:
 def label(row: dict) -> tuple[str, list[str]]:
     msg = row["message"]
     if row["error_type"] not in ("SyntaxError", "IndentationError", "TabError"):
+        if _OWN_RAISE.search(row["code"]):
+            return "runtime:own-raise", [["raise"]]
         for etype, pattern, groups in RUNTIME_RULES:
             m = re.search(pattern, msg)
             if etype != row["error_type"] or m is None:
@@ -270,7 +351,7 @@ def label(row: dict) -> tuple[str, list[str]]:
 
 
 def main() -> int:
-    for name in ("cases", "cases_oppia"):
+    for name in ("cases", "cases_oppia", "cases_runtime"):
         if (HERE / f"{name}.jsonl").exists():
             label_file(name)
     return 0
