@@ -1,5 +1,6 @@
-"""Score the offline debug tutor on the outside set (benchmarks/data/outside_debug/): CPython's
-own tests of its error messages, extracted mechanically and labelled before tuning.
+"""Score the offline debug tutor on the outside sets (benchmarks/data/outside_debug/): CPython's
+own tests of its error messages, DidYouMean-Python's runtime-error snippets (``--set runtime``),
+extracted mechanically and labelled before tuning.
 
 For every case the real agent (``diagnose``, the same entry point benchmarks/debug_eval.py
 drives, sandboxed fix checks included) gets the code and CPython 3.11's real traceback.
@@ -17,7 +18,7 @@ drives, sandboxed fix checks included) gets the code and CPython 3.11's real tra
     deleted expression verified fixes that drop a line of the student's code or most of a
                        changed line's names, numbers and strings
 
-    python benchmarks/debug_outside_eval.py --split dev|holdout|all [--set cpython|oppia|both]
+    python benchmarks/debug_outside_eval.py --split dev|holdout|all [--set cpython|oppia|runtime|both|all]
         [--show N] [--no-run]
         [--min-correct F] [--max-generic F] [--kinds]
 """
@@ -66,12 +67,18 @@ class Outcome:
         return self.type_ok and not self.missing and not self.generic
 
 
-SETS = {"cpython": ("cases.jsonl", "labels.jsonl"), "oppia": ("cases_oppia.jsonl", "labels_oppia.jsonl")}
+SETS = {
+    "cpython": ("cases.jsonl", "labels.jsonl"),
+    "oppia": ("cases_oppia.jsonl", "labels_oppia.jsonl"),
+    "runtime": ("cases_runtime.jsonl", "labels_runtime.jsonl"),
+}
+# "both" keeps its old meaning (the two SyntaxError-heavy sets); "all" is every set.
+GROUPS = {"both": ["cpython", "oppia"], "all": list(SETS)}
 
 
 def load(split: str, which: str = "cpython") -> list[tuple[dict, list[list[str]]]]:
     rows: list[tuple[dict, list[list[str]]]] = []
-    for name in SETS if which == "both" else [which]:
+    for name in GROUPS.get(which, [which]):
         cases_file, labels_file = SETS[name]
         if name == "oppia" and not (DATA / cases_file).exists():
             # Its source repository states no licence, so its programs are not committed:
@@ -360,9 +367,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", choices=["dev", "holdout", "all"], default="dev")
     ap.add_argument(
         "--set",
-        choices=["cpython", "oppia", "both"],
+        choices=[*SETS, *GROUPS],
         default="cpython",
-        help="cpython: CPython's error-message tests; oppia: real beginners' programs",
+        help="cpython: CPython's error-message tests; oppia: real beginners' programs; runtime: "
+        "DidYouMean-Python's runtime-error snippets; both: cpython+oppia; all: every set",
     )
     ap.add_argument("--show", type=int, default=0)
     ap.add_argument("--kinds", action="store_true", help="list more message kinds with misses")
