@@ -5,9 +5,9 @@
 which is the debug tutor's job (it runs the code and traces it). With code attached this is
 close to certain; without code it is one cue among others.
 
-(Tried and dropped: taking back the lexicon's "task" weight when a student names a part of the
-assignment, "task 2". On the outside set's dev split, where questions about what a task
-requires are labelled exercise, it lowered the cross-validated accuracy.)
+(The lexicon no longer counts a bare "task" for the exercise tutor: "task 2" names a part of a
+course assignment, which only the student's program or an idea can be about; see the outside
+set's guideline v2.)
 """
 
 import re

@@ -278,7 +278,6 @@ FEATURES: list[Feature] = [
                 r"|to check if i",
             ),
             (3.5, "'drills / puzzles'", r"drills?|katas?|puzzles?|warmup|warm up"),
-            (2.5, "'a task'", r"tasks?|task"),
             (2.0, "'homework'", r"homework|assignment", False),
             (3.0, "'a project'", r"project|projects|project idea"),
             (4.0, "'leetcode'", r"leetcode|hackerrank|codewars|advent of code"),
