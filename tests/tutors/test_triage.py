@@ -314,7 +314,30 @@ def test_real_student_phrasings_route_by_their_meaning() -> None:
     # exercise, and a failure described without an error word is still a failure.
     assert route("I don't know why Hubo doesn't cross hurdles in task 3.").target_agent == "debug"
     assert route("In task 2, the canvas is not defined. How do I draw a picture?").target_agent == "debug"
-    assert route("Should I also consider the case of negative numbers?").target_agent == "exercise"
+    # What a course task requires of the student's own solution is help with their program
+    # (guideline v2 of the outside set): the exercise tutor only serves LearnFlow's exercises.
+    question = "Do I have to handle negative inputs in task 3, or only positive ones?"
+    assert route(question).target_agent == "debug"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In task 2 my turtle never stops",
+        "for task 4 how do I stop at the last beeper",
+        "tasks 1 and 2 are done",
+    ],
+)
+def test_naming_a_course_task_is_no_evidence_for_the_exercise_tutor(text: str) -> None:
+    # "task N" is a part of a course assignment, which the exercise tutor cannot help with.
+    assert not [e for e in score(text).evidence if e.intent == "exercise" and e.label.startswith("'")]
+
+
+@pytest.mark.parametrize(
+    "text", ["give me a task to practice dictionaries", "can i have another task", "a harder task please"]
+)
+def test_asking_for_a_task_to_practise_still_routes_to_exercise(text: str) -> None:
+    assert route(text).target_agent == "exercise"
 
 
 def _reply(query: StudentQuery, agent: str) -> AgentReply:
@@ -322,7 +345,9 @@ def _reply(query: StudentQuery, agent: str) -> AgentReply:
 
 
 def test_an_unsure_routing_offers_the_student_a_choice() -> None:
-    query = StudentQuery(text="I don't know what to do")
+    # A question with nothing to route by. ("I don't know what to do" no longer is: under the
+    # outside set's guideline v2 that is how students said they were stuck on their own task.)
+    query = StudentQuery(text="hmm not sure")
     decision = classify(query)
     assert decision.confidence < LOW_CONFIDENCE
     reply = with_choices(_reply(query, decision.target_agent), AgentRequest(query=query, routing=decision))
