@@ -66,6 +66,7 @@ _FIXER = TypoFixer(_vocabulary())
 _WORD = re.compile(r"[a-z0-9_]+")
 NO_SIGNAL = "no clearer signal"
 ASKED_FIRST = "asked first"
+TEXT_MODEL = "text model"
 _BOOKKEEPING = frozenset({NO_SIGNAL, ASKED_FIRST})
 
 
@@ -93,6 +94,14 @@ class Scores:
     def wording(self, intent: str) -> float:
         """Score from explicit wording only: what the student asked for, not what they pasted."""
         return sum(e.weight for e in self.evidence if e.intent == intent and e.from_wording)
+
+    def said(self, intent: str) -> float:
+        """Wording plus the text model's reading of the same words (no structure, no prior)."""
+        return sum(
+            e.weight
+            for e in self.evidence
+            if e.intent == intent and (e.from_wording or e.label.startswith(TEXT_MODEL))
+        )
 
     def ranked(self) -> list[tuple[str, float]]:
         # Stable order of INTENTS breaks exact ties deterministically.
@@ -147,7 +156,7 @@ def _text_model(scores: Scores, sig: Signals, text_c: str) -> None:
     # explicit cues lead. Real questions are longer, and get the full weight.
     weight = MODEL_WEIGHT * min(1.0, len(_WORD.findall(text_c)) / FULL_WEIGHT_WORDS)
     for intent, p in text_model().probabilities(text_c).items():
-        scores.add(Evidence(intent, weight * p, f"text model {p:.0%}"))
+        scores.add(Evidence(intent, weight * p, f"{TEXT_MODEL} {p:.0%}"))
 
 
 def _first_request_bonus(scores: Scores, text: str, first_pos: dict[str, int]) -> None:
@@ -161,7 +170,9 @@ def _first_request_bonus(scores: Scores, text: str, first_pos: dict[str, int]) -
     if CONJUNCTION.search(text, first_pos[first], first_pos[second] + 1):
         scores.mixed = True
         # Enough to put the first request ahead on wording; structure (a traceback) still counts.
-        bonus = max(FIRST_REQUEST_BONUS, scores.wording(second) - scores.wording(first) + FIRST_REQUEST_BONUS)
+        # The text model reads both requests at once, so it cannot tell their order: its lean
+        # toward the second is made up too.
+        bonus = max(FIRST_REQUEST_BONUS, scores.said(second) - scores.said(first) + FIRST_REQUEST_BONUS)
         scores.add(Evidence(first, bonus, ASKED_FIRST, first_pos[first]))
 
 
