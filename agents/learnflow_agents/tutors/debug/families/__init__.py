@@ -19,8 +19,10 @@ from learnflow_agents.tutors.debug.families import (
     index_errors,
     infinite_loops,
     key_errors,
+    memory_errors,
     name_errors,
     recursion_errors,
+    runtime_errors,
     stop_iteration,
     syntax_errors,
     type_errors,
@@ -55,6 +57,8 @@ ANALYSERS: dict[str, Analyser] = {
     "StopIteration": stop_iteration.analyse,
     "AssertionError": assertion_errors.analyse,
     "KeyboardInterrupt": infinite_loops.analyse,
+    "RuntimeError": runtime_errors.analyse,
+    "MemoryError": memory_errors.analyse,
 }
 
 
@@ -100,6 +104,7 @@ def analyse(sit: Situation) -> Diagnosis:
 
 
 def _generic(diag: Diagnosis) -> Diagnosis:
-    """Mark the last-resort reply, so callers and the benchmarks can count it."""
-    diag.extra["analysis"] = "generic"
+    """Mark the last-resort reply, so callers and the benchmarks can count it (a `raise` of the
+    student's own, which generic explains specifically, keeps its own mark)."""
+    diag.extra.setdefault("analysis", "generic")
     return diag

@@ -53,8 +53,8 @@ def analyse(sit: Situation) -> Diagnosis | None:
     msg = sit.message
     if m := _NOT_CALLABLE.search(msg):
         return _not_callable(sit, m["type"])
-    if m := _NO_ARGS.search(msg):
-        return _init_misspelled(sit, m["cls"])
+    if (m := _NO_ARGS.search(msg)) and (found := _init_misspelled(sit, m["cls"])) is not None:
+        return found
     if m := _TAKES.search(msg):
         return _wrong_count(sit, m["func"], m["expected"], int(m["given"]), None)
     if m := _MISSING.search(msg):

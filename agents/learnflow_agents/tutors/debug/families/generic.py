@@ -79,11 +79,16 @@ def analyse(sit: Situation) -> Diagnosis:
         f"Ask which of those values is not what line {line} expects.",
     ]
     summary_line = f" ({code(short(stripped, 50))})" if stripped else ""
-    return Diagnosis(
-        summary=f"{cap(place(line, other, function))}{summary_line}{called_from(sit)} raised `{error}`"
-        f"{message}."
-        if not library
-        else f"{who}{message}.",
+    if raised_by_student:
+        summary = f"{who}{called_from(sit)}: a `raise` statement stops the program on purpose{message}."
+    elif library:
+        summary = f"{who}{message}."
+    else:
+        summary = (
+            f"{cap(place(line, other, function))}{summary_line}{called_from(sit)} raised `{error}`{message}."
+        )
+    diag = Diagnosis(
+        summary=summary,
         plain=plain,
         precise=precise,
         fix_steps=fix_steps,
@@ -94,6 +99,10 @@ def analyse(sit: Situation) -> Diagnosis:
         culprit_line=line,
         culprit_where=other,
     )
+    if raised_by_student:
+        # Not the last resort: the answer (the code raises it on purpose, and why) is specific.
+        diag.extra["analysis"] = "own-raise"
+    return diag
 
 
 _KEYWORDS = {

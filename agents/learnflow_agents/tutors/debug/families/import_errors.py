@@ -44,7 +44,7 @@ _MOVED = {("collections", n): "collections.abc" for n in (
     "MutableSet", "Hashable", "Sized", "Container", "Generator", "Awaitable", "Coroutine",
 )}  # fmt: skip
 
-STDLIB = frozenset(m for m in sys.stdlib_module_names if not m.startswith("_"))
+STDLIB = frozenset(m for m in sys.stdlib_module_names if not m.startswith("_") or m == "__future__")
 
 
 def analyse(sit: Situation) -> Diagnosis | None:

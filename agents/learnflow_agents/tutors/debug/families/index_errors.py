@@ -281,11 +281,21 @@ def _literal_past_end(sit, sub, line, other, where, kind, editable) -> Diagnosis
     )
 
 
+def _empty_value(node: ast.AST) -> bool:
+    """`list()`, `[]`, `""`, `()`: a value that is empty as written."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        return node.func.id in ("list", "tuple", "str") and not node.args and not node.keywords
+    if isinstance(node, ast.List | ast.Tuple):
+        return not node.elts
+    return isinstance(node, ast.Constant) and node.value in ("", b"")
+
+
 def _empty(sit, sub, line, other, where, kind, editable) -> Diagnosis | None:
-    size = known_length(sit, sub.value, line)
+    size = 0 if _empty_value(sub.value) else known_length(sit, sub.value, line)
     if size != 0:
         return None
     container, index = _names(sub, sit, other)
+    editable = editable and container.isidentifier()
     binding = (
         sit.facts.last_assignment_before(container, (line or 0) + 1) if container.isidentifier() else None
     )

@@ -99,7 +99,7 @@ def analyse(sit: Situation) -> Diagnosis | None:
     literal_subs = [s for s in subs if isinstance(s.slice, ast.Constant) and s.slice.value == key]
     sub = literal_subs[0] if literal_subs else (subs[0] if subs else None)
     if sub is None:
-        return None
+        return _missing_by_method(sit, key, line, other, text, where)
     container = segment(sit.code, sub.value) if editable else ast.unparse(sub.value)
     index = segment(sit.code, sub.slice) if editable else ast.unparse(sub.slice)
     counting = _counting(sit, sub, line, container, index, key, where, editable, other)
@@ -203,4 +203,49 @@ def _counting(sit, sub, line, container, index, key, where, editable, other) -> 
         fix_code=fix,
         culprit_line=line,
         conceptual=True,
+    )
+
+
+def _missing_by_method(sit: Situation, key: object, line, other, text, where) -> Diagnosis | None:
+    """`s.remove(42)` on a set, `d.pop(42)` on a dict: the method itself raises KeyError when the
+    key (or element) is absent; each has a form that doesn't."""
+    calls = [
+        c
+        for c in fragment_nodes(sit, line, ast.Call, text=text if other else None)
+        if isinstance(c.func, ast.Attribute) and c.func.attr in ("remove", "pop") and c.args
+    ]
+    if not calls:
+        return None
+    call = calls[0]
+    method = call.func.attr  # type: ignore[attr-defined]
+    editable = sit.has_code and not other and sit.tree is not None
+    owner = segment(sit.code, call.func.value) if editable else ast.unparse(call.func.value)  # type: ignore[attr-defined]
+    arg = segment(sit.code, call.args[0]) if editable else ast.unparse(call.args[0])
+    shown = f"{owner}.discard({arg})" if method == "remove" else f"{owner}.pop({arg}, None)"
+    fix = replace_node(sit.code, call, shown) if editable and len(call.args) == 1 else None
+    thing = "element" if method == "remove" else "key"
+    kind = "set" if method == "remove" else "dict"
+    return Diagnosis(
+        summary=f"{where} calls `{owner}.{method}({arg})`, but the key `{key!r}` is not in `{owner}`: "
+        f"`{method}` raises KeyError for a missing {thing}. Use `{shown}` if it may be absent, or check "
+        f"`if {arg} in {owner}:` first.",
+        plain=f"`{owner}` doesn't contain `{key!r}` when line {line} runs, and `{method}` insists on "
+        f"finding it. `{shown}` does the same job but quietly does nothing when the {thing} isn't there.",
+        precise=f"`{kind}.{method}(key)` raises KeyError when the key is absent; "
+        + (
+            "`set.discard` does not."
+            if method == "remove"
+            else "`dict.pop(key, default)` returns the default."
+        ),
+        fix_steps=f"Write `{shown}`, or guard with `if {arg} in {owner}:` if the key must be there.",
+        prevention=f"Before removing a {thing}, ask whether it can be missing; use the forgiving form if so.",
+        concepts=["sets" if kind == "set" else "dicts"],
+        hints=[
+            f"Is `{key!r}` in `{owner}` when line {line} runs?",
+            f"Print `{owner}` before the call.",
+            f"Use `{shown}`.",
+        ],
+        fix_code=fix,
+        culprit_line=line,
+        culprit_where=other,
     )

@@ -22,6 +22,7 @@ from learnflow_agents.tutors.debug.code_facts import (
     lines_of,
     rename,
     replace_line,
+    replace_nodes,
     segment,
     statement_at,
 )
@@ -55,8 +56,12 @@ for _module in (
     "copy",
     "string",
 ):
-    for _name in dir(__import__(_module)):
-        if not _name.startswith("_"):
+    _mod = __import__(_module)
+    for _name in dir(_mod):
+        # A name a module only re-exports (statistics has functools' `reduce`) belongs to
+        # the module that defines it.
+        _owner = getattr(getattr(_mod, _name), "__module__", None)
+        if not _name.startswith("_") and (_owner is None or _owner.lstrip("_") == _module):
             _FROM_IMPORTS.setdefault(_name, _module)
 _FROM_IMPORTS.update(
     {"date": "datetime", "datetime": "datetime", "timedelta": "datetime", "pprint": "pprint"}
@@ -268,6 +273,10 @@ def _missing_import(sit: Situation, name: str, line, other, text, function) -> D
     if statement is None:
         return None
     module = statement.split()[1]
+    if statement.startswith("from ") and any(
+        b.kind == "import" and (b.line or 0) < (line or 0) for b in sit.facts.bindings_of(module)
+    ):
+        return _module_imported_name_bare(sit, name, module, line, other, function)
     fix = None
     if sit.has_code and not other:
         at = first_code_line(sit.code)
@@ -276,7 +285,7 @@ def _missing_import(sit: Situation, name: str, line, other, text, function) -> D
     thing = f"the module `{name}`" if is_module else f"`{name}` from the `{module}` module"
     return Diagnosis(
         summary=f"{cap(_summary_place(sit, line, other, function))} uses {thing}, but it was never "
-        f"imported: add `{statement}` at the top of the cell.",
+        f"imported, so the name is not defined: add `{statement}` at the top of the cell.",
         plain=f"`{name}` lives in a toolbox ({'module' if is_module else 'the module'} `{module}`) that "
         "Python "
         "doesn't open until you ask. `import` opens the toolbox; without it, Python has never heard of "
@@ -294,6 +303,41 @@ def _missing_import(sit: Situation, name: str, line, other, text, function) -> D
             f"Where does `{name}` come from? It isn't built into Python.",
             f"`{name}` belongs to the `{module}` module.",
             f"Add `{statement}` at the top.",
+        ],
+        fix_code=fix,
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
+def _module_imported_name_bare(sit: Situation, name: str, module: str, line, other, function) -> Diagnosis:
+    """`import math` then `pi`: the module is imported, but its names are reached through it
+    (`math.pi`); only `from math import pi` would define `pi` on its own."""
+    fix = None
+    if sit.has_code and not other and sit.tree is not None and line is not None:
+        nodes = [
+            n
+            for n in ast.walk(sit.tree)
+            if isinstance(n, ast.Name) and n.id == name and n.lineno == line and isinstance(n.ctx, ast.Load)
+        ]
+        if nodes:
+            fix = replace_nodes(sit.code, [(n, f"{module}.{name}") for n in nodes])
+    dotted = f"{module}.{name}"
+    return Diagnosis(
+        summary=f"{cap(_summary_place(sit, line, other, function))} uses `{name}`, which is not defined on "
+        f"its own: it lives inside the module `{module}` you imported, so write `{dotted}`.",
+        plain=f"`import {module}` gives you the toolbox `{module}`, not the tools inside it one by one: "
+        f"Python knows `{module}`, but not a bare `{name}`. Reach in with a dot: `{dotted}`.",
+        precise=f"`import {module}` binds only the name `{module}`; `{name}` is an attribute of the module "
+        f"and is not defined as a global. Use `{dotted}`, or `from {module} import {name}`.",
+        fix_steps=f"Write `{dotted}` on line {line} (or add `from {module} import {name}`).",
+        prevention="After `import module`, use `module.name`; `from module import name` is the form that "
+        "defines the bare name.",
+        concepts=["modules-imports"],
+        hints=[
+            f"Which name does `import {module}` define?",
+            f"`{name}` is inside `{module}`.",
+            f"Write `{dotted}`.",
         ],
         fix_code=fix,
         culprit_line=line,

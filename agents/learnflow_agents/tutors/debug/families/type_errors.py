@@ -7,14 +7,19 @@ import re
 
 from learnflow_agents.tutors.debug.code_facts import replace_line
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, short
-from learnflow_agents.tutors.debug.families import call_errors, container_type_errors, operand_errors
+from learnflow_agents.tutors.debug.families import (
+    builtin_misuse,
+    call_errors,
+    container_type_errors,
+    operand_errors,
+)
 from learnflow_agents.tutors.debug.situation import Situation
 
 
 def analyse(sit: Situation) -> Diagnosis | None:
     if "exceptions must derive from BaseException" in sit.message:
         return _raise_non_exception(sit)
-    for module in (operand_errors, call_errors, container_type_errors):
+    for module in (builtin_misuse, operand_errors, call_errors, container_type_errors):
         found = module.analyse(sit)
         if found is not None:
             return found

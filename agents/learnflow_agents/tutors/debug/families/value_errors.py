@@ -30,10 +30,13 @@ _INDEX = re.compile(r"(?P<val>.+) is not in list$")
 _DOMAIN = re.compile(r"math domain error")
 _EMPTY_MAX = re.compile(r"(?P<func>max|min)\(\) (?:arg is an empty sequence|iterable argument is empty)")
 _SUBSTRING = re.compile(r"substring not found")
+_TIME_FORMAT = re.compile(r"^time data (?P<data>'.*') does not match format (?P<fmt>'.*')$")
 
 
 def analyse(sit: Situation) -> Diagnosis | None:
     line, other, text, function = raise_site(sit)
+    if m := _TIME_FORMAT.match(sit.message):
+        return _time_format(sit, m["data"], m["fmt"], line, other, cap(place(line, other, function)))
     if any(n.lineno == line for n in nodes_on_line(sit.tree, line, ast.Raise)) or text.strip().startswith(
         "raise "
     ):
@@ -371,6 +374,50 @@ def _empty_max(sit: Situation, func: str, ctx) -> Diagnosis:
         prevention="Handle the empty case explicitly whenever data can be empty.",
         concepts=["lists", "conditionals"],
         hints=[f"How many items does `{arg}` have?", "It is empty.", f"Use `default=` or check `if {arg}:`."],
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
+def _time_format(sit: Situation, data: str, fmt: str, line, other, where) -> Diagnosis:
+    """`strptime(text, format)`: the text doesn't follow the format, often because the two
+    arguments were passed the other way round."""
+    swapped = "%" in data and "%" not in fmt
+    fix = shown = None
+    calls = [
+        c
+        for c in nodes_on_line(sit.tree, line, ast.Call)
+        if isinstance(c.func, ast.Attribute) and c.func.attr == "strptime" and len(c.args) == 2
+    ]
+    if swapped and calls and sit.has_code and not other:
+        call = calls[0]
+        first, second = (segment(sit.code, a) for a in call.args)
+        shown = f"{segment(sit.code, call.func)}({second}, {first})"
+        fix = replace_node(sit.code, call, shown)
+    why = (
+        f"The arguments are the other way round: {data} is the format (it has the `%` codes) and {fmt} is "
+        "the date text. `strptime` takes the text first, then the format."
+        if swapped
+        else f"The text {data} does not follow the format {fmt} exactly: every `%` code must match a part "
+        "of the text, and every other character must be the same."
+    )
+    return Diagnosis(
+        summary=f"{where}: `strptime` says the time data {data} does not match the format {fmt}. "
+        + (f"The two arguments are swapped: write `{shown}`." if shown else why),
+        plain=why,
+        precise=f"`datetime.strptime(date_string, format)` parses `date_string` with `format`; {why}",
+        fix_steps=f"Write `{shown}`."
+        if shown
+        else "Make the format match the text code by code "
+        "(`%d` day, `%m` month number, `%b` month name, `%y` two-digit year, `%Y` four-digit year).",
+        prevention="`strptime(text, format)`: the text first. Test the format on one example first.",
+        concepts=["strings"],
+        hints=[
+            "Which argument is the text and which the format?",
+            "The format is the one with `%` codes.",
+            "Text first, then format.",
+        ],
+        fix_code=fix,
         culprit_line=line,
         culprit_where=other,
     )
