@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from learnflow_agents import hot_path
 from learnflow_agents.bus import Bus, Consumer, create_bus
 from learnflow_agents.contracts import (
     AGENT_REQUEST_TOPIC,
@@ -45,6 +46,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("learnflow.engine")
 
 RECENT_REPLIES = 10_000
+# A wait the feed has not answered within this long is looked up in the store (and again
+# every this long); one read serves at most MAX_STORE_READ waits, the oldest first.
+STORE_READ_AFTER = 0.5
+MAX_STORE_READ = 2_000
 FEED_TOPICS = (Topic.TRIAGE_ROUTING, Topic.AGENT_RESPONSES, Topic.AGENT_LOGS, Topic.STUDENT_STRUGGLE)
 # How long start() waits for the event feed to join its group (a broker's initial
 # rebalance delay is a few seconds); past it, start() goes on and says so.
@@ -108,6 +113,9 @@ class Engine:
         # does not need the database. Bounded: oldest entries are dropped first.
         self._recent: OrderedDict[tuple[UUID, bool], AgentReply] = OrderedDict()
         self._subscribers: dict[str, set[asyncio.Queue[Envelope[Any]]]] = defaultdict(set)
+        # Open waits by key, since when (loop time): what the store reader looks up.
+        self._waiting_since: dict[tuple[UUID, bool], float] = {}
+        self._store_reader: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -172,6 +180,10 @@ class Engine:
         for runner in self.runners:
             await runner.stop()
         self.runners.clear()
+        if self._store_reader is not None:
+            self._store_reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._store_reader
         if self._feed_task is not None:
             self._feed_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -281,21 +293,19 @@ class Engine:
         future: asyncio.Future[AgentReply] = loop.create_future()
         self._waiters[key].append(future)
         try:
-            deadline = loop.time() + timeout
+            if hot_path.legacy:
+                return await self._wait_polling(store, key, future, timeout)
             # The live feed answers almost every wait; the store is read only when the feed
-            # is slow (a consumer still joining its group, a reply older than this engine).
-            poll = 0.5
-            while True:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    what = "helper reply" if helper else "reply"
-                    raise QueryTimeoutError(f"no {what} to query {query_id} within {timeout:g}s")
-                with contextlib.suppress(TimeoutError):
-                    return await asyncio.wait_for(asyncio.shield(future), min(remaining, poll))
-                for reply in await asyncio.to_thread(store.get_replies, query_id):
-                    if reply.is_helper == helper:
-                        return reply
-                poll = min(poll * 2, 2.0)
+            # is slow (a consumer still joining its group, a reply older than this engine):
+            # by one reader for every wait older than STORE_READ_AFTER, so waits that pile
+            # up under load do not each add a read of their own.
+            self._waiting_since.setdefault(key, loop.time())
+            self._wake_store_reader()
+            try:
+                return await asyncio.wait_for(asyncio.shield(future), timeout)
+            except TimeoutError:
+                what = "helper reply" if helper else "reply"
+                raise QueryTimeoutError(f"no {what} to query {query_id} within {timeout:g}s") from None
         finally:
             waiters = self._waiters.get(key)
             if waiters is not None:
@@ -303,6 +313,63 @@ class Engine:
                     waiters.remove(future)
                 if not waiters:
                     del self._waiters[key]
+                    self._waiting_since.pop(key, None)
+
+    async def _wait_polling(
+        self, store: Store, key: tuple[UUID, bool], future: "asyncio.Future[AgentReply]", timeout: float
+    ) -> AgentReply:
+        """The wait this tree replaced (hot_path.legacy): each wait reads the store itself."""
+        loop = asyncio.get_running_loop()
+        query_id, helper = key
+        deadline = loop.time() + timeout
+        poll = 0.5
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                what = "helper reply" if helper else "reply"
+                raise QueryTimeoutError(f"no {what} to query {query_id} within {timeout:g}s")
+            with contextlib.suppress(TimeoutError):
+                return await asyncio.wait_for(asyncio.shield(future), min(remaining, poll))
+            for reply in await asyncio.to_thread(store.get_replies, query_id):
+                if reply.is_helper == helper:
+                    return reply
+            poll = min(poll * 2, 2.0)
+
+    def _wake_store_reader(self) -> None:
+        if self._store_reader is None or self._store_reader.done():
+            self._store_reader = asyncio.create_task(
+                self._read_store_for_waits(), name="learnflow-wait-reader"
+            )
+
+    async def _read_store_for_waits(self) -> None:
+        """While waits are open: every STORE_READ_AFTER, one store read for the replies of
+        all waits older than that (the oldest MAX_STORE_READ first)."""
+        store, _ = self._require()
+        loop = asyncio.get_running_loop()
+        while self._waiting_since:
+            await asyncio.sleep(STORE_READ_AFTER)
+            cutoff = loop.time() - STORE_READ_AFTER
+            due = sorted((since, key) for key, since in self._waiting_since.items() if since <= cutoff)
+            keys = [key for _, key in due[:MAX_STORE_READ]]
+            if not keys:
+                continue
+            try:
+                found = await asyncio.to_thread(store.get_replies_many, [qid for qid, _ in keys])
+            except Exception as err:  # the store is down: the feed may still answer
+                log.warning("could not read replies for waiting callers", extra={"error": repr(err)[:300]})
+                continue
+            for query_id, helper in keys:
+                reply = next((r for r in found.get(query_id, []) if r.is_helper == helper), None)
+                if reply is None:
+                    continue
+                for future in self._waiters.get((query_id, helper), []):
+                    if not future.done():
+                        future.set_result(reply)
+            # Read again later, not at every turn: a wait just read goes to the back.
+            now = loop.time()
+            for key in keys:
+                if key in self._waiting_since:
+                    self._waiting_since[key] = now
 
     async def ask(self, student_id: str, query: StudentQuery, timeout: float = 30.0) -> AgentReply:
         return await self.wait(await self.submit(student_id, query), timeout)

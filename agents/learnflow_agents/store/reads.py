@@ -2,13 +2,14 @@
 student's preferences (read and written here: one small document per student)."""
 
 import re
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 
 from learnflow_agents.contracts import AgentReply, StudentContext
-from learnflow_agents.store.base import StoreBase, utc_now
+from learnflow_agents.store.base import StoreBase, chunks, utc_now
 from learnflow_agents.store.records import QueryRecord
 from learnflow_agents.store.rows import query_record
 from learnflow_agents.store.schema import SEARCH_TABLE, mastery, queries, replies, students
@@ -46,6 +47,20 @@ class ReadMixin(StoreBase):
                 .order_by(replies.c.created_at, replies.c.agent)
             ).scalars()
             return [AgentReply.model_validate(doc) for doc in docs]
+
+    def get_replies_many(self, query_ids: Sequence[UUID]) -> dict[UUID, list[AgentReply]]:
+        """`get_replies` for many queries in one read (queries with none are left out)."""
+        found: dict[UUID, list[AgentReply]] = {}
+        with self._read() as conn:
+            for part in chunks(list(dict.fromkeys(query_ids))):
+                rows = conn.execute(
+                    sa.select(replies.c.query_id, replies.c.reply)
+                    .where(replies.c.query_id.in_(part))
+                    .order_by(replies.c.created_at, replies.c.agent)
+                )
+                for query_id, doc in rows:
+                    found.setdefault(query_id, []).append(AgentReply.model_validate(doc))
+        return found
 
     def recent_queries(self, student_id: str, limit: int = 20) -> list[QueryRecord]:
         """The student's queries, newest first."""
