@@ -65,6 +65,10 @@ def _fix(reply: AgentReply) -> str:
             ["swapped", "format"],
             "1\n",
         ),
+        # a loop bound typed in, one past the list: range(len(...))
+        ("xs = [4, 5, 6]\nfor i in range(4):\n    print(xs[i])\n", ["`range(len(xs))`"], "4\n5\n6\n"),
+        # round() of text: convert first
+        ("print(round('2.75', 1))\n", ["`str`", "`round(float('2.75'), 1)`"], "2.8\n"),
         # deleting a character of a string: build a new one
         ("s = 'cart'\ndel s[1]\nprint(s)\n", ["immutable", "`s = s[:1] + s[2:]`"], "crt\n"),
     ],
@@ -76,6 +80,8 @@ def _fix(reply: AgentReply) -> str:
         "dict-shrinks",
         "set-remove",
         "strptime-swapped",
+        "loop-bound-typed-in",
+        "round-of-text",
         "str-del",
     ],
 )
@@ -99,12 +105,30 @@ def test_a_runtime_error_gets_its_fact_and_a_fix_that_runs_as_meant(
         ("x = -{1, 2}\n", ["`set`", "`-`"]),
         ("big = [0.0] * 10**16\n", ["memory"]),
         ("print([][0])\n", ["empty", "`[][0]`"]),
+        ("print(float(10**400))\n", ["float", "1.8e308", "overflow"]),
+        ("import math\nprint(math.exp(800))\n", ["too large", "float"]),
+        ("q, r = divmod(7, 0)\n", ["`divmod", "`0`"]),
+        ("print('{} and {}'.format('tea'))\n", ["placeholder", "`.format()`"]),
+        ("def get():\n    pass\nn = int(get())\n", ["`nonetype`", "`return`"]),
+        ("print('%s has %s' % ('tea',))\n", ["not enough arguments", "placeholder"]),
         (
             "def check(n):\n    if n < 0:\n        raise ValueError('negative')\ncheck(-2)\n",
             ["on purpose", "n < 0"],
         ),
     ],
-    ids=["method-on-class", "unary-on-set", "memory", "empty-literal-index", "own-raise"],
+    ids=[
+        "method-on-class",
+        "unary-on-set",
+        "memory",
+        "empty-literal-index",
+        "float-overflow",
+        "math-range",
+        "divmod-zero",
+        "format-too-few",
+        "int-of-none",
+        "percent-too-few",
+        "own-raise",
+    ],
 )
 def test_a_runtime_error_without_a_sure_fix_still_gets_its_specific_explanation(
     code: str, facts: list[str], tmp_path: Path

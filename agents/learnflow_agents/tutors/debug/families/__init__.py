@@ -21,6 +21,7 @@ from learnflow_agents.tutors.debug.families import (
     key_errors,
     memory_errors,
     name_errors,
+    overflow_errors,
     recursion_errors,
     runtime_errors,
     stop_iteration,
@@ -59,6 +60,7 @@ ANALYSERS: dict[str, Analyser] = {
     "KeyboardInterrupt": infinite_loops.analyse,
     "RuntimeError": runtime_errors.analyse,
     "MemoryError": memory_errors.analyse,
+    "OverflowError": overflow_errors.analyse,
 }
 
 

@@ -25,6 +25,14 @@ _DESCRIPTOR = re.compile(
 )
 _UNARY = re.compile(r"^bad operand type for (?:unary (?P<op>\S+)|(?P<func>abs)\(\)): '(?P<type>[\w.]+)'")
 _NO_DELETE = re.compile(r"^'(?P<type>\w+)' object doesn't support item deletion")
+_ARG_TYPE = re.compile(
+    r"^(?P<func>int|float|complex)\(\) argument must be a string(?:, a bytes-like object)? or a "
+    r"(?:real )?number, not '(?P<type>\w+)'"
+)
+_NO_ROUND = re.compile(r"^type (?P<type>\w+) doesn't define __round__ method")
+_PERCENT = re.compile(
+    r"^%(?P<code>\w) format: an? (?:real )?(?P<need>number|integer) is required, not (?P<type>\w+)"
+)
 _CHEVRON = re.compile(r"^\s*print\s*>>\s*(?P<stream>[^,]+?)\s*,\s*(?P<args>.+?)\s*$")
 
 _UNARY_MEANING = {"-": "negation", "+": "unary plus", "~": "bitwise inversion"}
@@ -46,6 +54,14 @@ def analyse(sit: Situation) -> Diagnosis | None:
         return _unary(sit, m["op"] or m["func"], m["type"], is_call=m["func"] is not None)
     if m := _NO_DELETE.match(msg):
         return _no_delete(sit, m["type"])
+    if m := _ARG_TYPE.match(msg):
+        return _needs_number(sit, m["func"], m["type"])
+    if m := _NO_ROUND.match(msg):
+        return _needs_number(sit, "round", m["type"])
+    if m := _PERCENT.match(msg):
+        return _percent_code(sit, m["code"], m["type"])
+    if msg.startswith("not enough arguments for format string"):
+        return _percent_count(sit)
     return None
 
 
@@ -332,6 +348,98 @@ def _print_chevron(sit: Situation) -> Diagnosis | None:
             f"Write {code(shown)}.",
         ],
         fix_code=fix,
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
+def _needs_number(sit: Situation, func: str, typ: str) -> Diagnosis:
+    """`int(None)`, `round("2.5")`: the function works on a number (or, for int/float, its text),
+    and got something else."""
+    line, other, text, where = _where(sit)
+    fix = shown = None
+    call = next(
+        (
+            c
+            for c in _calls(sit, line, other, text)
+            if isinstance(c.func, ast.Name) and c.func.id == func and c.args
+        ),
+        None,
+    )
+    if func == "round" and typ == "str" and call is not None and _editable(sit, other):
+        arg = segment(sit.code, call.args[0])
+        shown = f"round(float({arg}){''.join(', ' + segment(sit.code, a) for a in call.args[1:])})"
+        fix = replace_node(sit.code, call, shown)
+    if typ == "NoneType":
+        origin = (
+            "The value is `None`: usually the result of a function that has no `return` (or of a "
+            "method like `list.sort()`, which changes the list and returns `None`)."
+        )
+    elif typ == "str":
+        origin = "The value is text (a `str`, e.g. from `input()`); convert it with `float(…)` first."
+    else:
+        origin = f"The value is a `{typ}`."
+    needs = "a number or a string of digits" if func in ("int", "float", "complex") else "a number"
+    return Diagnosis(
+        summary=f"{where} passes a `{typ}` value to `{func}()`, which needs {needs}."
+        + (f" Convert it first: {code(shown)}." if shown else f" {origin}"),
+        plain=f"`{func}()` works on {needs}. {origin}",
+        precise=f"`{func}()` got a `{typ}` argument; it accepts {needs}. {origin}",
+        fix_steps=(
+            f"Write {code(shown)}."
+            if shown
+            else f"Find where the value passed to `{func}()` comes "
+            f"from (print it and `type(…)` just before line {line}) and make it {needs}."
+        ),
+        prevention="Check what a function returns before using its result; `print(type(x))` when unsure.",
+        concepts=["type-conversion", "none"] if typ == "NoneType" else ["type-conversion"],
+        hints=[
+            f"What type is the value passed to `{func}()` on line {line}?",
+            origin,
+            f"Give `{func}()` {needs}.",
+        ],
+        fix_code=fix,
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
+def _percent_code(sit: Situation, letter: str, typ: str) -> Diagnosis:
+    line, other, _text, where = _where(sit)
+    return Diagnosis(
+        summary=f"{where} formats a `{typ}` with `%{letter}`, which needs a number: use `%s` for text, or "
+        f"convert the value to a number first (or use an f-string).",
+        plain=f"In `'…' % value`, each `%{letter}` placeholder expects a number, but the value given is a "
+        f"`{typ}`. `%s` accepts anything; `f'{{value}}'` is the modern way.",
+        precise=f"printf-style formatting: the `%{letter}` conversion requires a number, got `{typ}`.",
+        fix_steps=f"Use `%s` instead of `%{letter}`, convert the value with `int(…)`/`float(…)`, or write "
+        "an f-string.",
+        prevention="Prefer f-strings: `f'{x}'` formats any value.",
+        concepts=["strings", "f-strings"],
+        hints=[
+            f"What type is the value for `%{letter}`?",
+            f"`%{letter}` needs a number.",
+            "Use `%s` or an f-string.",
+        ],
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
+def _percent_count(sit: Situation) -> Diagnosis:
+    line, other, _text, where = _where(sit)
+    return Diagnosis(
+        summary=f"{where} has more `%` placeholders in the format string than values after `%`: not enough "
+        "arguments for the format string. Give one value per placeholder, in a tuple.",
+        plain="In `'… %s … %s' % (a, b)`, each `%s` takes the next value of the tuple after `%`. There are "
+        "fewer values than placeholders here.",
+        precise="printf-style formatting ran out of arguments: the tuple after `%` is shorter than the "
+        "number of conversion specifiers.",
+        fix_steps="Count the `%s`/`%d` placeholders and pass exactly that many values: `'%s %s' % (a, b)`; "
+        "or use an f-string.",
+        prevention="Prefer f-strings: each value sits inside its own placeholder.",
+        concepts=["strings", "f-strings"],
+        hints=["Count the placeholders.", "Count the values after `%`.", "Make them equal."],
         culprit_line=line,
         culprit_where=other,
     )

@@ -5,6 +5,7 @@ and assigning to positions a list doesn't have yet."""
 from __future__ import annotations
 
 import ast
+import re
 
 from learnflow_agents.tutors.debug.code_facts import (
     indent_of,
@@ -32,6 +33,10 @@ def analyse(sit: Situation) -> Diagnosis | None:
     kind = "string" if msg.startswith("string") else "tuple" if msg.startswith("tuple") else "list"
     if "pop from empty" in msg or "pop index" in msg:
         return _empty_pop(sit, line, other, where)
+    if msg.startswith("Cannot choose from an empty sequence"):
+        return _empty_choice(sit, line, other, where)
+    if m := re.match(r"Replacement index (\d+) out of range", msg):
+        return _format_args(sit, int(m.group(1)), line, other, where)
     subs = [
         s
         for s in fragment_nodes(sit, line, ast.Subscript, text=text if other else None)
@@ -187,6 +192,20 @@ def _loop_off_by_one(sit, sub, line, other, where, kind, editable) -> Diagnosis 
         why = (
             f"on the last pass of the loop (line {loop.lineno}) `{var}` is the last position, so `{index}` "
             f"points {k} past the end of `{container}`."
+        )
+    elif (
+        isinstance(stop, ast.Constant)
+        and isinstance(stop.value, int)
+        and isinstance(sub.slice, ast.Name)
+        and sub.slice.id == var
+        and (size := known_length(sit, sub.value, line)) is not None
+        and 0 < size < stop.value
+    ):
+        # range(4) over a 3-item list: the count was typed in and is wrong; len() keeps it right.
+        new_range = f"range({segment(sit.code, start) + ', ' if start else ''}len({container}))"
+        why = (
+            f"`{rng}` on line {loop.lineno} makes `{var}` go up to {stop.value - 1}, but `{container}` has "
+            f"{size} items (positions 0 to {size - 1})."
         )
     else:
         return None
@@ -398,4 +417,50 @@ def _assign_past_end(sit: Situation, subs: list[ast.Subscript], line, other, whe
         conceptual=True,
         line=line,
         container=container,
+    )
+
+
+def _format_args(sit: Situation, index: int, line, other, where) -> Diagnosis:
+    """`'{} {}'.format(1)`: more placeholders than values."""
+    return Diagnosis(
+        summary=f"{where} has more `{{}}` placeholders than values passed to `.format()`: placeholder "
+        f"number {index} (counting from 0) has no value, so the index is out of range.",
+        plain=f"Each `{{}}` in the string takes the next value given to `.format(…)`. There are only {index} "
+        f"value(s), so placeholder {index} (counting from 0) finds nothing.",
+        precise=f"`str.format` looked up positional argument {index} for a replacement field, but only "
+        f"{index} positional argument(s) were passed.",
+        fix_steps="Pass one value per `{}` placeholder, or remove the extra placeholders (an f-string puts "
+        "each value right where it goes: `f'{a} {b}'`).",
+        prevention="Use f-strings, where each value sits inside its own placeholder.",
+        concepts=["strings", "f-strings"],
+        hints=[
+            "Count the `{}` in the string.",
+            "Count the values given to `.format()`.",
+            "Make the two counts equal.",
+        ],
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
+def _empty_choice(sit: Situation, line, other, where) -> Diagnosis:
+    calls = [
+        c for c in fragment_nodes(sit, line, ast.Call) if ast.unparse(c.func).endswith("choice") and c.args
+    ]
+    seq = ast.unparse(calls[0].args[0]) if calls else "the sequence"
+    shown = f"`{seq}`" if calls else seq
+    return Diagnosis(
+        summary=f"{where} asks `random.choice` to pick from {shown}, which is empty: there is no item to "
+        "choose, so no index is in range.",
+        plain=f"`random.choice(x)` picks one item of `x` at a random index. "
+        f"{cap(shown)} has no items at that "
+        "moment, so there is nothing to pick.",
+        precise="`random.choice` indexes the sequence at a random position below `len(seq)`; with length 0 "
+        "no index exists and it raises IndexError.",
+        fix_steps=f"Make sure {shown} has items before the call, or check `if {seq}:` first.",
+        prevention="Before picking from a collection, ask whether it can be empty.",
+        concepts=["lists", "indexing"],
+        hints=[f"How many items does {shown} have?", "It is empty.", f"Check `if {seq}:` first."],
+        culprit_line=line,
+        culprit_where=other,
     )

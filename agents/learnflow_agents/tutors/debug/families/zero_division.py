@@ -28,7 +28,7 @@ def analyse(sit: Situation) -> Diagnosis | None:
         if isinstance(b.op, _DIVISIONS)
     ]
     if not ops:
-        return None
+        return _divmod(sit, line, other, text, function)
     node = node_in_span(ops, line or 0, sit.span(line) if not other else None, sit.text(line)) or ops[0]
     divisor = node.right if isinstance(node, ast.BinOp) else node.value
     editable = sit.has_code and not other and sit.tree is not None
@@ -164,3 +164,35 @@ def _guard(sit: Situation, node: ast.AST, divisor: ast.AST, cond: str | None, li
     if isinstance(parent, ast.Return | ast.Assign) and parent.value is node:
         return replace_node(sit.code, node, f"{expr} if {cond} else 0")
     return wrap_in_guard(sit, line, cond) or replace_node(sit.code, node, f"({expr} if {cond} else 0)")
+
+
+def _divmod(sit: Situation, line, other, text, function) -> Diagnosis | None:
+    """`divmod(a, 0)`, `math.fmod(a, 0)`, `pow(a, -1, 0)`: the division is inside a call."""
+    calls = [
+        c
+        for c in fragment_nodes(sit, line, ast.Call, text=text if other else None)
+        if len(c.args) >= 2
+        and ast.unparse(c.func)
+        in ("divmod", "math.fmod", "operator.truediv", "operator.floordiv", "operator.mod")
+    ]
+    if not calls:
+        return None
+    call = calls[0]
+    editable = sit.has_code and not other and sit.tree is not None
+    div = segment(sit.code, call.args[1]) if editable else ast.unparse(call.args[1])
+    func = ast.unparse(call.func)
+    where = cap(place(line, other, function) + called_from(sit))
+    return Diagnosis(
+        summary=f"{where} calls `{func}(…)` with the divisor `{div}`, which is 0: `{func}` divides its first "
+        "argument by its second, and division by zero has no answer.",
+        plain=f"`{func}(a, b)` divides `a` by `b`. On line {line} the second argument `{div}` is 0, so "
+        "Python stops, just as for `a / 0`.",
+        precise=f"`{func}` performs a division (or modulo) by its second argument; it is 0 here.",
+        fix_steps=f"Make sure `{div}` is not 0 before the call (`if {div} != 0:`), or decide what the answer "
+        "should be when it is.",
+        prevention="Whenever you divide, ask what should happen when the divisor is 0.",
+        concepts=["numbers", "conditionals"],
+        hints=[f"What is `{div}` on line {line}?", f"`{func}` divides by it.", "Guard against 0."],
+        culprit_line=line,
+        culprit_where=other,
+    )
