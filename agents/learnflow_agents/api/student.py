@@ -366,12 +366,14 @@ async def own_query(engine: Engine, caller: Caller, query_id: str) -> QueryRecor
 async def view_query(engine: Engine, caller: Caller, query_id: str, wait: float = 0.0) -> QueryView:
     """GET queries/{id}; `wait` seconds (long poll) for the answering agent's reply."""
     record = await own_query(engine, caller, query_id)
+    # Replies first, then the query: a reply and its query's status are stored in one
+    # transaction, so a status read after the replies is never behind them.
     replies = await engine.replies(record.query_id)
     if wait and not answered(replies):
         with contextlib.suppress(QueryTimeoutError):
             await engine.wait(record.query_id, wait)
-        record = await own_query(engine, caller, query_id)
         replies = await engine.replies(record.query_id)
+    record = await own_query(engine, caller, query_id)
     return query_view(record, replies)
 
 
