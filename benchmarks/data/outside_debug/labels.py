@@ -12,7 +12,7 @@ the case. Messages that say nothing specific ("invalid syntax") are labelled fro
 a reply must at least quote the token Python stopped at, and for the common slips the
 message cannot name (Python 2 print, `else if`, a keyword used as a name) the fact itself.
 
-    python benchmarks/data/outside_debug/labels.py   # labels.jsonl (+ labels_oppia.jsonl)
+    python benchmarks/data/outside_debug/labels.py   # labels.jsonl (+ _oppia, _runtime, _qa)
 """
 
 from __future__ import annotations
@@ -247,6 +247,8 @@ RUNTIME_RULES: list[tuple[str, str, list[str]]] = [
         r"^descriptor '(\w+)' for '(\w+)' objects doesn't apply to a '(\w+)' object",
         ["{1}", "{2}", "instance|object|method|self"],
     ),
+    # (added with cases_qa, before any reply on it was read: an empty text names nothing to quote)
+    ("ValueError", r"^invalid literal for int\(\) with base \d+: ''$", ["int(", "empty|''|nothing|blank"]),
     (
         "ValueError",
         r"^invalid literal for int\(\) with base \d+: '(.*)'",
@@ -268,6 +270,19 @@ RUNTIME_RULES: list[tuple[str, str, list[str]]] = [
     ("RecursionError", r"^maximum recursion depth", ["recurs|calls itself", "base case|stop|end|never"]),
     ("FileNotFoundError", r"No such file or directory: '(.*)'", ["{1}", "path|folder|directory|exist"]),
     ("MemoryError", r"^$", ["memory"]),
+    # --- added for cases_qa.jsonl (beginners' programs from Q&A pages), written before any reply
+    # on that set was read: the types involved plus the conversion the student needs.
+    (
+        "TypeError",
+        r"^can't multiply sequence by non-int of type '(\w+)'",
+        ["{1}", "int(|float(|number|whole"],
+    ),
+    ("TypeError", r"^object of type '(\w+)' has no len\(\)", ["{1}", "len("]),
+    (
+        "ValueError",
+        r"^could not convert string to float: '(.*)'",
+        ["float(", "{1}", "number|digit|convert"],
+    ),
 ]
 
 # A program that raises the error itself (`raise NameError("…")`): the fact is that the code
@@ -351,7 +366,7 @@ def label(row: dict) -> tuple[str, list[str]]:
 
 
 def main() -> int:
-    for name in ("cases", "cases_oppia", "cases_runtime"):
+    for name in ("cases", "cases_oppia", "cases_runtime", "cases_qa"):
         if (HERE / f"{name}.jsonl").exists():
             label_file(name)
     return 0
