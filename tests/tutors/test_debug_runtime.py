@@ -138,3 +138,67 @@ def test_a_runtime_error_without_a_sure_fix_still_gets_its_specific_explanation(
     assert reply.data.get("analysis") != "generic"
     for fact in facts:
         assert fact.lower() in said, fact
+
+
+# --- analyses added for the outside Q&A set (beginners' programs from Stack Overflow); the
+# programs below are our own, not cases of that set.
+
+
+def _run_with_input(code: str, stdin: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    script = tmp_path / "cell.py"
+    script.write_text(code)
+    return subprocess.run(
+        [sys.executable, "-S", str(script)], input=stdin, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "stdin", "facts", "prints"),
+    [
+        # the index is bumped at the top of the body, before it is read: stop one earlier
+        (
+            "word = 'abc'\ni = -1\nout = []\nwhile i <= len(word):\n    i = i + 1\n    out.append(word[i])\n"
+            "print(out)\n",
+            "",
+            ["`while i < len(word) - 1:`", "start of each pass"],
+            "['a', 'b', 'c']\n",
+        ),
+        # input() text used as a number everywhere: convert where it is read, not at one use
+        (
+            "n = input()\nif n % 2 == 0:\n    print('even')\nelse:\n    print(n, 'is odd')\n",
+            "7\n",
+            ["`n = int(input())`", "always returns text"],
+            "7 is odd\n",
+        ),
+        # two input() texts multiplied: both become numbers where they are read
+        (
+            "w = input()\nh = input()\nprint(w * h)\n",
+            "2\n3\n",
+            ["`w = float(input())`", "`h = float(input())`"],
+            "6.0\n",
+        ),
+    ],
+    ids=["while-bumps-first", "input-text-as-number", "two-input-texts-multiplied"],
+)
+def test_a_qa_shaped_error_gets_its_fact_and_a_fix_that_runs_as_meant(
+    code: str, stdin: str, facts: list[str], prints: str, tmp_path: Path
+) -> None:
+    failed = _run_with_input(code, stdin, tmp_path)
+    assert failed.returncode != 0, "the snippet must fail for the test to mean anything"
+    reply = diagnose(StudentQuery(text="why does this fail?", code=code, traceback=failed.stderr))
+    said = (reply.summary + "\n" + reply.explanation).lower()
+    assert reply.data.get("analysis") != "generic"
+    for fact in facts:
+        assert fact.lower() in said, fact
+    fixed = _run_with_input(_fix(reply), stdin, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == prints
+
+
+def test_an_index_pushed_past_the_end_by_another_loop_is_traced_to_that_loop(tmp_path: Path) -> None:
+    code = "s = 'hey'\nk = 0\nwhile k <= len(s):\n    k += 1\nprint(s[k])\n"
+    reply = _ask(code, tmp_path)
+    said = (reply.summary + "\n" + reply.explanation).lower()
+    assert reply.data.get("analysis") != "generic"
+    for fact in ("line 3", "`while k <= len(s):`", "`len(s) + 1`", "`for item in s:`"):
+        assert fact.lower() in said, fact

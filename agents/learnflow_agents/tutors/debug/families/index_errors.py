@@ -228,45 +228,106 @@ def _loop_off_by_one(sit, sub, line, other, where, kind, editable) -> Diagnosis 
     )
 
 
-def _while_off_by_one(sit, sub, line, other, where, kind, editable) -> Diagnosis | None:
-    if sit.tree is None or other or line is None:
-        return None
+def _bumps(stmt: ast.stmt, name: str) -> bool:
+    """``name += 1`` or ``name = name + 1``."""
+    if isinstance(stmt, ast.AugAssign):
+        return isinstance(stmt.target, ast.Name) and stmt.target.id == name and isinstance(stmt.op, ast.Add)
+    return (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+        and stmt.targets[0].id == name
+        and isinstance(stmt.value, ast.BinOp)
+        and isinstance(stmt.value.op, ast.Add)
+        and isinstance(stmt.value.left, ast.Name)
+        and stmt.value.left.id == name
+    )
+
+
+def _lte_len_loops(sit: Situation, sub: ast.Subscript) -> list[ast.While]:
+    """``while i <= len(x):`` loops over the index and the container of ``sub``."""
     names = {n.id for n in ast.walk(sub.slice) if isinstance(n, ast.Name)}
-    loops = [
-        w
-        for w in ast.walk(sit.tree)
-        if isinstance(w, ast.While) and w.lineno <= line <= (w.end_lineno or w.lineno)
-    ]
-    for loop in loops:
-        test = loop.test
+    out = []
+    for w in ast.walk(sit.tree):
+        test = getattr(w, "test", None)
         if (
-            isinstance(test, ast.Compare)
+            isinstance(w, ast.While)
+            and isinstance(test, ast.Compare)
             and len(test.ops) == 1
             and isinstance(test.ops[0], ast.LtE)
             and isinstance(test.left, ast.Name)
             and test.left.id in names
             and _is_len_of(test.comparators[0], sub.value)
         ):
-            container, index = _names(sub, sit, other)
-            old = segment(sit.code, test)
-            new = f"{test.left.id} < {segment(sit.code, test.comparators[0])}"
-            fix = replace_node(sit.code, test, new) if editable else None
-            return _diag(
-                summary=f"{where} reads `{container}[{index}]`, but the loop condition on line {loop.lineno} "
-                f"(`{old}`) lets `{test.left.id}` reach `len({container})`, one past the last position: use "
-                "`<`, not `<=`.",
-                why=f"with `<=`, the last pass has `{test.left.id} == len({container})`, which is not a "
-                "valid position.",
-                steps=f"Change line {loop.lineno} to `while {new}:`.",
-                fix=fix,
-                culprit=loop.lineno,
-                other=other,
-                concepts=["while-loops", "comparison", "indexing"],
-                hints_mid=f"What is `{test.left.id}` on the last pass through the loop?",
-                conceptual=True,
-                line=line,
-                container=container,
+            out.append(w)
+    return out
+
+
+def _while_off_by_one(sit, sub, line, other, where, kind, editable) -> Diagnosis | None:
+    if sit.tree is None or other or line is None:
+        return None
+    container, index = _names(sub, sit, other)
+    loops = _lte_len_loops(sit, sub)
+    for loop in loops:
+        if not loop.lineno <= line <= (loop.end_lineno or loop.lineno):
+            continue
+        test = loop.test
+        name = test.left.id
+        size = segment(sit.code, test.comparators[0])
+        old = segment(sit.code, test)
+        # The index grows at the top of the body, before it is read: the loop must stop one earlier.
+        bumps_first = any(_bumps(st, name) for st in loop.body if (st.end_lineno or st.lineno) < line)
+        new = f"{name} < {size} - 1" if bumps_first else f"{name} < {size}"
+        fix = replace_node(sit.code, test, new) if editable else None
+        if bumps_first:
+            why = (
+                f"`{name}` goes up by 1 at the start of each pass, before line {line} reads "
+                f"`{container}[{index}]`, so the loop must stop while `{name}` is still below "
+                f"`len({container}) - 1`; with `<=`, a pass that starts with "
+                f"`{name} == len({container}) - 1` moves it to `len({container})` and reads past the end."
             )
+            summary_tail = f"the loop must stop earlier: `while {new}:`."
+        else:
+            why = f"with `<=`, the last pass has `{name} == len({container})`, which is not a valid position."
+            summary_tail = "use `<`, not `<=`."
+        return _diag(
+            summary=f"{where} reads `{container}[{index}]`, but the loop condition on line {loop.lineno} "
+            f"(`{old}`) lets `{name}` reach `len({container})`, one past the last position: {summary_tail}",
+            why=why,
+            steps=f"Change line {loop.lineno} to `while {new}:`.",
+            fix=fix,
+            culprit=loop.lineno,
+            other=other,
+            concepts=["while-loops", "comparison", "indexing"],
+            hints_mid=f"What is `{name}` on the last pass through the loop?",
+            conceptual=True,
+            line=line,
+            container=container,
+        )
+    for loop in loops:
+        # Another loop pushes the index past the end before the failing line reads it.
+        name = loop.test.left.id
+        if not any(_bumps(st, name) for st in loop.body):
+            continue
+        old = segment(sit.code, loop.test)
+        return _diag(
+            summary=f"{where} reads `{container}[{index}]` after the loop on line {loop.lineno} "
+            f"(`while {old}:`) has added 1 to `{name}` until `{name}` is `len({container}) + 1`, past "
+            f"the last position (`len({container}) - 1`).",
+            why=f"`while {old}:` only stops once `{name}` is bigger than `len({container})`, so afterwards "
+            f"`{name}` no longer names a position of `{container}`.",
+            steps=f"To visit each item once, loop over `{container}` itself (`for item in {container}:`) "
+            f"instead of moving `{name}` by hand; if you keep the index, let it run only while "
+            f"`{name} < len({container})`.",
+            fix=None,
+            culprit=loop.lineno,
+            other=other,
+            concepts=["while-loops", "indexing"],
+            hints_mid=f"What is `{name}` when the loop on line {loop.lineno} stops?",
+            conceptual=True,
+            line=line,
+            container=container,
+        )
     return None
 
 

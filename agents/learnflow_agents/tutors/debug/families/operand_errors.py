@@ -5,7 +5,13 @@ from __future__ import annotations
 import ast
 import re
 
-from learnflow_agents.tutors.debug.code_facts import node_in_span, replace_node, segment
+from learnflow_agents.tutors.debug.code_facts import (
+    Binding,
+    node_in_span,
+    replace_node,
+    replace_nodes,
+    segment,
+)
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap, code
 from learnflow_agents.tutors.debug.families.common import called_from, fragment_nodes, place, raise_site
 from learnflow_agents.tutors.debug.families.none_origin import find_none_origin
@@ -166,6 +172,103 @@ def _from_input(sit: Situation, node: ast.AST, line: int | None) -> int | None:
     return None
 
 
+def _is_input_call(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "input"
+
+
+def _used_as_text(tree: ast.AST | None, name: str) -> bool:
+    """``name`` is also used the way only text is: a method call, indexing, ``len()``, ``+ "..."``."""
+    for n in ast.walk(tree) if tree is not None else ():
+        if (
+            isinstance(n, ast.Attribute | ast.Subscript)
+            and isinstance(n.value, ast.Name)
+            and n.value.id == name
+        ):
+            return True
+        if (
+            isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Name)
+            and n.func.id == "len"
+            and any(isinstance(a, ast.Name) and a.id == name for a in n.args)
+        ):
+            return True
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add):
+            sides = (n.left, n.right)
+            if any(isinstance(x, ast.Name) and x.id == name for x in sides) and any(
+                isinstance(x, ast.JoinedStr) or (isinstance(x, ast.Constant) and isinstance(x.value, str))
+                for x in sides
+            ):
+                return True
+    return False
+
+
+def _loads(tree: ast.AST | None, name: str) -> int:
+    if tree is None:
+        return 0
+    return sum(
+        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in ast.walk(tree)
+    )
+
+
+def _input_binding(sit: Situation, node: ast.AST | None) -> Binding | None:
+    """The one place a name gets its value, when that is ``input()`` and the name is only ever used
+    as a number: converting there fixes every use at once."""
+    if not isinstance(node, ast.Name) or sit.tree is None:
+        return None
+    found = [b for b in sit.facts.bindings_of(node.id) if b.kind != "global"]
+    if len(found) != 1 or found[0].kind != "assign" or not _is_input_call(found[0].value):
+        return None
+    return None if _used_as_text(sit.tree, node.id) else found[0]
+
+
+def _convert_at_input(sit: Situation, bindings: list[Binding], convert: str) -> tuple[str, list[str]]:
+    """The cell with each ``input()`` wrapped in ``convert(…)``, and the new lines."""
+    edits = []
+    for b in bindings:
+        assert b.value is not None
+        edits.append((b.value, f"{convert}({segment(sit.code, b.value)})"))
+    fixed = replace_nodes(sit.code, edits)
+    new_lines = fixed.split("\n")
+    return fixed, [new_lines[b.line - 1].strip() for b in bindings]
+
+
+def _text_with_text(
+    sit: Situation, node, pair, op, line, other, where
+) -> tuple[str, str, str, str | None] | None:
+    """Both sides are text in an arithmetic operation: numbers were meant (e.g. two ``input()``s)."""
+    if pair is None or op == "+":
+        return None
+    a, b = _src(sit, pair[0], other), _src(sit, pair[1], other)
+    editable = sit.has_code and not other and sit.tree is not None
+    bindings = (
+        [x for x in (_input_binding(sit, pair[0]), _input_binding(sit, pair[1])) if x] if editable else []
+    )
+    if editable and bindings and len(bindings) == 2:
+        fix, new_lines = _convert_at_input(sit, bindings, "float")
+        lines = " and ".join(str(x.line) for x in bindings)
+        summary = (
+            f"{where} uses `{op}` between two texts: {code(a)} and {code(b)} hold what `input()` returned "
+            f"(lines {lines}), and `input()` always returns text; convert them to numbers where they are "
+            f"read: {' and '.join(code(n) for n in new_lines)}."
+        )
+        why = (
+            f"{code(a)} and {code(b)} are strings (text) because `input()` returns text, even when the user "
+            "types digits"
+        )
+        steps = " ".join(
+            f"Change line {x.line} to {code(n)}." for x, n in zip(bindings, new_lines, strict=True)
+        )
+        return summary, why, steps, fix
+    new = f"float({a}) {op} float({b})"
+    fix = replace_node(sit.code, node, new) if editable and isinstance(node, ast.BinOp) else None
+    summary = (
+        f"{where} uses `{op}` between two texts ({code(a)} and {code(b)} are `str`); to compute with them, "
+        f"convert them to numbers first: {code(new)}."
+    )
+    why = f"{code(a)} and {code(b)} are strings (text), and `{op}` does not do arithmetic on text"
+    return summary, why, f"Write {code(new)} on line {line}.", fix
+
+
 def _none_operand(sit: Situation, node, op, left, right, line, other, function) -> Diagnosis:
     pair = _operands(node) if node is not None else None
     none_side = None
@@ -209,13 +312,39 @@ def _mixed(sit: Situation, node, op, left, right, line, other, function) -> Diag
     input_line = _from_input(sit, text_side, line) if text_side is not None else None
     fix = None
     suggestion = None
+    culprit = line
     convert = "float" if "float" in (left, right) else "int"
     if text_side is not None and num_side is not None and (left in _NUMBERS or right in _NUMBERS):
         ts, ns = _src(sit, text_side, other), _src(sit, num_side, other)
         numeric_literal = isinstance(text_side, ast.Constant) and re.fullmatch(
             r"\s*-?\d+(\.\d+)?\s*", str(text_side.value)
         )
-        if input_line is not None or op not in ("+",) or numeric_literal:
+        # Converting where the text is read pays off when the name is used more than once (a
+        # single use is fixed in place, where the student is looking).
+        at_input = (
+            _input_binding(sit, text_side)
+            if sit.has_code
+            and not other
+            and not numeric_literal
+            and (input_line or op != "+")
+            and _loads(sit.tree, ts) > 1
+            else None
+        )
+        if at_input is not None:
+            # Converting where the text is read fixes this use and every later one.
+            fix, (new_line,) = _convert_at_input(sit, [at_input], convert)
+            why = (
+                f"{code(ts)} holds the text `input()` returned on line {at_input.line} (`input()` always "
+                f"returns text), so convert it where it is read: {code(new_line)}"
+            )
+            summary = f"{where} uses `{op}` between text and a number: {why}."
+            steps = (
+                f"Change line {at_input.line} to {code(new_line)} (`{convert}({ts})` on line {line} "
+                f"instead would fix only one of its {_loads(sit.tree, ts)} uses)."
+            )
+            concepts = ["type-conversion"]
+            culprit = at_input.line
+        elif input_line is not None or op not in ("+",) or numeric_literal:
             # Arithmetic was intended: the text has to become a number.
             if numeric_literal:
                 assert isinstance(text_side, ast.Constant)
@@ -234,14 +363,20 @@ def _mixed(sit: Situation, node, op, left, right, line, other, function) -> Diag
                 f"number to text; convert it with `{suggestion}`"
             )
             target = num_side
-        if sit.has_code and not other and sit.tree is not None:
-            fix = replace_node(sit.code, target, suggestion)
-        summary = f"{where} uses `{op}` between text and a number: {why}."
-        fstring = _fstring(sit, node, other) if suggestion.startswith("str(") else None
-        steps = f"Write `{suggestion}` on line {line}." + (
-            f" Or build the text with an f-string: {code(fstring)}." if fstring else ""
-        )
-        concepts = ["type-conversion", "f-strings"] if fstring else ["type-conversion"]
+        if at_input is None:
+            if sit.has_code and not other and sit.tree is not None:
+                fix = replace_node(sit.code, target, suggestion)
+            summary = f"{where} uses `{op}` between text and a number: {why}."
+            fstring = _fstring(sit, node, other) if suggestion.startswith("str(") else None
+            steps = f"Write `{suggestion}` on line {line}." + (
+                f" Or build the text with an f-string: {code(fstring)}." if fstring else ""
+            )
+            concepts = ["type-conversion", "f-strings"] if fstring else ["type-conversion"]
+    elif left == right == "str" and (both := _text_with_text(sit, node, pair, op, line, other, where)):
+        summary, why, steps, fix = both
+        concepts = ["type-conversion"]
+        if "input()" in summary:
+            culprit = min(b.line for b in (_input_binding(sit, x) for x in pair) if b)
     elif left == "list" or right == "list":
         other_side = pair[1] if pair else None
         suggestion = f"[{_src(sit, other_side, other)}]" if other_side is not None else None
@@ -280,7 +415,7 @@ def _mixed(sit: Situation, node, op, left, right, line, other, function) -> Diag
             steps,
         ],
         fix_code=fix,
-        culprit_line=line,
+        culprit_line=culprit,
         culprit_where=other,
     )
 
