@@ -208,6 +208,80 @@ test('dark theme, keyboard shortcut and command palette', async ({ page, request
   await shot(page, '07-dark-theme-sidebar');
 });
 
+/** The mastered line of the progress agent (agents/.../progress/config.py, `mastered` = 0.95). */
+const MASTERED_PERCENT = 95;
+
+/** Mastery per topic as the sidebar's Progress tab draws it: topic → percent on the bar. */
+async function progressTabBars(page: Page): Promise<Map<string, number>> {
+  const sidebar = page.locator('#learnflow-sidebar');
+  await sidebar.getByRole('tab', { name: 'Progress' }).click();
+  const bars = new Map<string, number>();
+  for (const bar of await sidebar.locator('.lf-mastery .lf-bar[role="progressbar"]').all()) {
+    const topic = (await bar.getAttribute('aria-label'))!.replace(/ mastery$/, '');
+    const now = Number(await bar.getAttribute('aria-valuenow'));
+    // The number printed beside the bar is the one the bar is drawn from.
+    await expect(bar.locator('xpath=following-sibling::span[@class="lf-mastery-value"]')).toHaveText(`${now}%`);
+    bars.set(topic, now);
+  }
+  return bars;
+}
+
+test('a first clean pass moves mastery visibly, and counts and bars agree', async ({ page }) => {
+  await openNotebook(page, 'first-pass.ipynb');
+  const sidebar = page.locator('#learnflow-sidebar');
+
+  // The variables exercise needs nothing first: it is handed out.
+  await runCell(page, 1);
+  await waitIdle(page);
+  await expect(cell(page, 1).locator('.jp-OutputArea')).toContainText('Swap', { timeout: 60_000 });
+
+  // The student's own solution (a tuple swap), run, then checked: all three tests pass.
+  await runCell(page, 2);
+  await waitIdle(page);
+  await expect(cell(page, 2).locator('.jp-OutputArea')).toContainText('Alan Grace');
+  await runCell(page, 3);
+  await waitIdle(page);
+  const checked = cell(page, 3).locator('.jp-OutputArea');
+  await expect(checked).toContainText('Tests: 3/3 passed', { timeout: 60_000 });
+  await expect(checked).not.toContainText('failed');
+
+  // The report says how far that pass moved variables, and it moved it clearly.
+  await runCell(page, 4);
+  await waitIdle(page);
+  const report = cell(page, 4).locator('.jp-OutputArea');
+  await expect(report).toContainText(/moved variables from \d+% to \d+%/, { timeout: 60_000 });
+  const text = await report.innerText();
+  const moved = text.match(/Passing exercise swap-two-values moved variables from (\d+)% to (\d+)%/);
+  expect(moved, text).not.toBeNull();
+  const [before, after] = [Number(moved![1]), Number(moved![2])];
+  expect(after).toBeGreaterThanOrEqual(50);
+  expect(after - before).toBeGreaterThanOrEqual(30);
+  const counted = text.match(/You have mastered (\d+) of (\d+) topics?/);
+  expect(counted, text).not.toBeNull();
+  const [mastered, topics] = [Number(counted![1]), Number(counted![2])];
+
+  // The sidebar's Progress tab (the stored record, refreshed after each reply) agrees with the
+  // report: one bar per counted topic, variables at the report's figure, and the mastered count
+  // is the number of bars at or above the mastered line.
+  await expect(async () => {
+    const bars = await progressTabBars(page);
+    expect(bars.get('variables')).toBe(after);
+    expect(bars.size).toBe(topics);
+    expect([...bars.values()].filter(value => value >= MASTERED_PERCENT).length).toBe(mastered);
+  }).toPass({ timeout: 30_000 });
+  // The kernel card draws the same bars with the same numbers.
+  const bars = await progressTabBars(page);
+  const drawn = report.locator('.learnflow-mastery > div');
+  await expect(drawn).toHaveCount(bars.size);
+  for (const row of await drawn.all()) {
+    const topic = (await row.locator('span').first().innerText()).trim();
+    await expect(row.locator('> span').last()).toHaveText(`${bars.get(topic)}%`);
+  }
+  await expect(sidebar.getByRole('tabpanel', { name: 'Progress' })).toBeVisible();
+  await cell(page, 4).scrollIntoViewIfNeeded();
+  await shot(page, '15-first-clean-pass-moves-mastery');
+});
+
 test('Notebook 7: Explain this error answers under the cell', async ({ page }) => {
   await page.goto(`/notebooks/no-capture.ipynb?token=${TOKEN}`);
   await expect(page.locator('.jp-NotebookPanel .jp-Notebook .jp-Cell').first()).toBeVisible({ timeout: 60_000 });
