@@ -202,3 +202,121 @@ def test_an_index_pushed_past_the_end_by_another_loop_is_traced_to_that_loop(tmp
     assert reply.data.get("analysis") != "generic"
     for fact in ("line 3", "`while k <= len(s):`", "`len(s) + 1`", "`for item in s:`"):
         assert fact.lower() in said, fact
+
+
+# --- generic replies found by benchmarks/debug_generic_probe.py (a development probe) and the
+# known gaps of issue 14; the programs are our own.
+
+
+@pytest.mark.parametrize(
+    ("code", "facts", "prints"),
+    [
+        # int()'s second argument is the base: reading a plain number drops it
+        ("n = int('12', 1)\nprint(n + 1)\n", ["*base*", "2 to 36", "`int(text)`"], "13\n"),
+        # bytes() of text needs an encoding
+        ("data = bytes('hi')\nprint(len(data))\n", ["encoding", "`bytes('hi', 'utf-8')`"], "2\n"),
+        # popitem() of an empty dict: only while it has items
+        ("ages = {}\nprint(ages.popitem())\nprint('done')\n", ["empty", "`if ages:`"], "done\n"),
+        # JSON text written with Python's single quotes
+        (
+            "import json\ntext = \"{'a': 1}\"\nprint(json.loads(text)['a'])\n",
+            ["double quotes", "single quotes"],
+            "1\n",
+        ),
+        # a nested function reads its enclosing function's variable before it is assigned
+        (
+            "def outer():\n    def inner():\n        return total * 2\n    print(inner())\n    total = 3\n"
+            "outer()\n",
+            ["`total`", "`outer`", "assigned on line 5", "called on line 4"],
+            "6\n",
+        ),
+        # sum() of strings: join them
+        ("print(sum(['a', 'b'], ''))\n", ["only adds numbers", "`''.join(['a', 'b'])`"], "ab\n"),
+        # a __repr__ that builds its text but doesn't return it
+        (
+            "class Box:\n    def __init__(self, n):\n        self.n = n\n    def __repr__(self):\n"
+            "        f'Box({self.n})'\nprint(repr(Box(2)))\n",
+            ["`box.__repr__`", "never returns"],
+            "Box(2)\n",
+        ),
+        # an iterator class whose __iter__ forgets `return self`
+        (
+            "class Count:\n    def __init__(self, n):\n        self.n = n\n    def __iter__(self):\n"
+            "        self.i = 0\n    def __next__(self):\n        if self.i >= self.n:\n"
+            "            raise StopIteration\n        self.i += 1\n        return self.i\n"
+            "print(list(Count(3)))\n",
+            ["`count.__iter__`", "`return self`"],
+            "[1, 2, 3]\n",
+        ),
+        # a function without return, its None given to a maths function
+        (
+            "import math\ndef area(r):\n    a = math.pi * r * r\nprint(math.isclose(area(1), math.pi))\n",
+            ["`area(1)`", "`none`", "no `return`"],
+            "True\n",
+        ),
+        # ... or formatted with a number format
+        (
+            "def mean(xs):\n    total = sum(xs) / len(xs)\nprint(f'{mean([1, 2]):.1f}')\n",
+            ["`mean([1, 2])`", "`none`"],
+            "1.5\n",
+        ),
+    ],
+    ids=[
+        "int-bad-base",
+        "bytes-no-encoding",
+        "popitem-empty",
+        "json-single-quotes",
+        "free-variable-too-early",
+        "sum-of-strings",
+        "repr-without-return",
+        "iter-without-return-self",
+        "none-to-maths",
+        "none-formatted",
+    ],
+)
+def test_a_precise_rule_gets_named_with_a_fix_that_runs_as_meant(
+    code: str, facts: list[str], prints: str, tmp_path: Path
+) -> None:
+    reply = _ask(code, tmp_path)
+    said = (reply.summary + "\n" + reply.explanation).lower()
+    assert reply.data.get("analysis") != "generic"
+    for fact in facts:
+        assert fact.lower() in said, fact
+    fixed = _run(_fix(reply), tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == prints
+
+
+@pytest.mark.parametrize(
+    ("code", "facts"),
+    [
+        ("code = 1200000\nprint(chr(code))\n", ["`chr()`", "1114111", "`code`"]),
+        ("word = 'z'\nprint(chr(ord(word) + 2000000))\n", ["1114111", "% 26"]),
+        ("import math\nx = -3\nprint(math.factorial(x))\n", ["negative", "`x`", "`if x >= 0:`"]),
+        ("import json\nprint(json.loads(''))\n", ["isn't valid json", "empty"]),
+        ("x = 1(0)\n", ["`int`", "`1 * (0)`"]),
+        ("print(isinstance(3))\n", ["with 1 argument,", "takes 2 arguments"]),
+        ("print(len([1], [2]))\n", ["with 2 arguments", "exactly one argument"]),
+        ("print(round(1.5, 1, 2))\n", ["at most 2 arguments"]),
+        ("print(pow(2))\n", ["`exp`", "argument number 2"]),
+    ],
+    ids=[
+        "chr-too-large",
+        "chr-shifted-letter",
+        "factorial-negative",
+        "json-empty",
+        "number-called-names-int",
+        "builtin-count-singular",
+        "builtin-count-plural",
+        "builtin-at-most",
+        "builtin-missing-argument",
+    ],
+)
+def test_a_precise_rule_without_a_sure_fix_is_still_named(
+    code: str, facts: list[str], tmp_path: Path
+) -> None:
+    reply = _ask(code, tmp_path)
+    said = (reply.summary + "\n" + reply.explanation).lower()
+    assert reply.data.get("analysis") != "generic"
+    for fact in facts:
+        assert fact.lower() in said, fact

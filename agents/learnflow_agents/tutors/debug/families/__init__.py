@@ -12,6 +12,7 @@ from learnflow_agents.tutors.debug.diagnosis import Diagnosis
 from learnflow_agents.tutors.debug.families import (
     assertion_errors,
     attribute_errors,
+    builtin_values,
     file_errors,
     generic,
     import_errors,
@@ -88,6 +89,16 @@ def _lineage(error_type: str) -> list[str]:
 
 def analyse(sit: Situation) -> Diagnosis:
     assert sit.error_type is not None
+    # Messages with one precise rule (chr()'s range, int()'s base, JSON's quotes, …) are answered
+    # before the families, whose broader causes would otherwise claim or miss them.
+    try:
+        precise = builtin_values.analyse(sit)
+    except Exception:  # an analyser bug must not cost the student their answer
+        log.exception("debug analyser builtin_values failed; falling back")
+        precise = None
+    if precise is not None:
+        precise.extra.setdefault("analysis", sit.error_type)
+        return precise
     for name in _lineage(sit.error_type):
         analyser = ANALYSERS.get(name)
         if analyser is None:

@@ -33,6 +33,20 @@ _UNEXPECTED_KW = re.compile(r"(?P<func>[\w.<>]+)\(\) got an unexpected keyword a
 _BUILTIN_COUNT = re.compile(
     r"(?P<func>[\w.]+)\(\) takes (?:exactly )?(?P<expected>one|no|\d+) arguments? \((?P<given>\d+) given\)"
 )
+# The other wordings C built-ins use: "isinstance expected 2 arguments, got 1", "round() takes at
+# most 2 arguments (3 given)", "sum() takes at least 1 positional argument (0 given)",
+# "pow() missing required argument 'exp' (pos 2)".
+_BUILTIN_EXPECTED = re.compile(
+    r"^(?P<func>[\w.]+)(?:\(\))? expected (?P<expected>(?:at (?:most|least) )?\d+) arguments?, "
+    r"got (?P<given>\d+)"
+)
+_BUILTIN_BOUND = re.compile(
+    r"^(?P<func>[\w.]+)\(\) takes (?P<expected>at (?:most|least) \d+)(?: positional)? arguments? "
+    r"\((?P<given>\d+) given\)"
+)
+_BUILTIN_MISSING = re.compile(
+    r"^(?P<func>[\w.]+)\(\) missing required argument '(?P<name>\w+)' \(pos (?P<pos>\d+)\)"
+)
 _NO_ARGS = re.compile(r"(?P<cls>\w+)\(\) takes no arguments")
 _MULTIPLE = re.compile(r"(?P<func>[\w.<>]+)\(\) got multiple values for argument '(?P<arg>\w+)'")
 
@@ -64,7 +78,21 @@ def analyse(sit: Situation) -> Diagnosis | None:
         return _unexpected_keyword(sit, m["func"], m["kw"])
     if m := _BUILTIN_COUNT.search(msg):
         return _builtin_count(sit, m["func"], m["expected"], int(m["given"]))
+    if (m := _BUILTIN_EXPECTED.search(msg)) or (m := _BUILTIN_BOUND.search(msg)):
+        return _builtin_count(sit, m["func"], m["expected"], int(m["given"]))
+    if m := _BUILTIN_MISSING.search(msg):
+        return _builtin_missing(sit, m["func"], m["name"], int(m["pos"]))
     return None
+
+
+def _count(n: int | str, noun: str = "argument") -> str:
+    """ "1 argument", "2 arguments", "at most 2 arguments"."""
+    return f"{n} {noun}" if str(n).endswith(" 1") or str(n) == "1" else f"{n} {noun}s"
+
+
+def _a_type(value: object) -> str:
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} `{name}`"
 
 
 def _calls_on(sit: Situation, line: int | None, other: str | None, text: str) -> list[ast.Call]:
@@ -91,9 +119,9 @@ def _not_callable(sit: Situation, typ: str) -> Diagnosis | None:
                 line,
                 other,
                 summary=f"{where} writes `{left}({inner})` like in maths; Python needs `*` to multiply: "
-                f"`{new}`.",
+                f"`{new}` (`{left}` is {_a_type(call.func.value)}, and a number can't be called).",
                 why="a number followed by brackets looks like a function call to Python, so it tries to "
-                f"*call* `{left}`",
+                f"*call* `{left}`, {_a_type(call.func.value)}",
                 steps=f"Write `{new}`.",
                 fix=replace_node(sit.code, call, new) if editable else None,
                 concepts=["numbers", "syntax-basics"],
@@ -431,19 +459,40 @@ def _unexpected_keyword(sit: Situation, func: str, kw: str) -> Diagnosis:
 
 def _builtin_count(sit: Situation, func: str, expected: str, given: int) -> Diagnosis:
     line, other, _text, _function = raise_site(sit)
-    word = {"one": "exactly one argument", "no": "no arguments"}.get(expected, f"{expected} arguments")
+    word = {"one": "exactly one argument", "no": "no arguments"}.get(expected, _count(expected))
     return Diagnosis(
-        summary=f"Line {line} calls `{func}()` with {given} arguments, but `{func}()` takes {word}.",
+        summary=f"Line {line} calls `{func}()` with {_count(given)}, but `{func}()` takes {word}.",
         plain=f"The built-in `{func}()` takes {word}; line {line} gives it {given}.",
         precise=f"`{func}` accepts {word}; {given} were passed on line {line}.",
         fix_steps=f"Call `{func}()` with {word}"
-        + (" — to combine values first, put them in a list or tuple." if expected == "one" else "."),
+        + (" — to combine values first, put them in a list or tuple." if expected in ("one", "1") else "."),
         prevention=f"Check `help({func})` for what a built-in expects.",
         concepts=["functions", "parameters"],
         hints=[
             f"How many values are inside `{func}(…)` on line {line}?",
             f"`{func}()` takes {word}.",
             f"Pass {word}.",
+        ],
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
+def _builtin_missing(sit: Situation, func: str, name: str, pos: int) -> Diagnosis:
+    line, other, _text, _function = raise_site(sit)
+    return Diagnosis(
+        summary=f"Line {line} calls `{func}()` without its argument `{name}` (argument number {pos}), "
+        f"which `{func}()` needs.",
+        plain=f"The built-in `{func}()` needs a value for `{name}`, its argument number {pos}; line {line} "
+        "leaves it out.",
+        precise=f"`{func}` has a required parameter `{name}` at position {pos}; the call did not bind it.",
+        fix_steps=f"Pass `{name}` as argument number {pos} of `{func}(…)`.",
+        prevention=f"Check `help({func})` for what a built-in expects.",
+        concepts=["functions", "parameters"],
+        hints=[
+            f"How many values are inside `{func}(…)` on line {line}?",
+            f"`{func}()` also needs `{name}`.",
+            f"Add `{name}` as argument {pos}.",
         ],
         culprit_line=line,
         culprit_where=other,
