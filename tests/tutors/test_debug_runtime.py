@@ -18,7 +18,13 @@ from learnflow_agents.tutors.debug import diagnose
 def _run(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     script = tmp_path / "cell.py"
     script.write_text(code)
-    return subprocess.run([sys.executable, "-S", str(script)], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-S", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,  # a program that reads input() finds none, as in a non-interactive run
+    )
 
 
 def _ask(code: str, tmp_path: Path) -> AgentReply:
@@ -299,6 +305,11 @@ def test_a_precise_rule_gets_named_with_a_fix_that_runs_as_meant(
         ("print(len([1], [2]))\n", ["with 2 arguments", "exactly one argument"]),
         ("print(round(1.5, 1, 2))\n", ["at most 2 arguments"]),
         ("print(pow(2))\n", ["`exp`", "argument number 2"]),
+        (
+            "def ends(word):\n    return word[0] + word[-1]\nprint(ends(''))\n",
+            ["only fails when `word` is empty", "called with an empty string", "`if not word:`"],
+        ),
+        ("names = input().split()\nprint(names[0])\n", ["`input()`", "no more text to read"]),
     ],
     ids=[
         "chr-too-large",
@@ -310,6 +321,8 @@ def test_a_precise_rule_gets_named_with_a_fix_that_runs_as_meant(
         "builtin-count-plural",
         "builtin-at-most",
         "builtin-missing-argument",
+        "first-of-empty-parameter",
+        "input-ran-out",
     ],
 )
 def test_a_precise_rule_without_a_sure_fix_is_still_named(

@@ -64,6 +64,8 @@ def analyse(sit: Situation) -> Diagnosis | None:
         return _popitem(sit)
     if etype == "NameError" and (m := _FREE.search(msg)):
         return _free_variable(sit, m["name"])
+    if etype == "EOFError" and msg.startswith("EOF when reading a line"):
+        return _input_ran_out(sit)
     if etype == "TypeError":
         for pattern, method in _DUNDER_NONE:
             if m := pattern.search(msg):
@@ -71,6 +73,42 @@ def analyse(sit: Situation) -> Diagnosis | None:
         if _NONE_ARG.search(msg):
             return _none_argument(sit)
     return None
+
+
+def _input_ran_out(sit: Situation) -> Diagnosis:
+    line, other, where, _editable = _site(sit)
+    reads = len(
+        [
+            c
+            for c in ast.walk(sit.tree or ast.Module([], []))
+            if isinstance(c, ast.Call) and getattr(c.func, "id", "") == "input"
+        ]
+    )
+    many = (
+        f" The program reads {reads} lines with `input()`; each needs its own line of input."
+        if reads > 1
+        else ""
+    )
+    return Diagnosis(
+        summary=f"{where} calls `input()`, but there was no more text to read: the input ended (nothing was "
+        "typed, or the program was run without any input attached).",
+        plain="`input()` waits for a line of text. When the program runs where nobody can type (a script run "
+        "by a tool, a test runner, an input file that is too short) there is no line to read, and Python "
+        f"raises EOFError (End Of File).{many}",
+        precise="input() raised EOFError: sys.stdin reached end-of-file before a newline was read.",
+        fix_steps="Run the code where you can type the answer (or give it enough lines of input); while "
+        "testing, replace `input()` with a fixed value such as `'3'`.",
+        prevention="Keep the reading of input separate from the work, so functions can be tested with fixed "
+        "values.",
+        concepts=["strings", "functions"],
+        hints=[
+            f"Where does the text for `input()` on line {line} come from?",
+            "There was no line left to read.",
+            "Provide the input, or test with a fixed value instead of `input()`.",
+        ],
+        culprit_line=line,
+        culprit_where=other,
+    )
 
 
 def _dunder_without_return(sit: Situation, method: str) -> Diagnosis | None:

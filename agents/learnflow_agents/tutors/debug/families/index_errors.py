@@ -8,6 +8,7 @@ import ast
 import re
 
 from learnflow_agents.tutors.debug.code_facts import (
+    enclosing_function,
     indent_of,
     parent_map,
     replace_line,
@@ -48,7 +49,14 @@ def analyse(sit: Situation) -> Diagnosis | None:
         return None
     editable = sit.has_code and not other and sit.tree is not None
     for sub in subs:
-        for rule in (_len_index, _loop_off_by_one, _while_off_by_one, _literal_past_end, _empty):
+        for rule in (
+            _len_index,
+            _loop_off_by_one,
+            _while_off_by_one,
+            _literal_past_end,
+            _empty,
+            _first_or_last_of_empty,
+        ):
             found = rule(sit, sub, line, other, where, kind, editable)
             if found is not None:
                 return found
@@ -391,6 +399,50 @@ def _empty(sit, sub, line, other, where, kind, editable) -> Diagnosis | None:
         other=other,
         concepts=["lists", "indexing"],
         hints_mid=f"How many items does `{container}` have? Print `len({container})`.",
+        conceptual=False,
+        line=line,
+        container=container,
+    )
+
+
+def _first_or_last_of_empty(sit, sub, line, other, where, kind, editable) -> Diagnosis | None:
+    """`x[0]` or `x[-1]` out of range: whatever `x` is, it is empty right then (both positions exist
+    in any sequence with one item)."""
+    idx = sub.slice
+    first = isinstance(idx, ast.Constant) and idx.value == 0
+    last = (
+        isinstance(idx, ast.UnaryOp)
+        and isinstance(idx.op, ast.USub)
+        and isinstance(idx.operand, ast.Constant)
+        and idx.operand.value == 1
+    )
+    if not (first or last):
+        return None
+    container, index = _names(sub, sit, other)
+    function = enclosing_function(sit.tree, line) if editable else None
+    params = {a.arg for a in function.args.args} if function is not None else set()
+    came = (
+        f": `{container}` is a parameter of `{function.name}`, which was called with an empty {kind}"
+        if function is not None and container in params
+        else ""
+    )
+    guard = f"if not {container}:"
+    steps = (
+        f"Handle the empty case before line {line}: start `{function.name}` with `{guard}` and return "
+        "what an empty input should give."
+        if came
+        else f"Check `if {container}:` before reading `{container}[{index}]`, or find why it is empty."
+    )
+    return _diag(
+        summary=f"{where} asks for `{container}[{index}]`, which only fails when `{container}` is empty, "
+        f"so `{container}` is empty at that moment{came}.",
+        why=f"`{container}[{index}]` exists for any {kind} with at least one item; `{container}` has none.",
+        steps=steps,
+        fix=None,
+        culprit=line,
+        other=other,
+        concepts=["indexing", "conditionals"],
+        hints_mid=f"Print `len({container})` just before line {line}.",
         conceptual=False,
         line=line,
         container=container,
