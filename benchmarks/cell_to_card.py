@@ -122,12 +122,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def api(url: str, method: str, path: str, body: Any = None) -> Any:
+def api(url: str, method: str, path: str, body: Any = None, token: str = TOKEN) -> Any:
     request = urllib.request.Request(
         url + path,
         method=method,
         data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"token {TOKEN}", "Content-Type": "application/json"},
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read() or b"null")
@@ -205,17 +205,36 @@ def run(kernel: BlockingKernelClient, code: str) -> tuple[str, dict[str, Any]]:
 
 
 def measure(
-    url: str, runtime_dir: Path, cases: list[dict[str, Any]], warm_up: int, count: int
+    url: str,
+    runtime_dir: Path,
+    cases: list[dict[str, Any]],
+    warm_up: int,
+    count: int,
+    token: str = TOKEN,
+    prelude: str = "",
 ) -> list[tuple[str, float, float]]:
     """Per measured case (the first `count` after `warm_up` that fail and get a debug card):
-    its id, cell end -> card in ms, and the debug agent's own time in ms."""
-    kernel_id = api(url, "POST", "api/kernels", {"name": "learnflow-python3"})["id"]
+    its id, cell end -> card in ms, and the debug agent's own time in ms. `token`: the
+    server's (cell_to_card_cluster.py measures a student's server it did not start here);
+    `prelude`: code run in the kernel before the instrumentation."""
+    kernel_id = api(url, "POST", "api/kernels", {"name": "learnflow-python3"}, token)["id"]
     kernel = BlockingKernelClient(connection_file=str(runtime_dir / f"kernel-{kernel_id}.json"))
     kernel.load_connection_file()
     kernel.start_channels()
     timings: list[tuple[str, float, float]] = []
     try:
+        # The client's heartbeat takes a kernel still importing on a busy machine for dead
+        # (wait_for_ready gives up at once): first the server's word that it is up.
+        for _ in range(1200):
+            state = api(url, "GET", f"api/kernels/{kernel_id}", token=token)["execution_state"]
+            if state == "idle":
+                break
+            time.sleep(0.1)
         kernel.wait_for_ready(timeout=60)
+        if prelude:
+            out, reply = run(kernel, prelude)
+            if reply["status"] != "ok":
+                sys.exit(f"the prelude failed: {out!r} {reply}")
         out, reply = run(kernel, INSTRUMENT)
         if reply["status"] != "ok" or out.split() != ["ServerClient"]:
             sys.exit(f"the kernel is not talking to the server: {out!r} {reply}")
@@ -239,7 +258,7 @@ def measure(
     finally:
         kernel.stop_channels()
         with contextlib.suppress(OSError):
-            api(url, "DELETE", f"api/kernels/{kernel_id}")
+            api(url, "DELETE", f"api/kernels/{kernel_id}", token=token)
     return timings
 
 
