@@ -24,6 +24,7 @@ def _run(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=60,
         stdin=subprocess.DEVNULL,  # a program that reads input() finds none, as in a non-interactive run
+        cwd=tmp_path,  # files a program writes stay in the test's own directory
     )
 
 
@@ -310,6 +311,13 @@ def test_a_precise_rule_gets_named_with_a_fix_that_runs_as_meant(
             ["only fails when `word` is empty", "called with an empty string", "`if not word:`"],
         ),
         ("names = input().split()\nprint(names[0])\n", ["`input()`", "no more text to read"]),
+        ("n = 65\nprint(ord(n))\n", ["`n` is an `int`", "`chr()`"]),
+        ("word = 'cat'\nprint(ord(word))\n", ["3 characters", "`[ord(ch) for ch in word]`"]),
+        (
+            "with open('notes.txt', 'wb') as f:\n    f.write('café'.encode('latin-1'))\n"
+            "with open('notes.txt', encoding='utf-8') as f:\n    print(f.read())\n",
+            ["`utf-8`", "encoding="],
+        ),
     ],
     ids=[
         "chr-too-large",
@@ -323,6 +331,9 @@ def test_a_precise_rule_gets_named_with_a_fix_that_runs_as_meant(
         "builtin-missing-argument",
         "first-of-empty-parameter",
         "input-ran-out",
+        "ord-of-int",
+        "ord-of-word",
+        "file-read-in-wrong-encoding",
     ],
 )
 def test_a_precise_rule_without_a_sure_fix_is_still_named(

@@ -32,6 +32,11 @@ _POPITEM = re.compile(r"popitem\(\): dictionary is empty")
 _SUM_STR = re.compile(r"sum\(\) can't sum (?P<what>strings|bytes|bytearray)")
 _FREE = re.compile(r"cannot access free variable '(?P<name>\w+)' where it is not associated with a value")
 _JSON_TYPES = ("JSONDecodeError",)
+_ORD = re.compile(
+    r"ord\(\) expected (?:string of length 1, but (?P<type>\w+) found|a character, but string of "
+    r"length (?P<n>\d+) found)"
+)
+_DECODE = re.compile(r"'(?P<codec>[\w-]+)' codec can't decode byte")
 # A special method that fell off its end (returned None) where Python needs a value back.
 _DUNDER_NONE = (
     (re.compile(r"^(?P<m>__\w+__) returned non-\w+ \(type NoneType\)"), None),
@@ -64,6 +69,10 @@ def analyse(sit: Situation) -> Diagnosis | None:
         return _popitem(sit)
     if etype == "NameError" and (m := _FREE.search(msg)):
         return _free_variable(sit, m["name"])
+    if etype == "TypeError" and (m := _ORD.search(msg)):
+        return _ord(sit, m["type"], m["n"])
+    if etype == "UnicodeDecodeError" and (m := _DECODE.search(msg)):
+        return _decode(sit, m["codec"])
     if etype == "EOFError" and msg.startswith("EOF when reading a line"):
         return _input_ran_out(sit)
     if etype == "TypeError":
@@ -73,6 +82,64 @@ def analyse(sit: Situation) -> Diagnosis | None:
         if _NONE_ARG.search(msg):
             return _none_argument(sit)
     return None
+
+
+def _ord(sit: Situation, typ: str | None, length: str | None) -> Diagnosis:
+    line, other, where, editable = _site(sit)
+    calls = [c for c in _calls(sit, line, "ord") if c.args] if editable else []
+    arg = segment(sit.code, calls[0].args[0]) if calls else None
+    about = f"`{arg}`" if arg else "its argument"
+    if typ:
+        fact = f"{about} is {'an' if typ[0] in 'aeiou' else 'a'} `{typ}`, not a one-character string"
+        steps = (
+            f"`ord()` goes from a character to its number; if {about} is already a number, use it directly "
+            "(or `chr()` to go from a number to a character)."
+        )
+    else:
+        fact = f"{about} is a string of {length} characters, not a single character"
+        steps = f"Call `ord()` on one character at a time, e.g. `[ord(ch) for ch in {arg or 'text'}]`."
+    return Diagnosis(
+        summary=f"{where} calls `ord()` with {about}, but `ord()` takes exactly one character: {fact}.",
+        plain="`ord('A')` gives the number of one character (65). It needs a string of length 1: not a "
+        "number, not a longer text.",
+        precise="ord() requires a str (or bytes) of length 1.",
+        fix_steps=steps,
+        prevention="`ord()`: character → number; `chr()`: number → character.",
+        concepts=["strings", "type-conversion"],
+        hints=[f"What is {about} on line {line}?", "`ord()` takes one character.", steps],
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
+def _decode(sit: Situation, codec: str) -> Diagnosis:
+    line, other, where, _editable = _site(sit)
+    reading = "open(" in sit.text(sit.line) or "read" in sit.text(line)
+    source = "the file's bytes" if reading else "the bytes"
+    other_codec = "'utf-8'" if codec.lower().replace("-", "") not in ("utf8",) else "'latin-1' or 'cp1252'"
+    steps = (
+        f"Tell Python the file's real encoding: `open(path, encoding={other_codec})` (editors can show a "
+        "file's encoding)."
+        if reading
+        else f"Decode with the encoding the bytes were written in, e.g. `.decode({other_codec})`."
+    )
+    return Diagnosis(
+        summary=f"{where} reads {source} as `{codec}`, but they were not written in `{codec}`: one byte "
+        "doesn't fit that encoding.",
+        plain="Text is stored as bytes using an *encoding*. Reading bytes with a different encoding than "
+        f"they were written in fails at the first byte that means nothing in `{codec}`.",
+        precise=f"The `{codec}` codec met an invalid byte sequence while decoding.",
+        fix_steps=steps,
+        prevention="Always pass `encoding=` to `open()` for text files, matching how the file was saved.",
+        concepts=["strings", "file-io"],
+        hints=[
+            "Which encoding was the text saved in?",
+            f"It was read as `{codec}`, which doesn't match.",
+            steps,
+        ],
+        culprit_line=line,
+        culprit_where=other,
+    )
 
 
 def _input_ran_out(sit: Situation) -> Diagnosis:
