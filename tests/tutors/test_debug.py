@@ -522,11 +522,11 @@ def test_beginner_and_advanced_explanations_differ(tmp_path: Path) -> None:
 
 
 def test_generic_fallback_is_honest_about_the_failing_line(tmp_path: Path) -> None:
-    # (OverflowError, the example here before, now has its own family.)
-    reply = ask("code = -1\nprint(chr(code))", tmp_path)
+    # (OverflowError and then chr() out of range, the examples here before, now have their own analyses.)
+    reply = ask("text = 'x'\nprint(complex(text))", tmp_path)
     assert reply.data["error_type"] == "ValueError" and reply.data["analysis"] == "generic"
-    assert reply.summary.startswith("Line 2 (`print(chr(code))`) raised `ValueError`")
-    assert "chr() arg not in range(0x110000)" in reply.summary
+    assert reply.summary.startswith("Line 2 (`print(complex(text))`) raised `ValueError`")
+    assert "complex() arg is a malformed string" in reply.summary
     assert "Inappropriate argument value" in reply.explanation  # from the exception's own docs
     assert reply.concepts == ["exceptions"] and not reply.code_blocks
 
