@@ -319,3 +319,55 @@ test('Notebook 7: one error, one answer, and the fix inserted at once', async ({
   await expect(cell(page, 2).locator('.jp-InputArea-editor')).toContainText('total = sum(numbers)');
   await shot(page, '11-notebook7-one-answer-insert-at-once');
 });
+
+async function declareFunctionsThenConditionals(page: Page): Promise<void> {
+  await runCell(page, 2);
+  await expect(cell(page, 2).locator('.jp-OutputArea')).toContainText(/known_topics\s+functions/, { timeout: 60_000 });
+  // A second += keeps functions: with both declared, the loops exercise (it needs both) is handed out.
+  await runCell(page, 3);
+  const both = cell(page, 3).locator('.jp-OutputArea');
+  await expect(both).toContainText(/known_topics\s+functions, conditionals/, { timeout: 60_000 });
+  await expect(both).toContainText('Exercise: ', { timeout: 60_000 });
+  await expect(both).not.toContainText('first');
+}
+
+test('Notebook 7: known_topics adds up, and the progress report counts the bars it draws', async ({ page, request }) => {
+  const put = await request.put(`/learnflow/api/preferences?token=${TOKEN}`, { data: { auto_capture: true } });
+  expect(put.ok()).toBeTruthy();
+  await page.goto(`/notebooks/known-topics.ipynb?token=${TOKEN}`);
+  await expect(page.locator('.jp-NotebookPanel .jp-Notebook .jp-Cell').nth(6)).toBeVisible({ timeout: 60_000 });
+  // An error on a dict is evidence: the report then has at least one topic with an estimate.
+  await runCell(page, 1);
+  await expect(cell(page, 1).locator('.jp-OutputArea')).toContainText(/Debug agent · done/, { timeout: 60_000 });
+  await declareFunctionsThenConditionals(page);
+
+  // "You have mastered N of M topics" over M bars, N of them at the mastered line.
+  await runCell(page, 4);
+  const report = cell(page, 4).locator('.jp-OutputArea');
+  await expect(report).toContainText(/You have mastered \d+ of \d+ topics?/, { timeout: 60_000 });
+  const counted = (await report.innerText()).match(/You have mastered (\d+) of (\d+) topics?/)!;
+  const rows = report.locator('.learnflow-mastery > div');
+  await expect(rows).toHaveCount(Number(counted[2]));
+  expect(Number(counted[2])).toBeGreaterThan(0);
+  const values = await Promise.all(
+    (await rows.all()).map(async row => Number((await row.locator('> span').last().innerText()).replace('%', '')))
+  );
+  expect(values.filter(value => value >= MASTERED_PERCENT).length).toBe(Number(counted[1]));
+  await shot(page, '16-notebook7-known-topics-and-progress');
+});
+
+// Last in the file: serial mode skips every test after a failing one.
+test('Notebook 7: known_topics-= takes a topic back out, and the exercise gate follows', async ({ page }) => {
+  await page.goto(`/notebooks/known-topics.ipynb?token=${TOKEN}`);
+  await expect(page.locator('.jp-NotebookPanel .jp-Notebook .jp-Cell').nth(6)).toBeVisible({ timeout: 60_000 });
+  await declareFunctionsThenConditionals(page);
+  await runCell(page, 5);
+  const fewer = cell(page, 5).locator('.jp-OutputArea');
+  await expect(fewer).toContainText(/known_topics\s+functions\s*$/m, { timeout: 60_000 });
+  // Without conditionals the loops exercise is not ready again: it names what to learn first.
+  await expect(fewer).toContainText("Learn 'conditionals' first", { timeout: 60_000 });
+  await expect(fewer).not.toContainText("'functions'");
+  await shot(page, '17-notebook7-known-topics-removed');
+  await runCell(page, 6);
+  await expect(cell(page, 6).locator('.jp-OutputArea')).toContainText(/known_topics\s+(\(none\)|$)/m);
+});
