@@ -229,6 +229,30 @@ async def test_queries_can_carry_the_students_learning_record(settings: Settings
 
 
 @pytest.mark.asyncio
+async def test_a_topic_declared_once_can_be_taken_back(settings: Settings) -> None:
+    """`known_topics-=` works: declared topics are the query's and the saved preferences', not
+    every topic an earlier query's context once carried (that context is stored on submit)."""
+    engine = await started(settings)
+    assert engine.store is not None
+
+    async def covered(topics: list[str]) -> list[str]:
+        query = StudentQuery(text="an exercise", context={"topics_covered": topics})
+        query = await engine.with_learning_record("ana", query)
+        await engine.submit("ana", query)  # stores this context, as the API and the kernel do
+        return query.context.topics_covered
+
+    try:
+        assert await covered(["functions", "conditionals"]) == ["functions", "conditionals"]
+        assert await covered(["functions"]) == ["functions"]
+        assert await covered([]) == []
+        # Saved preferences count even when a client sends no topics of its own.
+        engine.store.set_preferences("ana", {"known_topics": ["loops"]})
+        assert await covered([]) == ["loops"]
+    finally:
+        await engine.stop()
+
+
+@pytest.mark.asyncio
 async def test_an_unsure_routing_reaches_the_student_with_a_choice(tmp_path: Path) -> None:
     """Through the real engine and the real tutors: a question triage can only guess at comes
     back answered by the guessed tutor and offering the others (ASK_AGENT actions)."""

@@ -405,14 +405,21 @@ class Engine:
         A store that cannot be read leaves the query as it is: an answer still comes.
         """
         try:
-            stored = await asyncio.to_thread(self.student_context, student_id)
+            store, _ = self._require()
+            stored, preferences = await asyncio.to_thread(
+                lambda: (store.get_student_context(student_id), store.get_preferences(student_id))
+            )
         except Exception:
             log.exception("could not read the student's learning record", extra={"student": student_id})
             return query
         if stored is None:
             return query
-        # Topics the student declares known (their preferences) are kept beside the stored ones.
-        covered = list(dict.fromkeys([*stored.topics_covered, *query.context.topics_covered]))
+        # Declared topics are what the student declares now: the query's and their saved
+        # preferences', never an earlier query's context (stored.topics_covered), or a topic
+        # once declared could not be taken back with `known_topics-=`.
+        saved = (preferences or {}).get("known_topics")
+        declared = [*query.context.topics_covered, *(saved if isinstance(saved, list) else [])]
+        covered = list(dict.fromkeys(declared))
         context = query.context.model_copy(update={"topics_covered": covered, "mastery": stored.mastery})
         return query.model_copy(update={"context": context})
 
