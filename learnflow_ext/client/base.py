@@ -144,12 +144,14 @@ class LearnFlowClient(ABC):
     @abstractmethod
     async def _write_preferences(self, changes: dict[str, Any]) -> dict[str, Any]: ...
 
-    def preferences(self, timeout: float = 10.0) -> dict[str, Any]:
+    # The first read may start a kernel-only engine (migrations, six agents): on a loaded
+    # machine that took over 10 s, and the student was shown the defaults as theirs.
+    def preferences(self, timeout: float = 30.0) -> dict[str, Any]:
         """Blocking: the student's preferences as the API answers them (`saved` false: defaults)."""
         self.start()
         return asyncio.run_coroutine_threadsafe(self._read_preferences(), self._loop).result(timeout)
 
-    def save_preferences(self, changes: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
+    def save_preferences(self, changes: dict[str, Any], timeout: float = 30.0) -> dict[str, Any]:
         """Blocking: change the preferences given; every preference as saved. A value the API
         refuses raises `PreferencesError` with its message."""
         self.start()

@@ -80,7 +80,7 @@ class KernelSession:
         self.config.apply_preferences(values)
         self._preferences_known.set()
 
-    def refresh_preferences(self, timeout: float = 10.0) -> str | None:
+    def refresh_preferences(self, timeout: float = 30.0) -> str | None:
         """Read the saved preferences now (blocking); the problem when they could not be read."""
         # After the client's first read, which may import an older version's file first.
         self._preferences_known.wait(PREFERENCES_WAIT)
