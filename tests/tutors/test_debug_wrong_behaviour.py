@@ -99,7 +99,9 @@ def test_code_that_is_not_safe_to_run_is_not_traced() -> None:
 
 
 def test_output_and_recorded_steps_are_bounded() -> None:
-    report = trace_program("for i in range(100_000):\n    print('x' * 50)\n")
+    # A line bound well under the loop's length and time to spare: the bound, not the clock
+    # of a loaded machine, stops it.
+    report = trace_program("for i in range(100_000):\n    print('x' * 50)\n", seconds=30, max_lines=20_000)
     assert len(report.output) == MAX_OUTPUT and report.output_total > MAX_OUTPUT
     assert len(report.steps) == MAX_STEPS
     assert report.stopped == "step-limit"
