@@ -55,6 +55,16 @@ test('a failing cell: one answer (Explain shows the kernel card), insert at once
   await expect(sidebar.getByRole('tabpanel', { name: 'Activity' })).toBeHidden();
   await shot(page, '00-sidebar-agents-tab');
   await sidebar.getByRole('tab', { name: 'Activity' }).click();
+  // Labels are never split mid-word in the sidebar's default width ("Activit y", "Reconn ect").
+  const labelLines = await sidebar.locator('.lf-tab, .lf-header .lf-button').evaluateAll(els =>
+    els.map(el => {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      return `${el.textContent}: ${range.getClientRects().length}`;
+    })
+  );
+  expect(labelLines.length).toBeGreaterThanOrEqual(3);
+  expect(labelLines.filter(line => !line.endsWith(': 1'))).toEqual([]);
 
   await runCell(page, 1);
   const failing = cell(page, 1);
