@@ -94,6 +94,9 @@ def candidate_servers(environ: dict[str, str] | None = None) -> list[ServerInfo]
     ]
 
 
+SERVER_MODES = ("jupyter-server", "cluster")
+
+
 def probe(server: ServerInfo, timeout: float = PROBE_TIMEOUT) -> ServerInfo | None:
     """The server if it runs LearnFlow (its `GET status` answers), else None."""
     request = urllib.request.Request(server.api("status"), headers=server.headers())
@@ -103,7 +106,9 @@ def probe(server: ServerInfo, timeout: float = PROBE_TIMEOUT) -> ServerInfo | No
     except (OSError, ValueError) as err:
         log.info("no LearnFlow server at %s: %s", server.url, err)
         return None
-    if not isinstance(status, dict) or status.get("mode") != "jupyter-server":
+    # A server in cluster mode answers the same API, passed through to the class's gateway:
+    # the kernel must use it, not start an engine of its own that no instructor sees.
+    if not isinstance(status, dict) or status.get("mode") not in SERVER_MODES:
         return None
     return ServerInfo(server.url, server.token, status)
 

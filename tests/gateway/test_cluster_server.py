@@ -236,6 +236,53 @@ def test_the_kernels_server_client_works_unchanged(alices_server: StudentServer)
     assert listener.routing and listener.routing[0].target_agent == "debug"
 
 
+KERNEL_ASKS = """
+%load_ext learnflow_ext
+from learnflow_ext.kernel.extension import current_session
+print(type(current_session().client).__name__)
+numbers = [1, 2, 3]
+"""
+
+
+def test_a_kernel_on_alices_server_asks_the_class_gateway(hub: Hub, alices_server: StudentServer) -> None:
+    """A real kernel started by alice's cluster-mode server finds that server and asks through
+    it (and so the gateway and the class's agents), not an engine of its own that no teacher
+    sees: the kernel's check of the server once accepted only `jupyter-server` mode."""
+    from jupyter_client import BlockingKernelClient
+
+    kernels = alices_server.url + "api/kernels"
+    auth = {"Authorization": f"token {alices_server.token}"}
+    started = requests.post(kernels, json={"name": "python3"}, headers=auth, timeout=60)
+    assert started.status_code == 201, started.text
+    kernel_id = started.json()["id"]
+    runtime = alices_server.data_dir.parent / "runtime"
+    kernel = BlockingKernelClient(connection_file=str(runtime / f"kernel-{kernel_id}.json"))
+    kernel.load_connection_file()
+    kernel.start_channels()
+    output: list[str] = []
+
+    def keep(message: dict[str, Any]) -> None:
+        if message["msg_type"] == "stream":
+            output.append(message["content"]["text"])
+
+    try:
+        kernel.wait_for_ready(timeout=120)
+        reply = kernel.execute_interactive(KERNEL_ASKS, timeout=120, output_hook=keep)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        assert "".join(output).split()[-1] == "ServerClient"
+        # A failing cell's capture reaches the gateway's store as alice's query.
+        kernel.execute_interactive("print(numbers[3])", timeout=120, output_hook=keep)
+    finally:
+        kernel.stop_channels()
+        requests.delete(f"{kernels}/{kernel_id}", headers=auth, timeout=60)
+
+    def captured() -> bool:
+        r = call(hub, "teacher", "GET", "api/instructor/students/alice/queries")
+        return r.ok and any("numbers[3]" in (q["query"].get("code") or "") for q in r.json()["queries"])
+
+    wait_until(captured, "alice's kernel-captured query at the gateway")
+
+
 @pytest.fixture(scope="module")
 def alice_struggles(hub: Hub, alices_server: StudentServer) -> None:
     """Three failed attempts submitted through alice's server, until the teacher sees the alert."""
