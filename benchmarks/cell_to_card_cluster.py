@@ -57,33 +57,6 @@ from tests.gateway.hub import Hub, Process, clean_env, start_hub, wait_until  # 
 from tests.gateway.test_cluster_server import start_student_server  # noqa: E402
 
 TARGET_P95_MS = 300.0
-# WORKAROUND for a product bug, run in the kernel before measuring: the kernel's server probe
-# (learnflow_ext/client/server_client.py `probe`) accepts only a status of mode
-# "jupyter-server", and a cluster-mode server says "cluster", so the shipped LearnFlow kernel
-# in a student's cluster-mode server falls back to an embedded engine of its own and never
-# reaches the gateway. This reloads the extension with the probe also taking "cluster", so
-# the kernel talks to its server as it does single-user. `--as-shipped` skips it (and stops
-# at "the kernel is not talking to the server: EmbeddedClient").
-ACCEPT_CLUSTER_SERVER = """
-import json, urllib.request
-import learnflow_ext.client.server_client as _lf_sc
-from learnflow_ext.kernel import extension as _lf_ext
-
-def _lf_probe(server, timeout=_lf_sc.PROBE_TIMEOUT):
-    request = urllib.request.Request(server.api("status"), headers=server.headers())
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            status = json.loads(response.read())
-    except (OSError, ValueError):
-        return None
-    if status.get("mode") not in ("jupyter-server", "cluster"):
-        return None
-    return _lf_sc.ServerInfo(server.url, server.token, status)
-
-_lf_sc.probe = _lf_probe
-_lf_ext.unload(get_ipython())
-_lf_ext.load(get_ipython())
-"""
 STUDENT = "alice"
 # Other students' traffic: questions and failing code, so triage, concepts and debug all work.
 # Kwargs, not queries: each submission must be a new query (its own query_id).
@@ -317,7 +290,6 @@ def cluster_run(
                         args.warm_up,
                         args.cases,
                         server.token,
-                        prelude="" if args.as_shipped else ACCEPT_CLUSTER_SERVER,
                     )
                 assert agents.alive(), agents.log.read_text(errors="replace")[-4000:]
     return timings, load
@@ -334,11 +306,6 @@ def main() -> int:
         "--no-single-user", dest="single_user", action="store_false", help="skip the embedded run"
     )
     parser.add_argument("--list", action="store_true", help="print every case's time in cluster mode")
-    parser.add_argument(
-        "--as-shipped",
-        action="store_true",
-        help="without the kernel probe workaround (see ACCEPT_CLUSTER_SERVER)",
-    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (the logs)")
     parser.add_argument(
         "--serve-load", nargs=4, metavar=("BUS", "PREFIX", "DB", "RATE"), help=argparse.SUPPRESS
@@ -369,7 +336,6 @@ def main() -> int:
         f"cell end -> complete card, {args.cases} different errors, LearnFlow kernel, offline tutors; "
         f"cluster: student's jupyter server -> JupyterHub -> gateway -> Kafka (Tansu) + PostgreSQL, "
         f"agents in their own process"
-        + ("" if args.as_shipped else "; kernel probe WORKAROUND applied (see ACCEPT_CLUSTER_SERVER)")
     )
     print(f"{'setup':<32} {'cases':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'agent p50':>10}")
     for name, r in rows:
