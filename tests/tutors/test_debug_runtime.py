@@ -38,6 +38,18 @@ def _fix(reply: AgentReply) -> str:
     return next(b.code for b in reply.code_blocks if b.role == CodeRole.FIX)
 
 
+def _named_and_fixed(code: str, facts: list[str], prints: str, tmp_path: Path) -> None:
+    """Not the generic reply, every fact named, and the fixed cell runs and prints `prints`."""
+    reply = _ask(code, tmp_path)
+    said = (reply.summary + "\n" + reply.explanation).lower()
+    assert reply.data.get("analysis") != "generic"
+    for fact in facts:
+        assert fact.lower() in said, fact
+    fixed = _run(_fix(reply), tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == prints
+
+
 @pytest.mark.parametrize(
     ("code", "facts", "prints"),
     [
@@ -95,14 +107,7 @@ def _fix(reply: AgentReply) -> str:
 def test_a_runtime_error_gets_its_fact_and_a_fix_that_runs_as_meant(
     code: str, facts: list[str], prints: str, tmp_path: Path
 ) -> None:
-    reply = _ask(code, tmp_path)
-    said = (reply.summary + "\n" + reply.explanation).lower()
-    assert reply.data.get("analysis") != "generic"
-    for fact in facts:
-        assert fact.lower() in said, fact
-    fixed = _run(_fix(reply), tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == prints
+    _named_and_fixed(code, facts, prints, tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -284,14 +289,7 @@ def test_an_index_pushed_past_the_end_by_another_loop_is_traced_to_that_loop(tmp
 def test_a_precise_rule_gets_named_with_a_fix_that_runs_as_meant(
     code: str, facts: list[str], prints: str, tmp_path: Path
 ) -> None:
-    reply = _ask(code, tmp_path)
-    said = (reply.summary + "\n" + reply.explanation).lower()
-    assert reply.data.get("analysis") != "generic"
-    for fact in facts:
-        assert fact.lower() in said, fact
-    fixed = _run(_fix(reply), tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == prints
+    _named_and_fixed(code, facts, prints, tmp_path)
 
 
 @pytest.mark.parametrize(
