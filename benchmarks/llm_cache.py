@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -59,6 +60,30 @@ def query(n: int) -> AgentRequest:
     )
 
 
+async def answer_class(settings: LLMSettings, server: Any, n: int) -> list[tuple[AgentReply, dict[str, Any]]]:
+    """Each of n students' query answered by the model behind `server` (a fake API that keeps
+    `usages`), with the usage the server reported for it; the tutor and server are closed after."""
+    tutor = build_llm(settings)
+    assert tutor is not None
+    answered = []
+    try:
+        for i in range(n):
+            request = query(i)
+            ctx = HandlerContext(student_id=f"student-{i}", trace_id="t", message_id=f"m{i}", store=None)
+
+            async def offline(request: AgentRequest = request, ctx: HandlerContext = ctx) -> AgentReply:
+                return diagnose(request.query, ctx)
+
+            reply = await tutor.answer("debug", request, ctx, offline)
+            if "llm_fallback" in reply.data:
+                raise SystemExit(f"query {i} fell back: {reply.data['llm_fallback']}")
+            answered.append((reply, server.usages[-1]))
+    finally:
+        await tutor.aclose()
+        server.stop()
+    return answered
+
+
 async def run(n: int, model: str, caching: bool) -> list[dict[str, float]]:
     server = FakeMessagesAPI().start()
     server.default = tool_reply(PAYLOAD)
@@ -71,40 +96,22 @@ async def run(n: int, model: str, caching: bool) -> list[dict[str, float]]:
         prompt_caching=caching,
         student_requests_per_minute=1_000,
     )
-    tutor = build_llm(settings)
-    assert tutor is not None
     rows = []
-    try:
-        for i in range(n):
-            request = query(i)
-            ctx = HandlerContext(student_id=f"student-{i}", trace_id="t", message_id=f"m{i}", store=None)
-
-            async def offline(request: AgentRequest = request, ctx: HandlerContext = ctx) -> AgentReply:
-                return diagnose(request.query, ctx)
-
-            reply = await tutor.answer("debug", request, ctx, offline)
-            if "llm_fallback" in reply.data:
-                raise SystemExit(f"query {i} fell back: {reply.data['llm_fallback']}")
-            usage = server.usages[-1]
-            total = (
-                usage["input_tokens"]
-                + usage["cache_read_input_tokens"]
-                + usage["cache_creation_input_tokens"]
-            )
-            rows.append(
-                {
-                    "total": total,
-                    "read": usage["cache_read_input_tokens"],
-                    "write": usage["cache_creation_input_tokens"],
-                    "billed": billed_input_tokens(
-                        total, usage["cache_read_input_tokens"], usage["cache_creation_input_tokens"]
-                    ),
-                    "cost": reply.data["llm"]["cost_usd"],
-                }
-            )
-    finally:
-        await tutor.aclose()
-        server.stop()
+    for reply, usage in await answer_class(settings, server, n):
+        total = (
+            usage["input_tokens"] + usage["cache_read_input_tokens"] + usage["cache_creation_input_tokens"]
+        )
+        rows.append(
+            {
+                "total": total,
+                "read": usage["cache_read_input_tokens"],
+                "write": usage["cache_creation_input_tokens"],
+                "billed": billed_input_tokens(
+                    total, usage["cache_read_input_tokens"], usage["cache_creation_input_tokens"]
+                ),
+                "cost": reply.data["llm"]["cost_usd"],
+            }
+        )
     return rows
 
 

@@ -36,12 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from learnflow_agents.contracts import AgentReply, AgentRequest  # noqa: E402
 from learnflow_agents.llm.config import LLMSettings  # noqa: E402
-from learnflow_agents.llm.factory import build_llm  # noqa: E402
-from learnflow_agents.runtime.handler import HandlerContext  # noqa: E402
-from learnflow_agents.tutors.debug import diagnose  # noqa: E402
-from llm_cache import PAYLOAD, query  # noqa: E402
+from llm_cache import PAYLOAD, answer_class  # noqa: E402
 from llm_cache import run as run_claude  # noqa: E402
 
 from tests.fixtures.fake_anthropic import FakeMessagesAPI, Scripted, tool_reply  # noqa: E402
@@ -69,28 +65,12 @@ async def run_openai(n: int) -> list[dict[str, float]]:
         stream=True,
         student_requests_per_minute=1_000,
     )
-    tutor = build_llm(settings)
-    assert tutor is not None
     rows = []
-    try:
-        for i in range(n):
-            request = query(i)
-            ctx = HandlerContext(student_id=f"student-{i}", trace_id="t", message_id=f"m{i}", store=None)
-
-            async def offline(request: AgentRequest = request, ctx: HandlerContext = ctx) -> AgentReply:
-                return diagnose(request.query, ctx)
-
-            reply = await tutor.answer("debug", request, ctx, offline)
-            if "llm_fallback" in reply.data:
-                raise SystemExit(f"query {i} fell back: {reply.data['llm_fallback']}")
-            usage = server.usages[-1]
-            cached = usage["prompt_tokens_details"]["cached_tokens"]
-            rows.append(
-                {"total": usage["prompt_tokens"], "cached": cached, "full": usage["prompt_tokens"] - cached}
-            )
-    finally:
-        await tutor.aclose()
-        server.stop()
+    for _, usage in await answer_class(settings, server, n):
+        cached = usage["prompt_tokens_details"]["cached_tokens"]
+        rows.append(
+            {"total": usage["prompt_tokens"], "cached": cached, "full": usage["prompt_tokens"] - cached}
+        )
     return rows
 
 
