@@ -18,19 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import resource
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from extract import kind_of, last_error  # noqa: E402
-
-PY311 = "/root/.pyenv/versions/3.11.7/bin/python3.11"
-FILENAME = "/home/student/cell.py"
+from extract_runtime import run_as_script  # noqa: E402
 
 
 def apply_edits(code: str, edits: list[dict]) -> str:
@@ -41,40 +36,13 @@ def apply_edits(code: str, edits: list[dict]) -> str:
     return code
 
 
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
-
-
-def run_as_script(code: str, stdin: str, timeout: float = 10.0) -> str | None:
-    """stderr of a failing run (paths shown as the student's), None when it ran clean or hung."""
-    with tempfile.TemporaryDirectory(prefix="outside-qa-") as tmp:
-        path = Path(tmp, "cell.py")
-        path.write_text(code, encoding="utf-8")
-        try:
-            proc = subprocess.run(
-                [PY311, "-I", str(path)],
-                input=stdin,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                cwd=tmp,
-                env={"PATH": "/usr/bin:/bin", "PYTHONIOENCODING": "utf-8"},
-                preexec_fn=_limit_memory,
-            )
-        except subprocess.TimeoutExpired:
-            return None
-        if proc.returncode == 0:
-            return None
-        return proc.stderr.replace(str(path), FILENAME)
-
-
 def main() -> int:
     text = (HERE / "qa_sources.jsonl").read_text(encoding="utf-8")
     sources = [json.loads(x) for x in text.splitlines() if x]
     rows, dropped = [], []
     for src in sources:
         code = apply_edits(src["code_as_posted"], src["edits"])
-        stderr = run_as_script(code, src.get("stdin", ""))
+        stderr = run_as_script(code, stdin=src.get("stdin", ""))
         got = last_error(stderr) if stderr else None
         if got is None or got[0] != src["reported"]:
             dropped.append((src["id"], got))

@@ -121,13 +121,16 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
 
-def run_as_script(code: str, timeout: float = 10.0) -> str | None:
-    with tempfile.TemporaryDirectory(prefix="outside-runtime-") as tmp:
+def run_as_script(code: str, timeout: float = 10.0, stdin: str | None = None) -> str | None:
+    """stderr of a failing run (paths shown as the student's), None when it ran clean or hung;
+    `stdin`: what the program reads (extract_qa.py's recorded input)."""
+    with tempfile.TemporaryDirectory(prefix="outside-run-") as tmp:
         path = Path(tmp, "cell.py")
         path.write_text(code, encoding="utf-8")
         try:
             proc = subprocess.run(
                 [PY311, "-I", str(path)],
+                input=stdin,
                 capture_output=True,
                 text=True,
                 timeout=timeout,
