@@ -1,0 +1,115 @@
+"""Rebuild the unlabelled candidate rows of so_questions.jsonl from the PyMaker snapshot.
+
+The questions are Stack Overflow posts collected by cushionbadak/PyMaker (commit
+8e388808de9c727fda99015477a1cf3baa3caae0, folder PyMaker/datas/object2/RawHTML). This script
+reads a local git mirror of that repository, keeps the question post of each page, keeps the
+askers who call themselves beginners, drops pages about heavy libraries and tools, and draws the
+sample deterministically (by sha256 of the question id). Labels were added by hand afterwards;
+see README.md.
+
+    python build_candidates.py /path/to/PyMaker/git-dir > candidates.jsonl
+"""
+
+import hashlib
+import html
+import json
+import re
+import subprocess
+import sys
+
+RAW = "/object2/RawHTML/"
+URLS = "/object1/RawURL/"
+NOVICE = re.compile(
+    r"\b(beginner|newbie|noob|new to (python|programming|coding)"
+    r"|just (started|began) (learning|to learn|coding|programming|python)|started learning python"
+    r"|learning python|homework|my assignment|an assignment|for (a|my) class"
+    r"|my (teacher|professor|instructor)|intro(ductory)? (to )?(python|programming|cs)"
+    r"|first (python )?program|self[- ]taught"
+    r"|i('m| am) (a )?(complete |total |very |absolute )?(beginner|newbie|novice|new))",
+    re.I,
+)
+HEAVY = re.compile(
+    r"\b(django|flask|tensorflow|keras|selenium|scrapy|aws|boto|kubernetes|pyqt|qt|opencv|cv2"
+    r"|pytorch|torch|sklearn|scikit|spark|docker|ansible|gurobi|tkinter|pygame|beautifulsoup|bs4"
+    r"|requests|sql|mysql|sqlite|pandas|numpy|matplotlib|dataframe|api|discord|telegram|excel"
+    r"|openpyxl|regex|asyncio|thread|socket|linux|windows|pip|anaconda|conda|virtualenv|jupyter"
+    r"|ide|pycharm|vscode|install)\b",
+    re.I,
+)
+REVIEW = re.compile(
+    r"(better way|more pythonic|pythonic way|improve (my|this) code|cleaner|more efficient|simplify"
+    r"|shorten|code review|critique|feedback on my code|is this (good|bad) (code|practice)"
+    r"|best practice|good practice|bad practice|more elegant|optimi[sz]e my)",
+    re.I,
+)
+N_RANDOM, N_REVIEW = 230, 70
+
+
+def git(repo: str, *args: str) -> str:
+    done = subprocess.run(["git", "--git-dir", repo, *args], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def question_post(page: str) -> tuple[str, str] | None:
+    """(prose without code blocks, code blocks) of the first post on a saved question page."""
+    m = re.search(r'<div class="post-text" itemprop="text">(.*?)</div>', page, re.S)
+    if not m:
+        return None
+    body = m.group(1)
+    blocks = re.findall(r"<pre[^>]*>(.*?)</pre>", body, re.S)
+    codes = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip("\n") for c in blocks]
+    prose = re.sub(r"<pre[^>]*>.*?</pre>", "\n", body, flags=re.S)
+    prose = html.unescape(re.sub(r"<[^>]+>", "", prose))
+    prose = re.sub(r"\n\s*\n*", "\n", prose).strip()
+    return prose, "\n\n".join(codes)
+
+
+def main(repo: str) -> None:
+    names = git(repo, "ls-tree", "-r", "HEAD", "--name-only").splitlines()
+    ids: dict[str, str] = {}
+    for n in names:
+        if URLS in n:
+            for line in git(repo, "show", "HEAD:" + n).splitlines():
+                m = re.match(r"/questions/(\d+)/(.+)", line.strip())
+                if m:
+                    ids.setdefault(m.group(2), m.group(1))
+    pages = [n for n in names if RAW in n and n.endswith(".txt")]
+    cmd = ["git", "--git-dir", repo, "cat-file", "--batch"]
+    cat = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    seen, core = set(), []
+    for n in pages:
+        cat.stdin.write(f"HEAD:{n}\n".encode())
+        cat.stdin.flush()
+        size = int(cat.stdout.readline().split()[2])
+        page = cat.stdout.read(size).decode("utf-8", "replace")
+        cat.stdout.read(1)
+        slug = n.rsplit("Python_DOC_referPages.", 1)[1][:-4]
+        qid = ids.get(slug)
+        post = question_post(page)
+        if not qid or qid in seen or post is None:
+            continue
+        seen.add(qid)
+        prose, code = post
+        if NOVICE.search(prose) and not HEAVY.search(slug.replace("-", " ") + " " + prose[:600]):
+            core.append({"qid": qid, "slug": slug, "path": n, "text": prose, "code": code})
+    cat.stdin.close()
+    core.sort(key=lambda o: hashlib.sha256(o["qid"].encode()).hexdigest())
+    sample = [(o, "random") for o in core[:N_RANDOM]]
+    taken = {o["qid"] for o, _ in sample}
+    review = [o for o in core if o["qid"] not in taken and REVIEW.search(o["text"])]
+    sample += [(o, "targeted-review") for o in review[:N_REVIEW]]
+    for o, how in sample:
+        row = {
+            "id": "so-" + o["qid"],
+            "url": "https://stackoverflow.com/questions/" + o["qid"],
+            "sample": how,
+            "title": o["slug"].replace("-", " "),
+            "text": o["text"],
+            "code": o["code"],
+            "path": o["path"],
+        }
+        print(json.dumps(row, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
