@@ -42,7 +42,7 @@ REVIEW = re.compile(
     r"|best practice|good practice|bad practice|more elegant|optimi[sz]e my)",
     re.I,
 )
-N_RANDOM, N_REVIEW = 230, 70
+N_RANDOM, N_REVIEW, N_RANDOM_2 = 230, 70, 200
 
 
 def git(repo: str, *args: str) -> str:
@@ -98,6 +98,9 @@ def main(repo: str) -> None:
     taken = {o["qid"] for o, _ in sample}
     review = [o for o in core if o["qid"] not in taken and REVIEW.search(o["text"])]
     sample += [(o, "targeted-review") for o in review[:N_REVIEW]]
+    taken |= {o["qid"] for o in review[:N_REVIEW]}
+    # second random batch, labelled after the first was committed: the next questions in hash order
+    sample += [(o, "random") for o in [o for o in core[N_RANDOM:] if o["qid"] not in taken][:N_RANDOM_2]]
     for o, how in sample:
         row = {
             "id": "so-" + o["qid"],
