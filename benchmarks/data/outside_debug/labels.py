@@ -285,6 +285,78 @@ RUNTIME_RULES: list[tuple[str, str, list[str]]] = [
     ),
 ]
 
+# --- added for cases_teaching.jsonl (errors shown by textbooks, tutorials and CPython's doctests),
+# written before any reply on that set was read. Consulted first for that set only, so the
+# labels of the sets scored earlier stay as they were committed.
+TEACHING_RULES: list[tuple[str, str, list[str]]] = [
+    ("TypeError", r"^cannot unpack non-iterable (\w+) object", ["{1}", "unpack"]),
+    ("TypeError", r"argument after \*\* must be a mapping, not (\w+)", ["`**`|**", "mapping|dict", "{1}"]),
+    (
+        "TypeError",
+        r"(?:argument|Value) after \* must be an iterable, not (\w+)",
+        ["`*`|*", "iterable|list|tuple|sequence", "{1}"],
+    ),
+    ("TypeError", r"^'(\w+)' object is not a mapping", ["{1}", "`**`|**|mapping|dict"]),
+    (
+        "TypeError",
+        r"got multiple values for (?:keyword )?argument '(\w+)'",
+        ["{1}", "twice|more than once|multiple|both|already"],
+    ),
+    (
+        "TypeError",
+        r"^([\w.]+)\(\) takes at most (\d+) arguments? \((\d+) given\)",
+        ["{1}", "argument", "{2}"],
+    ),
+    ("TypeError", r"^(\w+) expected (\d+) arguments?, got (\d+)", ["{1}", "argument", "{2}"]),
+    (
+        "TypeError",
+        r"^not enough arguments for format string",
+        ["`%`|%|format", "argument|value|placeholder|tuple"],
+    ),
+    ("TypeError", r"^%(\w) format: a (?:real )?number is required, not (\w+)", ["%{1}", "number", "{2}"]),
+    ("TypeError", r"^string indices must be integers, not '(\w+)'", ["{1}", "integer|`int`|whole"]),
+    ("TypeError", r"^can't concat (\w+) to (\w+)", ["{1}", "{2}"]),
+    ("TypeError", r"^must be (\w+), not (\w+)", ["{1}", "{2}"]),
+    ("TypeError", r"^can't send non-None value to a just-started generator", ["send", "next(|start|first"]),
+    (
+        "TypeError",
+        r"^descriptor '(\w+)' of '(\w+)' object needs an argument",
+        ["{1}", "{2}", "argument|instance|self"],
+    ),
+    (
+        "ValueError",
+        r"^not enough values to unpack \(expected at least (\d+), got (\d+)\)",
+        ["unpack|names|variables", "{1}", "{2}"],
+    ),
+    ("ValueError", r"not in list$", ["list", "not in|isn't in|not found|not present|contain"]),
+    (
+        "ValueError",
+        r"^substring not found",
+        ["substring|text|string", "not found|isn't in|not in|does not contain|doesn't contain"],
+    ),
+    ("ValueError", r"^generator already executing", ["generator", "running|executing|itself|inside"]),
+    ("IndexError", r"^pop from (?:an )?empty (\w+)", ["empty", "pop"]),
+    ("KeyError", r"^'pop from an empty set'$", ["empty", "set"]),
+    (
+        "StopIteration",
+        r"^$",
+        ["next(|`next`", "no more|exhausted|used up|ran out|finished|end|empty"],
+    ),
+    ("AssertionError", r".*", ["assert", "false|not true|fail"]),
+    (
+        "AttributeError",
+        r"^can't set attribute|^property '(\w+)' of '(\w+)' object has no setter",
+        ["set|assign|change", "property|read-only|read only"],
+    ),
+    (
+        "AttributeError",
+        r"^attribute '(\w+)' of '(\w+)' objects is not writable",
+        ["{1}", "read-only|read only|not writable|cannot be changed|can't be changed|can't set|cannot set"],
+    ),
+    ("IsADirectoryError", r"Is a directory: '(.*)'", ["directory|folder", "{1}"]),
+    ("ZeroDivisionError", r"^Fraction\((\d+), 0\)", ["zero", "denominator|fraction"]),
+]
+
 # A program that raises the error itself (`raise NameError("…")`): the fact is that the code
 # raised it on purpose, whatever the message says.
 _OWN_RAISE = re.compile(r"^\s*raise\s+\w+\s*\(", re.MULTILINE)
@@ -328,12 +400,16 @@ def invalid_syntax_facts(code: str) -> tuple[str, list[str]]:
     return "code:none", [["syntax"]]
 
 
-def label(row: dict) -> tuple[str, list[str]]:
+# For the teaching set: `raise Name` without a call raises the error on purpose too.
+_OWN_RAISE_BARE = re.compile(r"^\s*raise\s+\w+\s*$", re.MULTILINE)
+
+
+def label(row: dict, teaching: bool = False) -> tuple[str, list[str]]:
     msg = row["message"]
     if row["error_type"] not in ("SyntaxError", "IndentationError", "TabError"):
-        if _OWN_RAISE.search(row["code"]):
+        if _OWN_RAISE.search(row["code"]) or (teaching and _OWN_RAISE_BARE.search(row["code"])):
             return "runtime:own-raise", [["raise"]]
-        for etype, pattern, groups in RUNTIME_RULES:
+        for etype, pattern, groups in (TEACHING_RULES if teaching else []) + RUNTIME_RULES:
             m = re.search(pattern, msg)
             if etype != row["error_type"] or m is None:
                 continue
@@ -366,7 +442,7 @@ def label(row: dict) -> tuple[str, list[str]]:
 
 
 def main() -> int:
-    for name in ("cases", "cases_oppia", "cases_runtime", "cases_qa"):
+    for name in ("cases", "cases_oppia", "cases_runtime", "cases_qa", "cases_teaching"):
         if (HERE / f"{name}.jsonl").exists():
             label_file(name)
     return 0
@@ -379,7 +455,7 @@ def label_file(name: str) -> int:
     rules: dict[str, int] = {}
     with out.open("w", encoding="utf-8") as fh:
         for row in cases:
-            rule, facts = label(row)
+            rule, facts = label(row, teaching=name == "cases_teaching")
             rules[rule] = rules.get(rule, 0) + 1
             fh.write(json.dumps({"id": row["id"], "rule": rule, "facts": facts}, ensure_ascii=False) + "\n")
     print(f"{len(cases)} labels -> {out}")
