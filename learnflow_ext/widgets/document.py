@@ -74,6 +74,18 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
 _INLINE_MARKUP = re.compile(r"\*\*|__|(?<!`)`(?!`)")
 
 
+# Terminal control (C0 but tab and newline, DEL, C1) and the bidirectional controls that
+# reorder what a reader sees: a traceback or a program's output may carry them, and the
+# plain-text card is what a terminal (terminal IPython, `jupyter console`) prints as is.
+_TERMINAL_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every terminal or bidi control shown as its escape (`\\x1b`), not sent."""
+    text = text.replace("\r\n", "\n")
+    return _TERMINAL_CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
 def plain(markdown: str) -> str:
     """Inline markdown as plain text (titles, labels, text/plain): no `**` or backticks left."""
     return _INLINE_MARKUP.sub("", markdown)
@@ -260,7 +272,7 @@ class ReplyView:
             ).replace("**", "").rstrip()
             for related in self.related
         )
-        return "\n\n".join(out)
+        return terminal_safe("\n\n".join(out))
 
     # -- IPython display protocol ----------------------------------------------------------
 
