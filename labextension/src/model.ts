@@ -3,7 +3,7 @@
  * show (learnflow_ext/widgets/document.py), as plain data. The sidebar and the inline
  * card draw these; keeping them pure makes them unit-testable without a DOM.
  */
-import type { AgentReply, CodeBlock, CodeRole, StudentQuery } from './types';
+import type { AgentReply, CodeBlock, CodeRole, ServerStatus, StudentQuery } from './types';
 
 export type CardState = 'working' | 'streaming' | 'done' | 'error';
 
@@ -282,6 +282,41 @@ export function askAgentQuery(
 }
 
 /** Mastery as a percentage label, e.g. 0.734 -> "73%". */
+/** An agent's health line for the sidebar: its newest heartbeat over all its instances counts,
+ * so a stale instance (a replica that died) does not mark the agent down while another is live. */
+export const HEARTBEAT_STALE_S = 120;
+
+export interface AgentHealth {
+  agent: string;
+  healthy: boolean;
+  /** Seconds since the freshest instance last beat; null when no instance reported. */
+  ageS: number | null;
+  liveInstances: number;
+}
+
+export function agentHealth(status: ServerStatus): AgentHealth[] {
+  const freshest = new Map<string, number>();
+  const live = new Map<string, number>();
+  for (const beat of status.heartbeats) {
+    const seen = freshest.get(beat.agent);
+    if (seen === undefined || beat.age_s < seen) {
+      freshest.set(beat.agent, beat.age_s);
+    }
+    if (beat.age_s < HEARTBEAT_STALE_S) {
+      live.set(beat.agent, (live.get(beat.agent) ?? 0) + 1);
+    }
+  }
+  return status.agents.map(a => {
+    const age = freshest.get(a.agent) ?? null;
+    return {
+      agent: a.agent,
+      healthy: a.running && (age === null || age < HEARTBEAT_STALE_S),
+      ageS: age,
+      liveInstances: live.get(a.agent) ?? 0
+    };
+  });
+}
+
 export function percent(value: number): string {
   return `${Math.round(Math.min(1, Math.max(0, value)) * 100)}%`;
 }

@@ -3,7 +3,7 @@ import { Widget } from '@lumino/widgets';
 import { CardHandlers, masteryBars, renderReply } from './card';
 import { button, h } from './dom';
 import { QueryActivity, isMainReply, pipeline } from './events';
-import { achievementsOf, agentTitle, percent, recommendationsOf, splitPastedCode } from './model';
+import { achievementsOf, agentHealth, agentTitle, percent, recommendationsOf, splitPastedCode } from './model';
 import type { LearnFlowStore } from './store';
 import type { AgentReply, StudentQuery } from './types';
 
@@ -283,14 +283,12 @@ export class LearnFlowSidebar extends Widget {
       this.agentsEl.replaceChildren(h('p', { class: this.store.statusError ? 'lf-error' : 'lf-empty' }, this.store.statusError || 'Checking…'));
       return;
     }
-    const beats = new Map(status.heartbeats.map(b => [b.agent, b]));
-    const rows = status.agents.map(a => {
-      const beat = beats.get(a.agent);
-      const healthy = a.running && (!beat || beat.age_s < 120);
-      return h('li', { class: `lf-agent ${healthy ? 'lf-healthy' : 'lf-unhealthy'}`, 'data-agent': a.agent },
+    const rows = agentHealth(status).map(a =>
+      h('li', { class: `lf-agent ${a.healthy ? 'lf-healthy' : 'lf-unhealthy'}`, 'data-agent': a.agent },
         h('span', { class: 'lf-dot', 'aria-hidden': 'true' }),
-        `${agentTitle(a.agent)} — ${healthy ? 'running' : 'not running'}${beat ? ` (seen ${Math.round(beat.age_s)} s ago)` : ''}`);
-    });
+        `${agentTitle(a.agent)} — ${a.healthy ? 'running' : 'not running'}` +
+          (a.ageS === null ? '' : ` (seen ${Math.round(a.ageS)} s ago${a.liveInstances > 1 ? `, ${a.liveInstances} instances` : ''})`))
+    );
     this.agentsEl.replaceChildren(
       h('p', { class: 'lf-provider' }, `Provider: ${status.provider} · mode: ${status.mode} · engine: ${status.engine ?? '?'}`),
       status.error ? h('p', { class: 'lf-error' }, status.error) : '',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentTitle, bestCode, header, plainText, sections, stripAnsi } from '../src/model';
+import { agentHealth, agentTitle, bestCode, header, plainText, sections, stripAnsi } from '../src/model';
 import { sampleReply } from './fixtures';
 
 describe('reply rendering model', () => {
@@ -166,5 +166,37 @@ describe('ask-agent actions', () => {
     );
     expect(s.explanation).toBe('Score: 3/3 points');
     expect(s.tests[0].message).toBe('Passed.');
+  });
+});
+
+describe('agent health in the sidebar', () => {
+  const status = (heartbeats: { agent: string; instance: string; age_s: number }[], running = true) => ({
+    mode: 'cluster',
+    provider: 'offline',
+    agents: [{ agent: 'debug', running }, { agent: 'concepts', running }],
+    heartbeats: heartbeats.map(b => ({ ...b, seen_at: '2026-12-07T00:00:00Z' }))
+  });
+
+  it('counts the freshest instance, whatever order the heartbeats come in', () => {
+    const beats = [
+      { agent: 'debug', instance: 'a', age_s: 3 },
+      { agent: 'debug', instance: 'dead', age_s: 172800 }
+    ];
+    for (const order of [beats, [...beats].reverse()]) {
+      const debug = agentHealth(status(order)).find(a => a.agent === 'debug');
+      expect(debug).toMatchObject({ healthy: true, ageS: 3, liveInstances: 1 });
+    }
+  });
+
+  it('marks an agent down when every instance is stale or it is not running', () => {
+    const stale = agentHealth(status([{ agent: 'debug', instance: 'a', age_s: 121 }]));
+    expect(stale.find(a => a.agent === 'debug')).toMatchObject({ healthy: false, liveInstances: 0 });
+    expect(stale.find(a => a.agent === 'concepts')).toMatchObject({ healthy: true, ageS: null });
+    expect(agentHealth(status([], false)).every(a => !a.healthy)).toBe(true);
+  });
+
+  it('counts live instances of a scaled-out agent', () => {
+    const many = agentHealth(status([0, 1, 2].map(i => ({ agent: 'debug', instance: `w${i}`, age_s: i }))));
+    expect(many.find(a => a.agent === 'debug')?.liveInstances).toBe(3);
   });
 });
