@@ -6,6 +6,10 @@ Prints accuracy overall and per intent, the confusion matrix, where the `other` 
 may guide development; the holdout is scored once, at the end.
 
     .venv/bin/python benchmarks/triage_outside_eval.py --split dev [--min-accuracy 0.80]
+    .venv/bin/python benchmarks/triage_outside_eval.py --set so --split dev   # the second set
+
+`--set so` scores the Stack Overflow novice questions (benchmarks/data/outside_triage_so/README.md)
+instead of CS1QA; only their text is sent, as for CS1QA (each row's `code` field is not used).
 """
 
 import argparse
@@ -22,6 +26,8 @@ from learnflow_agents.tutors.triage.choices import LOW_CONFIDENCE
 from learnflow_agents.tutors.triage.lexicon import INTENTS
 
 DATA = Path(__file__).parent / "data" / "outside_triage" / "cs1qa_questions.jsonl"
+SO_DATA = Path(__file__).parent / "data" / "outside_triage_so" / "so_questions.jsonl"
+SETS = {"cs1qa": ("CS1QA", DATA), "so": ("Stack Overflow novices", SO_DATA)}
 OTHER = "other"
 NOT_SCORED = "ta-prompt"
 
@@ -50,12 +56,14 @@ def accuracy(pairs: list[tuple[str, str]]) -> float:
     return sum(g == p for g, p in pairs) / len(pairs) if pairs else 0.0
 
 
-def report(split: str, rows: list[dict], routed: list[tuple[str, float]], times: list[float]) -> float:
+def report(
+    split: str, rows: list[dict], routed: list[tuple[str, float]], times: list[float], name: str = "CS1QA"
+) -> float:
     scored = [(r["label"], p, c) for r, (p, c) in zip(rows, routed, strict=True) if r["label"] != OTHER]
     pairs = [(g, p) for g, p, _ in scored]
     others = Counter(p for r, (p, _) in zip(rows, routed, strict=True) if r["label"] == OTHER)
     overall = accuracy(pairs)
-    print(f"outside triage set (CS1QA), split {split}: {len(pairs)} scored questions")
+    print(f"outside triage set ({name}), split {split}: {len(pairs)} scored questions")
     if split == "holdout":
         print("HOLDOUT: report this figure once; do not tune on it")
     print(f"accuracy {overall:.3f}")
@@ -86,12 +94,14 @@ def report(split: str, rows: list[dict], routed: list[tuple[str, float]], times:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", choices=sorted(SETS), default="cs1qa", dest="dataset")
     parser.add_argument("--split", choices=["dev", "holdout"], default="dev")
     parser.add_argument("--min-accuracy", type=float, default=None)
     args = parser.parse_args(argv)
-    rows = load(args.split)
+    name, path = SETS[args.dataset]
+    rows = load(args.split, path)
     predicted, times = route(rows)
-    overall = report(args.split, rows, predicted, times)
+    overall = report(args.split, rows, predicted, times, name)
     if args.min_accuracy is not None and overall < args.min_accuracy:
         print(f"FAIL: accuracy {overall:.3f} < {args.min_accuracy}")
         return 1
