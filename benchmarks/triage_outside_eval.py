@@ -9,7 +9,9 @@ may guide development; the holdout is scored once, at the end.
     .venv/bin/python benchmarks/triage_outside_eval.py --set so --split dev   # the second set
 
 `--set so` scores the Stack Overflow novice questions (benchmarks/data/outside_triage_so/README.md)
-instead of CS1QA; only their text is sent, as for CS1QA (each row's `code` field is not used).
+instead of CS1QA. By default only a question's text is sent; `--with-code` also attaches the
+row's `code` (the code the asker posted with the question, as a question asked from a notebook
+cell carries the cell's code). CS1QA rows have no code.
 """
 
 import argparse
@@ -38,9 +40,11 @@ def load(split: str, path: Path = DATA) -> list[dict]:
     return [r for r in rows if r["split"] == split and r["label"] != NOT_SCORED]
 
 
-def route(rows: list[dict]) -> tuple[list[tuple[str, float]], list[float]]:
+def route(rows: list[dict], with_code: bool = False) -> tuple[list[tuple[str, float]], list[float]]:
     """(routed intent, confidence) for each row and the time each classification took, in ms."""
-    queries = [StudentQuery(text=r["text"]) for r in rows]
+    queries = [
+        StudentQuery(text=r["text"], code=(r.get("code") or None) if with_code else None) for r in rows
+    ]
     for q in queries:  # warm-up: a long-running agent has its caches filled
         classify(q)
     predicted, times = [], []
@@ -97,10 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", choices=sorted(SETS), default="cs1qa", dest="dataset")
     parser.add_argument("--split", choices=["dev", "holdout"], default="dev")
     parser.add_argument("--min-accuracy", type=float, default=None)
+    parser.add_argument("--with-code", action="store_true", help="attach each row's code to its question")
     args = parser.parse_args(argv)
     name, path = SETS[args.dataset]
     rows = load(args.split, path)
-    predicted, times = route(rows)
+    predicted, times = route(rows, args.with_code)
     overall = report(args.split, rows, predicted, times, name)
     if args.min_accuracy is not None and overall < args.min_accuracy:
         print(f"FAIL: accuracy {overall:.3f} < {args.min_accuracy}")
