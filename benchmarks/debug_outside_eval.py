@@ -1,6 +1,7 @@
 """Score the offline debug tutor on the outside sets (benchmarks/data/outside_debug/): CPython's
 own tests of its error messages, DidYouMean-Python's runtime-error snippets (``--set runtime``),
-beginners' failing programs from public Q&A pages (``--set qa``),
+beginners' failing programs from public Q&A pages (``--set qa``), runtime errors that
+textbooks, tutorials and CPython's doctests show (``--set teaching``),
 extracted mechanically and labelled before tuning.
 
 For every case the real agent (``diagnose``, the same entry point benchmarks/debug_eval.py
@@ -19,7 +20,8 @@ drives, sandboxed fix checks included) gets the code and CPython 3.11's real tra
     deleted expression verified fixes that drop a line of the student's code or most of a
                        changed line's names, numbers and strings
 
-    python benchmarks/debug_outside_eval.py --split dev|holdout|all [--set cpython|oppia|runtime|qa|both|all]
+    python benchmarks/debug_outside_eval.py --split dev|holdout|all
+        [--set cpython|oppia|runtime|qa|teaching|both|all]
         [--show N] [--no-run]
         [--min-correct F] [--max-generic F] [--kinds]
 """
@@ -73,6 +75,7 @@ SETS = {
     "oppia": ("cases_oppia.jsonl", "labels_oppia.jsonl"),
     "runtime": ("cases_runtime.jsonl", "labels_runtime.jsonl"),
     "qa": ("cases_qa.jsonl", "labels_qa.jsonl"),
+    "teaching": ("cases_teaching.jsonl", "labels_teaching.jsonl"),
 }
 # "both" keeps its old meaning (the two SyntaxError-heavy sets); "all" is every set.
 GROUPS = {"both": ["cpython", "oppia"], "all": list(SETS)}
@@ -373,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         default="cpython",
         help="cpython: CPython's error-message tests; oppia: real beginners' programs; runtime: "
         "DidYouMean-Python's runtime-error snippets; qa: beginners' programs from Q&A pages; "
+        "teaching: runtime errors shown by textbooks and CPython's doctests; "
         "both: cpython+oppia; all: every set",
     )
     ap.add_argument("--show", type=int, default=0)

@@ -32,7 +32,7 @@ def analyse(sit: Situation) -> Diagnosis | None:
     msg = sit.message
     where = cap(place(line, other, function) + called_from(sit))
     kind = "string" if msg.startswith("string") else "tuple" if msg.startswith("tuple") else "list"
-    if "pop from empty" in msg or "pop index" in msg:
+    if re.match(r"pop from (?:an )?empty", msg) or "pop index" in msg:
         return _empty_pop(sit, line, other, where)
     if msg.startswith("Cannot choose from an empty sequence"):
         return _empty_choice(sit, line, other, where)
@@ -102,6 +102,12 @@ def _diag(
 def _len_index(sit, sub, line, other, where, kind, editable) -> Diagnosis | None:
     container, index = _names(sub, sit, other)
     idx = sub.slice
+    via = None
+    if isinstance(idx, ast.Name) and line is not None and sit.tree is not None and not other:
+        # `n = len(fruit)` earlier, then `fruit[n]`: the same one-past-the-end index, by a name.
+        binding = sit.facts.last_assignment_before(idx.id, line)
+        if binding is not None and binding.kind == "assign" and binding.value is not None:
+            via, idx = idx.id, binding.value
     if not (
         isinstance(idx, ast.Call)
         and isinstance(idx.func, ast.Name)
@@ -110,6 +116,23 @@ def _len_index(sit, sub, line, other, where, kind, editable) -> Diagnosis | None
         and ast.unparse(idx.args[0]) == ast.unparse(sub.value)
     ):
         return None
+    if via is not None:
+        new = f"{container}[{via} - 1]"
+        fix = replace_node(sit.code, sub, new) if editable else None
+        return _diag(
+            summary=f"{where} asks for `{container}[{via}]`, but `{via}` is `len({container})` (set on line "
+            f"{binding.line}), one past the end: the last item is at position `{via} - 1`, so write `{new}`.",
+            why=f"`len({container})` is the number of items, always one more than the last position.",
+            steps=f"Use `{new}` (or `{container}[-1]`).",
+            fix=fix,
+            culprit=line,
+            other=other,
+            concepts=["indexing", "strings" if kind == "string" else "lists"],
+            hints_mid=f"`{via}` equals `len({container})`, one more than the last valid position.",
+            conceptual=True,
+            line=line,
+            container=container,
+        )
     new = f"{container}[-1]"
     fix = replace_node(sit.code, sub, new) if editable else None
     return _diag(

@@ -94,6 +94,8 @@ def analyse(sit: Situation) -> Diagnosis | None:
     key = _key_value(sit.message)
     line, other, text, function = raise_site(sit)
     where = cap(place(line, other, function) + called_from(sit))
+    if sit.message == "'pop from an empty set'":
+        return _empty_set_pop(sit, line, other, text, where)
     editable = sit.has_code and not other and sit.tree is not None
     subs = fragment_nodes(sit, line, ast.Subscript, text=text if other else None)
     literal_subs = [s for s in subs if isinstance(s.slice, ast.Constant) and s.slice.value == key]
@@ -246,6 +248,35 @@ def _missing_by_method(sit: Situation, key: object, line, other, text, where) ->
             f"Use `{shown}`.",
         ],
         fix_code=fix,
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
+def _empty_set_pop(sit: Situation, line, other, text, where) -> Diagnosis:
+    """`s.pop()` on an empty set: a set's pop reports the empty set as a KeyError."""
+    calls = [
+        c
+        for c in fragment_nodes(sit, line, ast.Call, text=text if other else None)
+        if isinstance(c.func, ast.Attribute) and c.func.attr == "pop"
+    ]
+    editable = sit.has_code and not other and sit.tree is not None
+    recv = calls[0].func.value if calls else None  # type: ignore[attr-defined]
+    name = (segment(sit.code, recv) if editable else ast.unparse(recv)) if recv is not None else "the set"
+    return Diagnosis(
+        summary=f"{where} calls `{name}.pop()`, but the set `{name}` is empty at that moment: there is no "
+        "element left to remove (a set reports this as a KeyError).",
+        plain=f"`pop()` takes out one element of a set. `{name}` has none left, so there is nothing to give "
+        "back.",
+        precise="`set.pop()` raises KeyError('pop from an empty set') when the set is empty.",
+        fix_steps=f"Check first: `if {name}:` before `{name}.pop()`, or loop `while {name}:`.",
+        prevention="Test a set (or its `len`) before popping from it.",
+        concepts=["sets", "conditionals"],
+        hints=[
+            f"How many elements does `{name}` have when line {line} runs?",
+            "An empty set has nothing to pop.",
+            f"Guard the call with `if {name}:`.",
+        ],
         culprit_line=line,
         culprit_where=other,
     )

@@ -107,7 +107,8 @@ def origin_of_call(
         return NoneOrigin(
             variable,
             assign_line,
-            f"on line {assign_line}, `.{func.attr}(…)` returns `None` when {what}, so {holder} is `None`",
+            f"on line {assign_line}, `.{func.attr}(…)` returns `None` when {what}, so {holder} is `None` "
+            "(of type `NoneType`)",
             "search",
             fix_steps=f"Check `if {variable or 'result'} is not None:` before using it.",
         )

@@ -10,6 +10,7 @@ from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, short
 from learnflow_agents.tutors.debug.families import (
     builtin_misuse,
     call_errors,
+    call_site,
     container_type_errors,
     operand_errors,
 )
@@ -19,7 +20,7 @@ from learnflow_agents.tutors.debug.situation import Situation
 def analyse(sit: Situation) -> Diagnosis | None:
     if "exceptions must derive from BaseException" in sit.message:
         return _raise_non_exception(sit)
-    for module in (builtin_misuse, operand_errors, call_errors, container_type_errors):
+    for module in (call_site, builtin_misuse, operand_errors, call_errors, container_type_errors):
         found = module.analyse(sit)
         if found is not None:
             return found

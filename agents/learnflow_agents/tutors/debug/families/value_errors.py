@@ -23,7 +23,8 @@ from learnflow_agents.tutors.debug.value_guess import name_type
 _INT_LITERAL = re.compile(r"invalid literal for int\(\) with base (?P<base>\d+): (?P<val>.+)$", re.S)
 _FLOAT = re.compile(r"could not convert string to float: (?P<val>.+)$", re.S)
 _UNPACK = re.compile(
-    r"(?P<kind>too many|not enough) values to unpack \(expected (?P<expected>\d+)(?:, got (?P<got>\d+))?\)"
+    r"(?P<kind>too many|not enough) values to unpack "
+    r"\(expected (?:at least )?(?P<expected>\d+)(?:, got (?P<got>\d+))?\)"
 )
 _REMOVE = re.compile(r"list\.remove\(x\): x not in list")
 _INDEX = re.compile(r"(?P<val>.+) is not in list$")
@@ -42,6 +43,10 @@ def analyse(sit: Situation) -> Diagnosis | None:
     ):
         return None
     msg = sit.message
+    if msg.startswith("generator already executing"):
+        from learnflow_agents.tutors.debug.families import call_site
+
+        return call_site.analyse(sit)
     where = cap(place(line, other, function) + called_from(sit))
     ctx = (line, other, text, where)
     if m := _INT_LITERAL.search(msg):
@@ -289,10 +294,10 @@ def _missing_item(sit: Situation, method: str, raw: str | None, ctx) -> Diagnosi
             f"Use `{container}.find({item})`, which returns -1 instead of failing, or check `if "
             f"{guard}:` first."
         )
-        what = f"the text {item} doesn't occur in `{container}`"
+        what = f"the text {item} is not found in `{container}`"
     else:
         steps = f"Check first: `if {guard}:` before `{container}.{attr}({item})`."
-        what = f"`{raw.strip() if raw else item}` is not an item of `{container}`"
+        what = f"`{raw.strip() if raw else item}` is not in the list `{container}`"
     return Diagnosis(
         summary=f"{where} calls `{container}.{attr}({item})`, but {what}.",
         plain=f"`.{attr}()` needs the item to be there; {what}, so Python stops instead of guessing.",

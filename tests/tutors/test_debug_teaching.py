@@ -1,0 +1,82 @@
+"""Runtime kinds added for the outside 'teaching' set (errors shown by textbooks and CPython's
+doctests): each test uses its own program (not a case of that set), runs it in a fresh
+interpreter for the real traceback, and checks the specific fact the reply names (never the
+generic template) and, where the tutor offers a fix, that the fixed cell runs as meant."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from learnflow_agents.contracts.query import StudentQuery
+from learnflow_agents.contracts.reply import AgentReply, CodeRole
+from learnflow_agents.tutors.debug import diagnose
+
+
+def _run(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    script = tmp_path / "cell.py"
+    script.write_text(code)
+    return subprocess.run(
+        [sys.executable, "-S", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
+
+
+def _ask(code: str, tmp_path: Path) -> AgentReply:
+    failed = _run(code, tmp_path)
+    assert failed.returncode != 0, "the snippet must fail for the test to mean anything"
+    return diagnose(StudentQuery(text="why does this fail?", code=code, traceback=failed.stderr))
+
+
+@pytest.mark.parametrize(
+    ("code", "facts"),
+    [
+        # one parameter filled twice: by name and inside a ** dict
+        (
+            "def area(w, h):\n    return w * h\nsizes = {'w': 2, 'h': 3}\nprint(area(w=4, **sizes))\n",
+            ["`w`", "more than once", "`w=4`", "`**sizes`"],
+        ),
+        # ** on something that is not a dict
+        (
+            "def greet(name='x'):\n    print(name)\nnames = ['ann']\ngreet(**names)\n",
+            ["`**`", "dict", "`list`"],
+        ),
+        # * on a function object instead of its result
+        ("def nums():\n    return [1, 2]\nprint(*nums)\n", ["`*`", "iterable", "`function`"]),
+        # a generator sent a value before it started
+        (
+            "def echo():\n    while True:\n        got = yield\n        print(got)\necho().send('hi')\n",
+            ["next(g)"],
+        ),
+        # text and bytes mixed
+        ("data = b'abc'\nprint(data + 'def')\n", ["`str`", "`bytes`", ".decode("]),
+        # pop from an empty set (a KeyError)
+        ("seen = {1}\nseen.pop()\nseen.pop()\n", ["empty", "`seen.pop()`"]),
+        # pop from an empty deque (an IndexError with its own wording)
+        ("from collections import deque\nq = deque()\nq.pop()\n", ["empty", "`q.pop()`"]),
+    ],
+)
+def test_a_teaching_kind_gets_its_specific_fact(code: str, facts: list[str], tmp_path: Path) -> None:
+    reply = _ask(code, tmp_path)
+    said = (reply.summary + "\n" + reply.explanation).lower()
+    assert reply.data.get("analysis") != "generic"
+    for fact in facts:
+        assert fact.lower() in said, (fact, reply.summary)
+
+
+def test_an_index_held_in_a_variable_set_to_len_gets_a_fix_that_keeps_the_index(tmp_path: Path) -> None:
+    code = "word = 'python'\nsize = len(word)\nprint(word[size])\n"
+    reply = _ask(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    assert "`size` is `len(word)`" in reply.summary
+    fix = next(b.code for b in reply.code_blocks if b.role == CodeRole.FIX)
+    assert "word[size - 1]" in fix
+    fixed = _run(fix, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == "n\n"
