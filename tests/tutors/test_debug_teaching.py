@@ -60,6 +60,16 @@ def _ask(code: str, tmp_path: Path) -> AgentReply:
         ("seen = {1}\nseen.pop()\nseen.pop()\n", ["empty", "`seen.pop()`"]),
         # pop from an empty deque (an IndexError with its own wording)
         ("from collections import deque\nq = deque()\nq.pop()\n", ["empty", "`q.pop()`"]),
+        # a namedtuple's field assigned: read-only, with the _replace way to change it
+        (
+            "from collections import namedtuple\nPoint = namedtuple('Point', 'x y')\n"
+            "p = Point(1, 2)\np.x = 5\n",
+            ["read-only", "`p.x`", "p._replace(x="],
+        ),
+        # a fraction with denominator 0
+        ("from fractions import Fraction\nhalf = Fraction(1, 0)\n", ["denominator", "`0`"]),
+        # a folder opened as a file
+        ("f = open('/tmp')\n", ["directory", "`/tmp`"]),
     ],
 )
 def test_a_teaching_kind_gets_its_specific_fact(code: str, facts: list[str], tmp_path: Path) -> None:

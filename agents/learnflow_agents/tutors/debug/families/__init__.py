@@ -56,6 +56,8 @@ ANALYSERS: dict[str, Analyser] = {
     "ImportError": import_errors.analyse,
     "ModuleNotFoundError": import_errors.analyse,
     "FileNotFoundError": file_errors.analyse,
+    "IsADirectoryError": file_errors.analyse,
+    "NotADirectoryError": file_errors.analyse,
     "StopIteration": stop_iteration.analyse,
     "AssertionError": assertion_errors.analyse,
     "KeyboardInterrupt": infinite_loops.analyse,

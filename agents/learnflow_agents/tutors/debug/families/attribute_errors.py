@@ -87,8 +87,15 @@ def _root(node: ast.AST, sit: Situation, line: int | None, other_text: str | Non
     return parse_fragment(other_text if other_text is not None else sit.text(line)) or node
 
 
+_READ_ONLY = re.compile(
+    r"^can't set attribute(?: '(?P<a1>\w+)')?$|^property '(?P<a2>\w+)' of '(?P<t>\w+)' object has no setter"
+)
+
+
 def analyse(sit: Situation) -> Diagnosis | None:
     line, other, text, function = raise_site(sit)
+    if m := _READ_ONLY.search(sit.message):
+        return _read_only(sit, m["a1"] or m["a2"], line, other, text, function)
     if m := _MOD.search(sit.message):
         return _module_attr(sit, m, line, other, function)
     m = _OBJ.search(sit.message) or _TYPE.search(sit.message)
@@ -435,6 +442,47 @@ def _module_attr(sit: Situation, m: re.Match[str], line, other, function) -> Dia
             f"Write `{mod}.{match}`." if match else f"Run `dir({mod})` to find the right name.",
         ],
         fix_code=fix,
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
+def _read_only(sit: Situation, attr: str | None, line, other, text, function) -> Diagnosis:
+    """`p.x = 3` where `x` is a property without a setter (a namedtuple's fields are such
+    properties): the attribute can be read but not assigned."""
+    targets = [
+        t
+        for a in fragment_nodes(sit, line, (ast.Assign, ast.AugAssign), text=text if other else None)
+        for t in (a.targets if isinstance(a, ast.Assign) else [a.target])
+        if isinstance(t, ast.Attribute) and (attr is None or t.attr == attr)
+    ]
+    target = ast.unparse(targets[0]) if targets else (f"….{attr}" if attr else "the attribute")
+    obj, _, name = target.rpartition(".")
+    tuple_like = bool(sit.code) and "namedtuple" in sit.code
+    where = cap(place(line, other, function) + called_from(sit))
+    how = (
+        f"a `namedtuple`'s fields are read-only properties, so build a changed copy: "
+        f"{code(f'{obj} = {obj}._replace({name}=…)')}"
+        if tuple_like and obj
+        else "give the class a setter (`@" + (name or "attr") + ".setter`), or store the value in another "
+        "attribute"
+    )
+    return Diagnosis(
+        summary=f"{where} assigns to {code(target)}, but {code(name or target)} is a read-only property "
+        f"of that object: it can be read, not set. To change it, {how}.",
+        plain=f"Some attributes are computed or frozen: Python lets you read {code(target)} but not assign a "
+        f"new value to it. {how[0].upper() + how[1:]}.",
+        precise=f"{code(name or target)} is a property (a data descriptor) with no setter, so attribute "
+        "assignment raises AttributeError.",
+        fix_steps=how[0].upper() + how[1:] + ".",
+        prevention="Treat namedtuples (and properties without a setter) as read-only; make a new object "
+        "with the changed value.",
+        concepts=["classes", "mutability"],
+        hints=[
+            f"Can {code(target)} be changed after the object is created?",
+            "A property without a setter can only be read.",
+            how[0].upper() + how[1:] + ".",
+        ],
         culprit_line=line,
         culprit_where=other,
     )

@@ -13,7 +13,12 @@ from learnflow_agents.tutors.debug.situation import Situation
 _PATH = re.compile(r"No such file or directory: (?P<path>'.*'|\".*\")")
 
 
+_DIR = re.compile(r"(?P<kind>Is a directory|Not a directory): (?P<path>'.*'|\".*\")")
+
+
 def analyse(sit: Situation) -> Diagnosis | None:
+    if d := _DIR.search(sit.message):
+        return _directory(sit, d["kind"], d["path"][1:-1])
     m = _PATH.search(sit.message)
     if m is None:
         return None
@@ -80,6 +85,35 @@ def analyse(sit: Situation) -> Diagnosis | None:
             f"Where is `{path}` on your computer, and where is the notebook?",
             "Relative paths start from the working directory: print `os.getcwd()`.",
             f"Compare `os.listdir()` with `{path}` and fix the path.",
+        ],
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
+def _directory(sit: Situation, kind: str, path: str) -> Diagnosis:
+    """`open('/home')`: a folder where a file was expected (or a file used as a folder)."""
+    line, other, _text, _function = raise_site(sit)
+    if kind == "Is a directory":
+        what = f"`{path}` is a directory (a folder), not a file: `open()` can only open files"
+        steps = (
+            f"Open a file inside it, e.g. `open('{path.rstrip('/')}/name.txt')`, or list the folder's files "
+        )
+        steps += f"with `os.listdir('{path}')`."
+    else:
+        what = f"part of `{path}` is a file, not a directory (folder), so nothing can be inside it"
+        steps = "Check each part of the path: only the last part may be a file."
+    return Diagnosis(
+        summary=f"Line {line} uses the path `{path}`, but {what}.",
+        plain=f"Paths name either a file or a folder. Here {what}.",
+        precise=f"The OS call failed with {kind.lower()} for `{path}`.",
+        fix_steps=steps,
+        prevention="Build paths with `os.path.join` / `pathlib` and check `os.path.isfile(path)` first.",
+        concepts=["file-io"],
+        hints=[
+            f"Is `{path}` a file or a folder?",
+            "`open()` needs the path of a file.",
+            steps,
         ],
         culprit_line=line,
         culprit_where=other,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from learnflow_agents.tutors.debug.code_facts import node_in_span, parent_map, replace_node, segment
-from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap, code
 from learnflow_agents.tutors.debug.families.common import (
     called_from,
     fragment_nodes,
@@ -166,8 +166,40 @@ def _guard(sit: Situation, node: ast.AST, divisor: ast.AST, cond: str | None, li
     return wrap_in_guard(sit, line, cond) or replace_node(sit.code, node, f"({expr} if {cond} else 0)")
 
 
+def _fraction(sit: Situation, line, other, text, function) -> Diagnosis | None:
+    """`Fraction(n, 0)`: a fraction whose denominator is 0."""
+    calls = [
+        c
+        for c in fragment_nodes(sit, line, ast.Call, text=text if other else None)
+        if len(c.args) >= 2 and ast.unparse(c.func).split(".")[-1] == "Fraction"
+    ]
+    if not calls:
+        return None
+    call = calls[0]
+    den = ast.unparse(call.args[1])
+    where = cap(place(line, other, function) + called_from(sit))
+    return Diagnosis(
+        summary=f"{where} makes {code(ast.unparse(call))}, a fraction whose denominator (the second "
+        f"argument, {code(den)}) is 0: n/0 is not a number, so `Fraction` refuses it.",
+        plain=f"`Fraction(a, b)` means a divided by b. With b = {code(den)} = 0 that is a division by zero.",
+        precise="`fractions.Fraction` raises ZeroDivisionError when the denominator is 0.",
+        fix_steps="Give `Fraction` a non-zero denominator, or check it first: `if b != 0:`.",
+        prevention="Check a denominator before building a fraction from data.",
+        concepts=["numbers", "conditionals"],
+        hints=[
+            f"What is the second argument of `Fraction` on line {line}?",
+            "The denominator of a fraction can't be 0.",
+            "Use a non-zero denominator.",
+        ],
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
 def _divmod(sit: Situation, line, other, text, function) -> Diagnosis | None:
     """`divmod(a, 0)`, `math.fmod(a, 0)`, `pow(a, -1, 0)`: the division is inside a call."""
+    if (found := _fraction(sit, line, other, text, function)) is not None:
+        return found
     calls = [
         c
         for c in fragment_nodes(sit, line, ast.Call, text=text if other else None)
