@@ -1,7 +1,8 @@
 """Score the offline debug tutor on the outside sets (benchmarks/data/outside_debug/): CPython's
 own tests of its error messages, DidYouMean-Python's runtime-error snippets (``--set runtime``),
 beginners' failing programs from public Q&A pages (``--set qa``), runtime errors that
-textbooks, tutorials and CPython's doctests show (``--set teaching``),
+textbooks, tutorials and CPython's doctests show (``--set teaching``), runtime errors CPython's
+tests of the built-in types expect (``--set asserts``),
 extracted mechanically and labelled before tuning.
 
 For every case the real agent (``diagnose``, the same entry point benchmarks/debug_eval.py
@@ -21,7 +22,7 @@ drives, sandboxed fix checks included) gets the code and CPython 3.11's real tra
                        changed line's names, numbers and strings
 
     python benchmarks/debug_outside_eval.py --split dev|holdout|all
-        [--set cpython|oppia|runtime|qa|teaching|both|all]
+        [--set cpython|oppia|runtime|qa|teaching|asserts|both|all]
         [--show N] [--no-run]
         [--min-correct F] [--max-generic F] [--kinds]
 """
@@ -76,6 +77,7 @@ SETS = {
     "runtime": ("cases_runtime.jsonl", "labels_runtime.jsonl"),
     "qa": ("cases_qa.jsonl", "labels_qa.jsonl"),
     "teaching": ("cases_teaching.jsonl", "labels_teaching.jsonl"),
+    "asserts": ("cases_asserts.jsonl", "labels_asserts.jsonl"),
 }
 # "both" keeps its old meaning (the two SyntaxError-heavy sets); "all" is every set.
 GROUPS = {"both": ["cpython", "oppia"], "all": list(SETS)}
@@ -126,8 +128,11 @@ def _compiles(src: str) -> bool:
 
 
 def fragment_compiles(span: str) -> bool:
-    """A one-line suggestion compiles alone, as a header with a body, or where it may stand."""
+    """A one-line suggestion compiles alone, as a header with a body, or where it may stand; a
+    notebook magic or shell line (`%pip install x`, `!ls`) stands alone in a cell, as Jupyter runs it."""
     body = span.strip()
+    if re.match(r"^(%{1,2}[A-Za-z]\w*|!)\s*\S", body) and "\n" not in body:
+        return True
     tries = [body]
     if body.endswith(":"):
         tries.append(body + "\n    pass")
@@ -377,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         help="cpython: CPython's error-message tests; oppia: real beginners' programs; runtime: "
         "DidYouMean-Python's runtime-error snippets; qa: beginners' programs from Q&A pages; "
         "teaching: runtime errors shown by textbooks and CPython's doctests; "
+        "asserts: runtime errors CPython's own tests expect; "
         "both: cpython+oppia; all: every set",
     )
     ap.add_argument("--show", type=int, default=0)

@@ -68,6 +68,20 @@ def _ask(code: str, tmp_path: Path) -> AgentReply:
         ),
         # a fraction with denominator 0
         ("from fractions import Fraction\nhalf = Fraction(1, 0)\n", ["denominator", "`0`"]),
+        # text encoded with a codec that lacks one of its characters
+        ("print('café'.encode('ascii'))\n", ["`ascii`", "'é'", "utf-8"]),
+        # a lone brace in a format string
+        ("print('{total'.format(total=3))\n", ["`{{`", "brace"]),
+        # a named field with no matching keyword argument
+        ("print('{name} is {age}'.format(name='Ann'))\n", ["`age`", "`{age}`", "keyword argument"]),
+        # a dict's keys changed while looping over it
+        ("d = {1: 'a'}\nfor k in d:\n    del d[k]\n    d[k + 1] = 'b'\n", ["`d`", "copy"]),
+        # a number too large for a float, rounded
+        ("print(round(1.7e308, -308))\n", ["largest float", "1.8e308"]),
+        # a positional-only parameter passed by name
+        ("def area(w, /):\n    return w * w\nprint(area(w=3))\n", ["`w`", "positional-only", "`/`"]),
+        # a byte value over 255
+        ("data = bytes([10, 300])\n", ["0–255", "byte"]),
         # a folder opened as a file
         ("f = open('/tmp')\n", ["directory", "`/tmp`"]),
     ],

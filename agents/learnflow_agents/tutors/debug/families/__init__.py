@@ -13,6 +13,7 @@ from learnflow_agents.tutors.debug.families import (
     assertion_errors,
     attribute_errors,
     builtin_values,
+    call_site,
     file_errors,
     generic,
     import_errors,
@@ -53,7 +54,7 @@ ANALYSERS: dict[str, Analyser] = {
     "ValueError": value_errors.analyse,
     "ZeroDivisionError": zero_division.analyse,
     "RecursionError": recursion_errors.analyse,
-    "ImportError": import_errors.analyse,
+    "ImportError": lambda sit: call_site.analyse(sit) or import_errors.analyse(sit),
     "ModuleNotFoundError": import_errors.analyse,
     "FileNotFoundError": file_errors.analyse,
     "IsADirectoryError": file_errors.analyse,
@@ -64,6 +65,7 @@ ANALYSERS: dict[str, Analyser] = {
     "RuntimeError": runtime_errors.analyse,
     "MemoryError": memory_errors.analyse,
     "OverflowError": overflow_errors.analyse,
+    "UnicodeEncodeError": call_site.analyse,
 }
 
 

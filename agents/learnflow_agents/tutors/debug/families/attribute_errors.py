@@ -89,13 +89,18 @@ def _root(node: ast.AST, sit: Situation, line: int | None, other_text: str | Non
 
 _READ_ONLY = re.compile(
     r"^can't set attribute(?: '(?P<a1>\w+)')?$|^property '(?P<a2>\w+)' of '(?P<t>\w+)' object has no setter"
+    r"|^'(?P<t3>\w+)' object attribute '(?P<a3>\w+)' is read-only"
 )
 
 
 def analyse(sit: Situation) -> Diagnosis | None:
     line, other, text, function = raise_site(sit)
+    if "partially initialized module" in sit.message or sit.message.startswith("cannot access submodule"):
+        from learnflow_agents.tutors.debug.families import call_site
+
+        return call_site.analyse(sit)
     if m := _READ_ONLY.search(sit.message):
-        return _read_only(sit, m["a1"] or m["a2"], line, other, text, function)
+        return _read_only(sit, m["a1"] or m["a2"] or m["a3"], line, other, text, function)
     if m := _MOD.search(sit.message):
         return _module_attr(sit, m, line, other, function)
     m = _OBJ.search(sit.message) or _TYPE.search(sit.message)
@@ -459,14 +464,34 @@ def _read_only(sit: Situation, attr: str | None, line, other, text, function) ->
     target = ast.unparse(targets[0]) if targets else (f"….{attr}" if attr else "the attribute")
     obj, _, name = target.rpartition(".")
     tuple_like = bool(sit.code) and "namedtuple" in sit.code
-    where = cap(place(line, other, function) + called_from(sit))
+    if not targets:  # `del obj.attr`
+        targets = [
+            t
+            for d in fragment_nodes(sit, line, ast.Delete, text=text if other else None)
+            for t in d.targets
+            if isinstance(t, ast.Attribute) and (attr is None or t.attr == attr)
+        ]
+        target = ast.unparse(targets[0]) if targets else target
+        obj, _, name = target.rpartition(".")
+    if "__slots__" in (sit.code or "") and "is read-only" in sit.message:
+        how = (
+            f"the class lists its instances' attributes in `__slots__`, and {code(name)} is not among them "
+            "(it is a class attribute, shared and read-only through an instance): add it to `__slots__` "
+            f"or change it on the class ({code('ClassName.' + name + ' = …')})"
+        )
+        return _read_only_diag(sit, target, name, how, line, other, function)
     how = (
-        f"a `namedtuple`'s fields are read-only properties, so build a changed copy: "
+        "a `namedtuple`'s fields are read-only properties, so build a changed copy: "
         f"{code(f'{obj} = {obj}._replace({name}=…)')}"
         if tuple_like and obj
         else "give the class a setter (`@" + (name or "attr") + ".setter`), or store the value in another "
         "attribute"
     )
+    return _read_only_diag(sit, target, name, how, line, other, function)
+
+
+def _read_only_diag(sit: Situation, target: str, name: str, how: str, line, other, function) -> Diagnosis:
+    where = cap(place(line, other, function) + called_from(sit))
     return Diagnosis(
         summary=f"{where} assigns to {code(target)}, but {code(name or target)} is a read-only property "
         f"of that object: it can be read, not set. To change it, {how}.",

@@ -6,6 +6,7 @@ class with no instance, text (`str`) and raw bytes (`bytes`) mixed."""
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
 
 from learnflow_agents.tutors.debug.code_facts import segment
@@ -25,11 +26,33 @@ _BYTES = re.compile(
 )
 
 
+_ENCODE = re.compile(
+    r"^'(?P<codec>[\w-]+)' codec can't encode characters? (?P<ch>'.*?'|in position)"
+    r".*?: (?P<why>ordinal not in range\((?P<n>\d+)\)|surrogates not allowed|.*)$"
+)
+_BRACES = re.compile(
+    r"^Single '(?P<b>[{}])' encountered in format string|^unmatched '\{' in format spec"
+    r"|^expected '\}' before end of string"
+)
+
+
 def analyse(sit: Situation) -> Diagnosis | None:
     msg = sit.message
     line, other, text, function = raise_site(sit)
     where = place(line, other, function) + called_from(sit)
     where = where[0].upper() + where[1:]
+    if sit.error_type == "UnicodeEncodeError" and (m := _ENCODE.search(msg)):
+        return _encode(sit, m, line, where)
+    if sit.error_type == "ValueError" and (m := _BRACES.search(msg)):
+        return _braces(sit, m["b"], line, text, where)
+    if sit.error_type == "KeyError" and re.search(r"\.format(?:_map)?\(", text):
+        return _format_field(sit, msg, line, text, where)
+    for etype, pattern, build in _SIMPLE:
+        if sit.error_type == etype and (m := re.search(pattern, msg)):
+            summary, why, steps = build(m)
+            return _simple(sit, where, text, line, summary, why, steps)
+    if re.search(r"partially initialized module|^cannot access submodule", msg):
+        return _circular(sit, msg, line, where)
     if sit.error_type == "TypeError":
         if m := _MULTIPLE.search(msg):
             return _multiple(sit, m["func"].split(".")[-1], m["arg"], line, other, text, where)
@@ -230,6 +253,174 @@ def _bytes_and_str(sit, line, text, where) -> Diagnosis:
             f"Which value on line {line} is `bytes` and which is `str`?",
             "`str` and `bytes` never combine directly.",
             "Use `.decode('utf-8')` on the bytes (or `.encode('utf-8')` on the text).",
+        ],
+        culprit_line=line,
+    )
+
+
+def _encode(sit, m, line, where) -> Diagnosis:
+    codec, why = m["codec"], m["why"]
+    ch = m["ch"] if m["ch"].startswith("'") else "a character"
+    if ch.startswith("'"):
+        # CPython escapes the character ('\\xe9'); show it as the student typed it ('é')
+        with contextlib.suppress(ValueError, SyntaxError, TypeError):
+            ch = f"{ast.literal_eval(ch)!r} (U+{ord(ast.literal_eval(ch)):04X})"
+    if why.startswith("surrogates"):
+        reason = (
+            f"the text holds {ch}, a lone *surrogate* (half of a character pair, usually left over from "
+            f"decoding bytes with `errors='surrogateescape'`), and {code(codec)} cannot encode it"
+        )
+        steps = (
+            "Encode with `errors='surrogateescape'` (or `'replace'`), or fix the text where it was decoded."
+        )
+    else:
+        limit = f" (it only has {m['n']} characters)" if m["n"] else ""
+        reason = f"the text holds {ch}, and the {code(codec)} encoding has no byte for it{limit}"
+        steps = "Encode with `'utf-8'`, which can encode every character, or pass `errors='replace'` to swap "
+        steps += "what cannot be encoded for `?`."
+    return Diagnosis(
+        summary=f"{where} encodes text to bytes with the {code(codec)} codec, but {reason}.",
+        plain=f"Encoding turns text into bytes using a table (the codec). {code(codec)}'s table has no entry "
+        f"for {ch}, so the text cannot be encoded with it.",
+        precise=f"str.encode({codec!r}) raised UnicodeEncodeError: {why}.",
+        fix_steps=steps,
+        prevention="Use UTF-8 for text you write out, unless a format demands another encoding.",
+        concepts=["strings"],
+        hints=[
+            f"Which characters can the {code(codec)} encoding represent?",
+            f"{ch[0].upper() + ch[1:]} is outside it.",
+            steps,
+        ],
+        culprit_line=line,
+    )
+
+
+def _braces(sit, brace, line, text, where) -> Diagnosis:
+    shown = code(text.strip()) if text.strip() else "the format string"
+    return Diagnosis(
+        summary=f"{where} formats {shown}, but its braces don't pair up: in a format string `{{` opens a "
+        "field and `}` closes it, so a literal brace must be doubled (`{{` or `}}`).",
+        plain="`.format()` (and f-strings) read `{…}` as a place to put a value. A brace without its partner "
+        "— or a field that never closes — leaves Python unable to tell what to fill in.",
+        precise="The format-string mini-language requires balanced `{`/`}`; a literal brace is written `{{` "
+        "or `}}`.",
+        fix_steps="Close every field with `}` (`'{name}'`), or double a brace meant as text: `'{{'`, `'}}'`.",
+        prevention="Double braces that are part of the text in any string you call `.format` on.",
+        concepts=["strings", "f-strings"],
+        hints=[
+            f"Does every `{{` in {shown} have its `}}`?",
+            "A literal brace in a format string is written twice.",
+            "Write `{{` or `}}` for a brace meant as text.",
+        ],
+        culprit_line=line,
+    )
+
+
+def _format_field(sit, msg, line, text, where) -> Diagnosis:
+    field = msg.strip("'")
+    return Diagnosis(
+        summary=f"{where} formats {code(text.strip())}, whose field {code('{' + field + '}')} names the key "
+        f"{code(field)}, but no keyword argument {code(field)} was passed to `.format()`.",
+        plain=f'`{{{field}}}` in a format string means "put the argument named {field} here". The call '
+        f"gives no argument with that name, so there is nothing to put in.",
+        precise="str.format looks named fields up in its keyword arguments; the key "
+        f"{code(field)} is missing.",
+        fix_steps=f"Pass it by name, e.g. {code('.format(' + field + '=…)')}, or use a numbered field "
+        "`{0}` with a positional argument.",
+        prevention="Check that every `{name}` in the string has a matching `name=` in the call.",
+        concepts=["strings"],
+        hints=[
+            f"Which arguments does the call on line {line} pass?",
+            f"The field {code('{' + field + '}')} needs an argument named {code(field)}.",
+            f"Add {code(field + '=…')} to the call.",
+        ],
+        culprit_line=line,
+    )
+
+
+def _unquote(text: str) -> str:
+    return text.replace("'", "")
+
+
+# (type, message pattern, match -> (what happened, why, how to fix)); each names the fact.
+_SIMPLE = [
+    (
+        "TypeError",
+        r"got some positional-only arguments passed as keyword arguments: '(?P<a>[\w', ]+)'",
+        lambda m: (
+            f"passes {code(_unquote(m['a']))} by name, but it is a positional-only parameter "
+            "(it comes before `/` in the `def`)",
+            "Parameters before `/` can only be given by position, not as `name=value`.",
+            "Pass the value by position: drop the `name=` part.",
+        ),
+    ),
+    (
+        "ValueError",
+        r"^Unknown format code '(?P<c>.)' for object of type '(?P<t>\w+)'",
+        lambda m: (
+            f"uses the format code {code(m['c'])} on a {code(m['t'])} value, which that type's format does "
+            "not support",
+            f"Each type has its own format codes: {code(m['c'])} is not one of {code(m['t'])}'s (`x`, `o`, "
+            "`b`, `d` are for ints; `f`, `e`, `g`, `%` for floats).",
+            f"Use a format code {code(m['t'])} supports, or convert the value first (e.g. `int(x)`).",
+        ),
+    ),
+    (
+        "ValueError",
+        r"^bytes? must be in range\(0, 256\)",
+        lambda m: (
+            "puts a number outside 0–255 into bytes",
+            "A byte holds a whole number from 0 to 255; 256 and above (or negatives) do not fit in one byte.",
+            "Keep every value between 0 and 255 (e.g. `value % 256`), or keep the numbers in a list.",
+        ),
+    ),
+    (
+        "ValueError",
+        r"^negative shift count",
+        lambda m: (
+            "shifts bits by a negative amount",
+            "`<<` and `>>` shift by a count of bit positions, which cannot be negative.",
+            "Use a count of 0 or more; to shift the other way, use the other operator (`>>`, not `<<`).",
+        ),
+    ),
+]
+
+
+def _simple(sit, where, text, line, summary, why, steps) -> Diagnosis:
+    shown = f" ({code(text.strip())})" if text.strip() else ""
+    return Diagnosis(
+        summary=f"{where}{shown} {summary}.",
+        plain=why,
+        precise=why,
+        fix_steps=steps,
+        prevention=why,
+        concepts=["type-conversion"] if sit.error_type == "ValueError" else ["parameters"],
+        hints=[f"Look at line {line}: {summary}.", why, steps],
+        culprit_line=line,
+    )
+
+
+def _circular(sit, msg, line, where) -> Diagnosis:
+    mod = re.search(r"module '([\w.]+)'", msg)
+    name = code(mod.group(1)) if mod else "a module"
+    why = (
+        f"{name} is used while it is still being imported: a *circular import* (module A imports B, and B "
+        "imports A back before A has finished running), so the name it should provide does not exist yet"
+    )
+    return Diagnosis(
+        summary=f"{where}: {why}.",
+        plain=f"Importing runs a module from top to bottom. Here {name} is imported again before its first "
+        "import has finished, so half of it is still missing.",
+        precise="A circular import: the module object is partially initialized when the second import reads "
+        "from it.",
+        fix_steps="Break the cycle: move the shared code into a third module both can import, or move one "
+        "`import` inside the function that needs it.",
+        prevention="Keep imports one-directional (helpers don't import the modules that use them).",
+        concepts=["modules-imports"],
+        hints=[
+            "Which modules import each other?",
+            "Two modules importing each other see each other half-finished.",
+            "Move the shared code to a third module.",
         ],
         culprit_line=line,
     )

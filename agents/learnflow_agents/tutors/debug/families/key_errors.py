@@ -94,6 +94,11 @@ def analyse(sit: Situation) -> Diagnosis | None:
     key = _key_value(sit.message)
     line, other, text, function = raise_site(sit)
     where = cap(place(line, other, function) + called_from(sit))
+    if re.search(r"\.format(?:_map)?\(", text):
+        from learnflow_agents.tutors.debug.families import call_site
+
+        if (found := call_site.analyse(sit)) is not None:
+            return found
     if sit.message == "'pop from an empty set'":
         return _empty_set_pop(sit, line, other, text, where)
     editable = sit.has_code and not other and sit.tree is not None

@@ -12,6 +12,34 @@ from learnflow_agents.tutors.debug.situation import Situation
 
 _KINDS: list[tuple[re.Pattern[str], str, str]] = [
     (
+        re.compile(r"cannot convert (?:Infinity|NaN) to integer ratio"),
+        "asks for the exact integer ratio of an infinite float, which has none: infinity is not a fraction "
+        "of two ints",
+        "Check `math.isfinite(x)` before `x.as_integer_ratio()`, or keep the value from growing past the "
+        "float limit.",
+    ),
+    (
+        re.compile(r"rounded value too large to represent"),
+        "rounds to a value beyond the largest float (about 1.8e308)",
+        "Round to fewer digits (a smaller `ndigits` magnitude), or work with `decimal.Decimal` for such "
+        "values.",
+    ),
+    (
+        re.compile(r"^int too big to convert"),
+        "converts an int into a fixed number of bytes that is too small to hold it",
+        "Ask for enough bytes, e.g. `n.to_bytes((n.bit_length() + 7) // 8, 'big')`.",
+    ),
+    (
+        re.compile(r"^complex exponentiation"),
+        "raises a complex number to a power whose result is too large for a float",
+        "Use smaller numbers, or work with logarithms (`cmath.log`) instead of the huge value.",
+    ),
+    (
+        re.compile(r"%c arg not in range\(0x110000\)"),
+        "asks `%c` for the character with a code beyond the last Unicode character (0x10FFFF)",
+        "Pass `%c` a code from 0 to 0x10FFFF (`chr` has the same range).",
+    ),
+    (
         re.compile(r"int too large to convert to float|integer division result too large for a float"),
         "turns an integer into a float, but it is too large for one: Python's ints grow without limit, "
         "floats stop near 1.8e308",

@@ -12,7 +12,7 @@ from learnflow_agents.tutors.debug.families.common import called_from, place, ra
 from learnflow_agents.tutors.debug.situation import Situation
 
 _CHANGED = re.compile(
-    r"^(?P<what>dictionary|Set|set|deque|OrderedDict) (?:changed size|mutated) during iteration"
+    r"^(?P<what>dictionary|Set|set|deque|OrderedDict) (?:changed size|keys changed|mutated) during iteration"
 )
 _CHANGING_METHODS = {"pop", "popitem", "add", "remove", "discard", "clear", "update", "setdefault", "append"}
 

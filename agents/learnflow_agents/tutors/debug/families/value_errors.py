@@ -43,7 +43,17 @@ def analyse(sit: Situation) -> Diagnosis | None:
     ):
         return None
     msg = sit.message
-    if msg.startswith("generator already executing"):
+    if msg.startswith(
+        (
+            "generator already executing",
+            "Single '",
+            "unmatched '{' in format",
+            "expected '}'",
+            "Unknown format code",
+        )
+    ) or msg.startswith(
+        ("byte must be in range(0, 256)", "bytes must be in range(0, 256)", "negative shift")
+    ):
         from learnflow_agents.tutors.debug.families import call_site
 
         return call_site.analyse(sit)
