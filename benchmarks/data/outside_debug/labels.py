@@ -12,7 +12,8 @@ the case. Messages that say nothing specific ("invalid syntax") are labelled fro
 a reply must at least quote the token Python stopped at, and for the common slips the
 message cannot name (Python 2 print, `else if`, a keyword used as a name) the fact itself.
 
-    python benchmarks/data/outside_debug/labels.py   # labels.jsonl (+ _oppia, _runtime, _qa, _teaching, _asserts)
+    python benchmarks/data/outside_debug/labels.py   # labels.jsonl (+ _oppia, _runtime, _qa, _teaching,
+    #                                                  _asserts)
 """
 
 from __future__ import annotations
