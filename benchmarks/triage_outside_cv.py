@@ -7,6 +7,12 @@ is retrained (scripts/build_triage_model.py's fit, same settings) on our own dev
 other folds, and the full router (lexicon, structural signals, that model) routes the fold.
 
     .venv/bin/python benchmarks/triage_outside_cv.py [--folds 5] [--train-label label_v1]
+    .venv/bin/python benchmarks/triage_outside_cv.py --sets both [--with-code]
+
+`--sets` picks which outside sets' dev questions are cut into folds: `cs1qa` (default), `so` (the
+Stack Overflow novices) or `both`; the dev questions of a set not chosen are still taught in
+every fold, as the shipped model is taught all of them. `--with-code` routes each question with
+the code its asker posted (only the Stack Overflow rows have any).
 
 `--train-label label_v1` trains each fold on the labels of the first guideline (a row's
 `label_v1`, else its `label`) and still scores against `label`: the router as it was before the
@@ -58,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         choices=["label", "label_v1"],
         help="which label the folds train on (scoring always uses label)",
     )
+    parser.add_argument("--sets", choices=["cs1qa", "so", "both"], default="cs1qa", dest="dataset")
+    parser.add_argument("--with-code", action="store_true", help="route with the asker's code attached")
     args = parser.parse_args(argv)
     from sklearn.model_selection import StratifiedKFold
 
@@ -67,17 +75,30 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--set: {name} is not a weight of the scorer")
         setattr(scorer, name, float(value))
     build = _build_module()
+    chosen = {"cs1qa": [build.OUTSIDE], "so": [build.OUTSIDE_SO], "both": [build.OUTSIDE, build.OUTSIDE_SO]}
     outside = [
-        r for r in build._rows(build.OUTSIDE) if r["split"] == "dev" and r["label"] in (*INTENTS, OTHER)
+        r
+        for path in chosen[args.dataset]
+        for r in build._rows(path)
+        if r["split"] == "dev" and r["label"] in (*INTENTS, OTHER)
     ]
     own = [
         (r["id"], build.model_text(r.get("text", ""), r.get("code"), r.get("traceback")), r["label"])
         for r in build._rows(build.OWN)
         if r["split"] == "dev" and r["label"] in INTENTS
     ]
+    # The other outside set's dev rows are taught in every fold, as in the shipped model.
+    own += [
+        (r["id"], build.model_text(r["text"]), r["label"])
+        for path in (build.OUTSIDE, build.OUTSIDE_SO)
+        if path not in chosen[args.dataset]
+        for r in build._rows(path)
+        if r["split"] == "dev" and r["label"] in INTENTS
+    ]
     labels = [r["label"] for r in outside]
     splitter = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=SEED)
     pairs: list[tuple[str, str]] = []
+    by_set: dict[str, list[bool]] = {}
     shipped = scorer.text_model
     try:
         for train, test in splitter.split(outside, labels):
@@ -95,18 +116,23 @@ def main(argv: list[str] | None = None) -> int:
                 row = outside[i]
                 if row["label"] == OTHER:
                     continue
-                decision = classifier.classify(StudentQuery(text=row["text"]))
+                code = (row.get("code") or None) if args.with_code else None
+                decision = classifier.classify(StudentQuery(text=row["text"], code=code))
                 pairs.append((row["label"], decision.target_agent))
+                by_set.setdefault(row["id"].split("-")[0], []).append(row["label"] == decision.target_agent)
                 if args.show and decision.target_agent != row["label"]:
                     print(f"{row['label']:>11} → {decision.target_agent:<11} {row['text'][:150]!r}")
     finally:
         scorer.text_model = shipped
     right = sum(g == p for g, p in pairs)
     print(
-        f"outside triage set (CS1QA) dev split, {args.folds}-fold cross-validated: {len(pairs)} questions"
-        f" (folds trained on {args.train_label}, scored on label)"
+        f"outside triage set ({args.dataset}) dev split, {args.folds}-fold cross-validated:"
+        f" {len(pairs)} questions (folds trained on {args.train_label}, scored on label"
+        f"{', code attached' if args.with_code else ''})"
     )
     print(f"accuracy {right / len(pairs):.3f}")
+    for name, hits in sorted(by_set.items()):
+        print(f"  set {name:<10} {sum(hits) / len(hits):6.3f} {len(hits):>5}")
     counts = Counter(pairs)
     for intent in INTENTS:
         n = sum(v for (g, _), v in counts.items() if g == intent)

@@ -2,8 +2,9 @@
 
 Trains on the dev splits only: our own labelled queries (benchmarks/data/triage_eval.jsonl,
 split "dev") and the real student questions of the outside set
-(benchmarks/data/outside_triage/cs1qa_questions.jsonl, split "dev", the five intents). No
-holdout row of either set is ever read for training.
+(benchmarks/data/outside_triage/cs1qa_questions.jsonl) and of the Stack Overflow novices set
+(benchmarks/data/outside_triage_so/so_questions.jsonl), split "dev", the five intents. No
+holdout row of any set is ever read for training.
 
 Word 1-2-grams and character 2-5-grams (the analyzers of tutors/triage/model.py), sublinear
 TF-IDF, multinomial logistic regression; deterministic (lbfgs, fixed data order, fixed
@@ -26,6 +27,7 @@ from learnflow_agents.tutors.triage.scorer import model_text
 ROOT = Path(__file__).resolve().parents[1]
 OWN = ROOT / "benchmarks" / "data" / "triage_eval.jsonl"
 OUTSIDE = ROOT / "benchmarks" / "data" / "outside_triage" / "cs1qa_questions.jsonl"
+OUTSIDE_SO = ROOT / "benchmarks" / "data" / "outside_triage_so" / "so_questions.jsonl"
 # Inverse regularisation strength and the idf floor below which a feature is kept: chosen by
 # 5-fold cross-validation on the dev rows (scripts/build_triage_model.py --cv), never on a holdout.
 C = 4.0
@@ -42,7 +44,7 @@ def _rows(path: Path) -> list[dict]:
 def training_rows() -> list[tuple[str, str, str]]:
     """(id, model text, intent) for every dev row with words to learn from."""
     rows = []
-    for row in _rows(OWN) + _rows(OUTSIDE):
+    for row in _rows(OWN) + _rows(OUTSIDE) + _rows(OUTSIDE_SO):
         if row["split"] != "dev" or row["label"] not in INTENTS:
             continue
         text = model_text(row.get("text", ""), row.get("code"), row.get("traceback"))

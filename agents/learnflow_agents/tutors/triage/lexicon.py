@@ -268,7 +268,7 @@ FEATURES: list[Feature] = [
             (
                 1.5,
                 "'give me a'",
-                r"give me (?:a|an|some|another|more|\d+)|can i (?:get|have) (?:a|an|some)"
+                r"give me (?:a|an|some|another|more|\d+)|can i (?:get|have) (?:a|an|some|another|more)"
                 r"|i want (?:a|an|some)|i would like (?:a|an|some)|dame un|donne moi|gib mir|me da",
             ),
             (
