@@ -2,7 +2,7 @@
 
 Trained at build time with scikit-learn (scripts/build_triage_model.py: TF-IDF over the
 features below, then a multinomial logistic regression) and shipped as `model.json`, a table of
-n-gram → (idf, one weight per intent). Inference here is plain Python: the same features, the
+n-gram → idf and n-gram → one weight per intent. Inference here is plain Python: the same features, the
 same sublinear TF-IDF with an l2 norm per block, a dot product and a softmax. No numpy, no
 scikit-learn at run time.
 
@@ -53,28 +53,29 @@ def char_features(text: str) -> list[str]:
 ANALYZERS: dict[str, Callable[[str], list[str]]] = {"word": word_features, "char": char_features}
 
 
+# Sublinear term frequency, 1 + log(count), for every count a capped text can produce.
+_TF = [0.0] + [1.0 + math.log(count) for count in range(1, 5 * MAX_CHARS + 1)]
+
+
 @dataclass(frozen=True)
 class Block:
-    """One vectorizer's features: n-gram → (idf, weight per intent)."""
+    """One vectorizer's features: n-gram → idf, and n-gram → weight per intent."""
 
     analyzer: Callable[[str], list[str]]
-    table: dict[str, tuple[float, tuple[float, ...]]]
+    idf: dict[str, float]
+    weights: dict[str, tuple[float, ...]]
 
     def add_scores(self, text: str, scores: list[float]) -> None:
         counts = Counter(self.analyzer(text))
-        values: list[float] = []
-        rows: list[tuple[float, ...]] = []
-        for gram, count in counts.items():
-            entry = self.table.get(gram)
-            if entry is None:
-                continue
-            values.append((1.0 + math.log(count)) * entry[0])
-            rows.append(entry[1])
-        if not values:
+        # Every step below is a C loop (set intersection, map, sum): a long question has thousands
+        # of n-grams, and a Python loop over n-grams x intents was most of its routing time.
+        known = list(counts.keys() & self.idf.keys())
+        if not known:
             return
+        tf = map(_TF.__getitem__, map(counts.__getitem__, known))
+        values = list(map(mul, tf, map(self.idf.__getitem__, known)))
         norm = math.sqrt(sum(map(mul, values, values)))
-        # One column of weights per intent, summed by C loops (map/sum): a long question has
-        # thousands of n-grams, and a Python loop over n-grams x intents was most of its routing time.
+        rows = map(self.weights.__getitem__, known)
         for i, column in enumerate(zip(*rows, strict=True)):
             scores[i] += sum(map(mul, values, column)) / norm
 
@@ -99,8 +100,10 @@ def from_dict(data: dict) -> TextModel:
     intents = tuple(data["intents"])
     blocks = []
     for block in data["blocks"]:
-        table = {gram: (row[0], tuple(row[1:])) for gram, row in block["features"].items()}
-        blocks.append(Block(ANALYZERS[block["analyzer"]], table))
+        features = block["features"]
+        idf = {gram: row[0] for gram, row in features.items()}
+        weights = {gram: tuple(row[1:]) for gram, row in features.items()}
+        blocks.append(Block(ANALYZERS[block["analyzer"]], idf, weights))
     return TextModel(intents, tuple(data["intercepts"]), tuple(blocks))
 
 
