@@ -9,6 +9,7 @@ the trusted side instead (harness.py).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from learnflow_agents.sandbox.errors import SandboxError
@@ -38,6 +39,24 @@ del _lf_channel
 """
 
 
+# Any surrogate code point in a decoded str is a lone one (json.loads joins valid pairs).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(value: Any) -> Any:
+    """The child's answer with every lone surrogate (which its JSON may carry as a `\\ud800`
+    escape) replaced by U+FFFD: text no UTF-8 encoder refuses, in keys and values at any
+    depth. A program that prints or raises such text must not break whatever the trusted
+    side builds from its answer (a reply, a database row, a response)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {valid_text(k): valid_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [valid_text(item) for item in value]
+    return value
+
+
 def run_python(
     runner_source: str, request: dict[str, Any], limits: Limits
 ) -> tuple[dict[str, Any] | None, SandboxExit]:
@@ -49,8 +68,8 @@ def run_python(
         answer: dict[str, Any] | None
         try:
             child.send(request)
-            answer = child.recv(limits.wall_seconds)
-        except SandboxError:
+            answer = valid_text(child.recv(limits.wall_seconds))
+        except (SandboxError, RecursionError):  # junk, or nested deeper than it can be walked
             answer = None
         ended = child.close()
     return answer, ended
