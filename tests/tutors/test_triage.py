@@ -340,6 +340,25 @@ def test_asking_for_a_task_to_practise_still_routes_to_exercise(text: str) -> No
     assert route(text).target_agent == "exercise"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i have a problem with my for loop, it prints nothing",
+        "my homework problem 3 gives the wrong answer",
+        "the problem is that the list stays empty",
+    ],
+)
+def test_a_reported_problem_or_homework_is_no_evidence_for_the_exercise_tutor(text: str) -> None:
+    # Students say "problem" for trouble and "homework" for their course's assignment; neither is
+    # a request for one of LearnFlow's practice exercises (guideline v2 of the outside set).
+    assert not [e for e in score(text).evidence if e.intent == "exercise" and e.from_wording]
+
+
+@pytest.mark.parametrize("text", ["give me a problem about lists", "a few more problems about loops please"])
+def test_asking_for_a_problem_to_solve_still_routes_to_exercise(text: str) -> None:
+    assert route(text).target_agent == "exercise"
+
+
 def _reply(query: StudentQuery, agent: str) -> AgentReply:
     return AgentReply(query_id=query.query_id, agent=agent, summary="…", provenance=Provenance(agent=agent))
 

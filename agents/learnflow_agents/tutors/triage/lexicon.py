@@ -262,7 +262,12 @@ FEATURES: list[Feature] = [
             (
                 3.5,
                 "'a problem to solve'",
-                r"problem to solve|practice problems?|problem set|problems?"
+                # A bare "problem" is how students report trouble ("I have a problem with my
+                # loop"), so only a problem someone is to set or solve counts here.
+                r"problems? to (?:solve|practi[cs]e|work on)|practice problems?|problem set"
+                r"|(?:give|set|send|make) me (?:a|an|some|another|\d+) (?:\w+ )?problems?"
+                r"|(?:a|an|some|another|more|few|couple of|\d+) (?:new |more |harder |easier )?"
+                r"problems? (?:about|to practi[cs]e)"
                 r"|(?:a|an|some|another|more|few|couple of|\d+) (?:\w+ )?(?:questions?|tasks?)",
             ),
             (
@@ -278,7 +283,6 @@ FEATURES: list[Feature] = [
                 r"|to check if i",
             ),
             (3.5, "'drills / puzzles'", r"drills?|katas?|puzzles?|warmup|warm up"),
-            (2.0, "'homework'", r"homework|assignment", False),
             (3.0, "'a project'", r"project|projects|project idea"),
             (4.0, "'leetcode'", r"leetcode|hackerrank|codewars|advent of code"),
             (
