@@ -107,6 +107,7 @@ class Engine:
         self._submitter: GroupCommit[Submission, object] | None = None
         self.marker: SentMarker | None = None
         self._feed_task: asyncio.Task[None] | None = None
+        self._feed_offsets: dict[Any, int] = {}  # read by the feed, not committed yet
         # Keyed by (query id, whether the reply is a helper's): see `wait`.
         self._waiters: dict[tuple[UUID, bool], list[asyncio.Future[AgentReply]]] = defaultdict(list)
         # Replies seen on the feed lately, so a wait that starts after its reply arrived
@@ -349,7 +350,11 @@ class Engine:
         while self._waiting_since:
             await asyncio.sleep(STORE_READ_AFTER)
             cutoff = loop.time() - STORE_READ_AFTER
-            due = sorted((since, key) for key, since in self._waiting_since.items() if since <= cutoff)
+            # By time only: ties (a tick's waits start together) would compare query ids.
+            due = sorted(
+                ((since, key) for key, since in self._waiting_since.items() if since <= cutoff),
+                key=_first,
+            )
             keys = [key for _, key in due[:MAX_STORE_READ]]
             if not keys:
                 continue
@@ -449,16 +454,36 @@ class Engine:
 
     async def _dispatch_feed(self) -> None:
         assert self._feed is not None
-        while True:
-            with stage("consume"):
-                records = await self._feed.getmany(timeout=1.0, max_records=500)
-            if records:
-                # Committing lets the in-process bus trim what every group has read.
-                offsets = {r.tp: r.offset + 1 for r in records}
-                with contextlib.suppress(Exception), stage("commit"):
-                    await self._feed.commit(offsets)
-            with stage("feed"):
-                self._feed_records(records)
+        committing: asyncio.Task[None] | None = None
+        try:
+            while True:
+                with stage("consume"):
+                    records = await self._feed.getmany(timeout=1.0, max_records=500)
+                # The waiters first: a reply is not held back by the commit's round trip.
+                with stage("feed"):
+                    self._feed_records(records)
+                if not records:
+                    continue
+                # Committing lets the in-process bus trim what every group has read. The
+                # feed's group is this engine's own and reads from "latest", so nothing is
+                # re-read from these offsets: committed in the background, one commit at a
+                # time carrying the newest offsets, so a broker round trip does not delay
+                # the next fetch.
+                for record in records:
+                    self._feed_offsets[record.tp] = record.offset + 1
+                if committing is None or committing.done():
+                    with stage("commit"):
+                        committing = asyncio.create_task(self._commit_feed(), name="learnflow-feed-commit")
+        finally:
+            if committing is not None and not committing.done():
+                committing.cancel()
+
+    async def _commit_feed(self) -> None:
+        assert self._feed is not None
+        while self._feed_offsets:
+            offsets, self._feed_offsets = self._feed_offsets, {}
+            with contextlib.suppress(Exception):
+                await self._feed.commit(offsets)
 
     def _feed_records(self, records: list[Any]) -> None:
         """Wake the waiters of replies and the subscribers of students on the feed."""
@@ -484,6 +509,10 @@ class Engine:
                 if queue.full():
                     queue.get_nowait()  # a slow reader loses the oldest event, not the newest
                 queue.put_nowait(envelope)
+
+
+def _first(pair: tuple[float, Any]) -> float:
+    return pair[0]
 
 
 def load_agents(names: Iterable[str], llm: "LLMTutor | None" = None) -> list[Agent]:

@@ -231,6 +231,7 @@ class AgentRunner:
         self._lane_tasks: dict[str, asyncio.Task[None]] = {}
         self._in_flight = 0
         self._wake = asyncio.Event()  # a record finished (a slot is free, a commit may move)
+        self._committing: asyncio.Task[None] | None = None  # the commit in the background
         self._fatal: BaseException | None = None
         # A grouped write that fails for one record is split, so only that record fails.
         self._writer: GroupCommit[Effects, list[OutboxRow] | None] = GroupCommit(
@@ -354,18 +355,25 @@ class AgentRunner:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), 0.2)
                     self._forget(self._consumer.take_revoked(), "revoked")
-                await self._commit_done()
-                await self._flush_logs()
+                # Commits and activity logs go out in the background: their broker round
+                # trips must not hold back the records already fetched.
+                self._schedule_commit()
+                if self._pending_logs:
+                    self._schedule_log_flush()
                 if time.monotonic() - self._last_heartbeat > self.heartbeat_interval:
                     await self._heartbeat()
             # Stopping: lanes finish the record they are on and take no more.
             await asyncio.gather(*list(self._lane_tasks.values()), return_exceptions=True)
+            if self._committing is not None:
+                await asyncio.gather(self._committing, return_exceptions=True)
             self._raise_fatal()
             await self._commit_done()
         except BaseException:
             # The runner is dying (a crash, a failed commit or store): so do its lanes.
             for task in list(self._lane_tasks.values()):
                 task.cancel()
+            if self._committing is not None:
+                self._committing.cancel()
             raise
 
     def _raise_fatal(self) -> None:
@@ -470,6 +478,22 @@ class AgentRunner:
         progress.pending.discard(record.offset)
         self._in_flight -= 1
         self._wake.set()
+
+    def _schedule_commit(self) -> None:
+        """`_commit_done` in the background, one at a time; a failure that is not an
+        outage (a bug) ends the runner as it would in the loop."""
+        if self._committing is not None and not self._committing.done():
+            return  # the next turn commits what this one would have
+
+        async def commit() -> None:
+            try:
+                await self._commit_done()
+            except Exception as err:
+                if self._fatal is None:
+                    self._fatal = err
+                self._wake.set()
+
+        self._committing = asyncio.create_task(commit(), name=f"learnflow-commit-{self.agent.name}")
 
     async def _commit_done(self) -> None:
         """Commit every partition up to its lowest record not yet done (never past it)."""
