@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from learnflow_agents import hot_path
 from learnflow_agents.contracts import AgentReply, Provenance, StudentContext, StudentQuery
 from learnflow_agents.store import Effects, InvalidDataError, OutboxEvent, Store, Submission
-from learnflow_agents.store.schema import outbox, processed_messages, queries, students
+from learnflow_agents.store.schema import outbox, processed_messages, queries, replies, students
 
 
 @pytest.fixture(params=[False, True], ids=["current", "legacy"])
@@ -165,3 +165,38 @@ def test_a_students_context_is_replaced_and_its_course_kept(store: Store, path: 
     with store._engine.connect() as conn:
         courses = dict(conn.execute(sa.select(students.c.id, students.c.course_id)).all())
     assert courses == {"dana": "py101", "erin": "py102"}
+
+
+def test_documents_are_stored_as_documents_and_a_nul_inside_is_refused_by_name(
+    store: Store, path: bool
+) -> None:
+    # The hot path encodes a query's variables, a student's context and a reply once
+    # (store/rows.py JSONText) and hands the text to the database: what is stored must be
+    # the document itself (an object or a list), never a JSON string holding it.
+    query = StudentQuery(
+        text="vars",
+        variables=[{"name": "xs", "type": "list", "length": 3, "repr": "[1, 2, 'é']"}],
+    )
+    context = StudentContext(skill_level="advanced", topics_covered=["loops"], mastery={"loops": 0.5})
+    store.submit_queries([Submission("fay", "t", query, context, [])])
+    [done] = store.apply_effects([answer(query, "m1", student="fay")])
+    assert done is not None
+    with store._engine.connect() as conn:
+        variables = conn.execute(sa.select(queries.c.variables)).scalar_one()
+        stored_context = conn.execute(
+            sa.select(students.c.context).where(students.c.id == "fay")
+        ).scalar_one()
+        reply = conn.execute(sa.select(replies.c.reply)).scalar_one()
+    assert variables == [v.model_dump(mode="json") for v in query.variables]
+    assert stored_context == context.model_dump(mode="json")
+    assert isinstance(reply, dict) and reply["summary"] == "answer to vars"
+    [read] = store.get_replies(query.query_id)
+    assert read.summary == "answer to vars" and read.provenance.latency_ms == 3.0
+    # A NUL inside a document: refused before the transaction, naming the field.
+    later = StudentQuery(text="later")
+    store.submit_queries([submission("fay", "later", query=later)])
+    bad = answer(later, "m2", student="fay")
+    assert bad.reply is not None
+    bad.reply.summary = "nul \x00 here"
+    with pytest.raises(InvalidDataError, match=r"replies\.reply\.summary contains a NUL"):
+        store.apply_effects([bad])

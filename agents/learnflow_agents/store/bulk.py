@@ -26,6 +26,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 
 from learnflow_agents import hot_path
+from learnflow_agents.store.rows import JSONText
 
 
 def applies(conn: Connection) -> bool:
@@ -84,7 +85,7 @@ def insert_returning(
     wrap = [name in json for name in columns]
     params = [
         tuple(
-            Jsonb(row[name]) if is_json and row[name] is not None else row[name]
+            _jsonb(row[name]) if is_json and row[name] is not None else row[name]
             for name, is_json in zip(columns, wrap, strict=True)
         )
         for row in rows
@@ -111,6 +112,15 @@ def insert_returning(
     return results
 
 
+def _as_is(text: str) -> str:
+    return text
+
+
+def _jsonb(value: Any) -> Jsonb:
+    # A document the row check already encoded goes as it is (encoded once).
+    return Jsonb(value, dumps=_as_is) if isinstance(value, JSONText) else Jsonb(value)
+
+
 @cache
 def _processors(
     table: sa.Table, columns: tuple[str, ...], returning: tuple[str, ...], dialect: sa.Dialect
@@ -121,6 +131,37 @@ def _processors(
     return binds, results
 
 
+class _Converter:
+    """The columns' bind processors for a batch of rows, SQLite side: a document the row
+    check encoded (JSONText) goes as it is, and a value seen in the row before (the
+    batch's one timestamp) is converted once."""
+
+    __slots__ = ("binds", "json", "last")
+
+    def __init__(self, table: sa.Table, columns: tuple[str, ...], dialect: sa.Dialect) -> None:
+        self.binds, _ = _processors(table, columns, (), dialect)
+        json = _json_columns(table)
+        self.json = [name in json for name in columns]
+        self.last: list[tuple[Any, Any]] = [(_UNSEEN, None)] * len(columns)
+
+    def __call__(self, values: Sequence[Any]) -> list[Any]:
+        out = []
+        last = self.last
+        for i, (value, bind, is_json) in enumerate(zip(values, self.binds, self.json, strict=True)):
+            if bind is None or (is_json and type(value) is JSONText):
+                out.append(value)
+                continue
+            seen, converted = last[i]
+            if value is not seen:
+                converted = bind(value)
+                last[i] = (value, converted)
+            out.append(converted)
+        return out
+
+
+_UNSEEN = object()
+
+
 def _sqlite_insert(
     conn: Connection,
     table: sa.Table,
@@ -129,22 +170,19 @@ def _sqlite_insert(
     conflict: str,
 ) -> list[tuple[Any, ...] | None]:
     columns = tuple(rows[0])
-    binds, outs = _processors(table, columns, returning, conn.dialect)
+    convert = _Converter(table, columns, conn.dialect)
+    _, outs = _processors(table, (), returning, conn.dialect)
     sql = _statement(table, columns, conflict, returning, "?")
     raw = conn.connection.driver_connection
     assert isinstance(raw, sqlite3.Connection)
-    results: list[tuple[Any, ...] | None] = []
     cur = raw.cursor()
     try:
+        if not returning:
+            cur.executemany(sql, [convert([row[name] for name in columns]) for row in rows])
+            return [None] * len(rows)
+        results: list[tuple[Any, ...] | None] = []
         for row in rows:
-            params = [
-                value if bind is None else bind(value)
-                for value, bind in zip((row[name] for name in columns), binds, strict=True)
-            ]
-            cur.execute(sql, params)
-            if not returning:
-                results.append(None)
-                continue
+            cur.execute(sql, convert([row[name] for name in columns]))
             found = cur.fetchone()
             results.append(
                 None
@@ -160,33 +198,29 @@ def _sqlite_insert(
 
 def execute_many(
     conn: Connection, table: sa.Table, sql: str, names: tuple[str, ...], rows: Sequence[Sequence[Any]]
-) -> None:
+) -> int:
     """Run `sql` once per row of values, in `conn`'s transaction: placeholders are written
     `?`, one per value, and each value is converted as `table`'s column of the same place
     in `names` (SQLite: by the column's SQLAlchemy processor; PostgreSQL: by psycopg,
-    in pipeline mode)."""
+    in pipeline mode). Returns the rows changed, in all."""
     if not rows:
-        return
+        return 0
     raw = conn.connection.driver_connection
     try:
         if conn.dialect.name == "sqlite":
             assert isinstance(raw, sqlite3.Connection)
-            binds, _ = _processors(table, names, (), conn.dialect)
-            converted = [
-                [value if bind is None else bind(value) for value, bind in zip(row, binds, strict=True)]
-                for row in rows
-            ]
-            raw.executemany(sql, converted)
-            return
+            convert = _Converter(table, names, conn.dialect)
+            return raw.executemany(sql, [convert(row) for row in rows]).rowcount
         assert isinstance(raw, psycopg.Connection)
         json = _json_columns(table)
         wrap = [name in json for name in names]
         params = [
-            tuple(Jsonb(v) if is_json and v is not None else v for v, is_json in zip(row, wrap, strict=True))
+            tuple(_jsonb(v) if is_json and v is not None else v for v, is_json in zip(row, wrap, strict=True))
             for row in rows
         ]
         with raw.cursor() as cur:
             cur.executemany(sql.replace("?", "%s"), params)
+            return cur.rowcount
     except (sqlite3.Error, psycopg.Error) as err:
         base = sqlite3.Error if isinstance(err, sqlite3.Error) else psycopg.Error
         raise sa_exc.DBAPIError.instance(sql, None, err, base, dialect=conn.dialect) from err

@@ -90,6 +90,11 @@ _MARK_SENT_ANY = (
 )
 
 
+_MARK_SENT_ONE = (
+    'UPDATE "outbox" SET "sent_at" = ?, "lease_until" = NULL WHERE "id" = ? AND "sent_at" IS NULL'
+)
+
+
 def mark_sent_in(conn: Connection, ids: Sequence[int], now: datetime) -> int:
     """`mark_sent` inside a transaction the caller writes in anyway."""
     if not ids:
@@ -97,6 +102,10 @@ def mark_sent_in(conn: Connection, ids: Sequence[int], now: datetime) -> int:
     if conn.dialect.name == "postgresql" and not hot_path.legacy:
         # One statement text whatever the number of ids (an IN list is a new one each time).
         return int(conn.execute(_MARK_SENT_ANY, {"ids": sorted(set(ids)), "now": now}).rowcount)
+    if bulk.applies(conn):
+        # SQLite: one cached statement per id (no SQLAlchemy statement built per call).
+        params = [(now, outbox_id) for outbox_id in sorted(set(ids))]
+        return bulk.execute_many(conn, outbox, _MARK_SENT_ONE, ("sent_at", "id"), params)
     count = 0
     for part in chunks(sorted(set(ids))):
         count += conn.execute(

@@ -2,11 +2,13 @@
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any
+from uuid import UUID
 
+import pydantic_core
 import sqlalchemy as sa
 
 from learnflow_agents import hot_path
@@ -20,8 +22,33 @@ from learnflow_agents.store.schema import queries
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+class JSONText(str):
+    """A JSON document already encoded (by pydantic-core) for a JSON column.
+
+    The hot path (store/bulk.py) stores it as it is and the row check reads its text, so
+    a document is encoded once, not once to be checked and again to be stored. Only rows
+    written through store/bulk.py carry one: SQLAlchemy would store it as a JSON string.
+    """
+
+    __slots__ = ()
+
+
+def json_text(value: Any, plain: Callable[[], Any]) -> Any:
+    """`value` (a model, or a list of them) encoded once for a JSON column on the hot
+    path; `plain()`, the Python document, on the legacy path or when it cannot be encoded
+    (then the row check says what is wrong with it)."""
+    if hot_path.legacy:
+        return plain()
+    try:
+        return JSONText(pydantic_core.to_json(value).decode("utf-8"))
+    except (pydantic_core.PydanticSerializationError, UnicodeDecodeError):
+        return plain()
+
+
 def _check_value(value: Any, where: str) -> None:
-    if isinstance(value, str):
+    if isinstance(value, JSONText):
+        _check_value(json.loads(value), where)
+    elif isinstance(value, str):
         if _UNSTORABLE.search(value):
             raise InvalidDataError(f"{where} contains a NUL or invalid surrogate character; not stored")
     elif isinstance(value, Mapping):
@@ -33,6 +60,10 @@ def _check_value(value: Any, where: str) -> None:
             _check_value(item, f"{where}[{index}]")
 
 
+# Values that can hold nothing either backend refuses (checked by exact type: fast).
+_PLAIN = frozenset({type(None), int, float, bool, datetime, UUID, bytes})
+
+
 def _storable(value: Any) -> bool:
     """`_check_value` without naming where: the common case, a row with nothing wrong.
 
@@ -40,9 +71,14 @@ def _storable(value: Any) -> bool:
     unpaired surrogate as itself. False may be a false alarm (a text that spells the
     escape); the full check then decides.
     """
+    kind = type(value)
+    if kind in _PLAIN:
+        return True
+    if kind is JSONText:
+        return "\\u0000" not in value and _UNSTORABLE.search(value) is None
     if isinstance(value, str):
         return _UNSTORABLE.search(value) is None
-    if isinstance(value, Mapping | list | tuple):
+    if isinstance(value, dict | list | tuple | Mapping):
         try:
             text = json.dumps(value, ensure_ascii=False, default=_opaque)
         except (TypeError, ValueError):
@@ -92,7 +128,7 @@ def query_row(student_id: str, trace_id: str, query: StudentQuery, now: datetime
         "text": query.text,
         "code": query.code,
         "traceback": query.traceback,
-        "variables": [v.model_dump(mode="json") for v in query.variables],
+        "variables": json_text(query.variables, lambda: [v.model_dump(mode="json") for v in query.variables]),
         "target_agent": query.target_agent,
         "course_id": query.course_id,
         "source": query.source,
@@ -107,7 +143,7 @@ def reply_row(reply: AgentReply, student_id: str, now: datetime) -> dict[str, An
         "query_id": reply.query_id,
         "agent": reply.agent,
         "student_id": student_id,
-        "reply": reply.model_dump(mode="json"),
+        "reply": json_text(reply, lambda: reply.model_dump(mode="json")),
         "provider": reply.provenance.provider,
         "latency_ms": reply.provenance.latency_ms,
         "created_at": now,

@@ -11,7 +11,7 @@ from learnflow_agents.store import bulk
 from learnflow_agents.store.base import StoreBase, utc_now
 from learnflow_agents.store.outbox import insert_events, mark_sent_in
 from learnflow_agents.store.records import OutboxEvent, OutboxRow, Submission
-from learnflow_agents.store.rows import check_event, check_row, query_row
+from learnflow_agents.store.rows import check_event, check_row, json_text, query_row
 from learnflow_agents.store.schema import queries, students
 
 SubmissionTuple = tuple[str, str, StudentQuery, StudentContext | None, Sequence[OutboxEvent]]
@@ -143,7 +143,7 @@ def _student_rows(batch: Sequence[Submission], now: datetime) -> list[dict[str, 
         context = item.context if item.context is not None else item.query.context
         rows[item.student_id] = {
             "id": item.student_id,
-            "context": context.model_dump(mode="json"),
+            "context": json_text(context, lambda c=context: c.model_dump(mode="json")),
             "course_id": item.query.course_id,
             "created_at": now,
             "updated_at": now,
