@@ -39,6 +39,25 @@ from learnflow_agents.store import normalize_url  # noqa: E402
 
 from tests.fixtures.echo_agent import EchoAgent  # noqa: E402
 
+
+class StampingEchoAgent(EchoAgent):
+    """The echo agent, with the wall-clock time its handler ran appended to the reply's
+    summary (`--hops`): splits a query's latency into the way there and the way back.
+    One machine, so the driver's and the agents' clocks are the same clock."""
+
+    async def handle(self, request, ctx):  # type: ignore[no-untyped-def]
+        outcome = await super().handle(request, ctx)
+        assert outcome.reply is not None
+        outcome.reply.summary += f"|{time.time():.6f}"
+        return outcome
+
+
+def handled_at(reply: object) -> float | None:
+    summary = getattr(reply, "summary", "")
+    _, sep, stamp = summary.rpartition("|")
+    return float(stamp) if sep else None
+
+
 # The server the tests use (LEARNFLOW_TEST_POSTGRES_URL), else the local one.
 POSTGRES_SERVER = normalize_url(
     os.environ.get("LEARNFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -137,11 +156,14 @@ async def drive(
 ) -> dict[str, object]:
     # In-process: one process does everything (the embedded mode). Otherwise the agent runs
     # as its own `learnflow-agents run`-style process, as it does in a cluster.
-    engine = Engine(settings, agents=[EchoAgent()] if in_process else [])
+    engine = Engine(settings, agents=[StampingEchoAgent()] if in_process else [])
     await engine.start()
     assert engine.bus is not None
     await engine.bus.create_topics()
     latencies: list[float] = []
+    # Per answered query (--hops): submit_many's own time, submit to the agent's handler,
+    # the handler to the reply reaching this process's feed (wall clock, seconds).
+    hops: dict[str, list[float]] = {"submit": [], "there": [], "back": []}
     pending: list[asyncio.Task[None]] = []
 
     unanswered = 0
@@ -151,10 +173,21 @@ async def drive(
     async def student_batch(batch: list[tuple[str, StudentQuery]]) -> None:
         nonlocal unanswered
         started = time.perf_counter()
+        wall = time.time()
         ids = await engine.submit_many(batch)
-        waits = await asyncio.gather(
-            *(engine.wait(qid, timeout=patience) for qid in ids), return_exceptions=True
-        )
+        submitted = time.time() - wall
+
+        async def one(qid: object) -> object:
+            reply = await engine.wait(qid, timeout=patience)  # type: ignore[arg-type]
+            arrived = time.time()
+            at = handled_at(reply)
+            if at is not None:
+                hops["submit"].append(submitted)
+                hops["there"].append(at - wall)
+                hops["back"].append(arrived - at)
+            return reply
+
+        waits = await asyncio.gather(*(one(qid) for qid in ids), return_exceptions=True)
         for wait in waits:
             if isinstance(wait, BaseException) and not isinstance(wait, QueryTimeoutError):
                 raise wait
@@ -197,6 +230,7 @@ async def drive(
         "p50": statistics.median(latencies) * 1000,
         "p95": percentile(latencies, 0.95) * 1000,
         "p99": percentile(latencies, 0.99) * 1000,
+        "hops": hops,
     }
 
 
@@ -278,6 +312,11 @@ async def main() -> None:
         default=1,
         help="agent processes for Kafka + PostgreSQL, one consumer group (as `run --workers N`)",
     )
+    parser.add_argument(
+        "--hops",
+        action="store_true",
+        help="also print each query's latency split: submit, to the agent's handler, back to the feed",
+    )
     parser.add_argument("--serve-echo", nargs=2, metavar=("BUS", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_echo:
@@ -290,7 +329,7 @@ async def main() -> None:
             loop = asyncio.get_running_loop()
             loop.add_signal_handler(signal.SIGUSR1, cpu_account.reset)
             loop.add_signal_handler(signal.SIGUSR2, write_account, Path(account))
-        await run_service(settings, agents=[EchoAgent()])
+        await run_service(settings, agents=[StampingEchoAgent()])
         return
     if args.profile:
         cpu_account.enable()
@@ -351,6 +390,8 @@ async def main() -> None:
             f"{name} / {rows[0][0]}: throughput x{r['throughput'] / base['throughput']:.2f}, "
             f"p99 x{r['p99'] / base['p99']:.2f}"
         )
+    if args.hops:
+        print_hops(rows)
     if args.profile:
         print_profile(rows)
 
@@ -391,6 +432,28 @@ def write_account(path: Path) -> None:
     part = path.with_suffix(".part")
     part.write_text(json.dumps(cpu_account.totals()))
     part.replace(path)
+
+
+def print_hops(rows: list[tuple[str, dict[str, object]]]) -> None:
+    names = [name for name, _ in rows]
+    w = max(len(n) for n in names) + 2
+    print("\nA query's own latency by hop, ms, p50 / p99 (wall clock)")
+    print(f"{'hop':<44}" + "".join(f"{n:>{w}}" for n in names))
+    labels = {
+        "submit": "submit_many (scrub, outbox, publish)",
+        "there": "submit to the agent's handler",
+        "back": "handler to the feed (effects, publish, feed)",
+    }
+    for hop, label in labels.items():
+        cells = []
+        for _, r in rows:
+            values = r["hops"][hop]  # type: ignore[index]
+            cells.append(
+                f"{percentile(values, 0.5) * 1000:.1f} / {percentile(values, 0.99) * 1000:.1f}"
+                if values
+                else "-"
+            )
+        print(f"{label:<44}" + "".join(f"{c:>{w}}" for c in cells))
 
 
 def print_profile(rows: list[tuple[str, dict[str, object]]]) -> None:
