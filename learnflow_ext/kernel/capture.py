@@ -5,6 +5,7 @@ with other extensions that want it. A successful cell costs one attribute check.
 """
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,15 @@ from learnflow_ext.kernel.variables import names_in_source, summarize_variables
 # Errors that are the student's way of stopping or mistyping a magic, not bugs to explain.
 IGNORED_ERRORS = (KeyboardInterrupt, SystemExit, UsageError)
 LEARNFLOW_PREFIXES = ("%learnflow", "%%learnflow")
+
+# What no query may hold (the contract refuses NUL; no UTF-8 encoder takes a lone surrogate),
+# though an error's text may: data read from a binary file, or with errors='surrogateescape'.
+_UNSENDABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def sendable(text: str) -> str:
+    """`text` with NUL and lone surrogates shown as U+FFFD, so the error is still explained."""
+    return _UNSENDABLE.sub("\ufffd", text)
 
 
 @dataclass
@@ -43,12 +53,12 @@ class CapturedError:
         return f"In[{self.execution_count}]" if self.execution_count else "an earlier cell"
 
     def to_query(self, context: StudentContext) -> StudentQuery:
-        headline = f"{self.error_type}: {self.message}".strip().rstrip(":")
+        headline = sendable(f"{self.error_type}: {self.message}".strip().rstrip(":"))
         return StudentQuery(
             text=headline[:MAX_TEXT],
-            code=self.source[:MAX_CODE] or None,
+            code=sendable(self.source[:MAX_CODE]) or None,
             # The end of a traceback names the error; keep it when cutting.
-            traceback=self.traceback[-MAX_TRACEBACK:] or None,
+            traceback=sendable(self.traceback[-MAX_TRACEBACK:]) or None,
             variables=self.variables,
             target_agent="debug",
             context=context,
