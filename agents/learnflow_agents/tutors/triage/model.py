@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 from operator import mul
 from pathlib import Path
@@ -38,16 +38,24 @@ def word_features(text: str) -> list[str]:
 def char_features(text: str) -> list[str]:
     """Character 2- to 5-grams inside words, padded with a space at each end (scikit-learn's char_wb)."""
     grams: list[str] = []
-    low, high = CHAR_NGRAMS
     for word in _SPACES.sub(" ", text[:MAX_CHARS].lower()).split():
-        padded = f" {word} "
-        length = len(padded)
-        for n in range(low, high + 1):
-            if length < n:
-                grams.append(padded)  # a short word counts once, whole
-                break
-            grams.extend(padded[i : i + n] for i in range(length - n + 1))
+        grams.extend(_word_grams(word))
     return grams
+
+
+@lru_cache(maxsize=65_536)
+def _word_grams(word: str) -> tuple[str, ...]:
+    # Words repeat within and across questions; their n-grams are computed once.
+    grams: list[str] = []
+    low, high = CHAR_NGRAMS
+    padded = f" {word} "
+    length = len(padded)
+    for n in range(low, high + 1):
+        if length < n:
+            grams.append(padded)  # a short word counts once, whole
+            break
+        grams.extend(padded[i : i + n] for i in range(length - n + 1))
+    return tuple(grams)
 
 
 ANALYZERS: dict[str, Callable[[str], list[str]]] = {"word": word_features, "char": char_features}
