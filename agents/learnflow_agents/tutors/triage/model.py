@@ -43,7 +43,7 @@ def char_features(text: str) -> list[str]:
     return grams
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=4_096)  # about 1 KB a word: a few MB at most
 def _word_grams(word: str) -> tuple[str, ...]:
     # Words repeat within and across questions; their n-grams are computed once.
     grams: list[str] = []
