@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import hashlib
-import json
 import sys
 import textwrap
 from collections import defaultdict
@@ -34,9 +32,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from extract import kind_of, last_error  # noqa: E402
-from extract_runtime import raises_expected, run_as_script  # noqa: E402
-from extract_teaching import _MODULE_FRAME, Chunk, program  # noqa: E402
+from extract_runtime import case_row, tally, write_cases  # noqa: E402
+from extract_teaching import Chunk, program, run_expecting  # noqa: E402
 
 TESTS = Path("/root/.pyenv/versions/3.11.7/lib/python3.11/test")
 MODULES = [
@@ -153,40 +150,21 @@ def main() -> int:
             if code in seen or len(code) > 1500:
                 continue
             seen.add(code)
-            stderr = run_as_script(code)
-            got = last_error(stderr) if stderr else None
-            frames = [int(x) for x in _MODULE_FRAME.findall(stderr or "")]
-            if got is None or got[0] in SYNTAX or not raises_expected(got[0], [expected]):
+            ran = run_expecting(code, start, expected)
+            if ran == "other":
                 dropped["not the expected error when run alone"] += 1
                 continue
-            if not frames or frames[-1] < start:
+            if ran == "early":
                 dropped["raised before the expected statement"] += 1
                 continue
-            etype, message = got
-            digest = hashlib.sha256(code.encode()).hexdigest()
-            by_kind[(etype, kind_of(message))].append(
-                {
-                    "id": f"cpt-{digest[:10]}",
-                    "source": f"cpython@v3.11.7/Lib/test/{mod}.py:{line} ({test})",
-                    "licence": "PSF-2.0",
-                    "code": code,
-                    "error_type": etype,
-                    "message": message,
-                    "kind": kind_of(message),
-                    "traceback": stderr,
-                    "split": "holdout" if int(digest, 16) % 5 == 0 else "dev",
-                }
-            )
+            stderr, etype, message = ran
+            source = f"cpython@v3.11.7/Lib/test/{mod}.py:{line} ({test})"
+            row = case_row("cpt", code, source, etype, message, stderr, "PSF-2.0")
+            by_kind[(etype, row["kind"])].append(row)
     rows = select([r for group in by_kind.values() for r in group])
-    out = HERE / "cases_asserts.jsonl"
-    with out.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    fams: dict[str, int] = defaultdict(int)
-    for r in rows:
-        fams[r["error_type"]] += 1
+    out = write_cases(rows, "cases_asserts.jsonl")
     print(f"{len(rows)} cases, {len(by_kind)} kinds -> {out}; dropped: {dict(dropped)}")
-    print("  " + ", ".join(f"{k} {v}" for k, v in sorted(fams.items(), key=lambda kv: -kv[1])))
+    print("  " + tally(rows))
     print(f"  holdout {sum(r['split'] == 'holdout' for r in rows)}")
     return 0
 

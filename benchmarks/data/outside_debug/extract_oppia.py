@@ -22,7 +22,6 @@ At most PER_KIND cases are kept per message kind (chosen by a hash of the code),
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -34,7 +33,7 @@ ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT / "agents"))
 sys.path.insert(0, str(HERE))
 
-from extract import kind_of  # noqa: E402
+from extract_runtime import case_row, first_per_kind, tally, write_cases  # noqa: E402
 from learnflow_agents.tutors.debug.fix_verifier import is_safe_to_run  # noqa: E402
 from learnflow_agents.tutors.debug.sandbox import run_cell  # noqa: E402
 
@@ -68,7 +67,6 @@ def main(path: str) -> int:
     compiled = json.loads(proc.stdout)
     by_kind: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for src, tb in zip(programs, compiled, strict=True):
-        digest = hashlib.sha256(src.encode()).hexdigest()
         if tb is not None:
             last = tb.rstrip().splitlines()[-1]
             etype, _, message = last.partition(": ")
@@ -86,31 +84,12 @@ def main(path: str) -> int:
                 if traceback.startswith("Traceback")
                 else traceback
             )
-        row = {
-            "id": f"opp-{digest[:10]}",
-            "source": SOURCE,
-            "code": src,
-            "error_type": etype.split(".")[-1],
-            "message": message,
-            "kind": kind_of(message),
-            "traceback": traceback,
-            "split": "holdout" if int(digest, 16) % 5 == 0 else "dev",
-        }
+        row = case_row("opp", src, SOURCE, etype.split(".")[-1], message, traceback)
         by_kind[(row["error_type"], row["kind"])].append(row)
-    rows = []
-    for _key, group in sorted(by_kind.items()):
-        group.sort(key=lambda r: r["id"])
-        rows.extend(group[:PER_KIND])
-    rows.sort(key=lambda r: r["id"])
-    out = HERE / "cases_oppia.jsonl"
-    with out.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    fams: dict[str, int] = defaultdict(int)
-    for r in rows:
-        fams[r["error_type"]] += 1
+    rows = first_per_kind(by_kind, PER_KIND)
+    out = write_cases(rows, "cases_oppia.jsonl")
     print(f"{len(rows)} cases from {len(programs)} programs, {len(by_kind)} kinds -> {out}")
-    print("  " + ", ".join(f"{k} {v}" for k, v in sorted(fams.items(), key=lambda kv: -kv[1])))
+    print("  " + tally(rows))
     return 0
 
 

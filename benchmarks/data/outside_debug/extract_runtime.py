@@ -157,6 +157,46 @@ def raises_expected(got: str, expected: list[str]) -> bool:
     return False
 
 
+def case_row(
+    prefix: str, code: str, source: str, etype: str, message: str, traceback: str, licence: str | None = None
+) -> dict:
+    """One case: its id and split come from the SHA-256 of the code (every 5th is holdout)."""
+    digest = hashlib.sha256(code.encode()).hexdigest()
+    row = {"id": f"{prefix}-{digest[:10]}", "source": source}
+    if licence is not None:
+        row["licence"] = licence
+    row.update(code=code, error_type=etype, message=message, kind=kind_of(message), traceback=traceback)
+    row["split"] = "holdout" if int(digest, 16) % 5 == 0 else "dev"
+    return row
+
+
+def first_per_kind(by_kind: dict[tuple[str, str], list[dict]], per_kind: int) -> list[dict]:
+    """At most per_kind cases per (error type, kind), the first by id (hash); sorted by id."""
+    rows = []
+    for _key, group in sorted(by_kind.items()):
+        group.sort(key=lambda r: r["id"])
+        rows.extend(group[:per_kind])
+    rows.sort(key=lambda r: r["id"])
+    return rows
+
+
+def write_cases(rows: list[dict], name: str) -> Path:
+    """Write rows as JSON lines to HERE/name."""
+    out = HERE / name
+    with out.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return out
+
+
+def tally(rows: list[dict], key=lambda r: r["error_type"]) -> str:
+    """'ValueError 12, TypeError 9, …': how many rows per key, most first."""
+    counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        counts[key(r)] += 1
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
 def main(gitdir: str) -> int:
     commit, recorded = record(gitdir)
     print(f"recorded {len(recorded)} throws() snippets from {TESTS} at {commit[:7]}")
@@ -179,32 +219,13 @@ def main(gitdir: str) -> int:
         ):
             dropped["not what the test expects when run alone"] += 1
             continue
-        digest = hashlib.sha256(src.encode()).hexdigest()
-        row = {
-            "id": f"dym-{digest[:10]}",
-            "source": f"{REPO}@{commit[:7]}/{rec.get('file', TESTS)}:{rec['line']} ({rec['test']})",
-            "code": src,
-            "error_type": etype,
-            "message": message,
-            "kind": kind_of(message),
-            "traceback": stderr,
-            "split": "holdout" if int(digest, 16) % 5 == 0 else "dev",
-        }
+        source = f"{REPO}@{commit[:7]}/{rec.get('file', TESTS)}:{rec['line']} ({rec['test']})"
+        row = case_row("dym", src, source, etype, message, stderr)
         by_kind[(etype, row["kind"])].append(row)
-    rows = []
-    for _key, group in sorted(by_kind.items()):
-        group.sort(key=lambda r: r["id"])
-        rows.extend(group[:PER_KIND])
-    rows.sort(key=lambda r: r["id"])
-    out = HERE / "cases_runtime.jsonl"
-    with out.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    fams: dict[str, int] = defaultdict(int)
-    for r in rows:
-        fams[r["error_type"]] += 1
+    rows = first_per_kind(by_kind, PER_KIND)
+    out = write_cases(rows, "cases_runtime.jsonl")
     print(f"{len(rows)} cases, {len(by_kind)} kinds -> {out}; dropped: {dict(dropped)}")
-    print("  " + ", ".join(f"{k} {v}" for k, v in sorted(fams.items(), key=lambda kv: -kv[1])))
+    print("  " + tally(rows))
     print(f"  holdout {sum(r['split'] == 'holdout' for r in rows)}")
     return 0
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import ast
 import doctest
-import hashlib
 import html
 import json
 import os
@@ -50,8 +49,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from extract import kind_of, last_error  # noqa: E402
-from extract_runtime import raises_expected, run_as_script  # noqa: E402
+from extract import last_error  # noqa: E402
+from extract_runtime import case_row, first_per_kind, raises_expected, run_as_script, tally, write_cases  # noqa: E402
 
 MIRRORS = Path("/work/.mirror")
 LIB = Path("/root/.pyenv/versions/3.11.7/lib/python3.11")
@@ -72,6 +71,12 @@ class Session:
     source: str  # repo@commit/path
     licence: str
     chunks: list[Chunk]
+
+
+def _keep(sessions: list[Session], source: str, licence: str, chunks: list[Chunk]) -> None:
+    """Add the session when one of its chunks shows an error (the others only set it up)."""
+    if any(c.expected for c in chunks):
+        sessions.append(Session(source, licence, chunks))
 
 
 # --- reading the sources -------------------------------------------------------------------
@@ -143,8 +148,7 @@ def cpython_lib() -> list[Session]:
                         m = _ERRLINE.match(ex.want.strip().splitlines()[-1].strip())
                         expected = m.group(1) if m else None
                     chunks.append(Chunk(ex.source, node.lineno + ex.lineno, expected))
-                if any(c.expected for c in chunks):
-                    sessions.append(Session(f"cpython@v3.11.7/Lib/{rel}", "PSF-2.0", chunks))
+                _keep(sessions, f"cpython@v3.11.7/Lib/{rel}", "PSF-2.0", chunks)
     return sessions
 
 
@@ -160,8 +164,7 @@ def think_python2() -> list[Session]:
         for v in re.finditer(r"\\begin\{verbatim\}\n(.*?)\\end\{verbatim\}", chap.group(0), re.S):
             line = base + chap.group(0).count("\n", 0, v.start(1))
             chunks += transcript(v.group(1), line)
-        if any(c.expected for c in chunks):
-            sessions.append(Session(f"AllenDowney/ThinkPython2@{commit[:7]}/book/book.tex", "MIT", chunks))
+        _keep(sessions, f"AllenDowney/ThinkPython2@{commit[:7]}/book/book.tex", "MIT", chunks)
     return sessions
 
 
@@ -191,8 +194,7 @@ def _notebook_sessions(repo: str, paths: list[str], licence: str, expect_magic: 
                         expected = out.get("ename")
             lines = [ln for ln in src.split("\n") if not ln.lstrip().startswith(("%", "!"))]
             chunks.append(Chunk("\n".join(lines).rstrip() + "\n", idx + 1, expected))
-        if any(c.expected for c in chunks):
-            sessions.append(Session(f"{repo}@{commit[:7]}/{path} (cell)", licence, chunks))
+        _keep(sessions, f"{repo}@{commit[:7]}/{path} (cell)", licence, chunks)
     return sessions
 
 
@@ -232,8 +234,7 @@ def carpentries() -> list[Session]:
                             break
                 line = text.count("\n", 0, b.start(2)) + 1
                 chunks.append(Chunk(b.group(2), line, expected))
-            if any(c.expected for c in chunks):
-                sessions.append(Session(f"{repo}@{commit[:7]}/{path}", "CC-BY-4.0", chunks))
+            _keep(sessions, f"{repo}@{commit[:7]}/{path}", "CC-BY-4.0", chunks)
     return sessions
 
 
@@ -251,10 +252,7 @@ def dive_into_python3() -> list[Session]:
             body = html.unescape(re.sub(r"<[^>]+>", "", body))
             body = re.sub(r"\s*[①②③④⑤⑥⑦⑧⑨⑩]+\s*$", "", body, flags=re.M)
             chunks += transcript(body, text.count("\n", 0, pre.start(1)) + 1)
-        if any(c.expected for c in chunks):
-            sessions.append(
-                Session(f"diveintomark/diveintopython3@{commit[:7]}/{path}", "CC-BY-SA-3.0", chunks)
-            )
+        _keep(sessions, f"diveintomark/diveintopython3@{commit[:7]}/{path}", "CC-BY-SA-3.0", chunks)
     return sessions
 
 
@@ -265,8 +263,7 @@ def py4e() -> list[Session]:
     for path in _git(git, "ls-tree", "--name-only", "HEAD", "book3/").split("\n"):
         if path.endswith(".mkd"):
             chunks = transcript(_git(git, "show", f"HEAD:{path}"), 1)
-            if any(c.expected for c in chunks):
-                sessions.append(Session(f"csev/py4e@{commit[:7]}/{path}", "CC-BY-NC-SA-3.0", chunks))
+            _keep(sessions, f"csev/py4e@{commit[:7]}/{path}", "CC-BY-NC-SA-3.0", chunks)
     return sessions
 
 
@@ -328,6 +325,20 @@ def program(chunks: list[Chunk], k: int) -> tuple[str, int] | None:
 _MODULE_FRAME = re.compile(r'File "/home/student/cell\.py", line (\d+), in <module>')
 
 
+def run_expecting(code: str, start: int, expected: str) -> tuple[str, str, str] | str:
+    """Run code as a script: (traceback, error type, message) when it raises ``expected`` (or a
+    subclass; never a SyntaxError) from a top-level statement at or after line ``start``; else
+    "other" (no error or another one) or "early" (raised before that statement)."""
+    stderr = run_as_script(code)
+    got = last_error(stderr) if stderr else None
+    frames = [int(x) for x in _MODULE_FRAME.findall(stderr or "")]
+    if got is None or got[0] in SYNTAX or not raises_expected(got[0], [expected]):
+        return "other"
+    if not frames or frames[-1] < start:
+        return "early"
+    return stderr, got[0], got[1]
+
+
 def main() -> int:
     sessions = (
         cpython_lib()
@@ -356,47 +367,21 @@ def main() -> int:
             if re.search(r"\binput\s*\(", code):
                 dropped["reads input"] += 1
                 continue
-            stderr = run_as_script(code)
-            got = last_error(stderr) if stderr else None
-            frames = [int(x) for x in _MODULE_FRAME.findall(stderr or "")]
-            if got is None or got[0] in SYNTAX or not raises_expected(got[0], [chunk.expected]):
+            ran = run_expecting(code, start, chunk.expected)
+            if ran == "other":
                 dropped["not the shown error when run"] += 1
                 continue
-            if not frames or frames[-1] < start:
+            if ran == "early":
                 dropped["raised before the shown statement"] += 1
                 continue
-            etype, message = got
-            digest = hashlib.sha256(code.encode()).hexdigest()
-            by_kind[(etype, kind_of(message))].append(
-                {
-                    "id": f"teach-{digest[:10]}",
-                    "source": f"{s.source}:{chunk.line}",
-                    "licence": s.licence,
-                    "code": code,
-                    "error_type": etype,
-                    "message": message,
-                    "kind": kind_of(message),
-                    "traceback": stderr,
-                    "split": "holdout" if int(digest, 16) % 5 == 0 else "dev",
-                }
-            )
-    rows = []
-    for _key, group in sorted(by_kind.items()):
-        group.sort(key=lambda r: r["id"])
-        rows.extend(group[:PER_KIND])
-    rows.sort(key=lambda r: r["id"])
-    out = HERE / "cases_teaching.jsonl"
-    with out.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    fams: dict[str, int] = defaultdict(int)
-    origin: dict[str, int] = defaultdict(int)
-    for r in rows:
-        fams[r["error_type"]] += 1
-        origin[r["source"].split("@")[0]] += 1
+            stderr, etype, message = ran
+            row = case_row("teach", code, f"{s.source}:{chunk.line}", etype, message, stderr, s.licence)
+            by_kind[(etype, row["kind"])].append(row)
+    rows = first_per_kind(by_kind, PER_KIND)
+    out = write_cases(rows, "cases_teaching.jsonl")
     print(f"{len(rows)} cases, {len(by_kind)} kinds -> {out}; dropped: {dict(dropped)}")
-    print("  " + ", ".join(f"{k} {v}" for k, v in sorted(fams.items(), key=lambda kv: -kv[1])))
-    print("  " + ", ".join(f"{k} {v}" for k, v in sorted(origin.items(), key=lambda kv: -kv[1])))
+    print("  " + tally(rows))
+    print("  " + tally(rows, key=lambda r: r["source"].split("@")[0]))
     print(f"  holdout {sum(r['split'] == 'holdout' for r in rows)}")
     return 0
 
