@@ -14,24 +14,7 @@ from learnflow_agents.contracts.query import StudentQuery
 from learnflow_agents.contracts.reply import AgentReply, CodeRole
 from learnflow_agents.tutors.debug import diagnose
 
-
-def _run(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    script = tmp_path / "cell.py"
-    script.write_text(code)
-    return subprocess.run(
-        [sys.executable, "-S", str(script)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,  # a program that reads input() finds none, as in a non-interactive run
-        cwd=tmp_path,  # files a program writes stay in the test's own directory
-    )
-
-
-def _ask(code: str, tmp_path: Path) -> AgentReply:
-    failed = _run(code, tmp_path)
-    assert failed.returncode != 0, "the snippet must fail for the test to mean anything"
-    return diagnose(StudentQuery(text="why does this fail?", code=code, traceback=failed.stderr))
+from tests.tutors.debug_cells import ask_about, run_cell
 
 
 def _fix(reply: AgentReply) -> str:
@@ -40,12 +23,12 @@ def _fix(reply: AgentReply) -> str:
 
 def _named_and_fixed(code: str, facts: list[str], prints: str, tmp_path: Path) -> None:
     """Not the generic reply, every fact named, and the fixed cell runs and prints `prints`."""
-    reply = _ask(code, tmp_path)
+    reply = ask_about(code, tmp_path)
     said = (reply.summary + "\n" + reply.explanation).lower()
     assert reply.data.get("analysis") != "generic"
     for fact in facts:
         assert fact.lower() in said, fact
-    fixed = _run(_fix(reply), tmp_path)
+    fixed = run_cell(_fix(reply), tmp_path)
     assert fixed.returncode == 0, fixed.stderr
     assert fixed.stdout == prints
 
@@ -145,7 +128,7 @@ def test_a_runtime_error_gets_its_fact_and_a_fix_that_runs_as_meant(
 def test_a_runtime_error_without_a_sure_fix_still_gets_its_specific_explanation(
     code: str, facts: list[str], tmp_path: Path
 ) -> None:
-    reply = _ask(code, tmp_path)
+    reply = ask_about(code, tmp_path)
     said = (reply.summary + "\n" + reply.explanation).lower()
     assert reply.data.get("analysis") != "generic"
     for fact in facts:
@@ -209,7 +192,7 @@ def test_a_qa_shaped_error_gets_its_fact_and_a_fix_that_runs_as_meant(
 
 def test_an_index_pushed_past_the_end_by_another_loop_is_traced_to_that_loop(tmp_path: Path) -> None:
     code = "s = 'hey'\nk = 0\nwhile k <= len(s):\n    k += 1\nprint(s[k])\n"
-    reply = _ask(code, tmp_path)
+    reply = ask_about(code, tmp_path)
     said = (reply.summary + "\n" + reply.explanation).lower()
     assert reply.data.get("analysis") != "generic"
     for fact in ("line 3", "`while k <= len(s):`", "`len(s) + 1`", "`for item in s:`"):
@@ -337,7 +320,7 @@ def test_a_precise_rule_gets_named_with_a_fix_that_runs_as_meant(
 def test_a_precise_rule_without_a_sure_fix_is_still_named(
     code: str, facts: list[str], tmp_path: Path
 ) -> None:
-    reply = _ask(code, tmp_path)
+    reply = ask_about(code, tmp_path)
     said = (reply.summary + "\n" + reply.explanation).lower()
     assert reply.data.get("analysis") != "generic"
     for fact in facts:

@@ -5,33 +5,12 @@ generic template) and, where the tutor offers a fix, that the fixed cell runs as
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from learnflow_agents.contracts.query import StudentQuery
-from learnflow_agents.contracts.reply import AgentReply, CodeRole
-from learnflow_agents.tutors.debug import diagnose
+from learnflow_agents.contracts.reply import CodeRole
 
-
-def _run(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    script = tmp_path / "cell.py"
-    script.write_text(code)
-    return subprocess.run(
-        [sys.executable, "-S", str(script)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-        cwd=tmp_path,
-    )
-
-
-def _ask(code: str, tmp_path: Path) -> AgentReply:
-    failed = _run(code, tmp_path)
-    assert failed.returncode != 0, "the snippet must fail for the test to mean anything"
-    return diagnose(StudentQuery(text="why does this fail?", code=code, traceback=failed.stderr))
+from tests.tutors.debug_cells import ask_about, run_cell
 
 
 @pytest.mark.parametrize(
@@ -87,7 +66,7 @@ def _ask(code: str, tmp_path: Path) -> AgentReply:
     ],
 )
 def test_a_teaching_kind_gets_its_specific_fact(code: str, facts: list[str], tmp_path: Path) -> None:
-    reply = _ask(code, tmp_path)
+    reply = ask_about(code, tmp_path)
     said = (reply.summary + "\n" + reply.explanation).lower()
     assert reply.data.get("analysis") != "generic"
     for fact in facts:
@@ -96,11 +75,11 @@ def test_a_teaching_kind_gets_its_specific_fact(code: str, facts: list[str], tmp
 
 def test_an_index_held_in_a_variable_set_to_len_gets_a_fix_that_keeps_the_index(tmp_path: Path) -> None:
     code = "word = 'python'\nsize = len(word)\nprint(word[size])\n"
-    reply = _ask(code, tmp_path)
+    reply = ask_about(code, tmp_path)
     assert reply.data.get("analysis") != "generic"
     assert "`size` is `len(word)`" in reply.summary
     fix = next(b.code for b in reply.code_blocks if b.role == CodeRole.FIX)
     assert "word[size - 1]" in fix
-    fixed = _run(fix, tmp_path)
+    fixed = run_cell(fix, tmp_path)
     assert fixed.returncode == 0, fixed.stderr
     assert fixed.stdout == "n\n"
