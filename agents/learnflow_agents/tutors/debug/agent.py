@@ -22,7 +22,7 @@ from learnflow_agents.contracts.reply import (
     ReplyStatus,
 )
 from learnflow_agents.tutors.debug.code_facts import compile_error
-from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, message_text, short
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, frame_place, message_text, short
 from learnflow_agents.tutors.debug.families import analyse, no_error
 from learnflow_agents.tutors.debug.families.syntax_repair import progress
 from learnflow_agents.tutors.debug.families.syntax_tokens import complete_line, line_compiles
@@ -197,15 +197,36 @@ def _reply(
         query_id=query.query_id,
         agent=AGENT_NAME,
         status=ReplyStatus.OK if sit.error_type or diag.extra.get("likely_cause") else ReplyStatus.PARTIAL,
-        summary=diag.summary,
-        explanation=_explanation(sit, diag, verification),
+        summary=_fit(diag.summary, SUMMARY_LIMIT),
+        explanation=_fit(_explanation(sit, diag, verification), EXPLANATION_LIMIT),
         code_blocks=code_blocks,
-        hints=diag.hints[:3],
+        hints=[_fit(h, HINT_LIMIT) for h in diag.hints[:3]],
         actions=actions,
         concepts=diag.concepts,
         provenance=Provenance(agent=AGENT_NAME, provider="offline", latency_ms=round(latency_ms, 3)),
         data=data,
     )
+
+
+# AgentReply's limits (contracts/reply.py). Quoted code is already shortened (diagnosis.code);
+# this is the last line of defence, so prose that still runs long is cut, not refused by the
+# contract (a refused reply is retried and dead-lettered: the student gets no answer at all).
+SUMMARY_LIMIT = 2_000
+HINT_LIMIT = 2_000
+EXPLANATION_LIMIT = 50_000
+
+
+def _fit(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis; a code span the cut opens is
+    closed, so the rest of the card is not swallowed by it."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 8].rstrip()
+    fences = re.findall(r"`+", cut)
+    open_fence = ""
+    for fence in fences:
+        open_fence = "" if fence == open_fence else (open_fence or fence)
+    return cut + "…" + (f" {open_fence}" if open_fence else "")
 
 
 def _fix_title(sit: Situation, verification: Verification | None) -> str:
@@ -238,7 +259,8 @@ def _explanation(sit: Situation, diag: Diagnosis, verification: Verification | N
             source = source.strip()
             if source:
                 parts.append(
-                    f"The bug itself is in {diag.culprit_where}, line {culprit}: {code(short(source, 100))}"
+                    f"The bug itself is in {frame_place(diag.culprit_where)}, line {culprit}: "
+                    f"{code(short(source, 100))}"
                 )
     parts.append("### Why it happened")
     if sit.beginner:

@@ -49,11 +49,17 @@ class Diagnosis:
             raise ValueError(f"unknown concept slugs: {unknown}")
 
 
-def code(text: object) -> str:
+# Longest code or value quoted inline in prose; a longer one keeps its head and tail around
+# an ellipsis, so one pasted 400-item line cannot push a summary past the reply's limits.
+CODE_LIMIT = 200
+
+
+def code(text: object, limit: int = CODE_LIMIT) -> str:
     """Inline code for markdown, safe for text that itself contains backticks: the span's
     fence is longer than any run of backticks inside, and line breaks (shown as spaces in a
-    span anyway) cannot end its paragraph, so no text a student controls escapes it."""
-    s = str(text).replace("\r", " ").replace("\n", " ")
+    span anyway) cannot end its paragraph, so no text a student controls escapes it. Text
+    longer than ``limit`` is shortened in the middle (see ``middle``)."""
+    s = middle(str(text).replace("\r", " ").replace("\n", " "), limit)
     if "`" not in s:
         return f"`{s}`"
     fence = "`" * (max(len(run) for run in re.findall("`+", s)) + 1)
@@ -79,6 +85,23 @@ def message_text(message: str, limit: int = 120) -> str:
     """An exception message, shortened, as text: the program (or whoever pasted the
     traceback) chose its words."""
     return as_text(short(message, limit))
+
+
+def middle(text: str, limit: int = CODE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters by an ellipsis in the middle: the start says what
+    the line is and the end is where a missing quote, colon or bracket usually is."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 3 // 5
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
+
+
+def frame_place(label: str) -> str:
+    """A frame's cell or file name for prose: a notebook cell ("cell In[3]") as it is, a
+    file name (any text: a pasted traceback or compile() chose it) as inline code."""
+    if re.fullmatch(r"cell In\[\d+\]", label):
+        return label
+    return code(label)
 
 
 def short(text: str, limit: int = 60) -> str:

@@ -261,8 +261,8 @@ def _other_type_method(
                 fix = replace_line(sit.code, line, indent_of(stmt_line) + statement_fix)
     shown = f"{recv}.{attr}" + ("(…)" if call is not None else "")
     suggestion = new_expr or statement_fix
-    summary = f"{_where(sit, line, other, function)} uses `{shown}`, but {what}" + (
-        f": write `{suggestion}`." if suggestion else "."
+    summary = f"{_where(sit, line, other, function)} uses {code(shown)}, but {what}" + (
+        f": write {code(suggestion)}." if suggestion else "."
     )
     binding = sit.facts.last_assignment_before(recv, (line or 0) + 1) if recv.isidentifier() else None
     made = f" (`{recv}` was created on line {binding.line})" if binding else ""

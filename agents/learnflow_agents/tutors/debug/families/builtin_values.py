@@ -534,7 +534,7 @@ def _json(sit: Situation) -> Diagnosis:
             "common culprits."
         )
     else:
-        fact = f"the text breaks JSON's rules where the message says ({short(msg, 80)})"
+        fact = f"the text breaks JSON's rules where the message says ({code(short(msg, 80))})"
         steps = (
             "Look at the character the message points to (its line, column and `char` index) and fix the "
             "text there."

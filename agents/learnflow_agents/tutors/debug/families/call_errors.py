@@ -431,9 +431,10 @@ def _unexpected_keyword(sit: Situation, func: str, kw: str) -> Diagnosis:
                 break
     defined = f", defined on line {fdef.lineno} as `{_signature(sit, fdef)}`," if fdef else ""
     return Diagnosis(
-        summary=f"Line {sit.line or line} passes `{kw}=` to `{short_name}`{defined} which has no parameter "
-        f"`{kw}`" + (f" — you probably meant `{match}`." if match else "."),
-        plain=f"When you write `{kw}=…` in a call, Python looks for a parameter with exactly that name. "
+        summary=f"Line {sit.line or line} passes {code(kw + '=')} to `{short_name}`{defined} which has no "
+        f"parameter {code(kw)}" + (f" — you probably meant `{match}`." if match else "."),
+        plain=f"When you write {code(kw + '=…')} in a call, Python looks for a parameter with exactly "
+        "that name. "
         f"`{short_name}` "
         f"has {', '.join(f'`{p}`' for p in params) or 'no such parameter'}.",
         precise=f"Keyword argument `{kw}` matches no parameter of `{short_name}` (parameters: "

@@ -321,7 +321,8 @@ def _format_field(sit, msg, line, text, where) -> Diagnosis:
     return Diagnosis(
         summary=f"{where} formats {code(text.strip())}, whose field {code('{' + field + '}')} names the key "
         f"{code(field)}, but no keyword argument {code(field)} was passed to `.format()`.",
-        plain=f'`{{{field}}}` in a format string means "put the argument named {field} here". The call '
+        plain=f'{code("{" + field + "}")} in a format string means "put the argument named '
+        f'{code(field)} here". The call '
         f"gives no argument with that name, so there is nothing to put in.",
         precise="str.format looks named fields up in its keyword arguments; the key "
         f"{code(field)} is missing.",

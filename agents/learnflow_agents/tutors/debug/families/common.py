@@ -6,7 +6,7 @@ import ast
 import re
 
 from learnflow_agents.tutors.debug.code_facts import BUILTIN_NAMES, parse_fragment
-from learnflow_agents.tutors.debug.diagnosis import code
+from learnflow_agents.tutors.debug.diagnosis import code, frame_place
 from learnflow_agents.tutors.debug.situation import Situation
 
 _QUOTED = re.compile(r"'([^']*)'")
@@ -83,7 +83,7 @@ def place(line: int | None, other: str | None = None, function: str | None = Non
     """ "line 3", "line 3 (inside `area`)", "line 2 of cell In[4]"."""
     text = f"line {line}" if line is not None else "the failing line"
     if other:
-        text += f" of {other}"
+        text += f" of {frame_place(other)}"
     if function and function not in ("<module>", None):
         text += f" (inside {code(function)})"
     return text

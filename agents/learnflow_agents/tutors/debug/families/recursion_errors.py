@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from learnflow_agents.tutors.debug.code_facts import indent_of, insert_lines, line_at, replace_node
-from learnflow_agents.tutors.debug.diagnosis import Diagnosis
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, frame_place
 from learnflow_agents.tutors.debug.situation import Situation
 
 
@@ -29,7 +29,7 @@ def analyse(sit: Situation) -> Diagnosis | None:
         return None
     f = rec.fdef
     params = [a.arg for a in f.args.args]
-    cell = f" in {rec.where}" if rec.where else ""
+    cell = f" in {frame_place(rec.where)}" if rec.where else ""
     if not rec.base_ifs:
         return _missing_base(sit, rec, params, cell)
     for call in rec.calls:

@@ -407,10 +407,10 @@ def _bare_star(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said
 def _dup_param(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     name = m.group(1)
     return Said(
-        summary=f"The function on line {lineno} has two parameters named `{name}`; each parameter needs a "
-        "different name (`{name}` appears twice).".replace("{name}", name),
+        summary=f"The function on line {lineno} has two parameters named {code(name)}; each parameter needs "
+        f"a different name ({code(name)} appears twice).",
         why="Each parameter becomes a local variable, so two parameters with the same name would collide.",
-        fix_steps=f"Rename one of the `{name}` parameters.",
+        fix_steps=f"Rename one of the {code(name)} parameters.",
         concepts=["parameters"],
     )
 
@@ -419,11 +419,12 @@ def _dup_param(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said
 def _kw_repeated(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     name = m.group(1)
     return Said(
-        summary=f"The call on line {lineno} passes the keyword argument `{name}=` twice; each keyword "
+        summary=f"The call on line {lineno} passes the keyword argument {code(name + '=')} twice; "
+        "each keyword "
         "argument "
         "may be given only once.",
-        why=f"The parameter `{name}` can receive only one value.",
-        fix_steps=f"Keep one `{name}=…` and remove the repeated one.",
+        why=f"The parameter {code(name)} can receive only one value.",
+        fix_steps=f"Keep one {code(name + '=…')} and remove the repeated one.",
         concepts=["parameters"],
     )
 

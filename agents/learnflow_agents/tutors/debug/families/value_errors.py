@@ -9,7 +9,7 @@ import ast
 import re
 
 from learnflow_agents.tutors.debug.code_facts import nodes_on_line, replace_node, segment
-from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap, code
 from learnflow_agents.tutors.debug.families.common import (
     called_from,
     fragment_nodes,
@@ -96,7 +96,9 @@ def _src(sit: Situation, node: ast.AST, other: str | None) -> str:
 def _conversion(sit: Situation, func: str, raw: str, ctx) -> Diagnosis:
     line, other, text, where = ctx
     value = _literal(raw)
-    shown = repr(value)
+    # The value is the program's (or the paster's) text: shown as inline code, never as markup.
+    literal = repr(value)
+    shown = code(literal)
     calls = [
         c
         for c in fragment_nodes(sit, line, ast.Call, text=text if other else None)
@@ -118,11 +120,11 @@ def _conversion(sit: Situation, func: str, raw: str, ctx) -> Diagnosis:
         )
     fix = None
     s = str(value)
-    about = f"`{arg}`" if arg and arg != shown and not arg.startswith(("'", '"')) else "the text"
+    about = code(arg) if arg and arg != literal and not arg.startswith(("'", '"')) else "the text"
     if func == "int" and re.fullmatch(r"\s*-?\d+\.\d*\s*", s):
         new = f"float({arg})" if arg else "float(...)"
         reason = (
-            f"{shown} has a decimal point, and `int()` only reads whole numbers; use `{new}` (or "
+            f"{shown} has a decimal point, and `int()` only reads whole numbers; use {code(new)} (or "
             "`int(float(...))` to drop the decimals)"
         )
         concept = ["type-conversion", "numbers"]
@@ -152,14 +154,16 @@ def _conversion(sit: Situation, func: str, raw: str, ctx) -> Diagnosis:
     if new is not None and call is not None and _editable(sit, other):
         fix = replace_node(sit.code, call, new)
     steps = (
-        f"Write `{new}`."
+        f"Write {code(new)}."
         if new
-        else f"Check the text before converting (e.g. `{arg or 'text'}.isdigit()`), or wrap the conversion "
+        else f"Check the text before converting (e.g. {code((arg or 'text') + '.isdigit()')}), "
+        "or wrap the conversion "
         "in "
         f"`try: … except ValueError:` and ask again."
     )
+    called = f"{func}({arg or '…'})"
     return Diagnosis(
-        summary=f"{where} calls `{func}({arg or '…'})`, but {reason}.",
+        summary=f"{where} calls {code(called)}, but {reason}.",
         plain=f"`{func}()` turns text that *looks like* a number into a number. {cap(reason)}.",
         precise=f"`{func}()` parses a numeric literal from a string and raises ValueError otherwise; "
         f"{reason}.",
