@@ -32,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from extract_runtime import case_row, tally, write_cases  # noqa: E402
+from extract_runtime import case_row, finish  # noqa: E402
 from extract_teaching import Chunk, program, run_expecting  # noqa: E402
 
 TESTS = Path("/root/.pyenv/versions/3.11.7/lib/python3.11/test")
@@ -51,6 +51,7 @@ MODULES = [
 PER_KIND = 6
 PER_TYPE = 25  # so TypeError's and ValueError's hundreds of argument checks don't swamp the set
 SYNTAX = {"SyntaxError", "IndentationError", "TabError"}
+DROPPED = {"other": "not the expected error when run alone", "early": "raised before the expected statement"}
 
 
 def _exc_name(node: ast.AST) -> str | None:
@@ -151,22 +152,15 @@ def main() -> int:
                 continue
             seen.add(code)
             ran = run_expecting(code, start, expected)
-            if ran == "other":
-                dropped["not the expected error when run alone"] += 1
-                continue
-            if ran == "early":
-                dropped["raised before the expected statement"] += 1
+            if isinstance(ran, str):
+                dropped[DROPPED[ran]] += 1
                 continue
             stderr, etype, message = ran
             source = f"cpython@v3.11.7/Lib/test/{mod}.py:{line} ({test})"
             row = case_row("cpt", code, source, etype, message, stderr, "PSF-2.0")
             by_kind[(etype, row["kind"])].append(row)
     rows = select([r for group in by_kind.values() for r in group])
-    out = write_cases(rows, "cases_asserts.jsonl")
-    print(f"{len(rows)} cases, {len(by_kind)} kinds -> {out}; dropped: {dict(dropped)}")
-    print("  " + tally(rows))
-    print(f"  holdout {sum(r['split'] == 'holdout' for r in rows)}")
-    return 0
+    return finish(rows, "cases_asserts.jsonl", len(by_kind), dropped)
 
 
 if __name__ == "__main__":

@@ -197,6 +197,16 @@ def tally(rows: list[dict], key=lambda r: r["error_type"]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
+def finish(rows: list[dict], name: str, kinds: int, dropped: dict[str, int], *more: str) -> int:
+    """Write the cases and print what was kept: per type, any further tallies, the holdout."""
+    out = write_cases(rows, name)
+    print(f"{len(rows)} cases, {kinds} kinds -> {out}; dropped: {dict(dropped)}")
+    for line in (tally(rows), *more):
+        print("  " + line)
+    print(f"  holdout {sum(r['split'] == 'holdout' for r in rows)}")
+    return 0
+
+
 def main(gitdir: str) -> int:
     commit, recorded = record(gitdir)
     print(f"recorded {len(recorded)} throws() snippets from {TESTS} at {commit[:7]}")
@@ -222,12 +232,7 @@ def main(gitdir: str) -> int:
         source = f"{REPO}@{commit[:7]}/{rec.get('file', TESTS)}:{rec['line']} ({rec['test']})"
         row = case_row("dym", src, source, etype, message, stderr)
         by_kind[(etype, row["kind"])].append(row)
-    rows = first_per_kind(by_kind, PER_KIND)
-    out = write_cases(rows, "cases_runtime.jsonl")
-    print(f"{len(rows)} cases, {len(by_kind)} kinds -> {out}; dropped: {dict(dropped)}")
-    print("  " + tally(rows))
-    print(f"  holdout {sum(r['split'] == 'holdout' for r in rows)}")
-    return 0
+    return finish(first_per_kind(by_kind, PER_KIND), "cases_runtime.jsonl", len(by_kind), dropped)
 
 
 if __name__ == "__main__":

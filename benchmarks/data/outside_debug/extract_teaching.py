@@ -50,7 +50,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from extract import last_error  # noqa: E402
-from extract_runtime import case_row, first_per_kind, raises_expected, run_as_script, tally, write_cases  # noqa: E402
+from extract_runtime import case_row, finish, first_per_kind, raises_expected, run_as_script, tally  # noqa: E402
 
 MIRRORS = Path("/work/.mirror")
 LIB = Path("/root/.pyenv/versions/3.11.7/lib/python3.11")
@@ -86,6 +86,12 @@ def _git(gitdir: Path, *args: str) -> str:
     return subprocess.run(
         ["git", f"--git-dir={gitdir}", *args], capture_output=True, text=True, check=True
     ).stdout
+
+
+def _mirror(repo: str) -> tuple[Path, str]:
+    """The stored git dir of github.com/<repo> and its HEAD commit."""
+    git = MIRRORS / repo.replace("/", "+") / "repo"
+    return git, _git(git, "rev-parse", "HEAD").strip()
 
 
 def transcript(text: str, first_line: int) -> list[Chunk]:
@@ -153,8 +159,7 @@ def cpython_lib() -> list[Session]:
 
 
 def think_python2() -> list[Session]:
-    git = MIRRORS / "AllenDowney+ThinkPython2/repo"
-    commit = _git(git, "rev-parse", "HEAD").strip()
+    git, commit = _mirror("AllenDowney/ThinkPython2")
     tex = _git(git, "show", "HEAD:book/book.tex")
     sessions = []
     # one session per chapter: a chapter's examples build on each other
@@ -174,8 +179,7 @@ def _cell_source(cell: dict) -> str:
 
 
 def _notebook_sessions(repo: str, paths: list[str], licence: str, expect_magic: bool) -> list[Session]:
-    git = MIRRORS / repo.replace("/", "+") / "repo"
-    commit = _git(git, "rev-parse", "HEAD").strip()
+    git, commit = _mirror(repo)
     sessions = []
     for path in paths:
         nb = json.loads(_git(git, "show", f"HEAD:{path}"))
@@ -212,8 +216,7 @@ def whirlwind() -> list[Session]:
 def carpentries() -> list[Session]:
     sessions = []
     for repo in ("swcarpentry/python-novice-inflammation", "swcarpentry/python-novice-gapminder"):
-        git = MIRRORS / repo.replace("/", "+") / "repo"
-        commit = _git(git, "rev-parse", "HEAD").strip()
+        git, commit = _mirror(repo)
         for path in _git(git, "ls-tree", "-r", "--name-only", "HEAD", "episodes/").split("\n"):
             if not path.endswith(".md"):
                 continue
@@ -239,8 +242,7 @@ def carpentries() -> list[Session]:
 
 
 def dive_into_python3() -> list[Session]:
-    git = MIRRORS / "diveintomark+diveintopython3/repo"
-    commit = _git(git, "rev-parse", "HEAD").strip()
+    git, commit = _mirror("diveintomark/diveintopython3")
     sessions = []
     for path in _git(git, "ls-tree", "--name-only", "HEAD").split("\n"):
         if not path.endswith(".html"):
@@ -257,8 +259,7 @@ def dive_into_python3() -> list[Session]:
 
 
 def py4e() -> list[Session]:
-    git = MIRRORS / "csev+py4e/repo"
-    commit = _git(git, "rev-parse", "HEAD").strip()
+    git, commit = _mirror("csev/py4e")
     sessions = []
     for path in _git(git, "ls-tree", "--name-only", "HEAD", "book3/").split("\n"):
         if path.endswith(".mkd"):
@@ -325,6 +326,9 @@ def program(chunks: list[Chunk], k: int) -> tuple[str, int] | None:
 _MODULE_FRAME = re.compile(r'File "/home/student/cell\.py", line (\d+), in <module>')
 
 
+DROPPED = {"other": "not the shown error when run", "early": "raised before the shown statement"}
+
+
 def run_expecting(code: str, start: int, expected: str) -> tuple[str, str, str] | str:
     """Run code as a script: (traceback, error type, message) when it raises ``expected`` (or a
     subclass; never a SyntaxError) from a top-level statement at or after line ``start``; else
@@ -368,22 +372,15 @@ def main() -> int:
                 dropped["reads input"] += 1
                 continue
             ran = run_expecting(code, start, chunk.expected)
-            if ran == "other":
-                dropped["not the shown error when run"] += 1
-                continue
-            if ran == "early":
-                dropped["raised before the shown statement"] += 1
+            if isinstance(ran, str):
+                dropped[DROPPED[ran]] += 1
                 continue
             stderr, etype, message = ran
             row = case_row("teach", code, f"{s.source}:{chunk.line}", etype, message, stderr, s.licence)
             by_kind[(etype, row["kind"])].append(row)
     rows = first_per_kind(by_kind, PER_KIND)
-    out = write_cases(rows, "cases_teaching.jsonl")
-    print(f"{len(rows)} cases, {len(by_kind)} kinds -> {out}; dropped: {dict(dropped)}")
-    print("  " + tally(rows))
-    print("  " + tally(rows, key=lambda r: r["source"].split("@")[0]))
-    print(f"  holdout {sum(r['split'] == 'holdout' for r in rows)}")
-    return 0
+    origin = tally(rows, key=lambda r: r["source"].split("@")[0])
+    return finish(rows, "cases_teaching.jsonl", len(by_kind), dropped, origin)
 
 
 if __name__ == "__main__":
