@@ -38,8 +38,7 @@ from learnflow_agents.settings import Settings
 from learnflow_agents.store.schema import outbox, processed_messages, replies
 
 from tests.runtime.test_engine_and_runner import TopicReader
-
-STUDENTS = ("ana", "bo", "cy", "di", "ed")
+from tests.runtime.test_runner_poison import STUDENTS
 
 
 def failing_cell(student: str, n: int, target: str | None = None, **fields: Any) -> StudentQuery:
