@@ -28,7 +28,8 @@ R = TypeVar("R")
 class GroupCommit(Generic[T, R]):
     def __init__(
         self,
-        write: Callable[[list[T]], Awaitable[Sequence[R]]],
+        # Per item a result, or an exception that fails that item alone.
+        write: Callable[[list[T]], Awaitable[Sequence[R | BaseException]]],
         max_batch: int = 1000,
         *,
         split: Callable[[BaseException], bool] | None = None,

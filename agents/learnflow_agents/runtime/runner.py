@@ -26,7 +26,9 @@ failure in any of them is handled the same way:
 
 - handle: the agent's handler raises;
 - store: writing its effects fails for that record (IntegrityError, DataError, a value
-  the store refuses: e.g. a request whose query has no `queries` row);
+  the store refuses: e.g. a request whose query has no `queries` row; a record whose
+  envelope names a student other than its query's owner is refused at once, not retried,
+  and dead-lettered without an error reply, which would go to the other student's query);
 - publish: the broker refuses its events (a record too large, any non-retriable error).
 
 The stage is retried in the record's lane with backoff (the student's later records wait
@@ -56,6 +58,7 @@ because that was committed past.
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import re
@@ -91,7 +94,7 @@ from learnflow_agents.runtime.cpu_account import charged, stage
 from learnflow_agents.runtime.handler import Agent, HandlerContext, Outcome
 from learnflow_agents.runtime.metrics import Metrics
 from learnflow_agents.runtime.publishing import outbox_event
-from learnflow_agents.store import Effects, OutboxRow, Store
+from learnflow_agents.store import Effects, ForeignQueryError, OutboxRow, Store
 
 log = logging.getLogger("learnflow.runner")
 
@@ -99,6 +102,37 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9_.@+\-]{1,128}$")
 
 # How long a stage waits between tries while the store is unreachable, at most.
 MAX_OUTAGE_BACKOFF = 5.0
+
+# A dead letter's copy of the record, at most this many bytes once quoted in its JSON (a
+# control byte becomes a six-byte escape, an invalid one a three-byte U+FFFD), so the
+# dead letter stays far below the broker's and the producer's 1 MiB record limit.
+DEAD_LETTER_RAW_BYTES = 200_000
+
+
+def _quoted_size(text: str) -> int:
+    """Bytes of `text` inside a JSON string (as pydantic-core writes it: UTF-8, control
+    characters, quote and backslash escaped)."""
+    return len(json.dumps(text, ensure_ascii=False).encode("utf-8", errors="surrogatepass")) - 2
+
+
+def cut_raw(value: bytes, limit: int = DEAD_LETTER_RAW_BYTES) -> str:
+    """`value` as text for a dead letter (UTF-8 with replacement), cut so that quoted it
+    takes at most `limit` bytes; a cut copy ends with a marker giving the record's size."""
+    text = value.decode("utf-8", errors="replace")
+    if len(text) <= limit // 6 or _quoted_size(text) <= limit:  # six bytes a character at most
+        return text
+    marker = f"\n[cut for the dead letter: the record was {len(value)} bytes]"
+    room = limit - _quoted_size(marker)
+    # The longest prefix that fits: every character takes at least one byte.
+    low, high = 0, min(len(text), room)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _quoted_size(text[:middle]) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low] + marker
+
 
 # Database errors that mean "the database is not there (or busy)", not "this record is wrong".
 _STORE_OUTAGES: tuple[type[BaseException], ...] = (
@@ -597,7 +631,7 @@ class AgentRunner:
             },
         )
 
-    async def _write_effects(self, batch: list[Effects]) -> list[list[OutboxRow] | None]:
+    async def _write_effects(self, batch: list[Effects]) -> list[list[OutboxRow] | ForeignQueryError | None]:
         # Rows published meanwhile are marked sent in this transaction (no one of their own).
         sent = self.marker.take() if self.marker is not None else []
         try:
@@ -643,6 +677,8 @@ class AgentRunner:
                 attempts += 1
                 self.metrics.errors.labels(self.agent.name, "store").inc()
                 self._stage_failed("store", envelope, attempts, err)
+                if isinstance(err, ForeignQueryError):
+                    attempts = limit  # the query's owner does not change: no retry helps
                 if attempts >= limit:
                     raise RecordFailedError("store", err, attempts) from err
                 if self._stopping.is_set():
@@ -764,7 +800,9 @@ class AgentRunner:
             tell = not stored_reply
         else:
             message_id = None
-            tell = True
+            # A record naming another student's query tells no one: its error reply would
+            # go to that query, and is refused for the same reason.
+            tell = not isinstance(failure.error, ForeignQueryError)
         attempts = failure.attempts
         letter = self._dead_letter(record, error, attempts, envelope, message_id=message_id, tell=tell)
         try:
@@ -887,7 +925,7 @@ class AgentRunner:
             key=record.key,
             consumer_group=self.group,
             error=error[:4000],
-            raw=record.value.decode("utf-8", errors="replace")[:200_000],
+            raw=cut_raw(record.value),
             attempts=attempts,
         )
         events = [outbox_event(Topic.DEAD_LETTER, student, letter, trace)]

@@ -2,7 +2,12 @@
 a transactional outbox and an idempotent-consumer inbox. See store.Store."""
 
 from learnflow_agents.store.engine import normalize_url
-from learnflow_agents.store.errors import FeedbackRejectedError, InvalidDataError, StoreError
+from learnflow_agents.store.errors import (
+    FeedbackRejectedError,
+    ForeignQueryError,
+    InvalidDataError,
+    StoreError,
+)
 from learnflow_agents.store.records import (
     AttemptRecord,
     Effects,
@@ -22,6 +27,7 @@ __all__ = [
     "AttemptRecord",
     "Effects",
     "FeedbackRejectedError",
+    "ForeignQueryError",
     "Heartbeat",
     "InvalidDataError",
     "OutboxEvent",

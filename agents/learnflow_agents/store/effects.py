@@ -1,7 +1,8 @@
 """Applying a handled message's effects exactly once (the idempotent-consumer inbox)."""
 
 import hashlib
-from collections.abc import Sequence
+import logging
+from collections.abc import Container, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -11,9 +12,9 @@ from sqlalchemy.engine import Connection
 
 from learnflow_agents.contracts import StruggleAlert
 from learnflow_agents.store import bulk
-from learnflow_agents.store.base import StoreBase, utc_now
+from learnflow_agents.store.base import StoreBase, chunks, utc_now
 from learnflow_agents.store.columns import UTCDateTime
-from learnflow_agents.store.errors import InvalidDataError
+from learnflow_agents.store.errors import ForeignQueryError, InvalidDataError
 from learnflow_agents.store.outbox import insert_events, mark_sent_in
 from learnflow_agents.store.records import Effects, OutboxEvent, OutboxRow
 from learnflow_agents.store.rows import check_event, check_row, reply_row
@@ -25,6 +26,8 @@ from learnflow_agents.store.schema import (
     replies,
     struggle_alerts,
 )
+
+log = logging.getLogger("learnflow.store")
 
 ROUTING_COLUMNS = ("routed_to", "confidence", "reasoning", "secondary_agent", "router")
 # A status only moves forward; "answered" may follow "failed" (a retry that worked).
@@ -153,7 +156,7 @@ class _Prepared:
 class EffectsMixin(StoreBase):
     def apply_effects(
         self, batch: Sequence[Effects], lease_seconds: float = 30, sent: Sequence[int] = ()
-    ) -> list[list[OutboxRow] | None]:
+    ) -> list[list[OutboxRow] | ForeignQueryError | None]:
         """Apply every item's effects in ONE transaction; returns per item the stored (leased)
         outbox rows to publish, or None for a duplicate, of which nothing is written.
 
@@ -161,14 +164,21 @@ class EffectsMixin(StoreBase):
         (or earlier in this batch), or when its reply's (query_id, agent) is already stored:
         a query never gets two replies from one agent, nor their events twice. `sent`:
         outbox ids published meanwhile, marked sent in the same transaction.
+
+        An item whose student is not the stored owner of its query (an envelope naming
+        mallory with bob's query id) is refused whole: nothing of it is written, not even
+        its message id, and its place in the result holds a ForeignQueryError (returned,
+        not raised: the other items are applied). One lookup per batch decides it.
         """
         if not batch:
             return []
         now = utc_now()
         prepared = [_Prepared(item, i, now) for i, item in enumerate(batch)]
+        result: list[list[OutboxRow] | ForeignQueryError | None] = [None] * len(batch)
         with self._write() as conn:
             mark_sent_in(conn, sent, now)
-            live = self._claim_messages(conn, prepared)
+            refused = self._foreign_items(conn, prepared)
+            live = self._claim_messages(conn, prepared, skip=refused)
             live = self._insert_replies(conn, prepared, live)
             self._update_queries(conn, [prepared[i] for i in live], now)
             stored_alerts = self._insert_struggles(conn, prepared, live)
@@ -189,15 +199,52 @@ class EffectsMixin(StoreBase):
                 self.outbox_prefix,
                 [prepared[i].query_id for i in live],
             )
-        result: list[list[OutboxRow] | None] = [None] * len(batch)
+        for i, err in refused.items():
+            result[i] = err
         for i, rows in zip(live, stored, strict=True):
             result[i] = rows
         return result
 
-    def _claim_messages(self, conn: Connection, prepared: list[_Prepared]) -> list[int]:
+    def _foreign_items(self, conn: Connection, prepared: list[_Prepared]) -> dict[int, ForeignQueryError]:
+        """The items naming a query whose stored owner is another student (one lookup).
+
+        A query id with no stored row is left to the writes (a reply to it fails its
+        foreign key; a routing or status update of it changes nothing).
+        """
+        ids = sorted({p.query_id for p in prepared if p.query_id is not None}, key=str)
+        if not ids:
+            return {}
+        owners: dict[UUID, str] = {}
+        for part in chunks(ids):
+            select = sa.select(queries.c.query_id, queries.c.student_id).where(queries.c.query_id.in_(part))
+            owners.update((qid, owner) for qid, owner in conn.execute(select))
+        refused: dict[int, ForeignQueryError] = {}
+        for i, p in enumerate(prepared):
+            owner = owners.get(p.query_id) if p.query_id is not None else None
+            if owner is None or owner == p.item.student_id:
+                continue
+            log.warning(
+                "effects refused: the message's student does not own its query",
+                extra={
+                    "consumer_group": p.item.consumer_group,
+                    "message_id": p.item.message_id,
+                    "student_id": p.item.student_id,
+                    "query_id": str(p.query_id),
+                },
+            )
+            refused[i] = ForeignQueryError(
+                f"message {p.item.message_id} of student {p.item.student_id!r} names query "
+                f"{p.query_id}, which another student owns; its effects are refused"
+            )
+        return refused
+
+    def _claim_messages(
+        self, conn: Connection, prepared: list[_Prepared], skip: Container[int] = ()
+    ) -> list[int]:
         first: dict[tuple[str, str], int] = {}
         for i, p in enumerate(prepared):
-            first.setdefault((p.item.consumer_group, p.item.message_id), i)
+            if i not in skip:
+                first.setdefault((p.item.consumer_group, p.item.message_id), i)
         rows = sorted(
             (prepared[i].inbox for i in first.values()), key=lambda r: (r["consumer_group"], r["message_id"])
         )
