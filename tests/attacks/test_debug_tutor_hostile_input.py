@@ -129,3 +129,20 @@ def test_a_long_line_still_gets_its_own_family_with_the_quoted_line_shortened(ce
     reply = diagnose(StudentQuery(text="why does this fail?", code=cell), run_code=False)
     assert reply.data.get("analysis") not in (None, "generic"), reply.summary
     assert "…" in reply.summary and len(reply.summary) < 1000, reply.summary
+
+
+def test_the_tutors_field_limits_are_the_contracts() -> None:
+    # agent.py fits fields to these limits; if the contract changes, they must follow it.
+    from learnflow_agents.contracts.reply import AgentReply, Provenance
+    from learnflow_agents.tutors.debug import agent
+    from pydantic import ValidationError
+
+    base = {"query_id": "00000000-0000-0000-0000-000000000001", "agent": "debug"}
+    base["provenance"] = Provenance(agent="debug")
+    for field, limit in (("summary", agent.SUMMARY_LIMIT), ("explanation", agent.EXPLANATION_LIMIT)):
+        AgentReply(**{"summary": "s", **base, field: "x" * limit})
+        with pytest.raises(ValidationError):
+            AgentReply(**{"summary": "s", **base, field: "x" * (limit + 1)})
+    AgentReply(summary="s", hints=["x" * agent.HINT_LIMIT], **base)
+    with pytest.raises(ValidationError):
+        AgentReply(summary="s", hints=["x" * (agent.HINT_LIMIT + 1)], **base)
