@@ -7,6 +7,7 @@ agent, on every bus x store pair.
 """
 
 import asyncio
+import threading
 from uuid import uuid4
 
 import pytest
@@ -42,21 +43,41 @@ async def test_two_students_racing_for_one_query_id_in_one_batch(settings: Setti
     assert store is not None
     batch_sizes: list[int] = []
     write = store.submit_queries
+    # The writer is held on a third student's query until both racers are queued behind
+    # it, so every round's two filings share one transaction however loaded the machine
+    # (left to timing, a busy machine wrote them one by one and the race never happened).
+    holding, release = threading.Event(), threading.Event()
 
     def observed(batch, *args, **kwargs):  # the real write, its batch size noted
         batch_sizes.append(len(batch))
+        if any(item.student_id == "carol" for item in batch):
+            holding.set()
+            release.wait(60)
         return write(batch, *args, **kwargs)
 
     store.submit_queries = observed  # type: ignore[method-assign]
+    submitter = engine._submitter
+    assert submitter is not None
+    carol = Caller("carol")
     try:
         for n in range(ROUNDS):
             query_id = str(uuid4())
             first, second = (alice, bob) if n % 2 else (bob, alice)
-            results = await asyncio.gather(
+            holding.clear()
+            release.clear()
+            gate = asyncio.create_task(api.submit_query(engine, carol, _body("carol", str(uuid4()), n)))
+            await asyncio.to_thread(holding.wait, 60)
+            racing = asyncio.gather(
                 api.submit_query(engine, first, _body(first.student_id, query_id, n)),
                 api.submit_query(engine, second, _body(second.student_id, query_id, n)),
                 return_exceptions=True,
             )
+            while len(submitter._queue) < 2 and not racing.done():
+                await asyncio.sleep(0.01)
+            release.set()
+            await gate
+            results = await racing
+            assert batch_sizes[-1] == 2, batch_sizes  # the two filings shared a transaction
             won = [
                 c for c, r in zip((first, second), results, strict=True) if not isinstance(r, BaseException)
             ]
@@ -76,7 +97,6 @@ async def test_two_students_racing_for_one_query_id_in_one_batch(settings: Setti
             answers = table(settings.db_url, replies, replies.c.query_id == view.query_id)
             assert {row["student_id"] for row in answers} == {winner.student_id}
             assert f"{loser.student_id}_marker" not in str(answers)
-        # The race was run where it matters: some rounds' two filings shared a transaction.
-        assert max(batch_sizes) >= 2, batch_sizes
     finally:
+        release.set()
         await engine.stop()
