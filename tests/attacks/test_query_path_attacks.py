@@ -8,7 +8,8 @@ the real PostgreSQL), with the product's own triage and debug agents.
 - Every record is delivered three times and the agent dies in the middle of a batch (its
   last write committed, the runner never told, nothing committed to the broker); a new
   runner in the group reads everything again: one reply per query, stored under its own
-  student, published once, and no effect written twice.
+  student, published as one event (a copy may be sent again by the relay after the
+  crash: at-least-once), and no effect written twice.
 - Values the contract takes at its extremes (numbers of thousands of digits, astral and
   separator characters, the longest code) pass every encoder and database and are answered.
 """
@@ -229,7 +230,14 @@ async def test_triple_delivery_and_a_crash_mid_batch_give_one_reply_per_query_an
         assert_owned(settings.db_url, owner)
         per_query = Counter(decode(r.topic, r.value).payload.query_id for r in published)
         assert set(per_query) == set(ids), "a stored reply was never published"
-        assert max(per_query.values()) == 1, f"a reply was published twice: {per_query}"
+        # A runner killed between publishing a reply and marking it sent leaves it for the
+        # relay, which publishes it again once its lease expires: delivery is at least once
+        # (Kafka without transactions), so a copy may appear twice. What must not happen is
+        # a second reply: every copy of a query's reply is the one stored event, byte for byte.
+        copies: dict[UUID, set[bytes]] = {}
+        for record in published:
+            copies.setdefault(decode(record.topic, record.value).payload.query_id, set()).add(record.value)
+        assert all(len(values) == 1 for values in copies.values()), "a query got two different replies"
         for record in published:
             envelope = decode(record.topic, record.value)
             assert envelope.student_id == owner[envelope.payload.query_id] == record.key
