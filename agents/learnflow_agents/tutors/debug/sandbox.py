@@ -36,15 +36,32 @@ result = {"type": None}
 try:
     exec(compile(src, "<cell>", "exec", dont_inherit=True), {"__name__": "__main__"})
 except BaseException as exc:
+    # The exception is the student's object: its class's name (read past any metaclass), its
+    # str() (which may raise, loop or return 1 MB) and its module are theirs, so each is read
+    # guardedly and the frames are sent apart from the exception's own line.
+    kind = type(exc)
+    try:
+        name = type.__dict__["__name__"].__get__(kind)
+    except BaseException:
+        name = "Exception"
+    try:
+        message = str.__str__(str(exc))[:500]
+    except BaseException:
+        message = "<exception str() failed>"
     cell_lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<cell>"]
     # Drop the runner's own frame so the traceback starts in the student's cell.
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__.tb_next))
+    frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__.tb_next)))
+    try:
+        text = "".join(traceback.format_exception(kind, exc, exc.__traceback__.tb_next))
+    except BaseException:
+        text = ""
     result = {
-        "type": type(exc).__name__,
-        "message": str(exc)[:500],
+        "type": name,
+        "message": message,
         "line": cell_lines[-1] if cell_lines else None,
         "outer_line": cell_lines[0] if cell_lines else None,
         "traceback": text[-6000:],
+        "frames": frames[-6000:],
     }
 result["stdout"] = "".join(sys.stdout.kept)
 sys.stdout = sys.__stdout__
@@ -61,6 +78,8 @@ class RunResult:
     outer_line: int | None = None
     traceback: str = ""
     stdout: str = ""
+    # The traceback's frames without the exception's line (which the program's class wrote).
+    frames: str = ""
 
     @property
     def clean(self) -> bool:
@@ -84,6 +103,7 @@ def run_cell(code: str, *, timeout: float = 3.0) -> RunResult:
         outer_line=_int_or_none(result.get("outer_line")),
         traceback=str(result.get("traceback", "")),
         stdout=str(result.get("stdout", "")),
+        frames=str(result.get("frames", "")),
     )
 
 

@@ -10,6 +10,7 @@ is the deepest frame in this cell (inside a function defined in the cell, say);
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from learnflow_agents.contracts.query import SkillLevel, StudentQuery, VariableSummary
@@ -21,7 +22,7 @@ from learnflow_agents.tutors.debug.code_facts import (
     parse,
 )
 from learnflow_agents.tutors.debug.fix_verifier import is_safe_to_run
-from learnflow_agents.tutors.debug.sandbox import run_cell
+from learnflow_agents.tutors.debug.sandbox import RunResult, run_cell
 from learnflow_agents.tutors.debug.traceback_parser import (
     Frame,
     ParsedTraceback,
@@ -148,7 +149,44 @@ def _mismatched(code: str, frames: list[Frame]) -> bool:
 
 def _reproduce(code: str) -> str | None:
     result = run_cell(code)
-    return result.traceback if result.completed and result.error_type else None
+    if not (result.completed and result.error_type):
+        return None
+    tb = parse_traceback(result.traceback)
+    if tb is not None and tb.error_type == result.error_type:
+        return result.traceback
+    # The class's own name could not be told from its traceback line: rebuild the line.
+    return f"Traceback (most recent call last):\n{result.frames}{exception_name(result.error_type)}: " + (
+        result.message.split("\n", 1)[0]
+    )
+
+
+# What the rest of the tutor may put in a reply as an exception's name: an identifier (a
+# class's `__name__` is any text its program chose: backticks, brackets, newlines, 100 kB).
+_NOT_NAME = re.compile(r"\W+")
+NAME_LIMIT = 60
+
+
+def exception_name(raw: str) -> str:
+    """``raw`` as a name safe in the tutor's markdown: runs of other characters become `_`,
+    a long name is cut in the middle."""
+    name = _NOT_NAME.sub("_", raw).strip("_") or "Exception"
+    if len(name) > NAME_LIMIT:
+        name = name[: NAME_LIMIT // 2] + "_" + name[-(NAME_LIMIT // 2 - 1) :]
+    return name if name[0].isalpha() or name[0] == "_" else f"_{name}"
+
+
+def run_traceback(result: RunResult) -> ParsedTraceback:
+    """The traceback of a sandboxed run that raised. Its exception line was written by the
+    program's class (its module, qualified name and str()), so the run's own report of the
+    class's name and message is what counts when the line does not parse to that name."""
+    tb = parse_traceback(result.traceback)
+    if tb is not None and tb.error_type == result.error_type:
+        return tb
+    name = exception_name(result.error_type or "")
+    frames = parse_traceback(f"Traceback (most recent call last):\n{result.frames}Exception: x")
+    return ParsedTraceback(
+        name, name, result.message.strip(), frames.frames if frames is not None else [], chained=0
+    )
 
 
 def _reconstruct(frames: list[Frame]) -> dict[int, str]:
@@ -172,9 +210,11 @@ def build_situation(query: StudentQuery, *, allow_run: bool = True) -> Situation
         tb = _from_syntax_error(own_syntax)
     if tb is None and has_code and own_syntax is None and allow_run and is_safe_to_run(code)[0]:
         result = run_cell(code)
-        reproduced = True
+        # A run killed before it could report (a resource limit, the program ending its own
+        # process) says nothing about whether the cell works: not "ran without an error".
+        reproduced = result.completed or result.error_type == "Timeout"
         if result.completed and result.error_type:
-            tb = parse_traceback(result.traceback)
+            tb = run_traceback(result)
         elif result.clean:
             run_stdout = result.stdout
         elif not result.completed and result.error_type == "Timeout":
