@@ -27,6 +27,7 @@ from learnflow_agents.tutors.debug.families import analyse, no_error
 from learnflow_agents.tutors.debug.families.syntax_repair import progress
 from learnflow_agents.tutors.debug.families.syntax_tokens import complete_line, line_compiles
 from learnflow_agents.tutors.debug.fix_verifier import (
+    CLEAN_RUN,
     Verification,
     intent_problem,
     verify_fix,
@@ -70,6 +71,7 @@ def diagnose(query: StudentQuery, *, run_code: bool = True) -> AgentReply:
                 line=sit.raised_line,
                 message=sit.message,
                 run=run_code,
+                outer_line=sit.line,
             )
             if verification.status is None:
                 # A fix that does not even compile would teach the wrong thing: drop it.
@@ -233,8 +235,16 @@ def _fix_title(sit: Situation, verification: Verification | None) -> str:
     if verification and verification.status == "ran":
         if not sit.error_type:
             return "Fixed cell (checked: runs and prints no `None`)"
+        if not _ran_clean(verification):
+            # It got past this error and then raised another (maybe of the same type).
+            return f"Fixed cell (checked: gets past this {sit.error_type}, then stops on another error)"
         return f"Fixed cell (checked: runs without the {sit.error_type})"
     return "Fixed cell (checked: compiles)"
+
+
+def _ran_clean(verification: Verification) -> bool:
+    """The trial run ended without any exception (not: past this one, then another)."""
+    return verification.detail == CLEAN_RUN
 
 
 def _explanation(sit: Situation, diag: Diagnosis, verification: Verification | None) -> str:
@@ -274,7 +284,7 @@ def _explanation(sit: Situation, diag: Diagnosis, verification: Verification | N
     parts.append("### How to fix it")
     parts.append(diag.fix_steps)
     if diag.fix_code is not None and verification is not None:
-        if verification.status == "ran":
+        if verification.status == "ran" and _ran_clean(verification):
             parts.append(
                 f"The fixed cell below was checked: it compiles and runs without the {sit.error_type}."
             )

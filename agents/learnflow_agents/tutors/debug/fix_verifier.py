@@ -40,6 +40,10 @@ _FORBIDDEN_CALLS = frozenset(
 _ALLOWED_DUNDERS = frozenset({"__init__", "__name__", "__doc__", "__class__", "__dict__"})
 
 
+# The verdict's detail for a trial run that ended without any exception.
+CLEAN_RUN = "compiles and runs without an error"
+
+
 @dataclass
 class Verification:
     status: str | None  # "ran", "compiled" or None (does not compile)
@@ -176,7 +180,10 @@ def verify_fix(
     message: str = "",
     run: bool = True,
     timeout: float = 3.0,
+    outer_line: int | None = None,
 ) -> Verification:
+    """``line`` is where the error was raised in the cell, ``outer_line`` the cell's statement
+    that was running (the same line unless the error came from inside a call)."""
     result = _trial_run(fixed_code, run, timeout)
     if isinstance(result, Verification):
         return result
@@ -185,9 +192,18 @@ def verify_fix(
     if not result.completed:
         return Verification("compiled", f"compiles; the trial run was stopped ({_said(result)})")
     if result.clean:
-        return Verification("ran", "compiles and runs without an error")
+        return Verification("ran", CLEAN_RUN)
     if same_error(result, error_type, line, message):
         return Verification("compiled", f"compiles, but still raises {_raised(result)}")
+    first = outer_line if outer_line is not None else line
+    if first is not None and result.outer_line is not None and result.outer_line < first:
+        # It stopped before the statement that failed (a name from another cell, a program
+        # that behaves differently here): the fixed line never ran, so nothing was checked.
+        return Verification(
+            "compiled",
+            f"compiles; the trial run stopped on line {result.outer_line}, before line {first} ran: "
+            f"it raises {_raised(result)}",
+        )
     return Verification(
         "ran",
         f"compiles and runs past the {error_type}; later it raises {_raised(result)}",
