@@ -199,10 +199,10 @@ def _reply(
         query_id=query.query_id,
         agent=AGENT_NAME,
         status=ReplyStatus.OK if sit.error_type or diag.extra.get("likely_cause") else ReplyStatus.PARTIAL,
-        summary=_fit(diag.summary, SUMMARY_LIMIT),
-        explanation=_fit(_explanation(sit, diag, verification), EXPLANATION_LIMIT),
+        summary=_fit(_visible(diag.summary), SUMMARY_LIMIT),
+        explanation=_fit(_visible(_explanation(sit, diag, verification)), EXPLANATION_LIMIT),
         code_blocks=code_blocks,
-        hints=[_fit(h, HINT_LIMIT) for h in diag.hints[:3]],
+        hints=[_fit(_visible(h), HINT_LIMIT) for h in diag.hints[:3]],
         actions=actions,
         concepts=diag.concepts,
         provenance=Provenance(agent=AGENT_NAME, provider="offline", latency_ms=round(latency_ms, 3)),
@@ -216,6 +216,19 @@ def _reply(
 SUMMARY_LIMIT = 2_000
 HINT_LIMIT = 2_000
 EXPLANATION_LIMIT = 50_000
+
+
+# Control characters (C0 but tab and newline, DEL, C1) and the bidirectional controls. A
+# program's output, values and messages reach the prose; every renderer of the reply (the
+# lab's markdown, the card's HTML, a terminal) would act on them: a right-to-left override
+# in a printed line turns the tutor's own words after it around.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(text: str) -> str:
+    """``text`` with each control character shown as its escape (`\\x1b`, `\\u202e`)."""
+    text = text.replace("\r\n", "\n")
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
 def _fit(text: str, limit: int) -> str:
