@@ -93,3 +93,20 @@ def test_a_cell_that_ends_its_own_process_is_not_said_to_run_without_an_error() 
     reply = diagnose(StudentQuery(text="why does this fail?", code="import random\nrandom._os._exit(0)\n"))
     assert not re.search(r"ran without an error", reply.summary + reply.explanation), reply.summary
     assert reply.data.get("reproduced") is False
+
+
+STALE = (
+    'Traceback (most recent call last):\n  File "<cell>", line 7, in <module>\n    something_else()\n'
+    "NameError: name 'x' is not defined"
+)
+
+
+@pytest.mark.parametrize("case", ["lower-case", "one-letter", "markup-chars", "str-raises"])
+def test_a_stale_traceback_with_a_hostile_class_in_the_cell_gets_the_cells_own_error(case: str) -> None:
+    """The pasted traceback is from another version of the cell, so the tutor runs the cell
+    to see what it raises now: that answer must not be lost to the class's name either (it
+    was "I couldn't find a Python error in the pasted text")."""
+    cell, name = CELLS[case]
+    reply = diagnose(StudentQuery(text="why", code=cell, traceback=STALE))
+    assert reply.data.get("error_type") == name, reply.summary
+    assert reply.data.get("line") == cell.rstrip("\n").count("\n") + 1

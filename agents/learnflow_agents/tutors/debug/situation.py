@@ -147,17 +147,11 @@ def _mismatched(code: str, frames: list[Frame]) -> bool:
     return False
 
 
-def _reproduce(code: str) -> str | None:
+def _reproduce(code: str) -> tuple[str, ParsedTraceback] | None:
     result = run_cell(code)
     if not (result.completed and result.error_type):
         return None
-    tb = parse_traceback(result.traceback)
-    if tb is not None and tb.error_type == result.error_type:
-        return result.traceback
-    # The class's own name could not be told from its traceback line: rebuild the line.
-    return f"Traceback (most recent call last):\n{result.frames}{exception_name(result.error_type)}: " + (
-        result.message.split("\n", 1)[0]
-    )
+    return result.traceback, run_traceback(result)
 
 
 # What the rest of the tutor may put in a reply as an exception's name: an identifier (a
@@ -198,10 +192,13 @@ def _reconstruct(frames: list[Frame]) -> dict[int, str]:
     return known
 
 
-def build_situation(query: StudentQuery, *, allow_run: bool = True) -> Situation:
+def build_situation(
+    query: StudentQuery, *, allow_run: bool = True, parsed: ParsedTraceback | None = None
+) -> Situation:
+    """``parsed``: the query's traceback as already read from a sandboxed run of its code."""
     code = query.code or ""
     has_code = bool(code.strip())
-    tb = parse_traceback(query.traceback)
+    tb = parsed if parsed is not None else parse_traceback(query.traceback)
     reproduced = False
     run_stdout = ""
     own_syntax = compile_error(code) if has_code else None
@@ -246,7 +243,10 @@ def build_situation(query: StudentQuery, *, allow_run: bool = True) -> Situation
             # given when that is safe; otherwise trust the traceback and drop the code.
             rerun = _reproduce(code) if allow_run and is_safe_to_run(code)[0] else None
             if rerun is not None:
-                return build_situation(query.model_copy(update={"traceback": rerun}), allow_run=False)
+                text, parsed = rerun
+                return build_situation(
+                    query.model_copy(update={"traceback": text}), allow_run=False, parsed=parsed
+                )
             return build_situation(query.model_copy(update={"code": None}), allow_run=allow_run)
     sit.cell_frames, sit.elsewhere = cell, elsewhere
     sit.known_lines = _reconstruct(cell)
