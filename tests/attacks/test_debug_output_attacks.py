@@ -110,3 +110,23 @@ def test_a_program_fighting_the_sandbox_or_the_tracer_still_gets_a_reply(cell: s
     reply = diagnose(StudentQuery(text=QUESTION, code=cell))
     assert isinstance(reply, AgentReply) and reply.summary
     assert "hi\nhi\nhi" not in reply.explanation  # no forked child printed its line
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        # Raises only under the tracer: a program that notices it is watched.
+        "import random\nif random._os.sys.gettrace() is not None:\n    raise ValueError('watched')\n"
+        "print('fine')\n",
+        # Not run before the trace (input() in a branch never taken), then raises when traced.
+        'name = "Ann"\nif name == "":\n    name = input("name? ")\nprint(int(name))\n',
+    ],
+    ids=["raises-when-watched", "input-in-a-branch"],
+)
+def test_a_traced_run_that_raised_is_not_said_to_run_without_an_error(cell: str) -> None:
+    """Failed before: the summary said "It runs without an error" above the trace's own
+    "It stopped with `ValueError`" (families/wrong_behaviour.py)."""
+    reply = diagnose(StudentQuery(text="it prints the wrong thing", code=cell))
+    assert reply.data.get("trace", {}).get("stopped") == "error", reply.data
+    assert "without an error" not in reply.summary, reply.summary
+    assert "`ValueError`" in reply.summary

@@ -563,6 +563,12 @@ def _diagnosis(
         )
         why = evidence
         fix = "Replace `input(...)` with the value you typed (as a string) while you debug, then put it back."
+    elif report is not None and report.stopped == "error" and report.error_type:
+        # Not "runs without an error": this run raised (the cell was not run before, or it
+        # behaves differently from run to run or when watched).
+        summary = f"Run here, it stopped with {code(report.error_type)} on line {report.error_line}."
+        why = evidence
+        fix = f"Look at line {report.error_line} first: the error stops the program before it can finish."
     else:
         printed = short(report.output.strip(), 60) if report and report.output.strip() else ""
         summary = (
