@@ -10,7 +10,6 @@ is the deepest frame in this cell (inside a function defined in the cell, say);
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 
 from learnflow_agents.contracts.query import SkillLevel, StudentQuery, VariableSummary
@@ -27,6 +26,7 @@ from learnflow_agents.tutors.debug.traceback_parser import (
     Frame,
     ParsedTraceback,
     SyntaxLocation,
+    exception_name,
     parse_traceback,
 )
 
@@ -152,21 +152,6 @@ def _reproduce(code: str) -> tuple[str, ParsedTraceback] | None:
     if not (result.completed and result.error_type):
         return None
     return result.traceback, run_traceback(result)
-
-
-# What the rest of the tutor may put in a reply as an exception's name: an identifier (a
-# class's `__name__` is any text its program chose: backticks, brackets, newlines, 100 kB).
-_NOT_NAME = re.compile(r"\W+")
-NAME_LIMIT = 60
-
-
-def exception_name(raw: str) -> str:
-    """``raw`` as a name safe in the tutor's markdown: runs of other characters become `_`,
-    a long name is cut in the middle."""
-    name = _NOT_NAME.sub("_", raw).strip("_") or "Exception"
-    if len(name) > NAME_LIMIT:
-        name = name[: NAME_LIMIT // 2] + "_" + name[-(NAME_LIMIT // 2 - 1) :]
-    return name if name[0].isalpha() or name[0] == "_" else f"_{name}"
 
 
 def run_traceback(result: RunResult) -> ParsedTraceback:

@@ -191,6 +191,43 @@ def _find_exception_line(block: list[str]) -> int | None:
     return None
 
 
+def _exception_line_after_frames(block: list[str]) -> int | None:
+    """The line right after the last frame, when it reads ``name: message`` (or a bare
+    ``name``) but the name is not one the strict search takes: a class of the student's own
+    called `E`, `HTTPERROR` or `oops`, or whose `__name__` holds backticks or brackets. Python
+    (and IPython, and the kernel capture) write the exception's line there, whatever it is."""
+    last_frame_at = -1
+    for i, text in enumerate(block):
+        if _frame_from_header(text) or _REPEATED.match(text) or _IPY_SKIPPED.search(text):
+            last_frame_at = i
+    if last_frame_at < 0:
+        return None
+    for i in range(last_frame_at + 1, len(block)):
+        text = block[i]
+        if not text or text[0].isspace() or _IPY_HEADER.match(text) or _CARETS.match(text):
+            continue
+        if text.startswith(("Traceback (most recent call last)", "(", "[")) or _CONTEXT_LINE.match(text):
+            continue
+        name = text.split(": ", 1)[0].rstrip(":")
+        return i if name and not any(c.isspace() for c in name) and len(name) <= 300 else None
+    return None
+
+
+# What the rest of the tutor may put in a reply as an exception's name: an identifier (a
+# class's `__name__` is any text its program chose: backticks, brackets, newlines, 100 kB).
+_NOT_NAME = re.compile(r"\W+")
+NAME_LIMIT = 60
+
+
+def exception_name(raw: str) -> str:
+    """``raw`` as a name safe in the tutor's markdown: runs of other characters become `_`,
+    a long name is cut in the middle."""
+    name = _NOT_NAME.sub("_", raw).strip("_") or "Exception"
+    if len(name) > NAME_LIMIT:
+        name = name[: NAME_LIMIT // 2] + "_" + name[-(NAME_LIMIT // 2 - 1) :]
+    return name if name[0].isalpha() or name[0] == "_" else f"_{name}"
+
+
 def _looks_like_exception_name(name: str) -> bool:
     last = name.rsplit(".", 1)[-1]
     return bool(last) and last[0].isupper() and not last.isupper()
@@ -205,12 +242,17 @@ def parse_traceback(raw: str | None) -> ParsedTraceback | None:
     block_pairs, chained = _last_block(all_lines)
     texts = [t.rstrip() for t, _ in block_pairs]
     exc_at = _find_exception_line(texts)
-    if exc_at is None:
-        return None
-    m = _EXCEPTION_LINE.match(texts[exc_at])
-    assert m is not None
-    qualified = m["type"]
-    message_lines = [(m["msg"] or "").strip()]
+    if exc_at is not None:
+        m = _EXCEPTION_LINE.match(texts[exc_at])
+        assert m is not None
+        qualified, first = m["type"], m["msg"] or ""
+    else:
+        exc_at = _exception_line_after_frames(texts)
+        if exc_at is None:
+            return None
+        raw, _, first = texts[exc_at].partition(": ")
+        qualified = exception_name(raw.rstrip(":").rsplit(".", 1)[-1])
+    message_lines = [first.strip()]
     for extra in texts[exc_at + 1 :]:
         if not extra.strip() or _IPY_HEADER.match(extra):
             break
