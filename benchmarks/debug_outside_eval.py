@@ -22,7 +22,7 @@ drives, sandboxed fix checks included) gets the code and CPython 3.11's real tra
                        changed line's names, numbers and strings
 
     python benchmarks/debug_outside_eval.py --split dev|holdout|all
-        [--set cpython|oppia|runtime|qa|teaching|asserts|both|all]
+        [--set cpython|oppia|runtime|qa|teaching|asserts|so|both|all]
         [--show N] [--no-run]
         [--min-correct F] [--max-generic F] [--kinds]
 """
@@ -78,6 +78,7 @@ SETS = {
     "qa": ("cases_qa.jsonl", "labels_qa.jsonl"),
     "teaching": ("cases_teaching.jsonl", "labels_teaching.jsonl"),
     "asserts": ("cases_asserts.jsonl", "labels_asserts.jsonl"),
+    "so": ("cases_so.jsonl", "labels_so.jsonl"),
 }
 # "both" keeps its old meaning (the two SyntaxError-heavy sets); "all" is every set.
 GROUPS = {"both": ["cpython", "oppia"], "all": list(SETS)}
@@ -383,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         "DidYouMean-Python's runtime-error snippets; qa: beginners' programs from Q&A pages; "
         "teaching: runtime errors shown by textbooks and CPython's doctests; "
         "asserts: runtime errors CPython's own tests expect; "
+        "so: beginners' failing programs from Stack Overflow questions; "
         "both: cpython+oppia; all: every set",
     )
     ap.add_argument("--show", type=int, default=0)

@@ -13,7 +13,7 @@ a reply must at least quote the token Python stopped at, and for the common slip
 message cannot name (Python 2 print, `else if`, a keyword used as a name) the fact itself.
 
     python benchmarks/data/outside_debug/labels.py   # labels.jsonl (+ _oppia, _runtime, _qa, _teaching,
-    #                                                  _asserts)
+    #                                                  _asserts, _so)
 """
 
 from __future__ import annotations
@@ -401,6 +401,30 @@ ASSERTS_RULES: list[tuple[str, str, list[str]]] = [
     ("LookupError", r"is not a text encoding", ["encoding", "codecs"]),
 ]
 
+# --- added for cases_so.jsonl (beginners' failing programs from Stack Overflow questions),
+# written and committed before any reply on that set was read; consulted first for that set,
+# then ASSERTS_RULES, TEACHING_RULES and the shared rules, so earlier sets' labels do not change.
+SO_RULES: list[tuple[str, str, list[str]]] = [
+    ("ValueError", r"^(min|max)\(\) arg is an empty sequence", ["{1}(|`{1}`", "empty"]),
+    ("TypeError", r"^a bytes-like object is required, not '(\w+)'", ["bytes", "{1}"]),
+    ("TypeError", r"^'([\w.]+)' object cannot be interpreted as an integer", ["{1}", "int"]),
+    ("TypeError", r"^Object of type (\w+) is not JSON serializable", ["{1}", "json"]),
+    ("TypeError", r'^can only concatenate (\w+) \(not "([\w.]+)"\) to', ["{1}", "{2}"]),
+    ("TypeError", r"^type\.__new__\(\) takes exactly 3 arguments", ["type", "argument"]),
+    (
+        "TypeError",
+        r"\(\) missing 1 required positional argument: 'self'",
+        ["self", "instance|object|class"],
+    ),
+    (
+        "NameError",
+        r"^name '(long|unicode|raw_input|xrange|unichr|basestring|reduce|file|execfile|reload|cmp)' "
+        r"is not defined",
+        ["`{1}`", "python 2|python 3"],
+    ),
+    ("AttributeError", r"^'dict' object has no attribute 'has_key'", ["has_key", "`in`"]),
+]
+
 # A program that raises the error itself (`raise NameError("…")`): the fact is that the code
 # raised it on purpose, whatever the message says.
 _OWN_RAISE = re.compile(r"^\s*raise\s+\w+\s*\(", re.MULTILINE)
@@ -448,12 +472,15 @@ def invalid_syntax_facts(code: str) -> tuple[str, list[str]]:
 _OWN_RAISE_BARE = re.compile(r"^\s*raise\s+\w+\s*$", re.MULTILINE)
 
 
-def label(row: dict, teaching: bool = False, asserts: bool = False) -> tuple[str, list[str]]:
+def label(
+    row: dict, teaching: bool = False, asserts: bool = False, so: bool = False
+) -> tuple[str, list[str]]:
     msg = row["message"]
     if row["error_type"] not in ("SyntaxError", "IndentationError", "TabError"):
         if _OWN_RAISE.search(row["code"]) or (teaching and _OWN_RAISE_BARE.search(row["code"])):
             return "runtime:own-raise", [["raise"]]
-        extra = (ASSERTS_RULES if asserts else []) + (TEACHING_RULES if teaching or asserts else [])
+        extra = (SO_RULES if so else []) + (ASSERTS_RULES if asserts or so else [])
+        extra += TEACHING_RULES if teaching or asserts or so else []
         for etype, pattern, groups in extra + RUNTIME_RULES:
             m = re.search(pattern, msg)
             if etype != row["error_type"] or m is None:
@@ -487,7 +514,15 @@ def label(row: dict, teaching: bool = False, asserts: bool = False) -> tuple[str
 
 
 def main() -> int:
-    for name in ("cases", "cases_oppia", "cases_runtime", "cases_qa", "cases_teaching", "cases_asserts"):
+    for name in (
+        "cases",
+        "cases_oppia",
+        "cases_runtime",
+        "cases_qa",
+        "cases_teaching",
+        "cases_asserts",
+        "cases_so",
+    ):
         if (HERE / f"{name}.jsonl").exists():
             label_file(name)
     return 0
@@ -500,7 +535,9 @@ def label_file(name: str) -> int:
     rules: dict[str, int] = {}
     with out.open("w", encoding="utf-8") as fh:
         for row in cases:
-            rule, facts = label(row, teaching=name == "cases_teaching", asserts=name == "cases_asserts")
+            rule, facts = label(
+                row, teaching=name == "cases_teaching", asserts=name == "cases_asserts", so=name == "cases_so"
+            )
             rules[rule] = rules.get(rule, 0) + 1
             fh.write(json.dumps({"id": row["id"], "rule": rule, "facts": facts}, ensure_ascii=False) + "\n")
     print(f"{len(cases)} labels -> {out}")
