@@ -80,6 +80,8 @@ class RunResult:
     stdout: str = ""
     # The traceback's frames without the exception's line (which the program's class wrote).
     frames: str = ""
+    # The time limit it was stopped at, when it did not finish in time.
+    stopped_after: float | None = None
 
     @property
     def clean(self) -> bool:
@@ -91,7 +93,12 @@ def run_cell(code: str, *, timeout: float = 3.0) -> RunResult:
     limits = Limits(wall_seconds=timeout, cpu_seconds=5, memory_bytes=768 << 20, file_size_bytes=1 << 20)
     result, ended = run_python(_RUNNER, {"code": code}, limits)
     if ended.killed_for_time:
-        return RunResult(completed=False, error_type="Timeout", message=f"still running after {timeout:g}s")
+        return RunResult(
+            completed=False,
+            error_type="Timeout",
+            message=f"still running after {timeout:g}s",
+            stopped_after=timeout,
+        )
     if result is None:
         # Killed by a resource limit before it could report.
         return RunResult(completed=False, error_type="Crashed", message=f"exit status {ended.returncode}")

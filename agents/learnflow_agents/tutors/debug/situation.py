@@ -56,6 +56,9 @@ class Situation:
     known_lines: dict[int, str] = field(default_factory=dict)
     # Whether the student's code may be run in the sandbox at all (diagnose(run_code=...)).
     allow_run: bool = True
+    # Set when the KeyboardInterrupt is our own: the sandboxed run was stopped after this many
+    # seconds, so the student did not press stop and no line is known.
+    time_limit: float | None = None
 
     @property
     def tree(self) -> ast.Module | None:
@@ -186,6 +189,7 @@ def build_situation(
     tb = parsed if parsed is not None else parse_traceback(query.traceback)
     reproduced = False
     run_stdout = ""
+    time_limit: float | None = None
     own_syntax = compile_error(code) if has_code else None
     if own_syntax is not None and (tb is None or tb.error_type in SYNTAX_FAMILY):
         # Our own compile gives exact columns; a pasted caret block may be shifted or cut.
@@ -202,6 +206,7 @@ def build_situation(
         elif not result.completed and result.error_type == "Timeout":
             tb = ParsedTraceback("KeyboardInterrupt", "KeyboardInterrupt", "", [])
             tb.frames = [Frame("<cell>", None)]
+            time_limit = result.stopped_after
     facts = collect_facts(code) if has_code else CodeFacts(tree=None)
     sit = Situation(
         query=query,
@@ -217,6 +222,7 @@ def build_situation(
         reproduced=reproduced,
         run_stdout=run_stdout,
         allow_run=allow_run,
+        time_limit=time_limit,
     )
     if tb is None:
         return sit

@@ -136,11 +136,9 @@ def _diag(
         summary=summary,
         plain=f"A `while` loop repeats as long as its condition (`{cond}`, line {loop.lineno}) is true. "
         f"{why} So the "
-        "condition stays true forever, the cell never finishes, and you had to stop it (that's the "
-        "KeyboardInterrupt).",
-        precise=f"The loop condition `{cond}` (line {loop.lineno}) is loop-invariant in practice: {why} The "
-        "interrupt "
-        f"arrived while the loop was running line {line}.",
+        f"condition stays true forever, the cell never finishes, and {_stopped(sit)}.",
+        precise=f"The loop condition `{cond}` (line {loop.lineno}) is loop-invariant in practice: {why}"
+        + (f" The interrupt arrived while the loop was running line {line}." if line is not None else ""),
         analogy="it's like a treadmill with no stop button: you keep walking and never arrive.",
         deeper="A loop terminates when some quantity the condition depends on moves monotonically towards "
         "making "
@@ -246,7 +244,7 @@ def _while_true(sit: Situation, loop: ast.While, line) -> Diagnosis:
         "never stop.",
         plain='`while True` means "repeat forever" — the only ways out are `break` or `return`, and the '
         "loop on line "
-        f"{loop.lineno} has neither. The cell kept running until you stopped it.",
+        f"{loop.lineno} has neither. The cell kept running until {_stopped(sit, short=True)}.",
         precise=f"The loop on line {loop.lineno} has a constant-true condition and no "
         "`break`/`return`/`raise` in its body.",
         analogy="it's like a song on repeat with no stop button.",
@@ -263,7 +261,16 @@ def _while_true(sit: Situation, loop: ast.While, line) -> Diagnosis:
     )
 
 
+def _stopped(sit: Situation, *, short: bool = False) -> str:
+    """Who stopped the cell: the student (a real KeyboardInterrupt) or our own time limit."""
+    if sit.time_limit is not None:
+        return f"LearnFlow stopped it after {sit.time_limit:g} seconds when it ran it"
+    return "you stopped it" if short else "you had to stop it (that's the KeyboardInterrupt)"
+
+
 def _no_loop(sit: Situation, line) -> Diagnosis:
+    if line is None:
+        return _stopped_somewhere(sit)
     text = sit.text(line).strip()
     waiting = "input(" in text
     return Diagnosis(
@@ -292,4 +299,38 @@ def _no_loop(sit: Situation, line) -> Diagnosis:
             "Make it finish sooner or stop waiting.",
         ],
         culprit_line=line,
+    )
+
+
+def _stopped_somewhere(sit: Situation) -> Diagnosis:
+    """No loop to blame and no line known: the run was stopped by our time limit (or the
+    interrupt's traceback was lost), so say what is known and how to find the slow part."""
+    waiting = "input(" in sit.code
+    if sit.time_limit is not None:
+        summary = f"When LearnFlow ran the cell it was still running after {sit.time_limit:g} seconds"
+        plain = f"{summary}, so it was stopped before it finished. No loop here repeats forever"
+    else:
+        summary = "The cell was interrupted before it finished"
+        plain = "You stopped the cell (KeyboardInterrupt) before it finished. No loop here repeats forever"
+    plain += (
+        ": something takes very long, such as a `sleep`, a huge number (`10**10**8`), a search "
+        "through a very large range, or a regular expression that backtracks."
+    )
+    if waiting:
+        plain += " `input()` also waits until someone types an answer."
+    return Diagnosis(
+        summary=summary + ".",
+        plain=plain,
+        precise="KeyboardInterrupt with no line of the cell in its traceback"
+        + (f" (the sandbox's {sit.time_limit:g} s limit)." if sit.time_limit is not None else "."),
+        fix_steps="Run the cell's lines one at a time, or add `print` calls between them, to see which "
+        "one does not finish; then make that step smaller.",
+        prevention="Try long computations on small inputs first, and print progress in long loops.",
+        concepts=["while-loops"] if not waiting else ["functions"],
+        hints=[
+            "Which line is still running when the cell stops?",
+            "Put a `print` before and after the slow-looking lines.",
+            "Make that step smaller: fewer repeats, smaller numbers.",
+        ],
+        culprit_line=None,
     )
