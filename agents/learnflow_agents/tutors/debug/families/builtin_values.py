@@ -37,6 +37,8 @@ _ORD = re.compile(
     r"length (?P<n>\d+) found)"
 )
 _DECODE = re.compile(r"'(?P<codec>[\w-]+)' codec can't decode byte")
+_NEEDS_BYTES = re.compile(r"^a bytes-like object is required, not 'str'")
+_JSON_TYPE = re.compile(r"^Object of type (?P<type>\w+) is not JSON serializable")
 # A special method that fell off its end (returned None) where Python needs a value back.
 _DUNDER_NONE = (
     (re.compile(r"^(?P<m>__\w+__) returned non-\w+ \(type NoneType\)"), None),
@@ -73,6 +75,10 @@ def analyse(sit: Situation) -> Diagnosis | None:
         return _ord(sit, m["type"], m["n"])
     if etype == "UnicodeDecodeError" and (m := _DECODE.search(msg)):
         return _decode(sit, m["codec"])
+    if etype == "TypeError" and _NEEDS_BYTES.search(msg):
+        return _needs_bytes(sit)
+    if etype == "TypeError" and (m := _JSON_TYPE.search(msg)):
+        return _json_type(sit, m["type"])
     if etype == "EOFError" and msg.startswith("EOF when reading a line"):
         return _input_ran_out(sit)
     if etype == "TypeError":
@@ -417,6 +423,116 @@ def _bytes(sit: Situation) -> Diagnosis:
             f"What kind of value goes into `{func}()` on line {line}?",
             "Text needs an encoding to become bytes.",
             f"Write `{new}`.",
+        ],
+        fix_code=fix,
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
+def _call_name(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return f"{func.value.id}.{func.attr}"
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def _needs_bytes(sit: Situation) -> Diagnosis:
+    """`bz2.decompress('BZh9…')`, `sock.send('hi')`, a file opened with 'wb' given text: the call
+    works on bytes; a text literal becomes a bytes literal (`b'…'`), other text is `.encode()`d."""
+    line, other, where, editable = _site(sit)
+    call, arg = None, None
+    for c in nodes_on_line(sit.tree, line, ast.Call) if editable else []:
+        for a in c.args:
+            if isinstance(a, ast.Constant) and isinstance(a.value, str):
+                call, arg = c, a
+                break
+        if call is not None:
+            break
+    fix, new = None, "text.encode()"
+    if call is not None and arg is not None:
+        old = segment(sit.code, arg)
+        ascii_literal = old.isascii() and re.match(r"^[rR]?['\"]", old) and not re.search(r"\\[uUN]", old)
+        new = ("b" + old) if ascii_literal else f"{old}.encode()"
+        fix = replace_node(sit.code, arg, new)
+    func = f"`{_call_name(call)}()`" if call is not None else "the call"
+    shown = f"`{short(segment(sit.code, arg), 30)}`" if arg is not None else "a text (`str`) value"
+    return Diagnosis(
+        summary=f"{where} gives {func} text (a `str`), but it works on bytes (a `bytes` object): "
+        + (
+            f"write the value as a bytes literal, `{short(new, 40)}`."
+            if new.startswith("b")
+            else f"convert the text with `.encode()`, e.g. `{short(new, 40)}`."
+        ),
+        plain=f"Python keeps text (`str`, characters) and bytes (`bytes`, numbers 0–255) apart. {func} "
+        f"reads raw bytes — compressed data, network data, a file opened with `'b'` — and {shown} is text.",
+        precise="The function requires an object supporting the buffer protocol (`bytes`, `bytearray`, "
+        "`memoryview`); `str` does not.",
+        fix_steps=(
+            f"Put a `b` before the quote: `{short(new, 60)}`."
+            if new.startswith("b")
+            else "Convert the text to bytes with `.encode()` (UTF-8 by default) before passing it."
+        )
+        + " If the data comes from a file, open the file in binary mode (`'rb'`).",
+        prevention="Text becomes bytes with `.encode()`, bytes become text with `.decode()`; a literal "
+        "written `b'…'` is bytes from the start.",
+        concepts=["strings", "type-conversion"],
+        hints=[
+            f"What type is the value passed on line {line}? Try `type(...)`.",
+            "This function wants `bytes`, not `str`.",
+            "Write the literal as `b'…'` or call `.encode()`.",
+        ],
+        fix_code=fix,
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
+def _json_type(sit: Situation, typ: str) -> Diagnosis:
+    """`json.dumps(foo)` of an object JSON has no form for: a set becomes a list, an object of
+    the student's own class its attribute dict (`vars(foo)`), anything else text (`default=str`)."""
+    line, other, where, editable = _site(sit)
+    calls = [c for n in ("dumps", "dump") for c in _calls(sit, line, n)] if editable else []
+    call = next((c for c in calls if c.args), None)
+    own = sit.tree is not None and any(
+        isinstance(n, ast.ClassDef) and n.name == typ for n in ast.walk(sit.tree)
+    )
+    fix = None
+    if typ in ("set", "frozenset", "tuple"):
+        how, wrap = "turn it into a list first", "list({})"
+    elif own:
+        how, wrap = f"turn the `{typ}` object into a dict of its attributes first", "vars({})"
+    else:
+        how, wrap = "tell `json` to write it as text", None
+    if call is not None:
+        arg = segment(sit.code, call.args[0])
+        if wrap is not None:
+            new = wrap.format(arg)
+            fix = replace_node(sit.code, call.args[0], new)
+            shown = f"{_call_name(call)}({new})"
+        else:
+            shown = f"{_call_name(call)}({arg}, default=str)"
+            fix = replace_node(sit.code, call, segment(sit.code, call)[:-1].rstrip() + ", default=str)")
+    else:
+        shown = "json.dumps(vars(obj))" if own else "json.dumps(obj, default=str)"
+    return Diagnosis(
+        summary=f"{where} asks `json` to write a `{typ}` object, and JSON has no form for it: JSON only "
+        f"knows dicts, lists, text, numbers, `True`/`False` and `None`. {cap(how)}: `{shown}`.",
+        plain=f"JSON is a text format with a few kinds of value (objects, arrays, strings, numbers, "
+        f"true/false, null). Python's `json` module maps dicts, lists, str, int, float, bool and None onto "
+        f"them, and stops at anything else — here a `{typ}`"
+        + (", an object of your own class." if own else "."),
+        precise="`json.JSONEncoder.default()` raises TypeError for types it cannot serialise; pass "
+        "`default=` (a function returning something serialisable) or convert the value first.",
+        fix_steps=f"{cap(how)}: `{shown}`."
+        + (" `vars(obj)` is the dict of the object's attributes." if own else ""),
+        prevention="Before saving data as JSON, keep it as dicts, lists, strings and numbers, or give "
+        "`json.dumps` a `default=` function.",
+        concepts=["dicts", "type-conversion"],
+        hints=[
+            f"What type is the value passed to `json` on line {line}?",
+            "JSON only knows dicts, lists, strings, numbers, booleans and None.",
+            f"Try `{shown}`.",
         ],
         fix_code=fix,
         culprit_line=line,

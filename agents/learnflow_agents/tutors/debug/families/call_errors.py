@@ -334,7 +334,8 @@ def _wrong_count(
             "method as its first "
             f"input. `{short_name}` on line {fdef.lineno} has no place to receive it — that first parameter "
             "is "
-            "always called `self`.",
+            f"always called `self`. So `{short_name}` takes {given - 1} positional "
+            f"argument{'s' if given != 2 else ''} but is given {given}: your {given - 1} plus the object.",
             precise=f"Instance methods receive the instance as the first positional argument (bound method); "
             f"`{sig}` declares {len(params)} parameter(s), so the bound call passes {given}. Add `self` as "
             "the "

@@ -23,7 +23,7 @@ _ITEM_ASSIGN = re.compile(r"'(?P<type>\w+)' object does not support item assignm
 _INDICES = re.compile(
     r"(?P<seq>list|tuple|string|str|range) indices must be integers(?: or slices)?, not '?(?P<type>\w+)'?"
 )
-_AS_INT = re.compile(r"'(?P<type>\w+)' object cannot be interpreted as an integer")
+_AS_INT = re.compile(r"'(?P<type>[\w.]+)' object cannot be interpreted as an integer")
 _NO_LEN = re.compile(r"object of type '(?P<type>\w+)' has no len\(\)")
 _JOIN = re.compile(r"sequence item (?P<i>\d+): expected str instance, (?P<type>\w+) found")
 
@@ -497,6 +497,8 @@ def _bad_index(sit: Situation, m: re.Match[str]) -> Diagnosis:
 def _as_int(sit: Situation, m: re.Match[str]) -> Diagnosis:
     typ = m["type"]
     line, other, text, function = raise_site(sit)
+    if "." in typ and (same := _rebuilt_from_itself(sit, typ, line, other, text, function)) is not None:
+        return same
     calls = [
         c
         for c in fragment_nodes(sit, line, ast.Call, text=text if other else None)
@@ -529,6 +531,37 @@ def _as_int(sit: Situation, m: re.Match[str]) -> Diagnosis:
         fix=fix,
         other=other,
     )
+
+
+def _rebuilt_from_itself(sit: Situation, typ: str, line, other, text, function) -> Diagnosis | None:
+    """`datetime.date(birthday)` where `birthday` already is a `datetime.date`: the constructor
+    wants whole numbers (year, month, day), and the value needs no converting at all."""
+    short = typ.rsplit(".", 1)[-1]
+    for call in fragment_nodes(sit, line, ast.Call, text=text if other else None):
+        name = _src(sit, call.func, other)
+        if not (name in (typ, short) or name.endswith("." + short)) or len(call.args) != 1:
+            continue
+        if call.keywords:
+            continue
+        arg = _src(sit, call.args[0], other)
+        fix = replace_node(sit.code, call, arg) if _editable(sit, other) else None
+        return _diag(
+            sit,
+            summary=f"{cap(place(line, other, function))}{called_from(sit)} calls `{name}({arg})` with a "
+            f"value that already is a `{typ}`: `{name}()` builds a new one from whole numbers (`int`s), "
+            f"so it tried to read `{arg}` as a number. Use `{arg}` as it is.",
+            plain=f"`{name}(…)` makes a `{typ}` out of numbers, like `{name}(1989, 10, 9)`. `{arg}` is "
+            f"already a `{typ}`, so there is nothing to build: Python tried to use it as the first whole "
+            "number (an `int`) and could not.",
+            precise=f"`{name}()`'s first parameter must be an `int` (an object with `__index__`); a `{typ}` "
+            "has none, hence this TypeError.",
+            steps=f"Drop the call and keep the value: `{name}({arg})` → `{arg}`.",
+            concepts=["type-conversion"],
+            hints_mid=f"What type does `{arg}` already have? Try `type({arg})`.",
+            fix=fix,
+            other=other,
+        )
+    return None
 
 
 def _no_len(sit: Situation, m: re.Match[str]) -> Diagnosis:

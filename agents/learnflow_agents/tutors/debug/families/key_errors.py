@@ -102,6 +102,8 @@ def analyse(sit: Situation) -> Diagnosis | None:
     if sit.message == "'pop from an empty set'":
         return _empty_set_pop(sit, line, other, text, where)
     editable = sit.has_code and not other and sit.tree is not None
+    if isinstance(key, str) and (named := _percent_named(sit, key, line, other, text, where, editable)):
+        return named
     subs = fragment_nodes(sit, line, ast.Subscript, text=text if other else None)
     literal_subs = [s for s in subs if isinstance(s.slice, ast.Constant) and s.slice.value == key]
     sub = literal_subs[0] if literal_subs else (subs[0] if subs else None)
@@ -166,6 +168,57 @@ def analyse(sit: Situation) -> Diagnosis | None:
         culprit_line=line,
         culprit_where=other,
     )
+
+
+def _percent_named(sit: Situation, key: str, line, other, text, where, editable) -> Diagnosis | None:
+    """`"… %(1)s …" % dic1`: a named `%` placeholder looks its name up as a TEXT key in the dict;
+    when the dict's key is the number (`{1: …}`), the fix reads that key and fills a plain `%s`."""
+    for node in fragment_nodes(sit, line, ast.BinOp, text=text if other else None):
+        fmt = node.left
+        if not (
+            isinstance(node.op, ast.Mod)
+            and isinstance(fmt, ast.Constant)
+            and isinstance(fmt.value, str)
+            and f"%({key})" in fmt.value
+        ):
+            continue
+        container = segment(sit.code, node.right) if editable else ast.unparse(node.right)
+        keys = _known_keys(sit, node.right, line or 0) if sit.tree is not None and not other else []
+        match = _closest_key(key, keys)
+        placeholders = re.findall(r"%\((\w*)\)", fmt.value)
+        fix, new = None, None
+        if match is not None and type(match) is not str and len(placeholders) == 1:
+            source = segment(sit.code, fmt) if editable else repr(fmt.value)
+            new = f"{source.replace(f'%({key})', '%', 1)} % {container}[{match!r}]"
+            fix = replace_node(sit.code, node, new) if editable else None
+        why = (
+            f"`{container}`'s key is the number `{match!r}`, not the text `{key!r}`"
+            if match is not None and type(match) is not str
+            else f"`{container}` has no key `{key!r}`"
+        )
+        return Diagnosis(
+            summary=f"{where} fills the placeholder `%({key})s` from `{container}`: a named `%` placeholder "
+            f"looks up its name as a text key, `{key!r}`, and {why}."
+            + (f" Read the key yourself: `{new}`." if new else ""),
+            plain=f"In `\"…%(name)s…\" % some_dict`, Python takes the word between the brackets as a "
+            f"dictionary key — always as text. `%({key})s` asks for the key `{key!r}`; {why}.",
+            precise="`%`-formatting with a mapping calls `mapping[name]` with the placeholder's name as a "
+            "`str`; a missing key raises KeyError.",
+            fix_steps=(f"Write `{new}`" if new else f"Give `{container}` the key `{key!r}`")
+            + f", or use text keys in the dict (`{{{key!r}: …}}`).",
+            prevention="Placeholder names in `%(name)s` and `{name}` are always text; keep dictionary keys "
+            "that you format by name as strings.",
+            concepts=["dicts", "strings"],
+            hints=[
+                f"What key does `%({key})s` look up in `{container}`?",
+                f"Print `{container}.keys()` and compare.",
+                "A placeholder's name is always text.",
+            ],
+            fix_code=fix,
+            culprit_line=line,
+            culprit_where=other,
+        )
+    return None
 
 
 def _counting(sit, sub, line, container, index, key, where, editable, other) -> Diagnosis | None:

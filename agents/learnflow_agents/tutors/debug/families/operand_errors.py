@@ -18,7 +18,7 @@ from learnflow_agents.tutors.debug.families.none_origin import find_none_origin
 from learnflow_agents.tutors.debug.situation import Situation
 from learnflow_agents.tutors.debug.value_guess import guess_type
 
-_CONCAT = re.compile(r'can only concatenate (?P<left>\w+) \(not "(?P<right>\w+)"\) to (?P=left)')
+_CONCAT = re.compile(r'can only concatenate (?P<left>\w+) \(not "(?P<right>[\w.]+)"\) to (?P=left)')
 _UNSUPPORTED = re.compile(
     r"unsupported operand type\(s\) for (?P<op>\S+): '(?P<left>\w+)' and '(?P<right>\w+)'"
 )

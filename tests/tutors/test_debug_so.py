@@ -1,0 +1,131 @@
+"""Kinds the debug tutor learnt from the dev split of the outside 'so' set (beginners' failing
+programs from Stack Overflow questions): each test uses its own program (not a case of that
+set), runs it in a fresh interpreter for the real traceback, checks the specific facts the reply
+names (never the generic template) and, where the tutor offers a fix, that the fixed cell runs
+as the student meant."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from learnflow_agents.contracts.reply import CodeRole
+
+from tests.tutors.debug_cells import ask_about, run_cell
+
+
+def _fix(reply) -> str:
+    return next(b.code for b in reply.code_blocks if b.role == CodeRole.FIX)
+
+
+def _said(reply) -> str:
+    return (reply.summary + "\n" + reply.explanation).lower()
+
+
+@pytest.mark.parametrize(
+    ("code", "facts"),
+    [
+        # a method without self: the counts the message gives, explained
+        (
+            "class Cart:\n    def put(item, qty):\n        return qty\nc = Cart()\nc.put('pen', 2)\n",
+            ["`self`", "takes 2 positional arguments but is given 3", "plus the object"],
+        ),
+        # text added to a value of a dotted type (a timedelta): the type is named, not the template
+        (
+            "import datetime\nlabel = 'due: '\nprint(label + datetime.timedelta(days=2))\n",
+            ["`str`", "`datetime.timedelta`"],
+        ),
+    ],
+)
+def test_an_so_kind_gets_its_specific_fact(code: str, facts: list[str], tmp_path: Path) -> None:
+    reply = ask_about(code, tmp_path)
+    said = _said(reply)
+    assert reply.data.get("analysis") != "generic"
+    for fact in facts:
+        assert fact.lower() in said, (fact, reply.summary)
+
+
+def test_a_value_rebuilt_from_itself_keeps_the_value(tmp_path: Path) -> None:
+    code = (
+        "import datetime\nstart = datetime.date(2020, 5, 17)\nday = datetime.date(start)\nprint(day.year)\n"
+    )
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    assert "already is a `datetime.date`" in reply.summary
+    assert "range()" not in reply.summary  # the old reply blamed a range() the line does not have
+    fix = _fix(reply)
+    assert "day = start" in fix
+    fixed = run_cell(fix, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == "2020\n"
+
+
+def test_text_given_where_bytes_are_needed_becomes_a_bytes_literal(tmp_path: Path) -> None:
+    code = "import zlib\nprint(zlib.crc32('hello'))\n"
+    reply = ask_about(code, tmp_path)
+    said = _said(reply)
+    assert reply.data.get("analysis") != "generic"
+    for fact in ("`zlib.crc32()`", "bytes", "`str`", "b'hello'"):
+        assert fact.lower() in said, (fact, reply.summary)
+    fix = _fix(reply)
+    assert "zlib.crc32(b'hello')" in fix
+    fixed = run_cell(fix, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == "907060870\n"
+
+
+def test_text_with_non_ascii_characters_is_encoded_instead(tmp_path: Path) -> None:
+    code = "import zlib\nprint(len(zlib.compress('café')) > 0)\n"
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    fix = _fix(reply)
+    assert "zlib.compress('café'.encode())" in fix
+    fixed = run_cell(fix, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == "True\n"
+
+
+def test_an_object_of_the_students_class_is_written_as_its_attributes(tmp_path: Path) -> None:
+    code = (
+        "import json\nclass Pet:\n    def __init__(self):\n        self.name = 'Rex'\n"
+        "print(json.dumps(Pet()))\n"
+    )
+    reply = ask_about(code, tmp_path)
+    said = _said(reply)
+    assert reply.data.get("analysis") != "generic"
+    for fact in ("`pet`", "json", "vars("):
+        assert fact in said, (fact, reply.summary)
+    fixed = run_cell(_fix(reply), tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == '{"name": "Rex"}\n'
+
+
+def test_a_set_is_written_as_a_list(tmp_path: Path) -> None:
+    code = "import json\ntags = {'a'}\nprint(json.dumps(tags))\n"
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    assert "list(tags)" in _fix(reply)
+    fixed = run_cell(_fix(reply), tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == '["a"]\n'
+
+
+def test_a_named_percent_placeholder_with_a_number_key(tmp_path: Path) -> None:
+    code = "ages = {7: 'seven'}\nprint('age: %(7)s' % ages)\n"
+    reply = ask_about(code, tmp_path)
+    said = _said(reply)
+    assert reply.data.get("analysis") != "generic"
+    for fact in ("`%(7)s`", "text key", "the number `7`"):
+        assert fact in said, (fact, reply.summary)
+    fix = _fix(reply)
+    assert "'age: %s' % ages[7]" in fix
+    fixed = run_cell(fix, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == "age: seven\n"
+
+
+def test_a_named_percent_placeholder_missing_from_the_dict_gets_no_guessed_fix(tmp_path: Path) -> None:
+    code = "info = {'name': 'Ann'}\nprint('%(nme)s' % info)\n"
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    assert "`%(nme)s`" in reply.summary
