@@ -129,3 +129,46 @@ def test_a_named_percent_placeholder_missing_from_the_dict_gets_no_guessed_fix(t
     reply = ask_about(code, tmp_path)
     assert reply.data.get("analysis") != "generic"
     assert "`%(nme)s`" in reply.summary
+
+
+def test_self_used_in_a_method_without_a_self_parameter(tmp_path: Path) -> None:
+    code = (
+        "class Counter:\n    def __init__(self):\n        self.n = 0\n    def bump():\n        self.n += 1\n"
+        "        print(self.n)\nCounter.bump()\n"
+    )
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    assert "`def bump(self):`" in reply.summary
+    assert "`Counter().bump()`" in reply.summary
+    fix = _fix(reply)
+    assert "def bump(self):" in fix and "Counter().bump()" in fix
+    fixed = run_cell(fix, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == "1\n"
+
+
+def test_a_trailing_comma_that_made_a_tuple_is_dropped(tmp_path: Path) -> None:
+    code = "total = 0\nprice = 5,\ntotal = total + 1\nprint(price + total)\n"
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    assert "comma at the end of line 2" in reply.summary
+    fix = _fix(reply)
+    assert "price = 5\n" in fix
+    fixed = run_cell(fix, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == "6\n"
+
+
+def test_a_date_formatted_before_the_arithmetic_is_formatted_after(tmp_path: Path) -> None:
+    code = (
+        "from datetime import date, timedelta\nstart = date(2024, 1, 30)\nshown = start.strftime('%d.%m')\n"
+        "print(shown + timedelta(days=3))\n"
+    )
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    assert ".strftime(" in reply.summary and "line 3" in reply.summary
+    fix = _fix(reply)
+    assert "(start + timedelta(days=3)).strftime('%d.%m')" in fix
+    fixed = run_cell(fix, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == "02.02\n"

@@ -79,6 +79,7 @@ def analyse(sit: Situation) -> Diagnosis | None:
     if "free variable" in sit.message:
         return None
     for rule in (
+        _method_without_self,
         _keyword_slip,
         _other_spelling,
         _defined_later,
@@ -91,6 +92,84 @@ def analyse(sit: Situation) -> Diagnosis | None:
         if found is not None:
             return found
     return _not_run_yet(sit, name, line, other, function)
+
+
+def _method_without_self(sit: Situation, name: str, line, other, text, function) -> Diagnosis | None:
+    """`self.x` inside a method declared `def addsort():` — the method has no `self` parameter.
+    The fix adds it, and a call made on the class itself (`App.addsort()`) is made on an object
+    (`App().addsort()`) when the class needs nothing to be built."""
+    if name != "self" or other or sit.tree is None or not isinstance(line, int):
+        return None
+    method, cls = None, None
+    for node in ast.walk(sit.tree):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for item in node.body:
+            if (
+                isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and item.lineno <= line <= (item.end_lineno or item.lineno)
+            ):
+                method, cls = item, node
+    if method is None or cls is None:
+        return None
+    params = [a.arg for a in method.args.posonlyargs + method.args.args]
+    if "self" in params or any(
+        isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in method.decorator_list
+    ):
+        return None
+    head = line_at(sit.code, method.lineno)
+    open_at = head.find(f"{method.name}(")
+    if open_at < 0:
+        return None
+    cut = open_at + len(method.name) + 1
+    more = params or method.args.vararg or method.args.kwonlyargs or method.args.kwarg
+    new_head = head[:cut] + ("self, " if more else "self") + head[cut:]
+    edits: list[tuple[ast.AST, str]] = []
+    init = next(
+        (f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None
+    )
+    simple = init is None or (len(init.args.args) == 1 and not init.args.vararg and not init.args.kwonlyargs)
+    on_class = [
+        c
+        for c in ast.walk(sit.tree)
+        if isinstance(c, ast.Call)
+        and isinstance(c.func, ast.Attribute)
+        and c.func.attr == method.name
+        and isinstance(c.func.value, ast.Name)
+        and c.func.value.id == cls.name
+    ]
+    if simple:
+        edits = [(c.func.value, f"{cls.name}()") for c in on_class]
+    fix = None
+    if sit.has_code:
+        fixed = replace_nodes(sit.code, edits) if edits else sit.code
+        fix = replace_line(fixed, method.lineno, new_head)
+    sig = new_head.strip().rstrip(":")
+    call_note = (
+        f" Then call it on an object, `{cls.name}().{method.name}()`, not on the class `{cls.name}` itself."
+        if on_class
+        else ""
+    )
+    return Diagnosis(
+        summary=f"{cap(_summary_place(sit, line, other, function))} uses `self`, but the method "
+        f"`{method.name}` (line {method.lineno}) has no `self` parameter: write `{sig}`.{call_note}",
+        plain=f"`self` is not a built-in word: it is the name a method gives its first parameter, which "
+        f"receives the object the method is called on. `def {method.name}(…)` in class `{cls.name}` "
+        "lists no such parameter, so inside it the name `self` does not exist.",
+        precise="Methods receive the instance as their first positional argument, conventionally named "
+        "`self`; without that parameter `self` is an unbound global name.",
+        fix_steps=f"Change line {method.lineno} to `{sig}:`.{call_note}",
+        prevention="Give every method `self` as its first parameter, and call methods on an object "
+        f"(`{cls.name}()`), not on the class.",
+        concepts=["classes", "parameters"],
+        hints=[
+            f"Which parameters does `{method.name}` on line {method.lineno} have?",
+            "`self` must be a parameter of the method.",
+            f"Write `{sig}:`.",
+        ],
+        fix_code=fix,
+        culprit_line=method.lineno,
+    )
 
 
 def _summary_place(sit: Situation, line: int | None, other: str | None, function: str | None) -> str:

@@ -55,7 +55,108 @@ def analyse(sit: Situation) -> Diagnosis | None:
     operation = _find_operation(sit, line, op, left, right, text if other else None)
     if "NoneType" in (left, right):
         return _none_operand(sit, operation, op, left, right, line, other, function)
+    if left == "str" and right.startswith("datetime.") and op in ("+", "-") and not other:
+        found = _formatted_date(sit, operation, op, right, line, function)
+        if found is not None:
+            return found
+    if "tuple" in (left, right) and left != right and not other:
+        found = _trailing_comma(sit, operation, op, left, right, line, function)
+        if found is not None:
+            return found
     return _mixed(sit, operation, op, left, right, line, other, function)
+
+
+def _base_name(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _formatted_date(sit: Situation, operation, op, right, line, function) -> Diagnosis | None:
+    """`date = today.strftime(…)` then `date + timedelta(days=10)`: the date was turned into text
+    before the arithmetic; the fix does the arithmetic on the date and formats the result."""
+    if operation is None or not isinstance(operation, ast.BinOp) or not isinstance(operation.left, ast.Name):
+        return None
+    name = operation.left.id
+    binding = sit.facts.last_assignment_before(name, (line or 0) + 1)
+    call = binding.value if binding is not None else None
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
+        return None
+    if call.func.attr != "strftime":
+        return None
+    source = segment(sit.code, call.func.value)
+    fmt = ", ".join(segment(sit.code, a) for a in call.args)
+    new = f"({source} {op} {segment(sit.code, operation.right)}).strftime({fmt})"
+    fix = replace_node(sit.code, operation, new) if sit.has_code else None
+    return Diagnosis(
+        summary=f"{cap(place(line, None, function))} uses `{op}` between a `str` and a `{right}`: `{name}` "
+        f"is text, because line {binding.line} turned the date into text with `.strftime(…)`. Do the date "
+        f"arithmetic first and format the result: `{new}`.",
+        plain=f"`.strftime()` gives back a string — good for printing, but a string no longer knows it is a "
+        f"date, so Python cannot add a `{right}` to it. Keep the date as a date while you calculate, and "
+        "turn it into text at the end.",
+        precise=f"`str.__add__` accepts only `str`; `{right}` supports arithmetic with `datetime`/`date` "
+        "objects, not with their formatted text.",
+        fix_steps=f"Calculate with the date, then format: `{new}`.",
+        prevention="Format dates (`strftime`) only when you print or save them; calculate with the "
+        "`datetime` objects.",
+        concepts=["strings", "type-conversion"],
+        hints=[
+            f"What type is `{name}` after line {binding.line}? Try `type({name})`.",
+            "`.strftime()` returns text.",
+            f"Write `{new}`.",
+        ],
+        fix_code=fix,
+        culprit_line=binding.line,
+    )
+
+
+def _trailing_comma(sit: Situation, operation, op, left, right, line, function) -> Diagnosis | None:
+    """`a[i] = b[i-1],` — a comma at the end of an assignment makes a one-item tuple, which then
+    meets a number (`a[i-1] + b[i-1]`): the fix drops that comma."""
+    if sit.tree is None or operation is None or not sit.has_code:
+        return None
+    used = {_base_name(n) for n in ast.walk(operation) if isinstance(n, (ast.Name, ast.Subscript))}
+    for node in ast.walk(sit.tree):
+        if not (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Tuple)
+            and len(node.value.elts) == 1
+            and node.lineno == node.value.lineno
+        ):
+            continue
+        value = segment(sit.code, node.value)
+        if value.startswith("(") or not value.rstrip().endswith(","):
+            continue
+        targets = {_base_name(t) for t in node.targets}
+        if not targets & used:
+            continue
+        target = segment(sit.code, node.targets[0])
+        item = segment(sit.code, node.value.elts[0])
+        fix = replace_node(sit.code, node.value, item)
+        other_type = right if left == "tuple" else left
+        return Diagnosis(
+            summary=f"{cap(place(line, None, function))} uses `{op}` between a `tuple` and a `{other_type}`: "
+            f"the tuple comes from the comma at the end of line {node.lineno} (`{target} = {value}`), "
+            f"which makes `{target}` a one-item tuple `({item},)`. Drop that comma: `{target} = {item}`.",
+            plain="In Python it is the comma, not the brackets, that makes a tuple: `x = 5,` stores the "
+            f"tuple `(5,)`, not the number 5. Line {node.lineno} ends with such a comma, so a tuple later "
+            f"meets a `{other_type}` on line {line}.",
+            precise=f"`{target} = {value}` is a tuple display with one element; `tuple.__add__` only "
+            "accepts another tuple.",
+            fix_steps=f"Remove the trailing comma on line {node.lineno}: `{target} = {item}`.",
+            prevention="Watch for a stray comma at the end of an assignment; `print(type(x))` shows a "
+            "tuple you did not mean.",
+            concepts=["tuples"],
+            hints=[
+                f"What type does `{target}` have after line {node.lineno}? Try `type(...)`.",
+                "A trailing comma makes a tuple.",
+                f"Write `{target} = {item}`.",
+            ],
+            fix_code=fix,
+            culprit_line=node.lineno,
+        )
+    return None
 
 
 def _xor_for_power(sit: Situation, left: str, right: str, line, other, function) -> Diagnosis:
