@@ -172,3 +172,26 @@ def test_a_date_formatted_before_the_arithmetic_is_formatted_after(tmp_path: Pat
     fixed = run_cell(fix, tmp_path)
     assert fixed.returncode == 0, fixed.stderr
     assert fixed.stdout == "02.02\n"
+
+
+@pytest.mark.parametrize(
+    ("code", "facts"),
+    [
+        # a method called on the class itself
+        (
+            "class Dog:\n    def bark(self):\n        print('woof')\nDog.bark()\n",
+            ["without an object", "`self`", "`Dog().bark()`"],
+        ),
+        # a method called by its bare name while the class body runs
+        (
+            "class Box:\n    def size(self):\n        return 3\n    volume = size()\n",
+            ["body of class `box`", "without an object", "`obj = box()`"],
+        ),
+    ],
+)
+def test_a_method_called_without_an_object(code: str, facts: list[str], tmp_path: Path) -> None:
+    reply = ask_about(code, tmp_path)
+    said = _said(reply)
+    assert reply.data.get("analysis") != "generic"
+    for fact in facts:
+        assert fact.lower() in said, (fact, reply.summary)

@@ -277,6 +277,46 @@ def _is_method(sit: Situation, fdef: ast.AST) -> bool:
     return any(fdef in c.body for c in sit.facts.classes.values())
 
 
+def _method_without_object(sit: Situation, fdef, short_name: str, sig: str, line, other) -> Diagnosis:
+    """`Example.class_member()` or `class_member()` inside the class body: a method called with
+    no object, so nothing fills its `self`."""
+    cls = next((c for c in sit.facts.classes.values() if fdef in c.body), None)
+    cls_name = cls.name if cls is not None else "the class"
+    in_body = cls is not None and isinstance(line, int) and cls.lineno <= line <= (cls.end_lineno or 0)
+    in_body = in_body and not any(
+        isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and f.lineno <= line <= (f.end_lineno or 0)
+        for f in cls.body
+    )
+    where = f"line {line} (in the body of class `{cls_name}`)" if in_body else f"line {line}"
+    how = (
+        f"The class body runs once, while the class is being built, before any `{cls_name}` object "
+        f"exists; call the method later, on an object: `obj = {cls_name}()` then `obj.{short_name}()`."
+        if in_body
+        else f"Create an object first and call the method on it: `{cls_name}().{short_name}()` (or "
+        f"`obj = {cls_name}()` then `obj.{short_name}()`)."
+    )
+    return Diagnosis(
+        summary=f"`{short_name}` (line {fdef.lineno}, `{sig}`) is a method, and {where} calls it without "
+        f"an object, so nothing fills its `self` parameter. {how}",
+        plain=f"When you write `obj.{short_name}()`, Python passes the object `obj` as `self`. Calling "
+        f"`{short_name}` with no object in front — on the class itself or by its bare name — leaves "
+        "`self` empty, so Python reports it missing.",
+        precise="A function looked up on the class (or by name in the class body) is a plain function, "
+        "not a bound method; `self` must then be passed explicitly.",
+        fix_steps=how,
+        prevention="Call methods on objects (`obj.method()`); if a function needs no object, define it "
+        "outside the class (or mark it `@staticmethod`).",
+        concepts=["classes", "parameters"],
+        hints=[
+            f"Which object does the call on line {line} run `{short_name}` on?",
+            "`self` is filled by the object before the dot.",
+            how,
+        ],
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
 def _wrong_count(
     sit: Situation, func: str, expected: str | None, given: int | None, missing: list[str] | None
 ) -> Diagnosis:
@@ -357,6 +397,8 @@ def _wrong_count(
             conceptual=True,
         )
     visible = [p for p in params if p not in ("self", "cls")] if method else params
+    if method and missing == ["self"] and params and params[0] == "self":
+        return _method_without_object(sit, fdef, short_name, sig, line, other)
     if missing:
         detail = f"it needs {', '.join(f'`{n}`' for n in missing)} too"
         steps = (
