@@ -195,3 +195,20 @@ def test_a_method_called_without_an_object(code: str, facts: list[str], tmp_path
     assert reply.data.get("analysis") != "generic"
     for fact in facts:
         assert fact.lower() in said, (fact, reply.summary)
+
+
+def test_rows_of_different_lengths_read_by_a_shared_column(tmp_path: Path) -> None:
+    code = (
+        "grid = [[1], [1, 2], [1, 2, 3]]\nfor col in range(3):\n"
+        "    print(grid[0][col], grid[1][col],\n          grid[2][col])\n"
+    )
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    # not "grid has 3 items, so position 0 doesn't exist": grid[0] exists, the short row ran out
+    assert "`grid[0][col]`" in reply.summary and "only 1 item" in reply.summary
+    assert "different lengths" in reply.summary
+    fix = _fix(reply)
+    assert "(grid[2][col] if col < len(grid[2]) else '')" in fix  # the read on the statement's 2nd line too
+    fixed = run_cell(fix, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == "1 1 1\n 2 2\n  3\n"

@@ -13,6 +13,7 @@ from learnflow_agents.tutors.debug.code_facts import (
     parent_map,
     replace_line,
     replace_node,
+    replace_nodes,
     segment,
 )
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap
@@ -50,6 +51,7 @@ def analyse(sit: Situation) -> Diagnosis | None:
     editable = sit.has_code and not other and sit.tree is not None
     for sub in subs:
         for rule in (
+            _ragged_row,
             _len_index,
             _loop_off_by_one,
             _while_off_by_one,
@@ -370,6 +372,8 @@ def _literal_past_end(sit, sub, line, other, where, kind, editable) -> Diagnosis
         return None
     container, _index = _names(sub, sit, other)
     k = sub.slice.value
+    if -size <= k < size:
+        return None  # a position that exists: another subscript on the line failed (`t[0][col]`)
     unit = "characters" if kind == "string" else "items"
     last = f"{container}[{size - 1}]"
     fix = replace_node(sit.code, sub, last) if editable and k == size else None
@@ -389,6 +393,108 @@ def _literal_past_end(sit, sub, line, other, where, kind, editable) -> Diagnosis
         conceptual=k == size,
         line=line,
         container=container,
+    )
+
+
+def _literal_rows(sit: Situation, name: ast.AST, line: int | None) -> list[ast.AST] | None:
+    """The rows of a list of lists written out literally (and never grown before `line`)."""
+    if not isinstance(name, ast.Name) or known_length(sit, name, line) is None or line is None:
+        return None
+    binding = sit.facts.last_assignment_before(name.id, line + 1)
+    value = binding.value if binding is not None else None
+    if not isinstance(value, ast.List | ast.Tuple):
+        return None
+    if all(isinstance(e, ast.List | ast.Tuple) for e in value.elts):
+        return list(value.elts)
+    return None
+
+
+_COMPOUND = (
+    ast.For, ast.While, ast.If, ast.With, ast.Try, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+)  # fmt: skip
+
+
+def _statement_nodes(tree: ast.AST, line: int | None, kind: type) -> list[ast.AST]:
+    """Nodes of ``kind`` in the whole simple statement on ``line`` (which may span lines)."""
+    stmts = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.stmt)
+        and not isinstance(n, _COMPOUND)
+        and line is not None
+        and n.lineno <= line <= (n.end_lineno or n.lineno)
+    ]
+    if not stmts:
+        return []
+    stmt = min(stmts, key=lambda n: (n.end_lineno or n.lineno) - n.lineno)
+    return [n for n in ast.walk(stmt) if isinstance(n, kind)]
+
+
+def _guard(code: str, read: ast.Subscript, var: str) -> str:
+    return f"({segment(code, read)} if {var} < len({segment(code, read.value)}) else '')"
+
+
+def _ragged_row(sit, sub, line, other, where, kind, editable) -> Diagnosis | None:
+    """`rows[0][col]` with `col` counting to the longest row's length: the rows of a literal list of
+    lists have different lengths, so the short ones run out. The fix reads a position only when the
+    row has it (`'' ` otherwise), for every such read on the line."""
+    outer = sub.value
+    if not (
+        isinstance(outer, ast.Subscript)
+        and isinstance(outer.slice, ast.Constant)
+        and isinstance(outer.slice.value, int)
+        and isinstance(sub.slice, ast.Name)
+    ):
+        return None
+    rows = _literal_rows(sit, outer.value, line)
+    loop = _loop_for(sit, sub, line)
+    if rows is None or loop is None or not -len(rows) <= outer.slice.value < len(rows):
+        return None
+    lengths = [len(r.elts) for r in rows]
+    if len(set(lengths)) < 2:
+        return None
+    k, var = outer.slice.value, sub.slice.id
+    row_len = lengths[k]
+    container = segment(sit.code, outer) if editable else ast.unparse(outer)
+    table = segment(sit.code, outer.value) if editable else ast.unparse(outer.value)
+    over = f"`{segment(sit.code, loop.iter)}`" if editable else "its loop"
+    fix = None
+    if editable:
+        reads = [
+            r
+            for r in _statement_nodes(sit.tree, line, ast.Subscript)
+            if isinstance(r.value, ast.Subscript)
+            and isinstance(r.slice, ast.Name)
+            and r.slice.id == var
+            and isinstance(r.value.value, ast.Name)
+            and r.value.value.id == table
+        ]
+        edits = [(r, _guard(sit.code, r, var)) for r in reads]
+        fix = replace_nodes(sit.code, edits) if edits else None
+    guarded = f"{container}[{var}] if {var} < len({container}) else ''"
+    positions = "position 0 only" if row_len == 1 else f"positions 0 to {row_len - 1}"
+    return Diagnosis(
+        summary=f"{where} reads `{container}[{var}]`, but `{container}` has only {row_len} "
+        f"item{'s' if row_len != 1 else ''} ({positions}), while `{var}` runs through "
+        f"{over}: the rows of `{table}` have different lengths ({min(lengths)} to {max(lengths)} items), so "
+        "the short ones run out first.",
+        plain=f"`{table}` is a list of rows of different lengths. `{var}` counts up to the longest row, "
+        f"but `{container}` is shorter: once `{var}` reaches {row_len}, there is no such position in it.",
+        precise=f"`{container}` has length {row_len}; indices run from 0 to {row_len - 1}, and the loop "
+        f"variable `{var}` goes further.",
+        fix_steps=f"Read a position only when the row has it: `{guarded}` (and the same for the other "
+        "rows on the line).",
+        prevention="When rows can have different lengths, check `len(row)` before indexing, or loop over "
+        "the row itself.",
+        concepts=["indexing", "lists"],
+        hints=[
+            f"How many items does `{container}` have, and how far does `{var}` count?",
+            f"`{container}` has {row_len} item{'s' if row_len != 1 else ''}.",
+            f"Use `{guarded}`.",
+        ],
+        fix_code=fix,
+        culprit_line=line,
+        culprit_where=other,
     )
 
 
@@ -441,6 +547,8 @@ def _first_or_last_of_empty(sit, sub, line, other, where, kind, editable) -> Dia
     )
     if not (first or last):
         return None
+    if (known_length(sit, sub.value, line) or 0) > 0:
+        return None  # not empty: another subscript on the line failed (`t[0][col]`)
     container, index = _names(sub, sit, other)
     function = enclosing_function(sit.tree, line) if editable else None
     params = {a.arg for a in function.args.args} if function is not None else set()
