@@ -212,3 +212,27 @@ def test_rows_of_different_lengths_read_by_a_shared_column(tmp_path: Path) -> No
     fixed = run_cell(fix, tmp_path)
     assert fixed.returncode == 0, fixed.stderr
     assert fixed.stdout == "1 1 1\n 2 2\n  3\n"
+
+
+@pytest.mark.parametrize(
+    ("code", "fixed_line", "out"),
+    [
+        # Pascal's / Go's assignment as a statement
+        ("total := 4\nprint(total * 2)\n", "total = 4", "8\n"),
+        # the walrus in a with header, without brackets
+        (
+            "import io\nwith buf := io.StringIO('hi'):\n    print(buf.read())\n",
+            "with io.StringIO('hi') as buf:",
+            "hi\n",
+        ),
+    ],
+)
+def test_a_walrus_where_python_does_not_take_it(code: str, fixed_line: str, out: str, tmp_path: Path) -> None:
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") == "syntax:_walrus_statement"
+    assert f"`{fixed_line}`" in reply.summary
+    fix = _fix(reply)
+    assert fixed_line in fix
+    fixed = run_cell(fix, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == out

@@ -76,6 +76,7 @@ def analyse(sit: Situation) -> Diagnosis | None:
         _keyword_as_name,
         _missing_colon,
         _python2_except,
+        _walrus_statement,
         syntax_tokens.at_caret,
     ]
     for rule in by_line:
@@ -559,6 +560,66 @@ def _python2_except(sit: Situation) -> Diagnosis | None:
         hints=[
             f"Look at the `except` line {lineno}.",
             "Python 3 names the caught exception with a keyword, not a comma.",
+            f"Write {code(new_text.strip())}.",
+        ],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
+_WITH_WALRUS = re.compile(r"^(\s*)with\s+([A-Za-z_]\w*)\s*:=\s*(.+?)\s*:\s*(#.*)?$")
+_BARE_WALRUS = re.compile(r"^(\s*)([A-Za-z_]\w*)\s*:=\s*(.+?)\s*$")
+
+
+def _walrus_line(text: str) -> str | None:
+    """`with f := open(p):` → `with open(p) as f:`; `x := 5` (a statement) → `x = 5`."""
+    if m := _WITH_WALRUS.match(text):
+        return f"{m.group(1)}with {m.group(3)} as {m.group(2)}:" + (f"  {m.group(4)}" if m.group(4) else "")
+    if (m := _BARE_WALRUS.match(text)) and not m.group(3).endswith(":"):
+        return f"{m.group(1)}{m.group(2)} = {m.group(3)}"
+    return None
+
+
+def _walrus_statement(sit: Situation) -> Diagnosis | None:
+    """`:=` where Python does not take it: a `with` header without brackets, or a statement of its
+    own (Pascal's and Go's assignment). A plain `=` (or `with … as name`) says it."""
+    lineno, text = _line(sit)
+    new_text = _walrus_line(text)
+    if new_text is None:
+        return None
+    in_with = text.lstrip().startswith("with")
+
+    def step(current: str) -> str | None:
+        err = compile_error(current)
+        if err is None or not err.lineno:
+            return None
+        fixed = _walrus_line(line_at(current, err.lineno))
+        return replace_line(current, err.lineno, fixed) if fixed is not None else None
+
+    fix = _checked(sit, repeat(sit.code, step)) if sit.has_code else None
+    return Diagnosis(
+        summary=f"Line {lineno} uses `:=` where Python does not accept it"
+        + (
+            ": in a `with` header the name comes after the value, with `as`"
+            if in_with
+            else ": to store a value in a variable, a statement uses a plain `=`"
+        )
+        + f" — write {code(new_text.strip())}.",
+        plain="`:=` (the walrus operator) stores a value *inside* a bigger expression, like "
+        "`while (line := f.readline()):`. "
+        + (
+            "A `with` statement names its value differently: `with open(p) as f:`."
+            if in_with
+            else "On its own line, an assignment is written with `=`; `:=` there is Pascal or Go."
+        ),
+        precise="An assignment expression is not allowed unparenthesised as a statement or as a "
+        "`with` item; " + ("use `with expr as name:`." if in_with else "use an assignment statement."),
+        fix_steps=f"Write {code(new_text.strip())}.",
+        prevention="Use `=` to assign; keep `:=` for the rare case of assigning inside a condition.",
+        concepts=["variables", "syntax-basics"],
+        hints=[
+            f"Look at the `:=` on line {lineno}.",
+            "`:=` only works inside a larger expression.",
             f"Write {code(new_text.strip())}.",
         ],
         fix_code=fix,
