@@ -236,3 +236,11 @@ def test_a_walrus_where_python_does_not_take_it(code: str, fixed_line: str, out:
     fixed = run_cell(fix, tmp_path)
     assert fixed.returncode == 0, fixed.stderr
     assert fixed.stdout == out
+
+
+def test_a_non_iterable_reached_through_star_unpacking_is_not_blamed_on_the_star(tmp_path: Path) -> None:
+    code = "pair = (max, 7)\nprint(max(*pair[1:]))\n"
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    assert "loops over `*" not in reply.summary  # the old reply called `*pair[1:]` a whole number
+    assert "unpacking `*pair[1:]`" in reply.summary and "`int`" in reply.summary

@@ -279,6 +279,8 @@ def _not_iterable(sit: Situation, m: re.Match[str]) -> Diagnosis:
     if loop_iter is None:
         calls = [c for c in fragment_nodes(sit, line, ast.Call, text=text if other else None) if c.args]
         loop_iter = calls[0].args[0] if calls and m["t1"] else None
+        if isinstance(loop_iter, ast.Starred) and typ != "NoneType":
+            return _unpacked_arguments(sit, calls[0], typ, line, other, function)
     if typ == "NoneType":
         return _none_diag(sit, loop_iter, "loops over", line, other, function)
     if m["t3"]:
@@ -529,6 +531,28 @@ def _as_int(sit: Situation, m: re.Match[str]) -> Diagnosis:
         concepts=["type-conversion", "range"],
         hints_mid=f"`{shown}` is a `{typ}`.",
         fix=fix,
+        other=other,
+    )
+
+
+def _unpacked_arguments(sit: Situation, call: ast.Call, typ: str, line, other, function) -> Diagnosis:
+    """`reduce(*pair)`: the arguments come from unpacking, so which one was a single value (or
+    which inner call got one) is not visible on the line; say what is known, claim no more."""
+    shown = _src(sit, call, other)
+    star = _src(sit, call.args[0], other)
+    return _diag(
+        sit,
+        summary=f"{cap(place(line, other, function))} calls `{shown}`, and inside that call "
+        f"{_KIND.get(typ, 'a ' + typ)} (`{typ}`) reached a place that needs a collection to loop over. The "
+        f"arguments come from unpacking `{star}`, so print them to see which one it is.",
+        plain=f"`{star}` spreads a collection into separate arguments. One of them — or a value the "
+        f"function computes from them — is a `{typ}`, and something in the call tried to loop over it.",
+        precise=f"`iter()` was called on a `{typ}` during `{shown}`; with `*` unpacking the argument "
+        "positions are decided at run time.",
+        steps=f"Print what is unpacked (`print({star.lstrip('*')})`) and check each argument against what "
+        "the function expects.",
+        concepts=["for-loops"],
+        hints_mid=f"Which argument of `{shown}` is a `{typ}`?",
         other=other,
     )
 
