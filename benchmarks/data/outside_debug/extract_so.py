@@ -62,6 +62,7 @@ import re
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -183,8 +184,8 @@ def last_quoted(msg: str) -> str | None:
     return items[-1] if items else None
 
 
-def reproduces(code: str, asked: tuple[str, str]) -> tuple[str, str, str] | None:
-    stderr = run_as_script(code, stdin="")
+def matches(stderr: str | None, asked: tuple[str, str]) -> tuple[str, str, str] | None:
+    """(type, message, stderr) when a run's stderr shows the asker's error (rule 5), else None."""
     if not stderr:
         return None
     got = last_error(stderr)
@@ -195,8 +196,14 @@ def reproduces(code: str, asked: tuple[str, str]) -> tuple[str, str, str] | None
     return got[0], got[1], stderr
 
 
-def main(gitdir: str) -> int:
-    commit = git(gitdir, "rev-parse", "HEAD").strip()
+def reproduces(code: str, asked: tuple[str, str], stdin: str = "") -> tuple[str, str, str] | None:
+    return matches(run_as_script(code, stdin=stdin), asked)
+
+
+def questions(gitdir: str, dropped: dict[str, int]) -> Iterator[dict]:
+    """The questions that pass rules 1-3, in the snapshot's order: {path, qid, slug, prose,
+    blocks, asked (the asker's (type, message)), candidates ([(how, code)], rule 3's order)};
+    the questions left out are counted in `dropped`."""
     names = git(gitdir, "ls-tree", "-r", "HEAD", "--name-only").splitlines()
     ids: dict[str, str] = {}
     for n in names:
@@ -209,9 +216,6 @@ def main(gitdir: str) -> int:
     cmd = ["git", "--git-dir", gitdir, "cat-file", "--batch"]
     cat = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     seen: set[str] = set()
-    dropped: dict[str, int] = defaultdict(int)
-    by_kind: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    codes: set[str] = set()
     for n in pages:
         cat.stdin.write(f"HEAD:{n}\n".encode())
         cat.stdin.flush()
@@ -242,13 +246,24 @@ def main(gitdir: str) -> int:
         if not programs:
             dropped["no program block"] += 1
             continue
-        asked = errors[0]
         candidates = [("all program blocks", "\n\n".join(programs))]
         if len(programs) > 1:
             candidates += [(f"program block {i + 1} of {len(programs)}", p) for i, p in enumerate(programs)]
+        candidates = [(how, code.rstrip() + "\n") for how, code in candidates]
+        yield {"path": n, "qid": qid, "slug": slug, "prose": prose, "blocks": blocks,
+               "asked": errors[0], "candidates": candidates}  # fmt: skip
+    cat.stdin.close()
+
+
+def main(gitdir: str) -> int:
+    commit = git(gitdir, "rev-parse", "HEAD").strip()
+    dropped: dict[str, int] = defaultdict(int)
+    by_kind: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    codes: set[str] = set()
+    for q in questions(gitdir, dropped):
+        asked = q["asked"]
         why, kept = None, None
-        for how, code in candidates:
-            code = code.rstrip() + "\n"
+        for how, code in q["candidates"]:
             if code in codes:
                 why = "same program as another question"
                 continue
@@ -265,12 +280,12 @@ def main(gitdir: str) -> int:
             continue
         how, code, (etype, message, stderr) = kept
         codes.add(code)
-        url = f"https://stackoverflow.com/questions/{qid}"
+        url = f"https://stackoverflow.com/questions/{q['qid']}"
         row = case_row("so", code, url, etype, message, stderr, LICENCE)
         asker = f"{asked[0]}: {asked[1]}" if asked[1] else asked[0]
-        row.update(repo=REPO, commit=commit, path=n, title=slug.replace("-", " "), asker_error=asker, how=how)
+        title = q["slug"].replace("-", " ")
+        row.update(repo=REPO, commit=commit, path=q["path"], title=title, asker_error=asker, how=how)
         by_kind[(etype, row["kind"])].append(row)
-    cat.stdin.close()
     rows = first_per_kind(by_kind, PER_KIND)
     over = sum(len(g) for g in by_kind.values()) - len(rows)
     dropped[f"over {PER_KIND} per kind"] = over
