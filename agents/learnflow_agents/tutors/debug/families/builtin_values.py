@@ -437,40 +437,121 @@ def _call_name(call: ast.Call) -> str:
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
 
 
+# Calls that take text, never bytes: a text literal in them is not what needs to become bytes.
+_TEXT_CALLS = frozenset({"open", "print", "str", "repr", "format", "len", "input", "int", "float"})
+
+
+def _bytes_literal_call(sit: Situation, line) -> tuple[ast.Call | None, ast.Constant | None]:
+    """The call on ``line`` whose text literal is the value that needs to be bytes: not a call
+    that takes text (`open('f.bin', 'wb')`), not a call nested in the arguments of another call
+    that may be the one wanting bytes (`b64encode(name.replace(' ', '_'))`)."""
+    calls = nodes_on_line(sit.tree, line, ast.Call)
+    nested_in_other = {
+        id(n)
+        for c in calls
+        if not (isinstance(c.func, ast.Name) and c.func.id in _TEXT_CALLS)
+        for a in [*c.args, *(k.value for k in c.keywords)]
+        for n in ast.walk(a)
+        if isinstance(n, ast.Call)
+    }
+    for c in calls:
+        if id(c) in nested_in_other or (isinstance(c.func, ast.Name) and c.func.id in _TEXT_CALLS):
+            continue
+        if isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Constant):
+            continue  # a method of a literal (`'-'.join(…)`)
+        for a in c.args:
+            if isinstance(a, ast.Constant) and isinstance(a.value, str):
+                return c, a
+    return None, None
+
+
+def _as_bytes_literal(old: str, value: str) -> str | None:
+    """``b`` + the literal when that is the same characters as bytes (ASCII text, one literal)."""
+    if not value.isascii():
+        return None
+    try:
+        same = ast.literal_eval("b" + old) == value.encode()
+    except (SyntaxError, ValueError):
+        return None
+    return "b" + old if same else None
+
+
+def _binary_write_mode(sit: Situation) -> ast.Constant | None:
+    """The mode literal of an `open(…, 'wb')` (or 'ab') in the cell."""
+    for c in ast.walk(sit.tree) if sit.tree is not None else ():
+        if isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == "open":
+            modes = [*c.args[1:2], *(k.value for k in c.keywords if k.arg == "mode")]
+            for m in modes:
+                text = m.value if isinstance(m, ast.Constant) and isinstance(m.value, str) else ""
+                if "b" in text and set(text) & set("wax"):
+                    return m
+    return None
+
+
+def _text_writer_into_binary_file(sit: Situation, line, other, where, editable) -> Diagnosis | None:
+    """`json.dump(data, open('out.json', 'wb'))`, `csv.writer(f).writerow(…)` with `f` opened
+    'wb': the module writes text, and the file was opened for bytes."""
+    writers = [c for n in ("dump", "writerow", "writerows") for c in _calls(sit, line, n)] if editable else []
+    mode = _binary_write_mode(sit) if writers else None
+    if mode is None:
+        return None
+    text_mode = mode.value.replace("b", "")
+    fix = replace_node(sit.code, mode, repr(text_mode))
+    writer = "`json`" if _call_name(writers[0]).endswith("dump") else "`csv`"
+    return Diagnosis(
+        summary=f"{where} has {writer} write into a file opened in binary mode ({code(repr(mode.value))}), "
+        f"but {writer} writes text (`str`): open the file in text mode, {code(repr(text_mode))}.",
+        plain=f"A file opened with `'b'` in its mode takes bytes; {writer} produces text. Open it in text "
+        "mode and Python turns the text into bytes for you.",
+        precise="Binary-mode file objects' `write()` requires a bytes-like object; text-mode files "
+        "encode `str`.",
+        fix_steps=f"Change the mode {code(repr(mode.value))} to {code(repr(text_mode))}"
+        + (" (and pass `newline=''` for a csv file)." if writer == "`csv`" else "."),
+        prevention="Use `'b'` modes for bytes (images, compressed data) only; text formats (JSON, CSV) "
+        "open in text mode.",
+        concepts=["strings", "type-conversion"],
+        hints=[
+            f"Which mode is the file opened with, and what does {writer} write?",
+            "A `'b'` mode file wants bytes.",
+            f"Open it with {code(repr(text_mode))}.",
+        ],
+        fix_code=fix,
+        culprit_line=mode.lineno,
+        culprit_where=other,
+    )
+
+
 def _needs_bytes(sit: Situation) -> Diagnosis:
     """`bz2.decompress('BZh9…')`, `sock.send('hi')`, a file opened with 'wb' given text: the call
     works on bytes; a text literal becomes a bytes literal (`b'…'`), other text is `.encode()`d."""
     line, other, where, editable = _site(sit)
-    call, arg = None, None
-    for c in nodes_on_line(sit.tree, line, ast.Call) if editable else []:
-        for a in c.args:
-            if isinstance(a, ast.Constant) and isinstance(a.value, str):
-                call, arg = c, a
-                break
-        if call is not None:
-            break
-    fix, new = None, "text.encode()"
+    into_file = _text_writer_into_binary_file(sit, line, other, where, editable)
+    if into_file is not None:
+        return into_file
+    call, arg = _bytes_literal_call(sit, line) if editable else (None, None)
+    fix, new, literal = None, "text.encode()", False
     if call is not None and arg is not None:
         old = segment(sit.code, arg)
-        ascii_literal = old.isascii() and re.match(r"^[rR]?['\"]", old) and not re.search(r"\\[uUN]", old)
-        new = ("b" + old) if ascii_literal else f"{old}.encode()"
+        as_bytes = _as_bytes_literal(old, arg.value)
+        literal = as_bytes is not None
+        new = as_bytes if as_bytes is not None else f"{old}.encode()"
         fix = replace_node(sit.code, arg, new)
-    func = f"`{_call_name(call)}()`" if call is not None else "the call"
-    shown = f"`{short(segment(sit.code, arg), 30)}`" if arg is not None else "a text (`str`) value"
+    func = code(_call_name(call) + "()") if call is not None else "the call"
+    shown = code(short(segment(sit.code, arg), 30)) if arg is not None else "a text (`str`) value"
     return Diagnosis(
         summary=f"{where} gives {func} text (a `str`), but it works on bytes (a `bytes` object): "
         + (
-            f"write the value as a bytes literal, `{short(new, 40)}`."
-            if new.startswith("b")
-            else f"convert the text with `.encode()`, e.g. `{short(new, 40)}`."
+            f"write the value as a bytes literal, {code(short(new, 40))}."
+            if literal
+            else f"convert the text with `.encode()`, e.g. {code(short(new, 40))}."
         ),
         plain=f"Python keeps text (`str`, characters) and bytes (`bytes`, numbers 0–255) apart. {func} "
         f"reads raw bytes — compressed data, network data, a file opened with `'b'` — and {shown} is text.",
         precise="The function requires an object supporting the buffer protocol (`bytes`, `bytearray`, "
         "`memoryview`); `str` does not.",
         fix_steps=(
-            f"Put a `b` before the quote: `{short(new, 60)}`."
-            if new.startswith("b")
+            f"Put a `b` before the quote: {code(short(new, 60))}."
+            if literal
             else "Convert the text to bytes with `.encode()` (UTF-8 by default) before passing it."
         )
         + " If the data comes from a file, open the file in binary mode (`'rb'`).",
@@ -488,51 +569,108 @@ def _needs_bytes(sit: Situation) -> Diagnosis:
     )
 
 
+# Types whose text (`str(value)`) is the usual JSON form: `default=str` writes what they mean.
+_JSON_AS_TEXT = frozenset(
+    {"datetime", "date", "time", "timedelta", "Decimal", "UUID", "Path", "PosixPath", "WindowsPath"}
+)
+# The function itself, not what it returns: `json.dumps(obj.to_dict)` without the brackets.
+_JSON_CALLABLE = frozenset({"function", "method", "builtin_function_or_method", "type", "builtin_method"})
+
+
+def _is_value(sit: Situation, node: ast.AST, line, test) -> bool:
+    """``node`` is (or is a name last bound to) a value ``test`` accepts."""
+    if test(node):
+        return True
+    if isinstance(node, ast.Name) and line is not None:
+        binding = sit.facts.last_assignment_before(node.id, line + 1)
+        return binding is not None and binding.value is not None and test(binding.value)
+    return False
+
+
 def _json_type(sit: Situation, typ: str) -> Diagnosis:
     """`json.dumps(foo)` of an object JSON has no form for: a set becomes a list, an object of
-    the student's own class its attribute dict (`vars(foo)`), anything else text (`default=str`)."""
+    the student's own class its attribute dict (`vars(foo)`), a date or a number type its text
+    (`default=str`); the value itself is converted only when it is the object (else the
+    `default=` hook reaches one nested inside), and anything else gets no guessed fix."""
     line, other, where, editable = _site(sit)
     calls = [c for n in ("dumps", "dump") for c in _calls(sit, line, n)] if editable else []
-    call = next((c for c in calls if c.args), None)
-    own = sit.tree is not None and any(
-        isinstance(n, ast.ClassDef) and n.name == typ for n in ast.walk(sit.tree)
+    call = next((c for c in calls if c.args and not c.keywords), None)
+    tree_nodes = list(ast.walk(sit.tree)) if sit.tree is not None else []
+    classes = [n for n in tree_nodes if isinstance(n, ast.ClassDef) and n.name == typ]
+    own = bool(classes)
+    slotted = any(
+        isinstance(s, ast.Assign | ast.AnnAssign) and "__slots__" in ast.unparse(s).split("=")[0]
+        for c in classes
+        for s in c.body
     )
-    fix = None
-    if typ in ("set", "frozenset", "tuple"):
-        how, wrap = "turn it into a list first", "list({})"
+    fix, wrap, hook, shown = None, None, None, None
+    if typ in ("set", "frozenset"):
+        how = "turn it into a list first"
+        is_it = lambda v: isinstance(v, ast.Set | ast.SetComp) or (  # noqa: E731
+            isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id in ("set", "frozenset")
+        )
+        wrap, hook = "list({})", "list"
+    elif own and not slotted:
+        how = f"turn the `{typ}` object into a dict of its attributes first"
+        is_it = lambda v: isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == typ  # noqa: E731
+        wrap, hook = "vars({})", "vars"
     elif own:
-        how, wrap = f"turn the `{typ}` object into a dict of its attributes first", "vars({})"
+        how = (
+            f"build a dict of the `{typ}` object's attributes yourself (its class uses `__slots__`, so "
+            "`vars()` has nothing to give)"
+        )
+        is_it = None
+    elif typ in _JSON_AS_TEXT:
+        how = "tell `json` to write it as text"
+        is_it, hook = None, "str"
+    elif typ in _JSON_CALLABLE:
+        how = (
+            f"a `{typ}` is the function itself, not its result: call it (add `()`) so `json` gets the "
+            "value it returns"
+        )
+        is_it = None
     else:
-        how, wrap = "tell `json` to write it as text", None
+        how = (
+            f"convert it to dicts, lists, text and numbers first — I can't tell which form you want for a "
+            f"`{typ}` (a `default=` function that returns one is the other way)"
+        )
+        is_it = None
     if call is not None:
-        arg = segment(sit.code, call.args[0])
-        if wrap is not None:
+        arg_node = call.args[0]
+        arg = segment(sit.code, arg_node)
+        if wrap is not None and is_it is not None and _is_value(sit, arg_node, line, is_it):
             new = wrap.format(arg)
-            fix = replace_node(sit.code, call.args[0], new)
+            fix = replace_node(sit.code, arg_node, new)
             shown = f"{_call_name(call)}({new})"
-        else:
-            shown = f"{_call_name(call)}({arg}, default=str)"
-            fix = replace_node(sit.code, call, segment(sit.code, call)[:-1].rstrip() + ", default=str)")
-    else:
-        shown = "json.dumps(vars(obj))" if own else "json.dumps(obj, default=str)"
+        elif hook is not None:
+            text = segment(sit.code, call)
+            if not text.rstrip()[:-1].rstrip().endswith(","):
+                args = ", ".join(segment(sit.code, a) for a in call.args)
+                shown = f"{_call_name(call)}({args}, default={hook})"
+                fix = replace_node(sit.code, call, text[:-1].rstrip() + f", default={hook})")
+                if hook != "str":
+                    how += f" (`default={hook}` does it wherever one sits in the data)"
+    elif hook is not None:
+        shown = f"json.dumps(obj, default={hook})"
+    tail = f": {code(shown)}" if shown else ""
     return Diagnosis(
         summary=f"{where} asks `json` to write a `{typ}` object, and JSON has no form for it: JSON only "
-        f"knows dicts, lists, text, numbers, `True`/`False` and `None`. {cap(how)}: `{shown}`.",
+        f"knows dicts, lists, text, numbers, `True`/`False` and `None`. {cap(how)}{tail}.",
         plain=f"JSON is a text format with a few kinds of value (objects, arrays, strings, numbers, "
         f"true/false, null). Python's `json` module maps dicts, lists, str, int, float, bool and None onto "
         f"them, and stops at anything else — here a `{typ}`"
         + (", an object of your own class." if own else "."),
         precise="`json.JSONEncoder.default()` raises TypeError for types it cannot serialise; pass "
         "`default=` (a function returning something serialisable) or convert the value first.",
-        fix_steps=f"{cap(how)}: `{shown}`."
-        + (" `vars(obj)` is the dict of the object's attributes." if own else ""),
+        fix_steps=f"{cap(how)}{tail}."
+        + (" `vars(obj)` is the dict of the object's attributes." if hook == "vars" else ""),
         prevention="Before saving data as JSON, keep it as dicts, lists, strings and numbers, or give "
         "`json.dumps` a `default=` function.",
         concepts=["dicts", "type-conversion"],
         hints=[
             f"What type is the value passed to `json` on line {line}?",
             "JSON only knows dicts, lists, strings, numbers, booleans and None.",
-            f"Try `{shown}`.",
+            f"Try {code(shown)}." if shown else cap(how) + ".",
         ],
         fix_code=fix,
         culprit_line=line,

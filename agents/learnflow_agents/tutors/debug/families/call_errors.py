@@ -288,15 +288,26 @@ def _method_without_object(sit: Situation, fdef, short_name: str, sig: str, line
         for f in cls.body
     )
     where = f"line {line} (in the body of class `{cls_name}`)" if in_body else f"line {line}"
-    how = (
-        f"The class body runs once, while the class is being built, before any `{cls_name}` object "
-        f"exists; call the method later, on an object: `obj = {cls_name}()` then `obj.{short_name}()`."
-        if in_body
-        else f"Create an object first and call the method on it: `{cls_name}().{short_name}()` (or "
-        f"`obj = {cls_name}()` then `obj.{short_name}()`)."
-    )
+    inside = _object_at_hand(sit, cls, short_name, line) if not other else None
+    if inside is not None and inside[0] is cls:
+        how = f"This method already has the object, `{inside[1]}`: call `{inside[1]}.{short_name}()`."
+    elif inside is not None:
+        how = (
+            f"`{cls_name}` is the parent class of `{inside[0].name}`: pass the object on, "
+            f"`{cls_name}.{short_name}({inside[1]})`, or let Python do it: `super().{short_name}()`."
+        )
+    elif in_body:
+        how = (
+            f"The class body runs once, while the class is being built, before any `{cls_name}` object "
+            f"exists; call the method later, on an object: `obj = {cls_name}()` then `obj.{short_name}()`."
+        )
+    else:
+        how = (
+            f"Create an object first and call the method on it: `{cls_name}().{short_name}()` (or "
+            f"`obj = {cls_name}()` then `obj.{short_name}()`)."
+        )
     return Diagnosis(
-        summary=f"`{short_name}` (line {fdef.lineno}, `{sig}`) is a method, and {where} calls it without "
+        summary=f"`{short_name}` (line {fdef.lineno}, {code(sig)}) is a method, and {where} calls it without "
         f"an object, so nothing fills its `self` parameter. {how}",
         plain=f"When you write `obj.{short_name}()`, Python passes the object `obj` as `self`. Calling "
         f"`{short_name}` with no object in front — on the class itself or by its bare name — leaves "
@@ -315,6 +326,31 @@ def _method_without_object(sit: Situation, fdef, short_name: str, sig: str, line
         culprit_line=line,
         culprit_where=other,
     )
+
+
+def _object_at_hand(sit: Situation, cls, short_name: str, line) -> tuple[ast.ClassDef, str] | None:
+    """`Animal.__init__()` inside `Dog.__init__(self)` (Dog built on Animal), or `Dog.bark()` inside
+    another method of Dog: the calling method has an object (its first parameter) to pass on, so
+    the answer is that object (or `super()`), not a new `Animal()`."""
+    if cls is None or sit.tree is None or not isinstance(line, int):
+        return None
+    if f"{cls.name}.{short_name}(" not in "".join(sit.text(line).split()):
+        return None
+    for c in ast.walk(sit.tree):
+        if not isinstance(c, ast.ClassDef) or not (
+            c is cls or any(isinstance(b, ast.Name) and b.id == cls.name for b in c.bases)
+        ):
+            continue
+        for f in c.body:
+            if not isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            params = f.args.posonlyargs + f.args.args
+            static = any(
+                isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in f.decorator_list
+            )
+            if params and not static and f.lineno <= line <= (f.end_lineno or f.lineno):
+                return c, params[0].arg
+    return None
 
 
 def _wrong_count(

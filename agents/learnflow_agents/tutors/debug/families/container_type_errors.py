@@ -542,46 +542,64 @@ def _unpacked_arguments(sit: Situation, call: ast.Call, typ: str, line, other, f
     star = _src(sit, call.args[0], other)
     return _diag(
         sit,
-        summary=f"{cap(place(line, other, function))} calls `{shown}`, and inside that call "
+        summary=f"{cap(place(line, other, function))} calls {code(shown)}, and inside that call "
         f"{_KIND.get(typ, 'a ' + typ)} (`{typ}`) reached a place that needs a collection to loop over. The "
-        f"arguments come from unpacking `{star}`, so print them to see which one it is.",
-        plain=f"`{star}` spreads a collection into separate arguments. One of them — or a value the "
+        f"arguments come from unpacking {code(star)}, so print them to see which one it is.",
+        plain=f"{code(star)} spreads a collection into separate arguments. One of them — or a value the "
         f"function computes from them — is a `{typ}`, and something in the call tried to loop over it.",
-        precise=f"`iter()` was called on a `{typ}` during `{shown}`; with `*` unpacking the argument "
+        precise=f"`iter()` was called on a `{typ}` during {code(shown)}; with `*` unpacking the argument "
         "positions are decided at run time.",
-        steps=f"Print what is unpacked (`print({star.lstrip('*')})`) and check each argument against what "
-        "the function expects.",
+        steps=f"Print what is unpacked ({code('print(' + star.lstrip('*') + ')')}) and check each argument "
+        "against what the function expects.",
         concepts=["for-loops"],
-        hints_mid=f"Which argument of `{shown}` is a `{typ}`?",
+        hints_mid=f"Which argument of {code(shown)} is a `{typ}`?",
         other=other,
     )
+
+
+_INT_CALLS = frozenset({"range", "int", "chr", "hex", "bin", "oct", "round"})
+
+
+def _plainly_not_an_object(sit: Situation, node: ast.AST, line) -> bool:
+    """A literal, or a name last bound to one: a number or text, not an object of a dotted type."""
+    if isinstance(node, ast.Name) and isinstance(line, int):
+        binding = sit.facts.last_assignment_before(node.id, line + 1)
+        node = binding.value if binding is not None and binding.value is not None else node
+    return isinstance(node, ast.Constant | ast.JoinedStr | ast.List | ast.Dict | ast.Tuple)
 
 
 def _rebuilt_from_itself(sit: Situation, typ: str, line, other, text, function) -> Diagnosis | None:
     """`datetime.date(birthday)` where `birthday` already is a `datetime.date`: the constructor
     wants whole numbers (year, month, day), and the value needs no converting at all."""
     short = typ.rsplit(".", 1)[-1]
-    for call in fragment_nodes(sit, line, ast.Call, text=text if other else None):
+    calls = fragment_nodes(sit, line, ast.Call, text=text if other else None)
+    # `range(Decimal(n))`: the call that wanted a whole number is the one around it, not the
+    # constructor, whose argument (a number, a text) is no `typ` at all.
+    in_int_call = {
+        id(a) for c in calls if isinstance(c.func, ast.Name) and c.func.id in _INT_CALLS for a in c.args
+    }
+    for call in calls:
         name = _src(sit, call.func, other)
         if not (name in (typ, short) or name.endswith("." + short)) or len(call.args) != 1:
             continue
-        if call.keywords:
+        if call.keywords or id(call) in in_int_call or _plainly_not_an_object(sit, call.args[0], line):
             continue
         arg = _src(sit, call.args[0], other)
         fix = replace_node(sit.code, call, arg) if _editable(sit, other) else None
         return _diag(
             sit,
-            summary=f"{cap(place(line, other, function))}{called_from(sit)} calls `{name}({arg})` with a "
+            summary=f"{cap(place(line, other, function))}{called_from(sit)} calls "
+            f"{code(name + '(' + arg + ')')} with a "
             f"value that already is a `{typ}`: `{name}()` builds a new one from whole numbers (`int`s), "
-            f"so it tried to read `{arg}` as a number. Use `{arg}` as it is.",
-            plain=f"`{name}(…)` makes a `{typ}` out of numbers, like `{name}(1989, 10, 9)`. `{arg}` is "
+            f"so it tried to read {code(arg)} as a number. Use {code(arg)} as it is.",
+            plain=f"`{name}(…)` makes a `{typ}` out of numbers, like `{name}(1989, 10, 9)`. {code(arg)} is "
             f"already a `{typ}`, so there is nothing to build: Python tried to use it as the first whole "
             "number (an `int`) and could not.",
             precise=f"`{name}()`'s first parameter must be an `int` (an object with `__index__`); a `{typ}` "
             "has none, hence this TypeError.",
-            steps=f"Drop the call and keep the value: `{name}({arg})` → `{arg}`.",
+            steps=f"Drop the call and keep the value: {code(f'{name}({arg})')} → {code(arg)}.",
             concepts=["type-conversion"],
-            hints_mid=f"What type does `{arg}` already have? Try `type({arg})`.",
+            hints_mid=f"What type does {code(arg)} already have? Try {code(f'type({arg})')}.",
             fix=fix,
             other=other,
         )

@@ -16,7 +16,7 @@ from learnflow_agents.tutors.debug.code_facts import (
     replace_nodes,
     segment,
 )
-from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap, code
 from learnflow_agents.tutors.debug.families.common import (
     called_from,
     fragment_nodes,
@@ -430,8 +430,18 @@ def _statement_nodes(tree: ast.AST, line: int | None, kind: type) -> list[ast.AS
     return [n for n in ast.walk(stmt) if isinstance(n, kind)]
 
 
-def _guard(code: str, read: ast.Subscript, var: str) -> str:
-    return f"({segment(code, read)} if {var} < len({segment(code, read.value)}) else '')"
+def _guard(code: str, read: ast.Subscript, var: str, filler: str = "''") -> str:
+    return f"({segment(code, read)} if {var} < len({segment(code, read.value)}) else {filler})"
+
+
+def _filler(tree: ast.AST, rows: list[ast.AST], reads: list[ast.AST]) -> str:
+    """What a missing position reads as: '' (shown as nothing), but 0 when rows of numbers are
+    calculated with (`rows[0][col] + rows[1][col]`), where '' would fail next."""
+    items = [e for r in rows for e in getattr(r, "elts", [])]
+    numbers = all(isinstance(e, ast.Constant) and type(e.value) in (int, float) for e in items)
+    parents = parent_map(tree)
+    calculated = any(isinstance(parents.get(r), ast.BinOp | ast.AugAssign | ast.UnaryOp) for r in reads)
+    return "0" if numbers and calculated else "''"
 
 
 def _ragged_row(sit, sub, line, other, where, kind, editable) -> Diagnosis | None:
@@ -454,10 +464,28 @@ def _ragged_row(sit, sub, line, other, where, kind, editable) -> Diagnosis | Non
     if len(set(lengths)) < 2:
         return None
     k, var = outer.slice.value, sub.slice.id
+    if not isinstance(sub.ctx, ast.Load):
+        return None  # a write (`grid[1][col] = 1`): reading with a guard is no answer
+    # `rows[0][col] + rows[1][col]`: the row that runs out is the shortest one read, not the first.
+    same_reads = [
+        r
+        for r in _statement_nodes(sit.tree, line, ast.Subscript)
+        if isinstance(r.value, ast.Subscript)
+        and isinstance(r.slice, ast.Name)
+        and r.slice.id == var
+        and isinstance(r.value.slice, ast.Constant)
+        and isinstance(r.value.slice.value, int)
+        and -len(rows) <= r.value.slice.value < len(rows)
+        and ast.dump(r.value.value) == ast.dump(outer.value)
+    ]
+    shortest = min(same_reads, key=lambda r: lengths[r.value.slice.value], default=sub)
+    if lengths[shortest.value.slice.value] < lengths[k]:
+        sub, outer, k = shortest, shortest.value, shortest.value.slice.value
     row_len = lengths[k]
+    filler = _filler(sit.tree, rows, same_reads)
     container = segment(sit.code, outer) if editable else ast.unparse(outer)
     table = segment(sit.code, outer.value) if editable else ast.unparse(outer.value)
-    over = f"`{segment(sit.code, loop.iter)}`" if editable else "its loop"
+    over = code(segment(sit.code, loop.iter)) if editable else "its loop"
     fix = None
     if editable:
         reads = [
@@ -469,9 +497,9 @@ def _ragged_row(sit, sub, line, other, where, kind, editable) -> Diagnosis | Non
             and isinstance(r.value.value, ast.Name)
             and r.value.value.id == table
         ]
-        edits = [(r, _guard(sit.code, r, var)) for r in reads]
+        edits = [(r, _guard(sit.code, r, var, filler)) for r in reads]
         fix = replace_nodes(sit.code, edits) if edits else None
-    guarded = f"{container}[{var}] if {var} < len({container}) else ''"
+    guarded = f"{container}[{var}] if {var} < len({container}) else {filler}"
     positions = "position 0 only" if row_len == 1 else f"positions 0 to {row_len - 1}"
     return Diagnosis(
         summary=f"{where} reads `{container}[{var}]`, but `{container}` has only {row_len} "

@@ -9,7 +9,7 @@ import ast
 import re
 
 from learnflow_agents.tutors.debug.code_facts import indent_of, replace_line, replace_node, segment
-from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap, code
 from learnflow_agents.tutors.debug.families.common import called_from, fragment_nodes, place, raise_site
 from learnflow_agents.tutors.debug.situation import Situation
 
@@ -191,27 +191,28 @@ def _percent_named(sit: Situation, key: str, line, other, text, where, editable)
             source = segment(sit.code, fmt) if editable else repr(fmt.value)
             new = f"{source.replace(f'%({key})', '%', 1)} % {container}[{match!r}]"
             fix = replace_node(sit.code, node, new) if editable else None
+        shown_key, placeholder, box = code(repr(key)), code(f"%({key})s"), code(container)
         why = (
-            f"`{container}`'s key is the number `{match!r}`, not the text `{key!r}`"
+            f"{box}'s key is the number {code(repr(match))}, not the text {shown_key}"
             if match is not None and type(match) is not str
-            else f"`{container}` has no key `{key!r}`"
+            else f"{box} has no key {shown_key}"
         )
         return Diagnosis(
-            summary=f"{where} fills the placeholder `%({key})s` from `{container}`: a named `%` placeholder "
-            f"looks up its name as a text key, `{key!r}`, and {why}."
-            + (f" Read the key yourself: `{new}`." if new else ""),
+            summary=f"{where} fills the placeholder {placeholder} from {box}: a named `%` placeholder "
+            f"looks up its name as a text key, {shown_key}, and {why}."
+            + (f" Read the key yourself: {code(new)}." if new else ""),
             plain=f"In `\"…%(name)s…\" % some_dict`, Python takes the word between the brackets as a "
-            f"dictionary key — always as text. `%({key})s` asks for the key `{key!r}`; {why}.",
+            f"dictionary key — always as text. {placeholder} asks for the key {shown_key}; {why}.",
             precise="`%`-formatting with a mapping calls `mapping[name]` with the placeholder's name as a "
             "`str`; a missing key raises KeyError.",
-            fix_steps=(f"Write `{new}`" if new else f"Give `{container}` the key `{key!r}`")
-            + f", or use text keys in the dict (`{{{key!r}: …}}`).",
+            fix_steps=(f"Write {code(new)}" if new else f"Give {box} the key {shown_key}")
+            + f", or use text keys in the dict ({code('{' + repr(key) + ': …}')}).",
             prevention="Placeholder names in `%(name)s` and `{name}` are always text; keep dictionary keys "
             "that you format by name as strings.",
             concepts=["dicts", "strings"],
             hints=[
-                f"What key does `%({key})s` look up in `{container}`?",
-                f"Print `{container}.keys()` and compare.",
+                f"What key does {placeholder} look up in {box}?",
+                f"Print {code(container + '.keys()')} and compare.",
                 "A placeholder's name is always text.",
             ],
             fix_code=fix,

@@ -26,7 +26,7 @@ from learnflow_agents.tutors.debug.code_facts import (
     segment,
     statement_at,
 )
-from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap, code
 from learnflow_agents.tutors.debug.families.common import called_from, place, quoted_names, raise_site
 from learnflow_agents.tutors.debug.situation import Situation
 from learnflow_agents.tutors.debug.value_guess import function_returns_value
@@ -123,7 +123,19 @@ def _method_without_self(sit: Situation, name: str, line, other, text, function)
         return None
     cut = open_at + len(method.name) + 1
     more = params or method.args.vararg or method.args.kwonlyargs or method.args.kwarg
-    new_head = head[:cut] + ("self, " if more else "self") + head[cut:]
+    first = (method.args.posonlyargs + method.args.args)[:1]
+    used = {n.id for n in ast.walk(method) if isinstance(n, ast.Name)}
+    renamed = None
+    has_default = len(method.args.defaults) >= len(params)
+    if first and first[0].arg not in used and not has_default and first[0].lineno == method.lineno:
+        renamed = first[0].arg
+        # `def bump(this):` / `def __init__(slef, name):` whose body never reads that first
+        # parameter: it is the slot that receives the object, only named otherwise — rename it
+        # (adding `self` before it would make it a parameter the calls never give).
+        at = first[0].col_offset
+        new_head = head[:at] + "self" + head[at + len(first[0].arg) :]
+    else:
+        new_head = head[:cut] + ("self, " if more else "self") + head[cut:]
     edits: list[tuple[ast.AST, str]] = []
     init = next(
         (f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None
@@ -152,20 +164,22 @@ def _method_without_self(sit: Situation, name: str, line, other, text, function)
     )
     return Diagnosis(
         summary=f"{cap(_summary_place(sit, line, other, function))} uses `self`, but the method "
-        f"`{method.name}` (line {method.lineno}) has no `self` parameter: write `{sig}`.{call_note}",
+        f"`{method.name}` (line {method.lineno}) has no `self` parameter"
+        + (f" (its first parameter, `{renamed}`, receives the object and is never used)" if renamed else "")
+        + f": write {code(sig)}.{call_note}",
         plain=f"`self` is not a built-in word: it is the name a method gives its first parameter, which "
         f"receives the object the method is called on. `def {method.name}(…)` in class `{cls.name}` "
         "lists no such parameter, so inside it the name `self` does not exist.",
         precise="Methods receive the instance as their first positional argument, conventionally named "
         "`self`; without that parameter `self` is an unbound global name.",
-        fix_steps=f"Change line {method.lineno} to `{sig}:`.{call_note}",
+        fix_steps=f"Change line {method.lineno} to {code(sig + ':')}.{call_note}",
         prevention="Give every method `self` as its first parameter, and call methods on an object "
         f"(`{cls.name}()`), not on the class.",
         concepts=["classes", "parameters"],
         hints=[
             f"Which parameters does `{method.name}` on line {method.lineno} have?",
             "`self` must be a parameter of the method.",
-            f"Write `{sig}:`.",
+            f"Write {code(sig + ':')}.",
         ],
         fix_code=fix,
         culprit_line=method.lineno,

@@ -7,6 +7,7 @@ import re
 
 from learnflow_agents.tutors.debug.code_facts import (
     Binding,
+    enclosing_function,
     node_in_span,
     replace_node,
     replace_nodes,
@@ -91,24 +92,44 @@ def _formatted_date(sit: Situation, operation, op, right, line, function) -> Dia
     return Diagnosis(
         summary=f"{cap(place(line, None, function))} uses `{op}` between a `str` and a `{right}`: `{name}` "
         f"is text, because line {binding.line} turned the date into text with `.strftime(…)`. Do the date "
-        f"arithmetic first and format the result: `{new}`.",
+        f"arithmetic first and format the result: {code(new)}.",
         plain=f"`.strftime()` gives back a string — good for printing, but a string no longer knows it is a "
         f"date, so Python cannot add a `{right}` to it. Keep the date as a date while you calculate, and "
         "turn it into text at the end.",
         precise=f"`str.__add__` accepts only `str`; `{right}` supports arithmetic with `datetime`/`date` "
         "objects, not with their formatted text.",
-        fix_steps=f"Calculate with the date, then format: `{new}`.",
+        fix_steps=f"Calculate with the date, then format: {code(new)}.",
         prevention="Format dates (`strftime`) only when you print or save them; calculate with the "
         "`datetime` objects.",
         concepts=["strings", "type-conversion"],
         hints=[
             f"What type is `{name}` after line {binding.line}? Try `type({name})`.",
             "`.strftime()` returns text.",
-            f"Write `{new}`.",
+            f"Write {code(new)}.",
         ],
         fix_code=fix,
         culprit_line=binding.line,
     )
+
+
+def _reaches(sit: Situation, assign: ast.Assign, names: set, line) -> bool:
+    """The assignment on ``assign``'s line can be where the names in the failing operation got
+    their value: no function between them binds the name itself (a parameter or a local of the
+    same name), and no later assignment in the same scope rebinds it first."""
+    function = enclosing_function(sit.tree, line) if isinstance(line, int) else None
+    if function is not None and enclosing_function(sit.tree, assign.lineno) is not function:
+        args = function.args
+        own = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+        own |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+        own |= {
+            n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        }
+        return not names & own
+    for name in names:
+        binding = sit.facts.last_assignment_before(name, (line or 0) + 1)
+        if binding is not None and binding.line != assign.lineno and binding.line > assign.lineno:
+            return False
+    return True
 
 
 def _trailing_comma(sit: Situation, operation, op, left, right, line, function) -> Diagnosis | None:
@@ -129,29 +150,31 @@ def _trailing_comma(sit: Situation, operation, op, left, right, line, function) 
         if value.startswith("(") or not value.rstrip().endswith(","):
             continue
         targets = {_base_name(t) for t in node.targets}
-        if not targets & used:
+        if not targets & used or not _reaches(sit, node, targets & used, line):
             continue
         target = segment(sit.code, node.targets[0])
         item = segment(sit.code, node.value.elts[0])
         fix = replace_node(sit.code, node.value, item)
         other_type = right if left == "tuple" else left
+        written, meant = code(f"{target} = {value}"), code(f"{target} = {item}")
         return Diagnosis(
             summary=f"{cap(place(line, None, function))} uses `{op}` between a `tuple` and a `{other_type}`: "
-            f"the tuple comes from the comma at the end of line {node.lineno} (`{target} = {value}`), "
-            f"which makes `{target}` a one-item tuple `({item},)`. Drop that comma: `{target} = {item}`.",
+            f"the tuple comes from the comma at the end of line {node.lineno} ({written}), "
+            f"which makes {code(target)} a one-item tuple {code('(' + item + ',)')}. Drop that comma: "
+            f"{meant}.",
             plain="In Python it is the comma, not the brackets, that makes a tuple: `x = 5,` stores the "
             f"tuple `(5,)`, not the number 5. Line {node.lineno} ends with such a comma, so a tuple later "
             f"meets a `{other_type}` on line {line}.",
-            precise=f"`{target} = {value}` is a tuple display with one element; `tuple.__add__` only "
+            precise=f"{written} is a tuple display with one element; `tuple.__add__` only "
             "accepts another tuple.",
-            fix_steps=f"Remove the trailing comma on line {node.lineno}: `{target} = {item}`.",
+            fix_steps=f"Remove the trailing comma on line {node.lineno}: {meant}.",
             prevention="Watch for a stray comma at the end of an assignment; `print(type(x))` shows a "
             "tuple you did not mean.",
             concepts=["tuples"],
             hints=[
-                f"What type does `{target}` have after line {node.lineno}? Try `type(...)`.",
+                f"What type does {code(target)} have after line {node.lineno}? Try `type(...)`.",
                 "A trailing comma makes a tuple.",
-                f"Write `{target} = {item}`.",
+                f"Write {meant}.",
             ],
             fix_code=fix,
             culprit_line=node.lineno,

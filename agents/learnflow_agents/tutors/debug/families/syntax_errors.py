@@ -568,13 +568,21 @@ def _python2_except(sit: Situation) -> Diagnosis | None:
 
 
 _WITH_WALRUS = re.compile(r"^(\s*)with\s+([A-Za-z_]\w*)\s*:=\s*(.+?)\s*:\s*(#.*)?$")
+# Values whose `with … as name` names the value itself (their `__enter__` returns self).
+_SELF_ENTERING = re.compile(r"^(?:open|io\.(?:open|StringIO|BytesIO)|(?:gzip|bz2|lzma)\.open)\(")
 _BARE_WALRUS = re.compile(r"^(\s*)([A-Za-z_]\w*)\s*:=\s*(.+?)\s*$")
 
 
 def _walrus_line(text: str) -> str | None:
     """`with f := open(p):` → `with open(p) as f:`; `x := 5` (a statement) → `x = 5`."""
     if m := _WITH_WALRUS.match(text):
-        return f"{m.group(1)}with {m.group(3)} as {m.group(2)}:" + (f"  {m.group(4)}" if m.group(4) else "")
+        comment = f"  {m.group(4)}" if m.group(4) else ""
+        if _SELF_ENTERING.match(m.group(3)):
+            return f"{m.group(1)}with {m.group(3)} as {m.group(2)}:{comment}"
+        # `with name := value:` names the value itself; `with value as name:` names what its
+        # `__enter__` returns (`True` for a lock, None for many a student's class): brackets
+        # keep what the student wrote.
+        return f"{m.group(1)}with ({m.group(2)} := {m.group(3)}):{comment}"
     if (m := _BARE_WALRUS.match(text)) and not m.group(3).endswith(":"):
         return f"{m.group(1)}{m.group(2)} = {m.group(3)}"
     return None
@@ -601,6 +609,9 @@ def _walrus_statement(sit: Situation) -> Diagnosis | None:
         summary=f"Line {lineno} uses `:=` where Python does not accept it"
         + (
             ": in a `with` header the name comes after the value, with `as`"
+            if in_with and " as " in new_text
+            else ": in a `with` header a `:=` needs brackets (`with value as name:` would name what "
+            "the value's `__enter__` returns, not the value)"
             if in_with
             else ": to store a value in a variable, a statement uses a plain `=`"
         )
