@@ -22,7 +22,7 @@ drives, sandboxed fix checks included) gets the code and CPython 3.11's real tra
                        changed line's names, numbers and strings
 
     python benchmarks/debug_outside_eval.py --split dev|holdout|all
-        [--set cpython|oppia|runtime|qa|teaching|asserts|so|both|all]
+        [--set cpython|oppia|runtime|qa|teaching|asserts|so|so_input|both|all]
         [--show N] [--no-run]
         [--min-correct F] [--max-generic F] [--kinds]
 """
@@ -79,6 +79,7 @@ SETS = {
     "teaching": ("cases_teaching.jsonl", "labels_teaching.jsonl"),
     "asserts": ("cases_asserts.jsonl", "labels_asserts.jsonl"),
     "so": ("cases_so.jsonl", "labels_so.jsonl"),
+    "so_input": ("cases_so_input.jsonl", "labels_so_input.jsonl"),
 }
 # "both" keeps its old meaning (the two SyntaxError-heavy sets); "all" is every set.
 GROUPS = {"both": ["cpython", "oppia"], "all": list(SETS)}
@@ -385,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         "teaching: runtime errors shown by textbooks and CPython's doctests; "
         "asserts: runtime errors CPython's own tests expect; "
         "so: beginners' failing programs from Stack Overflow questions; "
+        "so_input: those that read input(), run with a recorded stdin; "
         "both: cpython+oppia; all: every set",
     )
     ap.add_argument("--show", type=int, default=0)

@@ -423,6 +423,8 @@ SO_RULES: list[tuple[str, str, list[str]]] = [
         ["`{1}`", "python 2|python 3"],
     ),
     ("AttributeError", r"^'dict' object has no attribute 'has_key'", ["has_key", "`in`"]),
+    # added with cases_so_input.jsonl, before the tutor saw that set (no case of cases_so.jsonl has it)
+    ("TypeError", r"^'in <string>' requires string as left operand, not (\w+)", ["{1}", "str|text"]),
 ]
 
 # A program that raises the error itself (`raise NameError("…")`): the fact is that the code
@@ -522,6 +524,7 @@ def main() -> int:
         "cases_teaching",
         "cases_asserts",
         "cases_so",
+        "cases_so_input",
     ):
         if (HERE / f"{name}.jsonl").exists():
             label_file(name)
@@ -535,9 +538,9 @@ def label_file(name: str) -> int:
     rules: dict[str, int] = {}
     with out.open("w", encoding="utf-8") as fh:
         for row in cases:
-            rule, facts = label(
-                row, teaching=name == "cases_teaching", asserts=name == "cases_asserts", so=name == "cases_so"
-            )
+            teaching, asserts = name == "cases_teaching", name == "cases_asserts"
+            so = name in ("cases_so", "cases_so_input")  # SO_RULES: the two Stack Overflow sets only
+            rule, facts = label(row, teaching=teaching, asserts=asserts, so=so)
             rules[rule] = rules.get(rule, 0) + 1
             fh.write(json.dumps({"id": row["id"], "rule": rule, "facts": facts}, ensure_ascii=False) + "\n")
     print(f"{len(cases)} labels -> {out}")
