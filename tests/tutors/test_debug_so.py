@@ -244,3 +244,56 @@ def test_a_non_iterable_reached_through_star_unpacking_is_not_blamed_on_the_star
     assert reply.data.get("analysis") != "generic"
     assert "loops over `*" not in reply.summary  # the old reply called `*pair[1:]` a whole number
     assert "unpacking `*pair[1:]`" in reply.summary and "`int`" in reply.summary
+
+
+# --- from the dev split of the outside 'so_input' set (programs that read input()); own programs
+
+
+def test_a_tuple_tested_in_text_swaps_the_sides(tmp_path: Path) -> None:
+    code = "colours = 'red', 'blue'\nchoice = 'blue'\nif colours in choice:\n    print('known')\n"
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    said = _said(reply)
+    assert "`tuple`" in said and "text" in said
+    assert "`choice in colours`" in said
+    fixed = run_cell(_fix(reply), tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == "known\n"
+
+
+def test_a_number_tested_in_text_becomes_text(tmp_path: Path) -> None:
+    code = "digits = '40213'\nif 2 in digits:\n    print('has a 2')\n"
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    assert "`int`" in _said(reply)
+    fixed = run_cell(_fix(reply), tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == "has a 2\n"
+
+
+def test_a_list_of_words_where_bytes_are_needed_is_joined_and_encoded(tmp_path: Path) -> None:
+    code = (
+        "import zlib\nwords = 'to be or not to be'.split()\npacked = zlib.compress(words)\n"
+        "print(zlib.decompress(packed).decode())\n"
+    )
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    said = _said(reply)
+    assert "`zlib.compress`" in said and "`list`" in said and "bytes" in said
+    fixed = run_cell(_fix(reply), tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == "to be or not to be\n"
+
+
+def test_a_string_written_by_position_is_named_as_text_not_a_list(tmp_path: Path) -> None:
+    code = (
+        "def shift(board):\n    for i in range(8, 0, -1):\n        board[i] = board[i - 1]\n"
+        "    return board\n"
+        "print(shift('board' + str(3)))\n"
+    )
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    said = _said(reply)
+    assert "`board` is a string" in said
+    assert "writes into it by position" in said
+    assert "`board = list(board)`" in said

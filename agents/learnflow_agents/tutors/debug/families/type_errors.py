@@ -13,6 +13,7 @@ from learnflow_agents.tutors.debug.families import (
     call_site,
     container_type_errors,
     operand_errors,
+    text_operands,
 )
 from learnflow_agents.tutors.debug.situation import Situation
 
@@ -20,7 +21,14 @@ from learnflow_agents.tutors.debug.situation import Situation
 def analyse(sit: Situation) -> Diagnosis | None:
     if "exceptions must derive from BaseException" in sit.message:
         return _raise_non_exception(sit)
-    for module in (call_site, builtin_misuse, operand_errors, call_errors, container_type_errors):
+    for module in (
+        call_site,
+        builtin_misuse,
+        operand_errors,
+        call_errors,
+        container_type_errors,
+        text_operands,
+    ):
         found = module.analyse(sit)
         if found is not None:
             return found
