@@ -58,6 +58,7 @@ def analyse(sit: Situation) -> Diagnosis | None:
             _literal_past_end,
             _empty,
             _first_or_last_of_empty,
+            _string_written_as_list,
         ):
             found = rule(sit, sub, line, other, where, kind, editable)
             if found is not None:
@@ -557,6 +558,48 @@ def _empty(sit, sub, line, other, where, kind, editable) -> Diagnosis | None:
         concepts=["lists", "indexing"],
         hints_mid=f"How many items does `{container}` have? Print `len({container})`.",
         conceptual=False,
+        line=line,
+        container=container,
+    )
+
+
+def _string_written_as_list(sit, sub, line, other, where, kind, editable) -> Diagnosis | None:
+    """`s[i] = s[j]` on a string: the code treats text as a list of slots (a rotor, a board), but
+    the string is shorter than the positions it reads, and even in range its characters could not
+    be replaced (str is immutable). Only when the same name is also written by position."""
+    if kind != "string" or not editable or not isinstance(sub.value, ast.Name):
+        return None
+    name = sub.value.id
+    scope = enclosing_function(sit.tree, line) or sit.tree
+    writes = [
+        t
+        for node in ast.walk(scope)
+        if isinstance(node, (ast.Assign, ast.AugAssign))
+        for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == name
+    ]
+    if not writes:
+        return None
+    container, index = _names(sub, sit, other)
+    write_line = min(t.lineno for t in writes)
+    steps = (
+        f"Make `{name}` a list before changing it by position: `{name} = list({name})` at the start "
+        f"(join it back with `''.join({name})` when you need text), and check that it has as many "
+        f"items as the positions the code uses: print `len({name})` and `{name}` before line {line}."
+    )
+    return _diag(
+        summary=f"{where} reads `{container}[{index}]`, but `{name}` is a string (text) with fewer "
+        f"characters than that position, and the code also writes into it by position (line {write_line}) "
+        f"as if it were a list. Check what `{name}` holds: it is not the list of items the code expects.",
+        why=f"A string's length is its number of characters; and a string cannot be changed in place, "
+        f"so even a valid `{name}[i] = …` would raise a TypeError: it must be a list to be changed.",
+        steps=steps,
+        fix=None,
+        culprit=line,
+        other=other,
+        concepts=["indexing", "strings", "mutability"],
+        hints_mid=f"Print `type({name})`, `len({name})` and `{name}` just before line {line}.",
+        conceptual=True,
         line=line,
         container=container,
     )
