@@ -297,3 +297,14 @@ def test_a_string_written_by_position_is_named_as_text_not_a_list(tmp_path: Path
     assert "`board` is a string" in said
     assert "writes into it by position" in said
     assert "`board = list(board)`" in said
+
+
+def test_text_plus_a_list_joins_the_items_instead_of_wrapping_the_list(tmp_path: Path) -> None:
+    code = "names = ['ann', 'bo', 'cy']\nprint('Names: ' + names[0:2])\n"
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    assert "between text and a `list`" in reply.summary  # was "between a list and a `list`"
+    assert "`names[i]`" in _said(reply)
+    fixed = run_cell(_fix(reply), tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == "Names: ann, bo\n"

@@ -501,6 +501,29 @@ def _mixed(sit: Situation, node, op, left, right, line, other, function) -> Diag
         concepts = ["type-conversion"]
         if "input()" in summary:
             culprit = min(b.line for b in (_input_binding(sit, x) for x in pair) if b)
+    elif left == "str" and right in ("list", "tuple") and op == "+":
+        # "Name: " + names[0:n]: text glued to a whole list (wrapping it in a list would not help).
+        seq = _src(sit, pair[1], other) if pair else None
+        suggestion = f"', '.join({seq})" if seq else None
+        if suggestion and sit.has_code and not other and pair is not None:
+            fix = replace_node(sit.code, pair[1], suggestion)
+        shown = code(seq) if seq else f"the `{right}`"
+        right_node = pair[1] if pair else None
+        sliced = isinstance(right_node, ast.Subscript) and isinstance(right_node.slice, ast.Slice)
+        one = f"{_src(sit, right_node.value, other)}[i]" if sliced else f"{seq}[i]" if seq else "names[i]"
+        summary = (
+            f"{where} uses `+` between text and a `{right}`: {shown} is a whole {right}, and `+` only glues "
+            f"text to text. Join its items into one text ({code(suggestion) if suggestion else '`join`'}), "
+            f"or pick one item by its position."
+        )
+        why = f"`+` after text needs text; a {right} must be turned into text (its items joined) first"
+        steps = (
+            f"Write {code(suggestion)} (its items must be text; else `str(…)` each) or use one item, "
+            f"e.g. {code(one)}."
+            if suggestion
+            else "Join the items into text with `', '.join(…)`, or use one item."
+        )
+        concepts = ["lists", "strings"]
     elif left == "list" or right == "list":
         other_side = pair[1] if pair else None
         suggestion = f"[{_src(sit, other_side, other)}]" if other_side is not None else None
