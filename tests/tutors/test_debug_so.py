@@ -308,3 +308,21 @@ def test_text_plus_a_list_joins_the_items_instead_of_wrapping_the_list(tmp_path:
     fixed = run_cell(_fix(reply), tmp_path)
     assert fixed.returncode == 0, fixed.stderr
     assert fixed.stdout == "Names: ann, bo\n"
+
+
+def test_a_function_whose_answer_was_thrown_away_is_stored_and_used(tmp_path: Path) -> None:
+    code = 'def get_name():\n    return "Ada"\n\nget_name()\nprint("Hello " + get_name)\n'
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    assert "`get_name`, the function itself" in reply.summary
+    assert "line 4 calls `get_name(…)` but keeps nothing" in reply.summary
+    fixed = run_cell(_fix(reply), tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == "Hello Ada\n"
+
+
+def test_a_function_used_as_a_number_is_told_to_be_called(tmp_path: Path) -> None:
+    reply = ask_about("import math\nprint(math.pi + math.sqrt)\n", tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    assert "`math.sqrt`, the function itself" in reply.summary
+    assert "`math.sqrt(…)`" in _said(reply)

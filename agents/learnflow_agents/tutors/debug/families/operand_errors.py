@@ -54,6 +54,10 @@ def analyse(sit: Situation) -> Diagnosis | None:
     if op == "^" and "NoneType" not in (left, right) and {left, right} <= {"int", "float", "complex", "bool"}:
         return _xor_for_power(sit, left, right, line, other, function)
     operation = _find_operation(sit, line, op, left, right, text if other else None)
+    if _FUNCTIONS & {left, right} and operation is not None and not other:
+        found = _uncalled_function(sit, operation, op, left, right, line, function)
+        if found is not None:
+            return found
     if "NoneType" in (left, right):
         return _none_operand(sit, operation, op, left, right, line, other, function)
     if left == "str" and right.startswith("datetime.") and op in ("+", "-") and not other:
@@ -65,6 +69,83 @@ def analyse(sit: Situation) -> Diagnosis | None:
         if found is not None:
             return found
     return _mixed(sit, operation, op, left, right, line, other, function)
+
+
+_FUNCTIONS = {"builtin_function_or_method", "function", "method"}
+
+
+def _uncalled_function(sit: Situation, operation, op, left, right, line, function) -> Diagnosis | None:
+    """`'of ' + input + ' on the wall'`: a function's name without `()` is the function itself. When
+    the program called it earlier and threw the answer away (`input("What?")` on a line of its
+    own), the answer is stored there and the name replaced by it."""
+    pair = _operands(operation)
+    if pair is None:
+        return None
+    node = pair[1] if right in _FUNCTIONS else pair[0]
+    if not isinstance(node, (ast.Name, ast.Attribute)) or sit.tree is None:
+        return None
+    name = segment(sit.code, node)
+    kind, partner = (right, left) if right in _FUNCTIONS else (left, right)
+    where = cap(place(line, None, function) + called_from(sit))
+    dropped = [
+        st
+        for st in ast.walk(sit.tree)
+        if isinstance(st, ast.Expr)
+        and isinstance(st.value, ast.Call)
+        and ast.unparse(st.value.func) == ast.unparse(node)
+        and st.lineno < (line or 0)
+    ]
+    fix = None
+    if isinstance(node, ast.Name) and len(dropped) == 1:
+        store = "answer" if "answer" not in sit.code else "answer_text"
+        call = dropped[0]
+        loads = [
+            n
+            for n in ast.walk(sit.tree)
+            if isinstance(n, ast.Name) and n.id == node.id and isinstance(n.ctx, ast.Load)
+            and not any(isinstance(c, ast.Call) and c.func is n for c in ast.walk(sit.tree))
+        ]  # fmt: skip
+        fix = replace_nodes(sit.code, [(call, f"{store} = {segment(sit.code, call.value)}")] + [
+            (n, store) for n in loads
+        ])  # fmt: skip
+        steps = (
+            f"Keep the answer where {code(name + '(…)')} is called on line {call.lineno}: "
+            f"{code(f'{store} = {segment(sit.code, call.value)}')}, then use {code(store)} instead of "
+            f"{code(name)} on line {line}."
+        )
+        summary = (
+            f"{where} uses `{op}` between a `{partner}` and {code(name)}, the function itself "
+            f"(a `{kind}`), not a value: line "
+            f"{call.lineno} calls {code(name + '(…)')} but keeps nothing of what it returns. Store the "
+            f"result in a variable there and use that variable here."
+        )
+    else:
+        steps = (
+            f"Call it with parentheses, {code(name + '(…)')}, or use the variable that holds its result, "
+            f"not the function's name."
+        )
+        summary = (
+            f"{where} uses `{op}` between a `{partner}` and {code(name)}, the function itself "
+            f"(a `{kind}`), not the value it "
+            f"returns: a function is only run when it is called with `()`."
+        )
+    return Diagnosis(
+        summary=summary,
+        plain=f"A function's name alone is the function, like a recipe rather than the dish. Only "
+        f"{code(name + '(…)')} runs it and gives back a value; to use that value later, store it in a "
+        "variable when you call it.",
+        precise=f"The operand {code(name)} evaluates to a `{kind}` object; `{op}` is not defined for it.",
+        fix_steps=steps,
+        prevention="Store what a function returns (`name = input(...)`) and use the variable afterwards.",
+        concepts=["functions", "variables"],
+        hints=[
+            f"What is {code(name)} on line {line}: a value, or the function itself?",
+            f"{code(name)} without `()` is the function; its answer was never kept.",
+            steps,
+        ],
+        fix_code=fix,
+        culprit_line=dropped[0].lineno if fix else line,
+    )
 
 
 def _base_name(node: ast.AST) -> str | None:
