@@ -326,3 +326,11 @@ def test_a_function_used_as_a_number_is_told_to_be_called(tmp_path: Path) -> Non
     assert reply.data.get("analysis") != "generic"
     assert "`math.sqrt`, the function itself" in reply.summary
     assert "`math.sqrt(…)`" in _said(reply)
+
+
+def test_format_placeholders_written_as_code_are_named_as_sets(tmp_path: Path) -> None:
+    code = "a, b = 6, 3\nprint('{0} times {1}'.format(a, b))\nprint({0} * {1})\n"
+    reply = ask_about(code, tmp_path)
+    assert reply.data.get("analysis") != "generic"
+    assert "`{0}`, `{1}` are sets holding one number each" in reply.summary
+    assert "placeholders of `.format()`" in reply.summary

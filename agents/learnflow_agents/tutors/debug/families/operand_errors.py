@@ -148,6 +148,23 @@ def _uncalled_function(sit: Situation, operation, op, left, right, line, functio
     )
 
 
+def _set_placeholders(node, sit: Situation, other: str | None) -> list[str]:
+    """The `{0}`-like set literals (one whole number each) among an operation's operands."""
+    out, todo = [], [node] if node is not None else []
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.BinOp):
+            todo += [n.right, n.left]
+        elif (
+            isinstance(n, ast.Set)
+            and len(n.elts) == 1
+            and isinstance(n.elts[0], ast.Constant)
+            and type(n.elts[0].value) is int
+        ):
+            out.append(_src(sit, n, other))
+    return out
+
+
 def _base_name(node: ast.AST) -> str | None:
     while isinstance(node, (ast.Subscript, ast.Attribute)):
         node = node.value
@@ -617,6 +634,20 @@ def _mixed(sit: Situation, node, op, left, right, line, other, function) -> Diag
         why = "`+` joins two lists; a single item must be wrapped in a list or added with `append`"
         steps = f"Write `{suggestion}` or call `.append(…)`." if suggestion else "Use `.append(…)`."
         concepts = ["lists"]
+    elif left == right == "set" and (placeholders := _set_placeholders(node, sit, other)):
+        # ({0}/{1}/{2}): format()'s placeholders written as code are sets holding one number.
+        shown = ", ".join(code(p) for p in placeholders)
+        summary = (
+            f"{where} uses `{op}` between a `set` and a `set`: outside a string, {shown} are sets "
+            f"holding one number each, not the `{{0}}`-style placeholders of `.format()`, which only mean "
+            f"something inside a string. Use the variables themselves (e.g. `first {op} second`)."
+        )
+        why = "`{0}` in code builds a set containing 0; sets have no `/`, `*`, `+`"
+        steps = (
+            "Write the calculation with the variables that hold the numbers; if they were made in another "
+            "function, `return` them from it and keep the result."
+        )
+        concepts = ["sets", "variables"]
     else:
         summary = f"{where} uses `{op}` between a `{left}` and a `{right}`, which Python can't combine."
         why = f"`{op}` is not defined between `{left}` and `{right}`"
