@@ -42,9 +42,22 @@ HOSTILE = {
 }
 
 
+# Since ce61fdb the tutor reads a program's own exception class whatever its name, so this one
+# is answered as the program's own `raise`, not from the trace; its words must stay text too.
+OWN_RAISE = "error-named-by-type()"
+
+
 def traced(code: str) -> AgentReply:
     reply = diagnose(StudentQuery(text=QUESTION, code=code))
     assert reply.data["analysis"] == "wrong-behaviour" and reply.data["traced"], reply.data
+    return reply
+
+
+def answered(name: str) -> AgentReply:
+    if name != OWN_RAISE:
+        return traced(HOSTILE[name])
+    reply = diagnose(StudentQuery(text=QUESTION, code=HOSTILE[name]))
+    assert reply.data["analysis"] == "own-raise", reply.data
     return reply
 
 
@@ -54,9 +67,9 @@ def outside_code(markdown: str) -> str:
     return re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", text, flags=re.S)
 
 
-@pytest.mark.parametrize("code", list(HOSTILE.values()), ids=list(HOSTILE))
-def test_a_programs_words_are_never_shown_as_the_tutors_markup(code: str) -> None:
-    reply = traced(code)
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_a_programs_words_are_never_shown_as_the_tutors_markup(name: str) -> None:
+    reply = answered(name)
     view = ReplyView.of(reply)
     html = view.html()
     # Rendered by the kernel's card: no link, no emphasis and no element came from the program.
@@ -72,8 +85,10 @@ def test_a_programs_words_are_never_shown_as_the_tutors_markup(code: str) -> Non
 
 
 def test_the_error_is_still_shown_as_text() -> None:
-    reply = traced(HOSTILE["error-named-by-type()"])
-    assert "It stopped with" in reply.explanation and "log in" in ReplyView.of(reply).html()
+    reply = answered(OWN_RAISE)
+    # Named as an identifier in code, its message's words shown escaped, as plain text.
+    assert "`LearnFlow_your_session_expired_https_evil_example_login`" in reply.summary
+    assert "\\[log in\\]" in reply.explanation and "log in" in ReplyView.of(reply).html()
 
 
 def test_the_printed_block_still_shows_what_was_printed() -> None:
