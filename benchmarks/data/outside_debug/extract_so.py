@@ -59,7 +59,6 @@ from __future__ import annotations
 import builtins
 import html
 import re
-import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
@@ -69,7 +68,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "outside_triage_so"))
 
-from build_candidates import HEAVY, NOVICE, RAW, URLS, git  # noqa: E402
+from build_candidates import HEAVY, NOVICE, git, saved_pages  # noqa: E402
 from extract import last_error  # noqa: E402
 from extract_runtime import case_row, finish, first_per_kind, run_as_script  # noqa: E402
 
@@ -204,26 +203,8 @@ def questions(gitdir: str, dropped: dict[str, int]) -> Iterator[dict]:
     """The questions that pass rules 1-3, in the snapshot's order: {path, qid, slug, prose,
     blocks, asked (the asker's (type, message)), candidates ([(how, code)], rule 3's order)};
     the questions left out are counted in `dropped`."""
-    names = git(gitdir, "ls-tree", "-r", "HEAD", "--name-only").splitlines()
-    ids: dict[str, str] = {}
-    for n in names:
-        if URLS in n:
-            for line in git(gitdir, "show", "HEAD:" + n).splitlines():
-                m = re.match(r"/questions/(\d+)/(.+)", line.strip())
-                if m:
-                    ids.setdefault(m.group(2), m.group(1))
-    pages = [n for n in names if RAW in n and n.endswith(".txt")]
-    cmd = ["git", "--git-dir", gitdir, "cat-file", "--batch"]
-    cat = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     seen: set[str] = set()
-    for n in pages:
-        cat.stdin.write(f"HEAD:{n}\n".encode())
-        cat.stdin.flush()
-        size = int(cat.stdout.readline().split()[2])
-        page = cat.stdout.read(size).decode("utf-8", "replace")
-        cat.stdout.read(1)
-        slug = n.rsplit("Python_DOC_referPages.", 1)[1][:-4]
-        qid = ids.get(slug)
+    for n, slug, qid, page in saved_pages(gitdir):
         post = question_blocks(page)
         if not qid or qid in seen or post is None:
             continue
@@ -252,7 +233,6 @@ def questions(gitdir: str, dropped: dict[str, int]) -> Iterator[dict]:
         candidates = [(how, code.rstrip() + "\n") for how, code in candidates]
         yield {"path": n, "qid": qid, "slug": slug, "prose": prose, "blocks": blocks,
                "asked": errors[0], "candidates": candidates}  # fmt: skip
-    cat.stdin.close()
 
 
 def main(gitdir: str) -> int:

@@ -16,6 +16,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 
 RAW = "/object2/RawHTML/"
 URLS = "/object1/RawURL/"
@@ -64,7 +65,9 @@ def question_post(page: str) -> tuple[str, str] | None:
     return prose, "\n\n".join(codes)
 
 
-def main(repo: str) -> None:
+def saved_pages(repo: str) -> Iterator[tuple[str, str, str | None, str]]:
+    """Every saved question page of the snapshot, in its order: (path, slug, question id or
+    None when the snapshot has no URL for it, the page's HTML)."""
     names = git(repo, "ls-tree", "-r", "HEAD", "--name-only").splitlines()
     ids: dict[str, str] = {}
     for n in names:
@@ -76,15 +79,24 @@ def main(repo: str) -> None:
     pages = [n for n in names if RAW in n and n.endswith(".txt")]
     cmd = ["git", "--git-dir", repo, "cat-file", "--batch"]
     cat = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert cat.stdin is not None and cat.stdout is not None
+    try:
+        for n in pages:
+            cat.stdin.write(f"HEAD:{n}\n".encode())
+            cat.stdin.flush()
+            size = int(cat.stdout.readline().split()[2])
+            page = cat.stdout.read(size).decode("utf-8", "replace")
+            cat.stdout.read(1)
+            slug = n.rsplit("Python_DOC_referPages.", 1)[1][:-4]
+            yield n, slug, ids.get(slug), page
+    finally:
+        cat.stdin.close()
+        cat.wait()
+
+
+def main(repo: str) -> None:
     seen, core = set(), []
-    for n in pages:
-        cat.stdin.write(f"HEAD:{n}\n".encode())
-        cat.stdin.flush()
-        size = int(cat.stdout.readline().split()[2])
-        page = cat.stdout.read(size).decode("utf-8", "replace")
-        cat.stdout.read(1)
-        slug = n.rsplit("Python_DOC_referPages.", 1)[1][:-4]
-        qid = ids.get(slug)
+    for n, slug, qid, page in saved_pages(repo):
         post = question_post(page)
         if not qid or qid in seen or post is None:
             continue
@@ -92,7 +104,6 @@ def main(repo: str) -> None:
         prose, code = post
         if NOVICE.search(prose) and not HEAVY.search(slug.replace("-", " ") + " " + prose[:600]):
             core.append({"qid": qid, "slug": slug, "path": n, "text": prose, "code": code})
-    cat.stdin.close()
     core.sort(key=lambda o: hashlib.sha256(o["qid"].encode()).hexdigest())
     sample = [(o, "random") for o in core[:N_RANDOM]]
     taken = {o["qid"] for o, _ in sample}
