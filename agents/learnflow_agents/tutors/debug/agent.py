@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import replace
 from time import perf_counter
 
 from learnflow_agents.contracts.query import StudentQuery
@@ -164,6 +165,11 @@ def _reply(
     verification: Verification | None,
     latency_ms: float,
 ) -> AgentReply:
+    diag = replace(
+        diag,
+        **{name: _inert(getattr(diag, name)) for name in _PROSE},
+        hints=[_inert(h) for h in diag.hints],
+    )
     code_blocks: list[CodeBlock] = []
     actions: list[Action] = []
     if diag.fix_code is not None:
@@ -223,6 +229,35 @@ EXPLANATION_LIMIT = 50_000
 # lab's markdown, the card's HTML, a terminal) would act on them: a right-to-left override
 # in a printed line turns the tutor's own words after it around.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+# The analysers' prose fields. An analyser quotes the student's code in code spans; a quote
+# holding backticks (a string literal, a comment) can end its span early, and what follows
+# would be read as markdown: a link, an image, HTML. The tutor's own prose has no links or
+# HTML, so outside code spans those are shown as text (the last line of defence behind
+# `code()`, which quotes safely where an analyser uses it).
+_PROSE = ("summary", "plain", "precise", "fix_steps", "prevention", "analogy", "deeper")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?:.*?[^`])??\1(?!`)", re.S)
+# Markup that would act, not already escaped (an even run of backslashes before it): the
+# joints of links and images, the start of an HTML tag or autolink. Brackets alone (`cell
+# In[1]`) and emphasis (analysers write *base* on purpose) stay as they are.
+_ACTIVE = re.compile(r"(?<!\\)((?:\\\\)*)(\](?=[(\[])|!(?=\[)|<(?=[A-Za-z/!?]))")
+_BARE = re.compile(r"(?<=[A-Za-z])(:)(?=//)|(?<=\bwww)(\.)", re.IGNORECASE)
+
+
+def _inert(text: str) -> str:
+    """``text`` with link, image and HTML markup escaped outside its code spans."""
+
+    def plain(part: str) -> str:
+        part = _ACTIVE.sub(lambda m: m.group(1) + "\\" + m.group(2), part)
+        return _BARE.sub(lambda m: "\\" + m.group(0), part)
+
+    out, end = [], 0
+    for span in _CODE_SPAN.finditer(text):
+        out += [plain(text[end : span.start()]), span.group(0)]
+        end = span.end()
+    out.append(plain(text[end:]))
+    return "".join(out)
 
 
 def _visible(text: str) -> str:

@@ -276,6 +276,20 @@ def _not_iterable(sit: Situation, m: re.Match[str]) -> Diagnosis:
         if getattr(loop, "lineno", line) == line or isinstance(loop, ast.comprehension):
             loop_iter = loop.iter
             break
+    if typ in ("int", "float", "bool") and m["t1"]:
+        # `sum(total)`, also as a loop's iterable (`for x in sorted(n)`): the built-in, not
+        # the loop, was handed the number.
+        walkers = [
+            c
+            for c in fragment_nodes(sit, line, ast.Call, text=text if other else None)
+            if isinstance(c.func, ast.Name) and c.func.id in _WALKERS and len(c.args) == 1
+            and not isinstance(c.args[0], ast.Starred)
+            and (loop_iter is None or c is loop_iter)
+        ]  # fmt: skip
+        if walkers:
+            call = walkers[0]
+            assert isinstance(call.func, ast.Name)
+            return _walker_given_a_number(sit, call.func.id, call.args[0], typ, line, other, function)
     if loop_iter is None:
         calls = [c for c in fragment_nodes(sit, line, ast.Call, text=text if other else None) if c.args]
         loop_iter = calls[0].args[0] if calls and m["t1"] else None
@@ -341,6 +355,40 @@ def _not_iterable(sit: Situation, m: re.Match[str]) -> Diagnosis:
         conceptual=counting,
         prevention="Loop over collections directly (`for x in items`) and over `range(n)` when you need to "
         "count.",
+        other=other,
+    )
+
+
+# Built-ins that walk through the items of their argument (the error names no loop).
+_WALKERS = {
+    "sum": "adds up", "max": "picks the largest of", "min": "picks the smallest of",
+    "sorted": "sorts", "list": "collects", "tuple": "collects", "set": "collects",
+    "any": "checks", "all": "checks", "enumerate": "numbers", "reversed": "reverses",
+}  # fmt: skip
+
+
+def _walker_given_a_number(
+    sit: Situation, named: str, arg: ast.expr, typ: str, line, other, function
+) -> Diagnosis:
+    """``sum(total)`` with a number: the call wants the collection of values, not one value.
+    No code fix: ``range(total)`` would run but compute something else (0 + 1 + … + total-1),
+    and whether the student meant the number itself or a list cannot be read from the line."""
+    shown = _src(sit, arg, other)
+    val = code(shown)
+    return _diag(
+        sit,
+        summary=f"{cap(place(line, other, function))} calls `{named}()` on {val}, which is "
+        f"{_KIND.get(typ, 'a ' + typ)} (`{typ}`); `{named}()` iterates over a collection and "
+        f"{_WALKERS[named]} its items, and a single number has no items.",
+        plain=f"`{named}(...)` needs a collection of values, such as a list: `{named}([3, 5, 2])`. "
+        f"{val} is one number. If it already is the result you wanted, use {val} as it is; "
+        f"if you meant the list of values, pass that list to `{named}()`.",
+        precise=f"`{named}()` iterates over its argument; `{typ}` does not implement `__iter__`.",
+        steps=f"On line {line}, pass `{named}()` the list (or other collection) of values, or drop "
+        f"`{named}()` if {val} already holds the answer.",
+        concepts=["lists", "for-loops"],
+        hints_mid=f"{val} is {_KIND.get(typ, typ)}, not a list of values.",
+        prevention=f"Keep the values in a list when you want to `{named}()` them later.",
         other=other,
     )
 
