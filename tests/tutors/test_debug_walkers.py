@@ -7,6 +7,7 @@ import re
 import pytest
 from learnflow_agents.contracts.query import StudentQuery
 from learnflow_agents.tutors.debug import diagnose
+from learnflow_agents.tutors.debug.agent import _inert
 
 
 @pytest.mark.parametrize(
@@ -52,3 +53,19 @@ def test_a_quote_that_ends_its_code_span_early_still_adds_no_markup() -> None:
         assert not re.search(r"(?<!\\)\]\(", loose), text
         assert not re.search(r"(?<!\\)<b>", loose), text
         assert "https://" not in loose, text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a `x` b [l](u)", "a `x` b [l\\](u)"),
+        ("``y` [l](u)`` [l](u)", "``y` [l](u)`` [l\\](u)"),  # a span may hold shorter runs
+        ("` [l](u) <b>", "` [l\\](u) \\<b>"),  # a run with no partner is text
+        ("cell In[1] and x < 3", "cell In[1] and x < 3"),  # brackets alone, comparisons
+        ("\\[l\\](u)", "\\[l\\](u)"),  # already escaped
+        ("`" * 50_000 + " [l](u)", "`" * 50_000 + " [l\\](u)"),
+    ],
+    ids=["span", "nested-run", "unpaired", "plain-brackets", "escaped", "50k-backticks"],
+)
+def test_markup_is_escaped_only_outside_code_spans(text: str, expected: str) -> None:
+    assert _inert(text) == expected

@@ -237,7 +237,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u20
 # HTML, so outside code spans those are shown as text (the last line of defence behind
 # `code()`, which quotes safely where an analyser uses it).
 _PROSE = ("summary", "plain", "precise", "fix_steps", "prevention", "analogy", "deeper")
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?:.*?[^`])??\1(?!`)", re.S)
+_BACKTICKS = re.compile(r"`+")
 # Markup that would act, not already escaped (an even run of backslashes before it): the
 # joints of links and images, the start of an HTML tag or autolink. Brackets alone (`cell
 # In[1]`) and emphasis (analysers write *base* on purpose) stay as they are.
@@ -253,11 +253,33 @@ def _inert(text: str) -> str:
         return _BARE.sub(lambda m: "\\" + m.group(0), part)
 
     out, end = [], 0
-    for span in _CODE_SPAN.finditer(text):
-        out += [plain(text[end : span.start()]), span.group(0)]
-        end = span.end()
+    for start, stop in _code_spans(text):
+        out += [plain(text[end:start]), text[start:stop]]
+        end = stop
     out.append(plain(text[end:]))
     return "".join(out)
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """Where markdown's code spans are: a run of backticks opens one that the next run of the
+    same length closes; a run with no partner is text. Linear, whatever the backticks (a
+    program's output can hold 50,000 of them; a regex with a back-reference took seconds)."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
+    partner: list[int | None] = [None] * len(runs)
+    last: dict[int, int] = {}
+    for i in range(len(runs) - 1, -1, -1):
+        size = runs[i][1] - runs[i][0]
+        partner[i] = last.get(size)
+        last[size] = i
+    spans, i = [], 0
+    while i < len(runs):
+        j = partner[i]
+        if j is None:
+            i += 1
+            continue
+        spans.append((runs[i][0], runs[j][1]))
+        i = j + 1
+    return spans
 
 
 def _visible(text: str) -> str:
