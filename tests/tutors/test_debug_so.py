@@ -22,6 +22,13 @@ def _said(reply) -> str:
     return (reply.summary + "\n" + reply.explanation).lower()
 
 
+def _runs_to(fix: str, tmp_path: Path, stdout: str) -> None:
+    """The fixed cell runs cleanly in a fresh interpreter and prints what the student meant."""
+    fixed = run_cell(fix, tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == stdout
+
+
 @pytest.mark.parametrize(
     ("code", "facts"),
     [
@@ -55,9 +62,7 @@ def test_a_value_rebuilt_from_itself_keeps_the_value(tmp_path: Path) -> None:
     assert "range()" not in reply.summary  # the old reply blamed a range() the line does not have
     fix = _fix(reply)
     assert "day = start" in fix
-    fixed = run_cell(fix, tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == "2020\n"
+    _runs_to(fix, tmp_path, "2020\n")
 
 
 def test_text_given_where_bytes_are_needed_becomes_a_bytes_literal(tmp_path: Path) -> None:
@@ -69,9 +74,7 @@ def test_text_given_where_bytes_are_needed_becomes_a_bytes_literal(tmp_path: Pat
         assert fact.lower() in said, (fact, reply.summary)
     fix = _fix(reply)
     assert "zlib.crc32(b'hello')" in fix
-    fixed = run_cell(fix, tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == "907060870\n"
+    _runs_to(fix, tmp_path, "907060870\n")
 
 
 def test_text_with_non_ascii_characters_is_encoded_instead(tmp_path: Path) -> None:
@@ -80,9 +83,7 @@ def test_text_with_non_ascii_characters_is_encoded_instead(tmp_path: Path) -> No
     assert reply.data.get("analysis") != "generic"
     fix = _fix(reply)
     assert "zlib.compress('café'.encode())" in fix
-    fixed = run_cell(fix, tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == "True\n"
+    _runs_to(fix, tmp_path, "True\n")
 
 
 def test_an_object_of_the_students_class_is_written_as_its_attributes(tmp_path: Path) -> None:
@@ -95,9 +96,7 @@ def test_an_object_of_the_students_class_is_written_as_its_attributes(tmp_path: 
     assert reply.data.get("analysis") != "generic"
     for fact in ("`pet`", "json", "vars("):
         assert fact in said, (fact, reply.summary)
-    fixed = run_cell(_fix(reply), tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == '{"name": "Rex"}\n'
+    _runs_to(_fix(reply), tmp_path, '{"name": "Rex"}\n')
 
 
 def test_a_set_is_written_as_a_list(tmp_path: Path) -> None:
@@ -105,9 +104,7 @@ def test_a_set_is_written_as_a_list(tmp_path: Path) -> None:
     reply = ask_about(code, tmp_path)
     assert reply.data.get("analysis") != "generic"
     assert "list(tags)" in _fix(reply)
-    fixed = run_cell(_fix(reply), tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == '["a"]\n'
+    _runs_to(_fix(reply), tmp_path, '["a"]\n')
 
 
 def test_a_named_percent_placeholder_with_a_number_key(tmp_path: Path) -> None:
@@ -119,9 +116,7 @@ def test_a_named_percent_placeholder_with_a_number_key(tmp_path: Path) -> None:
         assert fact in said, (fact, reply.summary)
     fix = _fix(reply)
     assert "'age: %s' % ages[7]" in fix
-    fixed = run_cell(fix, tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == "age: seven\n"
+    _runs_to(fix, tmp_path, "age: seven\n")
 
 
 def test_a_named_percent_placeholder_missing_from_the_dict_gets_no_guessed_fix(tmp_path: Path) -> None:
@@ -142,9 +137,7 @@ def test_self_used_in_a_method_without_a_self_parameter(tmp_path: Path) -> None:
     assert "`Counter().bump()`" in reply.summary
     fix = _fix(reply)
     assert "def bump(self):" in fix and "Counter().bump()" in fix
-    fixed = run_cell(fix, tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == "1\n"
+    _runs_to(fix, tmp_path, "1\n")
 
 
 def test_a_trailing_comma_that_made_a_tuple_is_dropped(tmp_path: Path) -> None:
@@ -154,9 +147,7 @@ def test_a_trailing_comma_that_made_a_tuple_is_dropped(tmp_path: Path) -> None:
     assert "comma at the end of line 2" in reply.summary
     fix = _fix(reply)
     assert "price = 5\n" in fix
-    fixed = run_cell(fix, tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == "6\n"
+    _runs_to(fix, tmp_path, "6\n")
 
 
 def test_a_date_formatted_before_the_arithmetic_is_formatted_after(tmp_path: Path) -> None:
@@ -169,9 +160,7 @@ def test_a_date_formatted_before_the_arithmetic_is_formatted_after(tmp_path: Pat
     assert ".strftime(" in reply.summary and "line 3" in reply.summary
     fix = _fix(reply)
     assert "(start + timedelta(days=3)).strftime('%d.%m')" in fix
-    fixed = run_cell(fix, tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == "02.02\n"
+    _runs_to(fix, tmp_path, "02.02\n")
 
 
 @pytest.mark.parametrize(
@@ -209,9 +198,7 @@ def test_rows_of_different_lengths_read_by_a_shared_column(tmp_path: Path) -> No
     assert "different lengths" in reply.summary
     fix = _fix(reply)
     assert "(grid[2][col] if col < len(grid[2]) else '')" in fix  # the read on the statement's 2nd line too
-    fixed = run_cell(fix, tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == "1 1 1\n 2 2\n  3\n"
+    _runs_to(fix, tmp_path, "1 1 1\n 2 2\n  3\n")
 
 
 @pytest.mark.parametrize(
@@ -233,9 +220,7 @@ def test_a_walrus_where_python_does_not_take_it(code: str, fixed_line: str, out:
     assert f"`{fixed_line}`" in reply.summary
     fix = _fix(reply)
     assert fixed_line in fix
-    fixed = run_cell(fix, tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == out
+    _runs_to(fix, tmp_path, out)
 
 
 def test_a_non_iterable_reached_through_star_unpacking_is_not_blamed_on_the_star(tmp_path: Path) -> None:
@@ -256,9 +241,7 @@ def test_a_tuple_tested_in_text_swaps_the_sides(tmp_path: Path) -> None:
     said = _said(reply)
     assert "`tuple`" in said and "text" in said
     assert "`choice in colours`" in said
-    fixed = run_cell(_fix(reply), tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == "known\n"
+    _runs_to(_fix(reply), tmp_path, "known\n")
 
 
 def test_a_number_tested_in_text_becomes_text(tmp_path: Path) -> None:
@@ -266,9 +249,7 @@ def test_a_number_tested_in_text_becomes_text(tmp_path: Path) -> None:
     reply = ask_about(code, tmp_path)
     assert reply.data.get("analysis") != "generic"
     assert "`int`" in _said(reply)
-    fixed = run_cell(_fix(reply), tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == "has a 2\n"
+    _runs_to(_fix(reply), tmp_path, "has a 2\n")
 
 
 def test_a_list_of_words_where_bytes_are_needed_is_joined_and_encoded(tmp_path: Path) -> None:
@@ -280,9 +261,7 @@ def test_a_list_of_words_where_bytes_are_needed_is_joined_and_encoded(tmp_path: 
     assert reply.data.get("analysis") != "generic"
     said = _said(reply)
     assert "`zlib.compress`" in said and "`list`" in said and "bytes" in said
-    fixed = run_cell(_fix(reply), tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == "to be or not to be\n"
+    _runs_to(_fix(reply), tmp_path, "to be or not to be\n")
 
 
 def test_a_string_written_by_position_is_named_as_text_not_a_list(tmp_path: Path) -> None:
@@ -305,9 +284,7 @@ def test_text_plus_a_list_joins_the_items_instead_of_wrapping_the_list(tmp_path:
     assert reply.data.get("analysis") != "generic"
     assert "between text and a `list`" in reply.summary  # was "between a list and a `list`"
     assert "`names[i]`" in _said(reply)
-    fixed = run_cell(_fix(reply), tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == "Names: ann, bo\n"
+    _runs_to(_fix(reply), tmp_path, "Names: ann, bo\n")
 
 
 def test_a_function_whose_answer_was_thrown_away_is_stored_and_used(tmp_path: Path) -> None:
@@ -316,9 +293,7 @@ def test_a_function_whose_answer_was_thrown_away_is_stored_and_used(tmp_path: Pa
     assert reply.data.get("analysis") != "generic"
     assert "`get_name`, the function itself" in reply.summary
     assert "line 4 calls `get_name(…)` but keeps nothing" in reply.summary
-    fixed = run_cell(_fix(reply), tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert fixed.stdout == "Hello Ada\n"
+    _runs_to(_fix(reply), tmp_path, "Hello Ada\n")
 
 
 def test_a_function_used_as_a_number_is_told_to_be_called(tmp_path: Path) -> None:
