@@ -57,7 +57,6 @@ the SHA-256 of the code.
 from __future__ import annotations
 
 import builtins
-import html
 import re
 import sys
 from collections import defaultdict
@@ -68,7 +67,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "outside_triage_so"))
 
-from build_candidates import HEAVY, NOVICE, git, saved_pages  # noqa: E402
+from build_candidates import HEAVY, NOVICE, git, question_blocks, saved_pages  # noqa: E402
 from extract import last_error  # noqa: E402
 from extract_runtime import case_row, finish, first_per_kind, run_as_script  # noqa: E402
 
@@ -106,18 +105,6 @@ def same_type(asked: str, got: str) -> bool:
     An asker's SyntaxError is NOT matched by 3.11's IndentationError: on these pages that is
     nearly always a fragment cut out of a larger program (a lone indented line, a bare `def`)."""
     return got == asked or (asked == "IndentationError" and got == "TabError")
-
-
-def question_blocks(page: str) -> tuple[str, list[str]] | None:
-    """(prose, code blocks) of the first post on a saved page, cleaned as build_candidates.py does."""
-    m = re.search(r'<div class="post-text" itemprop="text">(.*?)</div>', page, re.S)
-    if not m:
-        return None
-    body = m.group(1)
-    pres = re.findall(r"<pre[^>]*>(.*?)</pre>", body, re.S)
-    blocks = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip("\n") for c in pres]
-    prose = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<pre[^>]*>.*?</pre>", "\n", body, flags=re.S)))
-    return prose, blocks
 
 
 def error_lines(text: str, inline: bool = False) -> list[tuple[str, str]]:

@@ -51,18 +51,26 @@ def git(repo: str, *args: str) -> str:
     return done.stdout
 
 
-def question_post(page: str) -> tuple[str, str] | None:
-    """(prose without code blocks, code blocks) of the first post on a saved question page."""
+def question_blocks(page: str) -> tuple[str, list[str]] | None:
+    """(prose with each code block cut out, the code blocks) of the first post on a saved
+    question page, tags removed and entities decoded."""
     m = re.search(r'<div class="post-text" itemprop="text">(.*?)</div>', page, re.S)
     if not m:
         return None
     body = m.group(1)
-    blocks = re.findall(r"<pre[^>]*>(.*?)</pre>", body, re.S)
-    codes = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip("\n") for c in blocks]
-    prose = re.sub(r"<pre[^>]*>.*?</pre>", "\n", body, flags=re.S)
-    prose = html.unescape(re.sub(r"<[^>]+>", "", prose))
-    prose = re.sub(r"\n\s*\n*", "\n", prose).strip()
-    return prose, "\n\n".join(codes)
+    pres = re.findall(r"<pre[^>]*>(.*?)</pre>", body, re.S)
+    blocks = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip("\n") for c in pres]
+    prose = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<pre[^>]*>.*?</pre>", "\n", body, flags=re.S)))
+    return prose, blocks
+
+
+def question_post(page: str) -> tuple[str, str] | None:
+    """(prose without code blocks, blank lines squeezed; the code blocks joined) of the first post."""
+    post = question_blocks(page)
+    if post is None:
+        return None
+    prose, blocks = post
+    return re.sub(r"\n\s*\n*", "\n", prose).strip(), "\n\n".join(blocks)
 
 
 def saved_pages(repo: str) -> Iterator[tuple[str, str, str | None, str]]:
