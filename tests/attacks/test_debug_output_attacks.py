@@ -93,8 +93,11 @@ def test_enormous_output_gets_a_bounded_reply() -> None:
 
 def test_lone_surrogates_in_the_output_are_valid_text() -> None:
     reply = diagnose(StudentQuery(text=QUESTION, code='print("a\\ud800b" * 3)\n'))
+    # Encoding raises on a lone surrogate, so each line below fails if one got through.
     reply.model_dump_json().encode("utf-8")
     ReplyView.of(reply).html().encode("utf-8")
+    assert not any("\ud800" in text for text in (reply.summary, reply.explanation, *reply.hints))
+    assert reply.data.get("traced"), reply.data  # answered from the run, not refused
 
 
 @pytest.mark.parametrize(
