@@ -8,6 +8,10 @@ sample deterministically (by sha256 of the question id). Labels were added by ha
 see README.md.
 
     python build_candidates.py /path/to/PyMaker/git-dir > candidates.jsonl
+    python build_candidates.py /path/to/PyMaker/git-dir --holdout2 > holdout2_candidates.jsonl
+
+`--holdout2` prints only the third random batch (the next questions in hash order after the
+first two, drawn for a fresh holdout; see README.md) and nothing of the first two.
 """
 
 import hashlib
@@ -44,6 +48,7 @@ REVIEW = re.compile(
     re.I,
 )
 N_RANDOM, N_REVIEW, N_RANDOM_2 = 230, 70, 200
+N_HOLDOUT_2 = 200
 
 
 def git(repo: str, *args: str) -> str:
@@ -102,7 +107,7 @@ def saved_pages(repo: str) -> Iterator[tuple[str, str, str | None, str]]:
         cat.wait()
 
 
-def main(repo: str) -> None:
+def main(repo: str, holdout2: bool = False) -> None:
     seen, core = set(), []
     for n, slug, qid, page in saved_pages(repo):
         post = question_post(page)
@@ -119,7 +124,11 @@ def main(repo: str) -> None:
     sample += [(o, "targeted-review") for o in review[:N_REVIEW]]
     taken |= {o["qid"] for o in review[:N_REVIEW]}
     # second random batch, labelled after the first was committed: the next questions in hash order
-    sample += [(o, "random") for o in [o for o in core[N_RANDOM:] if o["qid"] not in taken][:N_RANDOM_2]]
+    rest = [o for o in core[N_RANDOM:] if o["qid"] not in taken]
+    sample += [(o, "random") for o in rest[:N_RANDOM_2]]
+    if holdout2:
+        # third batch, a fresh holdout: the next questions in hash order, none of them drawn before
+        sample = [(o, "random-holdout2") for o in rest[N_RANDOM_2 : N_RANDOM_2 + N_HOLDOUT_2]]
     for o, how in sample:
         row = {
             "id": "so-" + o["qid"],
@@ -134,4 +143,4 @@ def main(repo: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], "--holdout2" in sys.argv[2:])
