@@ -110,3 +110,26 @@ def test_a_stale_traceback_with_a_hostile_class_in_the_cell_gets_the_cells_own_e
     reply = diagnose(StudentQuery(text="why", code=cell, traceback=STALE))
     assert reply.data.get("error_type") == name, reply.summary
     assert reply.data.get("line") == cell.rstrip("\n").count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("cell", "catch"),
+    [
+        ('E = type("ZeroDivisionError", (Exception,), {})\nraise E("boom")\n', "E"),
+        (_named("KeyError"), "E"),
+        (
+            "class errors:\n    class Bad(Exception):\n        pass\nerrors.Bad.__name__ = 'KeyError'\n"
+            "raise errors.Bad()\n",
+            "errors.Bad",
+        ),
+    ],
+    ids=["type-named-as-builtin", "renamed-class", "dotted"],
+)
+def test_the_except_suggested_for_an_own_raise_names_what_the_code_raises_by(cell: str, catch: str) -> None:
+    """The class's `__name__` is the program's to choose: an `except` written with it catches
+    nothing (or, named like a built-in, the wrong thing). The reply must name the class as the
+    code refers to it."""
+    reply = diagnose(StudentQuery(text="why does this fail?", code=cell))
+    text = reply.explanation
+    assert f"except {catch}:" in text, text
+    assert "except ZeroDivisionError" not in text and "except KeyError" not in text

@@ -42,9 +42,10 @@ def analyse(sit: Situation) -> Diagnosis:
             plain + " Whoever calls this code is expected to pass values that avoid it, or catch it with "
             "`try`/`except`."
         )
+        catch = _raised_name(sit, line) or error
         fix_steps = (
             "Find out why that situation happened (print the values involved), or catch the error with "
-            f"`try: … except {error}:` where you can handle it."
+            f"`try: … except {catch}:` where you can handle it."
         )
     elif library is not None:
         lib = library.filename.replace("\\", "/").split("/")[-1]
@@ -125,6 +126,21 @@ _KEYWORDS = {
 
 def _explicit_raise(sit: Situation, line: int | None) -> bool:
     return any(n.lineno == line for n in nodes_on_line(sit.tree, line, ast.Raise))
+
+
+def _raised_name(sit: Situation, line: int | None) -> str | None:
+    """The name the student's code raises by (`raise E(...)`, `raise errors.Bad`), which is
+    what an `except` must name: the class's own `__name__` can be anything, even another
+    class's name, and only the sanitised form of it reaches the reply."""
+    for node in nodes_on_line(sit.tree, line, ast.Raise):
+        target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        parts: list[str] = []
+        while isinstance(target, ast.Attribute):
+            parts.append(target.attr)
+            target = target.value
+        if isinstance(target, ast.Name):
+            return ".".join([target.id, *reversed(parts)])
+    return None
 
 
 def _guarding_condition(sit: Situation, line: int | None) -> str | None:
