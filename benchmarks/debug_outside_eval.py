@@ -80,6 +80,7 @@ SETS = {
     "asserts": ("cases_asserts.jsonl", "labels_asserts.jsonl"),
     "so": ("cases_so.jsonl", "labels_so.jsonl"),
     "so_input": ("cases_so_input.jsonl", "labels_so_input.jsonl"),
+    "parso": ("cases_parso.jsonl", "labels_parso.jsonl"),
 }
 # "both" keeps its old meaning (the two SyntaxError-heavy sets); "all" is every set.
 GROUPS = {"both": ["cpython", "oppia"], "all": list(SETS)}

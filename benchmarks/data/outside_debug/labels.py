@@ -13,7 +13,7 @@ a reply must at least quote the token Python stopped at, and for the common slip
 message cannot name (Python 2 print, `else if`, a keyword used as a name) the fact itself.
 
     python benchmarks/data/outside_debug/labels.py   # labels.jsonl (+ _oppia, _runtime, _qa, _teaching,
-    #                                                  _asserts, _so)
+    #                                                  _asserts, _so, _parso)
 """
 
 from __future__ import annotations
@@ -525,6 +525,7 @@ def main() -> int:
         "cases_asserts",
         "cases_so",
         "cases_so_input",
+        "cases_parso",
     ):
         if (HERE / f"{name}.jsonl").exists():
             label_file(name)
