@@ -134,28 +134,34 @@ def _processors(
 class _Converter:
     """The columns' bind processors for a batch of rows, SQLite side: a document the row
     check encoded (JSONText) goes as it is, and a value seen in the row before (the
-    batch's one timestamp) is converted once."""
+    batch's one timestamp) is converted once. Only the columns with a processor are
+    visited."""
 
-    __slots__ = ("binds", "json", "last")
+    __slots__ = ("active", "last")
 
     def __init__(self, table: sa.Table, columns: tuple[str, ...], dialect: sa.Dialect) -> None:
-        self.binds, _ = _processors(table, columns, (), dialect)
+        binds, _ = _processors(table, columns, (), dialect)
         json = _json_columns(table)
-        self.json = [name in json for name in columns]
+        self.active = [
+            (i, bind, name in json)
+            for i, (name, bind) in enumerate(zip(columns, binds, strict=True))
+            if bind is not None
+        ]
         self.last: list[tuple[Any, Any]] = [(_UNSEEN, None)] * len(columns)
 
     def __call__(self, values: Sequence[Any]) -> list[Any]:
-        out = []
+        # A list is converted in place (the callers build it for this call alone).
+        out = values if type(values) is list else list(values)
         last = self.last
-        for i, (value, bind, is_json) in enumerate(zip(values, self.binds, self.json, strict=True)):
-            if bind is None or (is_json and type(value) is JSONText):
-                out.append(value)
+        for i, bind, is_json in self.active:
+            value = out[i]
+            if is_json and type(value) is JSONText:
                 continue
             seen, converted = last[i]
             if value is not seen:
                 converted = bind(value)
                 last[i] = (value, converted)
-            out.append(converted)
+            out[i] = converted
         return out
 
 
@@ -224,3 +230,38 @@ def execute_many(
     except (sqlite3.Error, psycopg.Error) as err:
         base = sqlite3.Error if isinstance(err, sqlite3.Error) else psycopg.Error
         raise sa_exc.DBAPIError.instance(sql, None, err, base, dialect=conn.dialect) from err
+
+
+@cache
+def _select_in(table: sa.Table, key: str, columns: tuple[str, ...], count: int) -> str:
+    names = ", ".join(f'"{name}"' for name in columns)
+    marks = ", ".join(["?"] * count)
+    return f'SELECT {names} FROM "{table.name}" WHERE "{key}" IN ({marks})'
+
+
+@cache
+def _select_any(table: sa.Table, key: str, columns: tuple[str, ...]) -> str:
+    names = ", ".join(f'"{name}"' for name in columns)
+    return f'SELECT {names} FROM "{table.name}" WHERE "{key}" = ANY(%s)'
+
+
+def select_where_in(
+    conn: Connection, table: sa.Table, key: str, values: Sequence[Any], columns: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """`columns` of `table`'s rows whose `key` is one of `values` (at most CHUNK of them),
+    in `conn`'s transaction, converted as SQLAlchemy would. PostgreSQL: one statement
+    text whatever the count (`= ANY(array)`), prepared by psycopg after a few uses;
+    SQLite: the stdlib driver's cached statement for that many values. Run as driver SQL
+    through the connection, so SQLAlchemy's statement events still see the read."""
+    if not values:
+        return []
+    wanted = tuple(columns)
+    if conn.dialect.name == "sqlite":
+        (bind,), outs = _processors(table, (key,), wanted, conn.dialect)
+        params = tuple(bind(v) for v in values) if bind is not None else tuple(values)
+        found = conn.exec_driver_sql(_select_in(table, key, wanted, len(params)), params).fetchall()
+        return [
+            tuple(v if out is None else out(v) for v, out in zip(row, outs, strict=True)) for row in found
+        ]
+    found = conn.exec_driver_sql(_select_any(table, key, wanted), (list(values),)).fetchall()
+    return [tuple(row) for row in found]

@@ -216,8 +216,16 @@ class EffectsMixin(StoreBase):
             return {}
         owners: dict[UUID, str] = {}
         for part in chunks(ids):
-            select = sa.select(queries.c.query_id, queries.c.student_id).where(queries.c.query_id.in_(part))
-            owners.update((qid, owner) for qid, owner in conn.execute(select))
+            if bulk.applies(conn):
+                # The batch's one read: SQLAlchemy's expanding IN cost more CPU than the rest
+                # of the effects' statements together (profile in docs/performance.md).
+                found = bulk.select_where_in(conn, queries, "query_id", part, ("query_id", "student_id"))
+            else:
+                select = sa.select(queries.c.query_id, queries.c.student_id).where(
+                    queries.c.query_id.in_(part)
+                )
+                found = list(conn.execute(select))
+            owners.update((qid, owner) for qid, owner in found)
         refused: dict[int, ForeignQueryError] = {}
         for i, p in enumerate(prepared):
             owner = owners.get(p.query_id) if p.query_id is not None else None

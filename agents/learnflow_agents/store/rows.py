@@ -99,11 +99,19 @@ def _lengths(table: sa.Table) -> dict[str, int | None]:
 def check_row(table: sa.Table, row: Mapping[str, Any]) -> None:
     """Raise InvalidDataError for what either backend would reject (or SQLite silently accept)."""
     if not hot_path.legacy:
+        # A plain loop, the common types first: a generator per row cost more than the checks.
         lengths = _lengths(table)
-        if all(
-            _storable(value) and not (isinstance(value, str) and (lengths[name] or len(value)) < len(value))
-            for name, value in row.items()
-        ):
+        for name, value in row.items():
+            kind = type(value)
+            if kind in _PLAIN:
+                continue
+            if isinstance(value, str):
+                limit = lengths[name]
+                if (limit and len(value) > limit) or not _storable(value):
+                    break
+            elif not _storable(value):
+                break
+        else:
             return
         # Something is wrong: the full check below says what and where.
     for name, value in row.items():
