@@ -7,6 +7,7 @@ import textwrap
 
 from learnflow_agents.tutors.debug.code_facts import compile_error, indent_of, lines_of
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, short
+from learnflow_agents.tutors.debug.families import syntax_messages
 from learnflow_agents.tutors.debug.families.syntax_repair import progress
 from learnflow_agents.tutors.debug.situation import Situation
 
@@ -31,7 +32,8 @@ def analyse(sit: Situation) -> Diagnosis | None:
         return _unexpected_indent(sit)
     if sit.message.startswith("unindent does not match"):
         return _unindent_mismatch(sit)
-    return None
+    # Other IndentationError messages ("too many levels of indentation") name their rule.
+    return syntax_messages.analyse(sit)
 
 
 def _width(text: str) -> int:

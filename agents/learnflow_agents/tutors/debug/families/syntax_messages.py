@@ -843,14 +843,157 @@ def _starred(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     r"^assignment expression cannot rebind comprehension iteration variable"
 )
 def _walrus_comp(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    names = [n for n in _q(sit.message) if n.isidentifier()]
+    name = f"`{names[0]}`" if names else "the same name"
     return Said(
-        summary=f"The comprehension on line {lineno} uses the walrus `:=` (assignment expression) on the "
-        "same "
-        "name as a loop variable of the comprehension.",
+        summary=f"The comprehension on line {lineno} uses the walrus `:=` (assignment expression) on {name}, "
+        "which is also a loop variable of the comprehension.",
         why="Inside a comprehension, a `:=` target must be a different name from the comprehension's loop "
-        "variables.",
-        fix_steps="Give the `:=` target another name.",
+        f"variables: the loop already assigns {name} each round, and `:=` would make the same name mean "
+        "two things.",
+        fix_steps=f"Give the `:=` target a name of its own (not {name}), or write the comprehension as a "
+        "`for` loop.",
         concepts=["comprehensions"],
+    )
+
+
+@rule(r"^assignment expression cannot be used in a comprehension iterable expression")
+def _walrus_iterable(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    return Said(
+        summary=f"Line {lineno} uses the walrus `:=` (assignment expression) in the part of a comprehension "
+        "that gives the items to loop over (after `in`), where it is not allowed.",
+        why="The iterable of a comprehension is worked out once, before the loop, in the code around it; an "
+        "assignment expression there would be ambiguous about which scope gets the name.",
+        fix_steps="Assign the iterable on its own line first (`items = range(5)`), then loop over that name.",
+        concepts=["comprehensions"],
+    )
+
+
+@rule(r"^assignment expression within a comprehension cannot be used in a class body")
+def _walrus_class(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    return Said(
+        summary=f"Line {lineno} uses the walrus `:=` (assignment expression) inside a comprehension that is "
+        "directly in a class body, which Python does not allow.",
+        why="A `:=` inside a comprehension assigns to the enclosing scope, and a class body is not a scope "
+        "a comprehension can assign into.",
+        fix_steps="Build the list with an ordinary `for` loop in the class body, or move the comprehension "
+        "into a method.",
+        concepts=["comprehensions", "classes"],
+    )
+
+
+@rule(r"^cannot use assignment expressions with (?!True$|False$|None$|__debug__$)(.+)$")
+def _walrus_target(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    what = _TARGET_WORDS.get(m.group(1), m.group(1))
+    at = _left_of_walrus(text)
+    shown = f" ({code(short(at, 40))})" if at else ""
+    return Said(
+        summary=f"Line {lineno} puts {what}{shown} on the left of the walrus `:=` (assignment expression); "
+        "`:=` can only assign to a plain variable name.",
+        why="`name := value` stores the value in one variable and gives it back, all inside an expression. "
+        "Unlike `=`, it cannot store into an item (`a[i]`), an attribute (`a.b`), several names at once "
+        "(`(a, b)`) or anything computed.",
+        fix_steps="Put a single variable name on the left of `:=` (`(n := len(items))`), or use an ordinary "
+        "`=` statement on its own line for items, attributes and unpacking.",
+        concepts=["variables"],
+    )
+
+
+def _left_of_walrus(text: str) -> str:
+    i = text.find(":=")
+    if i < 0:
+        return ""
+    left = text[:i].rstrip()
+    depth = 0
+    for j in range(len(left) - 1, -1, -1):
+        ch = left[j]
+        if ch in ")]}":
+            depth += 1
+        elif ch in "([{":
+            if depth == 0:
+                return left[j + 1 :].strip()
+            depth -= 1
+        elif ch == "," and depth == 0:
+            return left[j + 1 :].strip()
+    return left.strip()
+
+
+@rule(r"^starred assignment target must be in a list or tuple")
+def _star_alone(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    in_for = re.search(r"\bfor\s+\*", text) is not None
+    return Said(
+        summary=f"Line {lineno} uses a starred target (`*name`) on its own"
+        + (" as a loop variable" if in_for else "")
+        + "; a starred target must be in a list or tuple of targets, next to other names.",
+        why="`first, *rest = items` puts the leftover items in `rest`; a `*name` alone has nothing to be "
+        "'the rest' of. To keep every item, no star is needed.",
+        fix_steps=(
+            "Drop the `*` (`for x in items:`)"
+            if in_for
+            else "Drop the `*` (`a = list(items)`), or add a comma to make it a tuple of targets "
+            "(`*a, = items`)"
+        )
+        + ".",
+        concepts=["unpacking"],
+    )
+
+
+@rule(r"^multiple starred expressions in assignment")
+def _star_many(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    return Said(
+        summary=f"Line {lineno} has multiple starred targets (`*name`) on the left of `=`; only one "
+        "`*name` is allowed when unpacking.",
+        why="The starred name takes whatever the other names leave over. With two of them Python cannot "
+        "know how to split the leftovers between them.",
+        fix_steps="Keep one `*name` and give the others plain names (`first, *middle, last = items`), or "
+        "slice the sequence yourself.",
+        concepts=["unpacking"],
+    )
+
+
+@rule(r"^too many expressions in star-unpacking assignment")
+def _star_too_many(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    return Said(
+        summary=f"Line {lineno} unpacks into too many names around a starred target: Python allows at most "
+        "255 names before the `*name` (and 2**24 after it).",
+        why="Star-unpacking is compiled into one instruction that counts the names on each side in a "
+        "small number; this line has more than it can hold.",
+        fix_steps="Unpack into fewer names: keep the items in a list and index it (`items[0]`, `items[1]`).",
+        concepts=["unpacking", "lists"],
+    )
+
+
+@rule(r"^dict unpacking cannot be used in dict comprehension")
+def _dict_unpack_comp(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    return Said(
+        summary=f"Line {lineno} uses `**` (dict unpacking) as the item of a dict comprehension, which is not "
+        "allowed: a dict comprehension's item is written `key: value`.",
+        why="`**d` spreads a whole dict's pairs; a comprehension produces one `key: value` pair per round.",
+        fix_steps="Write the pair out (`{k: v for d in dicts for k, v in d.items()}`), or merge the dicts "
+        "with `{**a, **b}` or `merged.update(d)` in a loop.",
+        concepts=["dicts", "comprehensions"],
+    )
+
+
+@rule(r"^'(yield from)' inside async function|^'(return)' with value in async generator")
+def _async_generator(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    if m.group(1):
+        return Said(
+            summary=f"Line {lineno} uses `yield from` inside an `async def` function, where it is not "
+            "allowed.",
+            why="An `async def` function that yields is an asynchronous generator, and those cannot "
+            "delegate to another generator with `yield from`.",
+            fix_steps="Loop and yield each item instead: `for item in other: yield item` (or `async for` "
+            "over an async source).",
+            concepts=["generators"],
+        )
+    return Said(
+        summary=f"Line {lineno} has `return` with a value in an `async def` function that also uses "
+        "`yield`; an asynchronous generator can only use a bare `return`.",
+        why="A function with `yield` is a generator: its values come out through `yield`, and an async "
+        "generator has no way to hand back a final `return` value.",
+        fix_steps="`yield` the value before stopping, then use a bare `return` (or none).",
+        concepts=["generators"],
     )
 
 
@@ -921,6 +1064,33 @@ def _unicode_escape(sit: Situation, m: re.Match[str], lineno: int, text: str) ->
         '(`r"C:\\Users"`).',
         concepts=["strings"],
         fix=fix,
+    )
+
+
+@rule(r"^\(value error\) invalid \\x escape at position (\d+)")
+def _bytes_hex_escape(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    return Said(
+        summary=f"A bytes literal (`b'…'`) on line {lineno} has a `\\x` escape without its two hex digits "
+        f"(at position {m.group(1)} of the literal); in bytes, `\\x` must be followed by exactly two hex "
+        "digits, like `\\x41`.",
+        why="In a bytes literal a backslash starts an escape: `\\x41` is the byte 0x41 (`A`). `\\x` alone, "
+        "or with non-hex characters after it, names no byte, so Python cannot read the literal.",
+        fix_steps="Finish the escape with two hex digits (`b'\\x00'`), or write the backslash twice "
+        "(`b'\\\\x'`) if you meant a backslash followed by `x`.",
+        concepts=["strings"],
+    )
+
+
+@rule(r"^too many levels of indentation")
+def _too_deep(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    return Said(
+        summary=f"Line {lineno} is nested too deeply: Python allows at most 100 levels of indentation, and "
+        "this line is inside more blocks than that.",
+        why="Each `def`, `if`, `for`, `while`, `with` or `try` adds a level. Nesting this deep usually comes "
+        "from code generated or pasted in a loop, and is very hard to read anyway.",
+        fix_steps="Flatten the code: move inner blocks into functions of their own, return early instead of "
+        "nesting `if`s, and loop over data instead of writing one block per case.",
+        concepts=["indentation", "functions"],
     )
 
 
