@@ -2,8 +2,15 @@
 own tests of its error messages, DidYouMean-Python's runtime-error snippets (``--set runtime``),
 beginners' failing programs from public Q&A pages (``--set qa``), runtime errors that
 textbooks, tutorials and CPython's doctests show (``--set teaching``), runtime errors CPython's
-tests of the built-in types expect (``--set asserts``),
+tests of the built-in types expect (``--set asserts``), beginners' Stack Overflow programs
+(``--set so``, ``so_input``) and their logic bugs without an error (``--set so_logic``),
 extracted mechanically and labelled before tuning.
+
+``so_logic`` rows have no traceback: the tutor gets the asker's question text with the code, as
+a student's query would come, and must answer from its own traced run. For them "error type
+right" means the reply claims no error, the facts are looked for in the reply minus its echoes
+of the run (fenced blocks, trace-table rows), and "generic" means no cause was named (the trace
+alone, or "No error to diagnose").
 
 For every case the real agent (``diagnose``, the same entry point benchmarks/debug_eval.py
 drives, sandboxed fix checks included) gets the code and CPython 3.11's real traceback.
@@ -22,7 +29,7 @@ drives, sandboxed fix checks included) gets the code and CPython 3.11's real tra
                        changed line's names, numbers and strings
 
     python benchmarks/debug_outside_eval.py --split dev|holdout|all
-        [--set cpython|oppia|runtime|qa|teaching|asserts|so|so_input|both|all]
+        [--set cpython|oppia|runtime|qa|teaching|asserts|so|so_input|so_logic|both|all]
         [--show N] [--no-run]
         [--min-correct F] [--max-generic F] [--kinds]
 """
@@ -81,6 +88,7 @@ SETS = {
     "so": ("cases_so.jsonl", "labels_so.jsonl"),
     "so_input": ("cases_so_input.jsonl", "labels_so_input.jsonl"),
     "parso": ("cases_parso.jsonl", "labels_parso.jsonl"),
+    "so_logic": ("cases_so_logic.jsonl", "labels_so_logic.jsonl"),
 }
 # "both" keeps its old meaning (the two SyntaxError-heavy sets); "all" is every set.
 GROUPS = {"both": ["cpython", "oppia"], "all": list(SETS)}
@@ -101,9 +109,35 @@ def load(split: str, which: str = "cpython") -> list[tuple[dict, list[list[str]]
             for d in (
                 json.loads(x) for x in (DATA / labels_file).read_text(encoding="utf-8").splitlines() if x
             )
+            if "facts" in d  # so_logic: rows the labeller excluded (not a logic-bug question) carry no facts
         }
-        rows += [(c, labels[c["id"]]) for c in cases if split == "all" or c["split"] == split]
+        rows += [
+            (c, labels[c["id"]])
+            for c in cases
+            if c["id"] in labels and (split == "all" or c["split"] == split)
+        ]
     return rows
+
+
+def is_logic(row: dict) -> bool:
+    """A so_logic row: a question about a program that ran without an error."""
+    return "question" in row and "traceback" not in row
+
+
+def logic_judged_text(reply: AgentReply) -> str:
+    """The reply in its own words: fenced blocks (what the run printed) and trace-table rows
+    echo the program and its output, which would name any fact written as code."""
+    text = re.sub(r"(`{3,})[^\n]*\n.*?\n\1", " ", reply.summary + "\n" + reply.explanation, flags=re.S)
+    return "\n".join(ln for ln in text.split("\n") if not ln.lstrip().startswith("|")).lower()
+
+
+def logic_generic(reply: AgentReply) -> bool:
+    """No cause named: the wrong-behaviour answer with only the trace, or the "No error to
+    diagnose" fallback. Other analyses that answer a no-error question (a loop that never ends,
+    a function that returns None) name their cause."""
+    if reply.data.get("analysis") == "wrong-behaviour":
+        return reply.data.get("likely_cause") is None
+    return reply.summary.startswith("No error to diagnose")
 
 
 def judged_text(reply: AgentReply) -> str:
@@ -284,19 +318,26 @@ def deletes_expression(original: str, fixed: str) -> bool:
 def evaluate(rows: list[tuple[dict, list[list[str]]]], *, run: bool = True) -> list[Outcome]:
     outs = []
     for row, facts in rows:
+        logic = is_logic(row)
         query = StudentQuery(
-            text="Why does this fail?",
+            text=row["question"] if logic else "Why does this fail?",
             code=row["code"],
-            traceback=row["traceback"],
+            traceback=None if logic else row["traceback"],
             context=StudentContext(skill_level="beginner"),
             target_agent="debug",
         )
         reply = diagnose(query, run_code=run)
-        text = judged_text(reply)
+        text = logic_judged_text(reply) if logic else judged_text(reply)
         missing = [g for g in facts if not any(alt.lower() in text for alt in g)]
-        o = Outcome(
-            row, facts, reply, reply.data.get("error_type") == row["error_type"], missing, is_generic(reply)
-        )
+        if logic:
+            # A loop stopped by the tutor's time limit is reported as the KeyboardInterrupt a
+            # student would get from pressing stop: that names the run, not an invented error.
+            claimed = reply.data.get("error_type")
+            type_ok = not claimed or (claimed == "KeyboardInterrupt" and row.get("outcome") == "runs forever")
+            generic = logic_generic(reply)
+        else:
+            type_ok, generic = reply.data.get("error_type") == row["error_type"], is_generic(reply)
+        o = Outcome(row, facts, reply, type_ok, missing, generic)
         fixes = [b.code for b in reply.code_blocks if b.role == CodeRole.FIX]
         for fix in fixes:
             o.suggestions.append(fix)
@@ -342,13 +383,13 @@ def report(
         print(f"    {count:4} {name}")
     fam: dict[str, list[Outcome]] = defaultdict(list)
     for o in outs:
-        fam[o.row["error_type"]].append(o)
+        fam[o.row.get("error_type") or f"no error ({o.row.get('outcome')})"].append(o)
     print(f"\n  {'family':18} {'n':>4} {'correct':>8} {'generic':>8}")
     for f, g in sorted(fam.items()):
         print(f"  {f:18} {len(g):4} {sum(o.correct for o in g):8} {sum(o.generic for o in g):8}")
     by_kind: dict[str, list[Outcome]] = defaultdict(list)
     for o in outs:
-        by_kind[o.row["kind"]].append(o)
+        by_kind[o.row.get("kind") or "; ".join(" / ".join(g[:2]) for g in o.facts)].append(o)
     missed = Counter({k: sum(not o.correct for o in g) for k, g in by_kind.items()})
     print(f"\n  message kinds: {len(by_kind)}; kinds with misses: {sum(1 for v in missed.values() if v)}")
     for k, v in missed.most_common(40 if kinds else 15):
@@ -359,7 +400,8 @@ def report(
         for o in [o for o in outs if not o.correct][:show]:
             why = "generic" if o.generic else f"missing {o.missing}" if o.missing else "wrong type"
             print(
-                f"  - {o.row['id']} [{o.row['kind'][:50]}] {why}\n      code: {o.row['code'][:100]!r}"
+                f"  - {o.row['id']} [{o.row.get('kind', o.row.get('outcome', ''))[:50]}] {why}"
+                f"\n      code: {o.row['code'][:100]!r}"
                 f"\n      summary: {o.reply.summary[:200]}"
             )
         bads = [(o, s) for o in outs for s in o.bad_suggestions]
@@ -388,6 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         "asserts: runtime errors CPython's own tests expect; "
         "so: beginners' failing programs from Stack Overflow questions; "
         "so_input: those that read input(), run with a recorded stdin; "
+        "so_logic: their logic bugs (no error; the question text goes with the code); "
         "both: cpython+oppia; all: every set",
     )
     ap.add_argument("--show", type=int, default=0)
