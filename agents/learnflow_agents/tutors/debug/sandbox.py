@@ -14,6 +14,11 @@ from dataclasses import dataclass
 from learnflow_agents.sandbox import Limits
 from learnflow_agents.sandbox.dispatch import run_python
 
+# What the runner below keeps of a run (its own cuts, repeated on the trusted side).
+MAX_MESSAGE = 500
+MAX_TRACEBACK = 6_000
+MAX_STDOUT = 1 << 16
+
 _RUNNER = r"""
 import json, linecache, sys, traceback
 
@@ -102,15 +107,17 @@ def run_cell(code: str, *, timeout: float = 3.0) -> RunResult:
     if result is None:
         # Killed by a resource limit before it could report.
         return RunResult(completed=False, error_type="Crashed", message=f"exit status {ended.returncode}")
+    # The runner cuts each field, but the program can write its own answer to the channel
+    # (up to the 8 MB frame limit): the same cuts are made here, where they cannot be skipped.
     return RunResult(
         completed=True,
         error_type=_text_or_none(result.get("type")),
-        message=str(result.get("message", "")),
+        message=str(result.get("message", ""))[:MAX_MESSAGE],
         line=_int_or_none(result.get("line")),
         outer_line=_int_or_none(result.get("outer_line")),
-        traceback=str(result.get("traceback", "")),
-        stdout=str(result.get("stdout", "")),
-        frames=str(result.get("frames", "")),
+        traceback=str(result.get("traceback", ""))[-MAX_TRACEBACK:],
+        stdout=str(result.get("stdout", ""))[:MAX_STDOUT],
+        frames=str(result.get("frames", ""))[-MAX_TRACEBACK:],
     )
 
 

@@ -31,6 +31,10 @@ from learnflow_agents.tutors.debug.traceback_parser import (
 )
 
 SYNTAX_FAMILY = ("SyntaxError", "IndentationError", "TabError")
+# The analysers match an exception's message with regexes, several of which backtrack for
+# time quadratic in its length (`[\w.]+\(\)` over 50,000 digits took minutes). CPython's own
+# messages are short (values are quoted with %.200R), so only this much of one is read.
+MAX_MESSAGE = 1_000
 
 
 @dataclass
@@ -207,6 +211,8 @@ def build_situation(
             tb = ParsedTraceback("KeyboardInterrupt", "KeyboardInterrupt", "", [])
             tb.frames = [Frame("<cell>", None)]
             time_limit = result.stopped_after
+    if tb is not None and len(tb.message) > MAX_MESSAGE:
+        tb.message = tb.message[:MAX_MESSAGE]
     facts = collect_facts(code) if has_code else CodeFacts(tree=None)
     sit = Situation(
         query=query,
