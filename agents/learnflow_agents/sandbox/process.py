@@ -105,7 +105,9 @@ def _high_fd(fd: int) -> int:
 class SandboxProcess:
     """One jailed child. Use as a context manager, or call close()."""
 
-    def __init__(self, child_source: str, limits: Limits, args: tuple[str, ...] | list[str] = ()) -> None:
+    def __init__(
+        self, child_source: str, limits: Limits, args: tuple[str, ...] | list[str] = (), *, armed: bool = True
+    ) -> None:
         self.limits = limits
         self.workdir = tempfile.mkdtemp(prefix="learnflow-sandbox-")
         os.chmod(self.workdir, 0o700)
@@ -147,13 +149,28 @@ class SandboxProcess:
                 os.close(fd)
         self._output = _CappedReader(output_r, limits.output_bytes)
         self._output.start()
-        self._deadline = time.monotonic() + limits.wall_seconds
-        self._watchdog = threading.Timer(limits.wall_seconds, self._time_up)
-        self._watchdog.daemon = True
-        self._watchdog.start()
+        self.started = time.monotonic()
+        self._deadline = float("inf")
+        self._watchdog: threading.Timer | None = None
+        if armed:
+            self.arm()
         self._info_fd = info_r
         if info_r is not None:
             threading.Thread(target=self._watch_files, args=(info_r,), daemon=True).start()
+
+    def arm(self) -> None:
+        """Start the wall clock. A run's child is armed at start; a spare started ahead
+        (spares.py) only when it is handed its run, so its time limit is the run's own."""
+        if self._watchdog is not None:
+            return
+        self._deadline = time.monotonic() + self.limits.wall_seconds
+        self._watchdog = threading.Timer(self.limits.wall_seconds, self._time_up)
+        self._watchdog.daemon = True
+        self._watchdog.start()
+
+    def alive(self) -> bool:
+        """Still running and never closed: a spare that died waiting is not handed out."""
+        return self._exit is None and self._process.poll() is None
 
     def _watch_files(self, info_fd: int) -> None:
         """Kill the jail when its private mounts hold more than `limits.max_files` files.
@@ -219,7 +236,8 @@ class SandboxProcess:
     def close(self) -> SandboxExit:
         if self._exit is not None:
             return self._exit
-        self._watchdog.cancel()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         ended_alone = self._process.poll() is not None
         self._kill()
         self._process.wait()
@@ -273,7 +291,7 @@ class SandboxProcess:
             if not writable:
                 continue
             try:
-                written = os.write(self._to_child, view[: 65536])
+                written = os.write(self._to_child, view[:65536])
             except (BrokenPipeError, OSError) as exc:
                 raise SandboxGone("the child closed its channel") from exc
             view = view[written:]

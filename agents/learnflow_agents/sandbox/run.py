@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from learnflow_agents.sandbox import spares
 from learnflow_agents.sandbox.errors import SandboxError
 from learnflow_agents.sandbox.limits import Limits
-from learnflow_agents.sandbox.process import SandboxExit, start_sandbox
+from learnflow_agents.sandbox.process import SandboxExit
 
 # Stdlib-only framing for the child's side of the channel (fd 3 in, fd 4 out).
 CHANNEL_SOURCE = """\
@@ -64,7 +65,8 @@ def run_python(
 
     `runner_source` can call `_lf_receive()` once for `request` and `_lf_send(answer)`.
     """
-    with start_sandbox(CHANNEL_SOURCE + runner_source, limits) as child:
+    source = CHANNEL_SOURCE + runner_source
+    with spares.take(source, limits) as child:
         answer: dict[str, Any] | None
         try:
             child.send(request)
@@ -72,4 +74,5 @@ def run_python(
         except (SandboxError, RecursionError):  # junk, or nested deeper than it can be walked
             answer = None
         ended = child.close()
+    spares.replenish(source, limits)
     return answer, ended
