@@ -9,3 +9,7 @@ store and runtime tests run the current one; tests/store/test_bulk_insert.py bot
 import os
 
 legacy = os.environ.get("LEARNFLOW_LEGACY_HOT_PATH", "") == "1"
+
+# The PostgreSQL inserts of store/bulk.py as a pipelined statement per row (the path before
+# the one-statement `unnest` inserts), for `benchmarks/store_writes.py` and the tests of both.
+per_row_postgres_inserts = os.environ.get("LEARNFLOW_PER_ROW_PG_INSERTS", "") == "1"

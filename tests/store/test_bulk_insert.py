@@ -3,23 +3,28 @@ with ANY) against the path it replaced (learnflow_agents.hot_path.legacy): both 
 same rows, skip the same duplicates and refuse the same bad values, on both backends."""
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 from learnflow_agents import hot_path
 from learnflow_agents.contracts import AgentReply, Provenance, StudentContext, StudentQuery
-from learnflow_agents.store import Effects, InvalidDataError, OutboxEvent, Store, Submission
+from learnflow_agents.store import Effects, InvalidDataError, OutboxEvent, Store, Submission, bulk
 from learnflow_agents.store.schema import outbox, processed_messages, queries, replies, students
 
 
-@pytest.fixture(params=[False, True], ids=["current", "legacy"])
+@pytest.fixture(params=["current", "per-row", "legacy"])
 def path(request: pytest.FixtureRequest) -> Iterator[bool]:
-    before = hot_path.legacy
-    hot_path.legacy = request.param
+    """The current path (PostgreSQL: one `unnest` insert per batch), the same with
+    PostgreSQL's inserts a pipelined statement per row (what a batch with a repeated key
+    still takes), and the legacy path."""
+    before = hot_path.legacy, hot_path.per_row_postgres_inserts
+    hot_path.legacy = request.param == "legacy"
+    hot_path.per_row_postgres_inserts = request.param == "per-row"
     try:
-        yield request.param
+        yield hot_path.legacy
     finally:
-        hot_path.legacy = before
+        hot_path.legacy, hot_path.per_row_postgres_inserts = before
 
 
 def submission(student: str, text: str, events: int = 1, query: StudentQuery | None = None) -> Submission:
@@ -200,3 +205,56 @@ def test_documents_are_stored_as_documents_and_a_nul_inside_is_refused_by_name(
     bad.reply.summary = "nul \x00 here"
     with pytest.raises(InvalidDataError, match=r"replies\.reply\.summary contains a NUL"):
         store.apply_effects([bad])
+
+
+@pytest.mark.parametrize("per_row", [False, True], ids=["one-statement", "per-row"])
+def test_a_batch_insert_gives_each_row_its_own_result_in_place(store: Store, per_row: bool) -> None:
+    hot_path.per_row_postgres_inserts = per_row
+    try:
+        check_results_in_place(store)
+    finally:
+        hot_path.per_row_postgres_inserts = False
+
+
+def check_results_in_place(store: Store) -> None:
+    with store._write() as conn:
+        rows = [{"consumer_group": "g", "message_id": m, "processed_at": bulk_now()} for m in ("a", "b", "c")]
+        assert bulk.insert_returning(conn, processed_messages, rows[1:2], ("message_id",)) == [("b",)]
+        # b is there already: skipped, and its place says so; a and c go in around it.
+        found = bulk.insert_returning(
+            conn, processed_messages, rows, ("consumer_group", "message_id"), skip_conflicts=True
+        )
+        assert found == [("g", "a"), None, ("g", "c")]
+        # Server-made ids come back in the order the rows were given, ascending.
+        events = [
+            {"topic": "t", "key": k, "value": k.encode(), "created_at": bulk_now(), "attempts": 0}
+            for k in ("z", "y", "x", "w")
+        ]
+        ids = [r[0] for r in bulk.insert_returning(conn, outbox, events, ("id",)) if r is not None]
+        assert ids == sorted(ids) and len(set(ids)) == 4
+        keys = dict(conn.execute(sa.select(outbox.c.id, outbox.c.key).where(outbox.c.id.in_(ids))).all())
+        assert [keys[i] for i in ids] == ["z", "y", "x", "w"]
+
+
+@pytest.mark.postgres
+def test_postgres_batch_insert_refuses_a_value_too_long_rather_than_cutting_it(
+    postgres_schema_url: str,
+) -> None:
+    # The one-statement insert casts each column's array to its type without a length: a
+    # cast to VARCHAR(128) would cut a longer value silently where the insert refuses it.
+    store = Store.open(postgres_schema_url)
+    try:
+        for per_row in (False, True):
+            hot_path.per_row_postgres_inserts = per_row
+            row = {"id": "s" * 129, "context": "{}", "created_at": bulk_now(), "updated_at": bulk_now()}
+            with pytest.raises(sa.exc.DataError), store._write() as conn:
+                bulk.insert_returning(conn, students, [row], skip_conflicts=True)
+        with store._engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(students)).scalar_one() == 0
+    finally:
+        hot_path.per_row_postgres_inserts = False
+        store.close()
+
+
+def bulk_now() -> datetime:
+    return datetime.now(UTC)

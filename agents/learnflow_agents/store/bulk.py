@@ -14,6 +14,8 @@ statement is one row's, written once per (table, columns, conflict, returning).
   processors, so what is stored is exactly what SQLAlchemy would store.
 """
 
+import json
+import re
 import sqlite3
 from collections.abc import Sequence
 from functools import cache
@@ -23,6 +25,7 @@ import psycopg
 import sqlalchemy as sa
 from psycopg.types.json import Jsonb
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from learnflow_agents import hot_path
@@ -81,6 +84,10 @@ def insert_returning(
     if conn.dialect.name == "sqlite":
         return _sqlite_insert(conn, table, rows, tuple(returning), conflict)
     columns = tuple(rows[0])
+    if not hot_path.per_row_postgres_inserts:
+        unnested = _pg_insert_unnest(conn, table, rows, columns, tuple(returning), skip_conflicts, upsert)
+        if unnested is not None:
+            return unnested
     json = _json_columns(table)
     wrap = [name in json for name in columns]
     params = [
@@ -109,6 +116,96 @@ def insert_returning(
         raise sa_exc.DBAPIError.instance(sql, None, err, psycopg.Error, dialect=conn.dialect) from err
     if len(results) != len(rows):
         raise RuntimeError(f"expected {len(rows)} results from {table.name}, got {len(results)}")
+    return results
+
+
+_TYPE_ARGS = re.compile(r"\(.*?\)")
+_PG = postgresql.dialect()
+
+
+@cache
+def _pg_array_types(table: sa.Table, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """Each column's PostgreSQL type, without its length: a cast to VARCHAR(n) would cut a
+    value silently, where the insert's own assignment refuses one too long."""
+    return tuple(_TYPE_ARGS.sub("", table.c[name].type.compile(dialect=_PG)) for name in columns)
+
+
+@cache
+def _unnest_statement(
+    table: sa.Table, columns: tuple[str, ...], conflict: str, returning: tuple[str, ...]
+) -> str:
+    names = ", ".join(f'"{name}"' for name in columns)
+    arrays = ", ".join(f"%b::{kind}[]" for kind in _pg_array_types(table, columns))
+    aliases = ", ".join(f"c{i}" for i in range(len(columns)))
+    # ORDER BY the position: rows go in (and take their sequence ids) in the order given.
+    sql = (
+        f'INSERT INTO "{table.name}" ({names}) SELECT {aliases} FROM unnest({arrays}) '
+        f"WITH ORDINALITY AS r({aliases}, n) ORDER BY n"
+    )
+    if conflict:
+        sql += " " + conflict
+    if returning:
+        sql += " RETURNING " + ", ".join(f'"{name}"' for name in returning)
+    return sql
+
+
+def _json_param(value: Any) -> Any:
+    if value is None or type(value) is JSONText:
+        return value  # NULL, or a document encoded once already
+    return json.dumps(value)
+
+
+def _pg_insert_unnest(
+    conn: Connection,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    columns: tuple[str, ...],
+    returning: tuple[str, ...],
+    skip_conflicts: bool,
+    upsert: str,
+) -> list[tuple[Any, ...] | None] | None:
+    """PostgreSQL: the whole batch as ONE statement, each column an array (`unnest`): one
+    statement text whatever the batch size (psycopg prepares it), one execution on the
+    server, instead of a pipelined statement per row. None when the rows' results cannot
+    be told apart this way (the caller then inserts row by row).
+
+    Which row a RETURNING row belongs to: by the returned values when they are all
+    columns given (a skipped conflict returns nothing); when a server-made id is returned
+    and nothing can be skipped, by order (ids are taken in the ORDER BY order).
+    """
+    given = set(columns)
+    by_value = bool(returning) and given.issuperset(returning)
+    in_order = bool(returning) and not by_value and not skip_conflicts and not upsert
+    if returning and not (by_value or in_order):
+        return None
+    if by_value and len({tuple(row[name] for name in returning) for row in rows}) != len(rows):
+        return None  # two rows, one key: which one went in only a row-by-row insert tells
+    json = _json_columns(table)
+    arrays = [
+        [_json_param(row[name]) for row in rows] if name in json else [row[name] for row in rows]
+        for name in columns
+    ]
+    conflict = "ON CONFLICT DO NOTHING" if skip_conflicts else upsert
+    sql = _unnest_statement(table, columns, conflict, returning)
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, psycopg.Connection)
+    try:
+        with raw.cursor() as cur:
+            cur.execute(sql, arrays)
+            found = [tuple(r) for r in cur.fetchall()] if returning else []
+    except psycopg.Error as err:
+        raise sa_exc.DBAPIError.instance(sql, None, err, psycopg.Error, dialect=conn.dialect) from err
+    if not returning:
+        return [None] * len(rows)
+    if in_order:
+        if len(found) != len(rows):
+            raise RuntimeError(f"expected {len(rows)} rows back from {table.name}, got {len(found)}")
+        return sorted(found)
+    stored = set(found)
+    results: list[tuple[Any, ...] | None] = []
+    for row in rows:
+        key = tuple(row[name] for name in returning)
+        results.append(key if key in stored else None)
     return results
 
 

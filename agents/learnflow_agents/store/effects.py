@@ -54,6 +54,12 @@ _ANSWERED = (
     'WHERE "query_id" = ? AND ' + _status_sql(STATUS_FROM["answered"])
 )
 
+_SET_STATUS_ANY = 'UPDATE "queries" SET "status" = %s WHERE "query_id" = ANY(%s) AND {allowed}'
+_ANSWERED_ANY = (
+    'UPDATE "queries" SET "status" = %s, "answered_at" = COALESCE("answered_at", %s) '
+    'WHERE "query_id" = ANY(%s) AND ' + _status_sql(STATUS_FROM["answered"])
+)
+
 
 def struggle_key(student_id: str, alert: StruggleAlert, now: datetime) -> str:
     """Default dedupe key: one alert per student, topic and level per UTC day."""
@@ -321,6 +327,17 @@ class EffectsMixin(StoreBase):
             if status is None or p.query_id is None:
                 continue
             by_status.setdefault(status, []).append({"qid": p.query_id})
+        if bulk.applies(conn) and conn.dialect.name == "postgresql":
+            # One statement per status whatever the count (`= ANY`: its index scan takes
+            # the rows in key order, as the sorted row-by-row updates did).
+            for status, rows in by_status.items():
+                ids = sorted({r["qid"] for r in rows}, key=str)
+                if status == "answered":
+                    conn.exec_driver_sql(_ANSWERED_ANY, (status, now, ids))
+                else:
+                    allowed = _status_sql(STATUS_FROM[status])
+                    conn.exec_driver_sql(_SET_STATUS_ANY.format(allowed=allowed), (status, ids))
+            return
         if bulk.applies(conn):
             for status, rows in by_status.items():
                 ordered = [r["qid"] for r in sorted(rows, key=lambda r: str(r["qid"]))]
