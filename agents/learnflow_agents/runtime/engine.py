@@ -302,11 +302,13 @@ class Engine:
             # up under load do not each add a read of their own.
             self._waiting_since.setdefault(key, loop.time())
             self._wake_store_reader()
+            # The future is this wait's own: a timer ends it, rather than wait_for around a
+            # shield (two more futures and their callbacks for every query).
+            expiry = loop.call_later(timeout, _expire, future, query_id, helper, timeout)
             try:
-                return await asyncio.wait_for(asyncio.shield(future), timeout)
-            except TimeoutError:
-                what = "helper reply" if helper else "reply"
-                raise QueryTimeoutError(f"no {what} to query {query_id} within {timeout:g}s") from None
+                return await future
+            finally:
+                expiry.cancel()
         finally:
             waiters = self._waiters.get(key)
             if waiters is not None:
@@ -509,6 +511,12 @@ class Engine:
                 if queue.full():
                     queue.get_nowait()  # a slow reader loses the oldest event, not the newest
                 queue.put_nowait(envelope)
+
+
+def _expire(future: "asyncio.Future[AgentReply]", query_id: UUID, helper: bool, timeout: float) -> None:
+    if not future.done():
+        what = "helper reply" if helper else "reply"
+        future.set_exception(QueryTimeoutError(f"no {what} to query {query_id} within {timeout:g}s"))
 
 
 def _first(pair: tuple[float, Any]) -> float:
