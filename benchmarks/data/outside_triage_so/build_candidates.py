@@ -9,9 +9,12 @@ see README.md.
 
     python build_candidates.py /path/to/PyMaker/git-dir > candidates.jsonl
     python build_candidates.py /path/to/PyMaker/git-dir --holdout2 > holdout2_candidates.jsonl
+    python build_candidates.py /path/to/PyMaker/git-dir --dev2 > dev2_candidates.jsonl
 
 `--holdout2` prints only the third random batch (the next questions in hash order after the
-first two, drawn for a fresh holdout; see README.md) and nothing of the first two.
+first two, drawn for a fresh holdout; see README.md) and nothing of the first two; `--dev2` only
+the fourth (the next ones after that, more training rows, drawn after the holdout's labels
+were committed).
 """
 
 import hashlib
@@ -48,7 +51,7 @@ REVIEW = re.compile(
     re.I,
 )
 N_RANDOM, N_REVIEW, N_RANDOM_2 = 230, 70, 200
-N_HOLDOUT_2 = 200
+N_HOLDOUT_2, N_DEV_2 = 200, 300
 
 
 def git(repo: str, *args: str) -> str:
@@ -107,7 +110,7 @@ def saved_pages(repo: str) -> Iterator[tuple[str, str, str | None, str]]:
         cat.wait()
 
 
-def main(repo: str, holdout2: bool = False) -> None:
+def main(repo: str, batch: str = "") -> None:
     seen, core = set(), []
     for n, slug, qid, page in saved_pages(repo):
         post = question_post(page)
@@ -126,9 +129,13 @@ def main(repo: str, holdout2: bool = False) -> None:
     # second random batch, labelled after the first was committed: the next questions in hash order
     rest = [o for o in core[N_RANDOM:] if o["qid"] not in taken]
     sample += [(o, "random") for o in rest[:N_RANDOM_2]]
-    if holdout2:
+    if batch == "--holdout2":
         # third batch, a fresh holdout: the next questions in hash order, none of them drawn before
         sample = [(o, "random-holdout2") for o in rest[N_RANDOM_2 : N_RANDOM_2 + N_HOLDOUT_2]]
+    elif batch == "--dev2":
+        # fourth batch, training rows only: the questions after the fresh holdout in hash order
+        start = N_RANDOM_2 + N_HOLDOUT_2
+        sample = [(o, "random-dev2") for o in rest[start : start + N_DEV_2]]
     for o, how in sample:
         row = {
             "id": "so-" + o["qid"],
@@ -143,4 +150,4 @@ def main(repo: str, holdout2: bool = False) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], "--holdout2" in sys.argv[2:])
+    main(sys.argv[1], (sys.argv[2:] or [""])[0])
