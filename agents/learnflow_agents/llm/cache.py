@@ -1,7 +1,8 @@
 """Replies cached in the store by (agent, normalised query, relevant context), with a TTL.
 
 "Relevant context" is what changes the answer: level and style, the concept asked for,
-the prompt version, the model, the course policy and graded mode. Recent history is
+the prompt version, the model, the course policy and graded mode; the query's variable
+summaries are part of the query (the prompt shows them). Recent history is
 left out on purpose, or no two students would ever share an entry.
 """
 
@@ -50,6 +51,11 @@ def cache_key(agent: str, query: StudentQuery, context: dict[str, Any]) -> str:
         "text": normalise_text(query.text),
         "code": normalise_code(query.code or ""),
         "traceback": normalise_traceback(query.traceback or ""),
+        # The prompt shows the student's values: without them here, a second student asking
+        # the same question would be served a reply written from the first one's data.
+        "variables": [
+            [v.name, v.type, v.length, v.shape, normalise_traceback(v.repr)] for v in query.variables
+        ],
         **context,
     }
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
