@@ -16,6 +16,7 @@ from learnflow_agents.tutors.debug.code_facts import (
 )
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis
 from learnflow_agents.tutors.debug.families.common import raise_site
+from learnflow_agents.tutors.debug.families.logic_causes import discarded_call_on
 from learnflow_agents.tutors.debug.situation import Situation
 
 _GROWS = (ast.Lt, ast.LtE)
@@ -189,6 +190,24 @@ def _never_changes(sit: Situation, loop: ast.While, name: str, cond: str, line) 
             name=name,
             line=line,
             stray=True,
+        )
+    dropped = discarded_call_on(loop, name, sit.code)
+    if dropped is not None:
+        lineno, text = dropped
+        keep = f"{name} = {text}"
+        return _diag(
+            sit,
+            summary=f"The loop `while {cond}` (line {loop.lineno}) never ends: line {lineno} computes "
+            f"`{text}` and throws the result away, because it returns a new value and does not change "
+            f"`{name}`.",
+            why=f"`{text}` (line {lineno}) returns a new string (strings never change in place), and nothing "
+            f"stores it, so `{name}` keeps its value.",
+            steps=f"Keep the result on line {lineno}: `{keep}`.",
+            fix=replace_line(sit.code, lineno, indent_of(line_at(sit.code, lineno)) + keep),
+            culprit=lineno,
+            loop=loop,
+            name=name,
+            line=line,
         )
     fix = None
     update = None

@@ -98,12 +98,17 @@ def analyse(sit: Situation) -> Diagnosis | None:
 
 
 def likely_causes(tree: ast.Module, source: str, question: str, report: TraceReport | None) -> list[Cause]:
+    # logic_causes builds on Cause, defined here, so it is imported when first needed.
+    from learnflow_agents.tutors.debug.families import logic_causes
+
     found: list[Cause] = []
-    for rule in (_stuck_while, _accumulate, _off_by_one, _print_not_return, _no_return, _floor_division,
-                 _newline, _no_print):  # fmt: skip
+    for rule in (_stuck_while, *logic_causes.RULES, _accumulate, _off_by_one, _print_not_return, _no_return,
+                 _floor_division, _newline, _no_print):  # fmt: skip
         cause = rule(tree, source, question, report)
         if cause is not None:
             found.append(cause)
+    if not found:
+        found += [c for r in logic_causes.FALLBACK_RULES if (c := r(tree, source, question, report))]
     return found
 
 
