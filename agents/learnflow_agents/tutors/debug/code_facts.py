@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import builtins
 import difflib
+import functools
 import io
 import keyword
 import re
@@ -153,8 +154,37 @@ def insert_lines(code: str, before: int, new_lines: Iterable[str]) -> str:
     return "\n".join(lines)
 
 
+# A line with its ending, as ast.get_source_segment splits a source (not on form feeds).
+_SOURCE_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+@functools.lru_cache(maxsize=8)
+def _source_lines(code: str) -> tuple[str, ...]:
+    return tuple(_SOURCE_LINE.findall(code))
+
+
 def segment(code: str, node: ast.AST) -> str:
-    return ast.get_source_segment(code, node) or ast.unparse(node)
+    """``ast.get_source_segment(code, node)``, or the node unparsed.
+
+    The standard function splits the whole source, character by character in Python, on
+    every call; the analysers call it for many nodes of one cell, so a 100,000-character
+    cell of short loops took a minute. The split is made once per source here.
+    """
+    try:
+        first, last = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined,operator]
+        start, end = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):
+        return ast.unparse(node)
+    lines = _source_lines(code)
+    if end is None or not 0 <= first <= last < len(lines):
+        return ast.unparse(node)
+    if first == last:
+        text = lines[first].encode()[start:end].decode()
+    else:
+        head = lines[first].encode()[start:].decode()
+        tail = lines[last].encode()[:end].decode()
+        text = "".join([head, *lines[first + 1 : last], tail])
+    return text or ast.unparse(node)
 
 
 def replace_node(code: str, node: ast.AST, new_text: str) -> str:
