@@ -188,3 +188,34 @@ def test_a_branch_the_run_never_took_names_the_values_it_saw() -> None:
     reply = _ask("why does it never print low?", code)
     assert reply.data["likely_cause"] == "branch-never-true" and reply.data["culprit_line"] == 3
     assert "`v` was 95, 96, 97, 98…" in reply.summary
+
+
+def test_numbering_from_one_while_indexing_from_zero_is_offered() -> None:
+    code = "items = ['a', 'b', 'c']\nfor i in range(0, len(items)):\n    print(str(i) + ') ' + items[i])\n"
+    reply = _ask("I want the list to start with 1, but range(1, ...) skips the first element", code)
+    assert reply.data["likely_cause"] == "off-by-one-range"
+    assert "print `i + 1`" in reply.explanation
+
+
+def test_a_while_loop_whose_list_changes_by_index_is_not_said_to_never_change() -> None:
+    code = "cells = [0, 0]\ntarget = [1, 2]\nwhile cells != target:\n    cells[0] = 1\n"
+    reply = _ask("it loops forever", code)
+    assert "nothing inside it changes `cells`" not in reply.summary, reply.summary
+
+
+def test_a_list_made_in_the_class_body_is_shared_by_every_instance() -> None:
+    code = (
+        "class Team:\n    members = []\n    def __init__(self, name):\n        self.name = name\n\n"
+        "a = Team('a')\nb = Team('b')\na.members.append('ann')\nprint(b.members)\n"
+    )
+    reply = _ask("why does team b have ann too? I expected []", code)
+    assert reply.data["likely_cause"] == "class-attribute-shared" and reply.data["culprit_line"] == 2
+    assert "`self.members = ...`" in reply.explanation
+    assert reply.data["trace"]["output"] == "['ann']\n"
+
+
+def test_a_list_of_empty_strings_is_not_empty() -> None:
+    code = "words = ['', '']\nif not words:\n    print('no words')\nelse:\n    print('has words')\n"
+    reply = _ask("it should say no words", code)
+    assert reply.data["likely_cause"] == "truthy-empty-items" and reply.data["culprit_line"] == 2
+    assert "`if not any(words):`" in reply.explanation

@@ -68,6 +68,15 @@ def _rebinds(node: ast.AST, name: str) -> bool:
 
 
 def _mutated(loop: ast.While, name: str) -> bool:
+    if any(  # `name[i] = …` changes the list in place
+        isinstance(n, ast.Subscript)
+        and isinstance(n.ctx, ast.Store)
+        and isinstance(n.value, ast.Name)
+        and n.value.id == name
+        for stmt in loop.body
+        for n in ast.walk(stmt)
+    ):
+        return True
     return any(
         isinstance(n, ast.Call)
         and isinstance(n.func, ast.Attribute)

@@ -861,6 +861,102 @@ def never_reset(tree: ast.Module, source: str, question: str, report: TraceRepor
     return None
 
 
+def class_attribute_shared(
+    tree: ast.Module, source: str, question: str, report: TraceReport | None
+) -> Cause | None:
+    """A list, dict, set or object made in the class body (not in `__init__`) and changed through
+    an instance: every instance shares that one value."""
+    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+        shared: dict[str, int] = {}
+        for stmt in cls.body:
+            if not (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, (ast.List, ast.Dict, ast.Set, ast.Call))
+            ):
+                continue
+            func = stmt.value.func if isinstance(stmt.value, ast.Call) else None
+            if isinstance(func, ast.Name) and func.id in _NOT_OBJECTS:
+                continue  # a number, a string, a decorator: nothing to share by mistake
+            shared[stmt.targets[0].id] = stmt.lineno
+        for node in ast.walk(tree):
+            attr: ast.Attribute | None = None
+            if isinstance(node, (ast.Assign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    if isinstance(t, (ast.Attribute, ast.Subscript)) and isinstance(t.value, ast.Attribute):
+                        attr = t.value
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _CHANGERS
+                and isinstance(node.func.value, ast.Attribute)
+            ):
+                attr = node.func.value
+            if (
+                attr is None
+                or attr.attr not in shared
+                or (isinstance(attr.value, ast.Name) and attr.value.id == cls.name)
+            ):
+                continue
+            name, made = attr.attr, shared[attr.attr]
+            return Cause(
+                "class-attribute-shared",
+                made,
+                f"{code(name)} is made once, in the body of class {code(cls.name)} (line {made}), so every "
+                f"{code(cls.name)} shares that same object: changing it through one instance (line "
+                f"{node.lineno}) changes it for all of them.",
+                "Names assigned in the class body belong to the class, not to each instance. A list, dict or "
+                "object stored there is one object; `copy.deepcopy` of an instance does not copy it either, "
+                "because it is not in the instance.",
+                f"Give each instance its own: create it in `__init__` ({code(f'self.{name} = ...')}) instead "
+                "of "
+                "in the class body.",
+                (),
+                ["classes"],
+            )
+    return None
+
+
+_NOT_OBJECTS = _NEW_VALUE_FUNCTIONS | {"property", "staticmethod", "classmethod", "bool", "range"}
+_EMPTY_ITEMS = re.compile(r"""^\[(?:(?:''|"")(?:, )?)+\]$""")
+
+
+def truthy_empty_items(
+    tree: ast.Module, source: str, question: str, report: TraceReport | None
+) -> Cause | None:
+    """`if not items:` where the run shows a list of empty strings: it has items, so it is true."""
+    if report is None:
+        return None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.If):
+            continue
+        test = (
+            node.test.operand
+            if isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)
+            else node.test
+        )
+        if not isinstance(test, ast.Name):
+            continue
+        values = [s.changed[test.id] for s in report.steps if s.line < node.lineno and test.id in s.changed]
+        if not values or not _EMPTY_ITEMS.match(values[-1]):
+            continue
+        return Cause(
+            "truthy-empty-items",
+            node.lineno,
+            f"On line {node.lineno}, {code(test.id)} is {code(values[-1])}: a list of empty strings is not "
+            "empty (it has items), so it counts as true and `not` makes the test false.",
+            "A list is false only when it has no items at all; what the items are does not matter. Three "
+            "empty strings are three items.",
+            f"To ask whether every item is empty, test the items: {code(f'if not any({test.id}):')} (or "
+            f"{code(f'all(s == {chr(34) * 2} for s in {test.id})')}).",
+            (test.id,),
+            ["conditionals", "lists"],
+        )
+    return None
+
+
 RULES: tuple[Rule, ...] = (
     never_called,
     discarded_result,
@@ -871,6 +967,8 @@ RULES: tuple[Rule, ...] = (
     loops_not_nested,
     float_as_text,
     never_reset,
+    class_attribute_shared,
+    truthy_empty_items,
     separator_after_last,
     one_per_line,
     method_not_called,

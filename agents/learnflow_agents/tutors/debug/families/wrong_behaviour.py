@@ -275,6 +275,12 @@ def _off_by_one(tree: ast.Module, source: str, question: str, report: TraceRepor
                 if len(call.args) == 1
                 else f"To include {code(stop_text)}, write {code(f'range({_args(call, source, new_stop)})')}."
             )
+            if start == "0":
+                # Numbering shown from 1 while the index stays at 0 (`print(i, items[i])`).
+                fix += (
+                    f" If only the numbers *shown* should start at 1 while {code(var)} still indexes from 0, "
+                    f"print {code(var + ' + 1')} (or loop with `enumerate(items, start=1)`)."
+                )
         return Cause(
             "off-by-one-range",
             loop.lineno,
