@@ -137,7 +137,7 @@ def logic_generic(reply: AgentReply) -> bool:
     a function that returns None) name their cause."""
     if reply.data.get("analysis") == "wrong-behaviour":
         return reply.data.get("likely_cause") is None
-    return reply.summary.startswith("No error to diagnose")
+    return reply.data.get("analysis") == "generic" or reply.summary.startswith("No error to diagnose")
 
 
 def judged_text(reply: AgentReply) -> str:
