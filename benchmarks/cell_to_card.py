@@ -134,7 +134,7 @@ def api(url: str, method: str, path: str, body: Any = None, token: str = TOKEN) 
 
 
 @contextlib.contextmanager
-def jupyter_server(tmp: Path) -> Iterator[str]:
+def jupyter_server(tmp: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """A `jupyter server` with LearnFlow enabled by the shipped config, in a scratch home."""
     config_dir = tmp / "config"
     (config_dir / "jupyter_server_config.d").mkdir(parents=True)
@@ -154,6 +154,7 @@ def jupyter_server(tmp: Path) -> Iterator[str]:
         LEARNFLOW_DB_URL=f"sqlite:///{tmp / 'learnflow.sqlite3'}",
         LEARNFLOW_STUDENT_ID="bench-student",
     )
+    env.update(extra_env or {})
     env.pop("JUPYTER_SERVER_URL", None)
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
@@ -274,24 +275,44 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=50, help="different errors measured (default 50)")
     parser.add_argument("--warm-up", type=int, default=3, help="errors run first and not counted")
     parser.add_argument("--list", action="store_true", help="print every case's time")
+    parser.add_argument(
+        "--compare-spares",
+        action="store_true",
+        help="run twice, without and with spare sandbox interpreters (LEARNFLOW_SANDBOX_SPARES), "
+        "and print both",
+    )
     args = parser.parse_args()
     # Spares: a case whose cell does not fail here (its module is installed) is skipped.
     cases = pick_cases(args.cases + args.warm_up + 20)
-    with tempfile.TemporaryDirectory(prefix="learnflow-cell-to-card-") as scratch:
-        tmp = Path(scratch)
-        with jupyter_server(tmp) as url:
-            timings = measure(url, tmp / "runtime", cases, args.warm_up, args.cases)
-    if not timings:
-        print("no card was measured", file=sys.stderr)
-        return 1
+    setups = [("", {})]
+    if args.compare_spares:
+        setups = [("spares off: ", {"LEARNFLOW_SANDBOX_SPARES": "0"}), ("spares on: ", {})]
+    medians: list[float] = []
+    for label, extra_env in setups:
+        with tempfile.TemporaryDirectory(prefix="learnflow-cell-to-card-") as scratch:
+            tmp = Path(scratch)
+            with jupyter_server(tmp, extra_env) as url:
+                timings = measure(url, tmp / "runtime", cases, args.warm_up, args.cases)
+        if not timings:
+            print("no card was measured", file=sys.stderr)
+            return 1
+        medians.append(report(label, timings, cases, args.list))
+    if len(medians) == 2:
+        print(f"spares on / off, p50: x{medians[1] / medians[0]:.2f}")
+    return 0
+
+
+def report(
+    label: str, timings: list[tuple[str, float, float]], cases: list[dict[str, Any]], listed: bool
+) -> float:
     values = [ms for _, ms, _ in timings]
     handler = [ms for _, _, ms in timings]
     rest = [total - own for _, total, own in timings]
     measured = {name for name, _, _ in timings}
     kinds = len({case["error_type"] for case in cases if case["id"] in measured})
     print(
-        f"cell end -> complete card, single user, jupyter server + LearnFlow kernel, embedded defaults "
-        f"(offline tutors): {len(values)} different errors of {kinds} types"
+        f"{label}cell end -> complete card, single user, jupyter server + LearnFlow kernel, embedded "
+        f"defaults (offline tutors): {len(values)} different errors of {kinds} types"
     )
     print(
         f"p50 {statistics.median(values):.1f} ms   p95 {percentile(values, 0.95):.1f} ms   "
@@ -302,10 +323,10 @@ def main() -> int:
         f"p95 {percentile(handler, 0.95):.1f} ms; everything else (capture, HTTP, store, bus, feed, "
         f"long poll, card drawing): p50 {statistics.median(rest):.1f} ms, p95 {percentile(rest, 0.95):.1f} ms"
     )
-    if args.list:
+    if listed:
         for name, ms, own in sorted(timings, key=lambda t: -t[1]):
             print(f"  {ms:8.1f} ms  (agent {own:6.1f} ms)  {name}")
-    return 0
+    return statistics.median(values)
 
 
 if __name__ == "__main__":

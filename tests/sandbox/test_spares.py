@@ -160,3 +160,23 @@ def test_spares_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     run_python(ECHO, {"n": 1}, Limits(wall_seconds=20))
     spares.settle()
     assert spares.waiting() == 0
+
+
+def test_a_run_that_comes_while_its_spare_is_starting_takes_that_spare(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two runs in a row (the debug agent's reproduction, then its fix check) must not start
+    two jails at once: the second waits for the spare the first one left starting."""
+    fresh: list[object] = []
+    real_start = spares.start_sandbox
+    monkeypatch.setattr(spares, "start_sandbox", lambda *a, **k: fresh.append(a) or real_start(*a, **k))
+    source, limits = CHANNEL_SOURCE + ECHO, Limits(wall_seconds=20)
+    spares.replenish(source, limits)
+    child = spares.take(source, limits)
+    try:
+        assert fresh == []  # no child of its own: it took the spare that was starting
+        assert child.alive()
+        child.send({"n": 7})
+        assert child.recv(10)["n"] == 7
+    finally:
+        child.close()

@@ -33,9 +33,12 @@ MAX_IDLE_SECONDS = 120.0
 # Runner/limit pairs kept warm at once (the debug fix check, code review's student tests,
 # a few time limits); the least recently used is dropped beyond it.
 MAX_KINDS = 4
+# How long a run waits for a spare already starting before it starts its own child.
+START_WAIT_SECONDS = 2.0
 
 _Key = tuple[str, Limits]
 _lock = threading.Lock()
+_changed = threading.Condition(_lock)
 _ready: dict[_Key, SandboxProcess] = {}
 _starting: set[_Key] = set()
 
@@ -50,7 +53,10 @@ def take(source: str, limits: Limits) -> SandboxProcess:
     """A child for one run of `source`, armed: the waiting spare if there is a fresh one,
     else a new child."""
     key = (source, limits)
-    with _lock:
+    with _changed:
+        # A spare on its way is ready sooner than a new child, and starting both at once
+        # would have them compete for the cores (a debug answer often runs twice in a row).
+        _changed.wait_for(lambda: key not in _starting, timeout=START_WAIT_SECONDS)
         spare = _ready.pop(key, None)
     if spare is not None and not enabled():
         spare.close()
@@ -80,12 +86,14 @@ def _start(key: _Key) -> None:
     try:
         spare = SandboxProcess(key[0], key[1], armed=False)
     except Exception:  # no spare: the next run starts its own child, as without spares
-        with _lock:
+        with _changed:
             _starting.discard(key)
+            _changed.notify_all()
         return
     dropped: list[SandboxProcess] = []
-    with _lock:
+    with _changed:
         _starting.discard(key)
+        _changed.notify_all()
         _ready[key] = spare
         while len(_ready) > MAX_KINDS:
             oldest = next(iter(_ready))
