@@ -219,3 +219,9 @@ def test_a_list_of_empty_strings_is_not_empty() -> None:
     reply = _ask("it should say no words", code)
     assert reply.data["likely_cause"] == "truthy-empty-items" and reply.data["culprit_line"] == 2
     assert "`if not any(words):`" in reply.explanation
+
+
+def test_a_formula_recomputed_each_pass_is_not_called_a_missing_running_total() -> None:
+    code = "n = 0\nsquare = 0\nwhile square < 50:\n    n += 1\n    square = n * n\nprint(square)\n"
+    reply = _ask("I want the sum of the first squares under 50 but it prints 64", code)
+    assert "replaces `square` on every pass" not in _words(reply), reply.summary

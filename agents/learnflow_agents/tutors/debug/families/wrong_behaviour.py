@@ -193,6 +193,8 @@ def _accumulate(tree: ast.Module, source: str, question: str, report: TraceRepor
             # about totals, says a running total was meant.
             if initial not in ("0", "0.0", "''", '""') and not _ACCUMULATE_WORDS.search(question):
                 continue
+            if _formula_of_counter(loop, stmt.value):
+                continue  # `t = n * (n + 1) / 2` recomputes a formula each pass; it is not an item to add
             value = segment(source, stmt.value)
             return Cause(
                 "assign-instead-of-add",
@@ -209,6 +211,21 @@ def _accumulate(tree: ast.Module, source: str, question: str, report: TraceRepor
                 ["variables", "for-loops"],
             )
     return None
+
+
+def _formula_of_counter(loop: ast.For | ast.While, value: ast.expr) -> bool:
+    """``value`` multiplies, divides or raises a counter the loop steps (`n += 1`, or the `for`
+    variable): a closed formula recomputed each pass, such as the n-th triangular number."""
+    counters = _names(loop.target) if isinstance(loop, ast.For) else set()
+    counters |= {
+        n.target.id for n in ast.walk(loop) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
+    }
+    return any(
+        isinstance(n, ast.BinOp)
+        and isinstance(n.op, (ast.Mult, ast.Div, ast.FloorDiv, ast.Pow))
+        and _names(n) & counters
+        for n in ast.walk(value)
+    )
 
 
 def _initial_value(tree: ast.Module, name: str, before: int) -> str | None:
