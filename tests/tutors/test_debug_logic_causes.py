@@ -3,6 +3,8 @@
 in the real sandbox and names the cause from what the program is and what the run did.
 The programs here are written for these tests, not taken from that set."""
 
+import sys
+
 from learnflow_agents.contracts.query import StudentQuery
 from learnflow_agents.contracts.reply import AgentReply
 from learnflow_agents.tutors.debug import diagnose
@@ -225,3 +227,27 @@ def test_a_formula_recomputed_each_pass_is_not_called_a_missing_running_total() 
     code = "n = 0\nsquare = 0\nwhile square < 50:\n    n += 1\n    square = n * n\nprint(square)\n"
     reply = _ask("I want the sum of the first squares under 50 but it prints 64", code)
     assert "replaces `square` on every pass" not in _words(reply), reply.summary
+
+
+def _events(cell: str) -> int:
+    """Function-call events of one offline diagnosis (counted, not timed: the same on any machine)."""
+    events = 0
+
+    def count(frame: object, event: str, arg: object) -> None:
+        nonlocal events
+        events += 1
+
+    sys.setprofile(count)
+    try:
+        diagnose(StudentQuery(text="why is x wrong", code=cell), run_code=False)
+    finally:
+        sys.setprofile(None)
+    return events
+
+
+def test_a_cell_of_many_called_functions_costs_linear_work() -> None:
+    shape = "def f{i}():\n    return {i}\nprint(f{i}())\n"
+    small = _events("".join(shape.format(i=i) for i in range(100)))
+    large = _events("".join(shape.format(i=i) for i in range(400)))
+    # Linear work gives 4; looking for each function's callers across the whole cell gave 15.
+    assert large / small < 6, f"{large} events for 4x the cell vs {small}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import itertools
 import re
+from collections import Counter
 from collections.abc import Callable
 
 from learnflow_agents.sandbox.trace import TraceReport
@@ -184,14 +185,15 @@ def _inside_function(tree: ast.Module, node: ast.AST) -> bool:
 
 def never_called(tree: ast.Module, source: str, question: str, report: TraceReport | None) -> Cause | None:
     """A function the program defines but never calls (outside its own body): nothing in it runs."""
+    # Counted once for the whole cell, then once per function body: linear in the cell's size
+    # (a cell of thousands of functions must not cost thousands of walks of the whole tree).
+    uses = Counter(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+    uses.update(n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute))
     for fn in tree.body:
         if not isinstance(fn, ast.FunctionDef):
             continue
-        inside = set(map(id, ast.walk(fn)))
-        used = any(
-            isinstance(n, ast.Name) and n.id == fn.name and id(n) not in inside for n in ast.walk(tree)
-        ) or any(isinstance(n, ast.Attribute) and n.attr == fn.name for n in ast.walk(tree))
-        if used:
+        own = sum(1 for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id == fn.name)
+        if uses[fn.name] > own:
             continue
         calls_itself = any(_calls(n, fn.name) for n in ast.walk(fn))
         why = (
