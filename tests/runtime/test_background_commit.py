@@ -88,6 +88,12 @@ async def test_the_feed_wakes_waiters_before_it_commits(settings: Settings) -> N
         ids = [await engine.submit(f"s{i}", StudentQuery(text=f"q{i}")) for i in range(3)]
         replies = [await engine.wait(qid, timeout=30) for qid in ids]
         assert [r.summary for r in replies] == ["0q", "1q", "2q"]
+        # The feed commits what it read after waking those waiters (a wait answered at once
+        # may return before that commit has started): with that commit held, one more query
+        # must still be answered.
+        await until(lambda: held.started >= 1)
+        later = await engine.submit("s3", StudentQuery(text="q3"))
+        assert (await engine.wait(later, timeout=30)).summary == "3q"
         assert held.started >= 1 and not held.done
     finally:
         held.release.set()
