@@ -819,6 +819,14 @@ def never_reset(tree: ast.Module, source: str, question: str, report: TraceRepor
     for outer in ast.walk(tree):
         if not isinstance(outer, ast.For):
             continue
+        # One walk of the outer loop: the names it assigns, and the last line that reads each name.
+        assigned: set[str] = set()
+        last_read: dict[str, int] = {}
+        for n in ast.walk(outer):
+            if isinstance(n, ast.Assign):
+                assigned |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+            elif isinstance(n, ast.Name):
+                last_read[n.id] = max(last_read.get(n.id, 0), n.lineno)
         for inner in (n for n in ast.walk(outer) if isinstance(n, (ast.For, ast.While)) and n is not outer):
             for call in ast.walk(inner):
                 if not (
@@ -829,18 +837,8 @@ def never_reset(tree: ast.Module, source: str, question: str, report: TraceRepor
                 ):
                     continue
                 name = call.func.value.id
-                reset = any(
-                    isinstance(n, ast.Assign)
-                    and any(isinstance(t, ast.Name) and t.id == name for t in n.targets)
-                    for n in ast.walk(outer)
-                )
-                read_after = any(
-                    s.lineno > (inner.end_lineno or inner.lineno)
-                    and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(s))
-                    for s in outer.body
-                )
-                if reset or not read_after:
-                    continue
+                if name in assigned or last_read.get(name, 0) <= (inner.end_lineno or inner.lineno):
+                    continue  # emptied inside the outer loop, or not looked at after the inner one
                 grew = _values(report, name, 40)
                 shown = f" In this run it grew to {code(short(grew[-1], 50))}." if grew else ""
                 return Cause(
@@ -868,6 +866,24 @@ def class_attribute_shared(
 ) -> Cause | None:
     """A list, dict, set or object made in the class body (not in `__init__`) and changed through
     an instance: every instance shares that one value."""
+    # One walk of the cell: every `x.attr.… = …` / `x.attr.append(…)`, by attribute name.
+    changes: dict[str, list[tuple[ast.AST, ast.Attribute]]] = {}
+    for node in ast.walk(tree):
+        attr: ast.Attribute | None = None
+        if isinstance(node, (ast.Assign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, (ast.Attribute, ast.Subscript)) and isinstance(t.value, ast.Attribute):
+                    attr = t.value
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _CHANGERS
+            and isinstance(node.func.value, ast.Attribute)
+        ):
+            attr = node.func.value
+        if attr is not None:
+            changes.setdefault(attr.attr, []).append((node, attr))
     for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
         shared: dict[str, int] = {}
         for stmt in cls.body:
@@ -882,39 +898,28 @@ def class_attribute_shared(
             if isinstance(func, ast.Name) and func.id in _NOT_OBJECTS:
                 continue  # a number, a string, a decorator: nothing to share by mistake
             shared[stmt.targets[0].id] = stmt.lineno
-        for node in ast.walk(tree):
-            attr: ast.Attribute | None = None
-            if isinstance(node, (ast.Assign, ast.AugAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for t in targets:
-                    if isinstance(t, (ast.Attribute, ast.Subscript)) and isinstance(t.value, ast.Attribute):
-                        attr = t.value
-            elif (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in _CHANGERS
-                and isinstance(node.func.value, ast.Attribute)
-            ):
-                attr = node.func.value
-            if (
-                attr is None
-                or attr.attr not in shared
-                or (isinstance(attr.value, ast.Name) and attr.value.id == cls.name)
-            ):
+        for name, made in shared.items():
+            node = next(
+                (
+                    n
+                    for n, a in changes.get(name, [])
+                    if not (isinstance(a.value, ast.Name) and a.value.id == cls.name)
+                ),
+                None,
+            )
+            if node is None:
                 continue
-            name, made = attr.attr, shared[attr.attr]
             return Cause(
                 "class-attribute-shared",
                 made,
                 f"{code(name)} is made once, in the body of class {code(cls.name)} (line {made}), so every "
                 f"{code(cls.name)} shares that same object: changing it through one instance (line "
-                f"{node.lineno}) changes it for all of them.",
+                f"{getattr(node, 'lineno', made)}) changes it for all of them.",
                 "Names assigned in the class body belong to the class, not to each instance. A list, dict or "
                 "object stored there is one object; `copy.deepcopy` of an instance does not copy it either, "
                 "because it is not in the instance.",
-                f"Give each instance its own: create it in `__init__` ({code(f'self.{name} = ...')}) instead "
-                "of "
-                "in the class body.",
+                f"Give each instance its own: create it in `__init__` ({code(f'self.{name} = ...')}) "
+                "instead of in the class body.",
                 (),
                 ["classes"],
             )
