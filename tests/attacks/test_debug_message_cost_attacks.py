@@ -17,6 +17,11 @@ Failed before the fix: the situation the analysers read carried the whole messag
 (situation.py now reads the first MAX_MESSAGE characters), and `run_cell` took the
 program's own answer as it came (sandbox.py now repeats the runner's cuts on the trusted
 side). The tests check what reaches the analysers, not a time: the cost follows from it.
+
+Also failed before: the run's answer could be 8 MB (the sandbox's default frame limit), and
+8 MB of tiny JSON lists grew the agent's memory by about 400 MB to decode, per run; the
+answer is now refused unread above 1 MiB, which the largest honest answer stays under (the
+runner now sends at most 1,000 characters of a class's name, its two ends).
 """
 
 import json
@@ -54,7 +59,7 @@ def test_a_pasted_giant_message_reaches_the_analysers_cut(shape: str) -> None:
 # runner can send the honest one.
 FORGER = """import random, json
 o = random._os
-big = "1" * 1_200_000  # five fields of it stay under the 8 MB frame limit
+big = "1" * 150_000  # five fields of it stay under the 1 MiB answer limit
 answer = {"type": "TypeError", "message": big, "line": 2, "outer_line": 2,
           "traceback": "Traceback (most recent call last):\\n" + big + "\\nTypeError: " + big,
           "frames": big, "stdout": big}
@@ -77,3 +82,33 @@ def test_a_forged_giant_message_still_gets_a_bounded_reply() -> None:
     reply = diagnose(StudentQuery(text="why does this fail?", code=FORGER))
     assert "TypeError" in reply.summary
     assert len(json.dumps(reply.model_dump(mode="json"))) < 200_000
+
+
+# An answer far larger than the runner ever sends, made of tiny JSON lists: 8 MB of it grew
+# the agent's memory by about 400 MB to decode, per run.
+NESTED_FORGER = """import random
+o = random._os
+n = 700_000  # 2.1 MB: over any honest answer, under the old 8 MB frame limit
+data = ('{"type": null, "x": [' + "[]," * n + '[]]}').encode()
+o.write(4, len(data).to_bytes(4, "big") + data)
+o._exit(0)
+"""
+
+# The largest answer the runner honestly sends: every kept character a 12-byte JSON escape
+# (an astral character), with a long exception class name and message.
+HONEST_WORST = """E = type("E" + "\\U0001F600" * 100_000, (Exception,), {})
+print("\\U0001F600" * 70_000)
+raise E("\\U0001F600" * 10_000)
+"""
+
+
+def test_a_forged_answer_larger_than_any_honest_one_is_refused_unread() -> None:
+    result = run_cell(NESTED_FORGER)
+    assert not result.completed  # refused from its length, never decoded
+
+
+def test_the_largest_honest_answer_is_still_read() -> None:
+    result = run_cell(HONEST_WORST)
+    assert result.completed and result.error_type is not None
+    assert result.error_type.startswith("E\U0001f600") and len(result.error_type) <= 1000
+    assert len(result.stdout) == MAX_STDOUT

@@ -18,6 +18,7 @@ from learnflow_agents.sandbox.dispatch import run_python
 MAX_MESSAGE = 500
 MAX_TRACEBACK = 6_000
 MAX_STDOUT = 1 << 16
+ANSWER_BYTES = 1 << 20
 
 _RUNNER = r"""
 import json, linecache, sys, traceback
@@ -49,6 +50,8 @@ except BaseException as exc:
         name = type.__dict__["__name__"].__get__(kind)
     except BaseException:
         name = "Exception"
+    if len(name) > 1000:
+        name = name[:500] + name[-500:]  # the tutor shows a long name's two ends
     try:
         message = str.__str__(str(exc))[:500]
     except BaseException:
@@ -95,7 +98,15 @@ class RunResult:
 
 def run_cell(code: str, *, timeout: float = 3.0) -> RunResult:
     """Execute ``code`` in the sandbox and report what it raised."""
-    limits = Limits(wall_seconds=timeout, cpu_seconds=5, memory_bytes=768 << 20, file_size_bytes=1 << 20)
+    # The largest honest answer (each kept character a 12-byte JSON escape pair) is under 1 MiB;
+    # a bigger frame is a forgery: 8 MB of tiny JSON lists grew the agent by 400 MB to decode.
+    limits = Limits(
+        wall_seconds=timeout,
+        cpu_seconds=5,
+        memory_bytes=768 << 20,
+        file_size_bytes=1 << 20,
+        message_bytes=ANSWER_BYTES,
+    )
     result, ended = run_python(_RUNNER, {"code": code}, limits)
     if ended.killed_for_time:
         return RunResult(
