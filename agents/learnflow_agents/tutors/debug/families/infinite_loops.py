@@ -14,7 +14,7 @@ from learnflow_agents.tutors.debug.code_facts import (
     replace_line,
     replace_node,
 )
-from learnflow_agents.tutors.debug.diagnosis import Diagnosis
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code
 from learnflow_agents.tutors.debug.families.common import raise_site
 from learnflow_agents.tutors.debug.families.logic_causes import discarded_call_on
 from learnflow_agents.tutors.debug.situation import Situation
@@ -207,11 +207,11 @@ def _never_changes(sit: Situation, loop: ast.While, name: str, cond: str, line) 
         return _diag(
             sit,
             summary=f"The loop `while {cond}` (line {loop.lineno}) never ends: line {lineno} computes "
-            f"`{text}` and throws the result away, because it returns a new value and does not change "
+            f"{code(text)} and throws the result away, because it returns a new value and does not change "
             f"`{name}`.",
-            why=f"`{text}` (line {lineno}) returns a new string (strings never change in place), and nothing "
-            f"stores it, so `{name}` keeps its value.",
-            steps=f"Keep the result on line {lineno}: `{keep}`.",
+            why=f"{code(text)} (line {lineno}) returns a new string (strings never change in place), and "
+            f"nothing stores it, so `{name}` keeps its value.",
+            steps=f"Keep the result on line {lineno}: {code(keep)}.",
             fix=replace_line(sit.code, lineno, indent_of(line_at(sit.code, lineno)) + keep),
             culprit=lineno,
             loop=loop,
