@@ -111,6 +111,26 @@ class Probe:
         self.database = database
         self._start: dict[str, float] = {}
         self._backends: list[int] = []
+        self._db_start: dict[str, float] = {}
+        self.database_work: dict[str, float] = {}
+
+    def _transactions(self) -> dict[str, float]:
+        """The run's database's committed transactions and rows written and read, from
+        pg_stat_database (its backends report at least every second: read after a pause)."""
+        if self.database is None:
+            return {}
+        import psycopg
+
+        with psycopg.connect(
+            POSTGRES_ADMIN.render_as_string(hide_password=False).replace("+psycopg", "")
+        ) as conn:
+            row = conn.execute(
+                "SELECT xact_commit, tup_inserted + tup_updated, tup_returned + tup_fetched "
+                "FROM pg_stat_database WHERE datname = %s",
+                (self.database,),
+            ).fetchone()
+        assert row is not None
+        return {"transactions": row[0], "rows written": row[1], "rows read": row[2]}
 
     def _read(self) -> dict[str, float]:
         times = {"this process": time.process_time()}
@@ -129,9 +149,13 @@ class Probe:
         for agent, _ in self.agents:
             agent.send_signal(signal.SIGUSR1)  # the agent process resets its account
         self._start = self._read()
+        self._db_start = self._transactions()
 
     def stop(self) -> tuple[dict[str, int], dict[str, float]]:
         spent = {k: v - self._start.get(k, 0.0) for k, v in self._read().items()}
+        if self._db_start:
+            time.sleep(1.2)  # the backends' statistics reach pg_stat_database
+            self.database_work = {k: v - self._db_start[k] for k, v in self._transactions().items()}
         stages = cpu_account.totals()
         for agent, account in self.agents:
             if account is None:
@@ -224,6 +248,7 @@ async def drive(
         await engine.stop()
     return {
         "profile": profile,
+        "database": probe.database_work if probe is not None else {},
         "queries": len(latencies),
         "unanswered": unanswered,
         "throughput": len(latencies) / elapsed,
@@ -475,6 +500,14 @@ def print_profile(rows: list[tuple[str, dict[str, object]]]) -> None:
     for process in processes:
         print(f"{process:<28}" + "".join(f"{t[1].get(process, 0.0):>{w}.1f}" for t in tables))
     print(f"{'all of them':<28}" + "".join(f"{sum(t[1].values()):>{w}.1f}" for t in tables))
+    if any(r["database"] for _, r in rows):
+        print("\nPostgreSQL work per answered query (pg_stat_database)")
+        for what in ("transactions", "rows written", "rows read"):
+            cells = [
+                (r["database"][what] / int(r["queries"])) if r["database"] else None  # type: ignore[index,call-overload]
+                for _, r in rows
+            ]
+            print(f"{what:<28}" + "".join(f"{c:>{w}.2f}" if c is not None else f"{'-':>{w}}" for c in cells))
     for i, name in enumerate(names):
         if name.endswith(" after") and i > 0 and names[i - 1].endswith(" before"):
             before, after = sum(tables[i - 1][1].values()), sum(tables[i][1].values())
