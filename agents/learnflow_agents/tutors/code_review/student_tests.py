@@ -14,6 +14,8 @@ from learnflow_agents.sandbox import Limits
 from learnflow_agents.sandbox.dispatch import run_python
 
 TIMEOUT_S = 5.0
+# The runner's answer is a few hundred bytes; a larger frame is the tested code's own.
+ANSWER_BYTES = 64 * 1024
 MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024
 _FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
 
@@ -39,7 +41,7 @@ def report(ok, exc=None):
     if exc is not None:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in ("cell.py", "tests.py")]
         last = frames[-1] if frames else None
-        result.update(error=type(exc).__name__, message=str(exc)[:300],
+        result.update(error=type(exc).__name__[:200], message=str(exc)[:300],
                       file=last.filename if last else "", line=last.lineno if last else 0)
     _lf_answer(result)
 
@@ -110,7 +112,7 @@ def find_tests(tree: ast.Module, text: str, source: str | None = None) -> TestPl
 
 def run_tests(code: str, plan: TestPlan, timeout: float | None = None) -> TestOutcome:
     timeout = TIMEOUT_S if timeout is None else timeout
-    limits = Limits(wall_seconds=timeout, memory_bytes=MEMORY_LIMIT_BYTES)
+    limits = Limits(wall_seconds=timeout, memory_bytes=MEMORY_LIMIT_BYTES, message_bytes=ANSWER_BYTES)
     result, ended = run_python(_RUNNER, {"code": code, "tests": plan.extra}, limits)
     if ended.killed_for_time:
         return TestOutcome(False, "TimeoutError", f"the tests did not finish within {timeout:g} s")
@@ -118,10 +120,13 @@ def run_tests(code: str, plan: TestPlan, timeout: float | None = None) -> TestOu
         return TestOutcome(False, "Crash", "the test process ended without a result (crash or memory limit)")
     if result.get("ok"):
         return TestOutcome(True)
+    # The code under test can write its own answer to the channel: each field is read as
+    # the runner writes it (a short name and message, one of two files, an int), or not at all.
+    file, line = result.get("file"), result.get("line")
     return TestOutcome(
         False,
-        str(result.get("error", "")),
-        str(result.get("message", "")),
-        str(result.get("file", "")),
-        int(result.get("line") or 0),
+        str(result.get("error", ""))[:200],
+        str(result.get("message", ""))[:300],
+        file if file in ("cell.py", "tests.py") else "",
+        line if type(line) is int and 0 <= line <= 1_000_000 else 0,
     )
