@@ -11,8 +11,10 @@ other folds, and the full router (lexicon, structural signals, that model) route
 
 `--sets` picks which outside sets' dev questions are cut into folds: `cs1qa` (default), `so` (the
 Stack Overflow novices) or `both`; the dev questions of a set not chosen are still taught in
-every fold, as the shipped model is taught all of them. `--with-code` routes each question with
-the code its asker posted (only the Stack Overflow rows have any).
+every fold, as the shipped model is taught all of them; so are the Stack Overflow questions
+labelled only for training (`so_questions_dev2.jsonl`), so the scored questions stay the same
+960. `--with-code` routes each question with the code its asker posted (only the Stack Overflow
+rows have any).
 
 `--train-label label_v1` trains each fold on the labels of the first guideline (a row's
 `label_v1`, else its `label`) and still scores against `label`: the router as it was before the
@@ -90,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     # The other outside set's dev rows are taught in every fold, as in the shipped model.
     own += [
         (r["id"], build.model_text(r["text"]), r["label"])
-        for path in (build.OUTSIDE, build.OUTSIDE_SO)
+        for path in (build.OUTSIDE, build.OUTSIDE_SO, build.OUTSIDE_SO_DEV2)
         if path not in chosen[args.dataset]
         for r in build._rows(path)
         if r["split"] == "dev" and r["label"] in INTENTS

@@ -3,13 +3,15 @@
 Trains on the dev splits only: our own labelled queries (benchmarks/data/triage_eval.jsonl,
 split "dev") and the real student questions of the outside set
 (benchmarks/data/outside_triage/cs1qa_questions.jsonl) and of the Stack Overflow novices set
-(benchmarks/data/outside_triage_so/so_questions.jsonl), split "dev", the five intents. No
-holdout row of any set is ever read for training.
+(benchmarks/data/outside_triage_so/so_questions.jsonl, and so_questions_dev2.jsonl, whose rows
+are all dev), split "dev", the five intents. No holdout row of any set is ever read for
+training, and so_questions_holdout2.jsonl is never opened.
 
-Word 1-2-grams and character 2-5-grams (the analyzers of tutors/triage/model.py), sublinear
-TF-IDF, multinomial logistic regression; deterministic (lbfgs, fixed data order, fixed
-rounding), so a rebuild writes the same file. scikit-learn is a build-time dependency only
-(`pip install -e ".[dev]"`); the agents read the JSON with plain Python.
+Word 1-2-grams and character 3-5-grams across word boundaries (the analyzers of
+tutors/triage/model.py), sublinear TF-IDF, multinomial logistic regression; deterministic
+(lbfgs, fixed data order, fixed rounding), so a rebuild writes the same file. scikit-learn is
+a build-time dependency only (`pip install -e ".[dev]"`); the agents read the JSON with plain
+Python.
 
     .venv/bin/python scripts/build_triage_model.py            # write the model
     .venv/bin/python scripts/build_triage_model.py --check    # exit 1 if the shipped file differs
@@ -28,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 OWN = ROOT / "benchmarks" / "data" / "triage_eval.jsonl"
 OUTSIDE = ROOT / "benchmarks" / "data" / "outside_triage" / "cs1qa_questions.jsonl"
 OUTSIDE_SO = ROOT / "benchmarks" / "data" / "outside_triage_so" / "so_questions.jsonl"
+# More Stack Overflow novice questions, labelled only to be trained on (all split "dev").
+OUTSIDE_SO_DEV2 = ROOT / "benchmarks" / "data" / "outside_triage_so" / "so_questions_dev2.jsonl"
 # Inverse regularisation strength and the idf floor below which a feature is kept: chosen by
 # 5-fold cross-validation on the dev rows (scripts/build_triage_model.py --cv), never on a holdout.
 C = 4.0
@@ -44,7 +48,7 @@ def _rows(path: Path) -> list[dict]:
 def training_rows() -> list[tuple[str, str, str]]:
     """(id, model text, intent) for every dev row with words to learn from."""
     rows = []
-    for row in _rows(OWN) + _rows(OUTSIDE) + _rows(OUTSIDE_SO):
+    for row in _rows(OWN) + _rows(OUTSIDE) + _rows(OUTSIDE_SO) + _rows(OUTSIDE_SO_DEV2):
         if row["split"] != "dev" or row["label"] not in INTENTS:
             continue
         text = model_text(row.get("text", ""), row.get("code"), row.get("traceback"))
