@@ -7,6 +7,7 @@ may guide development; the holdout is scored once, at the end.
 
     .venv/bin/python benchmarks/triage_outside_eval.py --split dev [--min-accuracy 0.80]
     .venv/bin/python benchmarks/triage_outside_eval.py --set so --split dev   # the second set
+    .venv/bin/python benchmarks/triage_outside_eval.py --set so --split holdout2   # its fresh holdout
 
 `--set so` scores the Stack Overflow novice questions (benchmarks/data/outside_triage_so/README.md)
 instead of CS1QA. By default only a question's text is sent; `--with-code` also attaches the
@@ -29,6 +30,8 @@ from learnflow_agents.tutors.triage.lexicon import INTENTS
 
 DATA = Path(__file__).parent / "data" / "outside_triage" / "cs1qa_questions.jsonl"
 SO_DATA = Path(__file__).parent / "data" / "outside_triage_so" / "so_questions.jsonl"
+# The fresh Stack Overflow holdout, kept in its own file (README there): `--set so --split holdout2`.
+SO_HOLDOUT2 = SO_DATA.with_name("so_questions_holdout2.jsonl")
 SETS = {"cs1qa": ("CS1QA", DATA), "so": ("Stack Overflow novices", SO_DATA)}
 OTHER = "other"
 NOT_SCORED = "ta-prompt"
@@ -68,7 +71,7 @@ def report(
     others = Counter(p for r, (p, _) in zip(rows, routed, strict=True) if r["label"] == OTHER)
     overall = accuracy(pairs)
     print(f"outside triage set ({name}), split {split}: {len(pairs)} scored questions")
-    if split == "holdout":
+    if split.startswith("holdout"):
         print("HOLDOUT: report this figure once; do not tune on it")
     print(f"accuracy {overall:.3f}")
     print(f"\n{'intent':<12} {'acc':>6} {'n':>5}")
@@ -99,11 +102,15 @@ def report(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--set", choices=sorted(SETS), default="cs1qa", dest="dataset")
-    parser.add_argument("--split", choices=["dev", "holdout"], default="dev")
+    parser.add_argument("--split", choices=["dev", "holdout", "holdout2"], default="dev")
     parser.add_argument("--min-accuracy", type=float, default=None)
     parser.add_argument("--with-code", action="store_true", help="attach each row's code to its question")
     args = parser.parse_args(argv)
     name, path = SETS[args.dataset]
+    if args.split == "holdout2":
+        if args.dataset != "so":
+            parser.error("--split holdout2 exists only for --set so")
+        path = SO_HOLDOUT2
     rows = load(args.split, path)
     predicted, times = route(rows, args.with_code)
     overall = report(args.split, rows, predicted, times, name)
