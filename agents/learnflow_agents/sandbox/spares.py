@@ -18,7 +18,9 @@ through /proc and read the next student's code, so every run starts its own chil
 from __future__ import annotations
 
 import atexit
+import functools
 import os
+import queue
 import threading
 import time
 
@@ -79,7 +81,25 @@ def replenish(source: str, limits: Limits) -> None:
         if key in _ready or key in _starting:
             return
         _starting.add(key)
-    threading.Thread(target=_start, args=(key,), daemon=True, name="sandbox-spare").start()
+    _starter().put(key)
+
+
+@functools.cache
+def _starter() -> queue.SimpleQueue[_Key]:
+    """The queue of spares to start, served by one thread that lives as long as the process.
+
+    bubblewrap's --die-with-parent is the kernel's parent-death signal, and the kernel sends
+    it when the *thread* that started the jail ends: a spare started by a thread of its own
+    was killed (SIGKILL) as soon as that thread returned, and a run that had just taken it
+    died with it ("exit status -9")."""
+    pending: queue.SimpleQueue[_Key] = queue.SimpleQueue()
+
+    def serve() -> None:
+        while True:
+            _start(pending.get())
+
+    threading.Thread(target=serve, daemon=True, name="sandbox-spares").start()
+    return pending
 
 
 def _start(key: _Key) -> None:
