@@ -180,3 +180,31 @@ def test_a_run_that_comes_while_its_spare_is_starting_takes_that_spare(
         assert child.recv(10)["n"] == 7
     finally:
         child.close()
+
+
+def test_a_forked_process_starts_its_own_spares() -> None:
+    """After a fork the child has no starter thread: its runs must not wait on spares that
+    nobody is starting, nor use the parent's."""
+    import os
+
+    limits = Limits(wall_seconds=20)
+    run_python(ECHO, {"n": 1}, limits)
+    spares.settle()
+    assert spares.waiting() == 1
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: one run, then a spare of its own
+        try:
+            os.close(read)
+            ok = spares.waiting() == 0
+            answer, _ = run_python(ECHO, {"n": 2}, limits)
+            spares.settle()
+            ok = ok and answer is not None and answer["n"] == 2 and spares.waiting() == 1
+            spares.close_all()
+            os.write(write, b"ok" if ok else b"no")
+        finally:
+            os._exit(0)
+    os.close(write)
+    said = os.read(read, 2)
+    os.waitpid(pid, 0)
+    assert said == b"ok"

@@ -147,4 +147,16 @@ def close_all() -> None:
         child.close()
 
 
+def _forget_after_fork() -> None:
+    """A forked child has neither the starter thread nor the spares' channels: it starts
+    afresh (otherwise its runs would wait for spares no thread is starting)."""
+    global _lock, _changed
+    _lock = threading.Lock()
+    _changed = threading.Condition(_lock)
+    _ready.clear()
+    _starting.clear()
+    _starter.cache_clear()
+
+
 atexit.register(close_all)
+os.register_at_fork(after_in_child=_forget_after_fork)
