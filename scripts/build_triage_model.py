@@ -7,7 +7,7 @@ split "dev") and the real student questions of the outside set
 are all dev), split "dev", the five intents. No holdout row of any set is ever read for
 training, and so_questions_holdout2.jsonl is never opened.
 
-Word 1-2-grams and character 3-5-grams across word boundaries (the analyzers of
+Word 1-2-grams and character 4-5-grams across word boundaries (the analyzers of
 tutors/triage/model.py), sublinear TF-IDF, multinomial logistic regression; deterministic
 (lbfgs, fixed data order, fixed rounding), so a rebuild writes the same file. scikit-learn is
 a build-time dependency only (`pip install -e ".[dev]"`); the agents read the JSON with plain
