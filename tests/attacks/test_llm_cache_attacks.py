@@ -70,3 +70,36 @@ async def test_the_same_question_with_the_same_values_is_still_one_model_call(
     await tutor.answer("debug", first, ctx, offline_for("debug", first, ctx))
     second = await tutor.answer("debug", again, ctx, offline_for("debug", again, ctx))
     assert second.provenance.cached is True and fake_anthropic.hits == 1
+
+
+ALICE_HISTORY = "how do I hide that my grandmother's pension is in the tuition spreadsheet"
+
+
+def _echo_recent(body: dict[str, Any]) -> Any:
+    """A model that refers to the student's recent questions, as a helpful answer may."""
+    prompt = json.dumps(body.get("messages", []))
+    recalled = "your question about the pension spreadsheet" if "pension" in prompt else "nothing earlier"
+    return tool_reply(debug_payload(summary=f"Like {recalled}, index 3 is past the end of `row`."))
+
+
+@pytest.mark.asyncio
+async def test_a_reply_that_recalls_one_students_history_is_not_served_to_another(
+    fake_anthropic: FakeMessagesAPI, make_tutor: Callable[..., LLMTutor], sqlite_store: Store
+) -> None:
+    """The prompt shows the student's recent questions (and mastery); they were not in the
+    cache key, so Bob, asking Alice's exact question, got the reply the model wrote from
+    Alice's history."""
+    fake_anthropic.default = _echo_recent
+    tutor = make_tutor(settings_for(fake_anthropic.url))
+    earlier = debug_request()
+    earlier.query.text, earlier.query.code, earlier.query.traceback = ALICE_HISTORY, None, None
+    sqlite_store.submit_query("alice", "trace-earlier", earlier.query)
+    alice, bob = debug_request(), debug_request()
+    alice_ctx, bob_ctx = make_ctx(sqlite_store, "alice"), make_ctx(sqlite_store, "bob")
+
+    first = await tutor.answer("debug", alice, alice_ctx, offline_for("debug", alice, alice_ctx))
+    second = await tutor.answer("debug", bob, bob_ctx, offline_for("debug", bob, bob_ctx))
+
+    assert "pension" in first.summary  # the model was shown Alice's history
+    assert "pension" not in second.model_dump_json()
+    assert second.provenance.cached is False and fake_anthropic.hits == 2

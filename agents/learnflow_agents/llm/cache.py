@@ -2,8 +2,10 @@
 
 "Relevant context" is what changes the answer: level and style, the concept asked for,
 the prompt version, the model, the course policy and graded mode; the query's variable
-summaries are part of the query (the prompt shows them). Recent history is
-left out on purpose, or no two students would ever share an entry.
+summaries are part of the query, and a digest of the student's profile and recent questions
+is part of the context (the prompt shows them all, and a reply may quote any of them). Two
+students share an entry only when the model was shown nothing of one that the other's prompt
+lacked; a re-run of the same cell by the same student still hits.
 """
 
 import asyncio

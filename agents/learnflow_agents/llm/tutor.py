@@ -301,6 +301,11 @@ class LLMTutor:
                 "graded": self.settings.graded_mode,
                 "level": prompt.facts.context.skill_level.value,
                 "style": prompt.facts.context.learning_style.value,
+                # The student's profile and recent questions are in the prompt too, and a
+                # reply may quote them: it may only be served to a student whose were the same.
+                "student": hashlib.sha256(
+                    f"{prompt.facts.profile}\x00{prompt.facts.recent}".encode("utf-8", "surrogatepass")
+                ).hexdigest(),
                 **prompt.inputs,
             }
             key = cache_key(agent, request.query, context)
