@@ -103,3 +103,20 @@ async def test_a_reply_that_recalls_one_students_history_is_not_served_to_anothe
     assert "pension" in first.summary  # the model was shown Alice's history
     assert "pension" not in second.model_dump_json()
     assert second.provenance.cached is False and fake_anthropic.hits == 2
+
+
+@pytest.mark.asyncio
+async def test_a_student_with_history_re_running_a_cell_still_gets_the_cached_reply(
+    fake_anthropic: FakeMessagesAPI, make_tutor: Callable[..., LLMTutor], sqlite_store: Store
+) -> None:
+    fake_anthropic.default = _echo_recent
+    tutor = make_tutor(settings_for(fake_anthropic.url))
+    earlier = debug_request()
+    earlier.query.text, earlier.query.code, earlier.query.traceback = ALICE_HISTORY, None, None
+    sqlite_store.submit_query("alice", "trace-earlier", earlier.query)
+    first, again = debug_request(), debug_request()
+    ctx = make_ctx(sqlite_store, "alice")
+    await tutor.answer("debug", first, ctx, offline_for("debug", first, ctx))
+    sqlite_store.submit_query("alice", "trace-first", first.query)  # her history now has it too
+    second = await tutor.answer("debug", again, ctx, offline_for("debug", again, ctx))
+    assert second.provenance.cached is True and fake_anthropic.hits == 1

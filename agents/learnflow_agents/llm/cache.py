@@ -2,10 +2,10 @@
 
 "Relevant context" is what changes the answer: level and style, the concept asked for,
 the prompt version, the model, the course policy and graded mode; the query's variable
-summaries are part of the query, and a digest of the student's profile and recent questions
-is part of the context (the prompt shows them all, and a reply may quote any of them). Two
-students share an entry only when the model was shown nothing of one that the other's prompt
-lacked; a re-run of the same cell by the same student still hits.
+summaries are part of the query (the prompt shows them). The prompt also shows the student's
+recent questions and mastery, which a reply may quote: when it holds any, the student's id is
+part of the context, so the entry is theirs alone (their re-run of a cell still hits); a
+class shares entries only for prompts with nothing of a student's own in them.
 """
 
 import asyncio

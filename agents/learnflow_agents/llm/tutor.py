@@ -34,7 +34,7 @@ from learnflow_agents.llm.providers.base import LLMCall, LLMResult, OnDelta, Pro
 from learnflow_agents.llm.reported_usage import UNREPORTED, checked_usage
 from learnflow_agents.llm.schemas import input_schema
 from learnflow_agents.llm.stats import LLMStats
-from learnflow_agents.llm.student_context import estimate_tokens
+from learnflow_agents.llm.student_context import StudentFacts, estimate_tokens
 from learnflow_agents.store.usage import UsageCall
 
 if TYPE_CHECKING:
@@ -102,6 +102,13 @@ def _guarded(on_delta: OnDelta | None) -> OnDelta | None:
             log.debug("on_delta failed", extra={"error": str(err)})
 
     return forward
+
+
+def _personal_key(student_id: str, facts: StudentFacts) -> str:
+    context = facts.context
+    if not (facts.recent.strip() or context.mastery or context.topics_covered):
+        return ""  # nothing of the student's own in the prompt: the class may share the entry
+    return hashlib.sha256(student_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class LLMTutor:
@@ -301,11 +308,10 @@ class LLMTutor:
                 "graded": self.settings.graded_mode,
                 "level": prompt.facts.context.skill_level.value,
                 "style": prompt.facts.context.learning_style.value,
-                # The student's profile and recent questions are in the prompt too, and a
-                # reply may quote them: it may only be served to a student whose were the same.
-                "student": hashlib.sha256(
-                    f"{prompt.facts.profile}\x00{prompt.facts.recent}".encode("utf-8", "surrogatepass")
-                ).hexdigest(),
+                # The prompt also shows the student's recent questions and mastery, and a reply
+                # may quote them: with any of those in it, the entry is that student's own (their
+                # re-run of the cell still hits; nobody else is served it).
+                "student": _personal_key(ctx.student_id, prompt.facts),
                 **prompt.inputs,
             }
             key = cache_key(agent, request.query, context)
