@@ -65,7 +65,6 @@ evals: install
 	$(BIN)/python benchmarks/triage_eval.py --min-accuracy 0.95
 	$(BIN)/python benchmarks/triage_outside_eval.py --split dev --min-accuracy 0.95
 	$(BIN)/python benchmarks/triage_outside_eval.py --set so --split dev --min-accuracy 0.85
-	$(BIN)/python benchmarks/triage_outside_eval.py --set so --split holdout2 --min-accuracy 0.68
 	$(BIN)/python benchmarks/triage_agreement.py
 	$(BIN)/python benchmarks/debug_eval.py --min-correct 0.90
 	$(BIN)/python benchmarks/debug_outside_eval.py --set cpython --split dev --min-correct 0.95 --max-generic 0.10
