@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -36,6 +37,24 @@ from learnflow_agents.sandbox.isolation import (
 from learnflow_agents.sandbox.limits import Limits
 
 _HEADER = struct.Struct(">I")
+
+# JSON containers (lists and objects) one frame may hold. Each costs the trusted side ~70
+# bytes to decode for 3 bytes of frame: 8 MB of "[]," grew an exercise check by 189 MB
+# (tracemalloc) before anything could refuse it. An honest harness value costs at least
+# 8 bytes per container (each node is a tagged object, e.g. {"t":[]}), so a frame within
+# the size limit carries at most ~1M; this bounds the forgery to ~70 MB.
+MAX_FRAME_CONTAINERS = 1_000_000
+# A JSON string (its brackets are text, not containers), unrolled so it never backtracks.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def _containers(body: bytes) -> int:
+    """How many lists and objects the JSON `body` holds, without building them."""
+    rough = body.count(b"[") + body.count(b"{")
+    if rough <= MAX_FRAME_CONTAINERS:
+        return rough  # brackets inside strings only make this an overcount
+    text = _JSON_STRING.sub(b"", body)
+    return text.count(b"[") + text.count(b"{")
 
 # Runs before the caller's source: hard rlimits (the student cannot raise them again),
 # the channel moved to fds 3/4, and nothing of its own left in the namespace.
@@ -303,6 +322,8 @@ class SandboxProcess:
             limit = self.limits.message_bytes
             raise SandboxProtocolError(f"a {size}-byte frame is over the {limit}-byte limit")
         body = self._read_exactly(size, timeout)
+        if _containers(body) > MAX_FRAME_CONTAINERS:
+            raise SandboxProtocolError(f"a frame of more than {MAX_FRAME_CONTAINERS} lists and objects")
         try:
             message = json.loads(body)
         except (ValueError, RecursionError) as exc:
