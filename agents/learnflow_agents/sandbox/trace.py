@@ -42,6 +42,8 @@ REPORT_BYTES = 1 << 20
 
 Short = Annotated[str, StringConstraints(max_length=MAX_VALUE + 8)]
 Name = Annotated[str, StringConstraints(max_length=64)]
+LineKey = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,6}$")]
+LineCount = Annotated[int, Field(ge=0, le=MAX_LINES + 1)]
 
 
 class _Strict(BaseModel):
@@ -70,7 +72,9 @@ class TraceReport(_Strict):
     input_prompt: Short | None = None
     steps_total: int = Field(ge=0, le=MAX_LINES + 1)
     # Lines run per line number, counted up to the stop (keys are line numbers as text).
-    line_counts: dict[Annotated[str, StringConstraints(max_length=6)], int] = Field(max_length=2_000)
+    # A program can write this report itself: a key that is no line number made the analyses'
+    # int(key) raise, and a count past what the run could reach was quoted as a fact.
+    line_counts: dict[LineKey, LineCount] = Field(max_length=2_000)
 
 
 _TRACER = r"""
