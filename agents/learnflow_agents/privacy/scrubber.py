@@ -620,7 +620,29 @@ def _split_args(args: str) -> list[tuple[int, str]]:
     return parts
 
 
+# Every pattern above needs, somewhere in what it matches, one of these characters or a
+# run of 16 ASCII letters and digits: the provider shapes have a `_`, `-`, `.`, `:` or `=`
+# in them or are runs of 20+ alphanumerics (`AKIA…`, Twilio's `AC…`/`SK…`); an assignment,
+# a header or a URL has its `=` or `:`; a credential call's password is a quoted string; a
+# CLI flag starts with `-`; a bearer value or a random run is 16+ of `[A-Za-z0-9._~+/-]`.
+# A text with none of them (most one-line questions) cannot match any of them, so it skips
+# some 60 regex scans (tests/privacy/test_fast_path.py checks this against the full pass).
+_MAY_HOLD_SECRET = re.compile(r"""[=:\-_.'"/+~]|[A-Za-z0-9]{16}""")
+
+
+def may_hold_secret(text: str) -> bool:
+    """False only for a text in which no pattern of the scrubber can match."""
+    return _MAY_HOLD_SECRET.search(text) is not None
+
+
 def _spans(text: str) -> list[tuple[int, int]]:
+    if not may_hold_secret(text):
+        return []
+    return _all_spans(text)
+
+
+def _all_spans(text: str) -> list[tuple[int, int]]:
+    """Every pattern's spans, without the pre-check (what `_spans` must agree with)."""
     spans: list[tuple[int, int]] = []
     for pattern, group in _detect_secrets_shapes():
         spans.extend(m.span(group) for m in pattern.finditer(text) if m.group(group))
