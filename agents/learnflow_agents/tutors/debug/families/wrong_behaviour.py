@@ -99,11 +99,11 @@ def analyse(sit: Situation) -> Diagnosis | None:
 
 def likely_causes(tree: ast.Module, source: str, question: str, report: TraceReport | None) -> list[Cause]:
     # logic_causes builds on Cause, defined here, so it is imported when first needed.
-    from learnflow_agents.tutors.debug.families import logic_causes
+    from learnflow_agents.tutors.debug.families import logic_causes, logic_general
 
     found: list[Cause] = []
-    for rule in (_stuck_while, *logic_causes.RULES, _accumulate, _off_by_one, _print_not_return, _no_return,
-                 _floor_division, _newline, _no_print):  # fmt: skip
+    for rule in (_stuck_while, *logic_general.RULES, *logic_causes.RULES, _accumulate, _off_by_one,
+                 _print_not_return, _no_return, _floor_division, _newline, _no_print):  # fmt: skip
         cause = rule(tree, source, question, report)
         if cause is not None:
             found.append(cause)
@@ -195,6 +195,8 @@ def _accumulate(tree: ast.Module, source: str, question: str, report: TraceRepor
                 continue
             if _formula_of_counter(loop, stmt.value):
                 continue  # `t = n * (n + 1) / 2` recomputes a formula each pass; it is not an item to add
+            if _names(stmt.value) & _running(loop):
+                continue  # `pi = 4 * s` where the loop adds to `s`: a value derived afresh each pass
             value = segment(source, stmt.value)
             return Cause(
                 "assign-instead-of-add",
@@ -211,6 +213,20 @@ def _accumulate(tree: ast.Module, source: str, question: str, report: TraceRepor
                 ["variables", "for-loops"],
             )
     return None
+
+
+def _running(loop: ast.For | ast.While) -> set[str]:
+    """Names the loop itself keeps a running value in (`s += x`, `s = s + x`)."""
+    out = {
+        n.target.id for n in ast.walk(loop) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
+    }
+    out |= {
+        n.targets[0].id
+        for n in ast.walk(loop)
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)
+        and n.targets[0].id in _names(n.value)
+    }  # fmt: skip
+    return out
 
 
 def _formula_of_counter(loop: ast.For | ast.While, value: ast.expr) -> bool:
@@ -361,8 +377,9 @@ def _print_not_return(
     for fn in _functions(tree):
         if _returns_value(fn) or not _prints(fn):
             continue
-        used = _result_used(tree, fn.name)
-        if used is None and not re.search(r"\breturn", question, re.IGNORECASE):
+        # Only when a caller uses the value: a function that prints and whose result nobody reads
+        # does what it should, whatever the question says about `return`.
+        if _result_used(tree, fn.name) is None:
             continue
         return Cause(
             "print-instead-of-return",
