@@ -211,3 +211,23 @@ def test_student_markup_in_quoted_code_stays_inside_code_spans() -> None:
     assert reply.data["likely_cause"] == "in-place-result-assigned"
     assert "``" in reply.summary + reply.explanation or "`items.sort()`" in reply.explanation
     assert "<b>" not in reply.summary
+
+
+_FIND = (
+    "def find(xs, i):\n    if i >= len(xs):\n        return -1\n    if xs[i] == 3:\n        return i\n"
+    "    {}find(xs, i + 1)\n\ndef report(xs):\n    where = find(xs, 0)\n    return where\n\n"
+    "print(report([1, 2, 3]))\n"
+)
+
+
+def test_a_dropped_recursive_call_is_named_not_its_caller() -> None:
+    reply = _ask("it prints None but 3 is at index 2", _FIND.format(""))
+    assert reply.data["culprit_line"] == 6, reply.summary
+    assert "`find` calls itself on line 6" in reply.summary
+    assert "`return find(xs, i + 1)`" in reply.explanation
+    assert "`report`" not in reply.summary
+
+
+def test_a_returned_recursive_call_is_not_blamed() -> None:
+    reply = _ask("it prints 2, is that right?", _FIND.format("return "))
+    assert "calls itself" not in reply.summary

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from learnflow_agents.tutors.debug.code_facts import segment
+from learnflow_agents.tutors.debug.code_facts import indent_of, line_at, replace_line, segment
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, short
 from learnflow_agents.tutors.debug.families.none_origin import NoneOrigin, find_none_origin, origin_of_call
 from learnflow_agents.tutors.debug.sandbox import none_shown
@@ -38,7 +38,7 @@ def analyse(sit: Situation) -> Diagnosis | None:
     use = _first_none_use(sit)
     if use is None:
         return None
-    origin = use.origin
+    origin = _dropped_recursion(sit, use.origin)
     shown = (
         f"; `print(…)` on line {use.line} shows that `None`"
         if use.shown
@@ -66,6 +66,47 @@ def analyse(sit: Situation) -> Diagnosis | None:
         conceptual=origin.kind in ("in-place", "no-return", "print"),
         extra={"unexpected_none": origin.kind},
     )
+
+
+def _dropped_recursion(sit: Situation, origin: NoneOrigin) -> NoneOrigin:
+    """When the `None` comes from a function without a `return` on some path, and a function of the
+    cell that returns values calls itself as a bare statement (`search(xs, i + 1)` where
+    `return search(xs, i + 1)` was meant), that dropped call is the path: name it and its function,
+    not whichever caller passed the `None` on."""
+    if origin.kind != "no-return" or sit.tree is None:
+        return origin
+    for fn in ast.walk(sit.tree):
+        if not isinstance(fn, ast.FunctionDef) or not any(
+            isinstance(n, ast.Return) and n.value is not None for n in ast.walk(fn)
+        ):
+            continue
+        for stmt in ast.walk(fn):
+            if not (
+                isinstance(stmt, ast.Expr)
+                and isinstance(stmt.value, ast.Call)
+                and isinstance(stmt.value.func, ast.Name)
+                and stmt.value.func.id == fn.name
+            ):
+                continue
+            call = segment(sit.code, stmt.value)
+            text = line_at(sit.code, stmt.lineno)
+            fix = (
+                replace_line(sit.code, stmt.lineno, f"{indent_of(text)}return {call}")
+                if stmt.lineno == stmt.end_lineno and text.strip() == call
+                else None
+            )
+            return replace(
+                origin,
+                line=stmt.lineno,
+                reason=f"{code(fn.name)} calls itself on line {stmt.lineno} ({code(short(call, 50))}) but "
+                "drops what that call returns, so that path reaches the end of the function without a "
+                "`return` and gives back `None`",
+                fix_code=fix,
+                fix_steps=f"Hand the recursive call's answer back: {code('return ' + short(call, 50))}.",
+                concept="recursion",
+                function=fn.name,
+            )
+    return origin
 
 
 def _capitalised(text: str) -> str:
