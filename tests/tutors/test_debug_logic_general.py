@@ -231,3 +231,27 @@ def test_a_dropped_recursive_call_is_named_not_its_caller() -> None:
 def test_a_returned_recursive_call_is_not_blamed() -> None:
     reply = _ask("it prints 2, is that right?", _FIND.format("return "))
     assert "calls itself" not in reply.summary
+
+
+def test_binary_search_midpoint_is_not_a_precedence_slip() -> None:
+    code = "low = 0\nhigh = 9\nmid = low + (high - low) // 2\nprint(mid)\n"
+    assert _cause("is mid right?", code) != "operator-precedence"
+
+
+def test_a_memo_default_shared_on_purpose_is_fine() -> None:
+    code = (
+        "def fib(n, memo={}):\n    if n < 2:\n        return n\n    if n not in memo:\n"
+        "        memo[n] = fib(n - 1) + fib(n - 2)\n    return memo[n]\n\nprint(fib(10))\nprint(fib(12))\n"
+    )
+    assert _cause("is this fast enough?", code) != "mutable-default"
+
+
+def test_numbering_from_one_with_the_loop_variable_is_fine() -> None:
+    code = "names = ['ada', 'bob']\nfor i in range(len(names)):\n    i += 1\n    print(i, names[i - 1])\n"
+    assert _cause("does it number them from 1?", code) != "for-variable-reassigned"
+
+
+def test_a_float_total_drifting_in_a_loop_compared_with_equals() -> None:
+    code = "total = 0.0\nfor step in range(10):\n    total += 0.1\nprint(total == 1.0)\n"
+    reply = _ask("it prints False but ten times 0.1 is 1.0", code)
+    assert reply.data["likely_cause"] == "float-equality", reply.summary

@@ -25,12 +25,13 @@ from learnflow_agents.tutors.debug.families.wrong_behaviour import Cause
 Rule = Callable[[ast.Module, str, str, TraceReport | None], Cause | None]
 
 # In-place methods: they change their object and give back `None`.
-_IN_PLACE = frozenset({"sort", "append", "extend", "insert", "remove", "reverse", "clear", "shuffle"})
+_IN_PLACE = frozenset({"sort", "append", "extend", "insert", "remove", "reverse", "clear"})
 _CHANGERS = frozenset(
     {"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "add", "update", "discard",
      "setdefault", "popitem"}
 )  # fmt: skip
 _LONG_FLOAT = re.compile(r"^-?\d+\.\d*(?:0{6,}\d|9{6,}\d*)\d*$|^-?\d+\.\d{15,}$")
+_MEMO_NAMES = re.compile(r"memo|cache|seen|visited", re.I)
 _MEAN_NAMES = re.compile(r"avg|average|mean|mid|middle|centre|center", re.I)
 
 
@@ -52,6 +53,12 @@ def _values_at(report: TraceReport | None, name: str, line: int, limit: int = 6)
     if report is None:
         return []
     return [s.changed[name] for s in report.steps if s.line == line and name in s.changed][:limit]
+
+
+def _all_values(report: TraceReport | None, name: str, limit: int = 200) -> list[str]:
+    if report is None:
+        return []
+    return [s.changed[name] for s in report.steps if name in s.changed][:limit]
 
 
 def _value_before(report: TraceReport | None, name: str, line: int) -> str | None:
@@ -172,8 +179,9 @@ def float_equality(tree: ast.Module, source: str, question: str, report: TraceRe
                 continue
             evidence = ""
             if isinstance(side, ast.Name):
-                value = _value_before(report, side.id, node.lineno)
-                if value is None or not _LONG_FLOAT.match(value):
+                # Any value the run gave it: a loop's total drifts off its decimal only after a few passes.
+                value = next((v for v in _all_values(report, side.id) if _LONG_FLOAT.match(v)), None)
+                if value is None:
                     continue
                 evidence = f" In this run {code(side.id)} was {code(value)}, not {code(repr(other.value))}."
             elif not (isinstance(side, ast.BinOp) and _floaty(side)):
@@ -420,6 +428,11 @@ def mutable_default(tree: ast.Module, source: str, question: str, report: TraceR
         for arg, default in pairs:
             if not _mutable_default(default):
                 continue
+            if _MEMO_NAMES.search(arg.arg) or any(
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == fn.name
+                for n in ast.walk(fn)
+            ):
+                continue  # `def fib(n, memo={})`: a cache shared between calls on purpose
             changed = _mutations(fn.body, arg.arg, 0) or next(
                 (n for n in _walk_scope(fn) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
                  and n.target.id == arg.arg), None)  # fmt: skip
@@ -490,6 +503,10 @@ def for_variable_reassigned(
                 step = n
             if step is None or isinstance(n, ast.For):
                 continue
+            # `i += 1` then `print(i)` (numbers shown from 1) uses the change in the same pass; only a
+            # change inside an `if` (a skip) or one nothing reads before the next pass is a slip.
+            if not (_in_if(loop, step) or _reads_after(loop, var, step.lineno) is None):
+                continue
             if any(
                 isinstance(m, ast.For)
                 and m is not loop
@@ -518,6 +535,18 @@ def for_variable_reassigned(
                 ["for-loops", "range"],
             )
     return None
+
+
+def _in_if(loop: ast.For, stmt: ast.stmt) -> bool:
+    return any(isinstance(n, ast.If) and stmt in list(ast.walk(n)) for n in _walk_scope(loop))
+
+
+def _reads_after(loop: ast.For, name: str, line: int) -> int | None:
+    return next(
+        (n.lineno for n in _walk_scope(loop)
+         if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) and n.lineno > line),
+        None,
+    )  # fmt: skip
 
 
 def _ends_with_return(block: list[ast.stmt]) -> bool:
@@ -682,6 +711,9 @@ def precedence(tree: ast.Module, source: str, question: str, report: TraceReport
             continue
         name, value = node.targets[0].id, node.value
         left, div = segment(source, value.left), value.right
+        start = {n.id for n in ast.walk(value.left) if isinstance(n, ast.Name)}
+        if start and start <= {n.id for n in ast.walk(div.left) if isinstance(n, ast.Name)}:
+            continue  # `mid = low + (high - low) // 2`: an offset from `low`, written right
         slash = "//" if isinstance(div.op, ast.FloorDiv) else "/"
         fixed = f"({left} + {segment(source, div.left)}) {slash} {segment(source, div.right)}"
         got = _values_at(report, name, node.lineno)
