@@ -12,6 +12,9 @@ the trace only to show the evidence; with no rule, the trace and the output stil
 from __future__ import annotations
 
 import ast
+import bisect
+import functools
+import operator
 import re
 from dataclasses import dataclass, field
 
@@ -245,15 +248,31 @@ def _formula_of_counter(loop: ast.For | ast.While, value: ast.expr) -> bool:
 
 
 def _initial_value(tree: ast.Module, name: str, before: int) -> str | None:
+    """The constant of the first `name = <constant>` (in ast.walk order) above line `before`."""
+    found = _constant_assignments(tree).get(name)
+    if found is None:
+        return None
+    lowest, nodes = found
+    # `lowest` is the smallest line so far along the walk (non-increasing): the first entry
+    # under `before` is where it first drops under it.
+    index = bisect.bisect_left(lowest, -before + 1, key=operator.neg)
+    return repr(nodes[index].value.value) if index < len(nodes) else None
+
+
+@functools.lru_cache(maxsize=8)
+def _constant_assignments(tree: ast.Module) -> dict[str, tuple[list[int], list[ast.Assign]]]:
+    """Per name, its `name = <constant>` statements in ast.walk order and the lowest line among
+    each one and those before it. One walk per cell: a walk per assignment in a loop made a
+    100,000-character cell of small loops cost 66 s."""
+    out: dict[str, tuple[list[int], list[ast.Assign]]] = {}
     for stmt in ast.walk(tree):
-        if (
-            isinstance(stmt, ast.Assign)
-            and stmt.lineno < before
-            and isinstance(stmt.value, ast.Constant)
-            and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
-        ):
-            return repr(stmt.value.value)
-    return None
+        if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant)):
+            continue
+        for name in dict.fromkeys(t.id for t in stmt.targets if isinstance(t, ast.Name)):
+            lowest, nodes = out.setdefault(name, ([], []))
+            lowest.append(min(stmt.lineno, lowest[-1]) if lowest else stmt.lineno)
+            nodes.append(stmt)
+    return out
 
 
 def _range_call(loop: ast.For) -> ast.Call | None:
