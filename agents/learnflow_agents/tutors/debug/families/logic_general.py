@@ -14,6 +14,7 @@ shows it. Every piece of the student's code in a reply goes through ``code`` (sa
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from collections.abc import Callable, Iterator
 
@@ -269,23 +270,49 @@ def _reads(nodes: list[ast.stmt], name: str) -> int | None:
     return None
 
 
+def _first_reads(block: list[ast.stmt]) -> dict[str, tuple[list[int], list[int]]]:
+    """Per name read in `block`: the indexes of the statements that read it and, for each, the
+    line of its first read there (ast.walk order). One walk of the block for all its loops: a
+    walk of the rest of the block per loop made the work grow with the square of the cell."""
+    out: dict[str, tuple[list[int], list[int]]] = {}
+    for index, stmt in enumerate(block):
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+                indexes, lines = out.setdefault(n.id, ([], []))
+                if not indexes or indexes[-1] != index:
+                    indexes.append(index)
+                    lines.append(n.lineno)
+    return out
+
+
+def _read_after(reads: dict[str, tuple[list[int], list[int]]], name: str, index: int) -> int | None:
+    """The line of the first read of `name` in a statement after `block[index]`."""
+    indexes, lines = reads.get(name, ([], []))
+    at = bisect.bisect_right(indexes, index)
+    return lines[at] if at < len(lines) else None
+
+
 def reset_inside_loop(
     tree: ast.Module, source: str, question: str, report: TraceReport | None
 ) -> Cause | None:
     """`total = 0` as a line of the loop that adds to `total`, read after the loop: every pass
     starts the total again, so only the last pass's share is left."""
     for block in _blocks(tree):
+        reads: dict[str, tuple[list[int], list[int]]] | None = None
         for i, loop in enumerate(block):
             if not isinstance(loop, ast.For | ast.While):
                 continue
-            for stmt in loop.body:
+            for k, stmt in enumerate(loop.body):
                 name = _resets(stmt)
                 if name is None:
                     continue
-                rest = loop.body[loop.body.index(stmt) + 1 :]
-                adds = _accumulates(rest, name)
-                after = _reads(block[i + 1 :], name)
-                if adds is None or after is None:
+                adds = _accumulates(loop.body[k + 1 :], name)
+                if adds is None:
+                    continue
+                if reads is None:
+                    reads = _first_reads(block)
+                after = _read_after(reads, name, i)
+                if after is None:
                     continue
                 runs = _count(report, stmt.lineno)
                 if report is not None and runs < 2:
