@@ -255,3 +255,10 @@ def test_a_float_total_drifting_in_a_loop_compared_with_equals() -> None:
     code = "total = 0.0\nfor step in range(10):\n    total += 0.1\nprint(total == 1.0)\n"
     reply = _ask("it prints False but ten times 0.1 is 1.0", code)
     assert reply.data["likely_cause"] == "float-equality", reply.summary
+
+
+def test_traced_values_in_the_loop_variable_cause_are_quoted() -> None:
+    code = "for i in range(3):\n    print(i)\n    i += 2\n"
+    reply = _ask("I want to skip ahead", code)
+    assert reply.data["likely_cause"] == "for-variable-reassigned"
+    assert "still went `0`, `1`, `2`" in reply.explanation

@@ -543,7 +543,8 @@ def for_variable_reassigned(
                 break
             got = _values_at(report, var, loop.lineno)
             seen = (
-                f" In this run {code(var)} still went {', '.join(got[:5])} at the loop's start."
+                f" In this run {code(var)} still went {', '.join(code(short(v, 20)) for v in got[:5])} at "
+                "the loop's start."
                 if len(got) > 1
                 else ""
             )
