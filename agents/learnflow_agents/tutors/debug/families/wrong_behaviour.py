@@ -364,7 +364,11 @@ def _functions(tree: ast.Module) -> list[ast.FunctionDef]:
 
 
 def _returns_value(fn: ast.FunctionDef) -> bool:
-    return any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(fn))
+    # A generator function's call is a generator, never `None`, whether or not it has a `return`.
+    return any(
+        (isinstance(n, ast.Return) and n.value is not None) or isinstance(n, ast.Yield | ast.YieldFrom)
+        for n in ast.walk(fn)
+    )
 
 
 def _result_used(tree: ast.Module, name: str) -> int | None:
