@@ -93,8 +93,4 @@ def test_the_lab_and_the_kernel_change_the_same_record(
 
 def start_kernel(server: RealServer) -> tuple[BlockingKernelClient, str]:
     kernel_id = server.api("POST", "api/kernels", {"name": "python3"})["id"]
-    kernel = BlockingKernelClient(connection_file=str(server.runtime_dir / f"kernel-{kernel_id}.json"))
-    kernel.load_connection_file()
-    kernel.start_channels()
-    kernel.wait_for_ready(timeout=60)
-    return kernel, kernel_id
+    return server.kernel_client(kernel_id), kernel_id
