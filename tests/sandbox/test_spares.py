@@ -4,28 +4,17 @@ from the run, and no other run can reach a waiting spare or what is sent to it."
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 from learnflow_agents.sandbox import Limits, detect_isolation, isolation, spares
 from learnflow_agents.sandbox.run import CHANNEL_SOURCE, run_python
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.timeout(90), pytest.mark.usefixtures("spares_on")]
 
 ECHO = (
     "request = _lf_receive()\nimport os\n"
     "_lf_send({'pid': os.getpid(), 'ppid': os.getppid(), 'n': request['n']})\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def _spares_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv(spares.ENV, "1")
-    spares.settle()
-    spares.close_all()
-    yield
-    spares.settle()
-    spares.close_all()
 
 
 def test_a_run_leaves_one_spare_and_the_next_run_takes_it() -> None:

@@ -12,7 +12,6 @@ thread): waiting spares were found dead.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from learnflow_agents.sandbox import Limits, detect_isolation, spares
@@ -21,14 +20,7 @@ from learnflow_agents.sandbox.run import CHANNEL_SOURCE, run_python
 ECHO = "_lf_send(_lf_receive())\n"
 
 
-@pytest.fixture(autouse=True)
-def _spares_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv(spares.ENV, "1")
-    spares.settle()
-    spares.close_all()
-    yield
-    spares.settle()
-    spares.close_all()
+pytestmark = pytest.mark.usefixtures("spares_on")
 
 
 def test_waiting_spares_are_alive_after_their_starting_thread_is_gone() -> None:
