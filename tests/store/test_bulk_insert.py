@@ -130,6 +130,32 @@ def test_bad_values_are_refused_whole(store: Store, path: bool) -> None:
         assert conn.execute(sa.select(sa.func.count()).select_from(queries)).scalar_one() == 1
 
 
+def _nested(depth: int) -> list[object]:
+    value: list[object] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "data", [{"v": {"\ud800": 1}}, {"v": _nested(300)}], ids=["lone-surrogate-key", "nested-300-deep"]
+)
+def test_a_reply_document_no_encoder_can_write_is_refused_by_name(
+    store: Store, path: bool, data: dict[str, object]
+) -> None:
+    """A reply's `data` neither JSON path can encode got a bare UnicodeEncodeError/ValueError
+    from the encoder: the record was retried and dead-lettered with no reason given. It is
+    the store's InvalidDataError now, and nothing of the batch is written."""
+    query = StudentQuery(text="fine")
+    store.submit_queries([submission("alice", "fine", query=query)])
+    bad = answer(query, "m1")
+    assert bad.reply is not None
+    bad.reply.data = data
+    with pytest.raises(InvalidDataError, match="cannot be stored"):
+        store.apply_effects([bad])
+    assert store.get_replies(query.query_id) == []
+
+
 def test_a_constraint_failure_is_sqlalchemys_integrity_error(store: Store, path: bool) -> None:
     # The runner tells a bad record from an outage by SQLAlchemy's exception classes.
     query = StudentQuery(text="x")

@@ -36,13 +36,18 @@ class JSONText(str):
 def json_text(value: Any, plain: Callable[[], Any]) -> Any:
     """`value` (a model, or a list of them) encoded once for a JSON column on the hot
     path; `plain()`, the Python document, on the legacy path or when it cannot be encoded
-    (then the row check says what is wrong with it)."""
-    if hot_path.legacy:
-        return plain()
+    (then the row check says what is wrong with it). A document neither can encode (a lone
+    surrogate in a key, nesting past the serialiser's depth) is InvalidDataError, not a bare
+    encoder error, so the record is refused with its reason."""
+    if not hot_path.legacy:
+        try:
+            return JSONText(pydantic_core.to_json(value).decode("utf-8"))
+        except (pydantic_core.PydanticSerializationError, ValueError):
+            pass  # ValueError: too deep, or a lone surrogate (UnicodeError)
     try:
-        return JSONText(pydantic_core.to_json(value).decode("utf-8"))
-    except (pydantic_core.PydanticSerializationError, UnicodeDecodeError):
         return plain()
+    except (pydantic_core.PydanticSerializationError, ValueError, RecursionError) as err:
+        raise InvalidDataError(f"a JSON document that cannot be stored ({err}); not stored") from err
 
 
 def _check_value(value: Any, where: str) -> None:
