@@ -197,3 +197,12 @@ def test_a_forked_process_starts_its_own_spares() -> None:
     said = os.read(read, 2)
     os.waitpid(pid, 0)
     assert said == b"ok"
+
+
+def test_at_most_four_spares_wait_at_once() -> None:
+    """docs/deploy.md: at most four idle children per process, whatever mix of runners and
+    limits it has run."""
+    for n in range(6):
+        run_python(ECHO, {"n": n}, Limits(wall_seconds=20 + n))
+        spares.settle()
+    assert spares.waiting() == spares.MAX_KINDS == 4
