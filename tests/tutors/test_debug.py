@@ -723,3 +723,23 @@ def test_a_method_that_computes_without_returning_is_traced_too() -> None:
     crashed = diagnose(StudentQuery(text="", code=failing))
     assert crashed.data["error_type"] == "AttributeError"
     assert "`area` (defined on line 6) has no `return` statement" in crashed.summary
+
+
+def test_run_code_false_starts_no_sandbox_for_a_failing_assert(monkeypatch: pytest.MonkeyPatch) -> None:
+    """diagnose(run_code=False) promises no sandbox process: the assertion analysis used to
+    run the cell up to the assert anyway to show the tested value."""
+    from learnflow_agents.tutors.debug.families import assertion_errors
+
+    runs: list[str] = []
+    monkeypatch.setattr(assertion_errors, "run_cell", lambda code, **kw: runs.append(code))
+    code = "def add(a, b):\n    return a - b\n\nassert add(2, 3) == 5\n"
+    traceback = (
+        'Traceback (most recent call last):\n  File "<cell>", line 4, in <module>\n'
+        "    assert add(2, 3) == 5\nAssertionError\n"
+    )
+    reply = diagnose(StudentQuery(text="why", code=code, traceback=traceback), run_code=False)
+    assert runs == []
+    assert reply.data and reply.data.get("error_type") == "AssertionError"
+    # The same cell with running allowed does evaluate the tested value.
+    diagnose(StudentQuery(text="why", code=code, traceback=traceback))
+    assert runs, "the analysis never ran the probe, so this test shows nothing"

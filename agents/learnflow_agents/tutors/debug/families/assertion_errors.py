@@ -104,6 +104,8 @@ def _subject(node: ast.Assert | None, sit: Situation, editable: bool) -> tuple[s
 
 def _evaluate(sit: Situation, expr: str, node: ast.Assert) -> str | None:
     """Run the cell up to the assertion (in the sandbox) and print the tested value."""
+    if not sit.allow_run:
+        return None
     lines = lines_of(sit.code)
     before = "\n".join(lines[: node.lineno - 1])
     indent = lines[node.lineno - 1][: len(lines[node.lineno - 1]) - len(lines[node.lineno - 1].lstrip())]
