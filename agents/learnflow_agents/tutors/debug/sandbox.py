@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from learnflow_agents.sandbox import Limits
 from learnflow_agents.sandbox.dispatch import run_python
 
-# What the runner below keeps of a run (its own cuts, repeated on the trusted side).
+# What the runner below keeps of a run: written into its source, and applied again on the
+# trusted side because the child's answer is the student's to forge.
 MAX_MESSAGE = 500
 MAX_TRACEBACK = 6_000
 MAX_STDOUT = 1 << 16
@@ -36,7 +37,7 @@ class _Capped:
 
 src = _lf_receive()["code"]
 linecache.cache["<cell>"] = (len(src), None, src.splitlines(True), "<cell>")
-sys.stdout = _Capped(1 << 16)
+sys.stdout = _Capped(MAX_STDOUT)
 sys.setrecursionlimit(1000)
 result = {"type": None}
 try:
@@ -53,7 +54,7 @@ except BaseException as exc:
     if len(name) > 1000:
         name = name[:500] + name[-500:]  # the tutor shows a long name's two ends
     try:
-        message = str.__str__(str(exc))[:500]
+        message = str.__str__(str(exc))[:MAX_MESSAGE]
     except BaseException:
         message = "<exception str() failed>"
     cell_lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == "<cell>"]
@@ -68,13 +69,14 @@ except BaseException as exc:
         "message": message,
         "line": cell_lines[-1] if cell_lines else None,
         "outer_line": cell_lines[0] if cell_lines else None,
-        "traceback": text[-6000:],
-        "frames": frames[-6000:],
+        "traceback": text[-MAX_TRACEBACK:],
+        "frames": frames[-MAX_TRACEBACK:],
     }
 result["stdout"] = "".join(sys.stdout.kept)
 sys.stdout = sys.__stdout__
 _lf_send(result)
 """
+_RUNNER = re.sub(r"\bMAX_(?:STDOUT|MESSAGE|TRACEBACK)\b", lambda m: str(globals()[m.group(0)]), _RUNNER)
 
 
 @dataclass
