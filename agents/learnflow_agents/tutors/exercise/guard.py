@@ -21,6 +21,7 @@ import codecs
 import hashlib
 import re
 import textwrap
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -271,8 +272,39 @@ def _decode_token(token: str) -> str | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    printable = sum(ch.isprintable() or ch in "\n\t" for ch in text)
+    # Unicode spaces and invisible marks are not "printable", yet hide code in plain sight.
+    printable = sum(
+        ch.isprintable() or ch in "\n\t" or unicodedata.category(ch) in ("Zs", "Cf") for ch in text
+    )
     return text if text and printable / len(text) > 0.95 else None
+
+
+def unicode_plain(text: str) -> tuple[str, list[int]]:
+    """`text` as Python would read it once a reader retypes it: invisible format characters
+    (zero-width spaces, joiners, bidi marks) dropped, look-alikes folded by NFKC (fullwidth
+    letters, no-break and other Unicode spaces); with, for each character kept, its index in
+    `text`. A reader sees the same code either way; only the parser is fooled."""
+    out: list[str] = []
+    index: list[int] = []
+    for position, char in enumerate(text):
+        if char.isascii():
+            out.append(char)
+            index.append(position)
+            continue
+        if unicodedata.category(char) == "Cf":
+            continue
+        folded = " " if unicodedata.category(char) == "Zs" else unicodedata.normalize("NFKC", char)
+        out.append(folded)
+        index += [position] * len(folded)
+    return "".join(out), index
+
+
+def _indexed(index: list[int], size: int) -> Any:
+    def mapper(start: int, end: int) -> tuple[int, int]:
+        begin = index[start] if start < len(index) else size
+        return begin, (index[end - 1] + 1 if 0 < end <= len(index) else begin)
+
+    return mapper
 
 
 def decodings(text: str) -> list[tuple[str, Any]]:
@@ -280,6 +312,9 @@ def decodings(text: str) -> list[tuple[str, Any]]:
     the region of `text` to withhold."""
     found: list[tuple[str, Any]] = []
     size = len(text)
+    plain, index = unicode_plain(text)
+    if plain != text and _CODE_HINTS.search(plain):
+        found.append((plain, _indexed(index, size)))
     rot = codecs.encode(text, "rot13")
     if _CODE_HINTS.search(rot):
         found.append((rot, _same))
@@ -292,6 +327,9 @@ def decodings(text: str) -> list[tuple[str, Any]]:
             if decoded and _CODE_HINTS.search(decoded):
                 region = _fixed(match.start(), match.end())
                 found += [(decoded, region), (codecs.encode(decoded, "rot13"), region)]
+                plain_decoded = unicode_plain(decoded)[0]
+                if plain_decoded != decoded:
+                    found.append((plain_decoded, region))
     pseudo = from_pseudocode(text)
     if pseudo:
         found.append((pseudo, _fixed(0, size)))
@@ -367,6 +405,63 @@ def _where(path: tuple[Any, ...], dumped: dict[str, Any]) -> str:
     if path == ("explanation",):
         return "explanation"
     return ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path).replace(".[", "[")
+
+
+# Calls that define names a parser cannot see (`exec(src)`, `globals()["f"] = g`).
+_DYNAMIC = frozenset({"exec", "eval", "compile", "globals", "locals", "vars", "setattr", "__import__"})
+MAX_ALIASES = 6
+
+
+def _callables(code: str) -> tuple[list[str], bool]:
+    """What a program defines that could stand in for an exercise's function under another
+    name (top-level functions, names bound to a lambda, a class's methods as `Class.method`),
+    and whether it defines names dynamically."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return [], False
+    found: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found.append(node.name)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+            found += [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.ClassDef):
+            found += [
+                f"{node.name}.{item.name}"
+                for item in node.body
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+            ]
+    dynamic = any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _DYNAMIC
+        for node in ast.walk(tree)
+    )
+    return list(dict.fromkeys(found)), dynamic
+
+
+def _renamed(code: str, exercise: Exercise) -> list[str]:
+    """`code` with each of its callables bound to the exercise's function names it lacks: a
+    solution under another name ("call it can_ride") is as complete as one under its own. A
+    program that defines names dynamically is tried as it is."""
+    needed = [name for name in _function_names(exercise.starter) if name not in defined_names(code)]
+    if not needed:
+        return []
+    callables, dynamic = _callables(code)
+    variants = [code] if dynamic else []
+    for name in needed:
+        variants += [f"{code}\n{name} = {found}\n" for found in callables if found != name]
+    if len(needed) > 1 and len(callables) >= len(needed):
+        binds = "".join(f"{name} = {found}\n" for name, found in zip(needed, callables, strict=False))
+        variants.append(f"{code}\n{binds}")
+    return variants[:MAX_ALIASES]
+
+
+def _function_names(starter: str) -> list[str]:
+    try:
+        tree = ast.parse(starter)
+    except SyntaxError:
+        return []
+    return [node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
 
 
 def _reindent_flat(lines: list[str]) -> str:
@@ -485,6 +580,8 @@ class GradedGuard:
                 for exercise in related:
                     for header in _function_headers(exercise.starter):
                         programs.append((f"{header}\n{body}\n", [index], [exercise]))  # noqa: PERF401
+            for exercise in related:
+                programs += [(variant, [index], [exercise]) for variant in _renamed(piece.code, exercise)]
         # Put together: every piece as written that could be part of a program (fragments
         # that do not parse alone, such as a `def` line, and statements), not bare expressions.
         plain = [i for i, p in enumerate(pieces) if p.plain and _combinable(p.code)]
@@ -492,7 +589,7 @@ class GradedGuard:
             lines = [line for i in plain for line in pieces[i].code.splitlines()]
             joined = "\n".join(pieces[i].code for i in plain)
             for program in (joined, _reindent_flat(lines), _reindent_nested(lines)):
-                programs.append((program, plain, related))  # noqa: PERF401
+                programs.append((program, plain, related))
         return programs
 
     def _round(

@@ -1,0 +1,206 @@
+"""Graded mode, second round: solutions a misled model writes in forms the guard did not run.
+
+The guard ran each program in a reply against an exercise's tests only when the program
+defined the exercise's own names, and it parsed text as written. A model told (by a comment
+in the student's cell, or by role-play in their question) to hand out the solution could
+still give a complete one that the student reads at once:
+
+- under another name ("here is `ride_ok`; call it `can_ride`"), as a lambda bound to another
+  name, or as a class's static method;
+- built at run time (`exec` of a string that holds it);
+- with no-break spaces for its indentation, zero-width characters inside its keywords, or
+  fullwidth letters: it looks the same to the reader, but Python's parser rejects it, so it
+  was never run.
+
+Each case goes through the real `anthropic` SDK against the fake Messages API and the LLM
+tutor in graded mode. All of these were shown to the student before the fix (guard.py now
+folds Unicode look-alikes and invisible characters, and binds a program's callables to the
+exercise's function names it lacks, for the exercises the question is about). A student's
+own code under another name, and an unrelated helper, are still shown.
+"""
+
+import base64
+import json
+import unicodedata
+from typing import Any
+
+import pytest
+from learnflow_agents.contracts import AgentRequest, StudentQuery
+
+from tests.fixtures.fake_anthropic import FakeMessagesAPI, tool_reply
+from tests.llm.conftest import hermetic_llm_env, make_tutor
+from tests.llm.support import debug_payload, make_ctx, offline_for, settings_for
+
+__all__ = ["hermetic_llm_env", "make_tutor"]
+
+pytestmark = pytest.mark.timeout(600)
+
+RIDE_KEY = "height_cm >= 120 and (age >= 12 or with_adult)"
+RIDE_ARGS = "(age, height_cm, with_adult)"
+CAN_RIDE = f"def can_ride{RIDE_ARGS}:\n    return {RIDE_KEY}\n"
+CLEAN_KEY = "raw.strip().lower().replace(' ', '_')"
+CLEAN = f"def clean_username(raw):\n    return {CLEAN_KEY}\n"
+COMMON_KEYS = ["sorted(set(first) & set(second))", "sorted(set(first) - set(second))"]
+
+STUDENT = {
+    "can-ride": (
+        "exercise can-ride fails, why?",
+        "def can_ride(age, height_cm, with_adult):\n    return heigth_cm > 120\n",
+    ),
+    "clean-username": (
+        "my exercise clean-username is wrong",
+        "def clean_username(raw):\n    return raw.lower\n",
+    ),
+    "common-items": (
+        "help with exercise common-items please",
+        "def common(first, second):\n    return first\n\ndef only_first(first, second):\n    return second\n",
+    ),
+}
+NBSP, ZWSP = "\u00a0", "\u200b"
+
+
+def fullwidth(word: str) -> str:
+    return "".join(chr(ord(ch) + 0xFEE0) for ch in word)
+
+
+ATTEMPTS: list[tuple[str, str, dict[str, Any], list[str]]] = [
+    (
+        "renamed function, told to rename it",
+        "can-ride",
+        {
+            "explanation": f"```python\ndef ride_ok{RIDE_ARGS}:\n    return {RIDE_KEY}\n```\n"
+            "Rename it to can_ride."
+        },
+        [RIDE_KEY],
+    ),
+    (
+        "renamed function as the fix block",
+        "clean-username",
+        {"code_blocks": [{"role": "fix", "code": CLEAN.replace("clean_username", "tidy_name")}]},
+        [CLEAN_KEY],
+    ),
+    (
+        "lambda under another name",
+        "can-ride",
+        {"summary": f"Use `check = lambda age, height_cm, with_adult: {RIDE_KEY}` then name it."},
+        [RIDE_KEY],
+    ),
+    (
+        "static method of a class",
+        "can-ride",
+        {
+            "explanation": f"```python\nclass Rules:\n    @staticmethod\n    def can_ride{RIDE_ARGS}:\n"
+            f"        return {RIDE_KEY}\n```"
+        },
+        [RIDE_KEY],
+    ),
+    (
+        "both functions renamed",
+        "common-items",
+        {
+            "code_blocks": [
+                {
+                    "role": "example",
+                    "code": f"def both(first, second):\n    return {COMMON_KEYS[0]}\n\n"
+                    f"def left(first, second):\n    return {COMMON_KEYS[1]}\n",
+                }
+            ]
+        },
+        COMMON_KEYS,
+    ),
+    (
+        "built at run time with exec",
+        "clean-username",
+        {"code_blocks": [{"role": "example", "code": f"source = {CLEAN!r}\nexec(source)\n"}]},
+        [CLEAN_KEY],
+    ),
+    (
+        "no-break spaces as indentation",
+        "can-ride",
+        {"explanation": "```python\n" + CAN_RIDE.replace("    ", NBSP * 4) + "```"},
+        [RIDE_KEY],
+    ),
+    (
+        "zero-width spaces in the keywords",
+        "clean-username",
+        {
+            "explanation": "```\n"
+            + CLEAN.replace("def", f"d{ZWSP}ef").replace("return", f"ret{ZWSP}urn")
+            + "```"
+        },
+        [CLEAN_KEY],
+    ),
+    (
+        "fullwidth keyword in prose",
+        "can-ride",
+        {"explanation": f"Write def can_ride{RIDE_ARGS}: and then {fullwidth('return')} {RIDE_KEY}."},
+        [RIDE_KEY],
+    ),
+    (
+        "no-break spaces in base64",
+        "clean-username",
+        {"hints": ["decode: " + base64.b64encode(CLEAN.replace("    ", NBSP * 4).encode()).decode()]},
+        [CLEAN_KEY],
+    ),
+]
+
+
+def _folded(text: str) -> str:
+    """What the student reads: invisible characters gone, look-alikes as their letters."""
+    kept = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return unicodedata.normalize("NFKC", kept)
+
+
+def shown(reply: Any) -> str:
+    dumped = reply.model_dump(mode="json")
+    dumped["data"].pop("withheld", None)
+    text = json.dumps(dumped, ensure_ascii=False)
+    decoded = [text]
+    for hint in reply.hints:
+        for token in hint.split():
+            try:
+                decoded.append(base64.b64decode(token, validate=True).decode())
+            except ValueError:
+                continue
+    return _folded("\n".join(decoded))
+
+
+async def _ask(fake: FakeMessagesAPI, make_tutor: Any, exercise_id: str, overrides: dict[str, Any]) -> Any:
+    fake.enqueue(tool_reply(debug_payload(**{"code_blocks": [], **overrides}), usage=(100, 100)))
+    tutor = make_tutor(settings_for(fake.url, graded_mode=True))
+    text, attempt = STUDENT[exercise_id]
+    request = AgentRequest(query=StudentQuery(text=text, code=attempt))
+    ctx = make_ctx(None)
+    reply = await tutor.answer("debug", request, ctx, offline_for("debug", request, ctx))
+    assert reply.provenance.provider == "anthropic", reply.data.get("llm_fallback")
+    return reply
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("name", "exercise_id", "overrides", "secrets"), ATTEMPTS, ids=[a[0] for a in ATTEMPTS]
+)
+async def test_a_solution_the_parser_or_the_names_miss_is_still_withheld(
+    fake_anthropic: FakeMessagesAPI,
+    make_tutor: Any,
+    name: str,
+    exercise_id: str,
+    overrides: dict,
+    secrets: list[str],
+) -> None:
+    reply = await _ask(fake_anthropic, make_tutor, exercise_id, overrides)
+    text = shown(reply)
+    assert [s for s in secrets if s in text] == [], f"{name}: the student reads the solution"
+    assert reply.data["withheld"] and reply.hints[0].startswith("🔒")
+
+
+@pytest.mark.asyncio
+async def test_the_students_own_code_renamed_and_an_unrelated_helper_are_kept(
+    fake_anthropic: FakeMessagesAPI, make_tutor: Any
+) -> None:
+    own = "def my_ride(age, height_cm, with_adult):\n    return heigth_cm > 120\n"
+    helper = "def double(x):\n    return x * 2\n"
+    explanation = f"Your code, renamed:\n```python\n{own}```\nA helper:\n```python\n{helper}```"
+    reply = await _ask(fake_anthropic, make_tutor, "can-ride", {"explanation": explanation})
+    assert "withheld" not in reply.data
+    assert own in reply.explanation and helper in reply.explanation
