@@ -60,7 +60,7 @@ import builtins
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -186,10 +186,22 @@ def reproduces(code: str, asked: tuple[str, str], stdin: str = "") -> tuple[str,
     return matches(run_as_script(code, stdin=stdin), asked)
 
 
-def questions(gitdir: str, dropped: dict[str, int]) -> Iterator[dict]:
-    """The questions that pass rules 1-3, in the snapshot's order: {path, qid, slug, prose,
-    blocks, asked (the asker's (type, message)), candidates ([(how, code)], rule 3's order)};
-    the questions left out are counted in `dropped`."""
+def is_novice(slug: str, clean: str) -> bool:
+    """Rule 1's askers: they call themselves beginners, and the page is not about a library or tool."""
+    return bool(NOVICE.search(clean)) and not HEAVY.search(slug.replace("-", " ") + " " + clean[:600])
+
+
+def python2_only(prose: str) -> bool:
+    return bool(PY2_PROSE.search(prose)) and not PY3_PROSE.search(prose)
+
+
+def posts(
+    gitdir: str, dropped: dict[str, int], asker: Callable[[str, str], bool] = is_novice
+) -> Iterator[dict]:
+    """The page walk every Stack Overflow set shares (extract_so_logic.py imports it): one page
+    per question id, in the snapshot's order, the askers `asker(slug, prose)` keeps, with at
+    least one code block: {path, qid, slug, prose, clean (blank lines squeezed), blocks,
+    programs, errors (error lines of the blocks, then of the prose)}."""
     seen: set[str] = set()
     for n, slug, qid, page in saved_pages(gitdir):
         post = question_blocks(page)
@@ -198,28 +210,42 @@ def questions(gitdir: str, dropped: dict[str, int]) -> Iterator[dict]:
         seen.add(qid)
         prose, blocks = post
         clean = re.sub(r"\n\s*\n*", "\n", prose).strip()
-        if not NOVICE.search(clean) or HEAVY.search(slug.replace("-", " ") + " " + clean[:600]):
+        if not asker(slug, clean):
             continue
         if not blocks:
             dropped["no code block"] += 1
             continue
         programs, errors = split_blocks(blocks)
         errors += error_lines(prose, inline=True)
-        if not errors:
+        yield {"path": n, "qid": qid, "slug": slug, "prose": prose, "clean": clean, "blocks": blocks,
+               "programs": programs, "errors": errors}  # fmt: skip
+
+
+def candidates_of(programs: list[str]) -> list[tuple[str, str]]:
+    """Rule 3's order: all program blocks joined by a blank line, then each alone as posted."""
+    candidates = [("all program blocks", "\n\n".join(programs))]
+    if len(programs) > 1:
+        candidates += [(f"program block {i + 1} of {len(programs)}", p) for i, p in enumerate(programs)]
+    return [(how, code.rstrip() + "\n") for how, code in candidates]
+
+
+def questions(gitdir: str, dropped: dict[str, int]) -> Iterator[dict]:
+    """The questions that pass rules 1-3, in the snapshot's order: {path, qid, slug, prose,
+    blocks, asked (the asker's (type, message)), candidates ([(how, code)], rule 3's order)};
+    the questions left out are counted in `dropped`."""
+    for p in posts(gitdir, dropped):
+        if not p["errors"]:
             dropped["no error line"] += 1
             continue
-        if PY2_PROSE.search(prose) and not PY3_PROSE.search(prose):
+        if python2_only(p["prose"]):
             dropped["Python 2 question"] += 1
             continue
-        if not programs:
+        if not p["programs"]:
             dropped["no program block"] += 1
             continue
-        candidates = [("all program blocks", "\n\n".join(programs))]
-        if len(programs) > 1:
-            candidates += [(f"program block {i + 1} of {len(programs)}", p) for i, p in enumerate(programs)]
-        candidates = [(how, code.rstrip() + "\n") for how, code in candidates]
-        yield {"path": n, "qid": qid, "slug": slug, "prose": prose, "blocks": blocks,
-               "asked": errors[0], "candidates": candidates}  # fmt: skip
+        yield {"path": p["path"], "qid": p["qid"], "slug": p["slug"], "prose": p["prose"],
+               "blocks": p["blocks"], "asked": p["errors"][0],
+               "candidates": candidates_of(p["programs"])}  # fmt: skip
 
 
 def main(gitdir: str) -> int:

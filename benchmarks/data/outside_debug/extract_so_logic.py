@@ -47,6 +47,16 @@ they stay here so the list of what was read is complete.
 
     /root/.pyenv/versions/3.11.7/bin/python3.11 benchmarks/data/outside_debug/extract_so_logic.py \\
         /work/.mirror/cushionbadak+PyMaker/repo/.git
+
+``--second`` builds ``cases_so_logic2.jsonl``, a fresh set to measure whether rules tuned on
+so_logic generalise. The first set already holds every beginner page that passes these rules,
+so the second reads the NEXT askers of the same snapshot: those WITHOUT beginner words (still
+no library/tool page), with a program of beginner size standing in for the words: at most
+``SECOND_MAX_LINES`` non-blank lines importing only ``SECOND_IMPORTS`` (the modules intro
+courses use). Rules 2-7 are unchanged. The questions are taken in SHA-256 order of their id
+and the walk stops at ``SECOND_CASES`` kept; a program already in cases_so_logic.jsonl is
+skipped. Ids are ``sologic2-<hash>``; ``split`` is "holdout" for every 3rd by the SHA-256 of
+the code. Labels by hand in ``labels_so_logic2.jsonl`` (same format).
 """
 
 from __future__ import annotations
@@ -60,15 +70,16 @@ import subprocess
 import sys
 import tempfile
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "outside_triage_so"))
 
-from build_candidates import HEAVY, NOVICE, git, question_blocks, saved_pages  # noqa: E402
+from build_candidates import HEAVY, NOVICE, git  # noqa: E402
 from extract_runtime import PY311, write_cases  # noqa: E402
-from extract_so import LICENCE, PY2_PROSE, PY3_PROSE, REPO, error_lines, imports_ok, split_blocks  # noqa: E402
+from extract_so import IMPORT, LICENCE, REPO, candidates_of, imports_ok, is_novice, posts, python2_only  # noqa: E402
 
 TIMEOUT = 5.0
 OUTPUT_LIMIT = 1 << 20
@@ -86,6 +97,11 @@ EXPECT = re.compile(
     r"|\bresult (is|was|should)\b|\bprints? (out )?(the|a|an|only|all|nothing|it|each)\b",
     re.I,
 )
+# so_logic2 (--second): the next questions, from askers without beginner words (see the docstring).
+SECOND_CASES = 120
+SECOND_MAX_LINES = 40
+SECOND_IMPORTS = {"math", "random", "string", "time", "itertools", "collections", "copy", "functools",
+                  "operator", "statistics", "datetime", "__future__"}  # fmt: skip
 NOTHING = re.compile(
     r"nothing (is |gets )?(print|show|happen|output)|no output|(doesn'?t|does not|not) print", re.I
 )
@@ -134,79 +150,108 @@ def run_clean(code: str) -> tuple[str, str] | None:
     return None
 
 
-def questions(gitdir: str, dropped: dict[str, int]):
-    """Rules 1-4: {path, qid, slug, prose, candidates}."""
-    seen: set[str] = set()
-    for n, slug, qid, page in saved_pages(gitdir):
-        post = question_blocks(page)
-        if not qid or qid in seen or post is None:
-            continue
-        seen.add(qid)
-        prose, blocks = post
-        clean = re.sub(r"\n\s*\n*", "\n", prose).strip()
-        if not NOVICE.search(clean) or HEAVY.search(slug.replace("-", " ") + " " + clean[:600]):
-            continue
-        if not blocks:
-            dropped["no code block"] += 1
-            continue
-        programs, errors = split_blocks(blocks)
-        errors += error_lines(prose, inline=True)
-        if errors or any("Traceback" in b for b in blocks) or ERROR_WORDS.search(prose):
+def questions(
+    gitdir: str, dropped: dict[str, int], asker: Callable[[str, str], bool] = is_novice
+) -> Iterator[dict]:
+    """Rules 1-4 on extract_so.py's page walk: {path, qid, title, prose, candidates}."""
+    for p in posts(gitdir, dropped, asker):
+        prose, clean = p["prose"], p["clean"]
+        if p["errors"] or any("Traceback" in b for b in p["blocks"]) or ERROR_WORDS.search(prose):
             dropped["shows an error (the error sets' questions)"] += 1
             continue
-        if PY2_PROSE.search(prose) and not PY3_PROSE.search(prose):
+        if python2_only(prose):
             dropped["Python 2 question"] += 1
             continue
         if not EXPECT.search(clean):
             dropped["does not say what was expected or seen"] += 1
             continue
-        programs = [p for p in programs if is_program(p)]
+        programs = [b for b in p["programs"] if is_program(b)]
         if not programs:
             dropped["no block 3.11 compiles as a program"] += 1
             continue
-        candidates = [("all program blocks", "\n\n".join(programs))]
-        if len(programs) > 1:
-            candidates += [(f"program block {i + 1} of {len(programs)}", p) for i, p in enumerate(programs)]
-        candidates = [(how, code.rstrip() + "\n") for how, code in candidates]
-        title = slug.replace("-", " ")
-        yield {"path": n, "qid": qid, "title": title, "prose": clean, "candidates": candidates}
+        title = p["slug"].replace("-", " ")
+        yield {
+            "path": p["path"],
+            "qid": p["qid"],
+            "title": title,
+            "prose": clean,
+            "candidates": candidates_of(programs),
+        }
 
 
-def case_id(code: str) -> tuple[str, str]:
+def case_id(code: str, prefix: str = "sologic", holdout_every: int = 5) -> tuple[str, str]:
     digest = hashlib.sha256(code.encode()).hexdigest()
-    return f"sologic-{digest[:10]}", "holdout" if int(digest, 16) % 5 == 0 else "dev"
+    return f"{prefix}-{digest[:10]}", "holdout" if int(digest, 16) % holdout_every == 0 else "dev"
 
 
-def main(gitdir: str) -> int:
+def plain_asker(slug: str, clean: str) -> bool:
+    """so_logic2's askers: the ones so_logic never read (no beginner words; every beginner page
+    passed through so_logic already), the library/tool pages still out."""
+    return not NOVICE.search(clean) and not HEAVY.search(slug.replace("-", " ") + " " + clean[:600])
+
+
+def beginner_sized(code: str) -> bool:
+    """so_logic2's stand-in for the beginner words: a short program (at most SECOND_MAX_LINES
+    non-blank lines) importing at most SECOND_IMPORTS, the modules intro courses use."""
+    lines = [ln for ln in code.splitlines() if ln.strip()]
+    if len(lines) > SECOND_MAX_LINES:
+        return False
+    for m in IMPORT.finditer(code):
+        names = (m.group(1) or m.group(2)).replace(" ", "").split(",")
+        if any(name.split(".")[0] not in SECOND_IMPORTS for name in names):
+            return False
+    return True
+
+
+def first_clean_run(q: dict, codes: set[str], sized: bool) -> tuple[tuple[str, str, str, str] | None, str]:
+    """Rules 5-7 (and so_logic2's size rule): the first candidate that runs clean, else why none."""
+    why = "no candidate"
+    for how, code in q["candidates"]:
+        if code in codes:
+            why = "same program as another question"
+            continue
+        if sized and not beginner_sized(code):
+            why = "not beginner-sized (so_logic2's rule)"
+            continue
+        if imports_ok(code):
+            why = "not run (imports or file system, as extract_so.py)"
+            continue
+        ran = run_clean(code)
+        if ran is None:
+            why = "raises under 3.11 (or reaches input())"
+            continue
+        outcome, printed = ran
+        if outcome == "finished" and not printed.strip() and not NOTHING.search(q["prose"]):
+            why = "prints nothing and the question does not say so (a fragment)"
+            continue
+        return (how, code, outcome, printed), why
+    return None, why
+
+
+def main(gitdir: str, second: bool = False) -> int:
     commit = git(gitdir, "rev-parse", "HEAD").strip()
     dropped: dict[str, int] = defaultdict(int)
     rows: list[dict] = []
     codes: set[str] = set()
-    for q in questions(gitdir, dropped):
-        why, kept = "no candidate", None
-        for how, code in q["candidates"]:
-            if code in codes:
-                why = "same program as another question"
-                continue
-            if imports_ok(code):
-                why = "not run (imports or file system, as extract_so.py)"
-                continue
-            ran = run_clean(code)
-            if ran is None:
-                why = "raises under 3.11 (or reaches input())"
-                continue
-            outcome, printed = ran
-            if outcome == "finished" and not printed.strip() and not NOTHING.search(q["prose"]):
-                why = "prints nothing and the question does not say so (a fragment)"
-                continue
-            kept = (how, code, outcome, printed)
-            break
+    if second:
+        # The first set's programs are not read twice (its askers are disjoint; this is a guard).
+        first = (HERE / "cases_so_logic.jsonl").read_text(encoding="utf-8").splitlines()
+        codes = {json.loads(x)["code"] for x in first if x}
+        found = list(questions(gitdir, dropped, plain_asker))
+        found.sort(key=lambda q: hashlib.sha256(q["qid"].encode()).hexdigest())
+    else:
+        found = questions(gitdir, dropped)
+    for q in found:
+        if second and len(rows) >= SECOND_CASES:
+            dropped["after the first SECOND_CASES by hash (not run)"] += 1
+            continue
+        kept, why = first_clean_run(q, codes, sized=second)
         if kept is None:
             dropped[why] += 1
             continue
         how, code, outcome, printed = kept
         codes.add(code)
-        rid, split = case_id(code)
+        rid, split = case_id(code, "sologic2", 3) if second else case_id(code)
         rows.append({
             "id": rid, "source": f"https://stackoverflow.com/questions/{q['qid']}", "repo": REPO,
             "commit": commit, "path": q["path"], "licence": LICENCE, "title": q["title"],
@@ -214,7 +259,7 @@ def main(gitdir: str) -> int:
             "how": how, "split": split,
         })  # fmt: skip
     rows.sort(key=lambda r: r["id"])
-    out = write_cases(rows, "cases_so_logic.jsonl")
+    out = write_cases(rows, "cases_so_logic2.jsonl" if second else "cases_so_logic.jsonl")
     print(f"{len(rows)} cases -> {out}; dropped: {json.dumps(dict(dropped))}")
     print(f"  outcomes: finished {sum(r['outcome'] == 'finished' for r in rows)}, "
           f"runs forever {sum(r['outcome'] == 'runs forever' for r in rows)}; "
@@ -223,4 +268,7 @@ def main(gitdir: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "/work/.mirror/cushionbadak+PyMaker/repo/.git"))
+    args = [a for a in sys.argv[1:] if a != "--second"]
+    sys.exit(
+        main(args[0] if args else "/work/.mirror/cushionbadak+PyMaker/repo/.git", "--second" in sys.argv)
+    )
