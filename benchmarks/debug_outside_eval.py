@@ -3,7 +3,7 @@ own tests of its error messages, DidYouMean-Python's runtime-error snippets (``-
 beginners' failing programs from public Q&A pages (``--set qa``), runtime errors that
 textbooks, tutorials and CPython's doctests show (``--set teaching``), runtime errors CPython's
 tests of the built-in types expect (``--set asserts``), beginners' Stack Overflow programs
-(``--set so``, ``so_input``) and their logic bugs without an error (``--set so_logic``),
+(``--set so``, ``so_input``) and their logic bugs without an error (``--set so_logic``, ``so_logic2``),
 extracted mechanically and labelled before tuning.
 
 ``so_logic`` rows have no traceback: the tutor gets the asker's question text with the code, as
@@ -29,7 +29,7 @@ drives, sandboxed fix checks included) gets the code and CPython 3.11's real tra
                        changed line's names, numbers and strings
 
     python benchmarks/debug_outside_eval.py --split dev|holdout|all
-        [--set cpython|oppia|runtime|qa|teaching|asserts|so|so_input|parso|so_logic|ruff|both|all]
+        [--set cpython|oppia|runtime|qa|teaching|asserts|so|so_input|parso|so_logic|so_logic2|ruff|both|all]
         [--show N] [--no-run]
         [--min-correct F] [--max-generic F] [--kinds]
 """
@@ -89,6 +89,7 @@ SETS = {
     "so_input": ("cases_so_input.jsonl", "labels_so_input.jsonl"),
     "parso": ("cases_parso.jsonl", "labels_parso.jsonl"),
     "so_logic": ("cases_so_logic.jsonl", "labels_so_logic.jsonl"),
+    "so_logic2": ("cases_so_logic2.jsonl", "labels_so_logic2.jsonl"),
     "ruff": ("cases_ruff.jsonl", "labels_ruff.jsonl"),
 }
 # "both" keeps its old meaning (the two SyntaxError-heavy sets); "all" is every set.
