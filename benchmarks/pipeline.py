@@ -6,16 +6,30 @@ at a fixed offered rate (open loop); latency is from `submit` to the reply reach
 engine's live feed.
 
     python benchmarks/pipeline.py [--rate 1000] [--seconds 10] [--students 200] [--quick]
-                                   [--profile] [--compare] [--workers N]
+                                   [--profile] [--compare] [--workers N] [--windows [S]]
+                                   [--driver-gc default|settled|both]
 
 `--profile` also prints the CPU each query costs, by stage (runtime/cpu_account.py), in
 microseconds per answered query, summed over this process and the agent processes;
 then each process's CPU as the OS counts it (the broker's and PostgreSQL's backends
 included), so what the stages do not cover shows.
+
+`--windows` also prints the run window by window (10 s unless given): each window's
+queries (by when they were submitted) with their p50/p99, the way there and back, the
+full (generation 2) garbage collections of this process and the agent processes with
+their pauses, the processes' CPU and memory, and the PostgreSQL tables' live and dead
+rows (with their sequential scans): what grows when a long run's p99 does.
+
+`--driver-gc` sets this process's garbage collector (the engine's owner: the gateway or
+the Jupyter server in production): Python's defaults, settled as LearnFlow's own
+long-running processes settle theirs (runtime/gc_tuning.py), or both, side by side.
 """
 
 import argparse
 import asyncio
+import contextlib
+import gc
+import itertools
 import json
 import os
 import signal
@@ -24,6 +38,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import defaultdict
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -32,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from learnflow_agents import hot_path  # noqa: E402
 from learnflow_agents.contracts import StudentQuery  # noqa: E402
-from learnflow_agents.runtime import cpu_account  # noqa: E402
+from learnflow_agents.runtime import cpu_account, gc_tuning  # noqa: E402
 from learnflow_agents.runtime.engine import Engine, QueryTimeoutError  # noqa: E402
 from learnflow_agents.settings import Settings  # noqa: E402
 from learnflow_agents.store import normalize_url  # noqa: E402
@@ -95,6 +110,148 @@ def postgres_backends(database: str) -> list[int]:
         if title.startswith("postgres:") and f" {database} " in title:
             pids.append(int(entry.name))
     return pids
+
+
+class GcWatch:
+    """Counts this process's garbage collections by generation, their CPU time and their
+    longest pause (gc.callbacks): a full collection stops the event loop for its length.
+    CPU, not wall time, for the totals: on a shared machine a pause's wall time is mostly
+    other processes'."""
+
+    def __init__(self) -> None:
+        self.count = [0, 0, 0]
+        self.cpu = [0.0, 0.0, 0.0]
+        self.longest = [0.0, 0.0, 0.0]
+        self._began = (0.0, 0.0)
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = (time.perf_counter(), time.thread_time())
+            return
+        gen = info["generation"]
+        self.count[gen] += 1
+        self.cpu[gen] += time.thread_time() - self._began[1]
+        self.longest[gen] = max(self.longest[gen], time.perf_counter() - self._began[0])
+
+    def install(self) -> "GcWatch":
+        gc.callbacks.append(self)
+        return self
+
+    def remove(self) -> None:
+        if self in gc.callbacks:
+            gc.callbacks.remove(self)
+
+    def snapshot(self) -> dict[str, float]:
+        return {
+            "gen2": self.count[2],
+            "gen2 s": self.cpu[2],
+            "gen2 max s": self.longest[2],
+            "all gens s": sum(self.cpu),
+            "rss MB": rss_mb(os.getpid()),
+        }
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+async def write_gc_stats(path: Path, watch: GcWatch) -> None:
+    """An agent process's collector figures, rewritten every second (`--windows`)."""
+    while True:
+        part = path.with_suffix(".part")
+        part.write_text(json.dumps(watch.snapshot()))
+        part.replace(path)
+        await asyncio.sleep(1.0)
+
+
+TABLES = ("outbox", "queries", "replies", "processed_messages", "students")
+
+
+def table_rows(database: str) -> dict[str, float]:
+    """Live and dead rows of the store's busiest tables, and their size with indexes (MB)."""
+    import psycopg
+
+    url = POSTGRES_SERVER.set(database=database).render_as_string(hide_password=False)
+    with psycopg.connect(url.replace("+psycopg", "")) as conn:
+        rows = conn.execute(
+            "SELECT relname, n_live_tup, n_dead_tup, pg_total_relation_size(relid), seq_scan, "
+            "seq_tup_read, autovacuum_count + autoanalyze_count "
+            "FROM pg_stat_user_tables WHERE relname = ANY(%s)",
+            (list(TABLES),),
+        ).fetchall()
+    found: dict[str, float] = {}
+    for name, live, dead, size, scans, scanned, autovacuums in rows:
+        found[f"{name} live"] = live
+        found[f"{name} dead"] = dead
+        found[f"{name} MB"] = size / 1e6
+        found[f"{name} seq scans"] = scans
+        found[f"{name} seq rows"] = scanned
+        found[f"{name} autovac"] = autovacuums
+    return found
+
+
+class Windows:
+    """Samples, at each window's end, what `--windows` prints for it."""
+
+    def __init__(
+        self,
+        width: float,
+        agents: list[tuple[subprocess.Popen[bytes], Path | None]],
+        gc_files: list[Path],
+        broker: int | None,
+        database: str | None,
+    ) -> None:
+        self.width = width
+        self.agents = agents
+        self.gc_files = gc_files
+        self.broker = broker
+        self.database = database
+        self.samples: list[dict[str, float]] = []
+        self.watch = GcWatch().install()
+        self._backends: list[int] = []
+
+    def _sample(self) -> dict[str, float]:
+        sample: dict[str, float] = {f"driver {k}": v for k, v in self.watch.snapshot().items()}
+        sample["driver cpu s"] = time.process_time()
+        agents: dict[str, float] = defaultdict(float)
+        for path in self.gc_files:
+            with contextlib.suppress(FileNotFoundError, ValueError):
+                for k, v in json.loads(path.read_text()).items():
+                    agents[k] += v
+        sample.update({f"agents {k}": v for k, v in agents.items()})
+        if self.agents:
+            sample["agents cpu s"] = sum(process_cpu(a.pid) for a, _ in self.agents)
+        if self.broker is not None:
+            sample["broker cpu s"] = process_cpu(self.broker)
+            sample["broker rss MB"] = rss_mb(self.broker)
+        if self.database is not None:
+            if not self._backends:
+                self._backends = postgres_backends(self.database)
+            sample["postgres cpu s"] = sum(process_cpu(pid) for pid in self._backends)
+            sample.update(table_rows(self.database))
+        return sample
+
+    async def sample(self) -> None:
+        taken = await asyncio.to_thread(self._sample)
+        # On the loop: what the collector tracks (a full collection walks all of it). A few
+        # ms per 100,000 objects, once a window; the GIL is held either way.
+        taken["driver objects"] = len(gc.get_objects())
+        self.samples.append(taken)
+
+    async def run(self, begin: float) -> None:
+        await self.sample()
+        n = 1
+        while True:
+            await asyncio.sleep(max(0.0, begin + n * self.width - time.perf_counter()))
+            await self.sample()
+            n += 1
+
+    def stop(self) -> None:
+        self.watch.remove()
 
 
 class Probe:
@@ -177,10 +334,13 @@ async def drive(
     students: int,
     in_process: bool,
     probe: Probe | None = None,
+    windows: Windows | None = None,
+    tune_gc: bool = False,
 ) -> dict[str, object]:
     # In-process: one process does everything (the embedded mode). Otherwise the agent runs
     # as its own `learnflow-agents run`-style process, as it does in a cluster.
-    engine = Engine(settings, agents=[StampingEchoAgent()] if in_process else [])
+    engine = Engine(settings, agents=[StampingEchoAgent()] if in_process else [], tune_gc=tune_gc)
+    threshold = gc.get_threshold()
     await engine.start()
     assert engine.bus is not None
     await engine.bus.create_topics()
@@ -188,6 +348,9 @@ async def drive(
     # Per answered query (--hops): submit_many's own time, submit to the agent's handler,
     # the handler to the reply reaching this process's feed (wall clock, seconds).
     hops: dict[str, list[float]] = {"submit": [], "there": [], "back": []}
+    # (seconds into the run the tick was submitted, its latency; way there; way back): --windows
+    timeline: list[tuple[float, float, float, float]] = []
+    begin = 0.0
     pending: list[asyncio.Task[None]] = []
 
     unanswered = 0
@@ -200,6 +363,7 @@ async def drive(
         wall = time.time()
         ids = await engine.submit_many(batch)
         submitted = time.time() - wall
+        ways: list[tuple[float, float]] = []
 
         async def one(qid: object) -> object:
             reply = await engine.wait(qid, timeout=patience)  # type: ignore[arg-type]
@@ -209,6 +373,7 @@ async def drive(
                 hops["submit"].append(submitted)
                 hops["there"].append(at - wall)
                 hops["back"].append(arrived - at)
+                ways.append((at - wall, arrived - at))
             return reply
 
         waits = await asyncio.gather(*(one(qid) for qid in ids), return_exceptions=True)
@@ -218,7 +383,10 @@ async def drive(
         late = sum(isinstance(w, QueryTimeoutError) for w in waits)
         unanswered += late
         # A tick's students are timed together: until the last of them has its reply.
-        latencies.extend([time.perf_counter() - started] * (len(ids) - late))
+        took = time.perf_counter() - started
+        latencies.extend([took] * (len(ids) - late))
+        if windows is not None:
+            timeline.extend((started - begin, took, there, back) for there, back in ways)
 
     try:
         # Warm up connections, consumer groups and caches before measuring.
@@ -231,6 +399,7 @@ async def drive(
         total = int(rate * seconds)
         sent = 0
         begin = time.perf_counter()
+        monitor = asyncio.create_task(windows.run(begin)) if windows is not None else None
         while sent < total:
             batch = [
                 (f"student-{(sent + i) % students}", StudentQuery(text=f"query {sent + i}"))
@@ -243,9 +412,21 @@ async def drive(
             await asyncio.sleep(max(0.0, next_tick - time.perf_counter()))
         await asyncio.gather(*pending)
         elapsed = time.perf_counter() - begin
+        if monitor is not None:
+            monitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await monitor
+            assert windows is not None
+            await windows.sample()
+            windows.stop()
         profile = probe.stop() if probe is not None else None
     finally:
         await engine.stop()
+        if tune_gc:
+            # The next setup of this run starts from the interpreter's defaults again.
+            gc.unfreeze()
+            gc.set_threshold(*threshold)
+            gc_tuning._settled = False
     return {
         "profile": profile,
         "database": probe.database_work if probe is not None else {},
@@ -256,6 +437,9 @@ async def drive(
         "p95": percentile(latencies, 0.95) * 1000,
         "p99": percentile(latencies, 0.99) * 1000,
         "hops": hops,
+        "timeline": timeline,
+        "windows": windows.samples if windows is not None else [],
+        "window": windows.width if windows is not None else 0.0,
     }
 
 
@@ -342,6 +526,22 @@ async def main() -> None:
         action="store_true",
         help="also print each query's latency split: submit, to the agent's handler, back to the feed",
     )
+    parser.add_argument(
+        "--windows",
+        type=float,
+        nargs="?",
+        const=10.0,
+        default=None,
+        metavar="SECONDS",
+        help="also print the run window by window (10 s): p99, gc, CPU, memory, table rows",
+    )
+    parser.add_argument(
+        "--driver-gc",
+        choices=("default", "settled", "both"),
+        default="default",
+        help="this process's garbage collector: as Python sets it, settled as a LearnFlow server's"
+        " (runtime/gc_tuning.py), or each setup once with each, side by side",
+    )
     parser.add_argument("--serve-echo", nargs=2, metavar=("BUS", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_echo:
@@ -354,7 +554,13 @@ async def main() -> None:
             loop = asyncio.get_running_loop()
             loop.add_signal_handler(signal.SIGUSR1, cpu_account.reset)
             loop.add_signal_handler(signal.SIGUSR2, write_account, Path(account))
+        gc_stats = os.environ.get("LEARNFLOW_GC_STATS")
+        writer = (
+            asyncio.create_task(write_gc_stats(Path(gc_stats), GcWatch().install())) if gc_stats else None
+        )
         await run_service(settings, agents=[StampingEchoAgent()])
+        if writer is not None:
+            writer.cancel()
         return
     if args.profile:
         cpu_account.enable()
@@ -362,6 +568,16 @@ async def main() -> None:
         args.rate, args.seconds = 500, 3.0
     # --compare: each setup on the hot path this tree replaced, then on the current one.
     paths = [("before", True), ("after", False)] if args.compare else [("", False)]
+    gcs = {
+        "default": [("", False)],
+        "settled": [("", True)],
+        "both": [("gc default", False), ("gc settled", True)],
+    }
+    variants = [
+        (f"{label} {gc_label}".strip(), legacy, tune)
+        for label, legacy in paths
+        for gc_label, tune in gcs[args.driver_gc]
+    ]
 
     port = free_port()
     broker = start_broker(port)
@@ -371,7 +587,7 @@ async def main() -> None:
         with TemporaryDirectory() as tmp:
             chosen = {"memory": ["memory + SQLite"], "kafka": ["Kafka + PostgreSQL"]}
             for setup in chosen.get(args.only, ["memory + SQLite", "Kafka + PostgreSQL"]):
-                for label, legacy in paths:
+                for label, legacy, tune_gc in variants:
                     n = len(rows)
                     name = f"{setup} {label}".strip()
                     if setup.startswith("memory"):
@@ -387,7 +603,12 @@ async def main() -> None:
                             auto_upgrade=True,
                         )
                     rows.append(
-                        (name, await run_setup(settings, args, legacy, Path(tmp), broker.pid, databases))
+                        (
+                            name,
+                            await run_setup(
+                                settings, args, legacy, Path(tmp), broker.pid, databases, tune_gc
+                            ),
+                        )
                     )
     finally:
         broker.terminate()
@@ -419,21 +640,34 @@ async def main() -> None:
         print_hops(rows)
     if args.profile:
         print_profile(rows)
+    if args.windows:
+        for name, r in rows:
+            print_windows(name, r)
 
 
 async def run_setup(
-    settings: Settings, args: argparse.Namespace, legacy: bool, tmp: Path, broker: int, databases: list[str]
+    settings: Settings,
+    args: argparse.Namespace,
+    legacy: bool,
+    tmp: Path,
+    broker: int,
+    databases: list[str],
+    tune_gc: bool = False,
 ) -> dict[str, object]:
     """One measured run: in-process for the memory bus, else with the agent in its own process."""
     in_process = settings.bus_url.startswith("memory")
     hot_path.legacy = legacy
     agents: list[tuple[subprocess.Popen[bytes], Path | None]] = []
+    gc_files: list[Path] = []
     # Like `learnflow-agents run --workers N`: N agent processes in one consumer group.
     for _ in range(0 if in_process else args.workers):
         account = tmp / f"account-{uuid.uuid4().hex}.json" if args.profile else None
         env = dict(os.environ, LEARNFLOW_LEGACY_HOT_PATH="1" if legacy else "0")
         if account is not None:
             env["LEARNFLOW_CPU_ACCOUNT"] = str(account)
+        if args.windows:
+            gc_files.append(tmp / f"gc-{uuid.uuid4().hex}.json")
+            env["LEARNFLOW_GC_STATS"] = str(gc_files[-1])
         command = [sys.executable, __file__, "--serve-echo", settings.bus_url, settings.db_url]
         agents.append((subprocess.Popen(command, env=env), account))
     probe = None
@@ -443,8 +677,19 @@ async def run_setup(
             broker=None if in_process else broker,
             database=None if in_process else databases[-1],
         )
+    windows = None
+    if args.windows:
+        windows = Windows(
+            args.windows,
+            agents,
+            gc_files,
+            broker=None if in_process else broker,
+            database=None if in_process else databases[-1],
+        )
     try:
-        return await drive(settings, args.rate, args.seconds, args.students, in_process, probe)
+        return await drive(
+            settings, args.rate, args.seconds, args.students, in_process, probe, windows, tune_gc
+        )
     finally:
         for agent, _ in agents:
             agent.terminate()
@@ -479,6 +724,63 @@ def print_hops(rows: list[tuple[str, dict[str, object]]]) -> None:
                 else "-"
             )
         print(f"{label:<44}" + "".join(f"{c:>{w}}" for c in cells))
+
+
+def print_windows(name: str, r: dict[str, object]) -> None:
+    """One setup's run window by window: what got slower, and what grew meanwhile."""
+    width = float(r["window"])  # type: ignore[arg-type]
+    samples: list[dict[str, float]] = r["windows"]  # type: ignore[assignment]
+    timeline: list[tuple[float, float, float, float]] = r["timeline"]  # type: ignore[assignment]
+    if len(samples) < 2:
+        return
+    print(f"\n{name}, by {width:g}-s window (queries by when submitted; gc and CPU while the window ran)")
+    header = (
+        f"{'window s':>10} {'queries':>8} {'p50 ms':>8} {'p99 ms':>8} {'there p99':>10} {'back p99':>9}"
+        f" {'gc2 drv':>7} {'cpu ms':>7} {'max':>5} {'all':>6}"
+        f" {'gc2 agt':>7} {'cpu ms':>7} {'max':>5} {'all':>6}"
+        f" {'cpu drv':>8} {'agt':>6} {'broker':>6} {'pg':>6} {'rss drv':>8} {'agt':>6} {'objs drv':>9}"
+    )
+    print(header)
+    for i, (a, b) in enumerate(itertools.pairwise(samples)):
+        lo, hi = i * width, (i + 1) * width
+        last = i == len(samples) - 2
+        inside = [t for t in timeline if lo <= t[0] < hi or (last and t[0] >= hi)]
+        lat = [t[1] for t in inside]
+        there = [t[2] for t in inside]
+        back = [t[3] for t in inside]
+
+        def d(key: str, a: dict[str, float] = a, b: dict[str, float] = b) -> float:
+            return b.get(key, 0.0) - a.get(key, 0.0)
+
+        def pct(values: list[float], q: float) -> str:
+            return f"{percentile(values, q) * 1000:.1f}" if values else "-"
+
+        seconds = width
+        print(
+            f"{f'{lo:g}-{hi:g}' if not last else f'{lo:g}-end':>10} {len(lat):>8} {pct(lat, 0.5):>8} "
+            f"{pct(lat, 0.99):>8} {pct(there, 0.99):>10} {pct(back, 0.99):>9}"
+            f" {d('driver gen2'):>7.0f} {d('driver gen2 s') * 1000:>7.0f}"
+            f" {b.get('driver gen2 max s', 0) * 1000:>5.0f} {d('driver all gens s') * 1000:>6.0f}"
+            f" {d('agents gen2'):>7.0f} {d('agents gen2 s') * 1000:>7.0f}"
+            f" {b.get('agents gen2 max s', 0) * 1000:>5.0f} {d('agents all gens s') * 1000:>6.0f}"
+            f" {d('driver cpu s') / seconds:>8.2f} {d('agents cpu s') / seconds:>6.2f}"
+            f" {d('broker cpu s') / seconds:>6.2f} {d('postgres cpu s') / seconds:>6.2f}"
+            f" {b.get('driver rss MB', 0):>8.0f} {b.get('agents rss MB', 0):>6.0f}"
+            f" {b.get('driver objects', 0) / 1000:>8.0f}k"
+        )
+    print(
+        "gc2: full collections (count, their CPU ms, the longest pause so far in wall ms; all: every"
+        " generation's CPU ms); cpu: cores busy; rss: MB at the end; objs: objects the collector tracks"
+    )
+    tables = sorted({k.split(" ", 1)[0] for s in samples for k in s if k.split(" ")[0] in TABLES})
+    if tables:
+        at = "".join(f"{f'{i * width:g} s':>14}" for i in range(len(samples)))
+        print(f"{'PostgreSQL tables at':<24}{at}")
+        for table in tables:
+            for what in ("live", "dead", "MB", "seq scans", "seq rows", "autovac"):
+                key = f"{table} {what}"
+                fmt = "{:>14.1f}" if what == "MB" else "{:>14.0f}"
+                print(f"{key:<24}" + "".join(fmt.format(s.get(key, 0.0)) for s in samples))
 
 
 def print_profile(rows: list[tuple[str, dict[str, object]]]) -> None:
