@@ -17,6 +17,7 @@ from learnflow_agents.tutors.debug.code_facts import (
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, short
 from learnflow_agents.tutors.debug.families import (
     syntax_brackets,
+    syntax_incomplete,
     syntax_messages,
     syntax_strings,
     syntax_tokens,
@@ -43,6 +44,7 @@ def analyse(sit: Situation) -> Diagnosis | None:
     # the analyses that read the line itself.
     by_message: list[Callable[[Situation], Diagnosis | None]] = [
         _invalid_character,
+        syntax_incomplete.newer_python,
         syntax_strings.unterminated_string,
         syntax_brackets.bracket_problem,
         _python2_print,
@@ -77,6 +79,12 @@ def analyse(sit: Situation) -> Diagnosis | None:
         _missing_colon,
         _python2_except,
         _walrus_statement,
+        syntax_incomplete.block_on_same_line,
+        syntax_incomplete.import_brackets,
+        syntax_incomplete.unparenthesised_walrus,
+        syntax_incomplete.incomplete_statement,
+        syntax_incomplete.dangling_operator,
+        syntax_incomplete.pattern_shapes,
         syntax_tokens.at_caret,
     ]
     for rule in by_line:
@@ -84,7 +92,9 @@ def analyse(sit: Situation) -> Diagnosis | None:
         if found is not None:
             found.extra.setdefault("analysis", f"syntax:{rule.__name__}")
             return found
-    return generic_syntax(sit)
+    # No rule recognised the slip: the caller answers with `generic_syntax`, marked as the generic
+    # template, so the benchmarks count it as one (returned from here it went out unmarked).
+    return None
 
 
 def _line(sit: Situation) -> tuple[int, str]:

@@ -1019,6 +1019,172 @@ def _patterns(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
     )
 
 
+def _match_subject(sit: Situation, lineno: int) -> str | None:
+    """The subject of the `match` the `case` on ``lineno`` belongs to."""
+    if not sit.has_code:
+        return None
+    lines = sit.code.split("\n")
+    indent = len(lines[lineno - 1]) - len(lines[lineno - 1].lstrip()) if lineno <= len(lines) else 0
+    for n in range(lineno - 2, -1, -1):
+        m = re.match(r"^(\s*)match\s+(.+?)\s*:\s*(#.*)?$", lines[n])
+        if m and len(m.group(1)) < indent:
+            return m.group(2)
+    return None
+
+
+def _case_pattern(text: str) -> str:
+    m = re.match(r"^\s*case\s+(.+?)(\s+if\s+.*)?:\s*(?:#.*)?$", text) or re.match(r"^\s*case\s+(.+?):", text)
+    return m.group(1).strip() if m else text.strip()
+
+
+@rule(
+    r"^name capture '(\w+)' makes remaining patterns unreachable"
+    r"|^wildcard makes remaining patterns unreachable"
+)
+def _capture_all(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    name = m.group(1)
+    subject = _match_subject(sit, lineno)
+    if name is None:
+        return Said(
+            summary=f"The `case _:` on line {lineno} matches every value, so the `case` blocks after it can "
+            "never run: the wildcard `_` must be the last case.",
+            why="`match` tries the cases from top to bottom and stops at the first that matches; `_` matches "
+            "anything, so nothing below it is ever reached.",
+            fix_steps="Move the `case _:` block to the end of the `match`.",
+            concepts=["conditionals"],
+        )
+    fix = None
+    guard = ""
+    bound = sit.has_code and re.search(rf"^\s*{re.escape(name)}\s*=[^=]", sit.code, flags=re.M)
+    if subject and bound:
+        guard = f"case _ if {subject} == {name}:"
+        new_text = re.sub(
+            rf"^(\s*)case\s+{re.escape(name)}\s*:", lambda mm: mm.group(1) + guard, text, count=1
+        )
+        fix = _line_fix(sit, lineno, new_text) if new_text != text else None
+    compare = (
+        f"To compare with the value of the variable `{name}`, use a guard: {code(guard)} (or a dotted name "
+        "such as `Color.RED`, which is compared)."
+        if guard
+        else f"To compare with a value stored in `{name}`, use a guard (`case _ if subject == {name}:`) or a "
+        "dotted name such as `Color.RED`, which is compared."
+    )
+    return Said(
+        summary=f"The `case {name}:` on line {lineno} does not compare with `{name}`: a bare name in a "
+        f"pattern captures any value into `{name}`, so it matches everything and the cases after it are "
+        "unreachable.",
+        why=f"In a `case`, a plain name is a capture pattern: it always matches and stores the subject in "
+        f"`{name}`. Python refuses the `match` because the cases below it could never run. {compare}",
+        fix_steps=(compare + " If it is meant to catch everything else, move it to the end.")
+        if guard
+        else f"{compare} If `case {name}:` is meant to catch every other value, move it to the end of the "
+        "`match`.",
+        concepts=["conditionals", "variables"],
+        fix=fix,
+    )
+
+
+@rule(r"^alternative patterns bind different names")
+def _or_names(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    pattern = _case_pattern(text)
+    return Said(
+        summary=f"The alternatives joined by `|` in the `case` on line {lineno} ({code(short(pattern, 40))}) "
+        "capture different names; every alternative of an or-pattern must bind the same names.",
+        why="After an or-pattern matches, the body may use its captured names whichever alternative "
+        "matched, so each alternative must capture exactly the same names (`case [x] | (x, _):`).",
+        fix_steps="Capture the same names in every alternative, or split them into separate `case` blocks.",
+        concepts=["conditionals"],
+    )
+
+
+@rule(r"^multiple assignments to name '(\w+)' in pattern")
+def _pattern_name_twice(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    name = m.group(1)
+    return Said(
+        summary=f"The pattern on line {lineno} captures the name `{name}` twice; each name may be captured "
+        "only once in a pattern.",
+        why=f"A capture stores part of the subject in `{name}`; two captures with the same name would store "
+        "two values in one variable. A pattern cannot check that two parts are equal by reusing a name.",
+        fix_steps=f"Give the second capture another name, and compare them with a guard if that is the "
+        f"point: `case [{name}, other] if {name} == other:`.",
+        concepts=["conditionals", "variables"],
+    )
+
+
+@rule(r"^mapping pattern checks duplicate key \((.+)\)")
+def _pattern_dup_key(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    key = m.group(1)
+    plain = key[1:-1] if len(key) >= 2 and key[0] == key[-1] and key[0] in "'\"" else key
+    return Said(
+        summary=f"The mapping pattern on line {lineno} lists the key `{plain}` twice; each key may appear "
+        "only once in a `{…}` pattern.",
+        why=f"A mapping pattern looks each key up once in the subject; a second `{key}: …` would check the "
+        "same entry again.",
+        fix_steps=f"Keep one `{key}: …` entry (combine the two sub-patterns with `|` or a guard).",
+        concepts=["dicts", "conditionals"],
+    )
+
+
+@rule(r"^attribute name repeated in class pattern: (\w+)")
+def _pattern_dup_attr(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    attr = m.group(1)
+    return Said(
+        summary=f"The class pattern on line {lineno} names the attribute `{attr}=` twice; each attribute may "
+        "appear only once.",
+        why="A class pattern checks each keyword (`attr=pattern`) against one attribute of the object; "
+        "naming it twice is refused, like a keyword argument repeated in a call.",
+        fix_steps=f"Keep one `{attr}=…` (combine the two sub-patterns with `|` or a guard).",
+        concepts=["classes", "conditionals"],
+    )
+
+
+@rule(r"^multiple starred names in sequence pattern|^multiple starred expressions in sequence pattern")
+def _pattern_two_stars(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    return Said(
+        summary=f"The sequence pattern on line {lineno} has multiple starred names (`*name`); a sequence "
+        "pattern may have at most one.",
+        why="`*rest` collects whatever the other parts of the pattern leave over; with two of them Python "
+        "could not tell how to split the items between them.",
+        fix_steps="Keep one `*name` and match the other parts by position (`case [first, *middle, last]:`).",
+        concepts=["unpacking", "conditionals"],
+    )
+
+
+@rule(r"^(mapping pattern keys|patterns) may only match literals and attribute lookups")
+def _pattern_value(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    return Said(
+        summary=f"The pattern on line {lineno} contains an expression that patterns cannot compare with: "
+        "patterns match only literals (`1`, `'a'`, `None`) and dotted names (`Color.RED`).",
+        why="A `case` pattern is not an expression that is computed: calls, arithmetic and plain variables "
+        "have no meaning there (a plain name even captures).",
+        fix_steps="Compute the value before the `match`, then compare with a guard: "
+        "`case _ if subject == value:`.",
+        concepts=["conditionals"],
+    )
+
+
+@rule(r"^(real|imaginary) number required in complex literal")
+def _pattern_arith(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    return Said(
+        summary=f"The pattern on line {lineno} uses `+` or `-` between values: in a pattern they are only "
+        "allowed to write a complex number (`1 + 2j`), not to compute.",
+        why="Patterns are not computed; a literal like `3` can be matched, an arithmetic expression cannot.",
+        fix_steps="Write the literal value itself, or compare with a guard: `case _ if subject == a + b:`.",
+        concepts=["conditionals"],
+    )
+
+
+@rule(r"^can't capture name '_' in patterns")
+def _pattern_underscore(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Said:
+    return Said(
+        summary=f"The pattern on line {lineno} tries to capture into `_` (`… as _`); `_` is the wildcard and "
+        "never stores a value.",
+        why="In patterns `_` means 'anything, not kept', so it cannot be the name after `as`.",
+        fix_steps="Capture into a real name (`as value`), or drop the `as _`.",
+        concepts=["conditionals"],
+    )
+
+
 # --- literals, strings, characters ------------------------------------------------------------
 
 

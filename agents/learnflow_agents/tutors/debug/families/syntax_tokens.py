@@ -308,11 +308,22 @@ def close_keyword(word: str, *, first: bool) -> str | None:
         return None
     if word.lower() in keyword.kwlist and word.lower() not in ("true", "false", "none"):
         return word.lower()
-    pool = _STATEMENT_WORDS if first else _INNER_WORDS
     if len(word) < 3 and not first:
         return None
-    found = difflib.get_close_matches(word.lower(), pool, n=1, cutoff=0.75 if len(word) > 3 else 0.66)
+    found = close_keywords(word, first=first)
     return found[0] if found else None
+
+
+def close_keywords(word: str, *, first: bool) -> list[str]:
+    """Every keyword ``word`` may be a slip of, closest first (`elf` → `elif`, `else`)."""
+    if keyword.iskeyword(word):
+        return []
+    if word.lower() in keyword.kwlist and word.lower() not in ("true", "false", "none"):
+        return [word.lower()]
+    pool = _STATEMENT_WORDS if first else _INNER_WORDS
+    if len(word) < 3 and not first:
+        return []
+    return difflib.get_close_matches(word.lower(), pool, n=6, cutoff=0.75 if len(word) > 3 else 0.5)
 
 
 def keyword_typo(sit: Situation) -> Diagnosis | None:
@@ -329,22 +340,33 @@ def keyword_typo(sit: Situation) -> Diagnosis | None:
         if m.start() > 0 and masked[m.start() - 1] == ".":
             continue
         first = i == 0 and not masked[: m.start()].strip()
-        kw = close_keyword(word, first=first)
-        if kw is None:
+        # The closest keyword may not fit the line (`elf:` is closest to `elif`, which needs a
+        # condition): the first candidate whose line compiles is the slip.
+        tries = [
+            (kw, new_text, _fix(sit, lineno, new_text))
+            for kw in close_keywords(word, first=first)
+            for new_text in [text[: m.start()] + kw + text[m.end() :]]
+        ]
+        if not any(fix is not None for _, _, fix in tries):
             continue
-        new_text = text[: m.start()] + kw + text[m.end() :]
-        fix = _fix(sit, lineno, new_text)
-        if fix is None:
-            continue
+        # One that compiles wins; else the closest spelling, whose fix (if any) only gets further.
+        kw, new_text, fix = next(
+            (t for t in tries if t[2] is not None and compile_error(t[2]) is None), tries[0]
+        )
+        shown = f": {code(short(new_text.strip(), 70))}" if fix is not None else ""
+        if fix is None and kw in ("if", "elif", "while"):
+            shown = f"; it also needs a condition before its colon, as in `{kw} x > 0:`"
+        # Without a checked fix the keyword is shown as `kw …`: a bare `kw` would read as the
+        # rewritten line, which the agent withholds when it does not compile.
+        said = f"`{kw}`" if fix is not None else f"`{kw} …`"
         return _diag(
             sit,
             lineno,
-            summary=f"Line {lineno} has `{word}`, a misspelling of the keyword `{kw}`: "
-            f"{code(short(new_text.strip(), 70))}.",
+            summary=f"Line {lineno} has `{word}`, a misspelling of the keyword {said}{shown}.",
             why=f"Python only recognises its keywords spelled exactly (and in lowercase); `{word}` is read "
             "as an "
-            f"unknown name, so the rest of line {lineno} no longer makes sense to Python.",
-            steps=f"Write `{kw}` instead of `{word}`: {code(short(new_text.strip(), 70))}.",
+            f"unknown name, so the rest of line {lineno} is no longer valid syntax.",
+            steps=f"Write {said} instead of `{word}`{shown}.",
             concepts=["syntax-basics"],
             fix=fix,
             prevention="Keywords turn a different colour in the editor; if a word you meant as a keyword "
@@ -471,7 +493,10 @@ def unclosed_above(sit: Situation) -> Diagnosis | None:
         return None
     # Only when the line Python stopped at reads as a new statement: a continuation line of a
     # list or call that is still open is more likely missing a comma than a bracket.
-    if not re.match(
+    # An import's brackets hold only names, so anything else there shows the bracket was left open.
+    in_import = re.match(r"^\s*from\s+[\w.]+\s+import\s*\(", lines[opened[-1][1] - 1])
+    names_only = re.fullmatch(r"[\w\s,.]*", code_only(text)) and not re.search(r"\w\s+\w", code_only(text))
+    if not (in_import and not names_only) and not re.match(
         r"\s*((if|elif|else|for|while|def|class|return|import|from|try|except|with|print)\b"
         r"|[A-Za-z_][\w.]*\s*(=[^=]|[-+*/]=))",
         text,
@@ -490,7 +515,8 @@ def unclosed_above(sit: Situation) -> Diagnosis | None:
         open_line,
         summary=f"The `{opener}` opened on line {open_line} ({code(short(open_text.strip(), 50))}) is never "
         "closed, "
-        f"so Python reads the following lines as part of it and only gives up on line {lineno}. Add the "
+        f"so Python reads the following lines as part of it and only gives up on line {lineno} "
+        f"({code(short(text.strip(), 30))}). Add the "
         "missing "
         f"`{closer}`" + (f": {code(short(new_text.strip(), 60))}." if fix else "."),
         why=f"An open bracket tells Python the expression continues, even onto the next lines. Because the "

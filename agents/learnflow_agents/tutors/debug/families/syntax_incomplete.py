@@ -1,0 +1,581 @@
+"""A bare "invalid syntax" where the line stops before a piece it needs, or holds a piece
+Python 3.11 has no place for.
+
+CPython names nothing in these messages, so the line is read here: an operator with no value on
+its right (`total = price +`), a statement missing its required part (`import`, `for x`,
+`assert x,`, `while:`), `:=` without the brackets it needs inside a bigger expression, a block
+statement written after another one's colon on the same line, brackets around `import`'s
+module names, and syntax only newer Pythons read (`type X = …`, `def f[T]()`, `t"…"`).
+A fix is only shown when it keeps the student's other tokens and the cell then compiles.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from learnflow_agents.tutors.debug.code_facts import code_only, compile_error, replace_line
+from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, short
+from learnflow_agents.tutors.debug.families.syntax_tokens import _diag, _fix, _where
+from learnflow_agents.tutors.debug.situation import Situation
+
+# Binary operators, longest first so `**` is not read as `*`.
+_BINARY = re.compile(
+    r"(?:\*\*|//|<<|>>|==|!=|<=|>=|[-+*/%@|&^<>]"
+    r"|(?<![\w.])(?:and|or|in|is|not in|is not)|(?<![=!<>:+\-*/%@|&^])=)$"
+)
+_VALUE_END = re.compile(r"([A-Za-z_]\w*|\d[\w.]*|[)\]}]|['\"])$")
+_KEYWORDS_NOT_VALUES = {
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "if",
+    "else",
+    "for",
+    "while",
+    "return",
+    "yield",
+    "lambda",
+}
+
+
+def _next_code_line(lines: list[str], after: int) -> int | None:
+    """1-based number of the first line after ``after`` with code on it."""
+    for n in range(after, len(lines)):
+        if code_only(lines[n]).strip():
+            return n + 1
+    return None
+
+
+_LONG_LINES = (
+    "A line that ends with an operator is unfinished; when an expression must run over several lines, "
+    "keep it inside round brackets."
+)
+
+
+def _continues(line: str, nxt: str, *, blank: bool) -> bool:
+    """The next line reads as the rest of an expression, not as a statement of its own."""
+    if len(nxt) - len(nxt.lstrip()) > len(line) - len(line.lstrip()):
+        return True
+    start = re.match(r"\s*([A-Za-z_]\w*)?\s*(\S)?", code_only(nxt))
+    word, after = (start.group(1), start.group(2)) if start else (None, None)
+    return not (blank or (word and (keyword.iskeyword(word) or after in ("=", "("))))
+
+
+def dangling_operator(sit: Situation) -> Diagnosis | None:
+    """`total = price +` (or `if x ==:`): an operator with no value on its right."""
+    lineno, text, col = _where(sit)
+    masked = code_only(text)
+    if col > len(masked):
+        col = len(masked)
+    rest = masked[col:].strip()
+    if (rest and rest[0] not in ")]}:,") or re.match(r"^\s*(from|import)\b", masked):
+        return None
+    before = masked[:col].rstrip()
+    m = _BINARY.search(before)
+    if m is None:
+        return None
+    op = m.group(0)
+    left = before[: m.start()].rstrip()
+    prev = _VALUE_END.search(left)
+    if prev is None or prev.group(1) in _KEYWORDS_NOT_VALUES:
+        return None
+    head = re.match(r"^\s*(if|elif|while)\b", masked)
+    if op == "=" and (head or "(" in left):
+        return None  # `if x = :` and `f(a=)` have their own analyses
+    shown = short(text[: m.end()].strip(), 50)
+    fix = None
+    continued = False
+    lines = sit.code.split("\n") if sit.has_code else []
+    if not rest and lines:
+        # The student may have meant the next line to carry on the expression: inside brackets
+        # Python joins lines, outside them a line ends the statement.
+        nxt = _next_code_line(lines, lineno)
+        if nxt is not None and _continues(text, lines[nxt - 1], blank=nxt > lineno + 1):
+            indent = re.match(r"\s*", text).group(0)
+            stmt = text[len(indent) :]
+            target = re.match(r"^((?:[A-Za-z_][\w.\[\]'\"]*\s*(?:[-+*/%|&^@]|//|\*\*)?=\s*)+)", stmt)
+            lead = target.group(1) if target and op != "=" else ""
+            body = stmt[len(lead) :]
+            joined_head = f"{indent}{lead}({body}"
+            tail = lines[nxt - 1].rstrip()
+            candidate_lines = [*lines[: lineno - 1], joined_head, *lines[lineno : nxt - 1], tail + ")"]
+            candidate_lines += lines[nxt:]
+            candidate = "\n".join(candidate_lines)
+            if body.strip() and compile_error(candidate) is None:
+                fix, continued = candidate, True
+    what = "assignment" if op == "=" else f"`{op}`"
+    if continued:
+        nxt_text = lines[nxt - 1].strip()  # type: ignore[index]
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} ends with {what} ({code(shown)}), which needs a value on its right; the "
+            f"value is on the next line ({code(short(nxt_text, 40))}), but a line break ends a statement "
+            "unless it is inside brackets.",
+            why=f"Python's syntax reads a statement line by line. {code(shown)} stops with `{op}`, so the "
+            "value after it is missing — Python does not look at the next line for it. Inside round "
+            "brackets `( … )` an expression may run on over several lines.",
+            steps=f"Put the whole expression in brackets so it may continue onto the next line, starting "
+            f"with {code(short(joined_head.strip() + ' …', 50))} and ending with `)`, or write it on one "
+            "line.",
+            concepts=["syntax-basics"],
+            fix=fix,
+            analysis="syntax:dangling-operator",
+            prevention=_LONG_LINES,
+        )
+    follows = {":": "the colon", ")": "the `)`", "]": "the `]`", "}": "the `}`", ",": "the comma"}.get(
+        rest[:1], "the end of the line"
+    )
+    return _diag(
+        sit,
+        lineno,
+        summary=f"Line {lineno} has {what} with no value on its right ({code(shown)} is followed by "
+        f"{follows}): `{op}` needs a value on each side.",
+        why=f"`{op}` combines the value before it with the value after it; on line {lineno} nothing comes "
+        f"after it, so by Python's syntax the expression is unfinished"
+        + (" — the value being stored is missing." if op == "=" else "."),
+        steps=f"Write the missing value after `{op}` ({code(short(text[: m.end()].strip() + ' …', 50))}), or "
+        f"remove the `{op}` if nothing more should come.",
+        concepts=["syntax-basics"],
+        analysis="syntax:dangling-operator",
+        prevention=_LONG_LINES,
+    )
+
+
+# What a statement keyword needs after it: regex on the masked line up to the caret, what is
+# missing, and the student's own line completed with a placeholder ("{line}" is that line).
+_NEEDS: list[tuple[str, str, str]] = [
+    (r"^\s*import\s*$", "the name of the module to import", "import math"),
+    (r"^\s*from\s*$", "the module, then `import` and the names", "from math import sqrt"),
+    (r"^\s*from\s+[\w.]+\s*$", "`import` and the names to take from the module", "{line} import name"),
+    (r"^\s*from\s+\.*\s*$", "the module, then `import` and the names", "from . import helpers"),
+    (r"^\s*from\s+[\w.]+\s+import\s*$", "the names to import after `import`", "{line} name"),
+    (r"^\s*assert\s*$", "a condition to check", "assert total > 0"),
+    (r"^\s*del\s*$", "the name (or item) to delete", "del items[0]"),
+    (r"^\s*(global|nonlocal)\s*$", "the variable name(s)", "{line} counter"),
+    (r"^\s*raise\s*$", "the exception before `from`", "{line} ValueError('what went wrong') {rest}"),
+    (r"^\s*(yield\s+from|await)\s*$", "the value after it", "{line} items"),
+    (r"^\s*(if|elif|while)\s*$", "a condition before the colon", "{line} count < 10:"),
+    (r"^\s*for\s*$", "a loop variable, `in` and the items", "for item in items:"),
+    (r"^\s*for\s+[^:]*?\bin\s*$", "the items to loop over after `in`", "{line} items:"),
+    (r"^\s*for\s+(?!.*\bin\b)[^:]+$", "`in` and the items to loop over", "{line} in items:"),
+    (r"^\s*with\s*$", "the value to use (`with open(path) as f:`)", "with open('data.txt') as f:"),
+    (r"^\s*(async\s+)?def\s*$", "the function's name before `(`", "{line} name{rest}"),
+    (r"^\s*class\s*$", "the class's name", "{line} Name{rest}"),
+    (r"^\s*except\s*$", "the exception type before `as`", "{line} ValueError {rest}"),
+]
+_CONCEPT = {
+    "import": "modules-imports", "from": "modules-imports", "assert": "testing-assert",
+    "raise": "exceptions", "except": "exceptions", "if": "conditionals", "elif": "conditionals",
+    "while": "while-loops", "for": "for-loops", "with": "file-io", "def": "functions",
+    "async": "functions", "class": "classes", "global": "scope", "nonlocal": "scope",
+    "yield": "generators",
+}  # fmt: skip
+
+
+def incomplete_statement(sit: Situation) -> Diagnosis | None:
+    """`import`, `from math`, `for x`, `while:`, `def ():`, `assert x,`: a statement that stops
+    before a part it must have."""
+    lineno, text, col = _where(sit)
+    masked = code_only(text)
+    col = min(col, len(masked))
+    before, rest = masked[:col].rstrip(), masked[col:].strip()
+    m = re.match(r"^(\s*assert\s+.+?),\s*$", before)
+    if m and not rest:
+        new_text = text[: len(m.group(1))] + text[len(before) :].replace(",", "", 1)
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} ends its `assert` with a comma and nothing after it: the comma in "
+            "`assert condition, message` introduces the message shown when the check fails.",
+            why="In `assert`'s syntax, a comma after the condition means 'here comes the message'; with "
+            "nothing after the comma the statement is incomplete.",
+            steps=f"Add the message after the comma ({code(short(before.strip(), 40) + ' ' + repr('failed'))}"
+            f"), or remove the comma: {code(short(new_text.strip(), 50))}.",
+            concepts=["testing-assert"],
+            fix=_fix(sit, lineno, new_text),
+            analysis="syntax:incomplete-statement",
+            prevention=_PREVENTION,
+        )
+    if rest not in ("", ":") and not (rest.startswith(("(", "from", "as")) and before.strip() in _BARE_WORDS):
+        return None
+    for pattern, missing, example in _NEEDS:
+        if not re.match(pattern, before):
+            continue
+        word = before.split()[0] if before.split() else ""
+        if word in ("def", "class") and not rest.startswith(("(", ":")):
+            continue
+        if word == "raise" and not rest.startswith("from"):
+            continue
+        if word == "except" and not rest.startswith("as"):
+            continue
+        tail = (
+            text[len(before) :].strip() if rest else (":" if word in ("for", "if", "elif", "while") else "")
+        )
+        shown_example = example.format(line=text[: len(before)].strip(), rest=tail).strip()
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno}'s `{word}` statement is incomplete: {code(short(text.strip(), 40))} is "
+            f"missing {missing}, as in {code(short(shown_example, 50))}.",
+            why=f"The syntax of a `{word}` statement has required parts, and Python stopped where the next "
+            f"one should be: {missing}.",
+            steps=f"Complete line {lineno} with {missing}, as in {code(short(shown_example, 50))} (with your "
+            "own names).",
+            concepts=[_CONCEPT.get(word, "syntax-basics")],
+            analysis="syntax:incomplete-statement",
+            prevention=_PREVENTION,
+        )
+    return None
+
+
+_PREVENTION = (
+    "Write a statement's fixed parts first (`for … in …:`, `from … import …`), then fill them in; "
+    "Python checks the whole shape of each line before running anything."
+)
+_BARE_WORDS = {"def", "async def", "class", "raise", "except"}
+
+
+def _walrus_span(masked: str, start: int) -> int:
+    """Where the value after a `:=` at ``start`` ends: the next comma or closing bracket at its level."""
+    depth = 0
+    for i in range(start, len(masked)):
+        ch = masked[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                return i
+            depth -= 1
+        elif ch in ",:" and depth == 0 and masked[i : i + 2] != ":=":
+            return i
+    return len(masked.rstrip())
+
+
+def unparenthesised_walrus(sit: Situation) -> Diagnosis | None:
+    """`yield x := 1`, `{k: y := 1}`, `f(**x := 1)`: an assignment expression must be in its own
+    brackets wherever it is not the whole condition or argument."""
+    lineno, text, col = _where(sit)
+    masked = code_only(text)
+    if masked[col : col + 2] != ":=":
+        return None
+    name = re.search(r"([A-Za-z_]\w*)\s*$", masked[:col])
+    value_end = _walrus_span(masked, col + 2)
+    if name is None or not masked[col + 2 : value_end].strip():
+        what = "a value after it" if name else "a variable name before it"
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} has `:=` without {what}: the walrus operator is written "
+            "`(name := value)`.",
+            why="`:=` stores the value on its right in the name on its left and gives that value back; both "
+            "sides are needed.",
+            steps="Write the name and the value, in brackets: `(total := 0)`; to just store a value on a "
+            "line "
+            "of its own, use `=`.",
+            concepts=["variables", "syntax-basics"],
+            analysis="syntax:walrus-parentheses",
+            prevention="Use `=` to store a value; keep `:=` for storing a value inside a condition.",
+        )
+    start = name.start(1)
+    new_text = text[:start] + "(" + text[start:value_end].rstrip() + ")" + text[value_end:]
+    fix = _fix(sit, lineno, new_text)
+    if fix is not None and compile_error(fix) is not None:
+        fix = None
+    pair = text[start:value_end].strip()
+    return _diag(
+        sit,
+        lineno,
+        summary=f"Line {lineno} uses `:=` inside a bigger expression without brackets: write "
+        f"{code('(' + short(pair, 40) + ')')}" + (f" — {code(short(new_text.strip(), 60))}." if fix else "."),
+        why="The walrus operator `:=` binds more loosely than anything around it, so Python only accepts it "
+        "unbracketed as a whole condition or a whole call argument; after `yield`, as a dict value, after "
+        "`**`, as an item of a list or set, or as a statement of its own, `name := value` needs its own "
+        "round brackets.",
+        steps=f"Put brackets around {code(short(pair, 40))}"
+        + (f": {code(short(new_text.strip(), 60))}." if fix else ".")
+        + " On a line of its own, a plain `=` is the usual way to store a value.",
+        concepts=["variables", "syntax-basics"],
+        fix=fix,
+        analysis="syntax:walrus-parentheses",
+        prevention="Use `=` to store a value; keep `:=` for storing a value inside a condition, in brackets.",
+    )
+
+
+_BLOCK_WORDS = ("if", "for", "while", "with", "def", "class", "try", "match", "async")
+_FOLLOW_WORDS = ("elif", "else", "except", "finally", "case")
+
+
+def block_on_same_line(sit: Situation) -> Diagnosis | None:
+    """`if a: if b: pass`, `if a: x() elif b: y()`, `match v: case 1: ...`: a block statement
+    after another header's colon, on the same line."""
+    lineno, text, col = _where(sit)
+    masked = code_only(text)
+    word = re.match(r"[A-Za-z_]\w*", masked[col:])
+    if word is None or word.group(0) not in _BLOCK_WORDS + _FOLLOW_WORDS:
+        return None
+    kw = word.group(0)
+    header = re.match(
+        r"^(\s*)(if|elif|else|for|while|with|def|class|try|except|finally|match|case)\b", masked
+    )
+    if header is None or ":" not in masked[header.end() : col]:
+        return None
+    indent = header.group(1)
+    first = text[:col].rstrip().rstrip(";").rstrip()
+    second_indent = indent
+    if kw in _BLOCK_WORDS or (kw == "case" and header.group(2) == "match"):
+        second_indent = indent + "    "
+    if kw in ("else", "elif", "except", "finally") and header.group(2) not in _FOLLOW_OF.get(kw, ()):
+        return None
+    if first.endswith(":"):
+        new_lines = [first, second_indent + text[col:].strip()]
+    else:
+        head_end = _header_colon(masked, header.end())
+        head = text[:head_end].rstrip()
+        body = text[head_end + 1 : col].strip().rstrip(";").rstrip()
+        # `if a: x() if b: y()` is two statements; `if a: x() elif b: y()` one statement on two lines.
+        second_indent = indent
+        new_lines = [f"{head}: {body}", indent + text[col:].strip()]
+    fix = None
+    if sit.has_code:
+        candidate = replace_line(sit.code, lineno, "\n".join(new_lines))
+        fix = candidate if compile_error(candidate) is None or _later(sit.code, candidate) else None
+    where = (
+        "indented under it" if second_indent != indent else f"at the indentation of its `{header.group(2)}`"
+    )
+    return _diag(
+        sit,
+        lineno,
+        summary=f"Line {lineno} puts `{kw}` after the `{header.group(2)} …:` header on the same line; "
+        f"{'an' if kw[0] in 'aeiou' else 'a'} `{kw}` starts a line of its own ({where}).",
+        why="After a header's colon, only simple statements (`x = 1`, `print(x)`, `pass`, `break`, …) may "
+        f"share its line. A block statement like `{kw}` (or any `if`, `for`, `while`, `elif`, `else`) must "
+        "begin a new line, so Python can see by the indentation which block it belongs to.",
+        steps=f"Start a new line at `{kw}`, {where}"
+        + (f":\n```python\n{chr(10).join(new_lines)}\n```" if fix else "."),
+        concepts=["indentation", "syntax-basics"],
+        fix=fix,
+        analysis="syntax:block-on-same-line",
+        prevention="Give every `if`, `elif`, `else`, loop and `case` a line of its own; only short simple "
+        "statements may follow a colon on the same line.",
+    )
+
+
+_FOLLOW_OF = {
+    "elif": ("if", "elif"),
+    "else": ("if", "elif", "for", "while", "try", "except"),
+    "except": ("try", "except"),
+    "finally": ("try", "except", "else"),
+}
+
+
+def _header_colon(masked: str, start: int) -> int:
+    depth = 0
+    for i in range(start, len(masked)):
+        ch = masked[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == ":" and depth == 0 and masked[i : i + 2] != ":=":
+            return i
+    return len(masked)
+
+
+def _later(original: str, candidate: str) -> bool:
+    a, b = compile_error(original), compile_error(candidate)
+    return a is not None and b is not None and (b.lineno or 0) > (a.lineno or 0)
+
+
+def import_brackets(sit: Situation) -> Diagnosis | None:
+    """`import (math)`: brackets are only allowed around the names of `from m import (a, b)`."""
+    lineno, text, col = _where(sit)
+    masked = code_only(text)
+    star = re.match(r"^\s*from\s+[\w.]+\s+import\s+(.*)$", masked)
+    if star and "*" in star.group(1) and star.group(1).strip() != "*":
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} lists `*` together with other names after `import`; "
+            "`from module import *` "
+            "must stand alone — `*` already takes every public name.",
+            why="In an import, `*` means 'all the names of the module'; Python's syntax does not allow it in "
+            "a list of names (`, a`), since the list would say nothing more.",
+            steps="Keep either `from module import *` or a list of the names you need "
+            "(`from module import a, "
+            "b`), which is clearer.",
+            concepts=["modules-imports"],
+            analysis="syntax:import-brackets",
+            prevention="Prefer importing the names you use; `import *` hides where a name comes from.",
+        )
+    m = re.match(r"^(\s*)import\s*\((?P<names>[^()]*)\)\s*$", masked)
+    if m is None or masked[col : col + 1] != "(":
+        return None
+    names = text[m.start("names") : m.end("names")].strip().rstrip(",").strip()
+    new_text = f"{m.group(1)}import {names}"
+    return _diag(
+        sit,
+        lineno,
+        summary=f"Line {lineno} puts round brackets `(` `)` around the module names of `import`; `import` "
+        f"takes the names bare: {code(short(new_text.strip(), 50))}.",
+        why="Brackets are only allowed around the names of a `from module import (a, b)` (to spread a long "
+        "list over several lines); a plain `import` lists module names without them.",
+        steps=f"Remove the brackets: {code(short(new_text.strip(), 50))}.",
+        concepts=["modules-imports"],
+        fix=_fix(sit, lineno, new_text),
+        analysis="syntax:import-brackets",
+        prevention="`import a, b` for whole modules; `from module import (a, b)` for names inside one.",
+    )
+
+
+_VERSION = (
+    "Check which Python runs your code (`import sys; print(sys.version)`) when you copy syntax from a recent "
+    "tutorial or documentation."
+)
+
+
+def newer_python(sit: Situation) -> Diagnosis | None:
+    """Syntax Python 3.11 cannot read but newer versions can: the `type` statement and type
+    parameters (3.12), template strings `t"…"` (3.14)."""
+    if sit.syntax is None or sit.syntax.lineno is None:
+        return None
+    if sit.message not in ("invalid syntax", "expected '('"):
+        return None
+    lineno, text, col = _where(sit)
+    masked = code_only(text)
+    m = re.match(r"^(\s*)type\s+([A-Za-z_]\w*)\s*(\[[^\]]*\])?\s*=(?!=)", masked)
+    if m and col == masked.index(m.group(2), m.start(0) + len(m.group(1)) + 4):
+        new_text = m.group(1) + text[m.start(2) : m.end(2)] + " =" + text[m.end(0) :]
+        params = " (and leave out the `[…]` type parameters)" if m.group(3) else ""
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} uses the `type {m.group(2)} = …` statement, which only Python 3.12 and "
+            f"newer understand; this Python is older. Write a plain assignment{params}: "
+            f"{code(short(new_text.strip(), 50))}.",
+            why="`type Name = …` declares a type alias, added in Python 3.12. Older versions read `type` as "
+            "an ordinary name followed by another name, which is not a statement.",
+            steps=f"Write {code(short(new_text.strip(), 50))} (a type alias is also just a variable), or run "
+            "the code with Python 3.12+.",
+            concepts=["syntax-basics"],
+            fix=_fix(sit, lineno, new_text) if not m.group(3) else None,
+            analysis="syntax:newer-python",
+            prevention=_VERSION,
+        )
+    m = re.match(r"^(\s*)(?:async\s+)?(def|class)\s+([A-Za-z_]\w*)\s*\[", masked)
+    if m and col >= masked.index("[", m.start(3)) - 1 and col <= masked.index("[", m.start(3)) + 1:
+        kind = "function" if m.group(2) == "def" else "class"
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} gives the {kind} `{m.group(3)}` type parameters in square brackets "
+            f"(`{m.group(3)}[…]`), which only Python 3.12 and newer understand; this Python is older.",
+            why="Generic type parameters written right after the name (`def first[T](items: list[T]) -> T`) "
+            "were added in Python 3.12. Older versions expect `(` after a `def` name and `:` or `(` after "
+            "a `class` name.",
+            steps=f"Remove the `[…]` after `{m.group(3)}`; to keep the types, declare them with "
+            "`from typing import TypeVar`, `T = TypeVar('T')` (and for a class, inherit from "
+            "`Generic[T]`) — or run the code with Python 3.12+.",
+            concepts=["syntax-basics", "functions" if kind == "function" else "classes"],
+            analysis="syntax:newer-python",
+            prevention=_VERSION,
+        )
+    m = re.search(r"(?<![\w.])([tT]|[tT][rR]|[rR][tT])(['\"])", masked[: col + 1])
+    if m and m.end(1) == col:
+        new_text = text[: m.start(1)] + m.group(1).replace("t", "f").replace("T", "F") + text[m.end(1) :]
+        return _diag(
+            sit,
+            lineno,
+            summary=f'Line {lineno} writes a template string `{m.group(1)}"…"`, which only Python 3.14 and '
+            "newer understand; this Python reads the `t` as a name. An f-string "
+            f'(`f"…"`) is the usual way to put values into text.',
+            why="String prefixes Python 3.11 knows are `r`, `b`, `u`, `f` and their combinations; `t` "
+            "(template strings) came in 3.14.",
+            steps="Write `f` instead of `t` before the quote (or run the code with Python 3.14+).",
+            concepts=["strings"],
+            fix=_fix(sit, lineno, new_text),
+            analysis="syntax:newer-python",
+            prevention=_VERSION,
+        )
+    return None
+
+
+def pattern_shapes(sit: Situation) -> Diagnosis | None:
+    """`match` bodies and patterns: a `match` block holds only `case` blocks, and a mapping
+    pattern's `**rest` comes last."""
+    lineno, text, col = _where(sit)
+    masked = code_only(text)
+    if sit.has_code and lineno > 1 and not re.match(r"^\s*case\b", masked):
+        above = [ln for ln in sit.code.split("\n")[: lineno - 1] if code_only(ln).strip()]
+        if above and re.match(r"^\s*match\b.*:\s*$", code_only(above[-1])):
+            return _diag(
+                sit,
+                lineno,
+                summary=f"The `match` above line {lineno} "
+                f"is followed by {code(short(text.strip(), 40))}, but the body of a `match` may only hold "
+                "`case` blocks (`case 1:`, `case _:`), each with its own indented body.",
+                why="Python's syntax for `match` is a list of `case pattern:` blocks; any other statement "
+                "belongs inside one of them (or before the `match`).",
+                steps=f"Put {code(short(text.strip(), 40))} inside a `case` block (indented under "
+                "`case …:`), or move it before the `match`.",
+                concepts=["conditionals", "indentation"],
+                analysis="syntax:match-body",
+                prevention="Start every branch of a `match` with `case …:`.",
+            )
+    m = re.match(r"^\s*case\s*\{(?P<items>.*)\}\s*(if\b.*)?:", masked)
+    if m:
+        items = m.group("items")
+        star = re.search(r"\*\*\s*([A-Za-z_]\w*)", items)
+        if star and items[star.end() :].strip(" ,"):
+            after = text[m.start("items") + star.end() : m.end("items")].strip(" ,")
+            return _diag(
+                sit,
+                lineno,
+                summary=f"The mapping pattern on line {lineno} has `**{star.group(1)}` before other keys "
+                f"({code(short(after, 30))}); "
+                f"`**{star.group(1)}` (the rest of the dict) must be the last item of the pattern.",
+                why="`**rest` collects the keys the pattern does not name, so Python's syntax only allows "
+                "it at the end of a `{…}` pattern.",
+                steps=f"Move `**{star.group(1)}` to the end: `{{…, **{star.group(1)}}}`.",
+                concepts=["dicts", "conditionals"],
+                analysis="syntax:mapping-rest-last",
+                prevention="In a mapping pattern, write the keys first and `**rest` last.",
+            )
+    key_spot = (
+        m and re.search(r"[,{]\s*$", masked[:col]) and masked[col : col + 1] not in ("'", '"', "*", "-")
+    )
+    if key_spot and not re.match(r"[0-9]|None\b|True\b|False\b|[A-Za-z_]\w*\.", masked[col:]):
+        return _diag(
+            sit,
+            lineno,
+            summary=f"A key of the mapping pattern on line {lineno} "
+            f"({code(short(text[col:].split(':')[0], 30))}) "
+            "is not a literal or a dotted name: keys in a `{…}` pattern are compared, so they must be "
+            'values like `"name"`, `1` or `Color.RED`.',
+            why="In a mapping pattern only the values can capture or hold sub-patterns; Python's syntax "
+            "wants each key to be a constant it can look up.",
+            steps="Write the key as a literal and put the capture in the value position: "
+            '`case {"key": value}:`.',
+            concepts=["dicts", "conditionals"],
+            analysis="syntax:mapping-key",
+            prevention="In a mapping pattern, keys are fixed values; names that capture go after the colon.",
+        )
+    m = re.match(r"^.*?\blambda\s*\(", masked)
+    if m and masked[col : col + 1] == "(":
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} puts brackets around a `lambda`'s parameters; a lambda lists them bare: "
+            "`lambda a, b: a + b`.",
+            why="A `lambda`'s syntax is `lambda params: expression` with no brackets around the parameters "
+            "(Python 2 allowed a bracketed tuple to unpack an argument; Python 3 does not).",
+            steps="Remove the brackets after `lambda`; to unpack a tuple argument, take it as one parameter "
+            "and index it (`lambda pair: pair[0]`).",
+            concepts=["lambda"],
+            analysis="syntax:lambda-brackets",
+            prevention="Write `lambda x, y: …` — brackets after `lambda` are never needed.",
+        )
+    return None

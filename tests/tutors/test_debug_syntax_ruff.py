@@ -1,0 +1,183 @@
+"""SyntaxError kinds the ruff outside set (benchmarks/data/outside_debug/before_ruff_dev.txt) found
+answered by the generic template or by a wrong reading. The snippets are our own beginner-shaped
+variants, not the set's fixtures: each must get its own analysis, naming the fact the student
+needs, from CPython 3.11's real traceback; where a fix is shown, it compiles."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from learnflow_agents.contracts.query import StudentQuery
+from learnflow_agents.tutors.debug import diagnose
+from learnflow_agents.tutors.debug.code_facts import compile_error
+
+# name: (code, analysis, facts the reply must state, a fix must be shown)
+CASES = {
+    "operator-ends-line-value-below": (
+        "price = 3\ntax = 1\ntotal = price +\n    tax\nprint(total)\n",
+        "syntax:dangling-operator",
+        ["`+`", "next line", "brackets"],
+        True,
+    ),
+    "comparison-without-right-side": (
+        "x = 2\nif x ==:\n    print(x)\n",
+        "syntax:dangling-operator",
+        ["`==`"],
+        False,
+    ),
+    "assignment-without-value": (
+        "count =\nprint(count)\n",
+        "syntax:dangling-operator",
+        ["`=`", "value"],
+        False,
+    ),
+    "for-without-in": (
+        "for letter\n    print(letter)\n",
+        "syntax:incomplete-statement",
+        ["`for letter in"],
+        False,
+    ),
+    "while-without-condition": ("while:\n    pass\n", "syntax:incomplete-statement", ["condition"], False),
+    "from-without-import": ("from random\n", "syntax:incomplete-statement", ["`from random import"], False),
+    "def-without-name": ("def (a, b):\n    return a + b\n", "syntax:incomplete-statement", ["name"], False),
+    "assert-trailing-comma": ("n = 3\nassert n > 0,\n", "syntax:incomplete-statement", ["message"], True),
+    "walrus-after-yield": (
+        "def gen():\n    yield n := 5\n",
+        "syntax:walrus-parentheses",
+        ["`(n := 5)`", "brackets"],
+        True,
+    ),
+    "walrus-as-dict-value": ("d = {'a': b := 2}\n", "syntax:walrus-parentheses", ["`(b := 2)`"], True),
+    "if-after-if-on-one-line": (
+        "x = 1\nif x > 0: if x < 5: print(x)\n",
+        "syntax:block-on-same-line",
+        ["own", "`if`"],
+        True,
+    ),
+    "else-on-same-line": (
+        "x = 1\nif x > 0: print('pos') else: print('neg')\n",
+        "syntax:block-on-same-line",
+        ["`else`", "new line"],
+        True,
+    ),
+    "import-in-brackets": ("import (random)\n", "syntax:import-brackets", ["`import random`"], True),
+    "import-star-with-names": ("from math import *, pi\n", "syntax:import-brackets", ["`*`", "alone"], False),
+    "type-statement-3-12": (
+        "type Point = tuple[int, int]\n",
+        "syntax:newer-python",
+        ["3.12", "`Point ="],
+        True,
+    ),
+    "generic-function-3-12": (
+        "def first[T](items: list[T]) -> T:\n    return items[0]\n",
+        "syntax:newer-python",
+        ["3.12", "TypeVar"],
+        False,
+    ),
+    "template-string-3-14": (
+        "name = 'Ann'\nmsg = t'Hi {name}'\n",
+        "syntax:newer-python",
+        ["3.14", "f-string"],
+        True,
+    ),
+    "misspelt-else-with-colon": (
+        "age = 3\nif age > 5:\n    print('big')\nelf:\n    print('small')\n",
+        "syntax:keyword_typo",
+        ["`elf`", "`else:`"],
+        True,
+    ),
+    "match-body-not-case": (
+        "command = 'go'\nmatch command:\n    print(command)\n",
+        "syntax:match-body",
+        ["`case`"],
+        False,
+    ),
+    "mapping-rest-first": (
+        "match {'a': 1}:\n    case {**others, 'a': 1}:\n        pass\n",
+        "syntax:mapping-rest-last",
+        ["`**others`", "last"],
+        False,
+    ),
+    "lambda-with-brackets": ("first = lambda (0, 1): 0\n", "syntax:lambda-brackets", ["brackets"], False),
+    "capture-pattern-for-variable": (
+        "RED = 'red'\ncolour = 'blue'\nmatch colour:\n    case RED:\n        print('stop')\n"
+        "    case 'blue':\n        print('calm')\n",
+        "message:capture_all",
+        ["captures", "`case _ if colour == RED:`"],
+        True,
+    ),
+    "or-pattern-different-names": (
+        "match (1, 2):\n    case (a, 1) | (1, b):\n        pass\n",
+        "message:or_names",
+        ["same names"],
+        False,
+    ),
+    "pattern-name-twice": (
+        "match (1, 1):\n    case (same, same):\n        pass\n",
+        "message:pattern_name_twice",
+        ["`same`", "guard"],
+        False,
+    ),
+    "pattern-duplicate-key": (
+        "match {'k': 1}:\n    case {'k': 1, 'k': 2}:\n        pass\n",
+        "message:pattern_dup_key",
+        ["`k`", "twice"],
+        False,
+    ),
+    "pattern-two-stars": (
+        "match [1, 2, 3]:\n    case [*head, *tail]:\n        pass\n",
+        "message:pattern_two_stars",
+        ["one"],
+        False,
+    ),
+    "wildcard-not-last": (
+        "match 3:\n    case _:\n        pass\n    case 3:\n        pass\n",
+        "message:capture_all",
+        ["last"],
+        False,
+    ),
+}
+
+
+def _traceback(code: str, tmp_path: Path) -> str:
+    script = tmp_path / "cell.py"
+    script.write_text(code)
+    done = subprocess.run([sys.executable, "-S", str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0, "the snippet must fail"
+    assert "SyntaxError" in done.stderr or "IndentationError" in done.stderr, done.stderr
+    return done.stderr
+
+
+@pytest.mark.parametrize(("code", "analysis", "facts", "fixed"), list(CASES.values()), ids=list(CASES))
+def test_a_syntax_slip_gets_its_own_analysis(
+    code: str, analysis: str, facts: list[str], fixed: bool, tmp_path: Path
+) -> None:
+    reply = diagnose(StudentQuery(text="why?", code=code, traceback=_traceback(code, tmp_path)))
+    assert reply.data.get("analysis") == analysis, reply.summary
+    said = reply.summary + "\n" + reply.explanation
+    for fact in facts:
+        assert fact in said, (fact, said)
+    fixes = [b.code for b in reply.code_blocks if b.role.value == "fix"]
+    if fixed:
+        assert fixes, said
+    for fix in fixes:
+        assert compile_error(fix) is None, fix
+
+
+def test_a_slip_no_rule_knows_is_counted_as_the_generic_template(tmp_path: Path) -> None:
+    """The last-resort reply for a bare "invalid syntax" used to go out marked with the family's
+    name, so the outside-set scorer counted it as a specific analysis."""
+    code = "import a.\n"  # a slip no analysis claims yet; replace it when one does
+    reply = diagnose(StudentQuery(text="why?", code=code, traceback=_traceback(code, tmp_path)))
+    assert "don't recognise" in reply.summary
+    assert reply.data.get("analysis") == "generic"
+
+
+def test_operator_at_line_end_is_not_joined_with_an_unrelated_next_statement(tmp_path: Path) -> None:
+    code = "x = 3 *\n\nprint(x)\n"
+    reply = diagnose(StudentQuery(text="why?", code=code, traceback=_traceback(code, tmp_path)))
+    assert reply.data.get("analysis") == "syntax:dangling-operator"
+    assert not [b for b in reply.code_blocks if b.role.value == "fix"], reply.code_blocks
