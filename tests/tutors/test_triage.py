@@ -394,3 +394,57 @@ def test_choice_with_code_can_offer_review() -> None:
     decision = classify(query).model_copy(update={"confidence": 0.3, "target_agent": "concepts"})
     agents = [a.args["agent"] for a in choice_actions(query, decision)]
     assert "code-review" in agents
+
+
+# ---- a cell that does not compile ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def area(w, h):\n    return w * h\nprint(area(2, 3)",
+        "if x = 3:\n    print(x)\n",
+        "for i in range(3):\nprint(i)\n",
+        "print 'hello'\n",
+        "def f():\n\treturn 1\n        return 2\n",
+    ],
+)
+def test_a_cell_that_does_not_compile_sent_alone_goes_to_debug(code: str) -> None:
+    """Sent with no words, such a cell used to be "code with no question" → code review,
+    which can only say it does not parse."""
+    out = classify(StudentQuery(text="", code=code))
+    assert out.target_agent == "debug"
+    assert "does not compile" in out.reasoning
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "%time total = sum(range(10))\nprint(total)\n",
+        "!pip install requests\nimport requests\n",
+        "len?\n",
+        "import asyncio\nawait asyncio.sleep(0)\n",
+        "def add(a, b):\n    return a + b\n",
+    ],
+)
+def test_a_cell_that_compiles_in_ipython_stays_a_review_request(code: str) -> None:
+    out = classify(StudentQuery(text="", code=code))
+    assert out.target_agent == "code-review"
+    assert "does not compile" not in out.reasoning
+
+
+def test_a_broken_cell_beside_words_lets_the_words_decide() -> None:
+    out = classify(StudentQuery(text="can you review my code please", code="def f(:\n    pass\n"))
+    assert out.target_agent == "code-review"
+
+
+def test_nul_bytes_in_a_cell_are_not_a_routing_crash() -> None:
+    from learnflow_agents.tutors.triage.signals import compile_error
+
+    # The query contract refuses them first; the signal itself must not raise either.
+    assert compile_error("x = 1\x00\n") in (None, "SyntaxError: source code string cannot contain null bytes")
+
+
+@pytest.mark.parametrize("code", ["(" * 5000 + ")" * 5000, "x = (\n" + "1,\n" * 30_000 + ")\n"])
+def test_deep_or_oversized_cells_route_without_error(code: str) -> None:
+    assert classify(StudentQuery(text="", code=code)).target_agent in {"debug", "code-review"}

@@ -4,6 +4,7 @@ These work in any language: a pasted `NameError: name 'x' is not defined` or a `
 means the same thing whether the sentence around it is English, Spanish or empty.
 """
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -96,6 +97,9 @@ class Signals:
     named_exception: str | None
     pasted_message: bool
     message_fragment: bool
+    # CPython's message when the attached cell does not compile: a failing cell with no
+    # traceback is still a failing cell, whatever else the student wrote (or did not).
+    compile_error: str | None = None
 
 
 def exception_of(traceback: str) -> str | None:
@@ -137,6 +141,31 @@ def split_code(text: str) -> tuple[str, str]:
     return "\n".join(prose), "\n".join(code)
 
 
+# Bigger cells are not compiled here: routing stays cheap, and the tutor reads them anyway.
+MAX_COMPILED = 20_000
+# IPython lines (`%time`, `!pip`, `x?`) are not Python; their place is kept as an empty line.
+_IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|\?\??\w).*$|^.*\?\??\s*$", re.MULTILINE)
+
+
+def compile_error(code: str | None) -> str | None:
+    """The SyntaxError CPython raises for the cell, if it raises one (IPython syntax aside)."""
+    if not code or not code.strip() or len(code) > MAX_COMPILED:
+        return None
+    try:
+        compile(
+            _IPYTHON_LINE.sub("", code),
+            "<cell>",
+            "exec",
+            flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+            dont_inherit=True,
+        )
+    except SyntaxError as exc:  # IndentationError and TabError are SyntaxErrors
+        return f"{type(exc).__name__}: {exc.msg}"
+    except (ValueError, RecursionError, MemoryError, OverflowError):
+        return None  # NUL bytes, absurd nesting: not something routing should decide on
+    return None
+
+
 def read_signals(text: str, code: str | None, traceback: str | None) -> Signals:
     prose, pasted_tb = _split_traceback(text)
     prose, code_in_text = split_code(prose)
@@ -152,4 +181,5 @@ def read_signals(text: str, code: str | None, traceback: str | None) -> Signals:
         named_exception=named.group(1) if named else None,
         pasted_message=bool(named and named.group(2)),
         message_fragment=bool(_ERROR_MESSAGE.search(prose.lower())),
+        compile_error=None if tb else compile_error(code),
     )
