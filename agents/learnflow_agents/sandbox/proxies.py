@@ -11,6 +11,7 @@ One deliberate difference from running in one process: ``==``/``!=`` between a c
 object and trusted-side data is never forwarded (Python then falls back to identity, so
 ``obj == 3`` is False). A student object whose ``__eq__`` claims to equal anything cannot
 pass for a value, and a test's expected values never reach the child that way.
+The same holds for ``<``, ``<=``, ``>``, ``>=`` (a TypeError, as between unrelated types).
 Objects that both live in the child (``Vector(1) == Vector(1)``) are compared there.
 """
 
@@ -153,8 +154,19 @@ def _binary(op: str, reflected: bool = False) -> Any:
 for _op in ("abs", "neg", "pos", "invert", "index", "int", "float", "complex"):
     setattr(RemoteObject, f"__{_op}__", _unary(_op))
 RemoteObject.__round__ = lambda self, *digits: _request(self, "round", self, *digits)  # type: ignore[attr-defined]
+
+
+def _ordering(op: str) -> Any:
+    # As with ==: a child object's word on how it orders against trusted-side data is never
+    # asked, or one whose __lt__ always says True would pass `abs(area(2) - 12.57) < 0.01`.
+    def method(self: Any, other: Any) -> Any:
+        return _request(self, op, self, other) if is_remote(other) else NotImplemented
+
+    return method
+
+
 for _op in ("lt", "le", "gt", "ge"):
-    setattr(RemoteObject, f"__{_op}__", _binary(_op))
+    setattr(RemoteObject, f"__{_op}__", _ordering(_op))
 for _op in (
     "add",
     "sub",
