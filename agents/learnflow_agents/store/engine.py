@@ -41,7 +41,7 @@ def create_store_engine(url: str | URL, *, pool_size: int = 10, echo: bool = Fal
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, echo=echo)
-    return sa.create_engine(
+    engine = sa.create_engine(
         parsed,
         echo=echo,
         pool_size=pool_size,
@@ -49,6 +49,20 @@ def create_store_engine(url: str | URL, *, pool_size: int = 10, echo: bool = Fal
         pool_pre_ping=True,
         connect_args={"connect_timeout": 10},
     )
+    sa.event.listen(engine, "connect", _postgres_connect)
+    return engine
+
+
+def _postgres_connect(dbapi_conn: Any, _record: Any) -> None:
+    # psycopg prepares a statement after a few uses, and PostgreSQL then keeps one generic
+    # plan for it, chosen with the table as it was: on a fresh deployment's near-empty
+    # tables a sequential scan, kept until autovacuum analyzes the table, so each batch's
+    # `= ANY(ids)` read all of `queries`, more with every query stored. Planning each
+    # execution for its own values costs little; the parse is still saved.
+    # (tests/store/test_plan_cache.py; docs/performance.md, "p99 over a long run")
+    with dbapi_conn.cursor() as cur:
+        cur.execute("SET plan_cache_mode = force_custom_plan")
+    dbapi_conn.commit()  # a SET in a transaction rolled back would be undone with it
 
 
 def _sqlite_engine(url: URL, *, echo: bool) -> Engine:
