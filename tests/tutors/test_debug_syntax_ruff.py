@@ -139,6 +139,50 @@ CASES = {
         ["last"],
         False,
     ),
+    # Beginner shapes read on our own variants after the first round (not from the set).
+    "and-without-left-side": (
+        "age = 15\nif age >= 13 and <= 19:\n    print('teen')\n",
+        "syntax:half-comparison",
+        ["`age`", "whole condition", "`if age >= 13 and age <= 19:`"],
+        True,
+    ),
+    "global-with-value": (
+        "def start():\n    global score = 0\n",
+        "syntax:global-assign",
+        ["`global score`", "`score = 0`"],
+        True,
+    ),
+    "return-in-lambda": (
+        "double = lambda n: return n * 2\n",
+        "syntax:lambda-return",
+        ["`double = lambda n: n * 2`"],
+        True,
+    ),
+    "space-in-name": ("total price = 10\n", "syntax:name-with-space", ["`total_price`", "spaces"], True),
+    "else-after-comprehension-filter": (
+        "nums = [1, -2]\nclean = [n for n in nums if n > 0 else 0]\n",
+        "syntax:comprehension-else",
+        ["before `for`", "`clean = [n if n > 0 else 0 for n in nums]`"],
+        True,
+    ),
+    "parameters-without-comma": (
+        "def area(width height):\n    return width * height\n",
+        "syntax:parameter-comma",
+        ["comma", "`def area(width, height):`"],
+        True,
+    ),
+    "dot-without-attribute": (
+        "words = ['a']\nfor w in words:\n    print(w.)\n",
+        "syntax:dangling-dot",
+        ["`.`", "`w`"],
+        False,
+    ),
+    "import-as-without-name": (
+        "import numpy as\n",
+        "syntax:incomplete-statement",
+        ["`as`", "new name"],
+        False,
+    ),
 }
 
 
@@ -170,7 +214,7 @@ def test_a_syntax_slip_gets_its_own_analysis(
 def test_a_slip_no_rule_knows_is_counted_as_the_generic_template(tmp_path: Path) -> None:
     """The last-resort reply for a bare "invalid syntax" used to go out marked with the family's
     name, so the outside-set scorer counted it as a specific analysis."""
-    code = "import a.\n"  # a slip no analysis claims yet; replace it when one does
+    code = "async x = 1\n"  # a slip no analysis claims yet; replace it when one does
     reply = diagnose(StudentQuery(text="why?", code=code, traceback=_traceback(code, tmp_path)))
     assert "don't recognise" in reply.summary
     assert reply.data.get("analysis") == "generic"

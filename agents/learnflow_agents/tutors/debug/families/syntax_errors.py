@@ -85,6 +85,11 @@ def analyse(sit: Situation) -> Diagnosis | None:
         syntax_incomplete.incomplete_statement,
         syntax_incomplete.dangling_operator,
         syntax_incomplete.pattern_shapes,
+        syntax_incomplete.half_comparison,
+        syntax_incomplete.statement_word_misuse,
+        syntax_incomplete.comprehension_else,
+        syntax_incomplete.parameter_list_comma,
+        syntax_incomplete.dangling_dot,
         syntax_tokens.at_caret,
     ]
     for rule in by_line:

@@ -216,6 +216,8 @@ def incomplete_statement(sit: Situation) -> Diagnosis | None:
             text[len(before) :].strip() if rest else (":" if word in ("for", "if", "elif", "while") else "")
         )
         shown_example = example.format(line=text[: len(before)].strip(), rest=tail).strip()
+        if word == "except" and re.fullmatch(r"as\s*:?", rest):
+            shown_example = "except ValueError as err:"
         return _diag(
             sit,
             lineno,
@@ -579,3 +581,244 @@ def pattern_shapes(sit: Situation) -> Diagnosis | None:
             prevention="Write `lambda x, y: …` — brackets after `lambda` are never needed.",
         )
     return None
+
+
+_COMPARE = re.compile(r"(==|!=|<=|>=|<|>|\bnot\s+in\b|\bin\b|\bis\s+not\b|\bis\b)")
+
+
+def half_comparison(sit: Situation) -> Diagnosis | None:
+    """`x > 3 and < 5`: English drops the repeated subject, Python does not — each side of
+    `and`/`or` is a whole condition."""
+    lineno, text, col = _where(sit)
+    masked = code_only(text)
+    m = re.match(r"\s*(==|!=|<=|>=|<|>)", masked[col:])
+    joined = re.search(r"\b(and|or)\s*$", masked[:col])
+    if m is None or joined is None:
+        return None
+    left = masked[: joined.start()]
+    cond = re.search(r"([A-Za-z_][\w.]*(?:\[[^\]]*\])?|\d[\w.]*)\s*(==|!=|<=|>=|<|>)\s*[^\s:]+\s*$", left)
+    if cond is None:
+        return None
+    subject = cond.group(1)
+    new_text = text[:col] + subject + " " + text[col:].lstrip()
+    fix = _fix(sit, lineno, new_text)
+    if fix is not None and compile_error(fix) is not None:
+        fix = None
+    op = m.group(1)
+    return _diag(
+        sit,
+        lineno,
+        summary=f"Line {lineno} has `{joined.group(1)} {op}` with nothing on the left of `{op}`: each side "
+        f"of `{joined.group(1)}` must be a whole condition, so `{subject}` has to be written again"
+        + (f": {code(short(new_text.strip(), 60))}." if fix else "."),
+        why=f"In English 'bigger than 3 and smaller than 5' leaves out the second 'it'; Python does not. "
+        f"`{joined.group(1)}` joins two complete conditions, and `{op} …` alone is not one — `{op}` needs a "
+        "value on its left.",
+        steps=f"Repeat `{subject}` after `{joined.group(1)}`"
+        + (f": {code(short(new_text.strip(), 60))}." if fix else ".")
+        + " A range check can also be chained: `3 < x < 5`.",
+        concepts=["boolean-logic", "comparison"],
+        fix=fix,
+        analysis="syntax:half-comparison",
+        prevention="Read each side of `and`/`or` alone: it must make sense as a condition by itself.",
+    )
+
+
+def statement_word_misuse(sit: Situation) -> Diagnosis | None:
+    """`global x = 3`, `lambda x: return x`, `my var = 3`, `from m import a as`: a keyword or
+    name used in a shape Python does not have."""
+    lineno, text, col = _where(sit)
+    masked = code_only(text)
+    m = re.match(r"^(\s*)(global|nonlocal)\s+([A-Za-z_]\w*)\s*=(?!=)\s*(.+?)\s*$", masked)
+    if m:
+        indent, word, name = m.group(1), m.group(2), m.group(3)
+        value = text[m.start(4) : m.end(4)]
+        new_text = f"{indent}{word} {name}\n{indent}{name} = {value}"
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} assigns in the `{word}` statement itself; `{word} {name}` only declares "
+            f"the name — assign on the next line: `{word} {name}` then `{name} = {value.strip()}`.",
+            why=f"`{word}` is a declaration that takes names only; it cannot hold an `=`. The assignment is "
+            "a separate statement after it.",
+            steps=f"Split the line in two:\n```python\n{new_text.strip()}\n```",
+            concepts=["scope"],
+            fix=_fix(sit, lineno, new_text),
+            analysis="syntax:global-assign",
+            prevention=f"Write `{word} name` on its own line at the top of the function, then use the name.",
+        )
+    m = re.match(r"^(.*\blambda\b[^:]*:\s*)return\s+", masked)
+    if m and masked[col:].startswith("return"):
+        new_text = text[: m.end(1)] + text[m.end() :]
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} writes `return` inside a `lambda`; a lambda's body is a single "
+            f"expression whose value is returned without the word: {code(short(new_text.strip(), 60))}.",
+            why="`lambda params: expression` hands back the expression's value; `return` is a statement and "
+            "only belongs in a `def` function.",
+            steps=f"Drop `return`: {code(short(new_text.strip(), 60))}. For several steps, write a `def` "
+            "function instead.",
+            concepts=["lambda"],
+            fix=_fix(sit, lineno, new_text),
+            analysis="syntax:lambda-return",
+            prevention="A lambda is one expression; anything longer is a `def`.",
+        )
+    m = re.match(r"^(\s*)([A-Za-z_]\w*(?:\s+[A-Za-z_]\w*)+)\s*=(?!=)", masked)
+    if m and not any(keyword.iskeyword(w) for w in m.group(2).split()) and col > len(m.group(1)):
+        words = m.group(2).split()
+        joined_name = "_".join(words)
+        new_text = m.group(1) + joined_name + text[m.end(2) :]
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} uses `{m.group(2)}` as a variable name, but a name cannot contain "
+            f"spaces: write `{joined_name}` — {code(short(new_text.strip(), 60))}.",
+            why="A Python name is one word of letters, digits and `_`; Python reads `"
+            + " ".join(words[:2])
+            + "` as two names side by side, which is not a statement.",
+            steps=f"Join the words with underscores: `{joined_name}` (and write it the same way everywhere "
+            "you use it).",
+            concepts=["variables"],
+            fix=_fix(sit, lineno, new_text),
+            analysis="syntax:name-with-space",
+            prevention="Write multi-word names with underscores (`total_price`), the Python convention.",
+        )
+    m = re.match(r"^\s*(from\s+[\w.]+\s+)?import\s+.*\bas\s*,?\s*$", masked)
+    if m and col >= len(masked.rstrip().rstrip(",").rstrip()):
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} ends its import with `as` and no name after it: `as` gives the imported "
+            "thing a new name, which must follow it (`import numpy as np`).",
+            why="In an import, `as` renames what was imported; Python's syntax needs the new name right "
+            "after it.",
+            steps="Write the short name after `as`, or remove `as`.",
+            concepts=["modules-imports"],
+            analysis="syntax:incomplete-statement",
+            prevention=_PREVENTION,
+        )
+    return None
+
+
+def comprehension_else(sit: Situation) -> Diagnosis | None:
+    """`[x for x in xs if x else 0]`: a filter `if` takes no `else`; a choice goes before `for`."""
+    lineno, text, col = _where(sit)
+    masked = code_only(text)
+    if not masked[col:].startswith("else"):
+        return None
+    m = re.search(
+        r"(?P<open>[\[({])(?P<expr>[^\[\](){}]+?)\s+for\s+(?P<target>[^\[\](){}]+?)\s+in\s+"
+        r"(?P<iter>.+?)\s+if\s+(?P<cond>.+?)\s+else\s+(?P<other>[^\]})]+?)\s*(?P<close>[\]})])",
+        masked,
+    )
+    if m is None or not (m.start("cond") < col < m.end("other")):
+        return None
+    g = {k: text[m.start(k) : m.end(k)] for k in ("expr", "target", "iter", "cond", "other")}
+    inner = f"{g['expr']} if {g['cond']} else {g['other']} for {g['target']} in {g['iter']}"
+    new_text = text[: m.start("expr")] + inner + text[m.end("other") :]
+    fix = _fix(sit, lineno, new_text)
+    if fix is not None and compile_error(fix) is not None:
+        fix = None
+    return _diag(
+        sit,
+        lineno,
+        summary=f"Line {lineno} puts `if … else` after the `for` of a comprehension; there an `if` only "
+        "filters and takes no `else`. To choose between two values, put the `if … else` before `for`"
+        + (f": {code(short(new_text.strip(), 70))}." if fix else "."),
+        why="In a comprehension, `for x in items if cond` keeps only the items that pass `cond`; "
+        "`a if cond else b` is a value, so it belongs where the value is written — before `for`.",
+        steps="Move `if … else …` in front of `for`"
+        + (f": {code(short(new_text.strip(), 70))}" if fix else "")
+        + "; or, to drop items instead, remove the `else` part.",
+        concepts=["comprehensions", "conditionals"],
+        fix=fix,
+        analysis="syntax:comprehension-else",
+        prevention="A comprehension reads `[value for item in items if keep]`; the value may be "
+        "`a if cond else b`.",
+    )
+
+
+def parameter_list_comma(sit: Situation) -> Diagnosis | None:
+    """`def f(x y):`: two parameters with no comma between them."""
+    lineno, text, col = _where(sit)
+    masked = code_only(text)
+    m = re.match(r"^\s*(?:async\s+)?def\s+\w+\s*\(", masked)
+    if (
+        m is None
+        or col <= m.end()
+        or masked[m.end() - 1 : col].count("(") != 1 + masked[m.end() : col].count(")")
+    ):
+        return None
+    prev = re.search(r"([A-Za-z_]\w*|[)\]'\"]|\d)\s+$", masked[:col])
+    nxt = re.match(r"[A-Za-z_*]", masked[col:])
+    if prev is None or nxt is None:
+        return None
+    new_text = text[: prev.end(1)] + "," + text[prev.end(1) :]
+    fix = _fix(sit, lineno, new_text)
+    if fix is not None and compile_error(fix) is not None:
+        fix = None
+    word = re.match(r"[A-Za-z_*]\w*", masked[col:])
+    return _diag(
+        sit,
+        lineno,
+        summary=f"The parameter list on line {lineno} has two parameters side by side without a comma, "
+        f"before `{word.group(0) if word else masked[col]}`: parameters are separated by commas"
+        + (f" — {code(short(new_text.strip(), 60))}." if fix else "."),
+        why="Inside the brackets of a `def`, each parameter is a name (optionally with `: type` or "
+        "`= default`), and commas separate them.",
+        steps="Put a comma between the parameters"
+        + (f": {code(short(new_text.strip(), 60))}." if fix else "."),
+        concepts=["parameters"],
+        fix=fix,
+        analysis="syntax:parameter-comma",
+        prevention="Separate parameters, arguments and list items with commas.",
+    )
+
+
+def dangling_dot(sit: Situation) -> Diagnosis | None:
+    """`item.` / `print(i.)`: a dot with no attribute name after it."""
+    lineno, text, col = _where(sit)
+    masked = code_only(text)
+    before = masked[:col].rstrip()
+    m = re.search(r"([A-Za-z_]\w*|[)\]}])\s*\.$", before)
+    if m is None or re.search(r"\d\.$", before) or before.endswith(".."):
+        return None
+    if re.match(r"\s*[A-Za-z_]", masked[col:]) and not re.match(
+        r"\s*(for|if|else|in|and|or)\b", masked[col:]
+    ):
+        return None
+    owner = text[m.start(1) : m.end(1)]
+    shown = short(text[: len(before)].strip(), 40)
+    after = re.match(r"\s*([A-Za-z_]\w*|\S)", masked[col:])
+    came = f", but `{after.group(1)}` comes next" if after else ""
+    if re.match(r"^\s*(from|import)\b", masked):
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} has a `.` in a module name with no name after it ({code(shown)}{came}): "
+            "a dotted module path is names joined by single dots, like `os.path`.",
+            why="In an import, each `.` separates a package from the module inside it, so a name must "
+            "follow every dot (only the relative form `from . import x` starts with dots).",
+            steps="Remove the extra dot, or write the missing module name after it.",
+            concepts=["modules-imports"],
+            analysis="syntax:dangling-dot",
+            prevention="Copy module paths exactly: `import os.path`, `from collections import abc`.",
+        )
+    wanted = (
+        f"the attribute or method you want from `{owner}`, e.g. `{owner}.upper()`"
+        if owner[0].isalpha() or owner[0] == "_"
+        else "the name of the attribute or method you want from the value before it, e.g. `.append(4)`"
+    )
+    return _diag(
+        sit,
+        lineno,
+        summary=f"Line {lineno} has a `.` with no name after it ({code(shown)}{came}): a dot must be "
+        f"followed by {wanted}.",
+        why="`obj.name` looks up `name` on `obj`; Python's syntax needs a name right after the dot, and "
+        "here the line goes on (or ends) without one.",
+        steps="Write the attribute or method after the `.`, or remove the `.` if you did not mean one.",
+        concepts=["syntax-basics"],
+        analysis="syntax:dangling-dot",
+        prevention="Type the attribute right after the dot; the editor's completion list shows what exists.",
+    )
