@@ -16,6 +16,8 @@ from learnflow_agents.tutors.code_review.prioritise import Improvement, merge, o
 from learnflow_agents.tutors.code_review.refactor import Refactor, build_refactor
 from learnflow_agents.tutors.code_review.ruff_runner import SELECT, run_ruff
 from learnflow_agents.tutors.code_review.rules import rule_info
+from learnflow_agents.tutors.code_review.run_check import RULE as CELL_RAISES
+from learnflow_agents.tutors.code_review.run_check import crash_finding
 from learnflow_agents.tutors.code_review.student_tests import TestOutcome, find_tests, run_tests
 from learnflow_agents.tutors.code_review.syntax_reply import AGENT, syntax_reply
 
@@ -196,6 +198,8 @@ def review(query: StudentQuery) -> AgentReply:
     findings = merge(ruff.diagnostics, run_checks(analysis), cell.tree, cell.smap, known_names)
     refactor = build_refactor(cell, findings)
     test_note = _check_with_tests(cell, refactor, query, findings)
+    if not any(f.rule == "failing-test" for f in findings) and (crash := crash_finding(cell)) is not None:
+        findings.append(crash)
     ordered = order(findings)
     improvements = pick(ordered)
     praise = find_praise(analysis, ordered)
@@ -208,6 +212,14 @@ def review(query: StudentQuery) -> AgentReply:
         code_blocks.append(CodeBlock(role=CodeRole.REFACTOR, code=refactor.code, title=title))
         actions.append(
             Action(kind=ActionKind.APPLY_FIX, label="Use the refactored version", args={"code_block": 0})
+        )
+    if top is not None and top.rule == CELL_RAISES:
+        actions.append(
+            Action(
+                kind=ActionKind.ASK_AGENT,
+                label="Ask the debug tutor about this error",
+                args={"agent": "debug"},
+            )
         )
     concepts = _concepts(improvements)
     if concepts:

@@ -25,6 +25,19 @@ def _t(change: str, beginner: str, intermediate: str, advanced: str, *hints: str
 
 
 TEACHING: dict[str, Teaching] = {
+    "cell-raises": _t(
+        "Run on its own, the cell stops {where} with {error}: `{src}`. Make it run to the end "
+        "before polishing anything else — the debug tutor can explain this error.",
+        "When Python meets an error it stops: nothing after that line runs, so the rest of the cell "
+        "has not done its job yet.",
+        "An uncaught exception ends the cell at that line; every later line is dead code until it is "
+        "fixed, whatever its style.",
+        "The exception aborts execution of the cell at that statement; review the failing operation's "
+        "inputs before any refactoring, since behaviour cannot be preserved across a crash.",
+        "Run the cell and read the last line of the error: which line does it point at?",
+        "Print the values used on that line just before it runs: are they what you expected?",
+        "Ask the debug tutor about this error: it explains the message and suggests a fix.",
+    ),
     "failing-test": _t(
         "Your own test fails {where}: `{src}` raised {error}. Fix the code so this test passes "
         "before polishing anything else.",

@@ -54,6 +54,7 @@ C, L, S = Category.CORRECTNESS, Category.CLARITY, Category.STYLE
 
 RULES: dict[str, RuleInfo] = {
     # The learner checks ruff does not have (ast_checks.py).
+    "cell-raises": RuleInfo(C, 100, "the cell stops with an error", ("exceptions",)),
     "failing-test": RuleInfo(C, 100, "your own tests fail", ("return-values", "functions")),
     "missing-return": RuleInfo(C, 92, "function that forgets return", ("return-values", "functions")),
     "mutable-default": RuleInfo(C, 90, "mutable default argument", ("mutability", "parameters", "functions")),
