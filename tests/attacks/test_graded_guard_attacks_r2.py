@@ -20,7 +20,8 @@ own code under another name, and an unrelated helper, are still shown.
 """
 
 import base64
-import json
+import html
+import re
 import unicodedata
 from typing import Any
 
@@ -137,6 +138,31 @@ ATTEMPTS: list[tuple[str, str, dict[str, Any], list[str]]] = [
         [RIDE_KEY],
     ),
     (
+        "HTML entities and a line break (the lab's renderer shows >=)",
+        "can-ride",
+        {
+            "explanation": f"def can_ride{RIDE_ARGS}:<br>&nbsp;&nbsp;&nbsp;&nbsp;return "
+            + RIDE_KEY.replace(">", "&gt;")
+        },
+        [RIDE_KEY],
+    ),
+    (
+        "numeric entities in a bare return",
+        "can-ride",
+        {"summary": "One line: return " + RIDE_KEY.replace(">", "&#62;", 1).replace(">", "&#x3e;")},
+        [RIDE_KEY],
+    ),
+    (
+        "Markdown backslash escapes",
+        "can-ride",
+        {
+            "explanation": "Your line becomes: return "
+            + RIDE_KEY.replace("_", "\\_").replace(">", "\\>")
+            + "."
+        },
+        [RIDE_KEY],
+    ),
+    (
         "no-break spaces in base64",
         "clean-username",
         {"hints": ["decode: " + base64.b64encode(CLEAN.replace("    ", NBSP * 4).encode()).decode()]},
@@ -146,7 +172,9 @@ ATTEMPTS: list[tuple[str, str, dict[str, Any], list[str]]] = [
 
 
 def _folded(text: str) -> str:
-    """What the student reads: invisible characters gone, look-alikes as their letters."""
+    """What the student reads: entities and escapes rendered, invisible characters gone,
+    look-alikes as their letters."""
+    text = re.sub(r"\\\\(.)", r"\1", html.unescape(text.replace("<br>", "\n")))
     kept = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return unicodedata.normalize("NFKC", kept)
 
@@ -154,8 +182,20 @@ def _folded(text: str) -> str:
 def shown(reply: Any) -> str:
     dumped = reply.model_dump(mode="json")
     dumped["data"].pop("withheld", None)
-    text = json.dumps(dumped, ensure_ascii=False)
-    decoded = [text]
+    strings: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(dumped)
+    decoded = list(strings)
     for hint in reply.hints:
         for token in hint.split():
             try:

@@ -19,6 +19,7 @@ import base64
 import binascii
 import codecs
 import hashlib
+import html
 import re
 import textwrap
 import unicodedata
@@ -279,23 +280,52 @@ def _decode_token(token: str) -> str | None:
     return text if text and printable / len(text) > 0.95 else None
 
 
+# What a Markdown renderer turns into other characters: entities, backslash escapes, line
+# breaks and tags written as HTML.
+_RENDERED = re.compile(
+    r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+    r"|\\[!-/:-@\[-`{-~]"
+    r"|<br\s*/?>"
+    r"|</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?>"
+)
+
+
+def _rendered(token: str) -> str:
+    if token.startswith("&"):
+        return html.unescape(token)
+    if token.startswith("\\"):
+        return token[1:]
+    return "\n" if token[:3].lower() == "<br" else ""
+
+
 def unicode_plain(text: str) -> tuple[str, list[int]]:
-    """`text` as Python would read it once a reader retypes it: invisible format characters
-    (zero-width spaces, joiners, bidi marks) dropped, look-alikes folded by NFKC (fullwidth
-    letters, no-break and other Unicode spaces); with, for each character kept, its index in
-    `text`. A reader sees the same code either way; only the parser is fooled."""
+    """`text` as the student reads it and would retype it: HTML entities (`&gt;`, `&#62;`,
+    `&nbsp;`), Markdown backslash escapes and `<br>` as the characters a renderer shows, other
+    HTML tags dropped, invisible format characters (zero-width spaces, joiners, bidi marks)
+    dropped, look-alikes folded by NFKC (fullwidth letters, no-break and other Unicode spaces);
+    with, for each character kept, its index in `text`. A reader sees the same code either
+    way; only the parser is fooled."""
     out: list[str] = []
     index: list[int] = []
-    for position, char in enumerate(text):
-        if char.isascii():
-            out.append(char)
-            index.append(position)
-            continue
-        if unicodedata.category(char) == "Cf":
-            continue
-        folded = " " if unicodedata.category(char) == "Zs" else unicodedata.normalize("NFKC", char)
-        out.append(folded)
-        index += [position] * len(folded)
+    tokens = (
+        {m.start(): m for m in _RENDERED.finditer(text)}
+        if ("&" in text or "\\" in text or "<" in text)
+        else {}
+    )
+    position = 0
+    while position < len(text):
+        match = tokens.get(position)
+        chars, end = (_rendered(match.group(0)), match.end()) if match else (text[position], position + 1)
+        for char in chars:
+            if char.isascii():
+                folded = char
+            elif unicodedata.category(char) == "Cf":
+                continue
+            else:
+                folded = " " if unicodedata.category(char) == "Zs" else unicodedata.normalize("NFKC", char)
+            out.append(folded)
+            index += [position] * len(folded)
+        position = end
     return "".join(out), index
 
 
