@@ -183,6 +183,19 @@ CASES = {
         ["`as`", "new name"],
         False,
     ),
+    "store-in-while-condition": (
+        "import sys\nwhile (row = sys.stdin.readline()):\n    print(row)\n",
+        "syntax:_store_in_condition",
+        ["`while (row := sys.stdin.readline()):`", "`:=`"],
+        True,
+    ),
+    "two-operators-in-a-row": ("a, b = 2, 3\nprint(a +* b)\n", "syntax:double-operator", ["`+*`"], False),
+    "conditional-without-else-value": (
+        "n = 2\nlabel = 'even' if n % 2 == 0 else\n",
+        "syntax:dangling-operator",
+        ["`else`", "false"],
+        False,
+    ),
 }
 
 
@@ -218,6 +231,13 @@ def test_a_slip_no_rule_knows_is_counted_as_the_generic_template(tmp_path: Path)
     reply = diagnose(StudentQuery(text="why?", code=code, traceback=_traceback(code, tmp_path)))
     assert "don't recognise" in reply.summary
     assert reply.data.get("analysis") == "generic"
+
+
+def test_a_compare_in_a_condition_keeps_double_equals_when_the_name_exists(tmp_path: Path) -> None:
+    code = "row = ''\nwhile (row = input()):\n    pass\n"
+    reply = diagnose(StudentQuery(text="why?", code=code, traceback=_traceback(code, tmp_path)))
+    assert reply.data.get("analysis") == "syntax:_assignment_in_condition"
+    assert "`row == input()`" in reply.summary, reply.summary
 
 
 def test_operator_at_line_end_is_not_joined_with_an_unrelated_next_statement(tmp_path: Path) -> None:

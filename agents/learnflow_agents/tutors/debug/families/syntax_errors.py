@@ -49,6 +49,7 @@ def analyse(sit: Situation) -> Diagnosis | None:
         syntax_brackets.bracket_problem,
         _python2_print,
         syntax_messages.equals_in_dict,
+        _store_in_condition,
         _assignment_in_condition,
         _assignment_backwards,
         _keyword_slip_first,
@@ -90,6 +91,7 @@ def analyse(sit: Situation) -> Diagnosis | None:
         syntax_incomplete.comprehension_else,
         syntax_incomplete.parameter_list_comma,
         syntax_incomplete.dangling_dot,
+        syntax_incomplete.double_operator,
         syntax_tokens.at_caret,
     ]
     for rule in by_line:
@@ -218,6 +220,51 @@ def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
 
 
+def _store_in_condition(sit: Situation) -> Diagnosis | None:
+    """`while (line = f.readline()):` with `line` not set before: the student stores a value to
+    test it, as in C; Python's form is the walrus `:=` in brackets, not a comparison."""
+    if "meant '==' or ':='" not in sit.message or not sit.has_code:
+        return None
+    lineno, text = _line(sit)
+    m = re.match(r"^(\s*(?:if|elif|while)\s+)\(?\s*([A-Za-z_]\w*)\s*=(?!=)\s*(.+?)\s*\)?\s*:\s*(#.*)?$", text)
+    if m is None or "(" not in m.group(3):
+        return None
+    name, value = m.group(2), m.group(3)
+    # The lazy match may leave the call's own `)` to the optional bracket around the condition.
+    value += ")" * max(0, value.count("(") - value.count(")"))
+    before = "\n".join(sit.code.split("\n")[: lineno - 1])
+    if re.search(
+        rf"(?<![\w.]){re.escape(name)}\s*(=(?!=)|\bin\b)|\b(def|for|import|as)\s+{re.escape(name)}\b", before
+    ):
+        return None
+    new_text = f"{m.group(1)}({name} := {value}):" + (f"  {m.group(4)}" if m.group(4) else "")
+    fix = _checked(sit, replace_line(sit.code, lineno, new_text))
+    if fix is not None and compile_error(fix) is not None:
+        fix = None
+    return Diagnosis(
+        summary=f"Line {lineno} stores a value with `=` inside the condition, as C does; in Python a "
+        f"condition cannot assign with `=`. To store `{short(value, 30)}` in `{name}` and test it in one "
+        f"step, use the walrus `:=` in brackets: {code(new_text.strip())}.",
+        plain=f"`{name}` is not set anywhere before line {lineno}, so the line is storing a value, not "
+        "comparing one (`==` would compare with a name that does not exist yet). Python only allows storing "
+        "inside an expression with `:=`.",
+        precise="An assignment statement cannot appear inside an `if`/`while` condition; an assignment "
+        "expression `(name := value)` can (Python 3.8+).",
+        fix_steps=f"Write {code(new_text.strip())}, or assign `{name}` on the line before and test it in "
+        "the condition.",
+        prevention="Use `=` on a line of its own to store, `==` to compare, and `:=` only to store inside "
+        "a condition.",
+        concepts=["variables", "conditionals"],
+        hints=[
+            f"Is `{name}` set anywhere before line {lineno}?",
+            "Storing a value inside a condition needs a different operator than `=`.",
+            f"Write {code(new_text.strip())}.",
+        ],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
 def _assignment_in_condition(sit: Situation) -> Diagnosis | None:
     if "Maybe you meant '=='" not in sit.message and "instead of '='" not in sit.message:
         return None
@@ -239,6 +286,8 @@ def _assignment_in_condition(sit: Situation) -> Diagnosis | None:
     left = text[:at].strip()
     left = re.sub(r"^(if|elif|while|assert|return)\s+", "", left)
     right = text[at + 1 :].strip().rstrip(":").strip()
+    if left.startswith("(") and right.endswith(")") and left.count("(") > left.count(")"):
+        left, right = left[1:].strip(), right[:-1].strip()  # `while (a = b):` compares a with b
     fix = _checked(sit, replace_line(sit.code, lineno, new_text)) if sit.has_code else None
     return Diagnosis(
         summary=f"Line {lineno} uses `=` (assignment) where a comparison `==` is needed: "

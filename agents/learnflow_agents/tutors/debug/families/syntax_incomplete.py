@@ -22,7 +22,7 @@ from learnflow_agents.tutors.debug.situation import Situation
 # Binary operators, longest first so `**` is not read as `*`.
 _BINARY = re.compile(
     r"(?:\*\*|//|<<|>>|==|!=|<=|>=|[-+*/%@|&^<>]"
-    r"|(?<![\w.])(?:and|or|in|is|not in|is not)|(?<![=!<>:+\-*/%@|&^])=)$"
+    r"|(?<![\w.])(?:and|or|in|is|not in|is not|else)|(?<![=!<>:+\-*/%@|&^])=)$"
 )
 _VALUE_END = re.compile(r"([A-Za-z_]\w*|\d[\w.]*|[)\]}]|['\"])$")
 _KEYWORDS_NOT_VALUES = {
@@ -125,6 +125,21 @@ def dangling_operator(sit: Situation) -> Diagnosis | None:
             fix=fix,
             analysis="syntax:dangling-operator",
             prevention=_LONG_LINES,
+        )
+    if op == "else":
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} ends its conditional expression with `else` and no value after it "
+            f"({code(shown)}): `a if condition else b` needs the value `b` that is used when the "
+            "condition is false.",
+            why="A conditional expression always produces a value, so both branches must be given; by "
+            "Python's syntax the value after `else` is required.",
+            steps=f"Write the value after `else` ({code(short(text[: m.end()].strip() + ' …', 50))}), or use "
+            "an `if` statement if nothing should happen otherwise.",
+            concepts=["conditionals"],
+            analysis="syntax:dangling-operator",
+            prevention="Write both values of `a if condition else b` before running it.",
         )
     follows = {":": "the colon", ")": "the `)`", "]": "the `]`", "}": "the `}`", ",": "the comma"}.get(
         rest[:1], "the end of the line"
@@ -821,4 +836,37 @@ def dangling_dot(sit: Situation) -> Diagnosis | None:
         concepts=["syntax-basics"],
         analysis="syntax:dangling-dot",
         prevention="Type the attribute right after the dot; the editor's completion list shows what exists.",
+    )
+
+
+_BINARY_ONLY = re.compile(r"\*\*|//|==|!=|<=|>=|[*/%@<>|&^]")
+_ANY_OP = re.compile(r"(\*\*|//|==|!=|<=|>=|<<|>>|[-+*/%@<>|&^])\s*$")
+
+
+def double_operator(sit: Situation) -> Diagnosis | None:
+    """`a +* b`: two operators side by side, the second of which needs a value on its left."""
+    lineno, text, col = _where(sit)
+    masked = code_only(text)
+    m = _BINARY_ONLY.match(masked, col)
+    prev = _ANY_OP.search(masked[:col])
+    if m is None or prev is None or re.match(r"^\s*(def|lambda|from|import)\b", masked):
+        return None
+    first, second = prev.group(1), m.group(0)
+    if first == "*" and second == "*" and masked[prev.end(1) - 1 : col + 1] == "**":
+        return None
+    left = masked[: prev.start(1)].rstrip()
+    if not re.search(r"([A-Za-z_]\w*|\d[\w.]*|[)\]}'\"])$", left):
+        return None
+    both = text[prev.start(1) : m.end()].strip()
+    return _diag(
+        sit,
+        lineno,
+        summary=f"Line {lineno} has two operators in a row (`{both}`): `{second}` needs a value on its left, "
+        f"but `{first}` comes just before it. Keep the one you mean.",
+        why=f"Between two values stands one operator; `{first}` and `{second}` together are not a Python "
+        "operator (`**`, `//`, `==`, `<=` are written without spaces and are single operators).",
+        steps=f"Delete `{first}` or `{second}` so one operator stands between the two values.",
+        concepts=["syntax-basics"],
+        analysis="syntax:double-operator",
+        prevention="Read the expression aloud: each operator sits between two values.",
     )
