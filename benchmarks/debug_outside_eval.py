@@ -29,7 +29,7 @@ drives, sandboxed fix checks included) gets the code and CPython 3.11's real tra
                        changed line's names, numbers and strings
 
     python benchmarks/debug_outside_eval.py --split dev|holdout|all
-        [--set cpython|oppia|runtime|qa|teaching|asserts|so|so_input|parso|so_logic|so_logic2|ruff|both|all]
+        [--set cpython|oppia|runtime|qa|teaching|asserts|so|so_input|parso|so_logic|so_logic2|ruff|cpython_runtime|both|all]
         [--show N] [--no-run]
         [--min-correct F] [--max-generic F] [--kinds]
 """
@@ -89,6 +89,7 @@ SETS = {
     "so_input": ("cases_so_input.jsonl", "labels_so_input.jsonl"),
     "parso": ("cases_parso.jsonl", "labels_parso.jsonl"),
     "so_logic": ("cases_so_logic.jsonl", "labels_so_logic.jsonl"),
+    "cpython_runtime": ("cases_cpython_runtime.jsonl", "labels_cpython_runtime.jsonl"),
     "so_logic2": ("cases_so_logic2.jsonl", "labels_so_logic2.jsonl"),
     "ruff": ("cases_ruff.jsonl", "labels_ruff.jsonl"),
 }
