@@ -46,7 +46,11 @@ class EngineHost:
             raise EngineUnavailableError(f"the LearnFlow engine did not start: {err}") from err
 
     async def _start(self) -> Engine:
-        engine = Engine(self.settings, run_agents=self.run_agents)
+        # The Jupyter server is long-running and owns this engine (a kernel's engine is the
+        # embedded client's, and leaves the student's collector alone): full collections
+        # walking start-up's imports and the held replies stalled every caller on the loop
+        # (runtime/gc_tuning.py; tests/runtime/test_gc_owners.py).
+        engine = Engine(self.settings, run_agents=self.run_agents, tune_gc=True)
         try:
             await engine.start()
         except BaseException as err:

@@ -107,7 +107,9 @@ async def serve_gateway(
 ) -> tuple[HTTPServer, Engine, Readiness]:
     """Start the engine (no agents: they run as their own Deployments), the probes' checks,
     and listen."""
-    engine = await Engine(settings, run_agents=False).start()
+    # The gateway is LearnFlow's own long-running process: its collector is settled after
+    # start-up, as the agents' is (runtime/gc_tuning.py; tests/runtime/test_gc_owners.py).
+    engine = await Engine(settings, run_agents=False, tune_gc=True).start()
     identity = HubIdentity(config)
     metrics = metrics or GatewayMetrics()
     metrics.instrument(identity)
