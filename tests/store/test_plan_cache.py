@@ -83,3 +83,18 @@ def test_statements_prepared_on_young_tables_do_not_scan_them_once_grown(store: 
                 ).all()
             )
     assert scans == {"queries": 0, "outbox": 0}
+
+
+def test_a_plan_cache_mode_in_the_urls_options_is_left_as_it_is(postgres_schema_url: str) -> None:
+    url = sa.make_url(postgres_schema_url)
+    options = f"{url.query['options']} -c plan_cache_mode=force_generic_plan"
+    chosen = Store.open(url.update_query_dict({"options": options}).render_as_string(hide_password=False))
+    default = Store.open(postgres_schema_url)
+    try:
+        with chosen._engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar_one() == "force_generic_plan"
+        with default._engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar_one() == "force_custom_plan"
+    finally:
+        chosen.close()
+        default.close()

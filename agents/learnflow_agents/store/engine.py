@@ -49,7 +49,9 @@ def create_store_engine(url: str | URL, *, pool_size: int = 10, echo: bool = Fal
         pool_pre_ping=True,
         connect_args={"connect_timeout": 10},
     )
-    sa.event.listen(engine, "connect", _postgres_connect)
+    # An operator's own plan_cache_mode (libpq options in the URL) is left as it is.
+    if "plan_cache_mode" not in str(parsed.query.get("options", "")):
+        sa.event.listen(engine, "connect", _postgres_connect)
     return engine
 
 
