@@ -196,6 +196,36 @@ CASES = {
         ["`else`", "false"],
         False,
     ),
+    "unquoted-text-in-print": (
+        "print(Good morning, everyone!)\n",
+        "syntax:unquoted-text",
+        ["quotes", '`print("Good morning, everyone!")`'],
+        False,
+    ),
+    "unquoted-question-in-input": (
+        "answer = input(How old are you?)\n",
+        "syntax:unquoted-text",
+        ['`answer = input("How old are you?")`'],
+        False,
+    ),
+    "same-quote-inside-string": (
+        'quote = "She said "yes" to me"\n',
+        "syntax:nested-quotes",
+        ["`quote = 'She said \"yes\" to me'`"],
+        True,
+    ),
+    "bracket-open-before-colon": (
+        "n = 4\nwhile (n > 0:\n    n -= 1\n",
+        "syntax:header-bracket-open",
+        ["`while (n > 0):`"],
+        True,
+    ),
+    "format-spec-outside-f-string": (
+        "price = 3.5\nprint('Price:', price:.2f)\n",
+        "syntax:format-spec-outside",
+        ["f-string", '`f"{price:.2f}"`'],
+        True,
+    ),
 }
 
 

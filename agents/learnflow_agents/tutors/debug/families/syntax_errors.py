@@ -53,11 +53,13 @@ def analyse(sit: Situation) -> Diagnosis | None:
         _assignment_in_condition,
         _assignment_backwards,
         _keyword_slip_first,
+        syntax_incomplete.unquoted_text,
         syntax_brackets.missing_comma,
         _else_if,
         _missing_colon_expected,
         _missing_def_parens,
         _outside_function,
+        syntax_incomplete.format_spec_outside,
         syntax_messages.analyse,
         _digit_start,
     ]
@@ -92,6 +94,9 @@ def analyse(sit: Situation) -> Diagnosis | None:
         syntax_incomplete.parameter_list_comma,
         syntax_incomplete.dangling_dot,
         syntax_incomplete.double_operator,
+        syntax_incomplete.unquoted_text,
+        syntax_incomplete.nested_quotes,
+        syntax_incomplete.header_bracket_open,
         syntax_tokens.at_caret,
     ]
     for rule in by_line:

@@ -870,3 +870,169 @@ def double_operator(sit: Situation) -> Diagnosis | None:
         analysis="syntax:double-operator",
         prevention="Read the expression aloud: each operator sits between two values.",
     )
+
+
+def _call_args(masked: str, col: int) -> tuple[str, int, int] | None:
+    """The call around ``col``: (function name, start of its arguments, end of its arguments)."""
+    depth = 0
+    for i in range(min(col, len(masked)) - 1, -1, -1):
+        ch = masked[i]
+        if ch in ")]}":
+            depth += 1
+        elif ch in "([{":
+            if depth == 0:
+                if ch != "(":
+                    return None
+                name = re.search(r"([A-Za-z_]\w*)\s*$", masked[:i])
+                close, inner = i + 1, 0
+                while close < len(masked):
+                    if masked[close] in "([{":
+                        inner += 1
+                    elif masked[close] in ")]}":
+                        if inner == 0:
+                            break
+                        inner -= 1
+                    close += 1
+                return (name.group(1) if name else "", i + 1, close)
+            depth -= 1
+    return None
+
+
+def unquoted_text(sit: Situation) -> Diagnosis | None:
+    """`print(Hello, World!)`: text meant to be shown, written without quotes."""
+    lineno, text, col = _where(sit)
+    masked = code_only(text)
+    call = _call_args(masked, col)
+    if call is None or call[0] not in ("print", "input"):
+        return None
+    _name, start, end = call
+    inside = text[start:end]
+    if "'" in inside or '"' in inside or not re.search(r"[A-Za-z]", inside):
+        return None
+    # Punctuation no code has (`World!`, `name?`) or three words in a row: text, not values.
+    if not re.search(r"\w[!?]|[A-Za-z]\w*\s+[A-Za-z]\w*\s+[A-Za-z]", masked[start:end]):
+        return None
+    new_text = text[:start] + '"' + inside.strip() + '"' + text[end:]
+    fix = _fix(sit, lineno, new_text)
+    if fix is None or compile_error(fix) is not None:
+        return None
+    return _diag(
+        sit,
+        lineno,
+        summary=f"Line {lineno} passes {code(short(inside.strip(), 40))} to `{call[0]}()` without quotes; "
+        f"text to show must be a string in quotes: {code(short(new_text.strip(), 60))}.",
+        why="Without quotes Python reads the words as code — names, operators, punctuation — and "
+        f"{code(short(inside.strip(), 30))} is not valid code. Quotes mark it as text, shown as written.",
+        steps=f"Put the text in quotes: {code(short(new_text.strip(), 60))}.",
+        concepts=["strings"],
+        fix=fix,
+        analysis="syntax:unquoted-text",
+        prevention="Text always goes in quotes; a bare word is a variable name.",
+    )
+
+
+def nested_quotes(sit: Situation) -> Diagnosis | None:
+    """`"He said "hi""`: a quote inside a string that uses the same quote ends it early."""
+    lineno, text, col = _where(sit)
+    m = None
+    for cand in re.finditer(r"(?P<q>[\"'])(?P<body>[^\"'\n]*(?P=q)[^\"'\n]*(?P=q)[^\"'\n]*)(?P=q)", text):
+        if cand.start() < col < cand.end():
+            m = cand
+            break
+    if m is None:
+        return None
+    q, body = m.group("q"), m.group("body")
+    other = "'" if q == '"' else '"'
+    if other in body:
+        return None
+    new_text = text[: m.start()] + other + body + other + text[m.end() :]
+    fix = _fix(sit, lineno, new_text)
+    if fix is None or compile_error(fix) is not None:
+        return None
+    return _diag(
+        sit,
+        lineno,
+        summary=f"The string on line {lineno} contains the same quote `{q}` that starts it, so it ends early "
+        f"at the inner `{q}`: use the other kind of quote outside — {code(short(new_text.strip(), 60))}.",
+        why=f"A string runs from its opening `{q}` to the next `{q}`. The `{q}` meant as part of the text "
+        "closes it instead, and what follows is read as code.",
+        steps=f"Write the string with `{other}` outside ({code(short(new_text.strip(), 60))}), or put a "
+        f"backslash before each inner quote (`\\{q}`).",
+        concepts=["strings"],
+        fix=fix,
+        analysis="syntax:nested-quotes",
+        prevention='Pick the outer quote that does not appear in the text: `\'He said "hi"\'`, `"It\'s"`.',
+    )
+
+
+def header_bracket_open(sit: Situation) -> Diagnosis | None:
+    """`if (x > 5:`: a bracket opened in a block header and not closed before its colon."""
+    lineno, text, col = _where(sit)
+    masked = code_only(text)
+    if masked[col : col + 1] != ":" or masked[col + 1 :].strip():
+        return None
+    if not re.match(r"^\s*(if|elif|while|for|with|def|class)\b", masked):
+        return None
+    depth, opener = 0, ""
+    for ch in masked[:col]:
+        if ch in "([{":
+            depth, opener = depth + 1, ch
+        elif ch in ")]}":
+            depth -= 1
+    if depth != 1:
+        return None
+    closer = {"(": ")", "[": "]", "{": "}"}[opener]
+    new_text = text[:col].rstrip() + closer + text[col:]
+    fix = _fix(sit, lineno, new_text)
+    if fix is not None and compile_error(fix) is not None:
+        fix = None
+    return _diag(
+        sit,
+        lineno,
+        summary=f"Line {lineno} opens a `{opener}` that is not closed before the colon: "
+        + (f"{code(short(new_text.strip(), 60))}." if fix else f"add `{closer}` before `:`."),
+        why=f"Inside an open `{opener}` Python is still reading the expression, so the `:` that should end "
+        "the header comes too early.",
+        steps=f"Close the `{opener}` with `{closer}` before the colon"
+        + (f": {code(short(new_text.strip(), 60))}." if fix else "."),
+        concepts=["syntax-basics"],
+        fix=fix,
+        analysis="syntax:header-bracket-open",
+        prevention="Count brackets: each `(` needs its `)` before the colon ends the line.",
+    )
+
+
+def format_spec_outside(sit: Situation) -> Diagnosis | None:
+    """`print("Total:", x:.2f)`: a format spec written outside an f-string's braces."""
+    if sit.syntax is None or sit.syntax.lineno is None or "decimal literal" not in sit.message:
+        return None
+    lineno, text, col = _where(sit)
+    masked = code_only(text)
+    m = None
+    for cand in re.finditer(
+        r"(?<![\w.])([A-Za-z_][\w.]*(?:\[[^\]]*\])?)\s*:\s*(\.?\d*[a-zA-Z%]?)(?=\s*[,)])", masked
+    ):
+        if cand.start(2) <= col <= cand.end(2):
+            m = cand
+    if m is None or _call_args(masked, m.start()) is None:
+        return None
+    expr, spec = text[m.start(1) : m.end(1)], text[m.start(2) : m.end(2)]
+    new_text = text[: m.start()] + 'f"{' + expr + ":" + spec + '}"' + text[m.end() :]
+    fix = _fix(sit, lineno, new_text)
+    if fix is not None and compile_error(fix) is not None:
+        fix = None
+    return _diag(
+        sit,
+        lineno,
+        summary=f"Line {lineno} writes the format spec `:{spec}` after `{expr}` outside an f-string; a "
+        f'format spec only works inside an f-string\'s braces: `f"{{{expr}:{spec}}}"`.',
+        why=f"`:{spec}` is part of the formatting language of f-strings and `format()`; in plain code Python "
+        f"reads `{spec}` as a (malformed) number.",
+        steps="Put the value and its spec in an f-string"
+        + (f": {code(short(new_text.strip(), 60))}" if fix else "")
+        + f", or call `format({expr}, '{spec}')`.",
+        concepts=["f-strings"],
+        fix=fix,
+        analysis="syntax:format-spec-outside",
+        prevention='Format numbers inside f-strings: `f"{total:.2f}"`.',
+    )

@@ -111,7 +111,8 @@ _FOREIGN: list[tuple[str, str, str, str]] = [
     (r"===", "==", "`===` (strict equality)", "`==`"),
     (r"!==", "!=", "`!==` (strict inequality)", "`!=`"),
     (r"<>", "!=", "`<>` (not equal)", "`!=`"),
-    (r"!(?!=)", "not ", "`!` (logical not)", "`not`"),
+    # `!x` negates; a `!` closing a word (`World!)`) is punctuation of unquoted text.
+    (r"!(?!=)(?!\s*[)\],]|\s*$)", "not ", "`!` (logical not)", "`not`"),
     (r"(?<=[\w\])])\s*\+\+", " += 1", "`++` (increment)", "`+= 1`"),
     (r"(?<=[\w\])])\s*--(?=\s*(;|$))", " -= 1", "`--` (decrement)", "`-= 1`"),
     (r"^\s*\+\+(?=\w)", "", "`++` (increment)", "`x += 1`"),
