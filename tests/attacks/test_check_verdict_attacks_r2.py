@@ -1,4 +1,5 @@
-"""Forging a check's verdict with an object that lies about how it orders.
+"""Forging a check's verdict: an object that lies about how it orders, and a function that
+raises StopIteration inside the test's own map/filter.
 
 A check's tests run on the trusted side; the student's objects stay in the child and the
 trusted side holds stand-ins (sandbox/proxies.py). `==` between a stand-in and trusted data
@@ -13,6 +14,13 @@ Failed before the fix (proxies.py: ordering against trusted data is not forwarde
 `==`): every forged case below passed. An honest float answer, and the bank's reference
 solutions (objects ordered against objects of the child, such as Rectangle < Rectangle),
 still pass.
+
+The builtin `map` and `filter` stop quietly when the function they call raises
+StopIteration, so `def can_ride(...): raise StopIteration` passed `assert all(map(can_ride,
+...))`, `assert not any(map(...))`, `sum(map(...)) == 0` and `list(filter(...)) == []`. The
+test's map and filter are now generators (harness.py), where PEP 479 makes it a
+RuntimeError, as it already was in a generator expression. peekable-iterator, whose tests
+expect StopIteration from a method, still passes.
 """
 
 import dataclasses
@@ -89,4 +97,34 @@ def test_student_objects_are_still_ordered_against_each_other() -> None:
     # shape-hierarchy's tests sort the student's shapes: __lt__ between two of the child's objects.
     exercise = load_bank().get("shape-hierarchy")
     assert "sorted(shapes)" in "".join(t.source for t in exercise.all_tests), "test setup"
+    assert check_code(exercise, exercise.solution or "", include_hidden=True).passed
+
+
+STOPPER = "def can_ride(age, height_cm, with_adult):\n    raise StopIteration\n"
+RIDE_HONEST = (
+    "def can_ride(age, height_cm, with_adult):\n    return height_cm >= 120 and (age >= 12 or with_adult)\n"
+)
+MAP_TESTS = {
+    "all(map)": "assert all(map(can_ride, [30, 40], [180, 150], [False, True]))",
+    "not any(map)": "assert not any(map(can_ride, [5, 6], [100, 90], [True, False]))",
+    "sum(map)": "assert sum(map(can_ride, [5, 6], [100, 90], [True, False])) == 0",
+    "list(filter)": "assert list(filter(lambda row: can_ride(*row), [(5, 100, True)])) == []",
+}
+
+
+@pytest.mark.parametrize(("name", "source"), list(MAP_TESTS.items()), ids=list(MAP_TESTS))
+def test_a_function_raising_stopiteration_does_not_end_the_tests_map(name: str, source: str) -> None:
+    exercise = dataclasses.replace(
+        load_bank().get("can-ride"),
+        visible_tests=(ExerciseTest(name=name, source=source, hidden=False),),
+        hidden_tests=(),
+    )
+    assert check_code(exercise, RIDE_HONEST).passed, "test setup: the honest answer passes"
+    forged = check_code(exercise, STOPPER)
+    assert not forged.passed and forged.points == 0, f"{name}: raising StopIteration passed"
+
+
+def test_stopiteration_a_test_expects_from_a_method_still_reaches_it() -> None:
+    exercise = load_bank().get("peekable-iterator")
+    assert "except StopIteration" in "".join(t.source for t in exercise.all_tests), "test setup"
     assert check_code(exercise, exercise.solution or "", include_hidden=True).passed

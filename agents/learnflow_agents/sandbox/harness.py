@@ -653,7 +653,26 @@ def _test_builtins(session: "Session") -> dict[str, Any]:
     table = dict(builtins.__dict__)
     table["__import__"] = test_import
     table["open"] = child_open
+    table["map"] = _map
+    table["filter"] = _filter
     return table
+
+
+# The builtin map and filter end quietly when the function they call raises StopIteration,
+# so a student's function that raises it passed `assert all(map(f, xs))`, `not any(...)` and
+# `sum(map(f, xs)) == 0` without computing anything. As generators, a StopIteration from the
+# function becomes a RuntimeError (PEP 479), as in a generator expression.
+def _map(function: Any, *iterables: Any) -> Any:
+    if not iterables:
+        raise TypeError("map() must have at least two arguments.")
+    for args in zip(*iterables):  # noqa: B905 - map stops at the shortest, like zip
+        yield function(*args)
+
+
+def _filter(function: Any, iterable: Any) -> Any:
+    for item in iterable:
+        if function(item) if function is not None else item:
+            yield item
 
 
 def _strict_truthy(assertions: Any) -> Any:
