@@ -270,6 +270,14 @@ def test_a_compare_in_a_condition_keeps_double_equals_when_the_name_exists(tmp_p
     assert "`row == input()`" in reply.summary, reply.summary
 
 
+def test_a_header_on_the_last_line_is_told_its_body_is_missing(tmp_path: Path) -> None:
+    """It was told "line 1 (`def area(w):`) is not indented under it" — the header itself."""
+    code = "def area(w):\n"
+    reply = diagnose(StudentQuery(text="why?", code=code, traceback=_traceback(code, tmp_path)))
+    assert "nothing follows it" in reply.summary, reply.summary
+    assert "is not indented under it" not in reply.summary
+
+
 def test_operator_at_line_end_is_not_joined_with_an_unrelated_next_statement(tmp_path: Path) -> None:
     code = "x = 3 *\n\nprint(x)\n"
     reply = diagnose(StudentQuery(text="why?", code=code, traceback=_traceback(code, tmp_path)))

@@ -64,17 +64,32 @@ def _expected_block(sit: Situation, m: re.Match[str]) -> Diagnosis:
         else:
             moved = f"Add an indented body (for now `pass`) under line {header_line}."
     steps = moved or f"Indent the lines that belong to the `{word}` on line {header_line} by 4 spaces."
+    # A header on the cell's last line has no line after it to blame: the body is simply missing.
+    ends = sit.has_code and not any(ln.strip() for ln in lines_of(sit.code)[header_line:])
+    if ends:
+        steps = (
+            f"Write the body of the `{word}` on the next line, indented by 4 spaces (`pass` if it is "
+            "empty for now)."
+        )
     return Diagnosis(
         summary=f"The `{word}` on line {header_line} ({code(short(header_text.strip(), 40))}) needs an "
         "indented "
-        f"block, but line {lineno}"
-        + (f" ({code(short(body_text, 40))})" if body_text else "")
-        + " is not indented under it.",
+        + (
+            "block, but nothing follows it: the cell ends right after its colon."
+            if ends
+            else f"block, but line {lineno}"
+            + (f" ({code(short(body_text, 40))})" if body_text else "")
+            + " is not indented under it."
+        ),
         plain=f"After a line ending in `:` (your `{word}` on line {header_line}), Python expects the lines "
         "that "
-        "belong to it to be pushed to the right with spaces. Line "
-        f"{lineno} starts at the same place as the `{word}`, so Python thinks the `{word}` has nothing "
-        "inside it.",
+        "belong to it to be pushed to the right with spaces. "
+        + (
+            f"Here no line follows, so the `{word}` has nothing inside it."
+            if ends
+            else f"Line {lineno} starts at the same place as the `{word}`, so Python thinks the `{word}` has "
+            "nothing inside it."
+        ),
         precise=f"A compound statement's suite must be an INDENT-ed block; the token after the `:` on line "
         f"{header_line} is on line {lineno} at the same indentation level, so the `{word}` has an empty "
         "suite.",
