@@ -26,7 +26,7 @@ import unicodedata
 from typing import Any
 
 import pytest
-from learnflow_agents.contracts import AgentRequest, StudentQuery
+from learnflow_agents.contracts import AgentReply, AgentRequest, Provenance, StudentQuery
 
 from tests.fixtures.fake_anthropic import FakeMessagesAPI, tool_reply
 from tests.llm.conftest import hermetic_llm_env, make_tutor
@@ -244,3 +244,46 @@ async def test_the_students_own_code_renamed_and_an_unrelated_helper_are_kept(
     reply = await _ask(fake_anthropic, make_tutor, "can-ride", {"explanation": explanation})
     assert "withheld" not in reply.data
     assert own in reply.explanation and helper in reply.explanation
+
+
+# -- the guard's own cost ---------------------------------------------------------------------
+
+
+def test_a_reply_of_many_small_programs_costs_a_bounded_number_of_sandbox_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A question naming six exercises, answered with 80 one-line lambdas (a misled model's
+    "repeat this text"), cost a sandbox run per lambda, per exercise and per name it could
+    stand in for: hundreds of runs of the shared sandbox for one reply (5 lambdas were already
+    52 runs, 26 s). Runs are counted, not timed: `check_code` is replaced by a counter."""
+    from learnflow_agents.tutors.exercise import guard as guard_module
+    from learnflow_agents.tutors.exercise.bank import load_bank
+
+    runs: list[str] = []
+
+    class Result:
+        points = 0
+
+    def counting_check(exercise: Any, code: str, **_: Any) -> Result:
+        runs.append(code)
+        return Result()
+
+    monkeypatch.setattr(guard_module, "check_code", counting_check)
+    guard = guard_module.GradedGuard([load_bank()])
+    named = ["can-ride", "clean-username", "common-items", "circle-math", "caesar-cipher", "bank-account"]
+    query = StudentQuery(text=" ".join(f"exercise {i}" for i in named), code="x = 1\n")
+    explanation = "\n".join(f"Try `f{k} = lambda *args: {k}` here." for k in range(80))
+    reply = AgentReply(
+        query_id=query.query_id,
+        agent="debug",
+        summary="Many small programs.",
+        explanation=explanation,
+        provenance=Provenance(agent="debug"),
+    )
+
+    guard.guard_reply(reply, query)
+
+    budget = getattr(guard_module, "MAX_RUNS_PER_REPLY", 48)
+    assert len(runs) <= budget, f"{len(runs)} sandbox runs for one reply"
+    # Past the budget the guard fails closed: what it could not run is not shown.
+    assert "f79 = lambda" not in reply.explanation

@@ -54,6 +54,10 @@ _HEX = re.compile(r"(?:\\x[0-9a-fA-F]{2}){8,}|(?:[0-9a-fA-F]{2}[ :]?){12,}")
 _SKIP_TOP = frozenset({"reply_id", "query_id", "agent", "status", "provenance", "created_at"})
 _SKIP_DATA = frozenset({"withheld", "graded_guard", "llm", "llm_fallback"})
 MAX_ROUNDS = 3
+# Sandbox runs one reply may cost (a guarded reply about an exercise typically needs 4-11).
+# A reply that needs more (hundreds of small programs, each a run per exercise the question
+# names) has the rest of its candidate programs withheld untested, not run.
+MAX_RUNS_PER_REPLY = 48
 # "exercise can-ride", "check can-ride": the ids a query names.
 EXERCISE_MENTION = re.compile(r"\b(?:exercise|check)\s+(?P<id>[a-z0-9]+(?:-[a-z0-9]+)+)\b", re.IGNORECASE)
 
@@ -391,6 +395,21 @@ def _fixed(a: int, b: int) -> Any:
 # -- the guard -------------------------------------------------------------------------------
 
 
+class RunBudget:
+    """The sandbox runs left for guarding one reply."""
+
+    def __init__(self, runs: int) -> None:
+        self.left = runs
+
+
+class BudgetSpent(Exception):  # noqa: N818 - a control-flow signal
+    """A program needed a sandbox run after the reply's budget was spent."""
+
+    def __init__(self, exercise: Exercise) -> None:
+        super().__init__(exercise.id)
+        self.exercise = exercise
+
+
 @dataclass(frozen=True)
 class Withheld:
     exercise_id: str
@@ -544,22 +563,26 @@ class GradedGuard:
 
     # -- checks --------------------------------------------------------------------------
 
-    def points(self, exercise: Exercise, code: str) -> int:
+    def points(self, exercise: Exercise, code: str, budget: RunBudget | None = None) -> int:
         """Tests (points) `code` passes, hidden tests included; cached per code."""
         key = (exercise.id, hashlib.sha256(code.encode()).hexdigest())
         if key not in self._points:
             if not code.strip() or not _parses(code):
                 self._points[key] = 0
             else:
+                if budget is not None:
+                    if budget.left <= 0:
+                        raise BudgetSpent(exercise)
+                    budget.left -= 1
                 self.sandbox_runs += 1
                 self._points[key] = check_code(exercise, code, include_hidden=True).points
         return self._points[key]
 
-    def baseline(self, exercise: Exercise, student_code: str | None) -> int:
+    def baseline(self, exercise: Exercise, student_code: str | None, budget: RunBudget | None = None) -> int:
         """What the student already has: their attempt's score (or the starter's)."""
-        best = self.points(exercise, exercise.starter)
+        best = self.points(exercise, exercise.starter, budget)
         if student_code and defined_names(student_code) & set(defined_names(exercise.starter)):
-            best = max(best, self.points(exercise, student_code))
+            best = max(best, self.points(exercise, student_code, budget))
         return best
 
     def candidates(self, code: str, exercise_ids: Iterable[str] = ()) -> list[Exercise]:
@@ -574,14 +597,18 @@ class GradedGuard:
         return [ex for ex, needed in self._exercises if ex.id in named or (names and needed & names)]
 
     def leaks(
-        self, code: str, exercise_ids: Iterable[str] = (), student_code: str | None = None
+        self,
+        code: str,
+        exercise_ids: Iterable[str] = (),
+        student_code: str | None = None,
+        budget: RunBudget | None = None,
     ) -> Exercise | None:
         """The exercise for which `code` passes more tests than the student's attempt, if any."""
         ids = list(exercise_ids)
         for exercise in self.candidates(code, ids):
             if not defined_names(code) & set(defined_names(exercise.starter)):
                 continue
-            if self.points(exercise, code) > self.baseline(exercise, student_code):
+            if self.points(exercise, code, budget) > self.baseline(exercise, student_code, budget):
                 return exercise
         return None
 
@@ -623,7 +650,12 @@ class GradedGuard:
         return programs
 
     def _round(
-        self, texts: list[_Text], exercise_ids: list[str], student_code: str | None, related: list[Exercise]
+        self,
+        texts: list[_Text],
+        exercise_ids: list[str],
+        student_code: str | None,
+        related: list[Exercise],
+        budget: RunBudget,
     ) -> list[tuple[int, Exercise]]:
         pieces: list[_Piece] = []
         for owner, text in enumerate(texts):
@@ -637,12 +669,18 @@ class GradedGuard:
         for program, sources, extra in self._programs(pieces, related):
             if not _parses(program):
                 continue
-            exercise = self.leaks(program, exercise_ids, student_code)
-            if exercise is None:
-                for candidate in extra:
-                    if self.points(candidate, program) > self.baseline(candidate, student_code):
-                        exercise = candidate
-                        break
+            try:
+                exercise = self.leaks(program, exercise_ids, student_code, budget)
+                if exercise is None:
+                    for candidate in extra:
+                        if self.points(candidate, program, budget) > self.baseline(
+                            candidate, student_code, budget
+                        ):
+                            exercise = candidate
+                            break
+            except BudgetSpent as spent:
+                # Fail closed: a program that would need a run past the budget is withheld.
+                exercise = spent.exercise
             if exercise is None:
                 continue
             for index in sources:
@@ -661,10 +699,11 @@ class GradedGuard:
         withheld: list[Withheld] = []
         seen: set[tuple[str, str]] = set()
         dropped_blocks: set[int] = set()
+        budget = RunBudget(MAX_RUNS_PER_REPLY)
         for _ in range(MAX_ROUNDS):
             texts: list[_Text] = []
             _walk(dumped, (), texts)
-            found = self._round(texts, ids, student_code, related)
+            found = self._round(texts, ids, student_code, related, budget)
             if not found:
                 break
             for owner, exercise in found:
