@@ -26,6 +26,7 @@ from learnflow_agents.tutors.debug.families import (
     overflow_errors,
     recursion_errors,
     runtime_errors,
+    runtime_messages,
     stop_iteration,
     syntax_errors,
     type_errors,
@@ -117,6 +118,16 @@ def analyse(sit: Situation) -> Diagnosis:
             return found
         if name in ("SyntaxError", "IndentationError", "TabError"):
             return _generic(syntax_errors.generic_syntax(sit))
+    # One-rule messages of built-ins (format specs, slice bounds, isinstance's types, …) that no
+    # family claims: asked after the families, so their broader analyses keep what they answer.
+    try:
+        found = runtime_messages.analyse(sit)
+    except Exception:  # an analyser bug must not cost the student their answer
+        log.exception("debug analyser runtime_messages failed; falling back")
+        found = None
+    if found is not None:
+        found.extra.setdefault("analysis", sit.error_type)
+        return found
     return _generic(generic.analyse(sit))
 
 

@@ -1,0 +1,117 @@
+"""Runtime kinds found missing with the outside 'cpython_runtime' set (CPython's unit-test
+expectations): each test uses its own beginner-shaped program (not a case of that set), runs it
+in a fresh interpreter for the real traceback, and checks that the reply names the specific fact
+(never the generic template) and, where the tutor offers a fixed cell, that it runs clean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from learnflow_agents.contracts.reply import CodeRole
+
+from tests.tutors.debug_cells import ask_about, run_cell
+
+
+@pytest.mark.parametrize(
+    ("code", "facts"),
+    [
+        # a precision on an int: the spec needs the float code
+        ("price = 3\nprint(f'Total: {price:.2}')\n", ["precision", "`f`", "`int`"]),
+        # a thousands separator on text read as a string
+        ("amount = '1200'\nprint(f'{amount:,}')\n", ["separator", "string", "int("]),
+        # a sign on the character code
+        ("n = 65\nprint('{:+c}'.format(n))\n", ["sign", "integer"]),
+        # two separators at once
+        ("print(f'{1000000:,_}')\n", ["`,`", "`_`", "one"]),
+        # {} and {1} in one string
+        ("print('{} scored {1}'.format('Ann', 9))\n", ["`{}`", "`{1}`", "one style"]),
+        # a lone percent sign in a %-format
+        ("score = 50\nprint('%d%' % score)\n", ["`%%`", "percent"]),
+        # a float slice bound from /
+        ("word = 'python'\nmiddle = len(word) / 2\nprint(word[:middle])\n", ["`middle`", "`//`", "float"]),
+        # a bytearray indexed by text
+        ("buf = bytearray(b'hi')\nprint(buf['h'])\n", ["`bytearray`", "`str`", "position"]),
+        # a type written as a string
+        ("age = 7\nif isinstance(age, 'int'):\n    print('ok')\n", ["`'int'`", "no quotes", "class"]),
+        # a set walked backwards
+        ("ids = {4, 2, 9}\nfor i in reversed(ids):\n    print(i)\n", ["`set`", "order", "sorted("]),
+        # a computed range step of zero
+        ("count = 0\nfor i in range(0, 10, count):\n    print(i)\n", ["`count` is 0", "step"]),
+        # NaN into an int
+        ("avg = float('nan')\nprint(round(avg))\n", ["nan", "math.isnan"]),
+        # a tuple searched for a missing value
+        ("days = ('mon', 'tue')\nprint(days.index('sun'))\n", ["`tuple`", "does not contain", "in"]),
+        # a string method given a number
+        ("line = 'a,b'\nprint(line.replace(',', 1))\n", ["`int`", "`replace()`", "`str`"]),
+        # int(x, base) on a number
+        ("bits = 101\nprint(int(bits, 2))\n", ["text", "int(str(x), base)"]),
+        # map without its iterable
+        ("names = map(str.upper)\n", ["`map()`", "iterable"]),
+        # super().__init__ passing values up to object
+        (
+            "class Pet:\n    pass\nclass Dog(Pet):\n    def __init__(self, name):\n"
+            "        super().__init__(name)\nDog('rex')\n",
+            ["`super().__init__()`", "`object`"],
+        ),
+        # except on something that is not an exception class
+        (
+            "try:\n    int('x')\nexcept 'ValueError':\n    print('bad')\n",
+            ["exception class", "`except valueerror:`"],
+        ),
+        # dict() from items that are not pairs
+        ("pairs = ['ab', 'cde']\nprint(dict(pairs))\n", ["pair", "key", "value"]),
+    ],
+)
+def test_a_cpython_runtime_kind_gets_its_specific_fact(code: str, facts: list[str], tmp_path: Path) -> None:
+    reply = ask_about(code, tmp_path)
+    said = (reply.summary + "\n" + reply.explanation).lower()
+    assert reply.data.get("analysis") != "generic", reply.summary
+    for fact in facts:
+        assert fact.lower() in said, (fact, reply.summary)
+
+
+@pytest.mark.parametrize(
+    ("code", "expected_in_fix"),
+    [
+        ("price = 3\nprint(f'Total: {price:.2}')\n", "{price:.2f}"),
+        ("word = 'python'\nmiddle = len(word) / 2\nprint(word[:middle])\n", "word[:int(middle)]"),
+        ("word = 'python'\nprint(word[: len(word) / 2])\n", "len(word) // 2"),
+        ("age = 7\nif isinstance(age, 'int'):\n    print('ok')\n", "isinstance(age, int)"),
+        ("ids = {4, 2, 9}\nfor i in reversed(ids):\n    print(i)\n", "sorted(ids, reverse=True)"),
+        ("line = 'a,b'\nprint(line.replace(',', 1))\n", "line.replace(',', str(1))"),
+        ("bits = 101\nprint(int(bits, 2))\n", "int(str(bits), 2)"),
+    ],
+)
+def test_the_fixed_cell_keeps_the_line_and_runs(code: str, expected_in_fix: str, tmp_path: Path) -> None:
+    reply = ask_about(code, tmp_path)
+    fixes = [b.code for b in reply.code_blocks if b.role == CodeRole.FIX]
+    assert fixes, reply.summary
+    assert expected_in_fix in fixes[0]
+    assert run_cell(fixes[0], tmp_path).returncode == 0
+
+
+def test_a_missing_tuple_item_is_guarded_by_a_membership_test(tmp_path: Path) -> None:
+    reply = ask_about("days = ('mon', 'tue')\nprint(days.index('sun'))\n", tmp_path)
+    fixes = [b.code for b in reply.code_blocks if b.role == CodeRole.FIX]
+    assert fixes and "if 'sun' in days:" in fixes[0]
+    assert run_cell(fixes[0], tmp_path).returncode == 0
+
+
+def test_a_raise_of_the_students_own_is_not_claimed(tmp_path: Path) -> None:
+    # the message is a format-spec one, but the program raised it on purpose
+    code = (
+        "def check(spec):\n    raise ValueError('Precision not allowed in integer format specifier')\n"
+        "check('.2')\n"
+    )
+    reply = ask_about(code, tmp_path)
+    assert "precision (`.n`)" not in reply.summary.lower()
+
+
+def test_runaway_nesting_with_no_function_calling_itself_is_explained(tmp_path: Path) -> None:
+    # no def recurses: the data is nested too deep for print to walk it
+    code = "tree = []\nfor _ in range(100000):\n    tree = [tree]\nprint(tree)\n"
+    reply = ask_about(code, tmp_path)
+    said = (reply.summary + "\n" + reply.explanation).lower()
+    assert reply.data.get("analysis") != "generic", reply.summary
+    assert "nested" in said and "limit" in said
