@@ -226,6 +226,42 @@ CASES = {
         ["f-string", '`f"{price:.2f}"`'],
         True,
     ),
+    "or-without-left-side-is": (
+        "colour = 'red'\nif colour is None or is 'blue':\n    pass\n",
+        "syntax:half-comparison",
+        ["`colour`"],
+        True,
+    ),
+    "function-name-with-space": (
+        "def add numbers(a, b):\n    return a + b\n",
+        "syntax:name-with-space",
+        ["`def add_numbers(a, b):`"],
+        True,
+    ),
+    "switch-from-c": (
+        "day = 2\nswitch day:\n    case 1:\n        print('Mon')\n",
+        "syntax:foreign-statement",
+        ["`match`", "`case _:`"],
+        True,
+    ),
+    "c-style-for": (
+        "n = 5\nfor (k = 1; k <= n; k++):\n    print(k)\n",
+        "syntax:foreign-statement",
+        ["`for k in range(1, n + 1):`"],
+        True,
+    ),
+    "catch-from-java": (
+        "try:\n    x = int('a')\ncatch ValueError:\n    print('bad')\n",
+        "syntax:foreign-statement",
+        ["`except`", "`except ValueError:`"],
+        True,
+    ),
+    "pip-in-python": (
+        "pip install requests\n",
+        "syntax:terminal-command",
+        ["terminal", "`%pip install requests`"],
+        False,
+    ),
 }
 
 

@@ -45,6 +45,8 @@ def analyse(sit: Situation) -> Diagnosis | None:
     by_message: list[Callable[[Situation], Diagnosis | None]] = [
         _invalid_character,
         syntax_incomplete.newer_python,
+        syntax_incomplete.foreign_statement,
+        syntax_incomplete.name_with_space_header,
         syntax_strings.unterminated_string,
         syntax_brackets.bracket_problem,
         _python2_print,

@@ -606,15 +606,19 @@ def half_comparison(sit: Situation) -> Diagnosis | None:
     `and`/`or` is a whole condition."""
     lineno, text, col = _where(sit)
     masked = code_only(text)
-    m = re.match(r"\s*(==|!=|<=|>=|<|>)", masked[col:])
+    m = re.match(r"\s*(==|!=|<=|>=|<|>|is not\b|is\b|not in\b|in\b)", masked[col:])
     joined = re.search(r"\b(and|or)\s*$", masked[:col])
     if m is None or joined is None:
         return None
     left = masked[: joined.start()]
-    cond = re.search(r"([A-Za-z_][\w.]*(?:\[[^\]]*\])?|\d[\w.]*)\s*(==|!=|<=|>=|<|>)\s*[^\s:]+\s*$", left)
+    cond = re.search(
+        r"([A-Za-z_][\w.]*(?:\[[^\]]*\])?|\d[\w.]*)\s*(==|!=|<=|>=|<|>|is not|is|not in|in)\s+[^\s:]+\s*$"
+        r"|([A-Za-z_][\w.]*(?:\[[^\]]*\])?|\d[\w.]*)\s*(==|!=|<=|>=|<|>)\s*[^\s:]+\s*$",
+        left,
+    )
     if cond is None:
         return None
-    subject = cond.group(1)
+    subject = cond.group(1) or cond.group(3)
     new_text = text[:col] + subject + " " + text[col:].lstrip()
     fix = _fix(sit, lineno, new_text)
     if fix is not None and compile_error(fix) is not None:
@@ -1035,4 +1039,133 @@ def format_spec_outside(sit: Situation) -> Diagnosis | None:
         fix=fix,
         analysis="syntax:format-spec-outside",
         prevention='Format numbers inside f-strings: `f"{total:.2f}"`.',
+    )
+
+
+def foreign_statement(sit: Situation) -> Diagnosis | None:
+    """Statements from other languages or from the terminal: `switch x:`, a C `for (i = 0; …)`,
+    `catch E as e:`, `pip install numpy` typed into Python."""
+    if sit.syntax is None or sit.syntax.lineno is None:
+        return None
+    lineno, text, _col = _where(sit)
+    masked = code_only(text)
+    m = re.match(r"^(\s*)switch\s*\(?(.+?)\)?\s*:\s*$", masked)
+    if m:
+        new_text = f"{m.group(1)}match {text[m.start(2) : m.end(2)].strip()}:"
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} uses `switch` from C/Java/JavaScript; Python's statement is `match` "
+            f"(3.10+): {code(new_text.strip() + ' …')}, with `case` blocks under it.",
+            why="Python has no `switch`; it reads `switch` as a variable name followed by another value. "
+            "`match value:` with `case …:` blocks does the same job (or a chain of `if`/`elif`).",
+            steps=f"Write {code(new_text.strip() + ' …')}; each `case` compares with a literal, and "
+            "`case _:` "
+            "plays the part of `default`.",
+            concepts=["conditionals"],
+            fix=_fix(sit, lineno, new_text),
+            analysis="syntax:foreign-statement",
+            prevention="Python's branching is `if`/`elif`/`else`, or `match`/`case` since 3.10.",
+        )
+    m = re.match(
+        r"^(\s*)for\s*\(\s*(?:int\s+|let\s+|var\s+)?([A-Za-z_]\w*)\s*=\s*([^;]+?)\s*;\s*\2\s*(<=|<)\s*([^;]+?)\s*;"
+        r"\s*(?:\2\s*\+\+|\+\+\s*\2|\2\s*\+=\s*1)\s*\)\s*(:|\{)?\s*$",
+        masked,
+    )
+    if m:
+        start, end = m.group(3).strip(), m.group(5).strip()
+        stop = end if m.group(4) == "<" else f"{end} + 1"
+        rng = f"range({stop})" if start == "0" else f"range({start}, {stop})"
+        new_text = f"{m.group(1)}for {m.group(2)} in {rng}:"
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} writes a C-style loop `for (…; …; …)`; Python's `for` walks "
+            "over the values "
+            f"of a sequence: {code(new_text.strip())}.",
+            why="Python has no three-part `for`; `for name in range(start, stop):` gives `name` each whole "
+            "number from `start` up to, not including, `stop`.",
+            steps=f"Write {code(new_text.strip())}.",
+            concepts=["for-loops", "range"],
+            fix=_fix(sit, lineno, new_text),
+            analysis="syntax:foreign-statement",
+            prevention="Loop over a `range(…)` or directly over a list: `for item in items:`.",
+        )
+    m = re.match(r"^(\s*)catch\b\s*\(?([^){]*?)\)?\s*[:{]?\s*$", masked)
+    if m:
+        caught = text[m.start(2) : m.end(2)].strip()
+        parts = caught.split()
+        if len(parts) == 2 and parts[0][:1].isupper():  # Java's `catch (Exception e)`
+            caught = f"{parts[0]} as {parts[1]}"
+        new_text = f"{m.group(1)}except {caught}:" if caught else f"{m.group(1)}except Exception:"
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} uses `catch` from Java/JavaScript/C#; Python catches errors "
+            "with `except`: "
+            f"{code(new_text.strip())}.",
+            why="After `try:` Python expects `except` (or `finally`); `catch` is just an unknown "
+            "name to it, so "
+            "the `try` looks unfinished.",
+            steps=f"Write {code(new_text.strip())}.",
+            concepts=["exceptions"],
+            fix=_fix(sit, lineno, new_text),
+            analysis="syntax:foreign-statement",
+            prevention="`try:` … `except SomeError as e:` … `finally:` are Python's words.",
+        )
+    m = re.match(
+        r"^\s*(pip3?|conda|python3?|py|cd|ls|dir|echo|mkdir|git|npm|brew|sudo|apt|apt-get)\s+\S", masked
+    )
+    if m and sit.message.startswith("invalid syntax"):
+        word = m.group(1)
+        magic = f"%{word}" if word in ("pip", "conda") else f"!{text.strip()}"
+        shown = f"%{text.strip()}" if word in ("pip", "conda") else magic
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} ({code(short(text.strip(), 40))}) is a terminal command, not "
+            "Python code: "
+            f"type it in a terminal (command prompt), not into Python. In a notebook cell write "
+            f"{code(short(shown, 40))}.",
+            why=f"`{word} …` is run by the operating system's shell; Python reads it as names side by side, "
+            "which is not Python syntax.",
+            steps=f"Open a terminal and run {code(short(text.strip(), 40))} there (then restart Python if it "
+            f"installed a package), or in Jupyter use {code(short(shown, 40))}.",
+            concepts=["modules-imports"] if word in ("pip", "pip3", "conda") else ["syntax-basics"],
+            analysis="syntax:terminal-command",
+            prevention="Commands like `pip install …` go in the terminal; only Python code goes in "
+            "a .py file "
+            "or a notebook cell (there with `%pip`).",
+        )
+    return None
+
+
+def name_with_space_header(sit: Situation) -> Diagnosis | None:
+    """`def my function():`, `class my class:`: a function or class name with a space."""
+    if sit.syntax is None or sit.syntax.lineno is None:
+        return None
+    lineno, text, _col = _where(sit)
+    masked = code_only(text)
+    m = re.match(r"^(\s*(?:async\s+)?(?:def|class)\s+)([A-Za-z_]\w*(?:\s+[A-Za-z_]\w*)+)\s*(?=[(:])", masked)
+    if m is None or any(keyword.iskeyword(w) for w in m.group(2).split()):
+        return None
+    name = "_".join(m.group(2).split())
+    new_text = text[: m.start(2)] + name + text[m.end(2) :]
+    kind = "function" if "def" in m.group(1) else "class"
+    if kind == "class":
+        name_shown = "".join(w[:1].upper() + w[1:] for w in m.group(2).split())
+        new_text = text[: m.start(2)] + name_shown + text[m.end(2) :]
+        name = name_shown
+    return _diag(
+        sit,
+        lineno,
+        summary=f"Line {lineno} names the {kind} `{m.group(2)}`, with a space; a name is one word: "
+        f"{code(short(new_text.strip(), 60))}.",
+        why="Python names are letters, digits and `_` with no spaces; after the first word Python expected "
+        + ("`(` and the parameters." if kind == "function" else "`:` or `(`."),
+        steps=f"Write the name as one word, `{name}` (and call it by that name).",
+        concepts=["functions" if kind == "function" else "classes"],
+        fix=_fix(sit, lineno, new_text),
+        analysis="syntax:name-with-space",
+        prevention="Function names use underscores (`my_function`), class names CapWords (`MyClass`).",
     )
