@@ -29,7 +29,8 @@ drives, sandboxed fix checks included) gets the code and CPython 3.11's real tra
                        changed line's names, numbers and strings
 
     python benchmarks/debug_outside_eval.py --split dev|holdout|all
-        [--set cpython|oppia|runtime|qa|teaching|asserts|so|so_input|parso|so_logic|so_logic2|ruff|cpython_runtime|both|all]
+        [--set cpython|oppia|runtime|qa|teaching|asserts|so|so_input|parso|so_logic|so_logic2|ruff
+               |cpython_runtime|both|all]
         [--show N] [--no-run]
         [--min-correct F] [--max-generic F] [--kinds]
 """
