@@ -367,6 +367,12 @@ def is_for_value(tree: ast.Module, source: str, question: str, report: TraceRepo
     return None
 
 
+def _is_shuffle(func: ast.expr) -> bool:
+    return (isinstance(func, ast.Attribute) and func.attr == "shuffle") or (
+        isinstance(func, ast.Name) and func.id == "shuffle"
+    )
+
+
 def _mutations(scope: list[ast.stmt], name: str, after: int) -> ast.AST | None:
     for stmt in scope:
         for n in ast.walk(stmt):
@@ -380,6 +386,11 @@ def _mutations(scope: list[ast.stmt], name: str, after: int) -> ast.AST | None:
                 and n.func.value.id == name
             ):
                 return n
+            # random.shuffle(b) / shuffle(b) changes its argument in place, as b.sort() does.
+            if isinstance(n, ast.Call) and _is_shuffle(n.func) and n.args:
+                first = n.args[0]
+                if isinstance(first, ast.Name) and first.id == name:
+                    return n
             if isinstance(n, ast.Assign | ast.AugAssign):
                 for t in n.targets if isinstance(n, ast.Assign) else [n.target]:
                     if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == name:
@@ -453,7 +464,12 @@ def mutable_default(tree: ast.Module, source: str, question: str, report: TraceR
             (a, d) for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=False) if d is not None
         ]
         for arg, default in pairs:
-            if not _mutable_default(default):
+            # `def b(x=a())` where a() returns a list: the call runs once too, when `def` runs; the run
+            # shows the parameter holding a list or dict.
+            made = isinstance(default, ast.Call) and any(
+                v.startswith(("[", "{")) for v in _all_values(report, arg.arg)
+            )
+            if not (_mutable_default(default) or made):
                 continue
             if _MEMO_NAMES.search(arg.arg) or any(
                 isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == fn.name

@@ -102,11 +102,12 @@ def analyse(sit: Situation) -> Diagnosis | None:
 
 def likely_causes(tree: ast.Module, source: str, question: str, report: TraceReport | None) -> list[Cause]:
     # logic_causes builds on Cause, defined here, so it is imported when first needed.
-    from learnflow_agents.tutors.debug.families import logic_causes, logic_general
+    from learnflow_agents.tutors.debug.families import logic_causes, logic_general, logic_idioms
 
     found: list[Cause] = []
-    for rule in (_stuck_while, *logic_general.RULES, *logic_causes.RULES, _accumulate, _off_by_one,
-                 _print_not_return, _no_return, _floor_division, _newline, _no_print):  # fmt: skip
+    rules = (*logic_general.RULES, *logic_causes.RULES, *logic_idioms.RULES)
+    for rule in (_stuck_while, *rules, _accumulate, _off_by_one, _print_not_return, _no_return,
+                 _floor_division, _newline, _no_print):  # fmt: skip
         cause = rule(tree, source, question, report)
         if cause is not None:
             found.append(cause)
@@ -303,6 +304,8 @@ def _off_by_one(tree: ast.Module, source: str, question: str, report: TraceRepor
         if not (minus_one or _COUNT_WORDS.search(question)):
             continue
         var = loop.target.id
+        if minus_one and _reads_next_item(loop, var):
+            continue  # `for j in range(len(xs) - 1): xs[j] == xs[j + 1]`: the `- 1` keeps j + 1 in range
         seen = _values_of(report, var, loop.lineno) if report else []
         went = ""
         if seen:
@@ -346,6 +349,22 @@ def _off_by_one(tree: ast.Module, source: str, question: str, report: TraceRepor
             ["range", "for-loops"],
         )
     return None
+
+
+def _reads_next_item(loop: ast.For, var: str) -> bool:
+    """The loop body indexes with ``var + k`` (k > 0), the reason a range stops one short."""
+    for n in ast.walk(loop):
+        if (
+            isinstance(n, ast.Subscript)
+            and isinstance(n.slice, ast.BinOp)
+            and isinstance(n.slice.op, ast.Add)
+        ):
+            sides = (n.slice.left, n.slice.right)
+            if any(isinstance(x, ast.Name) and x.id == var for x in sides) and any(
+                isinstance(x, ast.Constant) and isinstance(x.value, int) and x.value > 0 for x in sides
+            ):
+                return True
+    return False
 
 
 def _args(call: ast.Call, source: str, new_stop: str) -> str:
