@@ -43,7 +43,20 @@ CLEAN_KEY = "raw.strip().lower().replace(' ', '_')"
 CLEAN = f"def clean_username(raw):\n    return {CLEAN_KEY}\n"
 COMMON_KEYS = ["sorted(set(first) & set(second))", "sorted(set(first) - set(second))"]
 
+ACCOUNT = (
+    "class Acct:\n    def __init__(self, owner, balance=0):\n        self.owner = owner\n"
+    "        self.balance = balance\n        self.history = []\n\n"
+    "    def deposit(self, amount):\n        if amount <= 0:\n            raise ValueError('amount')\n"
+    "        self.balance += amount\n        self.history.append(('deposit', amount))\n"
+    "        return self.balance\n\n"
+    "    def withdraw(self, amount):\n        if amount <= 0 or amount > self.balance:\n"
+    "            raise ValueError('amount')\n        self.balance -= amount\n"
+    "        self.history.append(('withdraw', amount))\n        return self.balance\n"
+)
+ACCOUNT_KEY = "self.history.append(('withdraw', amount))"
+
 STUDENT = {
+    "bank-account": ("help with exercise bank-account", "class BankAccount:\n    pass\n"),
     "can-ride": (
         "exercise can-ride fails, why?",
         "def can_ride(age, height_cm, with_adult):\n    return heigth_cm > 120\n",
@@ -85,6 +98,12 @@ ATTEMPTS: list[tuple[str, str, dict[str, Any], list[str]]] = [
         "can-ride",
         {"summary": f"Use `check = lambda age, height_cm, with_adult: {RIDE_KEY}` then name it."},
         [RIDE_KEY],
+    ),
+    (
+        "a class exercise's class under another name",
+        "bank-account",
+        {"explanation": f"```python\n{ACCOUNT}```\nRename Acct to BankAccount and you are done."},
+        [ACCOUNT_KEY],
     ),
     (
         "static method of a class",

@@ -476,6 +476,7 @@ def _callables(code: str) -> tuple[list[str], bool]:
         elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
             found += [t.id for t in node.targets if isinstance(t, ast.Name)]
         elif isinstance(node, ast.ClassDef):
+            found.append(node.name)
             found += [
                 f"{node.name}.{item.name}"
                 for item in node.body
@@ -489,10 +490,10 @@ def _callables(code: str) -> tuple[list[str], bool]:
 
 
 def _renamed(code: str, exercise: Exercise) -> list[str]:
-    """`code` with each of its callables bound to the exercise's function names it lacks: a
-    solution under another name ("call it can_ride") is as complete as one under its own. A
+    """`code` with each of its callables bound to the exercise's function and class names it
+    lacks: a solution under another name ("call it can_ride") is as complete as one under its own. A
     program that defines names dynamically is tried as it is."""
-    needed = [name for name in _function_names(exercise.starter) if name not in defined_names(code)]
+    needed = [name for name in _exercise_names(exercise.starter) if name not in defined_names(code)]
     if not needed:
         return []
     callables, dynamic = _callables(code)
@@ -505,12 +506,16 @@ def _renamed(code: str, exercise: Exercise) -> list[str]:
     return variants[:MAX_ALIASES]
 
 
-def _function_names(starter: str) -> list[str]:
+def _exercise_names(starter: str) -> list[str]:
     try:
         tree = ast.parse(starter)
     except SyntaxError:
         return []
-    return [node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+    return [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    ]
 
 
 def _reindent_flat(lines: list[str]) -> str:
