@@ -115,3 +115,53 @@ def test_runaway_nesting_with_no_function_calling_itself_is_explained(tmp_path: 
     said = (reply.summary + "\n" + reply.explanation).lower()
     assert reply.data.get("analysis") != "generic", reply.summary
     assert "nested" in said and "limit" in said
+
+
+@pytest.mark.parametrize(
+    ("code", "facts"),
+    [
+        # None from a function without return, raised to a power (the message says "** or pow()")
+        ("def area(r):\n    print(3.14 * r)\nside = area(2)\nprint(side ** 2)\n", ["`none`", "`return`"]),
+        # __str__ returning a number
+        (
+            "class Money:\n    def __init__(self, c):\n        self.c = c\n    def __str__(self):\n"
+            "        return self.c\nprint(Money(5))\n",
+            ["`__str__`", "`int`", "a `str`"],
+        ),
+        # __len__ returning a negative number
+        (
+            "class Queue:\n    def __len__(self):\n        return -1\nif Queue():\n    print('busy')\n",
+            ["`__len__`", "negative"],
+        ),
+        # super() with its two arguments swapped
+        (
+            "class A:\n    def hi(self):\n        return 'hi'\nclass B(A):\n    def hi(self):\n"
+            "        return super(self, B).hi()\nprint(B().hi())\n",
+            ["`super().method(…)`", "self"],
+        ),
+        # getattr with a number for the name
+        ("class P:\n    x = 1\nprint(getattr(P(), 0))\n", ["attribute", "string", "`int`"]),
+        # a Windows path whose \0 became a null character
+        ("path = 'C:\\\\logs\\0.txt'\nopen(path)\n", ["null", "raw string"]),
+        # a byte order in capitals
+        ("print((258).to_bytes(2, 'Big'))\n", ["`'big'`", "`'little'`"]),
+        # positional sub-patterns on a class without __match_args__
+        (
+            "class Point:\n    def __init__(self, x, y):\n        self.x, self.y = x, y\n"
+            "match Point(1, 2):\n    case Point(1, y):\n        print(y)\n",
+            ["`__match_args__`", "`case point(x="],
+        ),
+        # subclassing bool
+        ("class Flag(bool):\n    pass\n", ["`bool`", "subclass"]),
+        # complex() from text with spaces
+        ("z = complex('1 + 2j')\n", ["`'1+2j'`", "spaces"]),
+        # set.add taken from the class and called with nothing
+        ("add = set.add\nadd()\n", ["`set.add()`", "`self`"]),
+    ],
+)
+def test_more_cpython_runtime_kinds_get_their_fact(code: str, facts: list[str], tmp_path: Path) -> None:
+    reply = ask_about(code, tmp_path)
+    said = (reply.summary + "\n" + reply.explanation).lower()
+    assert reply.data.get("analysis") != "generic", reply.summary
+    for fact in facts:
+        assert fact.lower() in said, (fact, reply.summary)

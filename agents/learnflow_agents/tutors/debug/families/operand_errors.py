@@ -21,7 +21,7 @@ from learnflow_agents.tutors.debug.value_guess import guess_type
 
 _CONCAT = re.compile(r'can only concatenate (?P<left>\w+) \(not "(?P<right>[\w.]+)"\) to (?P=left)')
 _UNSUPPORTED = re.compile(
-    r"unsupported operand type\(s\) for (?P<op>\S+): '(?P<left>\w+)' and '(?P<right>\w+)'"
+    r"unsupported operand type\(s\) for (?P<op>\S+)(?: or pow\(\))?: '(?P<left>\w+)' and '(?P<right>\w+)'"
 )
 _COMPARE = re.compile(
     r"'(?P<op>\S+)' not supported between instances of '(?P<left>\w+)' and '(?P<right>\w+)'"

@@ -528,6 +528,172 @@ def _recursion(m: re.Match[str], ctx: Ctx) -> Found:
     )
 
 
+def _dunder_returned(m: re.Match[str], ctx: Ctx) -> Found:
+    meth, want, got = m["m"], m["want"], m["got"]
+    wants = {"string": "a `str`", "int": "an `int`", "float": "a `float`", "bytes": "`bytes`"}.get(
+        want, code(want)
+    )
+    how = {"string": "`return f'…'` or `str(…)`", "int": "`int(…)`", "float": "`float(…)`"}.get(
+        want, "a value of that type"
+    )
+    return Found(
+        what=f"uses your class's {code(meth)}, which returned {_a(got)} {code(got)}: Python requires "
+        f"{wants} from {code(meth)}",
+        why=f"Python calls {code(meth)} for you (from `str()`, `print()`, `int()`, `len()`, …) and checks "
+        f"its result; {code(meth)} must return {wants}, nothing else.",
+        steps=f"Make {code(meth)} return {wants}: convert what it returns with {how}.",
+        concepts=["dunder-methods", "classes"],
+    )
+
+
+def _len_negative(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what="uses your class's `__len__`, which returned a negative number: a length is 0 or more",
+        why="`len()`, `bool()` and `if obj:` call `__len__`, which must return a whole number >= 0.",
+        steps="Make `__len__` return the count of items (never below 0).",
+        concepts=["dunder-methods", "classes"],
+    )
+
+
+def _readonly(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what="assigns to (or deletes) a read-only attribute, which can only be read",
+        why="Some attributes of built-in objects are fixed when the object is made; they cannot be "
+        "set or deleted afterwards.",
+        steps="Make a new object with the value you want instead of changing this one, or keep your "
+        "value in a variable (or an attribute of your own class).",
+        concepts=["classes"],
+    )
+
+
+def _unbound(m: re.Match[str], ctx: Ctx) -> Found:
+    meth = m["meth"]
+    cls, _, name = meth.rpartition(".")
+    return Found(
+        what=f"calls the method {code(meth + '()')} without the {code(cls)} value it should work on",
+        why=f"{code(name)} is a method of {code(cls)} objects: called through the class it needs the "
+        f"object as its first argument (`self`).",
+        steps=f"Call it on an object: `s.{name}(…)`, or pass the object first: `{meth}(s, …)`.",
+        concepts=["classes"],
+    )
+
+
+def _descriptor_type(m: re.Match[str], ctx: Ctx) -> Found:
+    meth, cls, got = m["meth"], m["cls"], m["got"]
+    return Found(
+        what=f"calls {code(cls + '.' + meth)} with {_a(got)} {code(got)} as its object, but that method only "
+        f"works on {code(cls)} objects",
+        why=f"A method taken from the class {code(cls)} needs {_a(cls)} {code(cls)} as its first argument "
+        f"(`self`); {_a(got)} {code(got)} has a method of its own, or none.",
+        steps=f"Call the method on the right kind of value (`x.{meth}(…)` with `x` {_a(cls)} {code(cls)}), "
+        f"or convert the value first.",
+        concepts=["classes"],
+    )
+
+
+def _expected_args(m: re.Match[str], ctx: Ctx) -> Found:
+    n, got = m["n"], m["got"]
+    return Found(
+        what=f"calls a method that takes {n} argument{'s' if n != '1' else ''} with {got}",
+        why="Each built-in method takes a fixed number of arguments; this call passes a different number.",
+        steps=f"Pass exactly {n} argument{'s' if n != '1' else ''}: check what the method needs with "
+        "`help(…)`.",
+        concepts=["parameters", "functions"],
+    )
+
+
+def _super_args(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what="calls `super()` with arguments it cannot use: the first must be the class you are in and "
+        "the second the object (`self`), which must be an instance of that class",
+        why="`super(Class, self)` finds the parent's method for `self`; with the two swapped, or an object "
+        "that is not a `Class`, there is no parent to look in. Inside a method, plain `super()` fills "
+        "both in for you.",
+        steps="Write `super().method(…)` inside the method (or `super(ThisClass, self)`).",
+        concepts=["inheritance", "classes"],
+    )
+
+
+def _attr_name(m: re.Match[str], ctx: Ctx) -> Found:
+    t = m["t"]
+    return Found(
+        what=f"names an attribute with {_a(t)} {code(t)}: attribute names are strings",
+        why="`getattr(obj, name)`, `setattr` and `hasattr` look the attribute up by its name, so `name` "
+        "must be text such as `'size'`.",
+        steps="Pass the attribute's name as a string: `getattr(obj, 'size')`, or `str(name)`.",
+        concepts=["classes", "strings"],
+    )
+
+
+def _null(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what="uses text containing a null character (`\\0`), which a file name cannot contain",
+        why="In a normal string `\\0` (a backslash then a digit) is the null character: a Windows path "
+        "such as `'C:\\data\\0.txt'` turns into that, not a backslash and a zero.",
+        steps="Write the path as a raw string, `r'C:\\data\\0.txt'`, or with forward slashes "
+        "(`'C:/data/0.txt'`).",
+        concepts=["strings", "file-io"],
+    )
+
+
+def _byteorder(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what="gives a byte order other than `'little'` or `'big'` (exactly, in lower case)",
+        why="`int.to_bytes` and `int.from_bytes` take the byte order as one of the two strings "
+        "`'big'` (most significant byte first) or `'little'`.",
+        steps="Pass `'big'` or `'little'`, e.g. `n.to_bytes(2, 'big')`.",
+        concepts=["numbers"],
+    )
+
+
+def _sub_patterns(m: re.Match[str], ctx: Ctx) -> Found:
+    cls = m["cls"] or m["cls2"]  # the pattern's two alternatives name the class in either group
+    return Found(
+        what=f"matches {code(cls + '(…)')} with positional sub-patterns, which {code(cls)} cannot "
+        "line up with its attributes",
+        why=f"A class pattern `case {cls}(a, b)` reads positions through the class's `__match_args__` "
+        "(a tuple of attribute names); without it, or with fewer names than patterns, Python cannot "
+        "tell which attribute each position means, and one attribute can be matched once only. Named "
+        f"sub-patterns always work: `case {cls}(x=…, y=…)`.",
+        steps=f"Name the attributes: `case {cls}(x=0, y=y)`, or give the class "
+        "`__match_args__ = ('x', 'y')` (a tuple).",
+        concepts=["classes", "conditionals"],
+    )
+
+
+def _base_type(m: re.Match[str], ctx: Ctx) -> Found:
+    t = m["t"]
+    return Found(
+        what=f"makes a class that inherits from {code(t)}, which cannot be subclassed",
+        why=f"Some built-in types are final: {code(t)} allows no subclasses (there is exactly one "
+        "`True`, one `False`, one `None`, …).",
+        steps=f"Inherit from something else (or from `object`) and keep {_a(t)} {code(t)} value as an "
+        "attribute of your class.",
+        concepts=["inheritance", "classes"],
+    )
+
+
+def _complex_text(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what="gives `complex()` text it cannot read as a complex number, or text together with a "
+        "second argument",
+        why="`complex('1+2j')` reads one complex number written without spaces (`j` for the imaginary "
+        "part); with two arguments both must be numbers (`complex(1, 2)`).",
+        steps="Write the text as `'1+2j'` (no spaces, no `i`), or pass numbers: `complex(1, 2)`.",
+        concepts=["numbers", "type-conversion"],
+    )
+
+
+def _pow_mod_zero(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what="calls `pow(base, exp, mod)` with a modulus of 0",
+        why="The third argument of `pow` is a remainder taken after the power (`% mod`), and there is no "
+        "remainder of a division by zero.",
+        steps="Use a modulus other than 0, or leave it out: `pow(base, exp)`.",
+        concepts=["numbers"],
+    )
+
+
 # (error type, message pattern, rule); the first that matches and gives a Found answers.
 RULES: list[tuple[str, str, Rule]] = [
     (
@@ -608,6 +774,46 @@ RULES: list[tuple[str, str, Rule]] = [
     ),
     ("TypeError", r"^vars\(\) argument must have __dict__ attribute", _vars),
     ("RecursionError", r"^maximum recursion depth exceeded", _recursion),
+    (
+        "TypeError",
+        r"^(?:\w+\.)?(?P<m>__\w+__)\(?\)? returned non-(?P<want>\w+) \(type (?P<got>\w+)\)",
+        _dunder_returned,
+    ),
+    ("ValueError", r"^__len__\(\) should return >= 0", _len_negative),
+    ("AttributeError", r"^readonly attribute$", _readonly),
+    ("TypeError", r"^unbound method (?P<meth>[\w.]+)\(\) needs an argument", _unbound),
+    (
+        "TypeError",
+        r"^descriptor '(?P<meth>\w+)' requires a '(?P<cls>\w+)' object but received a '(?P<got>\w+)'",
+        _descriptor_type,
+    ),
+    ("TypeError", r"^expected (?P<n>\d+) arguments?, got (?P<got>\d+)$", _expected_args),
+    (
+        "TypeError",
+        r"^super\(\) argument 1 must be a type|^super\(type, obj\): obj must be an instance or subtype",
+        _super_args,
+    ),
+    ("TypeError", r"^attribute name must be string, not '(?P<t>\w+)'", _attr_name),
+    ("ValueError", r"^embedded null (?:byte|character)", _null),
+    ("ValueError", r"^byteorder must be either 'little' or 'big'", _byteorder),
+    (
+        "TypeError",
+        r"^(?P<cls>\w+)\(\) (?:accepts \d+ positional sub-patterns?|got multiple sub-patterns for attribute)"
+        r"|^(?P<cls2>\w+)\.__match_args__ must be a tuple",
+        _sub_patterns,
+    ),
+    ("TypeError", r"^type '(?P<t>\w+)' is not an acceptable base type", _base_type),
+    (
+        "ValueError",
+        r"^complex\(\) arg is a malformed string",
+        _complex_text,
+    ),
+    (
+        "TypeError",
+        r"^complex\(\) (?:second arg can't be a string|can't take second arg if first is a string)",
+        _complex_text,
+    ),
+    ("ValueError", r"^pow\(\) 3rd argument cannot be 0", _pow_mod_zero),
 ]
 
 
