@@ -225,6 +225,11 @@ def test_a_board_row_with_deliberate_leading_space_is_not_flagged() -> None:
     assert "newline-then-separator" not in _kinds(code)
 
 
+def test_a_width_taken_from_the_next_value_is_not_an_extra_value() -> None:
+    code = "print('{:{}}|'.format('ab', 6))\nprint('{:>{w}}|'.format('ab', w=6))\n"
+    assert "format-extra-values" not in _kinds(code)
+
+
 def test_range_minus_one_that_reads_the_next_item_is_not_off_by_one() -> None:
     code = (
         "xs = [2, 2, 3]\nfor j in range(len(xs) - 1):\n    if xs[j] == xs[j + 1]:\n        print('pair', j)\n"

@@ -166,7 +166,7 @@ _MEANT = {
     "idiv": "__itruediv__", "rdiv": "__rtruediv__", "unicode": "__str__", "getslice": "__getitem__",
     "setslice": "__setitem__", "gte": "__ge__", "lte": "__le__", "equals": "__eq__", "equal": "__eq__",
     "tostring": "__str__", "string": "__str__", "length": "__len__", "size": "__len__",
-    "constructor": "__init__", "notequal": "__ne__",
+    "constructor": "__init__", "notequal": "__ne__", "long": "__int__",
 }  # fmt: skip
 _ITERATOR_FUNCS = frozenset({"iter", "map", "filter", "zip", "enumerate", "reversed"})
 _ITERTOOLS = frozenset({"takewhile", "dropwhile", "islice", "chain", "groupby", "starmap", "compress",
@@ -756,11 +756,14 @@ def format_extra_values(
         ):
             continue
         try:
-            fields = [f for _, f, _, _ in string.Formatter().parse(node.func.value.value) if f is not None]
+            parts = list(string.Formatter().parse(node.func.value.value))
+            fields = [f for _, f, _, _ in parts if f is not None]
         except ValueError:
             continue
-        if any(f.split(".")[0].split("[")[0] not in ("",) for f in fields):
-            continue  # numbered or named fields: counting them is not enough
+        if any(f.split(".")[0].split("[")[0] not in ("",) for f in fields) or any(
+            "{" in (spec or "") for _, _, spec, _ in parts
+        ):
+            continue  # numbered, named or nested fields (`{:{1}}`): counting them is not enough
         if len(node.args) <= len(fields):
             continue
         extra = node.args[len(fields)]
