@@ -165,3 +165,28 @@ def test_more_cpython_runtime_kinds_get_their_fact(code: str, facts: list[str], 
     assert reply.data.get("analysis") != "generic", reply.summary
     for fact in facts:
         assert fact.lower() in said, (fact, reply.summary)
+
+
+@pytest.mark.parametrize(
+    ("code", "facts"),
+    [
+        # an index past the end of a list built on the line (no name to trace)
+        ("print(list(range(3))[5])\n", ["`5`", "len("]),
+        # dict() from a list of numbers
+        ("print(dict([4, 5]))\n", ["pair", "key"]),
+        # split on an empty string
+        ("word = 'abc'\nprint(word.split(''))\n", ["empty", "list(text)"]),
+        # a month of 13
+        ("import datetime\nd = datetime.date(2024, 13, 1)\n", ["month", "1–12"]),
+        # a negative wait
+        ("import time\ntime.sleep(-2)\n", ["negative", "`time.sleep()`"]),
+        # 0 to a negative power
+        ("base = 0\nprint(pow(base, -2))\n", ["0", "negative power", "divid"]),
+    ],
+)
+def test_everyday_library_values_get_their_fact(code: str, facts: list[str], tmp_path: Path) -> None:
+    reply = ask_about(code, tmp_path)
+    said = (reply.summary + "\n" + reply.explanation).lower()
+    assert reply.data.get("analysis") != "generic", reply.summary
+    for fact in facts:
+        assert fact.lower() in said, (fact, reply.summary)

@@ -495,8 +495,12 @@ def _zip_strict(m: re.Match[str], ctx: Ctx) -> Found:
 
 def _dict_pairs(m: re.Match[str], ctx: Ctx) -> Found:
     return Found(
-        what=f"builds or updates a dict from items that are not (key, value) pairs (item {m['i']} has "
-        f"{m['n']} parts)",
+        what="builds or updates a dict from items that are not (key, value) pairs"
+        + (
+            f" (item {m['i']} has {m['n']} parts)"
+            if m.groupdict().get("i")
+            else f" (item {m['i2']} is not a pair)"
+        ),
         why="`dict(items)` and `d.update(items)` take each item as a pair: two parts, a key and its value.",
         steps="Give pairs, e.g. `dict([('a', 1), ('b', 2)])` or `dict(zip(keys, values))`, or a dict.",
         concepts=["dicts"],
@@ -694,6 +698,63 @@ def _pow_mod_zero(m: re.Match[str], ctx: Ctx) -> Found:
     )
 
 
+def _index_range(m: re.Match[str], ctx: Ctx) -> Found:
+    t = m["t"]
+    subs = [
+        n for n in nodes_on_line(ctx.sit.tree, ctx.line, ast.Subscript) if not isinstance(n.slice, ast.Slice)
+    ]
+    shown = f" {code(ctx.src(subs[0].slice))}" if len(subs) == 1 else ""
+    return Found(
+        what=f"reads position{shown} of a {code(t)} that has no item there: positions run from 0 to "
+        "`len(…) - 1`",
+        why=f"A {code(t)} of n items has positions 0 … n-1 (and -1 … -n from the end); any other index "
+        "is past its end — often because it is shorter than expected, or empty.",
+        steps="Print `len(…)` of the sequence just before this line, and use an index below it (or "
+        "`[-1]` for the last item); check for an empty sequence first.",
+        concepts=["indexing", "lists"],
+    )
+
+
+def _empty_separator(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what="splits text on an empty separator `''`, which cannot mark where one piece ends",
+        why="`str.split(sep)` cuts the text wherever `sep` appears; an empty string appears "
+        "everywhere and nowhere, so Python refuses it.",
+        steps="To get the characters, use `list(text)`; to split on spaces, call `text.split()` with no "
+        "argument.",
+        concepts=["string-methods"],
+    )
+
+
+def _date_range(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what=f"builds a date or time with a value out of its range ({m[0]})",
+        why="`datetime` checks each part: months 1–12, days 1 to the month's length, hours 0–23, "
+        "minutes and seconds 0–59.",
+        steps="Pass the parts in the order the constructor takes them (`date(year, month, day)`) and "
+        "within their ranges; for date arithmetic, add a `timedelta` instead.",
+        concepts=["modules-imports", "numbers"],
+    )
+
+
+def _negative_sleep(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what="asks `time.sleep()` to wait a negative number of seconds",
+        why="A wait cannot be shorter than nothing: `time.sleep(seconds)` needs 0 or more.",
+        steps="Wait `max(0, seconds)`, or check how the number of seconds was computed.",
+        concepts=["modules-imports", "numbers"],
+    )
+
+
+def _zero_negative_power(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what="raises 0 to a negative power, which divides by zero (`0 ** -1` is `1 / 0`)",
+        why="A negative power is a division: `x ** -n` is `1 / x ** n`, and with `x` 0 that divides by zero.",
+        steps="Check that the base is not 0 before raising it to a negative power.",
+        concepts=["numbers"],
+    )
+
+
 # (error type, message pattern, rule); the first that matches and gives a Found answers.
 RULES: list[tuple[str, str, Rule]] = [
     (
@@ -769,7 +830,8 @@ RULES: list[tuple[str, str, Rule]] = [
     ),
     (
         "ValueError",
-        r"^dictionary update sequence element #(?P<i>\d+) has length (?P<n>\d+); 2 is required",
+        r"^dictionary update sequence element #(?P<i>\d+) has length (?P<n>\d+); 2 is required"
+        r"|^cannot convert dictionary update sequence element #(?P<i2>\d+) to a sequence",
         _dict_pairs,
     ),
     ("TypeError", r"^vars\(\) argument must have __dict__ attribute", _vars),
@@ -814,6 +876,20 @@ RULES: list[tuple[str, str, Rule]] = [
         _complex_text,
     ),
     ("ValueError", r"^pow\(\) 3rd argument cannot be 0", _pow_mod_zero),
+    ("IndexError", r"^(?P<t>list|tuple|string|range object|deque) index out of range", _index_range),
+    (
+        "TypeError",
+        r"^cannot convert dictionary update sequence element #(?P<i2>\d+) to a sequence",
+        _dict_pairs,
+    ),
+    ("ValueError", r"^empty separator", _empty_separator),
+    (
+        "ValueError",
+        r"^(?:year|month|day|hour|minute|second|microsecond) (?:\d+ )?(?:must be in|is out of range)",
+        _date_range,
+    ),
+    ("ValueError", r"^sleep length must be non-negative", _negative_sleep),
+    ("ZeroDivisionError", r"^0\.0 cannot be raised to a negative power", _zero_negative_power),
 ]
 
 
