@@ -265,6 +265,33 @@ async def test_the_students_own_code_renamed_and_an_unrelated_helper_are_kept(
     assert own in reply.explanation and helper in reply.explanation
 
 
+@pytest.mark.asyncio
+async def test_a_students_own_solution_under_another_name_is_not_withheld_when_renamed(
+    fake_anthropic: FakeMessagesAPI, make_tutor: Any
+) -> None:
+    """The student wrote a working `canride` (a misspelt name): the tutor may quote it and
+    say "rename it to can_ride"; that hands them nothing they do not have."""
+    own = f"def canride{RIDE_ARGS}:\n    return {RIDE_KEY}\n"
+    fake_anthropic.enqueue(
+        tool_reply(
+            debug_payload(
+                summary="The checker looks for can_ride, but your function is called canride.",
+                explanation=f"You wrote:\n```python\n{own}```\nRename it:",
+                code_blocks=[{"role": "fix", "code": own.replace("canride", "can_ride")}],
+            ),
+            usage=(100, 100),
+        )
+    )
+    tutor = make_tutor(settings_for(fake_anthropic.url, graded_mode=True))
+    request = AgentRequest(
+        query=StudentQuery(text="exercise can-ride says can_ride is not defined", code=own)
+    )
+    ctx = make_ctx(None)
+    reply = await tutor.answer("debug", request, ctx, offline_for("debug", request, ctx))
+    assert "withheld" not in reply.data, reply.data.get("withheld")
+    assert own in reply.explanation and reply.code_blocks
+
+
 # -- the guard's own cost ---------------------------------------------------------------------
 
 

@@ -584,10 +584,16 @@ class GradedGuard:
         return self._points[key]
 
     def baseline(self, exercise: Exercise, student_code: str | None, budget: RunBudget | None = None) -> int:
-        """What the student already has: their attempt's score (or the starter's)."""
+        """What the student already has: their attempt's score (or the starter's); an attempt
+        under other names counts as it would under the exercise's own (their `canride` quoted
+        back, or renamed to `can_ride`, hands them nothing)."""
         best = self.points(exercise, exercise.starter, budget)
-        if student_code and defined_names(student_code) & set(defined_names(exercise.starter)):
-            best = max(best, self.points(exercise, student_code, budget))
+        if not student_code:
+            return best
+        if defined_names(student_code) & set(defined_names(exercise.starter)):
+            return max(best, self.points(exercise, student_code, budget))
+        for variant in _renamed(student_code, exercise):
+            best = max(best, self.points(exercise, variant, budget))
         return best
 
     def candidates(self, code: str, exercise_ids: Iterable[str] = ()) -> list[Exercise]:
