@@ -190,3 +190,55 @@ def test_everyday_library_values_get_their_fact(code: str, facts: list[str], tmp
     assert reply.data.get("analysis") != "generic", reply.summary
     for fact in facts:
         assert fact.lower() in said, (fact, reply.summary)
+
+
+@pytest.mark.parametrize(
+    ("code", "facts"),
+    [
+        # text given to a maths function
+        ("import math\nside = '9'\nprint(math.sqrt(side))\n", ["`str`", "float("]),
+        # next() on a list
+        ("items = [1, 2]\nprint(next(items))\n", ["iter(", "iterator"]),
+        # two mode letters at once
+        ("f = open('notes.txt', 'rw')\n", ["mode", "'r+'"]),
+        # the file used after its with block
+        (
+            "with open('log.txt', 'w') as f:\n    f.write('a')\nf.write('b')\n",
+            ["closed", "inside the `with`"],
+        ),
+        # writing to a file opened for reading
+        (
+            "with open('log.txt', 'w') as f:\n    f.write('a')\n"
+            "with open('log.txt') as f:\n    f.write('b')\n",
+            ["not writable", "`'w'`"],
+        ),
+        # mode 'x' on a file that is there
+        ("open('new.txt', 'x').close()\nopen('new.txt', 'x')\n", ["already exists", "`'w'`"]),
+        # the mean of nothing
+        ("import statistics\nscores = []\nprint(statistics.mean(scores))\n", ["empty", "if values:"]),
+        # bounds in the wrong order
+        ("import random\nprint(random.randint(10, 1))\n", ["empty range", "smaller number first"]),
+        # a float bound
+        ("import random\nprint(random.randint(1, 7 / 2))\n", ["whole number", "random.uniform"]),
+        # sample from a set
+        ("import random\nprint(random.sample({'a', 'b'}, 1))\n", ["set", "list(items)"]),
+        # startswith with a list
+        ("name = 'Dr Who'\nprint(name.startswith(['Dr', 'Mr']))\n", ["tuple", "list"]),
+        # strip with a number
+        ("code = '007'\nprint(code.lstrip(0))\n", ["`lstrip`", "characters"]),
+        # an unbalanced regular expression
+        ("import re\nprint(re.findall('(a', 'aaa'))\n", ["regular expression", "re.escape"]),
+        # a number given to re
+        ("import re\nprint(re.search('1', 123))\n", ["`int`", "str("]),
+        # a misspelt encoding
+        ("print('hi'.encode('utf8x'))\n", ["`utf8x`", "'utf-8'"]),
+        # a number written to a file
+        ("with open('n.txt', 'w') as f:\n    f.write(42)\n", ["`int`", "`write()`", "`str`"]),
+    ],
+)
+def test_files_and_library_calls_get_their_fact(code: str, facts: list[str], tmp_path: Path) -> None:
+    reply = ask_about(code, tmp_path)
+    said = (reply.summary + "\n" + reply.explanation).lower()
+    assert reply.data.get("analysis") != "generic", reply.summary
+    for fact in facts:
+        assert fact.lower() in said, (fact, reply.summary)

@@ -755,6 +755,157 @@ def _zero_negative_power(m: re.Match[str], ctx: Ctx) -> Found:
     )
 
 
+def _real_number(m: re.Match[str], ctx: Ctx) -> Found:
+    got = m["got"]
+    return Found(
+        what=f"gives {_a(got)} {code(got)} where a number is needed (an `int` or `float`)",
+        why=f"Maths functions and `%f`/`%d` formats work on numbers; {_a(got)} {code(got)} such as "
+        "`'4'` only looks like one — text read with `input()` or from a file stays text until converted.",
+        steps="Convert it first: `float(x)` (or `int(x)` for whole numbers).",
+        concepts=["type-conversion", "numbers"],
+    )
+
+
+def _not_iterator(m: re.Match[str], ctx: Ctx) -> Found:
+    t = m["t"]
+    return Found(
+        what=f"calls `next()` on {_a(t)} {code(t)}, which is not an iterator: `next()` needs an iterator "
+        "that remembers where it is",
+        why=f"{_a(t).capitalize()} {code(t)} can be looped over, but it does not keep a position itself; "
+        "`iter(x)` makes an iterator over it, and `next()` then gives its items one by one.",
+        steps="Make an iterator once, `it = iter(items)`, then call `next(it)`; or just use `items[0]` "
+        "for the first item.",
+        concepts=["iterators"],
+    )
+
+
+def _file_mode(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what="opens a file with a mode string `open()` does not accept",
+        why="The mode is one letter for what to do — `'r'` read, `'w'` write (empties the file), `'a'` "
+        "append, `'x'` create — optionally with `'b'` (binary) and/or `'+'` (read and write).",
+        steps="Use one of them, e.g. `open(name, 'r')`, `open(name, 'w')`, or `'r+'` to read and write.",
+        concepts=["file-io"],
+    )
+
+
+def _closed_file(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what="uses a file after it was closed — a `with open(…)` block closes its file when the block ends",
+        why="Reading or writing needs an open file; after `f.close()`, or after the indented `with` "
+        "block is over, `f` is closed.",
+        steps="Move this line inside the `with` block (indent it), or open the file again.",
+        concepts=["file-io", "indentation"],
+    )
+
+
+def _unsupported_io(m: re.Match[str], ctx: Ctx) -> Found:
+    what = m["what"]
+    mode = "`'w'` or `'a'`" if what == "writable" else "`'r'`"
+    return Found(
+        what=f"{'writes to' if what == 'writable' else 'reads from'} a file opened in a mode that does not "
+        f"allow it (the file is not {what})",
+        why="`open(name)` opens for reading only; `'w'`/`'a'` open for writing only. The mode decides what "
+        "the file object can do.",
+        steps=f"Open the file with {mode} for this, or `'r+'` to read and write.",
+        concepts=["file-io"],
+    )
+
+
+def _file_exists(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what="creates a file that already exists (mode `'x'`, or `os.mkdir` of an existing folder)",
+        why="Mode `'x'` and `os.mkdir` refuse to replace what is there, so you don't lose it by accident.",
+        steps="Use `'w'` to overwrite the file (or `'a'` to add to it); for folders, "
+        "`os.makedirs(path, exist_ok=True)`.",
+        concepts=["file-io"],
+    )
+
+
+def _empty_stats(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what="asks for a statistic of an empty list: there are no data points to average or count",
+        why="`statistics.mean`, `median` and `mode` need at least one value (`stdev`, two).",
+        steps="Check the list before: `if values: print(statistics.mean(values))`, and find out why it "
+        "is empty.",
+        concepts=["lists", "modules-imports"],
+    )
+
+
+def _randrange(m: re.Match[str], ctx: Ctx) -> Found:
+    if m["how"] == "empty range":
+        what = "asks for a random number from an empty range: the start is not below the stop"
+        why = "`random.randrange(a, b)` picks from `a` up to `b - 1` and `random.randint(a, b)` from `a` "
+        why += "to `b`; with `a` past the end there is nothing to pick from."
+        steps = "Put the smaller number first: `random.randint(1, 5)`."
+    else:
+        what = "gives `random.randint`/`randrange` a bound that is not a whole number"
+        why = "They pick whole numbers, so both bounds must be `int`s; for a random float use "
+        why += "`random.uniform(a, b)`."
+        steps = "Convert the bound with `int(…)`, or use `random.uniform(a, b)`."
+    return Found(what=what, why=why, steps=steps, concepts=["modules-imports", "numbers"])
+
+
+def _population(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what="asks `random.sample` to pick from a set or dict, which has no positions to pick by",
+        why="`random.sample(population, k)` needs a sequence (list, tuple, string, range).",
+        steps="Turn it into a list first: `random.sample(list(items), k)` (or `sorted(items)`).",
+        concepts=["modules-imports", "sets"],
+    )
+
+
+def _startswith(m: re.Match[str], ctx: Ctx) -> Found:
+    meth = m["meth"]
+    return Found(
+        what=f"gives `{meth}` a list of prefixes: it takes one string or a tuple of strings",
+        why=f"`s.{meth}(('a', 'b'))` tests several at once, but only with a tuple, not a list.",
+        steps=f"Write the options as a tuple: `s.{meth}(tuple(options))` or `s.{meth}(('a', 'b'))`.",
+        concepts=["string-methods", "tuples"],
+    )
+
+
+def _strip_arg(m: re.Match[str], ctx: Ctx) -> Found:
+    meth = m["meth"]
+    return Found(
+        what=f"gives `{meth}` something other than a string of characters to remove",
+        why=f"`s.{meth}(chars)` removes any of the characters in the string `chars` from the ends; with no "
+        "argument it removes spaces and newlines.",
+        steps=f"Pass the characters as text, `s.{meth}('0')`, or call `s.{meth}()` for whitespace.",
+        concepts=["string-methods"],
+    )
+
+
+def _re_pattern(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what=f"compiles a regular expression that is not valid ({m[0]})",
+        why="In a regular expression `( ) [ ] { } . * + ? ^ $ \\ |` have special meanings; each `(` "
+        "needs its `)`, and a character meant literally must be escaped with a backslash.",
+        steps="Escape the special characters (`\\(` or `re.escape(text)`) and write the pattern as a raw "
+        "string: `r'…'`.",
+        concepts=["strings", "modules-imports"],
+    )
+
+
+def _expected_string(m: re.Match[str], ctx: Ctx) -> Found:
+    got = m["got"] or m["got2"]
+    return Found(
+        what=f"gives {_a(got)} {code(got)} to a function that reads text (a `str`, or bytes)",
+        why="`re` functions and `json.loads` read text; a number or list is not text to search or parse.",
+        steps="Convert it with `str(…)` first, or pass the text you meant.",
+        concepts=["type-conversion", "strings"],
+    )
+
+
+def _encoding(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what=f"names an encoding Python does not know ({code(m['enc'])})",
+        why="Encodings are looked up by name: `'utf-8'`, `'ascii'`, `'latin-1'`, `'cp1252'`, …",
+        steps="Check the spelling: most text today is `'utf-8'`.",
+        concepts=["strings"],
+    )
+
+
 # (error type, message pattern, rule); the first that matches and gives a Found answers.
 RULES: list[tuple[str, str, Rule]] = [
     (
@@ -810,7 +961,7 @@ RULES: list[tuple[str, str, Rule]] = [
     ("ValueError", r"^(?P<t>tuple|sequence|deque|array|range)\.index\(x\): x not in", _not_in_seq),
     (
         "TypeError",
-        r"^(?:(?P<f>\w+)\(\) argument (?P<n>\d+) )?must be (?P<want>str|int|bytes), not (?P<got>\w+)$",
+        r"^(?:(?P<f>\w+)\(\) argument (?:(?P<n>\d+) )?)?must be (?P<want>str|int|bytes), not (?P<got>\w+)$",
         _arg_type,
     ),
     ("TypeError", r"^int\(\) can't convert non-string with explicit base", _int_base),
@@ -890,6 +1041,42 @@ RULES: list[tuple[str, str, Rule]] = [
     ),
     ("ValueError", r"^sleep length must be non-negative", _negative_sleep),
     ("ZeroDivisionError", r"^0\.0 cannot be raised to a negative power", _zero_negative_power),
+    ("TypeError", r"^must be real number, not (?P<got>\w+)", _real_number),
+    ("TypeError", r"^'(?P<t>\w+)' object is not an iterator", _not_iterator),
+    (
+        "ValueError",
+        r"^(?:must have exactly one of create/read/write/append mode|invalid mode: |can't have text and "
+        r"binary mode at once)",
+        _file_mode,
+    ),
+    ("ValueError", r"^I/O operation on closed file", _closed_file),
+    ("UnsupportedOperation", r"^not (?P<what>writable|readable)", _unsupported_io),
+    ("FileExistsError", r"File exists", _file_exists),
+    (
+        "StatisticsError",
+        r"requires at least (?:one|two) data points?|^no mode for empty data|^no median for empty data",
+        _empty_stats,
+    ),
+    ("ValueError", r"^(?P<how>empty range|non-integer (?:arg 1|stop|start)) for randrange", _randrange),
+    ("TypeError", r"^Population must be a sequence", _population),
+    (
+        "TypeError",
+        r"^(?P<meth>startswith|endswith) first arg must be (?:str|bytes) or a tuple",
+        _startswith,
+    ),
+    ("TypeError", r"^(?P<meth>strip|lstrip|rstrip) arg must be None or str", _strip_arg),
+    (
+        "error",
+        r"^(?:missing \)|unbalanced parenthesis|nothing to repeat|unterminated|bad escape)",
+        _re_pattern,
+    ),
+    (
+        "TypeError",
+        r"^expected string or bytes-like object, got '(?P<got>\w+)'|^the JSON object must be str, bytes or "
+        r"bytearray, not (?P<got2>\w+)",
+        _expected_string,
+    ),
+    ("LookupError", r"^unknown encoding: (?P<enc>\S+)", _encoding),
 ]
 
 
