@@ -56,6 +56,8 @@ def analyse(sit: Situation) -> Diagnosis | None:
         _assignment_backwards,
         _keyword_slip_first,
         syntax_incomplete.unquoted_text,
+        # `print("she said "hi"")` is reported as a missing comma; the inner quote is the slip.
+        syntax_incomplete.nested_quotes,
         syntax_brackets.missing_comma,
         _else_if,
         _missing_colon_expected,
@@ -83,6 +85,7 @@ def analyse(sit: Situation) -> Diagnosis | None:
         _keyword_as_name,
         _missing_colon,
         _python2_except,
+        _python2_raise,
         _walrus_statement,
         syntax_incomplete.block_on_same_line,
         syntax_incomplete.import_brackets,
@@ -631,6 +634,36 @@ def _python2_except(sit: Situation) -> Diagnosis | None:
         hints=[
             f"Look at the `except` line {lineno}.",
             "Python 3 names the caught exception with a keyword, not a comma.",
+            f"Write {code(new_text.strip())}.",
+        ],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
+def _python2_raise(sit: Situation) -> Diagnosis | None:
+    """`raise ValueError, "bad"`: Python 2's two-part raise."""
+    lineno, text = _line(sit)
+    m = re.match(r"^(\s*raise\s+)([A-Za-z_][\w.]*)\s*,\s*(.+?)\s*(#.*)?$", text)
+    if m is None:
+        return None
+    new_text = f"{m.group(1)}{m.group(2)}({m.group(3)})" + (f"  {m.group(4)}" if m.group(4) else "")
+    if compile_error(new_text.strip()) is not None:
+        return None
+    fix = _checked(sit, replace_line(sit.code, lineno, new_text)) if sit.has_code else None
+    return Diagnosis(
+        summary=f"Line {lineno} uses the Python 2 form `raise {m.group(2)}, …`, whose comma `,` Python 3 "
+        f"does not accept; Python 3 passes the message to the exception: {code(new_text.strip())}.",
+        plain="In Python 3 an exception is created like any object, with its message in brackets, and "
+        "`raise` takes that one object.",
+        precise="Python 3 dropped the `raise Type, value` statement form; `raise` takes a single exception "
+        "instance (or class), so the message goes to the constructor.",
+        fix_steps=f"Write {code(new_text.strip())}.",
+        prevention="Write `raise SomeError(\"what went wrong\")`: the class, then its message in brackets.",
+        concepts=["exceptions", "syntax-basics"],
+        hints=[
+            f"Look at the `raise` on line {lineno}.",
+            "In Python 3 the message goes inside the exception's brackets.",
             f"Write {code(new_text.strip())}.",
         ],
         fix_code=fix,

@@ -940,12 +940,16 @@ def nested_quotes(sit: Situation) -> Diagnosis | None:
     lineno, text, col = _where(sit)
     m = None
     for cand in re.finditer(r"(?P<q>[\"'])(?P<body>[^\"'\n]*(?P=q)[^\"'\n]*(?P=q)[^\"'\n]*)(?P=q)", text):
-        if cand.start() < col < cand.end():
+        # "Perhaps you forgot a comma" points at the string's opening quote itself.
+        opening = "forgot a comma" in sit.message and cand.start() == col
+        if cand.start() < col < cand.end() or opening:
             m = cand
             break
     if m is None:
         return None
     q, body = m.group("q"), m.group("body")
+    if re.search(r"[()\[\]{}]", body):
+        return None  # `print('a') or print('b')`: two strings with code between, not one
     other = "'" if q == '"' else '"'
     if other in body:
         return None
