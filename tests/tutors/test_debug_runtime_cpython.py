@@ -81,6 +81,8 @@ def test_a_cpython_runtime_kind_gets_its_specific_fact(code: str, facts: list[st
         ("ids = {4, 2, 9}\nfor i in reversed(ids):\n    print(i)\n", "sorted(ids, reverse=True)"),
         ("line = 'a,b'\nprint(line.replace(',', 1))\n", "line.replace(',', str(1))"),
         ("bits = 101\nprint(int(bits, 2))\n", "int(str(bits), 2)"),
+        ("with open('log.txt', 'w') as f:\n    f.write('a')\nf.write('b')\n", "\n    f.write('b')"),
+        ("with open('n.txt', 'w') as f:\n    f.write(42)\n", "f.write(str(42))"),
     ],
 )
 def test_the_fixed_cell_keeps_the_line_and_runs(code: str, expected_in_fix: str, tmp_path: Path) -> None:

@@ -791,12 +791,38 @@ def _file_mode(m: re.Match[str], ctx: Ctx) -> Found:
 
 def _closed_file(m: re.Match[str], ctx: Ctx) -> Found:
     return Found(
+        fix_code=_into_with_block(ctx),
         what="uses a file after it was closed — a `with open(…)` block closes its file when the block ends",
         why="Reading or writing needs an open file; after `f.close()`, or after the indented `with` "
         "block is over, `f` is closed.",
         steps="Move this line inside the `with` block (indent it), or open the file again.",
         concepts=["file-io", "indentation"],
     )
+
+
+def _into_with_block(ctx: Ctx) -> str | None:
+    """The failing line moved into the `with open(…) as f:` block it directly follows, when it is
+    one statement that uses that `f`."""
+    tree, line = ctx.sit.tree, ctx.line
+    if tree is None or line is None or not ctx.sit.has_code:
+        return None
+    stmt = next((s for s in ast.walk(tree) if isinstance(s, ast.stmt) and s.lineno == line), None)
+    if stmt is None or (stmt.end_lineno or line) != line:
+        return None
+    for node in ast.walk(tree):
+        if (
+            not isinstance(node, ast.With)
+            or node.end_lineno != line - 1
+            or node.col_offset != stmt.col_offset
+        ):
+            continue
+        names = {i.optional_vars.id for i in node.items if isinstance(i.optional_vars, ast.Name)}
+        if names & {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}:
+            lines = ctx.sit.code.split("\n")
+            body_indent = lines[node.body[0].lineno - 1][: node.body[0].col_offset]
+            lines[line - 1] = body_indent + lines[line - 1].strip()
+            return "\n".join(lines)
+    return None
 
 
 def _unsupported_io(m: re.Match[str], ctx: Ctx) -> Found:
