@@ -27,6 +27,7 @@ from learnflow_agents.llm.schemas import Code, Line, Out
 from learnflow_agents.tutors.exercise.bank import Bank, Exercise, ExerciseTest
 from learnflow_agents.tutors.exercise.checker import check_code
 from learnflow_agents.tutors.exercise.format import ExerciseMetadata
+from learnflow_agents.tutors.exercise.hint_safety import shown_leaks
 from learnflow_agents.tutors.exercise.replies import check_reply, offer_reply
 from learnflow_agents.tutors.exercise.sandbox import Limits
 
@@ -107,6 +108,11 @@ def validation_problem(exercise: Exercise, limits: Limits = VALIDATION_LIMITS) -
         return found
     if not exercise.visible_tests or not exercise.hidden_tests:
         return "it needs at least one visible and one hidden test"
+    # The student is shown hints, statement and visible tests: none may carry the answer (a
+    # student's request can steer the model to put it there).
+    leaks = shown_leaks(exercise)
+    if leaks:
+        return "; ".join(leaks[:3])
     solved = check_code(exercise, exercise.solution or "", limits=limits)
     if not solved.passed:
         failing = ", ".join(t.name for t in solved.failures) or solved.summary

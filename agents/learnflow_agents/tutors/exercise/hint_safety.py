@@ -47,3 +47,27 @@ def hint_leaks(exercise: Exercise) -> list[str]:
             if line in text
         ]
     return problems
+
+
+def shown_leaks(exercise: Exercise) -> list[str]:
+    """What the student is shown (hints, statement, visible tests) that reveals a line of the
+    solution or of a hidden test: for exercises no instructor reviewed (generated ones)."""
+    starter = _code_lines(exercise.starter)
+    visible = set().union(*(_code_lines(t.source) for t in exercise.visible_tests))
+    secret = dict.fromkeys(_code_lines(exercise.solution or "") - starter, "the solution")
+    for test in exercise.hidden_tests:
+        # Its assertions are the secret (inputs and expected values); a hidden line that a
+        # visible test also shows is none, nor a bare call the statement names.
+        hidden = {line for line in _code_lines(test.source) - starter - visible if "assert" in line}
+        secret.update(dict.fromkeys(hidden, "a hidden test"))
+    shown = [(f"hint {n}", hint) for n, hint in enumerate(exercise.hints, start=1)]
+    shown.append(("the statement", exercise.statement))
+    shown += [(f"visible test {t.name!r}", t.source) for t in exercise.visible_tests]
+    problems = []
+    for where, text in shown:
+        flat = _normalise(text)
+        # The line itself is not quoted: the reason travels in the reply the student gets.
+        problems += sorted(
+            {f"{where} reveals a line of {what}" for line, what in secret.items() if line in flat}
+        )
+    return problems
