@@ -244,3 +244,26 @@ def test_files_and_library_calls_get_their_fact(code: str, facts: list[str], tmp
     assert reply.data.get("analysis") != "generic", reply.summary
     for fact in facts:
         assert fact.lower() in said, (fact, reply.summary)
+
+
+@pytest.mark.parametrize(
+    ("code", "facts"),
+    [
+        # an abstract base class instantiated
+        (
+            "from abc import ABC, abstractmethod\nclass Animal(ABC):\n    @abstractmethod\n"
+            "    def speak(self):\n        pass\npet = Animal()\n",
+            ["abstract", "`animal`", "subclass", "speak"],
+        ),
+        # a number as a path part
+        ("import os\nday = 3\nprint(os.path.join('logs', day))\n", ["`int`", "str("]),
+        # join of one number
+        ("total = 12\nprint(', '.join(total))\n", ["list", "str(n) for n in numbers"]),
+    ],
+)
+def test_classes_and_text_joins_get_their_fact(code: str, facts: list[str], tmp_path: Path) -> None:
+    reply = ask_about(code, tmp_path)
+    said = (reply.summary + "\n" + reply.explanation).lower()
+    assert reply.data.get("analysis") != "generic", reply.summary
+    for fact in facts:
+        assert fact.lower() in said, (fact, reply.summary)

@@ -932,6 +932,41 @@ def _encoding(m: re.Match[str], ctx: Ctx) -> Found:
     )
 
 
+def _abstract(m: re.Match[str], ctx: Ctx) -> Found:
+    cls, meths = m["cls"], m["meths"]
+    plural = "s" if "," in meths else ""
+    return Found(
+        what=f"creates an object of the abstract class {code(cls)}, whose abstract method{plural} "
+        f"({meths}) {'have' if plural else 'has'} no body yet",
+        why=f"A class with `@abstractmethod` methods is a template: only a subclass that defines every one "
+        f"of them (here {meths}) can make objects.",
+        steps=f"Write a subclass, `class Square({cls}):`, that defines {meths}, and create that instead; "
+        "or drop `@abstractmethod` if the base class should be usable itself.",
+        concepts=["inheritance", "classes"],
+    )
+
+
+def _path_join(m: re.Match[str], ctx: Ctx) -> Found:
+    got = m["got"]
+    return Found(
+        what=f"joins a path from parts of which one is {_a(got)} {code(got)}, not text",
+        why="`os.path.join` glues folder and file names, which are strings (or `Path` objects).",
+        steps="Convert the part with `str(…)`, e.g. `os.path.join('data', str(n))`.",
+        concepts=["file-io", "type-conversion"],
+    )
+
+
+def _join_iterable(m: re.Match[str], ctx: Ctx) -> Found:
+    return Found(
+        what="calls `str.join` with a single value instead of a list (an iterable) of strings",
+        why="`sep.join(items)` puts `sep` between the items of a list, tuple or other iterable; a "
+        "number is one value with no items.",
+        steps="Pass a list of strings: `', '.join(['a', 'b'])`; for numbers, "
+        "`', '.join(str(n) for n in numbers)`.",
+        concepts=["string-methods", "lists"],
+    )
+
+
 # (error type, message pattern, rule); the first that matches and gives a Found answers.
 RULES: list[tuple[str, str, Rule]] = [
     (
@@ -1103,6 +1138,17 @@ RULES: list[tuple[str, str, Rule]] = [
         _expected_string,
     ),
     ("LookupError", r"^unknown encoding: (?P<enc>\S+)", _encoding),
+    (
+        "TypeError",
+        r"^Can't instantiate abstract class (?P<cls>\w+) with abstract methods? (?P<meths>[\w, ]+)",
+        _abstract,
+    ),
+    (
+        "TypeError",
+        r"^join\(\) argument must be str, bytes, or os\.PathLike object, not '(?P<got>\w+)'",
+        _path_join,
+    ),
+    ("TypeError", r"^can only join an iterable", _join_iterable),
 ]
 
 
