@@ -448,3 +448,16 @@ def test_nul_bytes_in_a_cell_are_not_a_routing_crash() -> None:
 @pytest.mark.parametrize("code", ["(" * 5000 + ")" * 5000, "x = (\n" + "1,\n" * 30_000 + ")\n"])
 def test_deep_or_oversized_cells_route_without_error(code: str) -> None:
     assert classify(StudentQuery(text="", code=code)).target_agent in {"debug", "code-review"}
+
+
+def test_only_a_cell_sent_without_words_is_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compiling costs up to 100 ms on a pathological cell; only the queries it can route pay it."""
+    from learnflow_agents.tutors.triage import signals
+
+    compiled: list[str] = []
+    monkeypatch.setattr(signals, "compile_error", lambda code: compiled.append(code) or None)
+    classify(StudentQuery(text="why does this loop forever?", code="while True:\n    pass\n"))
+    classify(StudentQuery(text="", code="x = 1\n", traceback="Traceback ...\nValueError: no"))
+    assert compiled == []
+    classify(StudentQuery(text="", code="x = 1\n"))
+    assert compiled == ["x = 1\n"]

@@ -141,8 +141,9 @@ def split_code(text: str) -> tuple[str, str]:
     return "\n".join(prose), "\n".join(code)
 
 
-# Bigger cells are not compiled here: routing stays cheap, and the tutor reads them anyway.
-MAX_COMPILED = 20_000
+# Bigger cells are not compiled here, so routing stays cheap (a pathological 18 KB f-string
+# took 100 ms to compile); the tutor they reach reads them anyway.
+MAX_COMPILED = 10_000
 # IPython lines (`%time`, `!pip`, `x?`) are not Python; their place is kept as an empty line.
 _IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|\?\??\w).*$|^.*\?\??\s*$", re.MULTILINE)
 
@@ -172,14 +173,16 @@ def read_signals(text: str, code: str | None, traceback: str | None) -> Signals:
     tb = "\n".join(part for part in ((traceback or "").strip(), pasted_tb.strip()) if part)
     has_code = bool((code or "").strip() or code_in_text.strip())
     named = _EXCEPTION_NAME.search(prose)
+    code_only = has_code and not prose.strip() and not tb
     return Signals(
         prose=prose,
         has_traceback=bool(tb),
         exception=exception_of(tb) if tb else None,
         has_code=has_code,
-        code_only=has_code and not prose.strip() and not tb,
+        code_only=code_only,
         named_exception=named.group(1) if named else None,
         pasted_message=bool(named and named.group(2)),
         message_fragment=bool(_ERROR_MESSAGE.search(prose.lower())),
-        compile_error=None if tb else compile_error(code),
+        # Only a cell sent with no words is routed by it; other queries do not pay for compiling.
+        compile_error=compile_error(code) if code_only else None,
     )
