@@ -522,11 +522,12 @@ def test_beginner_and_advanced_explanations_differ(tmp_path: Path) -> None:
 
 
 def test_generic_fallback_is_honest_about_the_failing_line(tmp_path: Path) -> None:
-    # (OverflowError and then chr() out of range, the examples here before, now have their own analyses.)
-    reply = ask("text = 'x'\nprint(complex(text))", tmp_path)
+    # (OverflowError, chr() out of range and complex() of bad text, the examples here before, now
+    # have their own analyses.)
+    reply = ask("import sys\nsys.setrecursionlimit(0)", tmp_path)
     assert reply.data["error_type"] == "ValueError" and reply.data["analysis"] == "generic"
-    assert reply.summary.startswith("Line 2 (`print(complex(text))`) raised `ValueError`")
-    assert "complex() arg is a malformed string" in reply.summary
+    assert reply.summary.startswith("Line 2 (`sys.setrecursionlimit(0)`) raised `ValueError`")
+    assert "recursion limit must be greater or equal than 1" in reply.summary
     assert "Inappropriate argument value" in reply.explanation  # from the exception's own docs
     assert reply.concepts == ["exceptions"] and not reply.code_blocks
 
