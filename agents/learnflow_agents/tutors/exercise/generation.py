@@ -30,6 +30,7 @@ from learnflow_agents.tutors.exercise.format import ExerciseMetadata
 from learnflow_agents.tutors.exercise.hint_safety import shown_leaks
 from learnflow_agents.tutors.exercise.replies import check_reply, offer_reply
 from learnflow_agents.tutors.exercise.sandbox import Limits
+from learnflow_agents.tutors.exercise.test_screen import unsafe_test
 
 if TYPE_CHECKING:
     from learnflow_agents.llm.student_context import StudentFacts
@@ -108,6 +109,11 @@ def validation_problem(exercise: Exercise, limits: Limits = VALIDATION_LIMITS) -
         return found
     if not exercise.visible_tests or not exercise.hidden_tests:
         return "it needs at least one visible and one hidden test"
+    # Tests run in the checker's own process: the model's must pass the screen before any run.
+    for test in exercise.all_tests:
+        unsafe = unsafe_test(test.source)
+        if unsafe:
+            return f"test {test.name!r} may not run on the trusted side: it {unsafe}"
     # The student is shown hints, statement and visible tests: none may carry the answer (a
     # student's request can steer the model to put it there).
     leaks = shown_leaks(exercise)
@@ -211,6 +217,10 @@ async def grade_generated(
         return None
     record = await asyncio.to_thread(ctx.store.cache_get, STORE_PREFIX + exercise_id)
     if record is None:
+        return None
+    if any(unsafe_test(t.get("source", "")) for t in record.get("tests", [])):
+        # Stored before tests were screened: never run it (the check answers "unknown exercise").
+        log.warning("generated exercise %s has a test that may not run; not graded", exercise_id)
         return None
     bank = Bank([from_record(record)])
     tutor.stats.answered["offline-grading"] += 1
