@@ -267,3 +267,26 @@ def test_classes_and_text_joins_get_their_fact(code: str, facts: list[str], tmp_
     assert reply.data.get("analysis") != "generic", reply.summary
     for fact in facts:
         assert fact.lower() in said, (fact, reply.summary)
+
+
+@pytest.mark.parametrize(
+    ("code", "facts"),
+    [
+        # a method bolted onto a built-in type
+        ("def shout(self):\n    return self.upper()\nstr.shout = shout\n", ["`shout`", "`str`", "subclass"]),
+        # a built-in value switched to a subclass
+        ("class Score(int):\n    __slots__ = ()\nn = 3\nn.__class__ = Score\n", ["`__class__`", "score("]),
+        # a function renamed with a number
+        ("def area():\n    pass\narea.__name__ = 2\n", ["`__name__`", "string"]),
+        # a view type called directly
+        ("KeysView = type({}.keys())\nk = KeysView({'a': 1})\n", ["`dict_keys`", "list("]),
+        # complex() of None
+        ("value = None\nz = complex(value)\n", ["`complex()`", "complex(1, 2)"]),
+    ],
+)
+def test_builtin_type_rules_get_their_fact(code: str, facts: list[str], tmp_path: Path) -> None:
+    reply = ask_about(code, tmp_path)
+    said = (reply.summary + "\n" + reply.explanation).lower()
+    assert reply.data.get("analysis") != "generic", reply.summary
+    for fact in facts:
+        assert fact.lower() in said, (fact, reply.summary)

@@ -967,6 +967,58 @@ def _join_iterable(m: re.Match[str], ctx: Ctx) -> Found:
     )
 
 
+def _immutable_type(m: re.Match[str], ctx: Ctx) -> Found:
+    attr, t = m["attr"], m["t"]
+    verb = "sets" if m["how"] == "set" else "deletes"
+    return Found(
+        what=f"{verb} the attribute {code(attr)} of the built-in type {code(t)}, which cannot be changed",
+        why=f"Built-in types such as {code(t)} are fixed: their attributes and methods cannot be added, "
+        "replaced or removed from your code.",
+        steps=f"Write a subclass, `class My{t.capitalize()}({t}):`, and give it the attribute there, or "
+        "keep the value in a variable of your own.",
+        concepts=["classes", "inheritance"],
+    )
+
+
+def _class_assign(m: re.Match[str], ctx: Ctx) -> Found:
+    make = "`MyInt(1)` rather than changing `(1)`"
+    for node in nodes_on_line(ctx.sit.tree, ctx.line, ast.Assign):
+        target = node.targets[0]
+        if isinstance(target, ast.Attribute) and target.attr == "__class__":
+            obj, cls = ctx.src(target.value), ctx.src(node.value)
+            make = f"{code(f'{obj} = {cls}({obj})')}"
+    return Found(
+        what="assigns `__class__` of a built-in value (an `int`, `str`, `tuple`, …), which cannot change "
+        "its class",
+        why="Only objects of your own (mutable) classes can be switched to another class; built-in "
+        "immutable values keep the type they were made with.",
+        steps=f"Make a new object of the class you want instead: {make}.",
+        concepts=["classes", "mutability"],
+    )
+
+
+def _name_string(m: re.Match[str], ctx: Ctx) -> Found:
+    which = m["which"]
+    return Found(
+        what=f"sets (or deletes) `{which}` to something other than a string",
+        why=f"`{which}` is the name Python shows for a function, class or generator; it must stay a `str`.",
+        steps=f"Assign text: `obj.{which} = 'new_name'`.",
+        concepts=["classes", "strings"],
+    )
+
+
+def _cannot_create(m: re.Match[str], ctx: Ctx) -> Found:
+    t = m["t"]
+    return Found(
+        what=f"calls the type {code(t)} directly, and Python does not let you create {code(t)} objects "
+        "that way",
+        why=f"{code(t)} objects are only made by the operation that produces them (e.g. `d.items()` for "
+        "`dict_items`, `iter(range(…))` for `range_iterator`).",
+        steps="Get the object from that operation instead of calling its type, or build a `list(…)` of it.",
+        concepts=["classes", "iterators"],
+    )
+
+
 # (error type, message pattern, rule); the first that matches and gives a Found answers.
 RULES: list[tuple[str, str, Rule]] = [
     (
@@ -1149,6 +1201,19 @@ RULES: list[tuple[str, str, Rule]] = [
         _path_join,
     ),
     ("TypeError", r"^can only join an iterable", _join_iterable),
+    (
+        "TypeError",
+        r"^cannot (?P<how>set|delete) '(?P<attr>\w+)' attribute of immutable type '(?P<t>\w+)'",
+        _immutable_type,
+    ),
+    ("TypeError", r"^__class__ assignment only supported for mutable types", _class_assign),
+    ("TypeError", r"^(?P<which>__name__|__qualname__) must be set to a string object", _name_string),
+    ("TypeError", r"^cannot create '(?P<t>[\w.]+)' instances", _cannot_create),
+    (
+        "TypeError",
+        r"^complex\(\) (?:first|second) argument must be a (?:string or a )?number, not",
+        _complex_text,
+    ),
 ]
 
 
