@@ -23,7 +23,7 @@ mode, 10 s, 1 GB address space). It is kept only when
 - the same failing example (file and line) is not already in ``cases_teaching.jsonl`` (which
   took a backward slice of the same doctests) and its code is in no other outside set.
 
-**Every such doctest that runs alone is already in ``cases_teaching.jsonl``** (61; the other 60
+**Every such doctest that runs alone is already in ``cases_teaching.jsonl``** (61; the other 59
 need their test module's globals or the test suite), so the doctests give no new case. The cases
 come from part B, the expectations of CPython's unit tests, read as ``extract_asserts.py`` reads
 them (``cases_in``: every ``with self.assertRaises(E):`` block and ``self.assertRaises(E, f,
