@@ -164,6 +164,36 @@ def _floaty(node: ast.expr) -> bool:
     ) or any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) for n in ast.walk(node))
 
 
+_ARITHMETIC = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.FloorDiv: lambda a, b: a // b,
+    ast.Mod: lambda a, b: a % b,
+}
+
+
+def _arithmetic(node: ast.expr) -> float | int | None:
+    """The value of an expression of number literals and + - * / // % (student code: never
+    eval'd; a power is left out, `9**9**9` alone would stall the agent)."""
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return node.value if abs(node.value) < 1e300 else None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = _arithmetic(node.operand)
+        return None if value is None else (-value if isinstance(node.op, ast.USub) else value)
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+        left, right = _arithmetic(node.left), _arithmetic(node.right)
+        if left is None or right is None:
+            return None
+        try:
+            value = _ARITHMETIC[type(node.op)](left, right)
+        except (ArithmeticError, ValueError):
+            return None
+        return value if abs(value) < 1e300 else None
+    return None
+
+
 def float_equality(tree: ast.Module, source: str, question: str, report: TraceReport | None) -> Cause | None:
     """`if total == 0.3:` where `total` is computed with floats: binary floats round, so the run's
     value is `0.30000000000000004` and `==` is false."""
@@ -188,9 +218,8 @@ def float_equality(tree: ast.Module, source: str, question: str, report: TraceRe
             elif not (isinstance(side, ast.BinOp) and _floaty(side)):
                 continue
             else:
-                try:
-                    exact = eval(compile(ast.Expression(side), "<float>", "eval"), {"__builtins__": {}})
-                except Exception:
+                exact = _arithmetic(side)
+                if exact is None:
                     continue
                 if not isinstance(exact, float) or exact == other.value:
                     continue
