@@ -76,6 +76,7 @@ evals: install
 	$(BIN)/python benchmarks/debug_outside_eval.py --set parso --split dev --min-correct 0.95 --max-generic 0.05
 	$(BIN)/python benchmarks/debug_outside_eval.py --set so_logic --split dev --min-correct 0.70 --max-generic 0.30
 	$(BIN)/python benchmarks/debug_outside_eval.py --set ruff --split dev --min-correct 0.97 --max-generic 0.03
+	$(BIN)/python benchmarks/debug_outside_eval.py --set cpython_runtime --split dev --min-correct 0.75 --max-generic 0.16
 	$(BIN)/python benchmarks/debug_outside_eval.py --set so_logic2 --split dev --min-correct 0.60 --max-generic 0.40
 	$(BIN)/python benchmarks/review_eval.py --min-match 0.90
 
