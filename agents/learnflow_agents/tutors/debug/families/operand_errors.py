@@ -45,6 +45,7 @@ def analyse(sit: Situation) -> Diagnosis | None:
     elif m := _COMPARE.search(msg):
         op, left, right = m["op"], m["left"], m["right"]
     elif m := _MULT_SEQ.search(msg):
+        # "sequence" is whichever of str, list or tuple the cell multiplied: read it off the code.
         op, left, right = "*", "str", m["right"]
     elif _FORMAT.search(msg):
         op, left, right = "%", "str", "int"
@@ -54,6 +55,10 @@ def analyse(sit: Situation) -> Diagnosis | None:
     if op == "^" and "NoneType" not in (left, right) and {left, right} <= {"int", "float", "complex", "bool"}:
         return _xor_for_power(sit, left, right, line, other, function)
     operation = _find_operation(sit, line, op, left, right, text if other else None)
+    if _MULT_SEQ.search(msg) and operation is not None and not other:
+        found = _repeated_collection(sit, operation, right, line, function)
+        if found is not None:
+            return found
     if _FUNCTIONS & {left, right} and operation is not None and not other:
         found = _uncalled_function(sit, operation, op, left, right, line, function)
         if found is not None:
@@ -72,6 +77,80 @@ def analyse(sit: Situation) -> Diagnosis | None:
 
 
 _FUNCTIONS = {"builtin_function_or_method", "function", "method"}
+
+
+def _plainly_words(node: ast.AST) -> bool:
+    """A string literal that is not a number in quotes (so only repeating it can be meant)."""
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*", node.value) is None
+    )
+
+
+def _collection_kind(sit: Situation, node: ast.AST, line: int | None) -> str | None:
+    """`list` or `tuple` when the code plainly makes `node` one (a literal, a comprehension, or a
+    name last assigned one before `line`)."""
+    if isinstance(node, ast.List | ast.ListComp):
+        return "list"
+    if isinstance(node, ast.Tuple):
+        return "tuple"
+    if isinstance(node, ast.Name) and line is not None:
+        binding = sit.facts.last_assignment_before(node.id, line + 1)
+        if binding is not None and binding.value is not None and binding.value is not node:
+            return _collection_kind(sit, binding.value, None)
+    return None
+
+
+def _repeated_collection(
+    sit: Situation, node: ast.AST, right: str, line: int | None, function
+) -> Diagnosis | None:
+    """`scores * 'a'`, `[0] * 2.5`: the message says "sequence", and the sequence is a list or a
+    tuple, not text: `*` repeats it, a whole number of times."""
+    pair = _operands(node)
+    if pair is None or not isinstance(node, ast.BinOp | ast.AugAssign):
+        return None
+    kinds = [_collection_kind(sit, side, line) for side in pair]
+    if not any(kinds):
+        return None
+    seq, count = (pair[0], pair[1]) if kinds[0] else (pair[1], pair[0])
+    kind = kinds[0] or kinds[1]
+    shown_seq, shown_count = _src(sit, seq, None), _src(sit, count, None)
+    where = cap(place(line, None, function) + called_from(sit))
+    fix = None
+    if right == "float":
+        new = f"int({shown_count})"
+        fix = replace_node(sit.code, count, new) if sit.has_code else None
+        steps = f"Use a whole number: write {code(new)} (or `round(…)`) on line {line}."
+    else:
+        steps = (
+            f"To repeat the {kind}, multiply by a whole number (e.g. {code(shown_seq + ' * 3')}); to compute "
+            f"with each item, loop over it: {code(f'[item * ... for item in {shown_seq}]')}."
+        )
+    summary = (
+        f"{where} multiplies {code(shown_seq)}, a `{kind}`, by {code(shown_count)}, a `{right}`: `*` on a "
+        f"{kind} repeats it, and the number of copies must be a whole number (`int`)."
+    )
+    why = f"{code(shown_seq)} is a `{kind}`, and `{kind} * n` makes n copies of it, so n must be an `int`"
+    return Diagnosis(
+        summary=summary,
+        plain=f"On {place(line, None)}, {why}; a `{right}` cannot count copies.",
+        precise=f"`{kind}.__mul__` accepts only an integer (an object with `__index__`); a `{right}` has "
+        "none, so Python raises TypeError.",
+        analogy='it\'s like asking for "a.5 copies" of a page: copies are counted in whole numbers.',
+        deeper=f"Arithmetic on every item of a {kind} needs a loop or a comprehension; NumPy arrays do it "
+        "item by item, plain lists do not.",
+        fix_steps=steps,
+        prevention=f"Keep the count of copies an `int`; to do maths on a {kind}'s items, loop over them.",
+        concepts=["lists", "type-conversion"],
+        hints=[
+            f"What type is {code(shown_seq)} on line {line}? And {code(shown_count)}?",
+            f"`*` between a {kind} and a number repeats the {kind}.",
+            steps,
+        ],
+        fix_code=fix,
+        culprit_line=line,
+    )
 
 
 def _uncalled_function(sit: Situation, operation, op, left, right, line, function) -> Diagnosis | None:
@@ -219,9 +298,7 @@ def _reaches(sit: Situation, assign: ast.Assign, names: set, line) -> bool:
         args = function.args
         own = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
         own |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
-        own |= {
-            n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-        }
+        own |= {n.id for n in ast.walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         return not names & own
     for name in names:
         binding = sit.facts.last_assignment_before(name, (line or 0) + 1)
@@ -566,6 +643,14 @@ def _mixed(sit: Situation, node, op, left, right, line, other, function) -> Diag
             )
             concepts = ["type-conversion"]
             culprit = at_input.line
+        elif op == "*" and right == "float" and _plainly_words(text_side):
+            # 'ab' * 2.5 repeats words; float('ab') would fail the same line again.
+            suggestion = f"int({ns})"
+            why = (
+                f"{code(ts)} is text, and `*` repeats text a whole number of times; {code(ns)} is a `float`, "
+                f"so make it whole with `{suggestion}`"
+            )
+            target = num_side
         elif input_line is not None or op not in ("+",) or numeric_literal:
             # Arithmetic was intended: the text has to become a number.
             if numeric_literal:
