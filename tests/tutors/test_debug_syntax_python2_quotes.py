@@ -45,7 +45,12 @@ def test_a_string_holding_its_own_quote_is_not_called_a_missing_comma(
 
 @pytest.mark.parametrize(
     "code",
-    ['names = ["ann" "bob" carl]\n', 'print("total:" score)\n'],
+    [
+        'names = ["ann" "bob" carl]\n',
+        'print("total:" score)\n',
+        'ages = {"ann": 31 "bob": 25}\n',
+        'print("x" y "z")\n',
+    ],
 )
 def test_a_real_missing_comma_beside_strings_is_still_a_missing_comma(code: str, tmp_path: Path) -> None:
     reply = _reply(code, tmp_path)

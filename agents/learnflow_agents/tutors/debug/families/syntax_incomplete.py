@@ -950,6 +950,11 @@ def nested_quotes(sit: Situation) -> Diagnosis | None:
     q, body = m.group("q"), m.group("body")
     if re.search(r"[()\[\]{}]", body):
         return None  # `print('a') or print('b')`: two strings with code between, not one
+    # The quoted word hugs its quotes (`"said "hi" twice"`); code between two strings does not
+    # (`{"ann": 31 "bob": 25}` is a missing comma, `f("x" y "z")` too).
+    middle = body.split(q)[1]
+    if not re.fullmatch(r"[A-Za-z0-9][^\s]*(?:\s+[^\s]+)*", middle) or middle[-1].isspace():
+        return None
     other = "'" if q == '"' else '"'
     if other in body:
         return None
