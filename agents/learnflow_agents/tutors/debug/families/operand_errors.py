@@ -14,6 +14,7 @@ from learnflow_agents.tutors.debug.code_facts import (
     segment,
 )
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap, code
+from learnflow_agents.tutors.debug.families import unordered_items
 from learnflow_agents.tutors.debug.families.common import called_from, fragment_nodes, place, raise_site
 from learnflow_agents.tutors.debug.families.none_origin import find_none_origin
 from learnflow_agents.tutors.debug.situation import Situation
@@ -61,6 +62,10 @@ def analyse(sit: Situation) -> Diagnosis | None:
             return found
     if _FUNCTIONS & {left, right} and operation is not None and not other:
         found = _uncalled_function(sit, operation, op, left, right, line, function)
+        if found is not None:
+            return found
+    if _COMPARE.search(msg) and not other and line is not None:
+        found = unordered_items.analyse(sit, op, left, right, line, function)
         if found is not None:
             return found
     if "NoneType" in (left, right):
