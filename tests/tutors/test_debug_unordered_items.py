@@ -66,3 +66,8 @@ def test_a_none_among_sorted_numbers_is_named(tmp_path: Path) -> None:
 def test_a_plain_comparison_is_left_to_the_operand_analysis(tmp_path: Path) -> None:
     reply = _reply("a = {'x': 1}\nb = {'x': 2}\nprint(a < b)\n", tmp_path)
     assert "key=" not in reply.summary
+
+
+def test_sorting_text_beside_numbers_names_both(tmp_path: Path) -> None:
+    reply = _reply("ages = [31, '7', 12]\nprint(sorted(ages))\n", tmp_path)
+    assert "both text (`str`) and numbers (`int`)" in reply.summary

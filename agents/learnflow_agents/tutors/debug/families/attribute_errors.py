@@ -48,7 +48,8 @@ _RENAMES = {
     ("dict", "iteritems"): "items", ("dict", "itervalues"): "values", ("dict", "iterkeys"): "keys",
     ("list", "find"): "index", ("list", "size"): None, ("str", "find_all"): "findall",
 }  # fmt: skip
-_LEN_NAMES = {"length", "size", "len", "count_items"}
+# With the spellings beginners type: no sequence has any of them, so the slip is not the point.
+_LEN_NAMES = {"length", "lenght", "lenth", "lengh", "size", "len", "count_items"}
 _CONTAINS = {"contains", "includes", "containsKey", "has"}
 
 
@@ -367,10 +368,13 @@ def _unknown_attr(sit: Situation, typ: str, attr: str, access: Access, line, oth
     pool = _attributes_of(sit, typ)
     some = ", ".join(f"`{a}`" for a in pool[:8])
     recv = access.receiver
+    own = typ in sit.facts.classes
+    what = f"an object of your class `{typ}`" if own else f"a `{typ}`"
+    mine = ", ".join(f"`{a}`" for a in pool if not a.startswith("__"))
+    has = f" (it has {mine})" if own and mine else ""
     return Diagnosis(
-        summary=f"{_where(sit, line, other, function)} uses `{recv}.{attr}`, but `{recv}` is a `{typ}`, "
-        "which has "
-        f"no attribute `{attr}`.",
+        summary=f"{_where(sit, line, other, function)} uses `{recv}.{attr}`, but `{recv}` is {what}, "
+        f"which has no attribute `{attr}`{has}.",
         plain=f"`{recv}` is a `{typ}` and has no `{attr}`."
         + (f" Things a `{typ}` does have: {some}." if some else ""),
         precise=f"`{typ}` defines no `{attr}`." + (f" Available: {some}, …" if some else ""),

@@ -9,6 +9,7 @@ from learnflow_agents.tutors.debug.code_facts import (
     Binding,
     enclosing_function,
     node_in_span,
+    nodes_on_line,
     replace_node,
     replace_nodes,
     segment,
@@ -64,6 +65,10 @@ def analyse(sit: Situation) -> Diagnosis | None:
         found = _uncalled_function(sit, operation, op, left, right, line, function)
         if found is not None:
             return found
+    if op == "+" and left == "int" and not other and line is not None:
+        found = _sum_of_non_numbers(sit, right, line, function)
+        if found is not None:
+            return found
     if _COMPARE.search(msg) and not other and line is not None:
         found = unordered_items.analyse(sit, op, left, right, line, function)
         if found is not None:
@@ -82,6 +87,53 @@ def analyse(sit: Situation) -> Diagnosis | None:
 
 
 _FUNCTIONS = {"builtin_function_or_method", "function", "method"}
+
+
+def _sum_of_non_numbers(sit: Situation, right: str, line: int, function) -> Diagnosis | None:
+    """`sum(words)`: sum starts from 0 and adds each item to it, so text or lists fail at once."""
+    calls = [
+        c
+        for c in nodes_on_line(sit.tree, line, ast.Call)
+        if isinstance(c.func, ast.Name) and c.func.id == "sum" and len(c.args) == 1 and not c.keywords
+    ]
+    if len(calls) != 1 or right not in ("str", "list", "tuple"):
+        return None
+    # `sum(xs) + '3'` fails at its own `+`: only a line with no `+` of its own is sum's doing.
+    if any(isinstance(n.op, ast.Add) for n in nodes_on_line(sit.tree, line, (ast.BinOp, ast.AugAssign))):
+        return None
+    call = calls[0]
+    items = segment(sit.code, call.args[0])
+    where = cap(place(line, None, function) + called_from(sit))
+    if right == "str":
+        new = f"''.join({items})"
+        fix_text = f"to join text, use {code(new)}"
+    else:
+        new = f"[item for part in {items} for item in part]"
+        fix_text = f"to put the {right}s together into one list, use {code(new)}"
+    fix = replace_node(sit.code, call, new)
+    summary = (
+        f"{where} calls `sum()` on {code(items)}, whose items are `{right}`: `sum` starts from the number "
+        f"0 (an `int`) and adds each item to it, and `0 + {right}` is not defined; `sum` is for numbers "
+        f"— {fix_text}."
+    )
+    steps = cap(fix_text) + "."
+    return Diagnosis(
+        summary=summary,
+        plain=f"`sum` adds numbers. Its running total starts at 0, so the first step is `0 + ` a `{right}`, "
+        "which Python refuses.",
+        precise=f"`sum(iterable, start=0)` computes `start + item` for each item; `int.__add__` returns "
+        f"NotImplemented for a `{right}` and so does `{right}.__radd__`, hence the TypeError.",
+        fix_steps=steps,
+        prevention="Use `sum` for numbers, `''.join(...)` for text, and a comprehension to flatten lists.",
+        concepts=["strings" if right == "str" else "lists", "functions"],
+        hints=[
+            f"What type are the items of {code(items)}?",
+            "What number does `sum` start adding from?",
+            steps,
+        ],
+        fix_code=fix,
+        culprit_line=line,
+    )
 
 
 def _plainly_words(node: ast.AST) -> bool:

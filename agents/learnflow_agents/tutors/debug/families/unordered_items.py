@@ -96,6 +96,19 @@ def analyse(
             sit, summary, steps, line, None, "`None` cannot be compared with `<`", ["none", "lists"]
         )
     if left != right:
+        if {left, right} <= {"str", "int", "float"} and "str" in (left, right):
+            number = right if left == "str" else left
+            summary = (
+                f"{where} {verb} {code(seq_src)}, which holds both text (`str`) and numbers (`{number}`): "
+                f"Python orders items by comparing two at a time with `{op}`, and text and numbers have no "
+                "order between them. Make them all numbers (convert the text where it is read, e.g. "
+                "`int(input())`) or all text."
+            )
+            steps = (
+                f"Find where the text items of {code(seq_src)} come from (often `input()` or a file) and "
+                "convert them to numbers there."
+            )
+            return _diagnosis(sit, summary, steps, line, None, "text and numbers have no order", ["lists"])
         return None
     items = _items(sit, seq, line)
     key: str | None = None

@@ -1,0 +1,32 @@
+"""Two AttributeError replies a beginner probe found unhelpful: a misspelt `length` on a string
+("`word` is a `str`, which has no attribute `lenght`", no `len()`), and an object of the
+student's own class called "a `A`" with nothing about what the class does have."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from learnflow_agents.contracts.query import StudentQuery
+from learnflow_agents.tutors.debug import diagnose
+
+
+def _reply(code: str, tmp_path: Path):
+    script = tmp_path / "cell.py"
+    script.write_text(code)
+    done = subprocess.run([sys.executable, "-S", str(script)], capture_output=True, text=True, timeout=60)
+    assert "AttributeError" in done.stderr, done.stderr
+    return diagnose(StudentQuery(text="why?", code=code, traceback=done.stderr))
+
+
+def test_a_misspelt_length_gets_len(tmp_path: Path) -> None:
+    reply = _reply("name = 'Ada'\nprint(name.lenght)\n", tmp_path)
+    assert "len(name)" in reply.summary
+
+
+def test_an_object_of_the_students_class_is_named_with_what_it_has(tmp_path: Path) -> None:
+    code = "class Pet:\n    def __init__(self, n):\n        self.name = n\n\np = Pet('Rex')\nprint(p.age)\n"
+    reply = _reply(code, tmp_path)
+    assert "an object of your class `Pet`" in reply.summary
+    assert "`name`" in reply.summary and "__init__" not in reply.summary
