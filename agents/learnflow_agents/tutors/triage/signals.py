@@ -144,8 +144,33 @@ def split_code(text: str) -> tuple[str, str]:
 # Bigger cells are not compiled here, so routing stays cheap (a pathological 18 KB f-string
 # took 100 ms to compile); the tutor they reach reads them anyway.
 MAX_COMPILED = 10_000
-# IPython lines (`%time`, `!pip`, `x?`) are not Python; their place is kept as an empty line.
-_IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|\?\??\w).*$|^.*\?\??\s*$", re.MULTILINE)
+# IPython lines (`%time`, `!pip`, `x = !ls`, `x?`, autocall's `/f a`, `,f a b`) are not
+# Python; each is replaced by `pass` at its own indent, so a block whose body it is still has one.
+_IPYTHON_LINE = re.compile(
+    r"^([ \t]*)(?:[%!/,;]|\?\??\w|[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*[!%]).*$"
+    r"|^([ \t]*)\S.*\?\??[ \t]*$",
+    re.MULTILINE,
+)
+# A cell magic decides what its body is: only these run it as Python.
+_PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "python", "python3"})
+_CELL_MAGIC = re.compile(r"\A\s*%%(\w+)[^\n]*(?:\n|\Z)")
+
+
+def _ipython_masked(code: str) -> str | None:
+    """The cell with IPython's own syntax replaced by `pass`, or None when a cell magic makes
+    its body something other than Python (%%bash, %%html, %%sql...)."""
+    magic = _CELL_MAGIC.match(code)
+    if magic:
+        if magic.group(1) not in _PYTHON_CELL_MAGICS:
+            return None
+        code = "\n" + code[magic.end() :]
+    # A magic line continued with a backslash takes the next line with it.
+    code = re.sub(r"^([ \t]*[%!].*)\\\n.*$", r"\1", code, flags=re.MULTILINE)
+    return _IPYTHON_LINE.sub(lambda m: (m.group(1) or m.group(2) or "") + "pass", code)
+
+
+def _compile(code: str) -> None:
+    compile(code, "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
 
 
 def compile_error(code: str | None) -> str | None:
@@ -153,17 +178,23 @@ def compile_error(code: str | None) -> str | None:
     if not code or not code.strip() or len(code) > MAX_COMPILED:
         return None
     try:
-        compile(
-            _IPYTHON_LINE.sub("", code),
-            "<cell>",
-            "exec",
-            flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
-            dont_inherit=True,
-        )
+        # Plain Python first: masking IPython lines would break correct code whose comment
+        # ends in '?' or whose continuation line starts with '%' or '!='.
+        _compile(code)
+        return None
+    except SyntaxError:
+        pass
+    except (ValueError, RecursionError, MemoryError, OverflowError):
+        return None  # NUL bytes, absurd nesting: not something routing should decide on
+    masked = _ipython_masked(code)
+    if masked is None:
+        return None
+    try:
+        _compile(masked)
     except SyntaxError as exc:  # IndentationError and TabError are SyntaxErrors
         return f"{type(exc).__name__}: {exc.msg}"
     except (ValueError, RecursionError, MemoryError, OverflowError):
-        return None  # NUL bytes, absurd nesting: not something routing should decide on
+        return None
     return None
 
 
