@@ -30,3 +30,29 @@ def test_an_object_of_the_students_class_is_named_with_what_it_has(tmp_path: Pat
     reply = _reply(code, tmp_path)
     assert "an object of your class `Pet`" in reply.summary
     assert "`name`" in reply.summary and "__init__" not in reply.summary
+
+
+def test_a_missing_method_of_the_students_class_is_not_listed_as_one_it_has(tmp_path: Path) -> None:
+    """`self.g()` read in a method was counted among the class's attributes: "(it has `f`, `g`)"."""
+    code = "class Shop:\n    def total(self):\n        return self.tax()\n\nShop().total()\n"
+    reply = _reply(code, tmp_path)
+    assert "`tax`" in reply.summary and "it has `total`)" in reply.summary
+
+
+def test_a_method_used_without_brackets_is_called(tmp_path: Path) -> None:
+    reply = _reply("name = 'ada'\nprint(name.strip.title())\n", tmp_path)
+    assert "`name.strip()`" in reply.summary
+    (fix,) = [b.code for b in reply.code_blocks if b.role.value == "fix"]
+    assert "print(name.strip().title())" in fix.splitlines()
+
+
+def test_a_method_stored_without_brackets_is_fixed_where_it_was_stored(tmp_path: Path) -> None:
+    reply = _reply("scores = [3, 1]\nmine = scores.copy\nmine.append(5)\n", tmp_path)
+    assert "line 2" in reply.summary and "`scores.copy()`" in reply.summary
+    (fix,) = [b.code for b in reply.code_blocks if b.role.value == "fix"]
+    assert "mine = scores.copy()" in fix.splitlines()
+
+
+def test_a_module_function_without_its_arguments_is_not_given_empty_brackets(tmp_path: Path) -> None:
+    reply = _reply("import math\nprint(math.sqrt.real)\n", tmp_path)
+    assert "math.sqrt()" not in reply.summary

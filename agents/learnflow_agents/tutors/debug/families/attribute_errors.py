@@ -111,10 +111,71 @@ def analyse(sit: Situation) -> Diagnosis | None:
     access = _find_access(sit, line, attr, text if other else None)
     if typ == "NoneType":
         return _none(sit, attr, access, line, other, function)
+    if typ in _CALLABLES and not other:
+        found = _method_not_called(sit, attr, access, line, function)
+        if found is not None:
+            return found
     found = _other_type_method(sit, typ, attr, access, line, other, function)
     if found is not None:
         return found
     return _typo(sit, typ, attr, access, line, other, function)
+
+
+_CALLABLES = ("builtin_function_or_method", "method", "function")
+
+
+def _method_not_called(sit: Situation, attr: str, access: Access, line, function) -> Diagnosis | None:
+    """`s.upper.lower()`, or `y = x.copy` then `y.append(3)`: a method named without `()` is the
+    method itself, so the next attribute is looked up on a function."""
+    node = access.node
+    if node is None or line is None or sit.tree is None:
+        return None
+    named = node.value
+    where_line = line
+    if isinstance(named, ast.Name):
+        binding = sit.facts.last_assignment_before(named.id, line)
+        if binding is None or not isinstance(binding.value, ast.Attribute):
+            return None
+        named, where_line = binding.value, binding.line
+    if not isinstance(named, ast.Attribute):
+        return None
+    if isinstance(named.value, ast.Name) and named.value.id in _imported_names(sit.tree):
+        return None  # `math.sqrt.real`: a module's function needs its arguments, unknown here
+    method = segment(sit.code, named)
+    fix = replace_node(sit.code, named, method + "()")
+    summary = (
+        f"{_where(sit, line, None, function)} uses `.{attr}` on {code(method)}"
+        + (f" (stored in `{access.receiver}` on line {where_line})" if where_line != line else "")
+        + f", which is the method `{named.attr}` itself, not its result: a method runs only when called "
+        f"with `()`. Write {code(method + '()')}."
+    )
+    steps = f"Add the brackets on line {where_line}: {code(method + '()')}."
+    return Diagnosis(
+        summary=summary,
+        plain=f"Without `()`, {code(method)} names the action instead of doing it, and an action has no "
+        f"`{attr}`.",
+        precise=f"{code(method)} evaluates to a bound method object; attribute `{attr}` is looked up on that "
+        "object, which has none. Calling it returns the value you meant.",
+        fix_steps=steps,
+        prevention="A method is always followed by `(...)`, even with nothing inside: `text.upper()`.",
+        concepts=["functions"],
+        hints=[
+            f"What is {code(method)} without brackets?",
+            "How do you make a method run?",
+            steps,
+        ],
+        fix_code=fix,
+        culprit_line=where_line,
+    )
+
+
+def _imported_names(tree: ast.Module) -> set[str]:
+    return {
+        (alias.asname or alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
 
 
 def _where(sit: Situation, line: int | None, other: str | None, function: str | None) -> str:
@@ -309,7 +370,9 @@ def _attributes_of(sit: Situation, typ: str) -> list[str]:
                 isinstance(node, ast.Attribute)
                 and isinstance(node.value, ast.Name)
                 and node.value.id == "self"
+                and isinstance(node.ctx, ast.Store)
             ):
+                # Only what the class sets: `self.g()` read in a method is the very name missing.
                 names.append(node.attr)
             elif isinstance(node, ast.Assign):
                 names.extend(t.id for t in node.targets if isinstance(t, ast.Name))

@@ -549,15 +549,22 @@ def _as_int(sit: Situation, m: re.Match[str]) -> Diagnosis:
     line, other, text, function = raise_site(sit)
     if "." in typ and (same := _rebuilt_from_itself(sit, typ, line, other, text, function)) is not None:
         return same
-    calls = [
-        c
-        for c in fragment_nodes(sit, line, ast.Call, text=text if other else None)
-        if isinstance(c.func, ast.Name) and c.args and guess_type(sit, c.args[0], line) in (typ, None)
-    ]
-    call = calls[0] if calls else None
-    arg = call.args[0] if call is not None else None
-    shown = _src(sit, arg, other) if arg is not None else "the value"
-    func = call.func.id if call is not None and isinstance(call.func, ast.Name) else "range"
+    # The argument of that type, in any call on the line (`range(n)`, `time.sleep('1')`,
+    # `round(x, '1')`); one whose type is known beats one that is only not ruled out.
+    found: list[tuple[int, ast.Call, ast.expr]] = []
+    for c in fragment_nodes(sit, line, ast.Call, text=text if other else None):
+        if not isinstance(c.func, ast.Name | ast.Attribute):
+            continue
+        for a in c.args:
+            guessed = guess_type(sit, a, line)
+            if guessed == typ or (guessed is None and len(c.args) == 1):
+                found.append((0 if guessed == typ else 1, c, a))
+    found.sort(key=lambda f: f[0])
+    call, arg = (found[0][1], found[0][2]) if found else (None, None)
+    if call is None or arg is None:
+        return _as_int_unplaced(sit, typ, line, other, function)
+    shown = _src(sit, arg, other)
+    func = _src(sit, call.func, other)
     new = f"int({shown})"
     fix = replace_node(sit.code, arg, new) if arg is not None and _editable(sit, other) else None
     binding = sit.facts.last_assignment_before(shown, (line or 0) + 1) if shown.isidentifier() else None
@@ -579,6 +586,22 @@ def _as_int(sit: Situation, m: re.Match[str]) -> Diagnosis:
         concepts=["type-conversion", "range"],
         hints_mid=f"`{shown}` is a `{typ}`.",
         fix=fix,
+        other=other,
+    )
+
+
+def _as_int_unplaced(sit: Situation, typ: str, line, other, function) -> Diagnosis:
+    """No call on the line visibly takes the value: say what is known, name no function."""
+    return _diag(
+        sit,
+        summary=f"{cap(place(line, other, function))} gives {_KIND.get(typ, 'a ' + typ)} (`{typ}`) to "
+        "something that needs a whole number (`int`), such as a count, a position or a `range()` bound; "
+        "convert the value with `int(…)` where it is made.",
+        plain=f"Counts and positions are whole numbers; a `{typ}` cannot be used as one.",
+        precise=f"The operation requires an object with `__index__`; `{typ}` has none.",
+        steps="Find the value on that line that should be a whole number and convert it with `int(…)`.",
+        concepts=["type-conversion"],
+        hints_mid=f"Which value on line {line} is a `{typ}`?",
         other=other,
     )
 
