@@ -56,3 +56,10 @@ def test_a_method_stored_without_brackets_is_fixed_where_it_was_stored(tmp_path:
 def test_a_module_function_without_its_arguments_is_not_given_empty_brackets(tmp_path: Path) -> None:
     reply = _reply("import math\nprint(math.sqrt.real)\n", tmp_path)
     assert "math.sqrt()" not in reply.summary
+
+
+def test_a_class_method_called_on_its_module_is_found_in_the_class(tmp_path: Path) -> None:
+    reply = _reply("import datetime\nstarted = datetime.now()\nprint(started)\n", tmp_path)
+    assert "`datetime.datetime.now`" in reply.summary
+    (fix,) = [b.code for b in reply.code_blocks if b.role.value == "fix"]
+    assert "started = datetime.datetime.now()" in fix.splitlines()

@@ -169,6 +169,17 @@ def _method_not_called(sit: Situation, attr: str, access: Access, line, function
     )
 
 
+def _class_member(mod: str, attr: str, pool: list[str]) -> str | None:
+    """`cls.attr` for the one public class of `mod` that has `attr` (an import of a safe module)."""
+    module = importlib.import_module(mod)
+    owners = [
+        name
+        for name in pool
+        if isinstance(getattr(module, name, None), type) and hasattr(getattr(module, name), attr)
+    ]
+    return f"{owners[0]}.{attr}" if len(owners) == 1 else None
+
+
 def _imported_names(tree: ast.Module) -> set[str]:
     return {
         (alias.asname or alias.name).split(".")[0]
@@ -489,6 +500,10 @@ def _module_attr(sit: Situation, m: re.Match[str], line, other, function) -> Dia
     match = sit.suggestion if sit.suggestion and sit.suggestion != attr else None
     if match is None and pool:
         match = _SYNONYMS.get(attr) if _SYNONYMS.get(attr) in pool else closest(attr, pool, cutoff=0.7)
+    if match is None and pool:
+        # `datetime.now()` after `import datetime`: the name belongs to a class of the module
+        # (`datetime.datetime.now`), which the module and the class share a name with.
+        match = _class_member(mod, attr, pool)
     access = _find_access(sit, line, attr, sit.elsewhere[-1].source if other and sit.elsewhere else None)
     fix = None
     if match and sit.has_code and not other and access.node is not None and sit.tree is not None:
