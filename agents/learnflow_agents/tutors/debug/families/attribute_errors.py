@@ -318,6 +318,21 @@ def _other_type_method(
         new_expr = f"[item.{attr}({', '.join(args)}) for item in {recv}]"
         what = f"`{attr}` works on one string, and `{recv}` is a list of them; apply it to each item"
         concept = "comprehensions"
+    elif typ == "dict" and call is None and attr.isidentifier() and not _close_attr(sit, typ, attr):
+        # `person.name`, the JavaScript way: a dict's values are items, reached by key.
+        new_expr = f"{recv}[{attr!r}]"
+        what = "a dictionary's values are read by key in square brackets, not with a dot"
+        concept = "dicts"
+    elif typ in ("list", "tuple", "str") and attr == "get" and len(args) == 1:
+        new_expr = f"{recv}[{args[0]}]"
+        what = f"{noun} have no `get`; an item is read by its position in square brackets"
+        concept = "lists"
+    elif typ == "range" and attr in ("append", "extend", "insert", "remove", "pop", "sort", "reverse"):
+        what = (
+            "a `range` is a fixed run of numbers that can't be changed; make a list of it first with "
+            "`list(…)`"
+        )
+        concept = "range"
     elif typ in ("int", "float") and not _close_attr(sit, typ, attr):
         what = f"`{recv}` is a number (`{typ}`), and numbers have no `{attr}`"
         if attr in _LEN_NAMES:
