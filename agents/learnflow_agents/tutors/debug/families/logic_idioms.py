@@ -677,6 +677,8 @@ def item_used_as_index(
             seen = _values(report, var)
             if seen and not all(re.fullmatch(r"-?\d+", v) for v in seen):
                 continue
+            if (_last(report, seq) or "").startswith("{"):
+                continue  # `for k in d: d[k]`: a dict's loop gives its keys, which is what d[k] wants
             return Cause(
                 "item-used-as-index",
                 n.lineno,
@@ -803,7 +805,9 @@ def join_of_one_string(
         )
         if isinstance(arg, ast.Name):
             v = _last(report, arg.id) or ""
-            is_text = len(v) > 3 and v[0] in "'\""
+            # One word spaced out letter by letter (' '.join('PYTHON'), a hangman board) is often
+            # the aim; text of several words split into letters is not.
+            is_text = len(v) > 3 and v[0] in "'\"" and " " in v.strip("'\"")
         if not is_text:
             continue
         return Cause(
@@ -857,6 +861,7 @@ def index_of_repeated_item(
 ) -> Cause | None:
     """`for x in a: print(a.index(x))` over a list with repeats: `.index` gives the first position
     of an equal item, every time."""
+    nested: set[int] | None = None
     for loop in ast.walk(tree):
         if not (
             isinstance(loop, ast.For)
@@ -877,12 +882,22 @@ def index_of_repeated_item(
                 and n.args[0].id == var
             ):
                 continue
+            if _stored_under_item(loop, n, var):
+                continue  # `first[w] = words.index(w)`: the first position of each item is the aim
             # The tracer records a value only when it changes, so a repeat shows as fewer distinct
-            # values than passes of the loop.
-            distinct = len(set(_values(report, var, 500)))
-            passes = report.line_counts.get(str(loop.body[0].lineno), 0) if report else 0
-            if passes <= distinct:
-                continue  # no repeats in this run: .index gives the right position
+            # values than passes of the loop; an outer loop runs this one again over the same
+            # items, which is no repeat, so the list's own value decides when the run shows it.
+            held = _literal(_last(report, seq))
+            if isinstance(held, list):
+                if len(set(map(repr, held))) == len(held):
+                    continue
+            else:
+                distinct = len(set(_values(report, var, 500)))
+                passes = report.line_counts.get(str(loop.body[0].lineno), 0) if report else 0
+                if nested is None:
+                    nested = _nested_loops(tree)
+                if passes <= distinct or id(loop) in nested:
+                    continue  # no repeats in this run: .index gives the right position
             return Cause(
                 "index-of-repeated-item",
                 n.lineno,
@@ -949,6 +964,8 @@ def digit_strings_added(
         # Every term is digits-as-text: `rank + suit` ('7' + 'c') joins text on purpose.
         if len(hits) < 2 or len(hits) != len(leaves):
             continue
+        if _builds_text(tree, node, hits, report):
+            continue
         name = hits[0]
         return Cause(
             "digit-strings-added",
@@ -989,10 +1006,10 @@ def loop_variable_rebound(
         if not stores or report is None:
             continue
         s = stores[-1]
+        # Statements after it in the body, by position: `name = name.title(); print(name)` is one line.
         after = [
             n
-            for b in loop.body
-            if b.lineno > s.lineno
+            for b in loop.body[loop.body.index(s) + 1 :]
             for n in ast.walk(b)
             if isinstance(n, ast.Name) and n.id == var
         ]
@@ -1160,7 +1177,7 @@ def max_of_split_text(
         if any(k.arg == "key" for k in node.keywords):  # type: ignore[attr-defined]
             continue
         text = _last(report, arg.func.value.id) or ""
-        if not re.search(r"\d", text) or not _ran(report, node.lineno):
+        if not _text_order_misleads(text) or not _ran(report, node.lineno):
             continue
         fn = node.func.id  # type: ignore[attr-defined]
         return Cause(
@@ -1247,3 +1264,84 @@ RULES: tuple[Rule, ...] = (
     max_of_split_text,
     groupby_not_adjacent,
 )
+
+
+def _literal(value: str | None) -> object:
+    """The tracer's text of a value read back, or None (shortened with '…', or not a literal)."""
+    if not value or "…" in value or len(value) > 2000:
+        return None
+    try:
+        return ast.literal_eval(value)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+def _nested_loops(tree: ast.Module) -> set[int]:
+    """The ids of loops inside another loop's body, found in one pass over the tree."""
+    nested: set[int] = set()
+
+    def visit(node: ast.AST, in_loop: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            is_loop = isinstance(child, ast.For | ast.While)
+            if is_loop and in_loop:
+                nested.add(id(child))
+            visit(child, in_loop or is_loop)
+
+    visit(tree, False)
+    return nested
+
+
+def _stored_under_item(loop: ast.For, call: ast.Call, var: str) -> bool:
+    """`d[x] = seq.index(x)`: the position is kept per item, once for each different item."""
+    return any(
+        isinstance(s, ast.Assign)
+        and s.value is call
+        and any(
+            isinstance(t, ast.Subscript) and isinstance(t.slice, ast.Name) and t.slice.id == var
+            for t in s.targets
+        )
+        for s in ast.walk(loop)
+    )
+
+
+def _builds_text(tree: ast.Module, add: ast.BinOp, names: list[str], report: TraceReport) -> bool:
+    """Digits joined as text on purpose: a term made with str() (the student turned the number into
+    text), a digit string built up into itself (`bits = bit + bits`), a leading zero ('09')."""
+    made_by_str = {
+        t.id
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Assign) and _is_call(n.value, "str")
+        for t in n.targets
+        if isinstance(t, ast.Name)
+    }
+    made_by_str |= {
+        n.target.id
+        for n in ast.walk(tree)
+        if isinstance(n, ast.For) and isinstance(n.target, ast.Name) and _is_call(n.iter, "str")
+    }
+    if made_by_str & set(names):
+        return True
+    grown = any(
+        isinstance(n, ast.Assign)
+        and n.value is add
+        and any(isinstance(t, ast.Name) and t.id in names for t in n.targets)
+        for n in ast.walk(tree)
+    )
+    leading_zero = any(re.match(r"""^['"]0\d""", _last(report, name) or "") for name in names)
+    return grown or leading_zero
+
+
+_NUMBER_PIECE = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _text_order_misleads(text: str) -> bool:
+    """The pieces of ``text`` that are numbers (punctuation stuck to them aside) order differently
+    as text than as numbers: only then does comparing them as text show in the result."""
+    value = _literal(text)
+    if not isinstance(value, str):
+        return False
+    pieces = [p.strip(",.;:()[]") for p in value.split()]
+    numbers = [p for p in pieces if _NUMBER_PIECE.fullmatch(p)]
+    if len(numbers) < 2 or len(numbers) * 2 < len(pieces):
+        return False  # mostly words (or dates): ordering them as text is what they are
+    return sorted(numbers) != sorted(numbers, key=float)
