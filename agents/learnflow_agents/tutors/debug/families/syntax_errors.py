@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 
 from learnflow_agents.tutors.debug.code_facts import (
+    code_only,
     compile_error,
     indent_of,
     line_at,
@@ -275,6 +276,25 @@ def _store_in_condition(sit: Situation) -> Diagnosis | None:
     )
 
 
+def _comparison_equals(text: str) -> list[int]:
+    """Columns of the lone `=` in ``text`` that are not a keyword argument's (inside a call's
+    brackets) nor inside a string."""
+    masked = code_only(text)
+    lone = {m.start() for m in _LONE_EQUALS.finditer(masked)}
+    calls: list[bool] = []  # for each open bracket: is it a call's?
+    out = []
+    for i, ch in enumerate(masked):
+        if ch in "([{":
+            word = re.search(r"([A-Za-z_]\w*|[)\]])\s*$", masked[max(0, i - 40) : i])
+            calls.append(ch == "(" and word is not None and not keyword.iskeyword(word.group(1)))
+        elif ch in ")]}":
+            if calls:
+                calls.pop()
+        elif i in lone and not (calls and calls[-1]):
+            out.append(i)
+    return out
+
+
 def _assignment_in_condition(sit: Situation) -> Diagnosis | None:
     if "Maybe you meant '=='" not in sit.message and "instead of '='" not in sit.message:
         return None
@@ -282,20 +302,25 @@ def _assignment_in_condition(sit: Situation) -> Diagnosis | None:
     if not re.match(r"^\s*(if|elif|while|assert|return)\b", text) and "meant '==' or ':='" not in sit.message:
         return None
     start = sit.syntax.col_start if sit.syntax and sit.syntax.col_start is not None else 0
-    matches = [m for m in _LONE_EQUALS.finditer(text) if m.start() >= start] or list(
-        _LONE_EQUALS.finditer(text)
-    )
-    if not matches:
+    # `if x = 5 and y = 6:` has one slip per comparison: each lone `=` becomes `==`, except a
+    # keyword argument's (`f(a=2)`), which is meant.
+    every = _comparison_equals(text)
+    spots = [i for i in every if i >= start] or every
+    if not spots:
         return None
-    at = matches[0].start()
-    new_text = text[:at] + "==" + text[at + 1 :]
+    at = spots[0]
+    new_text = text
+    for i in reversed(spots):
+        new_text = new_text[:i] + "==" + new_text[i + 1 :]
     if re.match(r"^\s*(if|elif|while)\b", new_text) and not code_end_text(new_text).endswith(":"):
         # "if x = 3" often lacks its colon too: the suggested line must compile.
         end = code_end(new_text)
         new_text = new_text[:end] + ":" + new_text[end:]
     left = text[:at].strip()
     left = re.sub(r"^(if|elif|while|assert|return)\s+", "", left)
-    right = text[at + 1 :].strip().rstrip(":").strip()
+    right = text[at + 1 : spots[1] if len(spots) > 1 else len(text)].strip().rstrip(":").strip()
+    # The first comparison ends where the condition's next part (`and y`) begins.
+    right = re.split(r"\s+(?:and|or)\s+", right)[0].strip()
     if left.startswith("(") and right.endswith(")") and left.count("(") > left.count(")"):
         left, right = left[1:].strip(), right[:-1].strip()  # `while (a = b):` compares a with b
     fix = _checked(sit, replace_line(sit.code, lineno, new_text)) if sit.has_code else None
@@ -659,7 +684,7 @@ def _python2_raise(sit: Situation) -> Diagnosis | None:
         precise="Python 3 dropped the `raise Type, value` statement form; `raise` takes a single exception "
         "instance (or class), so the message goes to the constructor.",
         fix_steps=f"Write {code(new_text.strip())}.",
-        prevention="Write `raise SomeError(\"what went wrong\")`: the class, then its message in brackets.",
+        prevention='Write `raise SomeError("what went wrong")`: the class, then its message in brackets.',
         concepts=["exceptions", "syntax-basics"],
         hints=[
             f"Look at the `raise` on line {lineno}.",

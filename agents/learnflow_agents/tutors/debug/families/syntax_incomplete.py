@@ -824,11 +824,13 @@ def dangling_dot(sit: Situation) -> Diagnosis | None:
             analysis="syntax:dangling-dot",
             prevention="Copy module paths exactly: `import os.path`, `from collections import abc`.",
         )
-    wanted = (
-        f"the attribute or method you want from `{owner}`, e.g. `{owner}.upper()`"
-        if owner[0].isalpha() or owner[0] == "_"
-        else "the name of the attribute or method you want from the value before it, e.g. `.append(4)`"
-    )
+    if owner[0].isalpha() or owner[0] == "_":
+        example = _attribute_example(sit.code if sit.has_code else text, owner)
+        wanted = f"the attribute or method you want from `{owner}`" + (
+            f", e.g. `{owner}.{example}`" if example else ""
+        )
+    else:
+        wanted = "the name of the attribute or method you want from the value before it"
     return _diag(
         sit,
         lineno,
@@ -841,6 +843,21 @@ def dangling_dot(sit: Situation) -> Diagnosis | None:
         analysis="syntax:dangling-dot",
         prevention="Type the attribute right after the dot; the editor's completion list shows what exists.",
     )
+
+
+_EXAMPLE_METHOD = {"'": "upper()", '"': "upper()", "[": "append(4)", "{": "get(key)"}
+
+
+def _attribute_example(source: str, owner: str) -> str | None:
+    """An attribute ``owner`` surely has: one the cell uses on it elsewhere, or a method of the
+    literal it was given (a string's upper(), a list's append()); None when neither is known, since
+    a guess (`math.upper()`) would name a method the value lacks."""
+    masked = code_only(source)
+    used = re.search(rf"(?<![\w.]){re.escape(owner)}\s*\.\s*([A-Za-z_]\w*)(\s*\()?", masked)
+    if used:
+        return used.group(1) + ("()" if used.group(2) else "")
+    given = re.search(rf"^\s*{re.escape(owner)}\s*=\s*(\S)", source, re.MULTILINE)
+    return _EXAMPLE_METHOD.get(given.group(1)) if given else None
 
 
 _BINARY_ONLY = re.compile(r"\*\*|//|==|!=|<=|>=|[*/%@<>|&^]")
@@ -1127,8 +1144,8 @@ def foreign_statement(sit: Situation) -> Diagnosis | None:
     )
     if m and sit.message.startswith("invalid syntax"):
         word = m.group(1)
-        magic = f"%{word}" if word in ("pip", "conda") else f"!{text.strip()}"
-        shown = f"%{text.strip()}" if word in ("pip", "conda") else magic
+        # `!cd` would change the folder of a throwaway shell only; `%cd` is the notebook's own.
+        shown = f"%{text.strip()}" if word in ("pip", "conda", "cd") else f"!{text.strip()}"
         return _diag(
             sit,
             lineno,

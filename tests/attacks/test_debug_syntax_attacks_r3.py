@@ -1,0 +1,54 @@
+"""Attack on this round's SyntaxError analyses (syntax_incomplete.py, syntax_errors.py): each
+case is a beginner's slip run through real CPython 3.11; the reply said something false.
+- `cd Documents` was told to use `!cd Documents` in a notebook: `!` runs it in a throwaway
+  shell, so the notebook's folder never changes (`%cd` is the notebook's own).
+- `if x = 5 and y = 6:` was told to check whether `x` equals `5 and y = 6`.
+- `print(math.)` / `nums.` were given `math.upper()` / `nums.upper()` as the example, a method
+  neither has."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from learnflow_agents.contracts.query import StudentQuery
+from learnflow_agents.tutors.debug import diagnose
+from learnflow_agents.tutors.debug.code_facts import compile_error
+
+
+def _reply(code: str, tmp_path: Path):
+    script = tmp_path / "cell.py"
+    script.write_text(code)
+    done = subprocess.run([sys.executable, "-S", str(script)], capture_output=True, text=True, timeout=60)
+    assert "SyntaxError" in done.stderr, done.stderr
+    return diagnose(StudentQuery(text="why?", code=code, traceback=done.stderr))
+
+
+def _fixes(reply) -> list[str]:
+    return [b.code for b in reply.code_blocks if b.role.value == "fix"]
+
+
+def test_cd_in_a_notebook_is_the_cd_magic_not_a_throwaway_shell(tmp_path: Path) -> None:
+    reply = _reply("cd Documents\n", tmp_path)
+    assert reply.data.get("analysis") == "syntax:terminal-command"
+    assert "!cd" not in reply.summary + reply.explanation
+    assert "%cd Documents" in reply.summary
+
+
+def test_a_condition_with_two_assignments_names_each_comparison(tmp_path: Path) -> None:
+    code = "x, y = 5, 6\nif x = 5 and y = 6:\n    print('both')\n"
+    reply = _reply(code, tmp_path)
+    assert "5 and y = 6" not in reply.summary, reply.summary
+    assert "x == 5" in reply.summary
+    fixes = _fixes(reply)
+    assert fixes and compile_error(fixes[0]) is None
+    assert "if x == 5 and y == 6:" in fixes[0]
+
+
+def test_a_dangling_dot_is_not_given_a_method_its_value_lacks(tmp_path: Path) -> None:
+    reply = _reply("import math\nprint(math.sqrt(4))\nprint(math.)\n", tmp_path)
+    assert reply.data.get("analysis") == "syntax:dangling-dot"
+    assert "math.upper" not in reply.summary
+    reply = _reply("nums = [1, 2]\nnums.\n", tmp_path)
+    assert "nums.upper" not in reply.summary, reply.summary
