@@ -27,6 +27,7 @@ from learnflow_agents.tutors.debug.code_facts import (
     statement_at,
 )
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap, code
+from learnflow_agents.tutors.debug.families import start_value
 from learnflow_agents.tutors.debug.families.common import called_from, place, quoted_names, raise_site
 from learnflow_agents.tutors.debug.situation import Situation
 from learnflow_agents.tutors.debug.value_guess import function_returns_value
@@ -82,6 +83,8 @@ def analyse(sit: Situation) -> Diagnosis | None:
         _method_without_self,
         _keyword_slip,
         _other_spelling,
+        _builtin_slip,
+        _no_start_value,
         _defined_later,
         _local_elsewhere,
         _missing_import,
@@ -92,6 +95,10 @@ def analyse(sit: Situation) -> Diagnosis | None:
         if found is not None:
             return found
     return _not_run_yet(sit, name, line, other, function)
+
+
+def _no_start_value(sit: Situation, name: str, line, other, text, function) -> Diagnosis | None:
+    return None if other else start_value.analyse(sit, name, line, function)
 
 
 def _method_without_self(sit: Situation, name: str, line, other, text, function) -> Diagnosis | None:
@@ -105,9 +112,8 @@ def _method_without_self(sit: Situation, name: str, line, other, text, function)
         if not isinstance(node, ast.ClassDef):
             continue
         for item in node.body:
-            if (
-                isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
-                and item.lineno <= line <= (item.end_lineno or item.lineno)
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.lineno <= line <= (
+                item.end_lineno or item.lineno
             ):
                 method, cls = item, node
     if method is None or cls is None:
@@ -137,9 +143,7 @@ def _method_without_self(sit: Situation, name: str, line, other, text, function)
     else:
         new_head = head[:cut] + ("self, " if more else "self") + head[cut:]
     edits: list[tuple[ast.AST, str]] = []
-    init = next(
-        (f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None
-    )
+    init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
     simple = init is None or (len(init.args.args) == 1 and not init.args.vararg and not init.args.kwonlyargs)
     on_class = [
         c
@@ -190,12 +194,37 @@ def _summary_place(sit: Situation, line: int | None, other: str | None, function
     return place(line, other, function) + called_from(sit)
 
 
+# Misspellings of built-ins too far from them for CPython's "Did you mean" (and from no language).
+_BUILTIN_SLIPS = {"lenght": "len", "lenth": "len", "lengh": "len"}
+
+
+def _builtin_slip(sit: Situation, name: str, line, other, text, function) -> Diagnosis | None:
+    right = _BUILTIN_SLIPS.get(name)
+    if right is None or name in sit.facts.bound_names() or f"{name}(" not in text.replace(" ", ""):
+        return None
+    fix = rename(sit.code, name, right) if sit.has_code and not other else None
+    steps = f"Replace `{name}(…)` with `{right}(…)`."
+    return Diagnosis(
+        summary=f"{cap(_summary_place(sit, line, other, function))} calls `{name}`, a misspelling: the "
+        f"built-in that gives the number of items is `{right}()`.",
+        plain=f"Python looked for a function called `{name}` and found none; the one you want is `{right}`.",
+        precise=f"`{name}` is bound nowhere (not a builtin, not in this cell); the builtin is `{right}`.",
+        fix_steps=steps,
+        prevention="Built-in names are short (`len`, `str`, `int`); Tab completion spells them.",
+        concepts=["variables"],
+        hints=[f"Check the spelling of `{name}` on line {line}.", f"The built-in is `{right}`.", steps],
+        fix_code=fix,
+        culprit_line=line,
+        culprit_where=other,
+    )
+
+
 def _other_spelling(sit: Situation, name: str, line, other, text, function) -> Diagnosis | None:
     right = OTHER_SPELLINGS.get(name)
     if right is None or name in sit.facts.bound_names():
         return None
-    if name == "length" and "(" not in text:
-        return None
+    if right == "len" and f"{name}(" not in text.replace(" ", ""):
+        return None  # `area = lenght * width` misspells the cell's own `length`, not len()
     fix = rename(sit.code, name, right) if sit.has_code and not other else None
     py2 = name in ("raw_input", "xrange", "unicode", "basestring", "unichr", "long")
     origin = "Python 2" if py2 else "other languages"

@@ -17,6 +17,7 @@ from learnflow_agents.tutors.debug.code_facts import (
     segment,
 )
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis
+from learnflow_agents.tutors.debug.families import start_value
 from learnflow_agents.tutors.debug.families.common import called_from, quoted_names, raise_site
 from learnflow_agents.tutors.debug.situation import Situation
 
@@ -45,7 +46,9 @@ def analyse(sit: Situation) -> Diagnosis | None:
     global_binding = sit.facts.first_binding(name, "<module>")
     if global_binding is not None:
         return _shadowed_global(sit, name, line, fdef, first, global_binding.line)
-    return _branch_only(sit, name, line, fdef, first)
+    return start_value.analyse(sit, name, line, function, local=True) or _branch_only(
+        sit, name, line, fdef, first
+    )
 
 
 _BETTER_NAME = {
