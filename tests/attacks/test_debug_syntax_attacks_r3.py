@@ -52,3 +52,37 @@ def test_a_dangling_dot_is_not_given_a_method_its_value_lacks(tmp_path: Path) ->
     assert "math.upper" not in reply.summary
     reply = _reply("nums = [1, 2]\nnums.\n", tmp_path)
     assert "nums.upper" not in reply.summary, reply.summary
+
+
+def test_a_spaced_name_is_joined_everywhere_not_split_into_two_values(tmp_path: Path) -> None:
+    """The fix joined the name on its own line only; a later repair then read `print(my list)`
+    as two values and wrote `print(my, list)`, which compiles and prints the built-in `list`."""
+    for code, fixed in [
+        ("my list = [1, 2]\nprint(my list)\n", "my_list = [1, 2]\nprint(my_list)\n"),
+        (
+            "def my func(x, y):\n    return x\nprint(my func(1, 2))\n",
+            "def my_func(x, y):\n    return x\nprint(my_func(1, 2))\n",
+        ),
+    ]:
+        reply = _reply(code, tmp_path)
+        assert reply.data.get("analysis") == "syntax:name-with-space"
+        assert _fixes(reply) == [fixed]
+
+
+def test_unquoted_text_keeps_the_cells_own_names_as_names(tmp_path: Path) -> None:
+    """`print(Your score is, score)` was told to write `print("Your score is, score")`: the
+    variable became the word 'score'."""
+    for code, shown in [
+        ("score = 5\nprint(Your score is, score)\n", 'print("Your score is", score)'),
+        ("total = 5\nprint(The total is total)\n", 'print("The total is", total)'),
+    ]:
+        reply = _reply(code, tmp_path)
+        assert reply.data.get("analysis") == "syntax:unquoted-text"
+        assert shown in reply.summary, reply.summary
+    reply = _reply('name = "Ann"\nprint(Hello, name!)\n', tmp_path)
+    assert '"Hello, name!"' not in reply.summary + "".join(_fixes(reply))
+
+
+def test_a_dangling_dot_example_is_not_read_from_the_next_line(tmp_path: Path) -> None:
+    reply = _reply("a = [1, 2, 3]\nb = a.\nc = 5\n", tmp_path)
+    assert "a.c" not in reply.summary, reply.summary

@@ -699,7 +699,7 @@ def statement_word_misuse(sit: Situation) -> Diagnosis | None:
             steps=f"Join the words with underscores: `{joined_name}` (and write it the same way everywhere "
             "you use it).",
             concepts=["variables"],
-            fix=_fix(sit, lineno, new_text),
+            fix=_joined_everywhere(sit, _fix(sit, lineno, new_text), words, joined_name),
             analysis="syntax:name-with-space",
             prevention="Write multi-word names with underscores (`total_price`), the Python convention.",
         )
@@ -853,7 +853,7 @@ def _attribute_example(source: str, owner: str) -> str | None:
     literal it was given (a string's upper(), a list's append()); None when neither is known, since
     a guess (`math.upper()`) would name a method the value lacks."""
     masked = code_only(source)
-    used = re.search(rf"(?<![\w.]){re.escape(owner)}\s*\.\s*([A-Za-z_]\w*)(\s*\()?", masked)
+    used = re.search(rf"(?<![\w.]){re.escape(owner)}[ \t]*\.[ \t]*([A-Za-z_]\w*)([ \t]*\()?", masked)
     if used:
         return used.group(1) + ("()" if used.group(2) else "")
     given = re.search(rf"^\s*{re.escape(owner)}\s*=\s*(\S)", source, re.MULTILINE)
@@ -919,6 +919,51 @@ def _call_args(masked: str, col: int) -> tuple[str, int, int] | None:
     return None
 
 
+def _defined_names(source: str, skip_line: int) -> set[str]:
+    """Names the cell gives a value (assignment, for, def and its parameters, import), read from
+    its text since the cell does not parse; the failing line itself is left out."""
+    names: set[str] = set()
+    for n, line in enumerate(code_only(source).split("\n"), start=1):
+        if n == skip_line:
+            continue
+        for m in re.finditer(r"^\s*([A-Za-z_][\w\s,]*?)\s*(?:[-+*/%]|//)?=(?!=)", line):
+            names.update(w for w in re.split(r"[\s,]+", m.group(1)) if w)
+        for m in re.finditer(r"\bfor\s+([\w\s,]+?)\s+in\b", line):
+            names.update(w for w in re.split(r"[\s,]+", m.group(1)) if w)
+        m = re.match(r"^\s*def\s+(\w+)\s*\(([^)]*)", line)
+        if m:
+            names.add(m.group(1))
+            names.update(re.findall(r"(?:^|,)\s*\**([A-Za-z_]\w*)", m.group(2)))
+        m = re.match(r"^\s*(?:from\s+\S+\s+)?import\s+(.*)$", line)
+        if m:
+            names.update(w.split(".")[0] for w in re.findall(r"([\w.]+)\s*(?:,|$)", m.group(1)))
+    return {n for n in names if not keyword.iskeyword(n)}
+
+
+def _quote_text_keep_names(inside: str, names: set[str]) -> str | None:
+    """`Your score is, score` -> `"Your score is", score`: the words become a string and the cell's
+    own names stay names (quoting them all would print the word instead of the value). None when
+    a name is stuck to the text in a way no quoting keeps."""
+    if not names & set(re.findall(r"[A-Za-z_]\w*", inside)):
+        return '"' + inside.strip() + '"'
+    out = []
+    for piece in inside.split(","):
+        piece = piece.strip()
+        if not piece:
+            return None
+        if piece in names:
+            out.append(piece)
+            continue
+        m = re.fullmatch(r"(.*?\S)\s+([A-Za-z_]\w*)", piece)
+        if m and m.group(2) in names:
+            out += ['"' + m.group(1) + '"', m.group(2)]  # `The total is total`: text, then the value
+        elif " " not in piece and names & set(re.findall(r"[A-Za-z_]\w*", piece)):
+            return None  # `name!`
+        else:
+            out.append('"' + piece + '"')  # words of a phrase are text, whatever names they match
+    return ", ".join(out)
+
+
 def unquoted_text(sit: Situation) -> Diagnosis | None:
     """`print(Hello, World!)`: text meant to be shown, written without quotes."""
     lineno, text, col = _where(sit)
@@ -933,7 +978,10 @@ def unquoted_text(sit: Situation) -> Diagnosis | None:
     # Punctuation no code has (`World!`, `name?`) or three words in a row: text, not values.
     if not re.search(r"\w[!?]|[A-Za-z]\w*\s+[A-Za-z]\w*\s+[A-Za-z]", masked[start:end]):
         return None
-    new_text = text[:start] + '"' + inside.strip() + '"' + text[end:]
+    quoted = _quote_text_keep_names(inside, _defined_names(sit.code if sit.has_code else text, lineno))
+    if quoted is None:
+        return None  # a name of the cell stuck to the text (`name!`): no quoting keeps it a name
+    new_text = text[:start] + quoted + text[end:]
     fix = _fix(sit, lineno, new_text)
     if fix is None or compile_error(fix) is not None:
         return None
@@ -1166,6 +1214,22 @@ def foreign_statement(sit: Situation) -> Diagnosis | None:
     return None
 
 
+def _joined_everywhere(sit: Situation, fix: str | None, words: list[str], joined: str) -> str | None:
+    """The fix with every other use of the spaced name (`print(my list)`) joined too: left as it
+    was, a later repair reads the two words as two values and writes `print(my, list)`, which
+    compiles and prints something else."""
+    if fix is None:
+        return None
+    spaced = re.compile(r"(?<![\w.])" + r"\s+".join(map(re.escape, words)) + r"(?!\w)")
+    out = []
+    for line in fix.split("\n"):
+        masked = code_only(line)
+        for hit in reversed(list(spaced.finditer(masked))):
+            line = line[: hit.start()] + joined + line[hit.end() :]
+        out.append(line)
+    return "\n".join(out)
+
+
 def name_with_space_header(sit: Situation) -> Diagnosis | None:
     """`def my function():`, `class my class:`: a function or class name with a space."""
     if sit.syntax is None or sit.syntax.lineno is None:
@@ -1191,7 +1255,7 @@ def name_with_space_header(sit: Situation) -> Diagnosis | None:
         + ("`(` and the parameters." if kind == "function" else "`:` or `(`."),
         steps=f"Write the name as one word, `{name}` (and call it by that name).",
         concepts=["functions" if kind == "function" else "classes"],
-        fix=_fix(sit, lineno, new_text),
+        fix=_joined_everywhere(sit, _fix(sit, lineno, new_text), m.group(2).split(), name),
         analysis="syntax:name-with-space",
         prevention="Function names use underscores (`my_function`), class names CapWords (`MyClass`).",
     )
