@@ -86,3 +86,21 @@ def test_unquoted_text_keeps_the_cells_own_names_as_names(tmp_path: Path) -> Non
 def test_a_dangling_dot_example_is_not_read_from_the_next_line(tmp_path: Path) -> None:
     reply = _reply("a = [1, 2, 3]\nb = a.\nc = 5\n", tmp_path)
     assert "a.c" not in reply.summary, reply.summary
+
+
+def test_a_comprehension_else_fix_keeps_the_order_of_its_loops(tmp_path: Path) -> None:
+    """The value after `else` swallowed a later `for` clause and the fix moved it in front of the
+    first one: `[n * 2 if n > 0 else 0 for m in ms for n in nums]` runs the loops the other way."""
+    code = "nums = [1, -2]\nms = [0, 1]\nresult = [n * 2 for n in nums if n > 0 else 0 for m in ms]\n"
+    reply = _reply(code, tmp_path)
+    assert reply.data.get("analysis") == "syntax:comprehension-else"
+    assert _fixes(reply) == [
+        code.replace("n * 2 for n in nums if n > 0 else 0", "n * 2 if n > 0 else 0 for n in nums")
+    ]
+
+
+def test_a_loop_variable_with_a_space_is_not_called_a_missing_colon(tmp_path: Path) -> None:
+    reply = _reply("items = [1]\nfor my item in items:\n    print(my item)\n", tmp_path)
+    assert "colon" not in reply.summary, reply.summary
+    assert reply.data.get("analysis") == "syntax:name-with-space"
+    assert _fixes(reply) == ["items = [1]\nfor my_item in items:\n    print(my_item)\n"]

@@ -734,7 +734,12 @@ def comprehension_else(sit: Situation) -> Diagnosis | None:
     if m is None or not (m.start("cond") < col < m.end("other")):
         return None
     g = {k: text[m.start(k) : m.end(k)] for k in ("expr", "target", "iter", "cond", "other")}
-    inner = f"{g['expr']} if {g['cond']} else {g['other']} for {g['target']} in {g['iter']}"
+    # A later `for` clause (`... else 0 for m in ms`) stays after the first one: moved in front of
+    # it with the value, the loops would run in the other order.
+    later = re.search(r"\s+for\s", code_only(g["other"]))
+    rest = g["other"][later.start() :] if later else ""
+    other = g["other"][: later.start()] if later else g["other"]
+    inner = f"{g['expr']} if {g['cond']} else {other} for {g['target']} in {g['iter']}{rest}"
     new_text = text[: m.start("expr")] + inner + text[m.end("other") :]
     fix = _fix(sit, lineno, new_text)
     if fix is not None and compile_error(fix) is not None:
@@ -1231,11 +1236,29 @@ def _joined_everywhere(sit: Situation, fix: str | None, words: list[str], joined
 
 
 def name_with_space_header(sit: Situation) -> Diagnosis | None:
-    """`def my function():`, `class my class:`: a function or class name with a space."""
+    """`def my function():`, `class my class:`, `for my item in items:`: a name with a space."""
     if sit.syntax is None or sit.syntax.lineno is None:
         return None
     lineno, text, _col = _where(sit)
     masked = code_only(text)
+    loop = re.match(r"^(\s*(?:async\s+)?for\s+)([A-Za-z_]\w*(?:\s+[A-Za-z_]\w*)+)\s+in\b", masked)
+    if loop and not any(keyword.iskeyword(w) for w in loop.group(2).split()):
+        # `for my item in items:` was read as a header missing its colon before `item`.
+        words, name = loop.group(2).split(), "_".join(loop.group(2).split())
+        new_text = text[: loop.start(2)] + name + text[loop.end(2) :]
+        return _diag(
+            sit,
+            lineno,
+            summary=f"Line {lineno} names the loop variable `{loop.group(2)}`, with a space; a name is one "
+            f"word: {code(short(new_text.strip(), 60))}.",
+            why="A Python name is one word of letters, digits and `_`; after `for` Python expects one "
+            "name (or names separated by commas) and then `in`.",
+            steps=f"Write the name as one word, `{name}`, here and wherever the loop body uses it.",
+            concepts=["variables", "for-loops"],
+            fix=_joined_everywhere(sit, _fix(sit, lineno, new_text), words, name),
+            analysis="syntax:name-with-space",
+            prevention="Write multi-word names with underscores (`total_price`), the Python convention.",
+        )
     m = re.match(r"^(\s*(?:async\s+)?(?:def|class)\s+)([A-Za-z_]\w*(?:\s+[A-Za-z_]\w*)+)\s*(?=[(:])", masked)
     if m is None or any(keyword.iskeyword(w) for w in m.group(2).split()):
         return None
