@@ -6,7 +6,13 @@ from __future__ import annotations
 import ast
 import re
 
-from learnflow_agents.tutors.debug.code_facts import indent_of, replace_line, replace_node, segment
+from learnflow_agents.tutors.debug.code_facts import (
+    indent_of,
+    nodes_on_line,
+    replace_line,
+    replace_node,
+    segment,
+)
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis, cap, code
 from learnflow_agents.tutors.debug.families.common import called_from, fragment_nodes, place, raise_site
 from learnflow_agents.tutors.debug.families.none_origin import NoneOrigin, find_none_origin
@@ -393,6 +399,43 @@ def _walker_given_a_number(
     )
 
 
+def _shuffled_in_place(sit: Situation, typ: str) -> Diagnosis | None:
+    """`random.shuffle(word)`: the library's own line fails, so its variable names (`x[i]`) mean
+    nothing to the student; the cell's call is the thing to explain."""
+    cell_line = sit.line
+    if typ not in ("str", "tuple", "range") or cell_line is None or sit.tree is None or not sit.has_code:
+        return None
+    calls = [
+        c
+        for c in nodes_on_line(sit.tree, cell_line, ast.Call)
+        if isinstance(c.func, ast.Attribute | ast.Name)
+        and (c.func.attr if isinstance(c.func, ast.Attribute) else c.func.id) == "shuffle"
+        and len(c.args) == 1
+    ]
+    if not calls:
+        return None
+    seq = segment(sit.code, calls[0].args[0])
+    new = (
+        f"''.join(random.sample({seq}, len({seq})))" if typ == "str" else f"random.sample({seq}, len({seq}))"
+    )
+    steps = (
+        f"Make a shuffled copy instead: {code(new)} (or shuffle a list: `items = list({seq})`, then "
+        "shuffle that)."
+    )
+    return _diag(
+        sit,
+        summary=f"Line {cell_line} calls `shuffle({seq})`, which reorders a list in place by swapping its "
+        f"items; {code(seq)} is a `{typ}`, which cannot be changed. {steps}",
+        plain=f"`random.shuffle` changes the list you give it and returns nothing; a `{typ}` can't be "
+        "changed.",
+        precise=f"`random.shuffle` assigns `x[i], x[j] = x[j], x[i]`; `{typ}` has no `__setitem__`.",
+        steps=steps,
+        concepts=["mutability"],
+        hints_mid=f"Can a `{typ}` be changed after it is made?",
+        other=None,
+    )
+
+
 def _item_assignment(sit: Situation, m: re.Match[str]) -> Diagnosis:
     typ = m["type"]
     line, other, text, function = raise_site(sit)
@@ -403,6 +446,8 @@ def _item_assignment(sit: Situation, m: re.Match[str]) -> Diagnosis:
         if isinstance(t, ast.Subscript)
     ]
     sub = targets[0] if targets else None
+    if sub is None and (found := _shuffled_in_place(sit, typ)) is not None:
+        return found
     name = _src(sit, sub.value, other) if sub is not None else "it"
     index = _src(sit, sub.slice, other) if sub is not None else "i"
     fix = None

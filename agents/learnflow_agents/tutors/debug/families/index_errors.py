@@ -665,6 +665,24 @@ def _empty_pop(sit: Situation, line, other, where) -> Diagnosis | None:
         sit.facts.last_assignment_before(container, (line or 0) + 1) if container.isidentifier() else None
     )
     made = f" (created on line {binding.line})" if binding else ""
+    if "pop index out of range" in sit.message and calls[0].args:
+        # `xs.pop(5)`: a position past the end, not an empty list.
+        position = segment(sit.code, calls[0].args[0]) if sit.has_code and not other else "the position"
+        return _diag(
+            summary=f"{where} calls `{container}.pop({position})`, but `{container}`{made} has no item at "
+            f"position {position}: positions run from 0 to `len({container}) - 1`.",
+            why=f"`pop(i)` removes the item at position i, and `{container}` is shorter than that.",
+            steps=f"Pop a position that exists (check `{position} < len({container})`), or `pop()` with no "
+            "argument to take the last item.",
+            fix=None,
+            culprit=line,
+            other=other,
+            concepts=["lists", "indexing"],
+            hints_mid=f"How many items does `{container}` have when line {line} runs?",
+            conceptual=False,
+            line=line,
+            container=container,
+        )
     fix = (
         wrap_in_guard(sit, line, container)
         if sit.has_code and not other and sit.tree is not None and line

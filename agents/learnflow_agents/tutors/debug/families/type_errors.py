@@ -35,12 +35,38 @@ def analyse(sit: Situation) -> Diagnosis | None:
     return None
 
 
+def _raise_not_implemented(sit: Situation, line: int | None, indent: str, value: str) -> Diagnosis:
+    """`raise NotImplemented`: the constant comparison methods return, not the exception."""
+    new = f"raise NotImplementedError{value[len('NotImplemented') :]}"
+    fix = replace_line(sit.code, line, indent + new) if sit.has_code and line is not None else None
+    return Diagnosis(
+        summary=f"Line {line} raises `NotImplemented`, a special value (not an exception) that comparison "
+        f"methods return; the exception for 'not written yet' is `NotImplementedError`: {code(new)}.",
+        plain="Two similar names: `NotImplemented` is a value, `NotImplementedError` is the exception to "
+        "raise in a method that is not written yet.",
+        precise="`NotImplemented` is a singleton returned by binary special methods to let Python try the "
+        "reflected operation; it is not a BaseException, so `raise` rejects it.",
+        fix_steps=f"Write {code(new)}.",
+        prevention="Raise exceptions, whose names end in `Error`: `NotImplementedError`, `ValueError`.",
+        concepts=["exceptions"],
+        hints=[
+            f"Is `NotImplemented` on line {line} an exception?",
+            "The exception has `Error` at the end of its name.",
+            f"Write {code(new)}.",
+        ],
+        fix_code=fix,
+        culprit_line=line,
+    )
+
+
 def _raise_non_exception(sit: Situation) -> Diagnosis:
     """`raise "foo"`: raise needs an exception class or object, not a string."""
     line = sit.raised_line
     text = sit.text(line)
     m = re.match(r"^(\s*)raise\s+(.+?)\s*$", text)
     value = m.group(2) if m else "…"
+    if m and re.fullmatch(r"NotImplemented(\(.*\))?", value):
+        return _raise_not_implemented(sit, line, m.group(1), value)
     fix = None
     if m and sit.has_code and line is not None and re.match(r"^[rRbBfF]?['\"]", value):
         fix = replace_line(sit.code, line, f"{m.group(1)}raise Exception({value})")
