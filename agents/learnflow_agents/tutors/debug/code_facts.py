@@ -28,15 +28,29 @@ BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
 
 
 def neutralise_ipython(code: str) -> str:
-    """Replace IPython-only lines with ``pass`` so the rest can be compiled and parsed."""
+    """Replace IPython-only lines with ``pass`` so the rest can be compiled and parsed.
+
+    Only a line that starts a statement can be IPython's: inside brackets (`% (name, age)`,
+    `!= b)` continuing a condition), after a backslash, or inside a triple-quoted string, a
+    leading `%` or `!` is Python's, and masking it broke correct code."""
+    if "%" not in code and "!" not in code and "?" not in code:
+        return code
     out = []
-    for line in code.split("\n"):
+    depth, continued = 0, False
+    for line, masked in zip(code.split("\n"), code_only(code).split("\n"), strict=True):
         m = _MAGIC_LINE.match(line)
-        if m or _HELP_LINE.match(line):
+        starts = depth == 0 and not continued and (m is None or _MAGIC_LINE.match(masked) is not None)
+        if starts and (m or _HELP_LINE.match(line)):
             indent = m.group(1) if m else line[: len(line) - len(line.lstrip())]
             out.append(f"{indent}pass")
-        else:
-            out.append(line)
+            continue
+        out.append(line)
+        for ch in masked:
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}" and depth:
+                depth -= 1
+        continued = masked.rstrip().endswith("\\")
     return "\n".join(out)
 
 

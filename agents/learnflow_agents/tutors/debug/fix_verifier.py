@@ -17,7 +17,7 @@ import tokenize
 from collections import Counter
 from dataclasses import dataclass
 
-from learnflow_agents.tutors.debug.code_facts import code_only, compile_error, parse
+from learnflow_agents.tutors.debug.code_facts import code_only, compile_error, neutralise_ipython, parse
 from learnflow_agents.tutors.debug.diagnosis import message_text
 from learnflow_agents.tutors.debug.sandbox import RunResult, none_shown, run_cell
 
@@ -55,7 +55,8 @@ def is_safe_to_run(code: str, *, allowed_calls: frozenset[str] = frozenset()) ->
 
     ``allowed_calls`` lifts the ban on names the runner itself replaces (the tracer's
     ``input()`` reads nothing)."""
-    if any(line.lstrip().startswith(("%", "!")) for line in code.split("\n")):
+    # A line continuing brackets may start with `%` or `!=`; neutralise_ipython knows which are IPython's.
+    if neutralise_ipython(code) != code:
         return False, "uses IPython magics or shell commands"
     tree = parse(code)
     if tree is None:
