@@ -147,7 +147,7 @@ MAX_COMPILED = 10_000
 # IPython lines (`%time`, `!pip`, `x = !ls`, `x?`, autocall's `/f a`, `,f a b`) are not
 # Python; each is replaced by `pass` at its own indent, so a block whose body it is still has one.
 _IPYTHON_LINE = re.compile(
-    r"^([ \t]*)(?:[%!/,;]|\?\??\w|[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*[!%]).*$"
+    r"^([ \t]*)(?:[%!/,;]|\?\??\w|[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*[ \t]*=[ \t]*[!%]).*$"
     r"|^([ \t]*)\S.*\?\??[ \t]*$",
     re.MULTILINE,
 )

@@ -924,6 +924,9 @@ def _call_args(masked: str, col: int) -> tuple[str, int, int] | None:
     return None
 
 
+_NAMES = r"([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)"
+
+
 def _defined_names(source: str, skip_line: int) -> set[str]:
     """Names the cell gives a value (assignment, for, def and its parameters, import), read from
     its text since the cell does not parse; the failing line itself is left out."""
@@ -931,9 +934,11 @@ def _defined_names(source: str, skip_line: int) -> set[str]:
     for n, line in enumerate(code_only(source).split("\n"), start=1):
         if n == skip_line:
             continue
-        for m in re.finditer(r"^\s*([A-Za-z_][\w\s,]*?)\s*(?:[-+*/%]|//)?=(?!=)", line):
+        # Names joined by commas only: a free run of spaces in the pattern made a long line cost
+        # quadratic time.
+        for m in re.finditer(r"^\s*" + _NAMES + r"\s*(?:[-+*/%]|//)?=(?!=)", line):
             names.update(w for w in re.split(r"[\s,]+", m.group(1)) if w)
-        for m in re.finditer(r"\bfor\s+([\w\s,]+?)\s+in\b", line):
+        for m in re.finditer(r"\bfor\s+" + _NAMES + r"\s+in\b", line):
             names.update(w for w in re.split(r"[\s,]+", m.group(1)) if w)
         m = re.match(r"^\s*def\s+(\w+)\s*\(([^)]*)", line)
         if m:
