@@ -52,6 +52,8 @@ def analyse(sit: Situation) -> Diagnosis | None:
         syntax_brackets.bracket_problem,
         _python2_print,
         syntax_messages.equals_in_dict,
+        _keyword_after_call,
+        _hyphen_in_name,
         _store_in_condition,
         _assignment_in_condition,
         _assignment_backwards,
@@ -84,6 +86,7 @@ def analyse(sit: Situation) -> Diagnosis | None:
         syntax_tokens.unclosed_above,
         syntax_tokens.parameters,
         _keyword_as_name,
+        _for_header,
         _missing_colon,
         _python2_except,
         _python2_raise,
@@ -664,6 +667,106 @@ def _python2_except(sit: Situation) -> Diagnosis | None:
         fix_code=fix,
         culprit_line=lineno,
     )
+
+
+def _simple_diag(
+    sit: Situation, lineno: int, new_text: str, summary: str, plain: str, concepts: list[str]
+) -> Diagnosis | None:
+    """A one-line repair whose fixed line must compile on its own."""
+    if (
+        compile_error(new_text.strip() + ("\n    pass" if new_text.rstrip().endswith(":") else ""))
+        is not None
+    ):
+        return None
+    fix = _checked(sit, replace_line(sit.code, lineno, new_text)) if sit.has_code else None
+    steps = f"Write {code(new_text.strip())}."
+    return Diagnosis(
+        summary=summary,
+        plain=plain,
+        precise=plain,
+        fix_steps=steps,
+        prevention="Read the line aloud the way Python does, one token at a time.",
+        concepts=concepts,
+        hints=[f"Look at line {lineno}.", plain, steps],
+        fix_code=fix,
+        culprit_line=lineno,
+    )
+
+
+def _keyword_after_call(sit: Situation) -> Diagnosis | None:
+    """`print('a'), end=''`: the keyword argument fell outside the call's brackets."""
+    if "instead of '='" not in sit.message:
+        return None
+    lineno, text = _line(sit)
+    m = re.match(r"^(\s*)([A-Za-z_][\w.]*)\((.*)\)\s*,\s*([A-Za-z_]\w*)\s*=(?!=)\s*(.+?)\s*$", text)
+    if m is None:
+        return None
+    indent, func, args, key, value = m.groups()
+    new_text = f"{indent}{func}({args}{', ' if args.strip() else ''}{key}={value})"
+    return _simple_diag(
+        sit,
+        lineno,
+        new_text,
+        f"On line {lineno}, `{key}={value}` comes after the closing `)` of `{func}(…)`, so it is not part of "
+        f"the call; move it inside the brackets: {code(new_text.strip())}.",
+        f"A keyword argument such as `{key}=` belongs inside the call's brackets, with the other arguments.",
+        ["functions"],
+    )
+
+
+def _hyphen_in_name(sit: Situation) -> Diagnosis | None:
+    """`my-var = 5`: a hyphen reads as minus, so the left side became a subtraction."""
+    if not sit.message.startswith("cannot assign to expression"):
+        return None
+    lineno, text = _line(sit)
+    m = re.match(r"^(\s*)([A-Za-z_]\w*(?:-[A-Za-z_]\w*)+)(\s*=(?!=).*)$", text)
+    if m is None:
+        return None
+    good = m.group(2).replace("-", "_")
+    new_text = f"{m.group(1)}{good}{m.group(3)}"
+    found = _simple_diag(
+        sit,
+        lineno,
+        new_text,
+        f"Line {lineno} names a variable {code(m.group(2))}, but `-` cannot be part of a name: Python reads "
+        f"it as minus, so the left of `=` is a subtraction. Use an underscore: {code(good)}.",
+        "Names may hold letters, digits and `_` only; `my-var` means `my` minus `var`.",
+        ["variables"],
+    )
+    if found is not None and sit.has_code:
+        # Every later `my-var` is the same name: renamed throughout, or the fixed cell fails on it.
+        renamed = re.sub(rf"(?<![\w.]){re.escape(m.group(2))}(?!\w)", good, sit.code)
+        found.fix_code = renamed if compile_error(renamed) is None else found.fix_code
+    return found
+
+
+def _for_header(sit: Situation) -> Diagnosis | None:
+    """`for i in range 10:` (range without brackets) and `for i range(3):` (no `in`)."""
+    lineno, text = _line(sit)
+    if m := re.match(r"^(\s*for\s+.+?\s+in\s+range)\s+([\w.+\-* ]+?)\s*:\s*(#.*)?$", text):
+        new_text = f"{m.group(1)}({m.group(2).strip()}):"
+        return _simple_diag(
+            sit,
+            lineno,
+            new_text,
+            f"Line {lineno} writes `range {m.group(2).strip()}` without brackets: `range` is a function, so "
+            f"its argument goes in `()`: {code(new_text.strip())}.",
+            "A function is called with brackets around what you give it: `range(10)`.",
+            ["for-loops", "range"],
+        )
+    iterable = r"(?!in\b)[A-Za-z_][\w.]*\s*\(.*\)|(?!in\b)[A-Za-z_]\w*"
+    if m := re.match(rf"^(\s*for\s+[A-Za-z_][\w, ]*?)\s+({iterable})\s*:\s*(#.*)?$", text):
+        new_text = f"{m.group(1)} in {m.group(2)}:"
+        return _simple_diag(
+            sit,
+            lineno,
+            new_text,
+            f"Line {lineno}'s `for` has no `in` between the loop variable and what it loops over: "
+            f"{code(new_text.strip())}.",
+            "A `for` loop reads `for name in collection:`; the word `in` is required.",
+            ["for-loops"],
+        )
+    return None
 
 
 def _python2_raise(sit: Situation) -> Diagnosis | None:

@@ -1384,6 +1384,22 @@ def _bad_decimal(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Sa
         assigned = set(re.findall(r"^\s*([A-Za-z_]\w*)\s*=[^=]", sit.code, flags=re.M))
         if name in assigned or name in sit.facts.bound_names() or name in sit.variables:
             return None  # "2x" with x defined: the implicit-multiplication rule explains it
+    named = glued and re.search(
+        rf"(?:^\s*{re.escape(shown)}\s*=(?!=)|\b(?:def|class)\s+{re.escape(shown)}\b)", text
+    )
+    if glued and named:
+        # `1var = 5`, `def 1f():` — a name being made, so the rule that applies is the name rule.
+        good = glued.group(2) + glued.group(1)
+        return Said(
+            summary=f"Line {lineno} names something {code(shown)}, but a name cannot start with a digit: "
+            f"start it with a letter, e.g. {code(good)}.",
+            why="Python reads anything that starts with a digit as a number, so names (of variables, "
+            "functions, classes) must start with a letter or `_`; digits may come later.",
+            fix_steps=f"Rename it to {code(good)} (here and wherever it is used).",
+            concepts=["variables"],
+            # Renamed everywhere in the cell, or the next use of the old name fails the same way.
+            fix=re.sub(rf"(?<![\w.]){re.escape(shown)}\b", good, sit.code) if sit.has_code else None,
+        )
     return Said(
         summary=f"Line {lineno} has a number directly followed by letters ({code(shown)}), which is not a "
         "valid "
