@@ -38,3 +38,15 @@ def test_shuffling_text_is_explained_with_the_students_names(tmp_path: Path) -> 
     reply = _reply("import random\nsecret = 'apple'\nrandom.shuffle(secret)\n", tmp_path)
     assert "`secret`" in reply.summary and "it[i]" not in reply.summary
     assert "random.sample(secret, len(secret))" in reply.summary
+
+
+def test_a_function_imported_as_a_module_gets_from_import(tmp_path: Path) -> None:
+    reply = _reply("import math.sqrt\nprint(math.sqrt(16))\n", tmp_path)
+    assert "`from math import sqrt`" in reply.summary and "no module with that name" not in reply.summary
+    (fix,) = [b.code for b in reply.code_blocks if b.role.value == "fix"]
+    assert fix == "from math import sqrt\nprint(sqrt(16))\n"
+
+
+def test_a_missing_part_of_a_real_package_does_not_blame_the_package(tmp_path: Path) -> None:
+    reply = _reply("import json.parser\n", tmp_path)
+    assert "you probably meant" not in reply.summary and "`json` exists" in reply.summary

@@ -72,6 +72,8 @@ def _import_line_fix(sit: Situation, line: int | None, old: str, new: str) -> st
 
 def _no_module(sit: Situation, full: str, line, other) -> Diagnosis:
     top = full.split(".")[0]
+    if "." in full and ("is not a package" in sit.message or _has_member(full)):
+        return _member_imported_as_module(sit, full, line, other)
     if top in IMPORT_NAMES:
         right = IMPORT_NAMES[top]
         fix = _import_line_fix(sit, line, top, right)
@@ -107,6 +109,19 @@ def _no_module(sit: Situation, full: str, line, other) -> Diagnosis:
         )
     pool = sorted(STDLIB | POPULAR)
     match = next((m for m in pool if m.lower() == top.lower()), None) or closest(top, pool, cutoff=0.8)
+    if match == top and "." in full:
+        # `import json.foo`: json exists; what is missing is the part after the dot.
+        rest = full[len(top) + 1 :]
+        return _diag(
+            sit,
+            line,
+            other,
+            summary=f"Line {line} imports `{full}`: `{top}` exists, but it has no module `{rest}` inside it.",
+            why=f"`import a.b` needs `b` to be a module inside the package `a`, and `{top}` has no `{rest}`",
+            steps=f"Check the name after `{top}.` in its documentation, or `import {top}` and look at "
+            f"`dir({top})`.",
+            fix=None,
+        )
     if match is not None:
         fix = _import_line_fix(sit, line, top, match)
         kind = "standard-library module" if match in STDLIB else "package"
@@ -186,6 +201,50 @@ def _cannot_import(sit: Situation, name: str, mod: str, line, other) -> Diagnosi
         summary=summary,
         why=f"`{mod}` was found, but it has nothing called `{name}`",
         steps=steps,
+        fix=fix,
+    )
+
+
+def _has_member(full: str) -> bool:
+    """`json.loads`: the part after the last dot is a name inside an importable, harmless module."""
+    mod, _, member = full.rpartition(".")
+    if mod.split(".")[0] not in SAFE_MODULES:
+        return False  # importing an arbitrary module runs its code in the agent
+    try:
+        return hasattr(importlib.import_module(mod), member)
+    except ImportError:
+        return False
+
+
+def _member_imported_as_module(sit: Situation, full: str, line, other) -> Diagnosis:
+    """`import math.sqrt`: `import a.b` only works when b is a module inside the package a; a
+    function or class of a module is brought in with `from a import b`."""
+    mod, _, member = full.rpartition(".")
+    new = f"from {mod} import {member}"
+    fix = None
+    if sit.has_code and not other and line is not None:
+        text = line_at(sit.code, line)
+        m = re.match(rf"^(\s*)import\s+{re.escape(full)}(\s+as\s+\w+)?\s*(#.*)?$", text)
+        if m:
+            alias = f" as {m.group(2).split()[-1]}" if m.group(2) else ""
+            lines = sit.code.split("\n")
+            # Uses written `math.sqrt(…)` below would now fail on `math`: they call the name itself.
+            lines = [
+                f"{m.group(1)}{new}{alias}"
+                if n == line
+                else re.sub(rf"(?<![\w.]){re.escape(full)}\b", member, t)
+                for n, t in enumerate(lines, start=1)
+            ]
+            fix = "\n".join(lines)
+    return _diag(
+        sit,
+        line,
+        other,
+        summary=f"Line {line} writes `import {full}`, but `{member}` is something inside `{mod}` (a "
+        f"function, class or value), not a module of its own: write `{new}`, then call it as `{member}(…)`.",
+        why=f"`import {mod}.{member}` only works when `{member}` is a module file inside the package "
+        f"`{mod}`; `{mod}` is a single module, not a package",
+        steps=f"Write `{new}` (or `import {mod}` and use `{mod}.{member}`).",
         fix=fix,
     )
 
