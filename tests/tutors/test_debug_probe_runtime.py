@@ -50,3 +50,10 @@ def test_a_function_imported_as_a_module_gets_from_import(tmp_path: Path) -> Non
 def test_a_missing_part_of_a_real_package_does_not_blame_the_package(tmp_path: Path) -> None:
     reply = _reply("import json.parser\n", tmp_path)
     assert "you probably meant" not in reply.summary and "`json` exists" in reply.summary
+
+
+def test_numbers_passed_to_sum_one_by_one_go_in_a_list(tmp_path: Path) -> None:
+    reply = _reply("price = 3\ntax = 1\nprint(sum(price, tax))\n", tmp_path)
+    assert "one by one" in reply.summary and "range(" not in reply.summary
+    (fix,) = [b.code for b in reply.code_blocks if b.role.value == "fix"]
+    assert "print(sum([price, tax]))" in fix.splitlines()

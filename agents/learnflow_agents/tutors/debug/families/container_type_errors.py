@@ -273,9 +273,39 @@ def _not_subscriptable(sit: Situation, m: re.Match[str]) -> Diagnosis:
     )
 
 
+def _numbers_given_apart(sit: Situation, typ: str, line: int | None) -> Diagnosis | None:
+    """`sum(1, 2, 3)`: the numbers were passed one by one; sum takes one collection of them."""
+    if typ not in ("int", "float") or line is None or sit.tree is None or not sit.has_code:
+        return None
+    calls = [
+        c
+        for c in nodes_on_line(sit.tree, line, ast.Call)
+        if isinstance(c.func, ast.Name) and c.func.id == "sum" and len(c.args) >= 2 and not c.keywords
+    ]
+    if len(calls) != 1:
+        return None
+    call = calls[0]
+    items = ", ".join(segment(sit.code, a) for a in call.args)
+    new = f"sum([{items}])"
+    return _diag(
+        sit,
+        summary=f"Line {line} calls `sum({items})` with the numbers one by one, but `sum` takes one "
+        f"collection of numbers (its second argument is only a starting value): write {code(new)}, or "
+        f"{code(' + '.join(segment(sit.code, a) for a in call.args))}.",
+        plain="`sum` adds up the items of a list (or other collection) you give it as one argument.",
+        precise="`sum(iterable, /, start=0)` iterates its first argument; an int is not iterable.",
+        steps=f"Put the numbers in a list: {code(new)}.",
+        concepts=["lists", "functions"],
+        hints_mid="How many arguments does `sum` expect?",
+        fix=replace_node(sit.code, call, new),
+    )
+
+
 def _not_iterable(sit: Situation, m: re.Match[str]) -> Diagnosis:
     typ = m["t1"] or m["t2"] or m["t3"]
     line, other, text, function = raise_site(sit)
+    if not other and (found := _numbers_given_apart(sit, typ, line)) is not None:
+        return found
     loops = list(fragment_nodes(sit, line, (ast.For, ast.comprehension), text=text if other else None))
     loop_iter = None
     for loop in loops:
