@@ -9,6 +9,7 @@ shifting line numbers.
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 import difflib
 import functools
@@ -248,6 +249,59 @@ def rename(code: str, old: str, new: str, *, only_line: int | None = None) -> st
         text = lines[tok.line - 1]
         lines[tok.line - 1] = text[: tok.col] + new + text[tok.col + len(old) :]
     return "\n".join(lines)
+
+
+def _text_spans(code: str) -> list[tuple[int, int]] | None:
+    """Character ranges of ``code`` that are words, not code: comments, and strings except the
+    ``{…}`` parts of an f-string. None when the cell cannot be tokenised."""
+    starts = [0]
+    for line in code.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    spans: list[tuple[int, int]] = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            if tok.type not in (tokenize.STRING, tokenize.COMMENT):
+                continue
+            begin = starts[tok.start[0] - 1] + tok.start[1]
+            end = starts[tok.end[0] - 1] + tok.end[1]
+            prefix = re.match(r"[A-Za-z]*", tok.string).group(0).lower()  # type: ignore[union-attr]
+            if tok.type == tokenize.STRING and "f" in prefix:
+                depth, edge, i, text = 0, begin, 0, tok.string
+                while i < len(text):
+                    if text[i] in "{}" and text[i : i + 2] in ("{{", "}}") and depth == 0:
+                        i += 2
+                        continue
+                    if text[i] == "{":
+                        if depth == 0:
+                            spans.append((edge, begin + i + 1))
+                        depth += 1
+                    elif text[i] == "}" and depth:
+                        depth -= 1
+                        edge = begin + i if depth == 0 else edge
+                    i += 1
+                spans.append((edge, end))
+            else:
+                spans.append((begin, end))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+    return spans
+
+
+def rename_in_code(code: str, pattern: str, new: str) -> str | None:
+    """``re.sub(pattern, new, code)`` on the code only: the student's strings and comments keep
+    their words (renaming a variable must not change what the cell prints). None when the cell
+    cannot be tokenised."""
+    spans = _text_spans(code)
+    if spans is None:
+        return None
+
+    begins = [a for a, _ in spans]  # in order and apart: a bisect per match keeps big cells linear
+
+    def _swap(m: re.Match[str]) -> str:
+        i = bisect.bisect_right(begins, m.start()) - 1
+        return m.group(0) if i >= 0 and m.start() < spans[i][1] else new
+
+    return re.sub(pattern, _swap, code)
 
 
 @dataclass

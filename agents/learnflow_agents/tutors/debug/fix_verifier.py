@@ -131,8 +131,11 @@ def intent_problem(original: str, fixed: str) -> str | None:
     before, after = _names(original), _names(fixed)
     # The text inside the fix's strings and comments, at its own positions.
     string_text = "".join(c if c != m else " " for c, m in zip(fixed, code_only(fixed), strict=True))
+    # (Text the student wrote themselves, 'my-var is' beside a renamed my_var, is not a turned name.)
+    own_text = "".join(c if c != m else " " for c, m in zip(original, code_only(original), strict=True))
     for name in sorted(before - after):
-        if re.search(rf"\b{re.escape(name)}\b", string_text):
+        word = rf"\b{re.escape(name)}\b"
+        if len(re.findall(word, string_text)) > len(re.findall(word, own_text)):
             return f"the fix turns the name `{name}` into text"
     a, b = original.split("\n"), fixed.split("\n")
     kept = Counter(w for line in b for w in _content(code_only(line)))

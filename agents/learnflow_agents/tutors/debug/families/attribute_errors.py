@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import re
 from dataclasses import dataclass
 
@@ -177,7 +178,15 @@ def _class_member(mod: str, attr: str, pool: list[str]) -> str | None:
         for name in pool
         if isinstance(getattr(module, name, None), type) and hasattr(getattr(module, name), attr)
     ]
-    return f"{owners[0]}.{attr}" if len(owners) == 1 else None
+    if len(owners) != 1:
+        return None
+    # Only what the class itself answers (datetime.now, Path.cwd, datetime.max): an instance
+    # method read off the class (Counter.most_common) stops with a missing `self`.
+    found = inspect.getattr_static(getattr(module, owners[0]), attr)
+    on_class = (
+        isinstance(found, classmethod | staticmethod) or type(found).__name__ == "classmethod_descriptor"
+    )
+    return f"{owners[0]}.{attr}" if on_class or not hasattr(type(found), "__get__") else None
 
 
 def _imported_names(tree: ast.Module) -> set[str]:

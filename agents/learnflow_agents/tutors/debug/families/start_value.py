@@ -34,7 +34,59 @@ def _self_update(tree: ast.AST, name: str, line: int) -> tuple[ast.stmt, ast.exp
     return None
 
 
-def _start(stmt: ast.stmt, added: ast.expr) -> str:
+def _operands(expr: ast.expr) -> list[ast.expr]:
+    """The values `+`-ed together (a name inside a call, len(w), is not one of them)."""
+    if isinstance(expr, ast.BinOp):
+        return [*_operands(expr.left), *_operands(expr.right)]
+    return [expr]
+
+
+def _is_text(node: ast.expr) -> bool:
+    return (
+        (isinstance(node, ast.Constant) and isinstance(node.value, str))
+        or isinstance(node, ast.JoinedStr)
+        or (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("str", "input")
+        )
+    )
+
+
+def _is_texts(node: ast.expr, lists: set[str]) -> bool:
+    """A run of texts: a word (its letters), a list of words, `s.split()`, a name holding one."""
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        return bool(node.elts) and all(_is_text(e) for e in node.elts)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr in ("split", "splitlines")
+    return _is_text(node) or (isinstance(node, ast.Name) and node.id in lists)
+
+
+def _text_names(tree: ast.AST) -> set[str]:
+    """Names the cell gives text values: `w` of `for w in ['hi', 'there']`, `sep = ', '`."""
+    texts: set[str] = set()
+    lists: set[str] = set()
+    for _ in range(2):  # `words = s.split()` may come before or after its loop in the walk
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+            ):
+                if _is_text(node.value):
+                    texts.add(node.targets[0].id)
+                elif _is_texts(node.value, lists | texts):
+                    lists.add(node.targets[0].id)
+            elif (
+                isinstance(node, ast.For)
+                and isinstance(node.target, ast.Name)
+                and _is_texts(node.iter, lists | texts)
+            ):
+                texts.add(node.target.id)
+    return texts
+
+
+def _start(stmt: ast.stmt, added: ast.expr, tree: ast.AST) -> str:
     op = stmt.op if isinstance(stmt, ast.AugAssign) else stmt.value.op  # type: ignore[attr-defined]
     # (For `x = x + a * b` the outer operator decides: a sum starts at 0, a product at 1.)
     if isinstance(op, ast.Mult):
@@ -45,7 +97,8 @@ def _start(stmt: ast.stmt, added: ast.expr) -> str:
         or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "str")
         for n in ast.walk(added)
     )
-    if texty:
+    text_names = _text_names(tree)
+    if texty or any(isinstance(n, ast.Name) and n.id in text_names for n in _operands(added)):
         return "''"
     if isinstance(added, ast.List | ast.ListComp):
         return "[]"
@@ -80,7 +133,7 @@ def analyse(
     stmt, added = found
     if any(b.line < line for b in sit.facts.bindings_of(name) if b.kind != "global"):
         return None  # it has a value somewhere above: a branch not taken, another story
-    start = _start(stmt, added)
+    start = _start(stmt, added, sit.tree)
     loop = _outer_loop(sit.tree, stmt)
     if function is not None and local and loop is None:
         # No loop in the function around it: a count kept across calls, or one that restarts.

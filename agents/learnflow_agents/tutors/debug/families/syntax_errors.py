@@ -13,6 +13,7 @@ from learnflow_agents.tutors.debug.code_facts import (
     indent_of,
     line_at,
     lines_of,
+    rename_in_code,
     replace_line,
 )
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, short
@@ -735,8 +736,8 @@ def _hyphen_in_name(sit: Situation) -> Diagnosis | None:
     )
     if found is not None and sit.has_code:
         # Every later `my-var` is the same name: renamed throughout, or the fixed cell fails on it.
-        renamed = re.sub(rf"(?<![\w.]){re.escape(m.group(2))}(?!\w)", good, sit.code)
-        found.fix_code = renamed if compile_error(renamed) is None else found.fix_code
+        renamed = rename_in_code(sit.code, rf"(?<![\w.]){re.escape(m.group(2))}(?!\w)", good)
+        found.fix_code = renamed if renamed and compile_error(renamed) is None else found.fix_code
     return found
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from learnflow_agents.tutors.debug.code_facts import compile_error, replace_line
+from learnflow_agents.tutors.debug.code_facts import compile_error, rename_in_code, replace_line
 from learnflow_agents.tutors.debug.diagnosis import Diagnosis, code, message_text, short
 from learnflow_agents.tutors.debug.families.syntax_repair import progress
 from learnflow_agents.tutors.debug.situation import Situation
@@ -1398,7 +1398,7 @@ def _bad_decimal(sit: Situation, m: re.Match[str], lineno: int, text: str) -> Sa
             fix_steps=f"Rename it to {code(good)} (here and wherever it is used).",
             concepts=["variables"],
             # Renamed everywhere in the cell, or the next use of the old name fails the same way.
-            fix=re.sub(rf"(?<![\w.]){re.escape(shown)}\b", good, sit.code) if sit.has_code else None,
+            fix=rename_in_code(sit.code, rf"(?<![\w.]){re.escape(shown)}\b", good) if sit.has_code else None,
         )
     return Said(
         summary=f"Line {lineno} has a number directly followed by letters ({code(shown)}), which is not a "
