@@ -74,3 +74,24 @@ def test_a_count_of_letters_over_words_still_starts_at_zero(tmp_path: Path) -> N
     code = "words = 'a bc'.split()\nfor w in words:\n    n += len(w)\nprint(n)\n"
     fix = _fix(_reply(code, tmp_path))
     assert fix is not None and "n = 0" in fix and _run(fix, tmp_path).returncode == 0
+
+
+def test_a_sum_of_numbers_in_quotes_is_not_joined(tmp_path: Path) -> None:
+    # ''.join(['3', '4']) prints 34: the total the student wanted is 7.
+    code = "prices = ['3', '4']\nprint(sum(prices))\n"
+    reply = _reply(code, tmp_path)
+    assert "join" not in reply.summary
+    fix = _fix(reply)
+    assert fix is not None and _run(fix, tmp_path).stdout.strip() == "7"
+
+
+def test_a_sum_of_typed_pieces_names_both_readings_and_fixes_neither(tmp_path: Path) -> None:
+    reply = _reply("nums = '3 4'.split()\nprint(sum(nums))\n", tmp_path)
+    assert "int(x)" in reply.summary and _fix(reply) is None
+
+
+def test_tuples_holding_dicts_are_not_called_a_collection_of_dictionaries(tmp_path: Path) -> None:
+    reply = _reply("pairs = [(1, {'a': 1}), (1, {'b': 2})]\npairs.sort()\n", tmp_path)
+    assert "collection of dictionaries" not in reply.summary
+    reply = _reply("people = [{'name': 'b'}, {'name': 'a'}]\npeople.sort()\n", tmp_path)
+    assert "collection of dictionaries" in reply.summary

@@ -104,13 +104,26 @@ def _sum_of_non_numbers(sit: Situation, right: str, line: int, function) -> Diag
     call = calls[0]
     items = segment(sit.code, call.args[0])
     where = cap(place(line, None, function) + called_from(sit))
-    if right == "str":
+    numbers = _number_texts(sit, call.args[0], line) if right == "str" else None
+    if numbers is not None:
+        # '3' and '4' are numbers in quotes: joining them would give '34', not the total 7.
+        kind = "float" if numbers else "int"
+        new = f"sum({kind}(x) for x in {items})"
+        fix_text = f"these items are numbers written as text, so turn each into a number first: {code(new)}"
+    elif right == "str" and _split_pieces(sit, call.args[0], line):
+        # Pieces of a typed line are usually numbers, but could be words: say both, fix neither.
+        new = ""
+        fix_text = (
+            f"to add numbers typed as text, turn each into one first (`sum(int(x) for x in {items})`); "
+            f"to join words, use `''.join({items})`"
+        )
+    elif right == "str":
         new = f"''.join({items})"
         fix_text = f"to join text, use {code(new)}"
     else:
         new = f"[item for part in {items} for item in part]"
         fix_text = f"to put the {right}s together into one list, use {code(new)}"
-    fix = replace_node(sit.code, call, new)
+    fix = replace_node(sit.code, call, new) if new else None
     summary = (
         f"{where} calls `sum()` on {code(items)}, whose items are `{right}`: `sum` starts from the number "
         f"0 (an `int`) and adds each item to it, and `0 + {right}` is not defined; `sum` is for numbers "
@@ -134,6 +147,31 @@ def _sum_of_non_numbers(sit: Situation, right: str, line: int, function) -> Diag
         fix_code=fix,
         culprit_line=line,
     )
+
+
+def _items_source(sit: Situation, node: ast.AST, line: int) -> ast.AST:
+    """What `node` was made from: the literal or call a name was last assigned before `line`."""
+    if isinstance(node, ast.Name):
+        binding = sit.facts.last_assignment_before(node.id, line + 1)
+        if binding is not None and binding.value is not None and binding.value is not node:
+            return binding.value
+    return node
+
+
+def _number_texts(sit: Situation, node: ast.AST, line: int) -> bool | None:
+    """For a list of quoted numbers (['3', '4.5']): whether any has a decimal point; else None."""
+    made = _items_source(sit, node, line)
+    if not isinstance(made, ast.List | ast.Tuple) or not made.elts:
+        return None
+    texts = [e.value for e in made.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    if len(texts) != len(made.elts) or any(_plainly_words(e) for e in made.elts):
+        return None
+    return any(not re.fullmatch(r"\s*[-+]?\d+\s*", t) for t in texts)
+
+
+def _split_pieces(sit: Situation, node: ast.AST, line: int) -> bool:
+    made = _items_source(sit, node, line)
+    return isinstance(made, ast.Call) and isinstance(made.func, ast.Attribute) and made.func.attr == "split"
 
 
 def _plainly_words(node: ast.AST) -> bool:

@@ -125,8 +125,15 @@ def analyse(
         tell = f"say what to {by} by with `key=`: {code(new_call)}"
     else:
         tell = "say what to sort by with `key=`, a function that gives each item's value to order on"
+    whole = left == "dict" and all(isinstance(i, ast.Dict) for i in items)
+    whole = whole or all(
+        isinstance(i, ast.Call) and isinstance(i.func, ast.Name) and i.func.id == left for i in items
+    )
+    # [(1, {...}), (1, {...})] is a list of tuples: its dictionaries are met inside the tuples,
+    # compared when the entries before them are equal.
+    kind = f"a collection of {what}" if whole or not items else f"whose items hold {what}"
     summary = (
-        f"{where} {verb} {code(seq_src)}, a collection of {what}: Python orders items by comparing two "
+        f"{where} {verb} {code(seq_src)}, {kind}: Python orders items by comparing two "
         f"at a time with `{op}`, and two {what} have no `{op}`; {tell}."
     )
     return _diagnosis(
