@@ -95,3 +95,9 @@ def test_tuples_holding_dicts_are_not_called_a_collection_of_dictionaries(tmp_pa
     assert "collection of dictionaries" not in reply.summary
     reply = _reply("people = [{'name': 'b'}, {'name': 'a'}]\npeople.sort()\n", tmp_path)
     assert "collection of dictionaries" in reply.summary
+
+
+def test_a_python2_raise_with_a_traceback_keeps_it_a_traceback(tmp_path: Path) -> None:
+    # raise E, msg, tb: the third part is where the error came from, not a second message.
+    fix = _fix(_reply("import sys\ntb = None\nraise ValueError, 'bad', tb\n", tmp_path))
+    assert fix is not None and "raise ValueError('bad').with_traceback(tb)" in fix

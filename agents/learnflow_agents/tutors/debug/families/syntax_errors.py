@@ -3,8 +3,10 @@ compiler's message and the line's text, and proposes a repair that is recompiled
 
 from __future__ import annotations
 
+import io
 import keyword
 import re
+import tokenize
 from collections.abc import Callable
 
 from learnflow_agents.tutors.debug.code_facts import (
@@ -770,13 +772,37 @@ def _for_header(sit: Situation) -> Diagnosis | None:
     return None
 
 
+def _top_level_split(expr: str) -> list[str] | None:
+    """``expr`` cut at its commas outside brackets and strings; None when it cannot be tokenised."""
+    parts, depth, last = [], 0, 0
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(expr).readline):
+            if tok.type == tokenize.OP and tok.string in "([{":
+                depth += 1
+            elif tok.type == tokenize.OP and tok.string in ")]}":
+                depth -= 1
+            elif tok.type == tokenize.OP and tok.string == "," and depth == 0 and tok.start[0] == 1:
+                parts.append(expr[last : tok.start[1]].strip())
+                last = tok.end[1]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+    return [p for p in [*parts, expr[last:].strip()] if p]
+
+
 def _python2_raise(sit: Situation) -> Diagnosis | None:
     """`raise ValueError, "bad"`: Python 2's two-part raise."""
     lineno, text = _line(sit)
     m = re.match(r"^(\s*raise\s+)([A-Za-z_][\w.]*)\s*,\s*(.+?)\s*(#.*)?$", text)
     if m is None:
         return None
-    new_text = f"{m.group(1)}{m.group(2)}({m.group(3)})" + (f"  {m.group(4)}" if m.group(4) else "")
+    value = m.group(3)
+    parts = _top_level_split(value)
+    if parts is not None and len(parts) == 2:
+        # `raise E, "bad", tb`: the third part is a traceback, not a second message argument.
+        value = f"{parts[0]}).with_traceback({parts[1]}"
+    elif parts is None or len(parts) > 2:
+        return None
+    new_text = f"{m.group(1)}{m.group(2)}({value})" + (f"  {m.group(4)}" if m.group(4) else "")
     if compile_error(new_text.strip()) is not None:
         return None
     fix = _checked(sit, replace_line(sit.code, lineno, new_text)) if sit.has_code else None
