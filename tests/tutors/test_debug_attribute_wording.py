@@ -63,3 +63,12 @@ def test_a_class_method_called_on_its_module_is_found_in_the_class(tmp_path: Pat
     assert "`datetime.datetime.now`" in reply.summary
     (fix,) = [b.code for b in reply.code_blocks if b.role.value == "fix"]
     assert "started = datetime.datetime.now()" in fix.splitlines()
+
+
+def test_an_attribute_set_without_self_is_named_and_fixed(tmp_path: Path) -> None:
+    """`name = name` in __init__ was answered "has no attribute `name` (it has `name`)"."""
+    code = "class Pet:\n    def __init__(self, name):\n        name = name\n\np = Pet('Rex')\nprint(p.name)\n"
+    reply = _reply(code, tmp_path)
+    assert "(it has `name`)" not in reply.summary and "self.name = …" in reply.summary
+    (fix,) = [b.code for b in reply.code_blocks if b.role.value == "fix"]
+    assert "        self.name = name" in fix.splitlines()

@@ -170,6 +170,22 @@ def _method_not_called(sit: Situation, attr: str, access: Access, line, function
     )
 
 
+def _local_not_attribute(sit: Situation, typ: str, attr: str) -> tuple[int, str | None] | None:
+    """`attr = …` (no `self.`) inside a method of the student's class `typ`: its line, and the
+    cell with `self.attr = …` there."""
+    cls = sit.facts.classes.get(typ)
+    for fn in cls.body if cls is not None else ():
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) and fn.args.args:
+            me = fn.args.args[0].arg
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Assign):
+                    for t in node.targets:
+                        if isinstance(t, ast.Name) and t.id == attr:
+                            fix = replace_node(sit.code, t, f"{me}.{attr}") if sit.has_code else None
+                            return node.lineno, fix
+    return None
+
+
 def _class_member(mod: str, attr: str, pool: list[str]) -> str | None:
     """`cls.attr` for the one public class of `mod` that has `attr` (an import of a safe module)."""
     module = importlib.import_module(mod)
@@ -409,7 +425,10 @@ def _attributes_of(sit: Situation, typ: str) -> list[str]:
             ):
                 # Only what the class sets: `self.g()` read in a method is the very name missing.
                 names.append(node.attr)
-            elif isinstance(node, ast.Assign):
+        # Class attributes are the names the class body itself assigns; a method's local
+        # variable (`name = name` in __init__) is not one.
+        for node in cls.body:
+            if isinstance(node, ast.Assign):
                 names.extend(t.id for t in node.targets if isinstance(t, ast.Name))
         base = next((b.id for b in cls.bases if isinstance(b, ast.Name)), None)
         cls = sit.facts.classes.get(base) if base else None
@@ -470,6 +489,12 @@ def _unknown_attr(sit: Situation, typ: str, attr: str, access: Access, line, oth
     what = f"an object of your class `{typ}`" if own else f"a `{typ}`"
     mine = ", ".join(f"`{a}`" for a in pool if not a.startswith("__"))
     has = f" (it has {mine})" if own and mine else ""
+    local = _local_not_attribute(sit, typ, attr) if own else None
+    if local is not None:
+        has += (
+            f". On line {local[0]}, `{attr} = …` inside a method makes a local variable that disappears when "
+            f"the method ends; to keep it on the object write `self.{attr} = …`"
+        )
     return Diagnosis(
         summary=f"{_where(sit, line, other, function)} uses `{recv}.{attr}`, but `{recv}` is {what}, "
         f"which has no attribute `{attr}`{has}.",
@@ -486,7 +511,8 @@ def _unknown_attr(sit: Situation, typ: str, attr: str, access: Access, line, oth
             f"`{typ}` has no `{attr}`.",
             f"Look at `dir({recv})` for the attribute you need.",
         ],
-        culprit_line=line,
+        fix_code=local[1] if local is not None else None,
+        culprit_line=local[0] if local is not None else line,
         culprit_where=other,
     )
 
