@@ -18,14 +18,14 @@ Output rows as in cases.jsonl, plus repo, commit, path and licence.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from extract import PY311, SYNTAX_TYPES, compile_types, kind_of, last_error, run_as_script
+from extract import PY311, SYNTAX_TYPES, compile_types
+from fixture_rows import syntax_row
 
 HERE = Path(__file__).resolve().parent
 REPO = "davidhalter/parso"
@@ -65,29 +65,19 @@ def main(argv: list[str]) -> int:
         if src in known:
             dropped["already in cases.jsonl"] += 1
             continue
-        stderr = run_as_script(src)
-        found = last_error(stderr) if stderr else None
-        if found is None or found[0] not in SYNTAX_TYPES:
+        row = syntax_row(
+            src,
+            prefix="parso",
+            source=f"parso/{PATH}",
+            repo=REPO,
+            commit=COMMIT,
+            path=PATH,
+            licence="MIT (parso)",
+        )
+        if row is None:
             dropped["no error line"] += 1
             continue
-        etype, message = found
-        digest = hashlib.sha256(src.encode()).hexdigest()
-        rows.append(
-            {
-                "id": f"parso-{digest[:10]}",
-                "source": f"parso/{PATH}",
-                "repo": REPO,
-                "commit": COMMIT,
-                "path": PATH,
-                "licence": "MIT (parso)",
-                "code": src,
-                "error_type": etype,
-                "message": message,
-                "kind": kind_of(message),
-                "traceback": stderr,
-                "split": "holdout" if int(digest, 16) % 5 == 0 else "dev",
-            }
-        )
+        rows.append(row)
     out = HERE / "cases_parso.jsonl"
     with out.open("w", encoding="utf-8") as fh:
         for row in rows:

@@ -29,7 +29,8 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from extract import SYNTAX_TYPES, compile_types, kind_of, last_error, run_as_script
+from extract import SYNTAX_TYPES, compile_types
+from fixture_rows import syntax_row
 from labels import caret_token
 
 HERE = Path(__file__).resolve().parent
@@ -85,33 +86,22 @@ def main(argv: list[str]) -> int:
         if src in known:
             dropped["already in cases.jsonl/cases_parso.jsonl"] += 1
             continue
-        stderr = run_as_script(src)
-        error = last_error(stderr) if stderr else None
-        if error is None or error[0] not in SYNTAX_TYPES:
+        row = syntax_row(
+            src,
+            prefix="ruff",
+            source=f"{path}@{COMMIT}",
+            repo=REPO,
+            commit=COMMIT,
+            path=path,
+            licence="MIT (ruff, Copyright (c) 2022 Charles Marsh)",
+        )
+        if row is None:
             dropped["no error line"] += 1
             continue
-        etype, message = error
-        digest = hashlib.sha256(src.encode()).hexdigest()
-        rows.append(
-            {
-                "id": f"ruff-{digest[:10]}",
-                "source": f"{path}@{COMMIT}",
-                "repo": REPO,
-                "commit": COMMIT,
-                "path": path,
-                "licence": "MIT (ruff, Copyright (c) 2022 Charles Marsh)",
-                "code": src,
-                "error_type": etype,
-                "message": message,
-                "kind": kind_of(message),
-                "traceback": stderr,
-                "split": "holdout" if int(digest, 16) % 5 == 0 else "dev",
-                "_digest": digest,
-            }
-        )
+        rows.append(row)
     per_key: Counter[str] = Counter()
     kept: list[dict] = []
-    for row in sorted(rows, key=lambda r: r["_digest"]):
+    for row in sorted(rows, key=lambda r: hashlib.sha256(r["code"].encode()).hexdigest()):
         key = cap_key(row)
         per_key[key] += 1
         if per_key[key] > CAP:
@@ -122,7 +112,6 @@ def main(argv: list[str]) -> int:
     out = HERE / "cases_ruff.jsonl"
     with out.open("w", encoding="utf-8") as fh:
         for row in kept:
-            del row["_digest"]
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     types = Counter(r["error_type"] for r in kept)
     splits = Counter(r["split"] for r in kept)
