@@ -26,6 +26,7 @@ from collections.abc import Callable
 from learnflow_agents.sandbox.trace import TraceReport
 from learnflow_agents.tutors.debug.code_facts import segment
 from learnflow_agents.tutors.debug.diagnosis import code, short
+from learnflow_agents.tutors.debug.families.logic_causes import _last_value as _last
 from learnflow_agents.tutors.debug.families.wrong_behaviour import Cause
 
 Rule = Callable[[ast.Module, str, str, TraceReport | None], Cause | None]
@@ -188,15 +189,6 @@ _DIGITS = re.compile(r"""^['"]\d+['"]$""")
 _DIGIT_LIST = re.compile(r"""^\[\s*['"]\d+['"]\s*(,\s*['"]\d+['"]\s*)+(,\s*…\s*)?\]$""")
 _OBJECT_REPR = re.compile(r"<__main__\.(\w+) object at 0x")
 _STR_LIST = re.compile(r"""^\[\s*(['"]).*\1\s*\]$""")
-
-
-def _last(report: TraceReport | None, name: str) -> str | None:
-    if report is None:
-        return None
-    for step in reversed(report.steps):
-        if name in step.changed:
-            return step.changed[name]
-    return None
 
 
 def _values(report: TraceReport | None, name: str, limit: int = 50) -> list[str]:
